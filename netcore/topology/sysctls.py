@@ -1,0 +1,37 @@
+"""The sysctls Podpath manages inside every sandbox namespace, and their values unless a host says otherwise.
+
+Every managed key is written in every namespace, because a new namespace does not start from the
+kernel's defaults: IPv4 settings such as ``ip_forward`` are copied from the root namespace.
+"""
+
+from __future__ import annotations
+
+BASE: dict[str, str] = {
+    # IPv6 router and multicast chatter would flood every capture and counter.
+    "net.ipv6.conf.all.disable_ipv6": "1",
+    "net.ipv6.conf.default.disable_ipv6": "1",
+    # A host forwards only when its topology says so (a router, a container host, a node).
+    "net.ipv4.ip_forward": "0",
+    # Reverse-path filtering drops legitimate asymmetric lab traffic; labs turn it on to show it.
+    "net.ipv4.conf.all.rp_filter": "0",
+    "net.ipv4.conf.default.rp_filter": "0",
+    # Deleting a primary address must not take its secondaries with it.
+    "net.ipv4.conf.all.promote_secondaries": "1",
+    "net.ipv4.conf.default.promote_secondaries": "1",
+}
+
+# Keys a topology may set, with the values they accept.
+SETTABLE: dict[str, tuple[str, ...]] = {
+    "net.ipv4.ip_forward": ("0", "1"),
+    "net.ipv4.conf.all.rp_filter": ("0", "1", "2"),
+    "net.ipv4.conf.default.rp_filter": ("0", "1", "2"),
+}
+
+
+def sysctl_path(key: str) -> str:
+    """Return the /proc/sys path of a dotted sysctl key."""
+    return "/proc/sys/" + key.replace(".", "/")
+
+
+# Every key a topology may set has a base value, so leaving a step that set it restores the base.
+assert set(SETTABLE) <= set(BASE), "each settable sysctl needs a base value"
