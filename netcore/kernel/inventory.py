@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 
 from netcore import names
-from netcore.kernel import netlink, netns, nft
+from netcore.kernel import decode, netlink, netns, nft
 from netcore.kernel.messages import PEER_ALIAS_PREFIX, RT_TABLE_MAIN, dump_addresses, dump_links, dump_routes
 from netcore.state import Address, Device, RouteFact, Ruleset, State
 from netcore.topology.model import Endpoint, Vxlan
@@ -95,72 +95,63 @@ def read_state(sandbox: str, channels: dict[str, HostChannels] | None = None) ->
 
 
 def read_devices(host: str, channel: netlink.Channel, devices: dict[Endpoint, Device]) -> dict[int, str]:
-    msg, msg_type, decoder = dump_links()
-    links = channel.dump(msg, msg_type, decoder)
-    index_names = {link["index"]: link.get_attr("IFLA_IFNAME") for link in links}
+    links = [decode.link(body) for body in channel.dump_raw(*dump_links())]
+    index_names = {link.index: link.name for link in links}
     for link in links:
-        name = index_names[link["index"]]
-        up = bool(link["flags"] & IFF_UP)
-        if link["flags"] & IFF_LOOPBACK:
-            devices[Endpoint(host, name)] = Device(kind="loopback", up=up)
+        up = bool(link.flags & IFF_UP)
+        if link.flags & IFF_LOOPBACK:
+            devices[Endpoint(host, link.name)] = Device(kind="loopback", up=up)
             continue
-        info = link.get_attr("IFLA_LINKINFO")
-        kind = (info.get_attr("IFLA_INFO_KIND") if info else None) or "other"
-        alias = link.get_attr("IFLA_IFALIAS") or ""
+        kind = link.kind or "other"
         peer = None
-        if kind == "veth" and alias.startswith(PEER_ALIAS_PREFIX):
-            peer_host, _, peer_if = alias[len(PEER_ALIAS_PREFIX):].partition(":")
+        if kind == "veth" and link.alias and link.alias.startswith(PEER_ALIAS_PREFIX):
+            peer_host, _, peer_if = link.alias[len(PEER_ALIAS_PREFIX):].partition(":")
             peer = Endpoint(peer_host, peer_if)
-        master = link.get_attr("IFLA_MASTER")
-        devices[Endpoint(host, name)] = Device(
+        devices[Endpoint(host, link.name)] = Device(
             kind=kind,
-            mac=link.get_attr("IFLA_ADDRESS"),
+            mac=link.mac,
             peer=peer,
-            vxlan=read_vxlan(info, index_names) if kind == "vxlan" else None,
-            mtu=link.get_attr("IFLA_MTU"),
+            vxlan=read_vxlan(link.data, index_names) if kind == "vxlan" else None,
+            mtu=link.mtu,
             up=up,
-            master=index_names.get(master) if master else None,
+            master=index_names.get(link.master) if link.master else None,
         )
     return index_names
 
 
-def read_vxlan(info, index_names: dict[int, str]) -> Vxlan:
-    data = info.get_attr("IFLA_INFO_DATA")
-    get = data.get_attr
-    dev = get("IFLA_VXLAN_LINK")
+def read_vxlan(data: dict[int, bytes], index_names: dict[int, str]) -> Vxlan:
+    dev = decode.u32(data.get(decode.IFLA_VXLAN_LINK))
+    port = data.get(decode.IFLA_VXLAN_PORT)
     return Vxlan(
-        vni=get("IFLA_VXLAN_ID"),
+        vni=decode.u32(data.get(decode.IFLA_VXLAN_ID)) or 0,
         dev=index_names.get(dev) if dev else None,
-        local=get("IFLA_VXLAN_LOCAL"),
-        remote=get("IFLA_VXLAN_GROUP"),
-        port=get("IFLA_VXLAN_PORT"),
-        learning=bool(get("IFLA_VXLAN_LEARNING")),
+        local=decode.ipv4(data.get(decode.IFLA_VXLAN_LOCAL)),
+        remote=decode.ipv4(data.get(decode.IFLA_VXLAN_GROUP)),
+        port=int.from_bytes(port[:2], "big") if port else 4789,  # network byte order
+        learning=bool(data.get(decode.IFLA_VXLAN_LEARNING, b"\0")[0]),
     )
 
 
 def read_addresses(host: str, channel: netlink.Channel, index_names: dict[int, str], out: set[Address]) -> None:
-    msg, msg_type, decoder = dump_addresses()
-    for addr in channel.dump(msg, msg_type, decoder):
-        ifname = index_names.get(addr["index"])
-        if ifname is None or ifname == "lo":
+    for body in channel.dump_raw(*dump_addresses()):
+        addr = decode.address(body)
+        ifname = index_names.get(addr.index)
+        if ifname is None or ifname == "lo" or addr.local is None:
             continue
-        local = addr.get_attr("IFA_LOCAL") or addr.get_attr("IFA_ADDRESS")
-        out.add(Address(Endpoint(host, ifname), f"{local}/{addr['prefixlen']}"))
+        out.add(Address(Endpoint(host, ifname), f"{addr.local}/{addr.prefixlen}"))
 
 
 def read_routes(host: str, channel: netlink.Channel, index_names: dict[int, str], out: set[RouteFact]) -> None:
-    msg, msg_type, decoder = dump_routes()
-    for route in channel.dump(msg, msg_type, decoder):
-        table = route.get_attr("RTA_TABLE") or route["table"]
-        if table != RT_TABLE_MAIN or route["proto"] == RTPROT_KERNEL or route["type"] != RTN_UNICAST:
+    for body in channel.dump_raw(*dump_routes()):
+        route = decode.route(body)
+        if route.table != RT_TABLE_MAIN or route.protocol == RTPROT_KERNEL or route.type != RTN_UNICAST:
             continue
-        dst = route.get_attr("RTA_DST") or "0.0.0.0"
         out.add(RouteFact(
             host=host,
-            dst=f"{dst}/{route['dst_len']}",
-            dev=index_names.get(route.get_attr("RTA_OIF"), "?"),
-            via=route.get_attr("RTA_GATEWAY"),
-            metric=route.get_attr("RTA_PRIORITY") or 0,
+            dst=f"{route.dst or '0.0.0.0'}/{route.dst_len}",
+            dev=index_names.get(route.oif, "?"),
+            via=route.gateway,
+            metric=route.priority,
         ))
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from itertools import groupby
 
 from netcore import names
 from netcore.errors import ApplyError
-from netcore.kernel import inventory, messages, netlink, netns, nft
+from netcore.kernel import decode, etc_files, inventory, messages, netlink, netns, nft
 from netcore.kernel.base import Progress
 from netcore.plan.ops import (
     AddAddress,
@@ -43,6 +43,7 @@ from netcore.topology.model import Endpoint
 from netcore.topology.sysctls import sysctl_path
 from netcore.workloads import client as workloads
 
+FILE_OPS = (WriteFile, DeleteFile)
 NETLINK_OPS = (AddAddress, AddRoute, CreateLink, DeleteAddress, DeleteLink, DeleteRoute, SetLink)
 DELETES = (DeleteAddress, DeleteLink, DeleteRoute)
 
@@ -70,14 +71,24 @@ class LinuxKernel:
         return replace(state, servers=workloads.running_servers(self.sandbox))
 
     def apply(self, plan: Plan, progress: Progress | None = None) -> None:
-        with ApplySession(self) as session:
-            done = 0
-            for (kind, host), group in groupby(plan.ops, key=category):
-                ops = list(group)
-                session.run(kind, host, ops)
-                done += len(ops)
+        # The /etc/netns files touch the disk, not the network: write them on another thread while
+        # this one does the kernel work.
+        file_ops = [op for op in plan.ops if isinstance(op, FILE_OPS)]
+        kernel_ops = [op for op in plan.ops if not isinstance(op, FILE_OPS)]
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            files_done = pool.submit(etc_files.apply_file_ops, self.sandbox, file_ops) if file_ops else None
+            with ApplySession(self) as session:
+                done = 0
+                for (kind, host), group in groupby(kernel_ops, key=category):
+                    ops = list(group)
+                    session.run(kind, host, ops)
+                    done += len(ops)
+                    if progress is not None:
+                        progress(done, len(plan), ops[-1].summary())
+            if files_done is not None:
+                files_done.result()
                 if progress is not None:
-                    progress(done, len(plan), ops[-1].summary())
+                    progress(len(plan), len(plan), f"{len(file_ops)} /etc/netns files written")
 
     def destroy(self) -> None:
         """Stop the runner (its sockets pin namespaces), then unpin every namespace and its files."""
@@ -88,7 +99,7 @@ class LinuxKernel:
         with contextlib.suppress(FileNotFoundError):
             for entry in os.listdir(names.ETC_NETNS_DIR):
                 if entry.startswith(prefix):
-                    shutil.rmtree(names.ETC_NETNS_DIR / entry, ignore_errors=True)
+                    etc_files.remove(entry)
 
 
 class ApplySession:
@@ -100,6 +111,9 @@ class ApplySession:
         self.channels: dict[str, netlink.Channel] = {}
         # Veth ends waiting for the alias that names their peer; set with the end's next SetLink.
         self.pending_aliases: dict[Endpoint, str] = {}
+        # Interface indexes by host; exact for the namespaces this session created ("fresh").
+        self.indexes: dict[str, dict[str, int]] = {}
+        self.fresh: set[str] = set()
 
     def __enter__(self) -> ApplySession:
         return self
@@ -138,6 +152,8 @@ class ApplySession:
             self.run_servers(ops)
         elif kind == "netlink":
             self.run_netlink(host, ops)
+        elif kind == "SetSysctl":
+            self.run_sysctls(host, ops)
         else:
             for op in ops:
                 self.run_one(op)
@@ -147,28 +163,34 @@ class ApplySession:
         try:
             if isinstance(op, CreateNamespace):
                 netns.create(namespace)
+                self.fresh.add(op.host)
+                self.indexes[op.host] = {"lo": 1}
             elif isinstance(op, DeleteNamespace):
                 self.forget(op.host)
                 netns.delete(namespace)
-                shutil.rmtree(names.etc_netns_dir(namespace), ignore_errors=True)
-            elif isinstance(op, SetSysctl):
-                with netns.entered(self.fd(op.host)):
-                    with open(sysctl_path(op.key), "w") as handle:
-                        handle.write(op.value)
+                etc_files.remove(namespace)
             elif isinstance(op, LoadRuleset):
                 nft.load(namespace, op.text)
             elif isinstance(op, DeleteRuleset):
                 nft.load(namespace, None)
-            elif isinstance(op, WriteFile):
-                write_netns_file(namespace, op.name, op.content)
-            elif isinstance(op, DeleteFile):
-                (names.etc_netns_dir(namespace) / op.name).unlink(missing_ok=True)
             else:
                 raise TypeError(f"no handler for {op!r}")
         except FileNotFoundError as error:
             raise ApplyError(op, f"not found: {error.filename}") from None
         except (OSError, nft.NftError) as error:
             raise ApplyError(op, getattr(error, "strerror", None) or str(error)) from None
+
+    def run_sysctls(self, host: str, ops: list[SetSysctl]) -> None:
+        """Write a host's sysctls in one visit: /proc/sys/net shows the opener's namespace."""
+        with netns.entered(self.fd(host)):
+            for op in ops:
+                try:
+                    with open(sysctl_path(op.key), "w") as handle:
+                        handle.write(op.value)
+                except FileNotFoundError:
+                    raise ApplyError(op, "this kernel has no such sysctl") from None
+                except OSError as error:
+                    raise ApplyError(op, error.strerror or str(error)) from None
 
     def run_servers(self, ops: list[Operation]) -> None:
         start = [op.server for op in ops if isinstance(op, StartServer)]
@@ -178,23 +200,29 @@ class ApplySession:
     def run_netlink(self, host: str, ops: list[Operation]) -> None:
         """Send a host's operations in as few datagrams as possible.
 
-        Interface indexes are read once, and again only when an operation needs one after a device
-        was created or deleted earlier in the same batch.
+        Interface indexes come from the session's own bookkeeping in namespaces it created, and from
+        a dump elsewhere, read again only when a device was created or deleted since.
         """
         channel = self.channel(host)
-        index: dict[str, int] | None = None
         batch: list[Operation] = []
         requests: list[tuple] = []
         for op in ops:
-            if needs_index(op) and index is None:
+            if needs_index(op) and host not in self.indexes:
                 self.send(channel, batch, requests)
                 batch, requests = [], []
-                index = link_indexes(channel)
+                self.indexes[host] = link_indexes(channel)
             batch.append(op)
-            requests.append(self.request(op, index or {}))
-            if isinstance(op, (CreateLink, DeleteLink)):
-                index = None
+            requests.append(self.request(op, self.indexes.get(host, {})))
         self.send(channel, batch, requests)
+
+    def assign_index(self, host: str, name: str) -> int:
+        """Pick the index of a new device in a namespace this session created (0 elsewhere)."""
+        if host not in self.fresh:
+            self.indexes.pop(host, None)  # the kernel picks; read the indexes again when needed
+            return 0
+        table = self.indexes[host]
+        table[name] = max(table.values()) + 1
+        return table[name]
 
     @staticmethod
     def send(channel: netlink.Channel, ops: list[Operation], requests: list[tuple]) -> None:
@@ -206,14 +234,18 @@ class ApplySession:
 
     def request(self, op: Operation, index: dict[str, int]) -> tuple:
         if isinstance(op, CreateLink):
+            own_index = self.assign_index(op.host, op.name)
             if op.kind == "veth":
                 self.pending_aliases[Endpoint(op.host, op.name)] = messages.peer_alias(op.peer)
                 self.pending_aliases[op.peer] = messages.peer_alias(Endpoint(op.host, op.name))
-                return messages.create_link(op, self.fd(op.peer.host))
+                peer_index = self.assign_index(op.peer.host, op.peer.ifname)
+                return messages.create_link(op, self.fd(op.peer.host), own_index, peer_index)
             if op.kind == "vxlan":
-                return messages.create_vxlan(op, index.get(op.vxlan.dev) if op.vxlan.dev else None)
-            return messages.create_link(op)
+                return messages.create_vxlan(op, index.get(op.vxlan.dev) if op.vxlan.dev else None, own_index)
+            return messages.create_link(op, index=own_index)
         if isinstance(op, DeleteLink):
+            self.indexes.pop(op.host, None)
+            self.fresh.discard(op.host)
             return messages.delete_link(op)
         if isinstance(op, SetLink):
             master = index[op.master] if op.master else 0
@@ -247,15 +279,4 @@ def needs_index(op: Operation) -> bool:
 
 
 def link_indexes(channel: netlink.Channel) -> dict[str, int]:
-    msg, msg_type, decoder = messages.dump_links()
-    return {link.get_attr("IFLA_IFNAME"): link["index"] for link in channel.dump(msg, msg_type, decoder)}
-
-
-def write_netns_file(namespace: str, name: str, content: str) -> None:
-    """Write a file atomically where `ip netns exec` mounts it over /etc/<name>."""
-    directory = names.etc_netns_dir(namespace)
-    directory.mkdir(parents=True, exist_ok=True)
-    tmp = directory / f".{name}.tmp"
-    tmp.write_text(content)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, directory / name)
+    return {info.name: info.index for info in map(decode.link, channel.dump_raw(*messages.dump_links()))}

@@ -48,8 +48,11 @@ def _link(index: int = 0, flags: int = 0, change: int = 0, attrs: list | None = 
     return msg
 
 
-def create_link(op: CreateLink, peer_netns_fd: int | None = None) -> tuple:
-    """Create a bridge, a VXLAN tunnel, or a veth pair whose peer is born in its own namespace."""
+def create_link(op: CreateLink, peer_netns_fd: int | None = None, index: int = 0, peer_index: int = 0) -> tuple:
+    """Create a bridge or a veth pair whose peer is born in its own namespace.
+
+    A non-zero ``index``/``peer_index`` asks the kernel for that interface index (0: it picks).
+    """
     attrs: list = [("IFLA_IFNAME", op.name)]
     if op.mac:
         attrs.append(("IFLA_ADDRESS", op.mac))
@@ -65,15 +68,15 @@ def create_link(op: CreateLink, peer_netns_fd: int | None = None) -> tuple:
         if peer_netns_fd is not None:
             peer_attrs.append(("IFLA_NET_NS_FD", peer_netns_fd))
         # The peer cannot be brought up at creation (the kernel answers ENOTCONN); SetLink does it.
-        info.append(("IFLA_INFO_DATA", {"attrs": [("VETH_INFO_PEER", {"index": 0, "flags": 0, "change": 0,
+        info.append(("IFLA_INFO_DATA", {"attrs": [("VETH_INFO_PEER", {"index": peer_index, "flags": 0, "change": 0,
                                                                        "attrs": peer_attrs})]}))
     elif op.kind == "vxlan":
         raise ValueError("create_vxlan() builds VXLAN devices (it needs the underlay's index)")
     attrs.append(("IFLA_LINKINFO", {"attrs": info}))
-    return _link(attrs=attrs), RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL
+    return _link(index=index, attrs=attrs), RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL
 
 
-def create_vxlan(op: CreateLink, dev_index: int | None) -> tuple:
+def create_vxlan(op: CreateLink, dev_index: int | None, index: int = 0) -> tuple:
     vx = op.vxlan
     data: list = [("IFLA_VXLAN_ID", vx.vni), ("IFLA_VXLAN_PORT", vx.port),
                   ("IFLA_VXLAN_LEARNING", 1 if vx.learning else 0)]
@@ -89,7 +92,7 @@ def create_vxlan(op: CreateLink, dev_index: int | None) -> tuple:
     if op.mtu:
         attrs.append(("IFLA_MTU", op.mtu))
     attrs.append(("IFLA_LINKINFO", {"attrs": [("IFLA_INFO_KIND", "vxlan"), ("IFLA_INFO_DATA", {"attrs": data})]}))
-    return _link(attrs=attrs), RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL
+    return _link(index=index, attrs=attrs), RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL
 
 
 def delete_link(op: DeleteLink) -> tuple:
@@ -158,17 +161,21 @@ def delete_route(op: DeleteRoute, index: int) -> tuple:
     return _route(op, index), RTM_DELROUTE, 0
 
 
+RTEXT_FILTER_SKIP_STATS = 1 << 3
+
+
 def dump_links() -> tuple:
-    return _link(), RTM_GETLINK, ifinfmsg
+    """A link dump without statistics: the inventory never reads them and they are most of the bytes."""
+    return _link(attrs=[("IFLA_EXT_MASK", RTEXT_FILTER_SKIP_STATS)]), RTM_GETLINK
 
 
 def dump_addresses() -> tuple:
     msg = ifaddrmsg()
     msg["family"] = socket.AF_INET
-    return msg, RTM_GETADDR, ifaddrmsg
+    return msg, RTM_GETADDR
 
 
 def dump_routes() -> tuple:
     msg = rtmsg()
     msg["family"] = socket.AF_INET
-    return msg, RTM_GETROUTE, rtmsg
+    return msg, RTM_GETROUTE

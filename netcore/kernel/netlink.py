@@ -115,13 +115,13 @@ class Channel:
                     failures.append(Failure(first_index + seq - first_seq, code, ext_ack_message(body, hdr_flags)))
         return failures
 
-    def dump(self, msg, msg_type: int, decoder) -> list:
-        """Send a dump request; return every reply decoded with ``decoder`` (a pyroute2 message class)."""
+    def dump_raw(self, msg, msg_type: int) -> list[bytes]:
+        """Send a dump request; return the body (after the netlink header) of every reply."""
         self.sock.sendall(self._encode(msg, msg_type, NLM_F_REQUEST | NLM_F_DUMP))
         out = []
         while True:
             data = self.sock.recv(1 << 20)
-            for reply_type, _seq, body, hdr_flags in split(data):
+            for reply_type, _seq, body, _flags in split(data):
                 if reply_type == NLMSG_DONE:
                     return out
                 if reply_type == NLMSG_ERROR:
@@ -129,9 +129,16 @@ class Channel:
                     if code:
                         raise OSError(code, f"netlink dump: {os.strerror(code)}")
                     return out
-                reply = decoder(HEADER.pack(HEADER.size + len(body), reply_type, hdr_flags, 0, 0) + body)
-                reply.decode()
-                out.append(reply)
+                out.append(body)
+
+    def dump(self, msg, msg_type: int, decoder) -> list:
+        """Send a dump request; return every reply decoded by a pyroute2 message class."""
+        out = []
+        for body in self.dump_raw(msg, msg_type):
+            reply = decoder(HEADER.pack(HEADER.size + len(body), msg_type, 0, 0, 0) + body)
+            reply.decode()
+            out.append(reply)
+        return out
 
 
 def split(data: bytes):
