@@ -68,9 +68,21 @@ class Lab:
         return self.steps[number - 1]
 
 
+class LabLoader(yaml.SafeLoader):
+    """YAML 1.2 booleans: only true and false. Under YAML 1.1 a try's ``on: m1`` would be ``True: m1``."""
+
+
+LabLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+LabLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                list("tTfF"))
+
+
 def read_yaml(path: Path) -> object:
     try:
-        return yaml.safe_load(path.read_text())
+        return yaml.load(path.read_text(), Loader=LabLoader)  # noqa: S506 (a SafeLoader subclass)
     except FileNotFoundError:
         raise SpecError(str(path), "", "a file that exists") from None
     except yaml.YAMLError as error:

@@ -18,6 +18,8 @@ IFINFOMSG = struct.Struct("=BxHiII")
 IFADDRMSG = struct.Struct("=BBBBi")
 # struct rtmsg: family, dst_len, src_len, tos, table, protocol, scope, type, flags
 RTMSG = struct.Struct("=BBBBBBBBI")
+# struct ndmsg: family, pad, pad, ifindex, state, flags, type
+NDMSG = struct.Struct("=BxxxiHBB")
 ATTR = struct.Struct("=HH")
 NLA_TYPE_MASK = 0x3FFF
 
@@ -28,6 +30,8 @@ IFLA_VXLAN_ID, IFLA_VXLAN_GROUP, IFLA_VXLAN_LINK, IFLA_VXLAN_LOCAL = 1, 2, 3, 4
 IFLA_VXLAN_LEARNING, IFLA_VXLAN_PORT = 7, 15
 IFA_ADDRESS, IFA_LOCAL = 1, 2
 RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_TABLE = 1, 4, 5, 6, 15
+NDA_DST = 1
+NUD_NOARP, NUD_PERMANENT = 0x40, 0x80
 
 
 def attributes(data: bytes, offset: int = 0, end: int | None = None) -> dict[int, bytes]:
@@ -116,3 +120,21 @@ def route(body: bytes) -> RouteInfo:
     return RouteInfo(dst_len=dst_len, table=u32(attrs.get(RTA_TABLE)) or table, protocol=protocol,
                      type=rtype, dst=ipv4(attrs.get(RTA_DST)), oif=u32(attrs.get(RTA_OIF)),
                      gateway=ipv4(attrs.get(RTA_GATEWAY)), priority=u32(attrs.get(RTA_PRIORITY)) or 0)
+
+
+@dataclass(frozen=True)
+class NeighbourInfo:
+    index: int
+    state: int
+    address: str | None
+
+    @property
+    def learnt(self) -> bool:
+        """True for entries the kernel learnt (not static, not a no-ARP device's)."""
+        return not self.state & (NUD_NOARP | NUD_PERMANENT)
+
+
+def neighbour(body: bytes) -> NeighbourInfo:
+    _family, index, state, _flags, _type = NDMSG.unpack_from(body)
+    attrs = attributes(body, NDMSG.size)
+    return NeighbourInfo(index=index, state=state, address=ipv4(attrs.get(NDA_DST)))

@@ -25,6 +25,7 @@ from netcore.plan.ops import (
     DeleteNamespace,
     DeleteRoute,
     DeleteRuleset,
+    FlushNeighbours,
     LoadRuleset,
     Operation,
     Plan,
@@ -189,6 +190,9 @@ class FakeKernel:
     def do_DeleteRoute(self, op: DeleteRoute) -> str | None:
         self.routes.discard(RouteFact(op.host, op.dst, op.dev, op.via, op.metric))
         return None
+
+    def do_FlushNeighbours(self, op: FlushNeighbours) -> str | None:
+        return self.need_host(op.host)  # the fake keeps no neighbour tables
 
     def do_LoadRuleset(self, op: LoadRuleset) -> str | None:
         self.rulesets[op.host] = Ruleset(op.digest)

@@ -29,6 +29,7 @@ from netcore.plan.ops import (
     DeleteNamespace,
     DeleteRoute,
     DeleteRuleset,
+    FlushNeighbours,
     LoadRuleset,
     Operation,
     Plan,
@@ -45,7 +46,7 @@ from netcore.workloads import client as workloads
 
 FILE_OPS = (WriteFile, DeleteFile)
 NETLINK_OPS = (AddAddress, AddRoute, CreateLink, DeleteAddress, DeleteLink, DeleteRoute, SetLink)
-DELETES = (DeleteAddress, DeleteLink, DeleteRoute)
+DELETES = (DeleteAddress, DeleteLink, DeleteRoute, FlushNeighbours)
 
 
 def category(op: Operation) -> tuple[str, str | None]:
@@ -154,6 +155,8 @@ class ApplySession:
             self.run_netlink(host, ops)
         elif kind == "SetSysctl":
             self.run_sysctls(host, ops)
+        elif kind == "FlushNeighbours":
+            self.flush_neighbours(host, ops[0])
         else:
             for op in ops:
                 self.run_one(op)
@@ -191,6 +194,14 @@ class ApplySession:
                     raise ApplyError(op, "this kernel has no such sysctl") from None
                 except OSError as error:
                     raise ApplyError(op, error.strerror or str(error)) from None
+
+    def flush_neighbours(self, host: str, op: FlushNeighbours) -> None:
+        """Delete every learnt neighbour entry of a host in one batch."""
+        channel = self.channel(host)
+        learnt = [n for n in map(decode.neighbour, channel.dump_raw(*messages.dump_neighbours()))
+                  if n.learnt and n.address]
+        requests = [messages.delete_neighbour(n.index, n.address) for n in learnt]
+        self.send(channel, [op] * len(requests), requests)
 
     def run_servers(self, ops: list[Operation]) -> None:
         start = [op.server for op in ops if isinstance(op, StartServer)]

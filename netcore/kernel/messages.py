@@ -13,15 +13,18 @@ import socket
 from pyroute2.netlink.rtnl import (
     RTM_DELADDR,
     RTM_DELLINK,
+    RTM_DELNEIGH,
     RTM_DELROUTE,
     RTM_GETADDR,
     RTM_GETLINK,
+    RTM_GETNEIGH,
     RTM_GETROUTE,
     RTM_NEWADDR,
     RTM_NEWLINK,
     RTM_NEWROUTE,
 )
 from pyroute2.netlink.rtnl.ifaddrmsg import ifaddrmsg
+from pyroute2.netlink.rtnl.ndmsg import ndmsg
 from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
 from pyroute2.netlink.rtnl.rtmsg import rtmsg
 
@@ -179,3 +182,17 @@ def dump_routes() -> tuple:
     msg = rtmsg()
     msg["family"] = socket.AF_INET
     return msg, RTM_GETROUTE
+
+
+def dump_neighbours() -> tuple:
+    msg = ndmsg()
+    msg["family"] = socket.AF_INET
+    return msg, RTM_GETNEIGH
+
+
+def delete_neighbour(index: int, address: str) -> tuple:
+    msg = ndmsg()
+    msg["family"] = socket.AF_INET
+    msg["ifindex"] = index
+    msg["attrs"] = [("NDA_DST", address)]
+    return msg, RTM_DELNEIGH, 0

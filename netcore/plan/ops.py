@@ -126,6 +126,17 @@ class DeleteRoute:
 
 
 @dataclass(frozen=True)
+class FlushNeighbours:
+    """Forget learnt link-layer addresses: after a step moves an address to another device (another
+    MAC), a neighbour still holding the old MAC would otherwise keep failing for up to a minute."""
+
+    host: str
+
+    def summary(self) -> str:
+        return f"{self.host}: flush the neighbour (ARP) table"
+
+
+@dataclass(frozen=True)
 class LoadRuleset:
     """Replace the host's nftables table in one transaction."""
 
@@ -192,7 +203,7 @@ class StopServer:
 
 Operation = (
     CreateNamespace | DeleteNamespace | SetSysctl | CreateLink | DeleteLink | SetLink | AddAddress
-    | DeleteAddress | AddRoute | DeleteRoute | LoadRuleset | DeleteRuleset | WriteFile | DeleteFile
+    | DeleteAddress | AddRoute | DeleteRoute | FlushNeighbours | LoadRuleset | DeleteRuleset | WriteFile | DeleteFile
     | StartServer | StopServer
 )
 

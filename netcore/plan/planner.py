@@ -35,6 +35,7 @@ from netcore.plan.ops import (
     DeleteNamespace,
     DeleteRoute,
     DeleteRuleset,
+    FlushNeighbours,
     LoadRuleset,
     Operation,
     Plan,
@@ -48,6 +49,8 @@ from netcore.state import Address, Device, RouteFact, State
 from netcore.topology.model import Endpoint, Server
 
 LOOPBACK_DOWN = Device(kind="loopback", up=False)
+# Changes after which a surviving host may hold a stale neighbour entry (an address now behind another MAC).
+L2_L3_CHANGES = (AddAddress, DeleteAddress, CreateLink, DeleteLink, SetLink)
 CREATE_ORDER = {"bridge": 0, "veth": 1, "vxlan": 2}
 
 
@@ -87,6 +90,8 @@ def plan_changes(actual: State, desired: State) -> Plan:
     ]
     ops += create_links(desired, devices)
     ops += configure_hosts(desired, devices, kept_addresses, kept_routes)
+    if any(isinstance(op, L2_L3_CHANGES) for op in ops):
+        ops += [FlushNeighbours(h) for h in sorted(actual.hosts & desired.hosts)]
     ops += [
         LoadRuleset(host, ruleset.digest, ruleset.text or "")
         for host, ruleset in sorted(desired.rulesets.items())

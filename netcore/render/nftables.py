@@ -7,7 +7,8 @@ loaded ruleset is the desired one by reading one netlink attribute back.
 Hooks used (one chain each, created only when a rule needs it):
 
     prerouting  nat  priority dstnat  DNAT of arriving packets (port mapping)
-    output      nat  priority dstnat  DNAT of locally generated packets (same mapping, from the host)
+    output      nat  priority -100    DNAT of locally generated packets (same mapping, from the host;
+                                      nft names the priority dstnat only in prerouting)
     postrouting nat  priority srcnat  SNAT and masquerade of leaving packets
 """
 
@@ -67,7 +68,7 @@ def render_nat_chains(rules: tuple[NatRule, ...]) -> list[str]:
         # Locally generated packets skip prerouting; the same mapping applies to them in output.
         local = [render_dnat(r, i) for i, r in dnat_rules if r.in_if is None]
         if local:
-            chains.append(chain("output", "type nat hook output priority dstnat; policy accept;", local))
+            chains.append(chain("output", "type nat hook output priority -100; policy accept;", local))
     if snat:
         chains.append(chain("postrouting", "type nat hook postrouting priority srcnat; policy accept;", snat))
     return chains

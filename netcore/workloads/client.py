@@ -138,6 +138,14 @@ def stop_runner(sandbox: str) -> None:
             pass
         stop_pid(pid, sandbox)
     names.runner_pid_path(sandbox).unlink(missing_ok=True)
+    reap_exited_children()
+
+
+def reap_exited_children() -> None:
+    """Collect runners of ours that exited on their own (their sandbox vanished), so none is a zombie."""
+    for pid, child in list(_children.items()):
+        if child.poll() is not None:
+            del _children[pid]
 
 
 def stop_pid(pid: int, sandbox: str) -> None:

@@ -1,0 +1,42 @@
+"""What every `podpath` command shares: one-line errors with exit code 2, a root check, progress."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from netcore.errors import PodpathError
+
+
+class Error(CommandError):
+    """Printed by Django as ``Error: <message>``; the process exits with code 2."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, returncode=2)
+
+
+class PodpathCommand(BaseCommand):
+    requires_system_checks: list = []
+    requires_migrations_checks = False
+
+    def execute(self, *args, **options):
+        try:
+            return super().execute(*args, **options)
+        except PodpathError as error:
+            raise Error(str(error)) from None
+
+    def require_root(self) -> None:
+        if os.geteuid() != 0:
+            raise Error("this command changes the kernel's network namespaces and needs root (try sudo)")
+
+    def progress(self, done: int, total: int, what: str) -> None:
+        """Show a live progress line on a terminal; stay quiet when piped."""
+        if not sys.stderr.isatty():
+            return
+        width = 28
+        filled = int(width * done / total) if total else width
+        line = f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {what}"[:110]
+        sys.stderr.write(line.ljust(110) + ("\n" if done >= total else ""))
+        sys.stderr.flush()

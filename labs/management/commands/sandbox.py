@@ -1,0 +1,109 @@
+"""`podpath sandbox ...`: create a sandbox on a lab, step it, reset it, list, delete, collect garbage."""
+
+from __future__ import annotations
+
+import json
+
+from labs import player
+from labs.catalog import get_lab
+from labs.management.base import PodpathCommand
+from labs.tries import run_try
+from netcore import names
+from netcore.reconcile import Report
+from netcore.sandbox import lifecycle
+
+
+class Command(PodpathCommand):
+    help = "Create, step, reset, list and delete sandboxes; remove leftovers no sandbox owns."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True,
+                                    metavar="{create,list,step,reset,delete,gc,try}")
+        create = sub.add_parser("create", help="create a sandbox on a lab's step")
+        create.add_argument("name")
+        create.add_argument("--lab", required=True)
+        create.add_argument("--step", type=int, default=1)
+        listing = sub.add_parser("list", help="list sandboxes with their state")
+        listing.add_argument("-o", "--output", choices=["text", "json"], default="text")
+        step = sub.add_parser("step", help="move a sandbox to step N of its lab")
+        step.add_argument("name")
+        step.add_argument("step", type=int)
+        reset = sub.add_parser("reset", help="put a sandbox back on its lab's first step")
+        reset.add_argument("name")
+        delete = sub.add_parser("delete", help="delete a sandbox and everything it owns")
+        delete.add_argument("name")
+        sub.add_parser("gc", help="remove namespaces, files and runners that no sandbox owns")
+        attempt = sub.add_parser("try", help="run the current step's commands to try and judge them")
+        attempt.add_argument("name")
+
+    def handle(self, *args, action: str, **options):
+        getattr(self, f"do_{action}")(**options)
+
+    def report(self, name: str, report: Report) -> None:
+        lab, number = player.lab_position(sandbox=name)
+        step = lab.step(number)
+        self.stdout.write(f"sandbox {name}: {lab.id} step {number}/{len(lab.steps)}: {step.title}")
+        self.stdout.write(f"  {report.describe()}")
+        for attempt in step.tries:
+            self.stdout.write(f"  try: podpath exec -s {name} {attempt.host} -- {attempt.command}")
+
+    def do_create(self, name: str, lab: str, step: int, **_):
+        self.require_root()
+        names.check_sandbox_name(name)
+        get_lab(lab).step(step)  # refuse a bad name, an unknown lab or step before touching anything
+        self.report(name, player.lab_start(sandbox=name, lab_id=lab, step=step, progress=self.progress))
+
+    def do_step(self, name: str, step: int, **_):
+        self.require_root()
+        self.report(name, player.lab_step(sandbox=name, step=step, progress=self.progress))
+
+    def do_reset(self, name: str, **_):
+        self.require_root()
+        self.report(name, player.lab_reset(sandbox=name, progress=self.progress))
+
+    def do_delete(self, name: str, **_):
+        self.require_root()
+        lifecycle.delete_sandbox(name)
+        self.stdout.write(f"sandbox {name} deleted")
+
+    def do_gc(self, **_):
+        self.require_root()
+        self.stdout.write(lifecycle.collect_garbage().describe())
+
+    def do_list(self, output: str, **_):
+        sandboxes = lifecycle.list_sandboxes()
+        if output == "json":
+            self.stdout.write(json.dumps([{
+                "name": s.record.name, "lab": s.record.meta.get("lab"), "step": s.record.meta.get("step"),
+                "hosts": list(s.record.hosts), "namespaces": s.namespaces, "health": s.health,
+                "created": s.record.created, "runner_pid": s.runner_pid,
+            } for s in sandboxes], indent=2))
+            return
+        self.stdout.write(f"{'NAME':16} {'LAB':24} {'STEP':>4} {'HOSTS':>5} {'AGE':>7}  HEALTH")
+        for s in sandboxes:
+            age = format_age(s.record.age_seconds())
+            self.stdout.write(f"{s.record.name:16} {s.record.meta.get('lab', '-'):24} "
+                              f"{s.record.meta.get('step', '-'):>4} {len(s.record.hosts):>5} {age:>7}  {s.health}")
+
+    def do_try(self, name: str, **_):
+        self.require_root()
+        lab, number = player.lab_position(sandbox=name)
+        failed = 0
+        for attempt in lab.step(number).tries:
+            result = run_try(name, attempt)
+            mark = "ok  " if result.passed else "FAIL"
+            failed += not result.passed
+            self.stdout.write(f"{mark} {attempt.host}: {attempt.command}  (exit {result.returncode}, "
+                              f"expected {attempt.expect})")
+            if not result.passed:
+                self.stdout.write("     " + result.output.strip().replace("\n", "\n     "))
+        if failed:
+            raise SystemExit(1)
+
+
+def format_age(seconds: float) -> str:
+    if seconds < 120:
+        return f"{int(seconds)}s"
+    if seconds < 7200:
+        return f"{int(seconds // 60)}m"
+    return f"{int(seconds // 3600)}h"

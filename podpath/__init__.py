@@ -1,0 +1,1 @@
+"""Podpath's Django project: settings, URLs, the ASGI application and the `podpath` command."""
