@@ -113,6 +113,11 @@ def lock_path(sandbox: str) -> Path:
     return runtime_root() / "locks" / f"{check_sandbox_name(sandbox)}.lock"
 
 
+def data_dir(sandbox: str) -> Path:
+    """Return where sandbox-wide data files for workloads live (the DNS records, say)."""
+    return sandbox_dir(sandbox) / "data"
+
+
 def runner_socket_path(sandbox: str) -> Path:
     return sandbox_dir(sandbox) / "workloads.sock"
 

@@ -52,11 +52,12 @@ class RouteFact:
     dev: str
     via: str | None = None
     metric: int = 0
+    onlink: bool = False
 
     def summary(self) -> str:
         via = f" via {self.via}" if self.via else ""
         metric = f" metric {self.metric}" if self.metric else ""
-        return f"{self.dst}{via} dev {self.dev}{metric}"
+        return f"{self.dst}{via} dev {self.dev}{metric}{' onlink' if self.onlink else ''}"
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ class State:
     rulesets: dict[str, Ruleset] = field(default_factory=dict)
     files: dict[tuple[str, str], str] = field(default_factory=dict)
     servers: frozenset[Server] = frozenset()
+    data: dict[str, str] = field(default_factory=dict)
 
     def without_servers(self) -> State:
         return replace(self, servers=frozenset())
@@ -90,7 +92,7 @@ class State:
             mine, theirs = getattr(self, name), getattr(other, name)
             out += [f"{name}: only here {x}" for x in sorted(mine - theirs, key=str)]
             out += [f"{name}: only there {x}" for x in sorted(theirs - mine, key=str)]
-        for name in ("devices", "sysctls", "rulesets", "files"):
+        for name in ("devices", "sysctls", "rulesets", "files", "data"):
             mine, theirs = getattr(self, name), getattr(other, name)
             for key in sorted(set(mine) | set(theirs), key=str):
                 if mine.get(key) != theirs.get(key):

@@ -112,14 +112,16 @@ class RouteInfo:
     oif: int | None
     gateway: str | None
     priority: int
+    flags: int = 0
 
 
 def route(body: bytes) -> RouteInfo:
-    _family, dst_len, _src_len, _tos, table, protocol, _scope, rtype, _flags = RTMSG.unpack_from(body)
+    _family, dst_len, _src_len, _tos, table, protocol, _scope, rtype, flags = RTMSG.unpack_from(body)
     attrs = attributes(body, RTMSG.size)
     return RouteInfo(dst_len=dst_len, table=u32(attrs.get(RTA_TABLE)) or table, protocol=protocol,
                      type=rtype, dst=ipv4(attrs.get(RTA_DST)), oif=u32(attrs.get(RTA_OIF)),
-                     gateway=ipv4(attrs.get(RTA_GATEWAY)), priority=u32(attrs.get(RTA_PRIORITY)) or 0)
+                     gateway=ipv4(attrs.get(RTA_GATEWAY)), priority=u32(attrs.get(RTA_PRIORITY)) or 0,
+                     flags=flags)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from netcore.plan.ops import (
     CreateLink,
     CreateNamespace,
     DeleteAddress,
+    DeleteData,
     DeleteFile,
     DeleteLink,
     DeleteNamespace,
@@ -33,11 +34,12 @@ from netcore.plan.ops import (
     SetSysctl,
     StartServer,
     StopServer,
+    WriteData,
     WriteFile,
 )
 from netcore.state import Address, Device, RouteFact, Ruleset, State
 from netcore.topology.model import Endpoint
-from netcore.topology.sysctls import BASE
+from netcore.topology.sysctls import base_sysctls
 
 UNSET = "inherited"
 
@@ -52,12 +54,13 @@ class FakeKernel:
         self.rulesets: dict[str, Ruleset] = {}
         self.files: dict[tuple[str, str], str] = {}
         self.servers: set = set()
+        self.data: dict[str, str] = {}
         self.applied: list[Operation] = []
 
     def read(self) -> State:
         return State(hosts=frozenset(self.hosts), devices=dict(self.devices), addresses=frozenset(self.addresses),
                      routes=frozenset(self.routes), sysctls=dict(self.sysctls), rulesets=dict(self.rulesets),
-                     files=dict(self.files), servers=frozenset(self.servers))
+                     files=dict(self.files), servers=frozenset(self.servers), data=dict(self.data))
 
     def apply(self, plan: Plan, progress: Progress | None = None) -> None:
         for done, op in enumerate(plan.ops, 1):
@@ -85,7 +88,7 @@ class FakeKernel:
             return "File exists"
         self.hosts.add(op.host)
         self.devices[Endpoint(op.host, "lo")] = Device(kind="loopback", up=False)
-        for key in BASE:
+        for key in base_sysctls():
             self.sysctls[(op.host, key)] = UNSET
         return None
 
@@ -177,18 +180,18 @@ class FakeKernel:
             return "No such device"
         if not device.up:
             return "Network is down"
-        if op.via is not None:
+        if op.via is not None and not op.onlink:
             gateway = ipaddress.IPv4Address(op.via)
             if not any(a.end == end and gateway in ipaddress.IPv4Interface(a.cidr).network for a in self.addresses):
                 return "Network is unreachable (Nexthop has invalid gateway)"
-        route = RouteFact(op.host, op.dst, op.dev, op.via, op.metric)
+        route = RouteFact(op.host, op.dst, op.dev, op.via, op.metric, op.onlink)
         if any((r.host, r.dst, r.metric) == (op.host, op.dst, op.metric) for r in self.routes):
             return "File exists"
         self.routes.add(route)
         return None
 
     def do_DeleteRoute(self, op: DeleteRoute) -> str | None:
-        self.routes.discard(RouteFact(op.host, op.dst, op.dev, op.via, op.metric))
+        self.routes.discard(RouteFact(op.host, op.dst, op.dev, op.via, op.metric, op.onlink))
         return None
 
     def do_FlushNeighbours(self, op: FlushNeighbours) -> str | None:
@@ -208,6 +211,14 @@ class FakeKernel:
 
     def do_DeleteFile(self, op: DeleteFile) -> str | None:
         self.files.pop((op.host, op.name), None)
+        return None
+
+    def do_WriteData(self, op: WriteData) -> str | None:
+        self.data[op.name] = op.content
+        return None
+
+    def do_DeleteData(self, op: DeleteData) -> str | None:
+        self.data.pop(op.name, None)
         return None
 
     def do_StartServer(self, op: StartServer) -> str | None:

@@ -12,10 +12,17 @@ from dataclasses import dataclass
 
 from netcore import names
 from netcore.kernel import decode, netlink, netns, nft
-from netcore.kernel.messages import PEER_ALIAS_PREFIX, RT_TABLE_MAIN, dump_addresses, dump_links, dump_routes
+from netcore.kernel.messages import (
+    PEER_ALIAS_PREFIX,
+    RT_TABLE_MAIN,
+    RTNH_F_ONLINK,
+    dump_addresses,
+    dump_links,
+    dump_routes,
+)
 from netcore.state import Address, Device, RouteFact, Ruleset, State
 from netcore.topology.model import Endpoint, Vxlan
-from netcore.topology.sysctls import BASE, sysctl_path
+from netcore.topology.sysctls import base_sysctls, sysctl_path
 
 IFF_UP = 0x1
 IFF_LOOPBACK = 0x8
@@ -41,10 +48,15 @@ def open_channels(namespace: str) -> tuple[HostChannels, dict[str, str]]:
     try:
         with netns.entered(fd):
             channels = HostChannels(netlink.Channel(netlink.NETLINK_ROUTE), netlink.Channel(netlink.NETLINK_NETFILTER))
-            sysctls = {key: read_sysctl(key) for key in BASE}
+            sysctls = read_sysctls()
     finally:
         os.close(fd)
     return channels, sysctls
+
+
+def read_sysctls() -> dict[str, str]:
+    """Read the managed sysctls of the namespace the thread is in."""
+    return {key: read_sysctl(key) for key in base_sysctls()}
 
 
 def read_sysctl(key: str) -> str:
@@ -72,7 +84,7 @@ def read_state(sandbox: str, channels: dict[str, HostChannels] | None = None) ->
                 fd = netns.open_fd(namespace)
                 try:
                     with netns.entered(fd):
-                        values = {key: read_sysctl(key) for key in BASE}
+                        values = read_sysctls()
                 finally:
                     os.close(fd)
             else:
@@ -91,7 +103,16 @@ def read_state(sandbox: str, channels: dict[str, HostChannels] | None = None) ->
             for chan in owned.values():
                 chan.close()
     return State(hosts=frozenset(hosts), devices=devices, addresses=frozenset(addresses),
-                 routes=frozenset(routes), sysctls=sysctls, rulesets=rulesets, files=files)
+                 routes=frozenset(routes), sysctls=sysctls, rulesets=rulesets, files=files,
+                 data=read_data(sandbox))
+
+
+def read_data(sandbox: str) -> dict[str, str]:
+    directory = names.data_dir(sandbox)
+    try:
+        return {p.name: p.read_text() for p in directory.iterdir() if p.is_file() and not p.name.startswith(".")}
+    except FileNotFoundError:
+        return {}
 
 
 def read_devices(host: str, channel: netlink.Channel, devices: dict[Endpoint, Device]) -> dict[int, str]:
@@ -152,6 +173,7 @@ def read_routes(host: str, channel: netlink.Channel, index_names: dict[int, str]
             dev=index_names.get(route.oif, "?"),
             via=route.gateway,
             metric=route.priority,
+            onlink=bool(route.flags & RTNH_F_ONLINK),
         ))
 
 

@@ -24,6 +24,7 @@ from netcore.plan.ops import (
     CreateLink,
     CreateNamespace,
     DeleteAddress,
+    DeleteData,
     DeleteFile,
     DeleteLink,
     DeleteNamespace,
@@ -37,6 +38,7 @@ from netcore.plan.ops import (
     SetSysctl,
     StartServer,
     StopServer,
+    WriteData,
     WriteFile,
 )
 from netcore.state import State
@@ -53,6 +55,8 @@ def category(op: Operation) -> tuple[str, str | None]:
     """Group key: consecutive operations with the same key run as one batch."""
     if isinstance(op, (StartServer, StopServer)):
         return ("servers", None)
+    if isinstance(op, (WriteData, DeleteData)):
+        return ("data", None)
     if isinstance(op, NETLINK_OPS):
         return ("netlink", op.host)
     return (type(op).__name__, op.host)
@@ -151,6 +155,8 @@ class ApplySession:
     def run(self, kind: str, host: str | None, ops: list[Operation]) -> None:
         if kind == "servers":
             self.run_servers(ops)
+        elif kind == "data":
+            self.run_data(ops)
         elif kind == "netlink":
             self.run_netlink(host, ops)
         elif kind == "SetSysctl":
@@ -202,6 +208,21 @@ class ApplySession:
                   if n.learnt and n.address]
         requests = [messages.delete_neighbour(n.index, n.address) for n in learnt]
         self.send(channel, [op] * len(requests), requests)
+
+    def run_data(self, ops: list[WriteData | DeleteData]) -> None:
+        """Write sandbox data files atomically: workloads re-read them while running."""
+        directory = names.data_dir(self.kernel.sandbox)
+        for op in ops:
+            try:
+                if isinstance(op, WriteData):
+                    directory.mkdir(parents=True, exist_ok=True)
+                    staging = directory / f".{op.name}.new"
+                    staging.write_text(op.content)
+                    os.replace(staging, directory / op.name)
+                else:
+                    (directory / op.name).unlink(missing_ok=True)
+            except OSError as error:
+                raise ApplyError(op, error.strerror or str(error)) from None
 
     def run_servers(self, ops: list[Operation]) -> None:
         start = [op.server for op in ops if isinstance(op, StartServer)]

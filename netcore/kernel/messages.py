@@ -38,6 +38,7 @@ RTPROT_STATIC = 4
 RT_SCOPE_UNIVERSE = 0
 RT_SCOPE_LINK = 253
 RTN_UNICAST = 1
+RTNH_F_ONLINK = 4
 PEER_ALIAS_PREFIX = "podpath peer "
 
 
@@ -145,6 +146,7 @@ def _route(op: AddRoute | DeleteRoute, index: int) -> rtmsg:
     msg["proto"] = RTPROT_STATIC
     msg["scope"] = RT_SCOPE_UNIVERSE if op.via else RT_SCOPE_LINK
     msg["type"] = RTN_UNICAST
+    msg["flags"] = RTNH_F_ONLINK if op.onlink else 0
     attrs: list = [("RTA_TABLE", RT_TABLE_MAIN), ("RTA_OIF", index)]
     if network.prefixlen:
         attrs.append(("RTA_DST", str(network.network_address)))

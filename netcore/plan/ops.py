@@ -108,9 +108,10 @@ class AddRoute:
     dev: str
     via: str | None = None
     metric: int = 0
+    onlink: bool = False
 
     def summary(self) -> str:
-        return f"{self.host}: add route {self.dst}{f' via {self.via}' if self.via else ''} dev {self.dev}"
+        return f"{self.host}: add route {route_text(self)}"
 
 
 @dataclass(frozen=True)
@@ -120,9 +121,15 @@ class DeleteRoute:
     dev: str
     via: str | None = None
     metric: int = 0
+    onlink: bool = False
 
     def summary(self) -> str:
-        return f"{self.host}: delete route {self.dst}{f' via {self.via}' if self.via else ''} dev {self.dev}"
+        return f"{self.host}: delete route {route_text(self)}"
+
+
+def route_text(route: AddRoute | DeleteRoute) -> str:
+    via = f" via {route.via}" if route.via else ""
+    return f"{route.dst}{via} dev {route.dev}{' onlink' if route.onlink else ''}"
 
 
 @dataclass(frozen=True)
@@ -178,6 +185,27 @@ class DeleteFile:
 
 
 @dataclass(frozen=True)
+class WriteData:
+    """Write a sandbox-wide file that workloads read (the cluster DNS records, say)."""
+
+    name: str
+    content: str = field(repr=False)
+    host: str = ""  # sandbox-wide: no host
+
+    def summary(self) -> str:
+        return f"write sandbox data {self.name}"
+
+
+@dataclass(frozen=True)
+class DeleteData:
+    name: str
+    host: str = ""
+
+    def summary(self) -> str:
+        return f"delete sandbox data {self.name}"
+
+
+@dataclass(frozen=True)
 class StartServer:
     server: Server
 
@@ -204,7 +232,7 @@ class StopServer:
 Operation = (
     CreateNamespace | DeleteNamespace | SetSysctl | CreateLink | DeleteLink | SetLink | AddAddress
     | DeleteAddress | AddRoute | DeleteRoute | FlushNeighbours | LoadRuleset | DeleteRuleset | WriteFile | DeleteFile
-    | StartServer | StopServer
+    | WriteData | DeleteData | StartServer | StopServer
 )
 
 

@@ -16,7 +16,8 @@ already did or would refuse:
 Order: stop servers, delete routes, addresses, devices, tables, files and namespaces; then create
 namespaces, write sysctls, create bridges, veth pairs and tunnels, configure each host (link state,
 addresses, routes, grouped by host so the adapter can batch them), load tables, write files, start
-servers.
+servers. Sandbox data files (read by workloads, like the DNS records) are written just before the
+servers start.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from netcore.plan.ops import (
     CreateLink,
     CreateNamespace,
     DeleteAddress,
+    DeleteData,
     DeleteFile,
     DeleteLink,
     DeleteNamespace,
@@ -43,6 +45,7 @@ from netcore.plan.ops import (
     SetSysctl,
     StartServer,
     StopServer,
+    WriteData,
     WriteFile,
 )
 from netcore.state import Address, Device, RouteFact, State
@@ -75,7 +78,7 @@ def plan_changes(actual: State, desired: State) -> Plan:
     flushed = flushed_devices(devices, desired, addresses, kept_addresses)
     kept_routes = {r for r in routes - set(route_deletes) if Endpoint(r.host, r.dev) not in flushed}
 
-    ops += [DeleteRoute(r.host, r.dst, r.dev, r.via, r.metric) for r in route_deletes]
+    ops += [DeleteRoute(r.host, r.dst, r.dev, r.via, r.metric, r.onlink) for r in route_deletes]
     ops += [DeleteAddress(a.end.host, a.end.ifname, a.cidr) for a in address_deletes]
     ops += device_deletes
     ops += [DeleteRuleset(h) for h in sorted(actual.rulesets) if h not in gone and h not in desired.rulesets]
@@ -102,6 +105,8 @@ def plan_changes(actual: State, desired: State) -> Plan:
         for (host, name), content in sorted(desired.files.items())
         if actual.files.get((host, name)) != content or host in new
     ]
+    ops += [DeleteData(n) for n in sorted(actual.data) if n not in desired.data]
+    ops += [WriteData(n, c) for n, c in sorted(desired.data.items()) if actual.data.get(n) != c]
     ops += [StartServer(s) for s in sorted(desired.servers - actual.servers, key=server_key)]
     return Plan(tuple(ops))
 
@@ -190,13 +195,13 @@ def configure_hosts(desired: State, devices: dict[Endpoint, Device], addresses: 
                                                                    address.cidr))
     for route in sorted(desired.routes - routes, key=route_order):
         by_host.setdefault(route.host, []).append(AddRoute(route.host, route.dst, route.dev, route.via,
-                                                           route.metric))
+                                                           route.metric, route.onlink))
     return [op for host in sorted(by_host) for op in by_host[host]]
 
 
 def route_order(route: RouteFact) -> tuple:
     """Add device routes before gateway routes, so a gateway reached by a device route resolves."""
-    return (route.host, route.via is not None, route.dst, route.dev, route.via or "", route.metric)
+    return (route.host, route.via is not None, route.dst, route.dev, route.via or "", route.metric, route.onlink)
 
 
 def server_key(server: Server) -> tuple:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from netcore import names
@@ -38,8 +39,12 @@ def kernel_for(name: str) -> Kernel:
 
 
 def create_sandbox(name: str, desired: Topology, meta: dict | None = None,
-                   progress: Progress | None = None) -> Report:
-    """Create sandbox ``name`` and build ``desired`` in it; on failure nothing is left behind."""
+                   progress: Progress | None = None, prepare: Callable[[], None] | None = None) -> Report:
+    """Create sandbox ``name`` and build ``desired`` in it; on failure nothing is left behind.
+
+    ``prepare`` runs under the lock once the record exists and before anything is built (to write
+    files that belong to the sandbox, like a cluster's objects).
+    """
     names.check_sandbox_name(name)
     state = compile_state(desired)
     with sandbox_lock(name):
@@ -50,6 +55,8 @@ def create_sandbox(name: str, desired: Topology, meta: dict | None = None,
         write_record(SandboxRecord(name=name, created=now_iso(), hosts=tuple(sorted(state.hosts)),
                                    meta=dict(meta or {})))
         try:
+            if prepare is not None:
+                prepare()
             return reconcile(kernel, state, progress, actual=State())
         except BaseException:
             kernel.destroy()
@@ -60,13 +67,18 @@ def create_sandbox(name: str, desired: Topology, meta: dict | None = None,
 def apply_to_sandbox(name: str, desired: Topology, meta: dict | None = None,
                      progress: Progress | None = None) -> Report:
     """Move an existing sandbox to ``desired``, touching only what differs; update its record."""
-    state = compile_state(desired)
     with sandbox_lock(name):
-        record = read_record(name)
-        report = reconcile(kernel_for(name), state, progress)
-        write_record(replace(record, hosts=tuple(sorted(state.hosts)),
-                             meta={**record.meta, **(meta or {})}))
-        return report
+        return apply_locked(name, desired, meta, progress)
+
+
+def apply_locked(name: str, desired: Topology, meta: dict | None = None,
+                 progress: Progress | None = None) -> Report:
+    """``apply_to_sandbox`` for a caller that already holds the sandbox's lock."""
+    state = compile_state(desired)
+    record = read_record(name)
+    report = reconcile(kernel_for(name), state, progress)
+    write_record(replace(record, hosts=tuple(sorted(state.hosts)), meta={**record.meta, **(meta or {})}))
+    return report
 
 
 def delete_sandbox(name: str) -> None:

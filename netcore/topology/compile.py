@@ -13,7 +13,7 @@ from netcore.render.nftables import digest_of, render_ruleset
 from netcore.state import Address, Device, RouteFact, Ruleset, State
 from netcore.topology.model import Endpoint, Topology
 from netcore.topology.parse import route_device
-from netcore.topology.sysctls import BASE
+from netcore.topology.sysctls import base_sysctls
 
 LOOPBACK = Device(kind="loopback", up=True)
 # Every device gets an explicit MTU: a bridge left to itself follows its ports' MTU, which would make
@@ -48,14 +48,14 @@ def compile_state(topology: Topology) -> State:
             addresses.update(Address(end, cidr) for cidr in iface.addresses)
         for route in host.routes:
             routes.add(RouteFact(host=host.name, dst=route.dst, dev=route_device(host, route),
-                                 via=route.via, metric=route.metric))
-        for key, value in {**BASE, **dict(host.sysctls)}.items():
+                                 via=route.via, metric=route.metric, onlink=route.onlink))
+        for key, value in {**base_sysctls(), **dict(host.sysctls)}.items():
             sysctls[(host.name, key)] = value
         text = render_ruleset(host)
         if text is not None:
             rulesets[host.name] = Ruleset(digest=digest_of(text), text=text)
         files[(host.name, "resolv.conf")] = render_resolv_conf(host)
-        files[(host.name, "hosts")] = hosts_file
+        files[(host.name, "hosts")] = host.hosts_file if host.hosts_file is not None else hosts_file
 
     # Veth ends named only by a link: up, no address, no master.
     for link in topology.links:
@@ -73,4 +73,5 @@ def compile_state(topology: Topology) -> State:
         rulesets=rulesets,
         files=files,
         servers=frozenset(s for host in topology.hosts for s in host.servers),
+        data=dict(topology.data),
     )

@@ -59,6 +59,7 @@ class Route:
     via: str | None = None
     dev: str | None = None
     metric: int = 0
+    onlink: bool = False  # the gateway is reachable on ``dev`` even off its subnets (a tunnel's far end)
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,8 @@ class Host:
 
     ``role`` and ``inside`` only shape the picture: a container drawn inside its host, a VM inside its
     hypervisor. ``nft`` holds extra nftables chains compiled by higher layers (Services, policies);
-    ``resolv_conf`` replaces the default resolver file (a lab host has no DNS server).
+    ``resolv_conf`` and ``hosts_file`` replace the default /etc files (a lab host has no DNS server;
+    a pod's hosts file names only itself, as the kubelet writes it).
     """
 
     name: str
@@ -119,6 +121,7 @@ class Host:
     servers: tuple[Server, ...] = ()
     nft: tuple[str, ...] = ()
     resolv_conf: str | None = None
+    hosts_file: str | None = None
 
     def interface(self, name: str) -> Interface | None:
         """Return the declared interface called ``name``, if any."""
@@ -142,6 +145,8 @@ class Topology:
 
     hosts: tuple[Host, ...] = ()
     links: tuple[Link, ...] = ()
+    # Sandbox-wide files for workloads (e.g. the cluster DNS records), by name.
+    data: tuple[tuple[str, str], ...] = ()
 
     def host(self, name: str) -> Host | None:
         """Return the host called ``name``, if any."""

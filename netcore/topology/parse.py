@@ -113,14 +113,18 @@ def parse_vxlan(node: Node) -> Vxlan:
 
 
 def parse_route(node: Node) -> Route:
-    fields = node.mapping({"to", "via", "dev", "metric"}, required={"to"})
+    fields = node.mapping({"to", "via", "dev", "metric", "onlink"}, required={"to"})
     if "via" not in fields and "dev" not in fields:
         raise node.fail("a route needs 'via' (a gateway) or 'dev' (an interface)")
+    onlink = fields["onlink"].boolean() if "onlink" in fields else False
+    if onlink and ("dev" not in fields or "via" not in fields):
+        raise fields["onlink"].fail("'via' and 'dev' with onlink (the gateway is on that device)")
     return Route(
         dst=fields["to"].network(),
         via=fields["via"].ipv4() if "via" in fields else None,
         dev=fields["dev"].text() if "dev" in fields else None,
         metric=fields["metric"].integer(0, 65535) if "metric" in fields else 0,
+        onlink=onlink,
     )
 
 
@@ -283,7 +287,7 @@ def check_host(host: Host, linked: dict[Endpoint, int], at) -> None:
         if route.dev is not None and route.dev in interfaces and not interfaces[route.dev].up:
             raise where.child("dev", route.dev).fail("an interface that is up (the kernel drops routes of a"
                                                      " down interface)")
-        if route.via is not None and route_device(host, route) is None:
+        if route.via is not None and not route.onlink and route_device(host, route) is None:
             raise where.child("via", route.via).fail(
                 f"a gateway on a subnet of one of {host.name}'s up interfaces")
     for index, rule in enumerate(host.nat):

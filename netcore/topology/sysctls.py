@@ -6,6 +6,8 @@ kernel's defaults: IPv4 settings such as ``ip_forward`` are copied from the root
 
 from __future__ import annotations
 
+import os
+
 BASE: dict[str, str] = {
     # IPv6 router and multicast chatter would flood every capture and counter.
     "net.ipv6.conf.all.disable_ipv6": "1",
@@ -20,12 +22,29 @@ BASE: dict[str, str] = {
     "net.ipv4.conf.default.promote_secondaries": "1",
 }
 
+# Managed only where the kernel has them: br_netfilter is built in on some kernels, a module elsewhere.
+# Bridged traffic passes the inet hooks (Service hairpin, NetworkPolicy between pods on one node) only
+# with it; a new namespace starts with it on.
+BRIDGE_NF = "net.bridge.bridge-nf-call-iptables"
+OPTIONAL: dict[str, str] = {BRIDGE_NF: "1"}
+
 # Keys a topology may set, with the values they accept.
 SETTABLE: dict[str, tuple[str, ...]] = {
     "net.ipv4.ip_forward": ("0", "1"),
     "net.ipv4.conf.all.rp_filter": ("0", "1", "2"),
     "net.ipv4.conf.default.rp_filter": ("0", "1", "2"),
+    BRIDGE_NF: ("0", "1"),
 }
+
+
+def base_sysctls() -> dict[str, str]:
+    """Return the managed keys with their base values, the optional ones only if this kernel has them.
+
+    br_netfilter's switches are global to the kernel's feature set, so the root namespace's /proc tells
+    whether sandbox namespaces have them (read only; the root namespace is never written).
+    """
+    present = {key: value for key, value in OPTIONAL.items() if os.path.exists(sysctl_path(key))}
+    return {**BASE, **present}
 
 
 def sysctl_path(key: str) -> str:
@@ -34,4 +53,4 @@ def sysctl_path(key: str) -> str:
 
 
 # Every key a topology may set has a base value, so leaving a step that set it restores the base.
-assert set(SETTABLE) <= set(BASE), "each settable sysctl needs a base value"
+assert set(SETTABLE) <= set(BASE) | set(OPTIONAL), "each settable sysctl needs a base value"
