@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import re
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -26,6 +26,7 @@ from netcore.topology.reader import Node
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 LAB_ID_RE = re.compile(r"^[a-z][a-z0-9-]{0,40}$")
 EXPECTATIONS = ("success", "failure")
+CLUSTER_HOSTS = {"internet", "external", "router", "lan"}
 
 
 @dataclass(frozen=True)
@@ -43,14 +44,34 @@ class Try:
 
 
 @dataclass(frozen=True)
+class ClusterStep:
+    """A step whose desired state is a Kubernetes cluster: its size, pod network and objects."""
+
+    nodes: int
+    cni: str
+    manifests: str
+    objects: tuple[dict, ...]
+
+
+@dataclass(frozen=True)
 class Step:
     number: int
     slug: str
     title: str
     narrative: str
-    topology: Topology
+    topology: Topology | None
     tries: tuple[Try, ...]
     source: str
+    cluster: ClusterStep | None = None
+
+    def hosts(self) -> set[str]:
+        """Names a command to try may run on: hosts, or a cluster's pods, nodes and outside hosts."""
+        if self.topology is not None:
+            return set(self.topology.host_names())
+        pods = {o["metadata"]["name"] for o in self.cluster.objects if o["kind"] == "Pod"}
+        pods |= {f"{o['metadata'].get('namespace', 'default')}/{o['metadata']['name']}"
+                 for o in self.cluster.objects if o["kind"] == "Pod"}
+        return pods | CLUSTER_HOSTS | {f"node{i}" for i in range(self.cluster.nodes)}
 
 
 @dataclass(frozen=True)
@@ -115,12 +136,28 @@ def load_step(directory: Path, number: int, node: Node) -> Step:
     path = directory / filename
     source = str(path)
     root = Node(source, "", read_yaml(path))
-    fields = root.mapping({"title", "narrative", "topology", "try"}, required={"title", "narrative", "topology"})
-    topology = parse_topology(fields["topology"].value, source)
-    hosts = set(topology.host_names())
+    fields = root.mapping({"title", "narrative", "topology", "cluster", "try"}, required={"title", "narrative"})
+    if ("topology" in fields) == ("cluster" in fields):
+        raise root.fail("either 'topology' (hosts and links) or 'cluster' (a Kubernetes cluster), not both")
+    topology = parse_topology(fields["topology"].value, source) if "topology" in fields else None
+    cluster = load_cluster_step(fields["cluster"], source) if "cluster" in fields else None
+    step = Step(number=number, slug=filename[:-5], title=fields["title"].text(),
+                narrative=fields["narrative"].text(), topology=topology, tries=(), source=source, cluster=cluster)
+    hosts = step.hosts()
     tries = tuple(load_try(n, hosts) for n in fields.get("try", root.child("try", None)).items())
-    return Step(number=number, slug=filename[:-5], title=fields["title"].text(),
-                narrative=fields["narrative"].text(), topology=topology, tries=tries, source=source)
+    return replace(step, tries=tries)
+
+
+def load_cluster_step(node: Node, source: str) -> ClusterStep:
+    from netcore.kube.api import parse_manifests
+    from netcore.kube.cluster import CNI_MODES
+
+    fields = node.mapping({"nodes", "cni", "manifests"}, required={"nodes"})
+    manifests = fields["manifests"].text() if "manifests" in fields else ""
+    objects = parse_manifests(manifests, f"{source}: cluster.manifests") if manifests else []
+    return ClusterStep(nodes=fields["nodes"].integer(1, 8),
+                       cni=fields["cni"].choice(CNI_MODES) if "cni" in fields else "bridge",
+                       manifests=manifests, objects=tuple(objects))
 
 
 def load_try(node: Node, hosts: set[str]) -> Try:

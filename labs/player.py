@@ -13,15 +13,27 @@ from netcore.reconcile import Report
 from netcore.sandbox import lifecycle
 from netcore.sandbox.registry import read_record
 
-from labs.catalog import Lab, get_lab
+from labs.catalog import Lab, Step, get_lab
+from netcore.kube import api
 
 
 def lab_start(*, sandbox: str, lab_id: str, step: int = 1, progress: Progress | None = None) -> Report:
     """Create ``sandbox`` on step ``step`` of lab ``lab_id``."""
     lab = get_lab(lab_id)
     target = lab.step(step)
-    return lifecycle.create_sandbox(sandbox, target.topology, {"lab": lab.id, "step": target.number},
-                                    progress)
+    meta = {"lab": lab.id, "step": target.number}
+    if target.cluster is not None:
+        return api.create_cluster(sandbox, target.cluster.nodes, target.cluster.cni, progress, meta,
+                                  list(target.cluster.objects))
+    return lifecycle.create_sandbox(sandbox, target.topology, meta, progress)
+
+
+def move(sandbox: str, step: Step, progress: Progress | None) -> Report:
+    """Reconcile the sandbox to one step's whole desired state."""
+    meta = {"step": step.number}
+    if step.cluster is not None:
+        return api.replace_user_objects(sandbox, list(step.cluster.objects), meta, progress, cni=step.cluster.cni)
+    return lifecycle.apply_to_sandbox(sandbox, step.topology, meta, progress)
 
 
 def lab_position(*, sandbox: str) -> tuple[Lab, int]:
@@ -38,10 +50,10 @@ def lab_step(*, sandbox: str, step: int, progress: Progress | None = None) -> Re
     lab, current = lab_position(sandbox=sandbox)
     target = lab.step(step)
     try:
-        return lifecycle.apply_to_sandbox(sandbox, target.topology, {"step": target.number}, progress)
+        return move(sandbox, target, progress)
     except PodpathError as error:
         try:
-            lifecycle.apply_to_sandbox(sandbox, lab.step(current).topology, {"step": current})
+            move(sandbox, lab.step(current), None)
         except PodpathError as again:
             raise PodpathError(f"{error}; putting the sandbox back on step {current} failed too: {again}") from error
         raise PodpathError(f"{error} (the sandbox is back on step {current})") from error

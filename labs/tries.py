@@ -2,17 +2,29 @@
 
 The command runs for real in the host's namespace through ``ip netns exec`` (which also mounts the
 host's /etc/netns files), with a time limit, and passes when its exit status and output match.
+
+In a cluster, a try runs in a pod (``client``, or ``namespace/pod``) or in one of the cluster's other
+hosts (``node0``, ``internet``, ``external``); addresses the cluster allocates are written as
+placeholders, filled in when the command runs: ``{{pod:hello-world}}`` (the pod's IP),
+``{{svc:hello-world-service}}`` (the ClusterIP), ``{{lb:hello-world}}`` (the LoadBalancer address),
+``{{nodeport:hello-world}}`` (the first port's NodePort), ``{{node:1}}`` (node1's address).
 """
 
 from __future__ import annotations
 
+import re
+import shlex
 import subprocess
 from dataclasses import dataclass
 
 from labs.catalog import Try
+from netcore.errors import NotFound
+from netcore.kube import addresses
 from netcore.sandbox.lifecycle import host_namespace
+from netcore.sandbox.registry import read_record
 
 TIMEOUT_S = 15.0
+PLACEHOLDER = re.compile(r"\{\{(pod|svc|lb|nodeport|node):([a-z0-9./-]+)\}\}")
 
 
 @dataclass(frozen=True)
@@ -20,6 +32,7 @@ class TryResult:
     attempt: Try
     returncode: int
     output: str
+    command: str = ""
 
     @property
     def succeeded(self) -> bool:
@@ -33,15 +46,62 @@ class TryResult:
         return self.attempt.output is None or self.attempt.output in self.output
 
 
+def split_ref(ref: str) -> tuple[str, str]:
+    namespace, _, name = ref.rpartition("/")
+    return namespace or "default", name
+
+
+def expand(command: str, cluster) -> str:
+    """Fill in a command's address placeholders from the cluster's objects."""
+    def value(match: re.Match) -> str:
+        kind, ref = match.groups()
+        if kind == "node":
+            return addresses.node_address(int(ref))
+        namespace, name = split_ref(ref)
+        obj = cluster.get("Pod" if kind == "pod" else "Service", namespace, name)
+        if obj is None:
+            raise NotFound(f"{match.group(0)}: no {'pod' if kind == 'pod' else 'service'} {namespace}/{name}")
+        if kind == "pod":
+            return obj["status"]["podIP"]
+        if kind == "svc":
+            return obj["spec"]["clusterIP"]
+        if kind == "lb":
+            ingress = obj.get("status", {}).get("loadBalancer", {}).get("ingress", [])
+            if not ingress:
+                raise NotFound(f"{match.group(0)}: service {namespace}/{name} has no LoadBalancer address")
+            return ingress[0]["ip"]
+        return str(obj["spec"]["ports"][0]["nodePort"])
+
+    return PLACEHOLDER.sub(value, command)
+
+
+def namespace_for(sandbox: str, target: str, cluster) -> str:
+    """Return the network namespace a try runs in: a pod's, or a host's."""
+    if cluster is not None:
+        namespace, name = split_ref(target)
+        if cluster.get("Pod", namespace, name) is not None:
+            from netcore.kube.api import pod_namespace
+
+            return pod_namespace(sandbox, namespace, name)
+    return host_namespace(sandbox, target)
+
+
 def run_try(sandbox: str, attempt: Try, timeout: float = TIMEOUT_S) -> TryResult:
     """Run one command to try in its host and return what happened."""
-    namespace = host_namespace(sandbox, attempt.host)
+    cluster = None
+    if read_record(sandbox).meta.get("kind") == "cluster":
+        from netcore.kube.api import load_cluster
+
+        cluster = load_cluster(sandbox)
+    command = expand(attempt.command, cluster) if cluster is not None else attempt.command
+    namespace = namespace_for(sandbox, attempt.host, cluster)
     try:
-        result = subprocess.run(["ip", "netns", "exec", namespace, *attempt.argv()], capture_output=True,
+        result = subprocess.run(["ip", "netns", "exec", namespace, *shlex.split(command)], capture_output=True,
                                 text=True, timeout=timeout, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired as expired:
-        output = (expired.stdout or b"").decode(errors="replace") if isinstance(expired.stdout, bytes) else (expired.stdout or "")
-        return TryResult(attempt, 124, output + f"\n(timed out after {timeout:.0f} s)")
+        partial = expired.stdout.decode(errors="replace") if isinstance(expired.stdout, bytes) else expired.stdout or ""
+        return TryResult(attempt, 124, partial + f"\n(timed out after {timeout:.0f} s)", command)
     except FileNotFoundError as error:
-        return TryResult(attempt, 127, f"command not found: {error.filename}")
-    return TryResult(attempt, result.returncode, result.stdout + result.stderr)
+        return TryResult(attempt, 127, f"command not found: {error.filename}", command)
+    return TryResult(attempt, result.returncode, result.stdout + result.stderr, command)
+

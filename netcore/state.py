@@ -17,7 +17,7 @@ class Device:
     """An interface as the kernel knows it.
 
     ``kind``, ``mac``, ``peer``, ``vxlan`` and ``mtu`` fix the device's identity: when one differs the
-    device is recreated. ``up`` and ``master`` can be changed in place.
+    device is recreated. ``up``, ``master`` and a bridge port's ``hairpin`` change in place.
     """
 
     kind: str
@@ -27,12 +27,13 @@ class Device:
     mtu: int | None = None
     up: bool = True
     master: str | None = None
+    hairpin: bool = False
 
     def identity(self) -> tuple:
         return (self.kind, self.mac, self.peer, self.vxlan, self.mtu)
 
     def settings(self) -> tuple:
-        return (self.up, self.master)
+        return (self.up, self.master, self.hairpin)
 
 
 @dataclass(frozen=True, order=True)

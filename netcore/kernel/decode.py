@@ -25,7 +25,8 @@ NLA_TYPE_MASK = 0x3FFF
 
 IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER = 1, 3, 4, 5, 10
 IFLA_LINKINFO, IFLA_IFALIAS = 18, 20
-IFLA_INFO_KIND, IFLA_INFO_DATA = 1, 2
+IFLA_INFO_KIND, IFLA_INFO_DATA, IFLA_INFO_SLAVE_DATA = 1, 2, 5
+IFLA_BRPORT_MODE = 4
 IFLA_VXLAN_ID, IFLA_VXLAN_GROUP, IFLA_VXLAN_LINK, IFLA_VXLAN_LOCAL = 1, 2, 3, 4
 IFLA_VXLAN_LEARNING, IFLA_VXLAN_PORT = 7, 15
 IFA_ADDRESS, IFA_LOCAL = 1, 2
@@ -74,6 +75,7 @@ class LinkInfo:
     alias: str | None
     kind: str | None
     data: dict[int, bytes]
+    hairpin: bool = False
 
 
 def link(body: bytes) -> LinkInfo:
@@ -82,10 +84,12 @@ def link(body: bytes) -> LinkInfo:
     attrs = attributes(body, IFINFOMSG.size)
     info = attributes(attrs[IFLA_LINKINFO]) if IFLA_LINKINFO in attrs else {}
     data = attributes(info[IFLA_INFO_DATA]) if IFLA_INFO_DATA in info else {}
+    port = attributes(info[IFLA_INFO_SLAVE_DATA]) if IFLA_INFO_SLAVE_DATA in info else {}
     return LinkInfo(index=index, flags=flags, name=text(attrs.get(IFLA_IFNAME)) or f"if{index}",
                     mac=mac(attrs.get(IFLA_ADDRESS)), mtu=u32(attrs.get(IFLA_MTU)),
                     master=u32(attrs.get(IFLA_MASTER)), alias=text(attrs.get(IFLA_IFALIAS)),
-                    kind=text(info.get(IFLA_INFO_KIND)), data=data)
+                    kind=text(info.get(IFLA_INFO_KIND)), data=data,
+                    hairpin=bool(port.get(IFLA_BRPORT_MODE, b"\0")[0]))
 
 
 @dataclass(frozen=True)

@@ -135,7 +135,7 @@ class FakeKernel:
         self.routes = {r for r in self.routes if Endpoint(r.host, r.dev) != end}
         for other, port in list(self.devices.items()):
             if other.host == end.host and port.master == end.ifname:
-                self.devices[other] = replace(port, master=None)
+                self.devices[other] = replace(port, master=None, hairpin=False)
         if device.kind == "veth" and device.peer is not None:
             self.remove_device(device.peer)
 
@@ -148,9 +148,11 @@ class FakeKernel:
             bridge = self.devices.get(Endpoint(op.host, op.master))
             if bridge is None or bridge.kind != "bridge":
                 return "No such device (master)"
+        if op.hairpin and op.master is None:
+            return "Operation not supported (hairpin needs a bridge port)"
         if device.up and not op.up:
             self.flush_routes(end)
-        self.devices[end] = replace(device, up=op.up, master=op.master)
+        self.devices[end] = replace(device, up=op.up, master=op.master, hairpin=op.hairpin)
         return None
 
     def flush_routes(self, end: Endpoint) -> None:

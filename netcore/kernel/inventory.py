@@ -136,6 +136,7 @@ def read_devices(host: str, channel: netlink.Channel, devices: dict[Endpoint, De
             mtu=link.mtu,
             up=up,
             master=index_names.get(link.master) if link.master else None,
+            hairpin=link.hairpin,
         )
     return index_names
 

@@ -245,6 +245,10 @@ class ApplySession:
                 self.indexes[host] = link_indexes(channel)
             batch.append(op)
             requests.append(self.request(op, self.indexes.get(host, {})))
+            if isinstance(op, SetLink) and op.master is not None:
+                # Port settings apply once the device is a port: a second request, same batch.
+                batch.append(op)
+                requests.append(messages.set_hairpin(op))
         self.send(channel, batch, requests)
 
     def assign_index(self, host: str, name: str) -> int:

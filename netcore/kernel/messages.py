@@ -111,6 +111,13 @@ def set_link(op: SetLink, master_index: int, alias: str | None) -> tuple:
     return _link(flags=IFF_UP if op.up else 0, change=IFF_UP, attrs=attrs), RTM_NEWLINK, 0
 
 
+def set_hairpin(op: SetLink) -> tuple:
+    """Turn a bridge port's hairpin mode on or off (``bridge link set dev X hairpin on``)."""
+    data = {"attrs": [("IFLA_BRPORT_MODE", 1 if op.hairpin else 0)]}
+    info = {"attrs": [("IFLA_INFO_SLAVE_KIND", "bridge"), ("IFLA_INFO_SLAVE_DATA", data)]}
+    return _link(attrs=[("IFLA_IFNAME", op.name), ("IFLA_LINKINFO", info)]), RTM_NEWLINK, 0
+
+
 def peer_alias(peer) -> str:
     """The alias a veth end carries so the inventory can name its peer without netns-id lookups."""
     return f"{PEER_ALIAS_PREFIX}{peer.host}:{peer.ifname}"

@@ -75,10 +75,11 @@ class SetLink:
     name: str
     up: bool
     master: str | None
+    hairpin: bool = False
 
     def summary(self) -> str:
         master = f" master {self.master}" if self.master else " nomaster"
-        return f"set {self.host}:{self.name} {'up' if self.up else 'down'}{master}"
+        return f"set {self.host}:{self.name} {'up' if self.up else 'down'}{master}{' hairpin' if self.hairpin else ''}"
 
 
 @dataclass(frozen=True)

@@ -138,7 +138,7 @@ def surviving_devices(actual: State, gone: frozenset[str], doomed: set[Endpoint]
     survivors = {e: d for e, d in actual.devices.items() if e.host not in gone and e not in doomed}
     for end, device in survivors.items():
         if device.master is not None and Endpoint(end.host, device.master) not in survivors:
-            survivors[end] = replace(device, master=None)
+            survivors[end] = replace(device, master=None, hairpin=False)
     return survivors
 
 
@@ -187,9 +187,10 @@ def configure_hosts(desired: State, devices: dict[Endpoint, Device], addresses: 
     for end, device in sorted(desired.devices.items()):
         current = devices.get(end)
         # A created device starts down and detached.
-        current_settings = current.settings() if current is not None else (False, None)
+        current_settings = current.settings() if current is not None else (False, None, False)
         if current_settings != device.settings():
-            by_host.setdefault(end.host, []).append(SetLink(end.host, end.ifname, device.up, device.master))
+            by_host.setdefault(end.host, []).append(SetLink(end.host, end.ifname, device.up, device.master,
+                                                            device.hairpin))
     for address in sorted(desired.addresses - addresses):
         by_host.setdefault(address.end.host, []).append(AddAddress(address.end.host, address.end.ifname,
                                                                    address.cidr))

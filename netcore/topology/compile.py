@@ -44,6 +44,7 @@ def compile_state(topology: Topology) -> State:
                 mtu=iface.mtu or DEFAULT_MTU[iface.kind],
                 up=iface.up,
                 master=iface.master,
+                hairpin=iface.hairpin,
             )
             addresses.update(Address(end, cidr) for cidr in iface.addresses)
         for route in host.routes:

@@ -49,6 +49,9 @@ class Interface:
     mac: str | None = None
     mtu: int | None = None
     vxlan: Vxlan | None = None
+    # A bridge port in hairpin mode sends a frame back out the port it came in by: a pod reaching
+    # itself through its Service needs it (the kubelet's hairpin-veth).
+    hairpin: bool = False
 
 
 @dataclass(frozen=True)

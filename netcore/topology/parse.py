@@ -73,7 +73,7 @@ def parse_interface(ifname: str, node: Node) -> Interface:
     checked_name(node, names.check_ifname, ifname)
     if ifname == "lo":
         raise node.fail("'lo' is managed by Podpath and cannot be declared")
-    fields = node.mapping({"kind", "address", "addresses", "master", "up", "mtu", "vxlan"})
+    fields = node.mapping({"kind", "address", "addresses", "master", "up", "mtu", "vxlan", "hairpin"})
     kind = fields["kind"].choice(INTERFACE_KINDS) if "kind" in fields else "veth"
     addresses: list[str] = []
     if "address" in fields:
@@ -89,6 +89,9 @@ def parse_interface(ifname: str, node: Node) -> Interface:
     elif "vxlan" in fields:
         raise fields["vxlan"].fail("vxlan settings only on an interface of kind vxlan")
     master = fields["master"].text() if "master" in fields else None
+    hairpin = fields["hairpin"].boolean() if "hairpin" in fields else False
+    if hairpin and master is None:
+        raise fields["hairpin"].fail("a bridge port: hairpin needs 'master'")
     return Interface(
         name=ifname,
         kind=kind,
@@ -97,6 +100,7 @@ def parse_interface(ifname: str, node: Node) -> Interface:
         up=fields["up"].boolean() if "up" in fields else True,
         mtu=fields["mtu"].integer(576, 9000) if "mtu" in fields else None,
         vxlan=vxlan,
+        hairpin=hairpin,
     )
 
 

@@ -1,20 +1,37 @@
 """A deliberately small HTTP/1.1 server core for the built-in workloads.
 
 One request per connection (``Connection: close``), bounded header size and read time, so a stuck or
-hostile client can neither hold the runner nor make it buffer much.
+hostile client can neither hold the runner nor make it buffer much. A HEAD request gets the headers
+of the GET answer without its body.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from http import HTTPStatus
+from urllib.parse import parse_qs
 
 MAX_HEAD_BYTES = 16 * 1024
 MAX_BODY_BYTES = 64 * 1024
 READ_TIMEOUT_S = 10.0
-REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 413: "Payload Too Large"}
+FORM_TYPE = "application/x-www-form-urlencoded"
+log = logging.getLogger("podpath.http")
+
+
+def reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def canonical_header(name: str) -> str:
+    """Spell a header name as Go's net/http does (``user-agent`` -> ``User-Agent``)."""
+    return "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
 
 
 @dataclass
@@ -26,10 +43,24 @@ class Request:
     body: bytes = b""
     client: tuple[str, int] = ("", 0)
     server: tuple[str, int] = ("", 0)
+    header_list: list[tuple[str, str]] = field(default_factory=list)  # as sent: order, case, repeats
 
     @property
     def path(self) -> str:
         return self.target.split("?", 1)[0]
+
+    @property
+    def query(self) -> str:
+        return self.target.partition("?")[2]
+
+    def form_value(self, key: str) -> str:
+        """Return a parameter as Go's ``FormValue`` does: a form body first, then the query."""
+        if self.method in ("POST", "PUT", "PATCH") and \
+                self.headers.get("content-type", "").split(";")[0].strip() == FORM_TYPE:
+            values = parse_qs(self.body.decode("latin-1"), keep_blank_values=True).get(key)
+            if values:
+                return values[0]
+        return parse_qs(self.query, keep_blank_values=True).get(key, [""])[0]
 
 
 @dataclass
@@ -48,12 +79,25 @@ class Response:
         return cls(status=status, body=(json.dumps(data, indent=2) + "\n").encode(),
                    content_type="application/json")
 
-    def encode(self) -> bytes:
-        head = [f"HTTP/1.1 {self.status} {REASONS.get(self.status, 'OK')}",
-                f"Content-Type: {self.content_type}", f"Content-Length: {len(self.body)}",
-                "Connection: close"]
+    def encode(self, with_body: bool = True) -> bytes:
+        head = [f"HTTP/1.1 {self.status} {reason(self.status)}".rstrip()]
+        if self.content_type:
+            head.append(f"Content-Type: {self.content_type}")
+        head += [f"Content-Length: {len(self.body)}", "Connection: close"]
         head += [f"{k}: {v}" for k, v in self.headers.items()]
-        return ("\r\n".join(head) + "\r\n\r\n").encode() + self.body
+        return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1", "replace") + (self.body if with_body else b"")
+
+
+def go_json(data: object, indent: str | None = None) -> bytes:
+    """Encode as Go's encoding/json does: compact or ``MarshalIndent``, with its HTML-safe escapes."""
+    if indent is None:
+        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    else:
+        text = json.dumps(data, indent=indent, ensure_ascii=False)
+    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, escape)
+    return text.encode()
 
 
 Handler = Callable[[Request], Awaitable[Response] | Response]
@@ -70,10 +114,12 @@ async def read_request(reader: asyncio.StreamReader) -> Request | None:
     if len(parts) != 3:
         return None
     headers = {}
+    header_list = []
     for line in lines[1:]:
         if ":" in line:
             key, _, value = line.partition(":")
             headers[key.strip().lower()] = value.strip()
+            header_list.append((key.strip(), value.strip()))
     body = b""
     length = headers.get("content-length", "0")
     if length.isdigit() and 0 < int(length) <= MAX_BODY_BYTES:
@@ -81,7 +127,8 @@ async def read_request(reader: asyncio.StreamReader) -> Request | None:
             body = await asyncio.wait_for(reader.readexactly(int(length)), READ_TIMEOUT_S)
         except (asyncio.IncompleteReadError, asyncio.TimeoutError, ConnectionError):
             return None
-    return Request(method=parts[0], target=parts[1], version=parts[2], headers=headers, body=body)
+    return Request(method=parts[0], target=parts[1], version=parts[2], headers=headers, body=body,
+                   header_list=header_list)
 
 
 def serve(handler: Handler) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]:
@@ -95,11 +142,15 @@ def serve(handler: Handler) -> Callable[[asyncio.StreamReader, asyncio.StreamWri
             else:
                 request.client = writer.get_extra_info("peername")[:2]
                 request.server = writer.get_extra_info("sockname")[:2]
-                result = handler(request)
-                response = await result if asyncio.iscoroutine(result) else result
-            writer.write(response.encode())
+                try:
+                    result = handler(request)
+                    response = await result if asyncio.iscoroutine(result) else result
+                except Exception:  # a bug in one handler must not take the connection's answer with it
+                    log.exception("handler failed for %s %s", request.method, request.target)
+                    response = Response.text("internal server error\n", status=500)
+            writer.write(response.encode(with_body=request is None or request.method != "HEAD"))
             await writer.drain()
-        except ConnectionError:
+        except OSError:  # reset, broken pipe, TLS errors: the client is gone
             pass
         finally:
             writer.close()

@@ -1,9 +1,12 @@
 """The workload runner: one asyncio process per sandbox serving every built-in server of its hosts.
 
 Each listening socket is created while the thread is inside the host's namespace, so it stays there:
-one process serves hundreds of hosts without a process (or a fork) each. The runner is controlled over
-a Unix socket in the sandbox's runtime directory (see ``netcore.workloads.client``) and exits by
-itself when its sandbox's record disappears, so no runner outlives its sandbox.
+one process serves hundreds of hosts without a process (or a fork) each. A server is served as HTTP
+(optionally over TLS), as a raw stream or as datagrams (``netcore.workloads.servers``); stopping it
+closes its listener, its connections and any outgoing socket it opened: each pins the namespace.
+The runner is controlled over a Unix socket in the sandbox's runtime directory (see
+``netcore.workloads.client``) and exits by itself when its sandbox's record disappears, so no runner
+outlives its sandbox.
 
 Run as ``python -m netcore.workloads.runner --sandbox NAME --ready-fd N``.
 """
@@ -17,17 +20,23 @@ import logging
 import os
 import signal
 import socket
+import struct
 import sys
 
 from netcore import names
 from netcore.kernel import netns
 from netcore.topology.model import Server
+from netcore.workloads import tls
 from netcore.workloads.client import server_from_wire, server_to_wire
+from netcore.workloads.dialer import PodNetwork
 from netcore.workloads.http import MAX_HEAD_BYTES, serve
-from netcore.workloads.servers import handler_for
+from netcore.workloads.servers import Datagram, Endpoint, Http, OnConnection, OnDatagram, endpoint_for
 
 log = logging.getLogger("podpath.runner")
 WATCHDOG_S = 1.0
+STOP_WAIT_S = 1.0
+TLS_HANDSHAKE_S = 10.0
+LINGER_RESET = struct.pack("ii", 1, 0)  # linger on, 0 seconds: close() sends RST and frees the socket
 
 
 def listening_socket(namespace: str, server: Server) -> socket.socket:
@@ -51,38 +60,137 @@ def listening_socket(namespace: str, server: Server) -> socket.socket:
     return sock
 
 
+class DatagramServer(asyncio.DatagramProtocol):
+    """Answer each datagram with what the server's handler returns (nothing when it returns None)."""
+
+    def __init__(self, on_datagram: OnDatagram) -> None:
+        self.on_datagram = on_datagram
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        try:
+            reply = self.on_datagram(data, addr)
+        except Exception:
+            log.exception("datagram handler failed")
+            return
+        if reply is not None and self.transport is not None:
+            self.transport.sendto(reply, addr)
+
+    def error_received(self, exc: Exception) -> None:
+        pass  # an ICMP error for an earlier answer: the client went away
+
+
+class TrackedStream(asyncio.StreamReaderProtocol):
+    """A stream connection its server knows of, so stopping the server closes it."""
+
+    def __init__(self, serving: Serving, on_connection: OnConnection) -> None:
+        super().__init__(asyncio.StreamReader(limit=MAX_HEAD_BYTES), self.connected)
+        self.serving = serving
+        self.on_connection = on_connection
+        self.transport: asyncio.BaseTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+        self.serving.transports.add(transport)
+        super().connection_made(transport)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.serving.transports.discard(self.transport)
+        super().connection_lost(exc)
+
+    def connected(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.get_running_loop().create_task(self.on_connection(reader, writer))
+        self.serving.tasks.add(task)
+        task.add_done_callback(self.serving.finished)
+
+
+def reset(transport: asyncio.BaseTransport) -> None:
+    """Close a connection with a reset: a FIN would leave an orphaned socket in FIN-WAIT, which keeps
+    the namespace alive for tcp_fin_timeout after its server stopped."""
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, LINGER_RESET)
+        except OSError:
+            pass
+    transport.abort()
+
+
+class Serving:
+    """One running server: its listener and everything it opened, so that stopping it closes all."""
+
+    __slots__ = ("listener", "transports", "tasks", "network")
+
+    def __init__(self, network: PodNetwork) -> None:
+        self.listener: asyncio.AbstractServer | asyncio.BaseTransport | None = None
+        self.transports: set[asyncio.BaseTransport] = set()
+        self.tasks: set[asyncio.Task] = set()
+        self.network = network
+
+    async def listen(self, endpoint: Endpoint, sock: socket.socket) -> None:
+        loop = asyncio.get_running_loop()
+        if isinstance(endpoint, Datagram):
+            self.listener, _ = await loop.create_datagram_endpoint(
+                lambda: DatagramServer(endpoint.on_datagram), sock=sock)
+            return
+        if isinstance(endpoint, Http):
+            on_connection, context = serve(endpoint.handler), tls.server_context() if endpoint.tls else None
+        else:
+            on_connection, context = endpoint.on_connection, None
+        self.listener = await loop.create_server(
+            lambda: TrackedStream(self, on_connection), sock=sock, ssl=context,
+            ssl_handshake_timeout=TLS_HANDSHAKE_S if context else None)
+
+    def finished(self, task: asyncio.Task) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("connection handler failed", exc_info=task.exception())
+
+    async def close(self) -> None:
+        """Close the listener, every connection and every outgoing socket: each pins the namespace."""
+        if self.listener is not None:
+            self.listener.close()
+        for task in list(self.tasks):
+            task.cancel()  # a handler in the middle of a /dial closes its sockets as it unwinds
+        for transport in list(self.transports):
+            reset(transport)
+        if self.tasks:
+            await asyncio.wait(list(self.tasks), timeout=STOP_WAIT_S)
+        self.network.close()
+        if isinstance(self.listener, asyncio.AbstractServer):
+            await self.listener.wait_closed()
+        await asyncio.sleep(0)  # let the transports' close callbacks run: they close the sockets
+
+
 class Runner:
     def __init__(self, sandbox: str) -> None:
         self.sandbox = sandbox
-        self.servers: dict[Server, asyncio.base_events.Server] = {}
-        self.connections: dict[Server, set[asyncio.StreamWriter]] = {}
+        self.servers: dict[Server, Serving] = {}
         self.stopped = asyncio.Event()
 
     async def start(self, server: Server) -> None:
         if server in self.servers:
             return
-        sock = listening_socket(names.netns_name(self.sandbox, server.host), server)
-        open_connections = self.connections.setdefault(server, set())
-        handle = serve(handler_for(server))
-
-        async def tracked(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            open_connections.add(writer)
-            try:
-                await handle(reader, writer)
-            finally:
-                open_connections.discard(writer)
-
-        self.servers[server] = await asyncio.start_server(tracked, sock=sock, limit=MAX_HEAD_BYTES)
+        namespace = names.netns_name(self.sandbox, server.host)
+        network = PodNetwork(namespace)
+        endpoint = endpoint_for(server, network)
+        sock = listening_socket(namespace, server)
+        serving = Serving(network)
+        try:
+            await serving.listen(endpoint, sock)
+        except BaseException:
+            sock.close()
+            raise
+        self.servers[server] = serving
         log.info("started %s", server.summary())
 
     async def stop(self, server: Server) -> None:
-        running = self.servers.pop(server, None)
-        if running is not None:
-            running.close()
-            # Close established connections too: their sockets would keep the namespace alive.
-            for writer in self.connections.pop(server, set()):
-                writer.close()
-            await running.wait_closed()
+        serving = self.servers.pop(server, None)
+        if serving is not None:
+            await serving.close()
             log.info("stopped %s", server.summary())
 
     async def handle(self, request: dict) -> dict:
@@ -94,6 +202,8 @@ class Runner:
                     await self.start(server_from_wire(wire))
                 except OSError as error:
                     return {"ok": False, "server": wire, "error": error.strerror or str(error)}
+                except ValueError as error:  # the server's options are not valid for its kind
+                    return {"ok": False, "server": wire, "error": str(error)}
             if request.get("shutdown"):
                 self.stopped.set()
             return {"ok": True, "servers": [server_to_wire(s) for s in sorted(self.servers, key=str)]}

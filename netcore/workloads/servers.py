@@ -1,14 +1,46 @@
-"""The built-in servers: what each catalog kind answers.
+"""The built-in servers: what each catalog kind answers, and over which kind of socket.
 
 ``hello`` answers a fixed text ("Hello World", the talk's pod); ``echo`` answers JSON with the client
 address it saw, which is how a lab shows NAT: behind a masquerade the internet sees the host, not the
-container.
+container. The images' kinds live by noun: ``web`` (nginx, echoserver, fixed texts), ``netexec``
+(agnhost), ``clusterdns``. ``endpoint_for`` tells the runner how to serve a server: as HTTP (over TLS
+or not), as a raw stream, or as datagrams.
 """
 
 from __future__ import annotations
 
+import asyncio
+import importlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
 from netcore.topology.model import Server
+from netcore.workloads import netexec, web
+from netcore.workloads.catalog import check_server_options
+from netcore.workloads.dialer import PodNetwork
 from netcore.workloads.http import Handler, Request, Response
+
+OnConnection = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+OnDatagram = Callable[[bytes, tuple[str, int]], bytes | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Http:
+    handler: Handler
+    tls: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Stream:
+    on_connection: OnConnection
+
+
+@dataclass(frozen=True, slots=True)
+class Datagram:
+    on_datagram: OnDatagram
+
+
+Endpoint = Http | Stream | Datagram
 
 
 def hello(server: Server) -> Handler:
@@ -37,9 +69,30 @@ def echo(server: Server) -> Handler:
     return answer
 
 
-HANDLERS = {"hello": hello, "echo": echo}
+def clusterdns():
+    """Import the DNS server on first use: dnslib costs every runner ~1.4 MB, and few serve DNS."""
+    return importlib.import_module("netcore.workloads.clusterdns")
 
 
-def handler_for(server: Server) -> Handler:
-    """Return the request handler of a server's kind."""
-    return HANDLERS[server.kind](server)
+FACTORIES: dict[tuple[str, str], Callable[[Server, PodNetwork], Endpoint]] = {
+    ("hello", "tcp"): lambda s, n: Http(hello(s)),
+    ("echo", "tcp"): lambda s, n: Http(echo(s)),
+    ("http-text", "tcp"): lambda s, n: Http(web.http_text(s)),
+    ("https-text", "tcp"): lambda s, n: Http(web.http_text(s), tls=True),
+    ("tcp-text", "tcp"): lambda s, n: Stream(web.tcp_text(s)),
+    ("udp-text", "udp"): lambda s, n: Datagram(web.udp_text(s)),
+    ("nginx", "tcp"): lambda s, n: Http(web.nginx(s)),
+    ("echoserver", "tcp"): lambda s, n: Http(web.echoserver(s)),
+    ("netexec", "tcp"): lambda s, n: Http(netexec.http_handler(s, n), tls=s.option("tls") == "true"),
+    ("netexec", "udp"): lambda s, n: Datagram(netexec.udp_handler(s)),
+    ("cluster-dns", "udp"): lambda s, n: Datagram(clusterdns().udp_handler(s)),
+    ("cluster-dns", "tcp"): lambda s, n: Stream(clusterdns().tcp_handler(s)),
+}
+
+
+def endpoint_for(server: Server, network: PodNetwork) -> Endpoint:
+    """Return how to serve ``server``; raise ValueError if its kind, protocol or options are not valid."""
+    problem = check_server_options(server.kind, server.protocol, server.options)
+    if problem:
+        raise ValueError(problem)
+    return FACTORIES[(server.kind, server.protocol)](server, network)

@@ -9,6 +9,8 @@ from labs.catalog import get_lab
 from labs.management.base import PodpathCommand
 from labs.tries import run_try
 from netcore import names
+from netcore.kube import api
+from netcore.kube.cluster import CNI_MODES
 from netcore.reconcile import Report
 from netcore.sandbox import lifecycle
 
@@ -19,10 +21,14 @@ class Command(PodpathCommand):
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True,
                                     metavar="{create,list,step,reset,delete,gc,try}")
-        create = sub.add_parser("create", help="create a sandbox on a lab's step")
+        create = sub.add_parser("create", help="create a sandbox on a lab's step, or holding a cluster")
         create.add_argument("name")
-        create.add_argument("--lab", required=True)
+        what = create.add_mutually_exclusive_group(required=True)
+        what.add_argument("--lab")
+        what.add_argument("--cluster", action="store_true", help="an empty Kubernetes cluster")
         create.add_argument("--step", type=int, default=1)
+        create.add_argument("--nodes", type=int, default=2, help="cluster nodes (1 to 8)")
+        create.add_argument("--cni", choices=CNI_MODES, default="bridge", help="the cluster's pod network")
         listing = sub.add_parser("list", help="list sandboxes with their state")
         listing.add_argument("-o", "--output", choices=["text", "json"], default="text")
         step = sub.add_parser("step", help="move a sandbox to step N of its lab")
@@ -47,9 +53,15 @@ class Command(PodpathCommand):
         for attempt in step.tries:
             self.stdout.write(f"  try: podpath exec -s {name} {attempt.host} -- {attempt.command}")
 
-    def do_create(self, name: str, lab: str, step: int, **_):
+    def do_create(self, name: str, lab: str | None, cluster: bool, step: int, nodes: int, cni: str, **_):
         self.require_root()
         names.check_sandbox_name(name)
+        if cluster:
+            report = api.create_cluster(name, nodes, cni, progress=self.progress)
+            self.stdout.write(f"sandbox {name}: cluster with {nodes} nodes, pod network {cni}")
+            self.stdout.write(f"  {report.describe()}")
+            self.stdout.write(f"  try: podpath apply -s {name} -f pod.yaml; podpath get -s {name} pods -o wide")
+            return
         get_lab(lab).step(step)  # refuse a bad name, an unknown lab or step before touching anything
         self.report(name, player.lab_start(sandbox=name, lab_id=lab, step=step, progress=self.progress))
 
@@ -82,8 +94,11 @@ class Command(PodpathCommand):
         self.stdout.write(f"{'NAME':16} {'LAB':24} {'STEP':>4} {'HOSTS':>5} {'AGE':>7}  HEALTH")
         for s in sandboxes:
             age = format_age(s.record.age_seconds())
-            self.stdout.write(f"{s.record.name:16} {s.record.meta.get('lab', '-'):24} "
-                              f"{s.record.meta.get('step', '-'):>4} {len(s.record.hosts):>5} {age:>7}  {s.health}")
+            meta = s.record.meta
+            lab = meta.get("lab") or (f"cluster ({meta.get('nodes')} nodes, {meta.get('cni')})"
+                                      if meta.get("kind") == "cluster" else "-")
+            self.stdout.write(f"{s.record.name:16} {lab:24} "
+                              f"{meta.get('step', '-'):>4} {len(s.record.hosts):>5} {age:>7}  {s.health}")
 
     def do_try(self, name: str, **_):
         self.require_root()

@@ -1,0 +1,173 @@
+"""The cluster of a sandbox, as kubectl sees it: create, apply, delete, get, switch the pod network.
+
+Each change runs under the sandbox's lock: read the stored cluster, validate everything (all
+documents, before anything changes), let the controllers derive the rest, compile to a topology,
+reconcile the kernel, and only then store the new cluster. If the kernel refuses, the previous
+topology is put back and the stored cluster is unchanged: nothing is half-applied.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+
+from netcore import names
+from netcore.errors import NotFound, PodpathError, SpecError
+from netcore.kernel.base import Progress
+from netcore.kube import images, manifests
+from netcore.kube.cluster import (
+    DERIVED,
+    SYSTEM_NAMESPACES,
+    Cluster,
+    ClusterConfig,
+    Key,
+    apply_objects,
+    delete_objects,
+    new_cluster,
+    with_cni,
+)
+from netcore.kube.compile.network import compile_cluster, pod_hosts
+from netcore.kube.defaults import apply_defaults
+from netcore.reconcile import Report
+from netcore.sandbox import lifecycle
+from netcore.sandbox.registry import read_record, sandbox_lock
+
+CLUSTER_FILE = "cluster.json"
+
+
+def now_timestamp() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def cluster_path(sandbox: str):
+    return names.sandbox_dir(sandbox) / CLUSTER_FILE
+
+
+def load_cluster(sandbox: str) -> Cluster:
+    """Return the stored cluster of a sandbox, or raise NotFound if it has none."""
+    read_record(sandbox)
+    try:
+        return Cluster.from_json(cluster_path(sandbox).read_text())
+    except FileNotFoundError:
+        raise NotFound(f"sandbox {sandbox!r} has no cluster (create one with --cluster)") from None
+
+
+def save_cluster(sandbox: str, cluster: Cluster) -> None:
+    path = cluster_path(sandbox)
+    staging = path.with_suffix(".tmp")
+    staging.write_text(cluster.to_json())
+    os.replace(staging, path)
+
+
+def topology_of(sandbox: str, cluster: Cluster):
+    return compile_cluster(cluster, sandbox, images)
+
+
+def create_cluster(sandbox: str, nodes: int = 2, cni: str = "bridge", progress: Progress | None = None,
+                   meta: dict | None = None, objects: list[dict] | None = None) -> Report:
+    """Create a sandbox holding a cluster: nodes, pod network, cluster DNS, the outside, and ``objects``."""
+    names.check_sandbox_name(sandbox)
+    now = now_timestamp()
+    cluster = new_cluster(ClusterConfig(nodes=nodes, cni=cni), now)
+    if objects:
+        cluster, _ = apply_objects(cluster, objects, now)
+    return lifecycle.create_sandbox(
+        sandbox, topology_of(sandbox, cluster), {"kind": "cluster", "nodes": nodes, "cni": cni, **(meta or {})},
+        progress, prepare=lambda: save_cluster(sandbox, cluster))
+
+
+def commit(sandbox: str, before: Cluster, after: Cluster, progress: Progress | None, meta: dict | None = None) -> Report:
+    """Build ``after`` in the kernel, then store it; put ``before`` back if the kernel refuses."""
+    try:
+        report = lifecycle.apply_locked(sandbox, topology_of(sandbox, after), meta, progress)
+    except PodpathError as error:
+        try:
+            lifecycle.apply_locked(sandbox, topology_of(sandbox, before))
+        except PodpathError as again:
+            raise PodpathError(f"{error}; restoring the previous state failed too: {again}") from error
+        raise
+    save_cluster(sandbox, after)
+    return report
+
+
+def parse_manifests(text: str, source: str) -> list[dict]:
+    """Parse, validate and default every document; raise on the first invalid one (nothing applied)."""
+    objects = [apply_defaults(obj) for obj in manifests.validate_objects(manifests.load_documents(text, source), source)]
+    for index, obj in enumerate(objects):
+        pod = pod_template(obj)
+        if pod is not None:
+            try:
+                images.check_pod(pod)
+            except SpecError as error:
+                where = f"{source}: document {index + 1} ({obj['kind']} {obj['metadata'].get('namespace', 'default')}/" \
+                        f"{obj['metadata']['name']})"
+                field = error.field if obj["kind"] == "Pod" else f"spec.template.{error.field}"
+                raise SpecError(where, field, error.expected) from None
+    return objects
+
+
+def pod_template(obj: dict) -> dict | None:
+    """The pod a Pod or Deployment describes, for the image checks."""
+    if obj["kind"] == "Pod":
+        return obj
+    if obj["kind"] == "Deployment":
+        return {"metadata": obj["spec"]["template"].get("metadata", {}), "spec": obj["spec"]["template"]["spec"]}
+    return None
+
+
+def apply_manifests(sandbox: str, text: str, source: str, progress: Progress | None = None):
+    """``kubectl apply -f``: returns kubectl's per-object outcomes and the kernel report."""
+    objects = parse_manifests(text, source)
+    with sandbox_lock(sandbox):
+        before = load_cluster(sandbox)
+        after, outcomes = apply_objects(before, objects, now_timestamp())
+        return outcomes, commit(sandbox, before, after, progress)
+
+
+def replace_user_objects(sandbox: str, objects: list[dict], meta: dict | None = None,
+                         progress: Progress | None = None, cni: str | None = None) -> Report:
+    """Make the cluster hold exactly these user objects (a lab step), others deleted; optionally
+    switch its pod network in the same change."""
+    with sandbox_lock(sandbox):
+        before = load_cluster(sandbox)
+        start = with_cni(before, cni, now_timestamp()) if cni and cni != before.config.cni else before
+        wanted = {(o["kind"], o["metadata"].get("namespace", "default") if o["kind"] != "Namespace" else "",
+                   o["metadata"]["name"]) for o in objects}
+        stale = [k for k, o in start.objects.items() if is_user_object(o) and k not in wanted]
+        now = now_timestamp()
+        middle, _ = delete_objects(start, stale, now) if stale else (start, [])
+        after, _ = apply_objects(middle, objects, now)
+        return commit(sandbox, before, after, progress, meta)
+
+
+def is_user_object(obj: dict) -> bool:
+    """Objects a user applied (not derived, not owned by another object, not the system's)."""
+    meta = obj["metadata"]
+    if obj["kind"] in DERIVED or meta.get("ownerReferences"):
+        return False
+    if obj["kind"] == "Namespace":
+        return meta["name"] not in SYSTEM_NAMESPACES
+    return meta.get("namespace") != "kube-system"
+
+
+def delete_resources(sandbox: str, keys: list[Key], progress: Progress | None = None) -> tuple[list[Key], Report]:
+    with sandbox_lock(sandbox):
+        before = load_cluster(sandbox)
+        after, deleted = delete_objects(before, keys, now_timestamp())
+        return deleted, commit(sandbox, before, after, progress)
+
+
+def set_cni(sandbox: str, mode: str, progress: Progress | None = None) -> Report:
+    """Switch the pod network of a live cluster; pods keep their addresses."""
+    with sandbox_lock(sandbox):
+        before = load_cluster(sandbox)
+        return commit(sandbox, before, with_cni(before, mode, now_timestamp()), progress, {"cni": mode})
+
+
+def pod_namespace(sandbox: str, namespace: str, pod: str) -> str:
+    """Return the network namespace of a pod, or raise NotFound like kubectl."""
+    cluster = load_cluster(sandbox)
+    host = pod_hosts(cluster).get((namespace, pod))
+    if host is None:
+        raise NotFound(f'pods "{pod}" not found in namespace "{namespace}"')
+    return names.netns_name(sandbox, host)

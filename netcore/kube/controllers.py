@@ -1,0 +1,383 @@
+"""The controllers: derive what a real cluster's control plane would, from the objects applied.
+
+Pure and run after every change, in the order a real control plane converges: namespaces; nodes;
+Deployments to ReplicaSets to pods; scheduling (the node with fewest pods); pod addresses and status;
+Service addresses, NodePorts and LoadBalancer addresses; Endpoints and EndpointSlices. Allocations
+already made are kept, so an object keeps its addresses for as long as it exists.
+"""
+
+from __future__ import annotations
+
+import copy
+import ipaddress
+
+from netcore.kube import addresses
+from netcore.kube.cluster import SYSTEM_NAMESPACES, Cluster, Key, key_of, stamp_new
+from netcore.kube.naming import node_name, safe_suffix, template_hash
+from netcore.kube.selectors import matches, matches_service
+
+KUBERNETES_VERSION = "v1.34.0-podpath"
+DNS_IMAGE = "podpath/coredns"
+PODS_MADE = "podpath.dev/pods-made"
+
+
+def run_controllers(cluster: Cluster, now: str) -> Cluster:
+    """Derive every controller-owned object and status field; return the same cluster."""
+    ensure_namespaces(cluster, now)
+    derive_nodes(cluster, now)
+    derive_replicasets_and_pods(cluster, now)
+    schedule_pods(cluster)
+    assign_pod_addresses(cluster, now)
+    publish_ports(cluster)
+    allocate_services(cluster)
+    derive_endpoints(cluster, now)
+    derive_deployment_status(cluster)
+    return cluster
+
+
+def system_objects() -> list[dict]:
+    """Cluster DNS as kubeadm installs it: the coredns Deployment behind the kube-dns Service."""
+    labels = {"k8s-app": "kube-dns"}
+    return [
+        {"apiVersion": "apps/v1", "kind": "Deployment",
+         "metadata": {"name": "coredns", "namespace": "kube-system", "labels": dict(labels)},
+         "spec": {"replicas": 1, "selector": {"matchLabels": dict(labels)},
+                  "template": {"metadata": {"labels": dict(labels)},
+                               "spec": {"containers": [{"name": "coredns", "image": DNS_IMAGE,
+                                                        "ports": [{"name": "dns", "containerPort": 53, "protocol": "UDP"},
+                                                                  {"name": "dns-tcp", "containerPort": 53, "protocol": "TCP"}]}]}}}},
+        {"apiVersion": "v1", "kind": "Service",
+         "metadata": {"name": "kube-dns", "namespace": "kube-system",
+                      "labels": {"k8s-app": "kube-dns", "kubernetes.io/name": "CoreDNS"}},
+         "spec": {"type": "ClusterIP", "clusterIP": addresses.CLUSTER_DNS_IP, "selector": dict(labels),
+                  "sessionAffinity": "None",
+                  "ports": [{"name": "dns", "port": 53, "targetPort": 53, "protocol": "UDP"},
+                            {"name": "dns-tcp", "port": 53, "targetPort": 53, "protocol": "TCP"}]}},
+    ]
+
+
+def ensure_namespaces(cluster: Cluster, now: str) -> None:
+    for name in SYSTEM_NAMESPACES:
+        if cluster.get("Namespace", "", name) is None:
+            obj = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}, "spec": {}}
+            stamp_new(cluster, obj, now)
+            cluster.put(obj)
+    for ns in cluster.list("Namespace"):
+        # The API server labels every namespace with its own name (NetworkPolicy selects by it).
+        ns["metadata"].setdefault("labels", {})["kubernetes.io/metadata.name"] = ns["metadata"]["name"]
+        ns["spec"] = {"finalizers": ["kubernetes"]}
+        ns["status"] = {"phase": "Active"}
+
+
+def derive_nodes(cluster: Cluster, now: str) -> None:
+    for (kind, ns, name) in [k for k in cluster.objects if k[0] == "Node"]:
+        del cluster.objects[(kind, ns, name)]
+    for index in range(cluster.config.nodes):
+        name = node_name(index)
+        roles = {"node-role.kubernetes.io/control-plane": ""} if index == 0 else {}
+        cluster.put({
+            "apiVersion": "v1", "kind": "Node",
+            "metadata": {"name": name, "uid": f"node-{index}", "creationTimestamp": cluster_birth(cluster, now),
+                         "labels": {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", **roles}},
+            "spec": {"podCIDR": str(addresses.node_pod_cidr(index)), "podCIDRs": [str(addresses.node_pod_cidr(index))]},
+            "status": {"addresses": [{"type": "InternalIP", "address": addresses.node_address(index)},
+                                     {"type": "Hostname", "address": name}],
+                       "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady"}],
+                       "nodeInfo": {"kubeletVersion": KUBERNETES_VERSION, "osImage": "Podpath network namespaces",
+                                    "containerRuntimeVersion": "podpath://1"}},
+        })
+
+
+def cluster_birth(cluster: Cluster, now: str) -> str:
+    default = cluster.get("Namespace", "", "default")
+    return default["metadata"]["creationTimestamp"] if default else now
+
+
+def derive_replicasets_and_pods(cluster: Cluster, now: str) -> None:
+    """Each Deployment owns one ReplicaSet per template; the current one owns ``replicas`` pods."""
+    deployments = {key_of(d): d for d in cluster.list("Deployment")}
+    wanted_sets: set[Key] = set()
+    for dkey, deployment in deployments.items():
+        template = deployment["spec"]["template"]
+        digest = template_hash(template)
+        rs_name = f"{dkey[2]}-{digest}"
+        namespace = dkey[1]
+        rs = cluster.get("ReplicaSet", namespace, rs_name)
+        replicas = deployment["spec"].get("replicas", 1)
+        if rs is None:
+            labels = {**template.get("metadata", {}).get("labels", {}), "pod-template-hash": digest}
+            rs = {"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                  "metadata": {"name": rs_name, "namespace": namespace, "labels": labels,
+                               "ownerReferences": [owner(deployment)]},
+                  "spec": {"selector": {"matchLabels": labels}, "template": copy.deepcopy(template)}}
+            rs["spec"]["template"].setdefault("metadata", {})["labels"] = dict(labels)
+            stamp_new(cluster, rs, now)
+            cluster.put(rs)
+        rs["spec"]["replicas"] = replicas
+        wanted_sets.add(key_of(rs))
+        reconcile_replicaset_pods(cluster, rs, replicas, now)
+    for key in [k for k in cluster.objects if k[0] == "ReplicaSet" and k not in wanted_sets]:
+        del cluster.objects[key]
+    # Pods whose owner is gone go with it.
+    live_sets = {cluster.objects[k]["metadata"]["uid"] for k in wanted_sets}
+    for key, pod in list(cluster.objects.items()):
+        refs = pod["metadata"].get("ownerReferences", []) if key[0] == "Pod" else []
+        if refs and refs[0]["uid"] not in live_sets:
+            del cluster.objects[key]
+
+
+def owner(obj: dict) -> dict:
+    return {"apiVersion": obj["apiVersion"], "kind": obj["kind"], "name": obj["metadata"]["name"],
+            "uid": obj["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
+
+
+def reconcile_replicaset_pods(cluster: Cluster, rs: dict, replicas: int, now: str) -> None:
+    namespace, rs_uid = rs["metadata"]["namespace"], rs["metadata"]["uid"]
+    mine = [p for p in cluster.list("Pod", namespace)
+            if p["metadata"].get("ownerReferences", [{}])[0].get("uid") == rs_uid]
+    mine.sort(key=lambda p: (p["metadata"]["creationTimestamp"], p["metadata"]["name"]))
+    for extra in mine[replicas:]:
+        del cluster.objects[key_of(extra)]
+    # Every pod the ReplicaSet ever made counts, so a replacement gets a new name, as in Kubernetes.
+    annotations = rs["metadata"].setdefault("annotations", {})
+    while len(mine) < replicas:
+        made = int(annotations.get(PODS_MADE, "0"))
+        annotations[PODS_MADE] = str(made + 1)
+        name = f"{rs['metadata']['name']}-{safe_suffix(5, rs_uid, str(made))}"
+        if cluster.get("Pod", namespace, name) is not None:
+            continue
+        template = copy.deepcopy(rs["spec"]["template"])
+        pod = {"apiVersion": "v1", "kind": "Pod",
+               "metadata": {"name": name, "namespace": namespace, "labels": template["metadata"].get("labels", {}),
+                            "annotations": template["metadata"].get("annotations", {}),
+                            "ownerReferences": [owner(rs)]},
+               "spec": template["spec"]}
+        if not pod["metadata"]["annotations"]:
+            del pod["metadata"]["annotations"]
+        stamp_new(cluster, pod, now)
+        cluster.put(pod)
+        mine.append(pod)
+
+
+def schedule_pods(cluster: Cluster) -> None:
+    """Bind each unscheduled pod to the node running the fewest pods (ties: the lowest node)."""
+    nodes = [node_name(i) for i in range(cluster.config.nodes)]
+    load = {n: 0 for n in nodes}
+    pods = cluster.list("Pod")
+    for pod in pods:
+        node = pod["spec"].get("nodeName")
+        if node in load:
+            load[node] += 1
+    for pod in sorted(pods, key=lambda p: (p["metadata"]["creationTimestamp"], p["metadata"].get("namespace"),
+                                           p["metadata"]["name"])):
+        if pod["spec"].get("nodeName") in load:
+            continue
+        target = min(nodes, key=lambda n: (load[n], nodes.index(n)))
+        pod["spec"]["nodeName"] = target
+        load[target] += 1
+
+
+def node_index(node: str) -> int:
+    return int(node.removeprefix("node"))
+
+
+def assign_pod_addresses(cluster: Cluster, now: str) -> None:
+    pods = cluster.list("Pod")
+    taken = {p.get("status", {}).get("podIP") for p in pods} - {None}
+    for pod in pods:
+        index = node_index(pod["spec"]["nodeName"])
+        status = pod.setdefault("status", {})
+        ip = status.get("podIP")
+        if ip is None or not in_node_range(ip, index):
+            ip = addresses.allocate_pod_ip(index, taken)
+            taken.add(ip)
+        started = status.get("startTime", now)
+        containers = pod["spec"].get("containers", [])
+        pod["status"] = {
+            "phase": "Running",
+            "conditions": [{"type": t, "status": "True", "lastTransitionTime": started}
+                           for t in ("Initialized", "Ready", "ContainersReady", "PodScheduled")],
+            "hostIP": addresses.node_address(index),
+            "hostIPs": [{"ip": addresses.node_address(index)}],
+            "podIP": ip,
+            "podIPs": [{"ip": ip}],
+            "startTime": started,
+            "qosClass": "BestEffort",
+            "containerStatuses": [
+                {"name": c["name"], "image": c.get("image", ""), "imageID": "", "ready": True, "started": True,
+                 "restartCount": 0, "containerID": f"podpath://{pod['metadata']['uid'][:8]}-{c['name']}",
+                 "state": {"running": {"startedAt": started}}}
+                for c in containers
+            ],
+        }
+
+
+def in_node_range(ip: str, index: int) -> bool:
+    return ipaddress.IPv4Address(ip) in addresses.node_pod_cidr(index)
+
+
+PUBLISHED = "podpath.dev/published-ports"
+
+
+def publish_ports(cluster: Cluster) -> None:
+    """In the "bad way" (nat mode), publish each container port on the node, as ``docker run -p``.
+
+    A port below 1024 is published 8000 higher (80 -> 8080); a taken one moves to the next free port,
+    so two pods with port 80 on one node get 8080 and 8081: the port conflicts the talk warns about.
+    """
+    used: dict[str, set[int]] = {}
+    for pod in sorted(cluster.list("Pod"), key=lambda p: (p["metadata"]["creationTimestamp"],
+                                                         p["metadata"]["namespace"], p["metadata"]["name"])):
+        annotations = pod["metadata"].setdefault("annotations", {})
+        annotations.pop(PUBLISHED, None)
+        if cluster.config.cni == "nat":
+            node = pod["spec"]["nodeName"]
+            taken = used.setdefault(node, set())
+            mappings = []
+            for container in pod["spec"].get("containers", []):
+                for port in container.get("ports", []):
+                    candidate = port["containerPort"] + (8000 if port["containerPort"] < 1024 else 0)
+                    while candidate in taken:
+                        candidate += 1
+                    taken.add(candidate)
+                    mappings.append(f"{pod['status']['hostIP']}:{candidate}->{port['containerPort']}"
+                                    f"/{port.get('protocol', 'TCP')}")
+            if mappings:
+                annotations[PUBLISHED] = ",".join(mappings)
+        if not annotations:
+            del pod["metadata"]["annotations"]
+
+
+def allocate_services(cluster: Cluster) -> None:
+    services = cluster.list("Service")
+    ips = {s["spec"].get("clusterIP") for s in services} - {None, "None", ""}
+    ports = {p.get("nodePort") for s in services for p in s["spec"].get("ports", [])} - {None}
+    balancers = {i.get("ip") for s in services for i in s.get("status", {}).get("loadBalancer", {}).get("ingress", [])}
+    for service in services:
+        spec = service["spec"]
+        name = f"{service['metadata']['namespace']}/{service['metadata']['name']}"
+        if spec.get("clusterIP") in (None, ""):
+            spec["clusterIP"] = addresses.allocate_cluster_ip(name, ips)
+            ips.add(spec["clusterIP"])
+        spec["clusterIPs"] = [spec["clusterIP"]]
+        kind = spec.get("type", "ClusterIP")
+        for port in spec.get("ports", []):
+            if kind in ("NodePort", "LoadBalancer") and not port.get("nodePort"):
+                port["nodePort"] = addresses.allocate_node_port(f"{name}/{port.get('port')}/{port.get('protocol')}", ports)
+                ports.add(port["nodePort"])
+            elif kind == "ClusterIP":
+                port.pop("nodePort", None)
+        status = {"loadBalancer": {}}
+        if kind == "LoadBalancer":
+            current = [i["ip"] for i in service.get("status", {}).get("loadBalancer", {}).get("ingress", [])]
+            ip = current[0] if current else addresses.allocate_load_balancer_ip(balancers)
+            balancers.add(ip)
+            status = {"loadBalancer": {"ingress": [{"ip": ip, "ipMode": "VIP"}]}}
+        service["status"] = status
+
+
+def derive_endpoints(cluster: Cluster, now: str) -> None:
+    """Endpoints and EndpointSlices of every Service with a selector, from its ready pods."""
+    for key in [k for k in cluster.objects if k[0] in ("Endpoints", "EndpointSlice")]:
+        del cluster.objects[key]
+    for service in cluster.list("Service"):
+        selector = service["spec"].get("selector")
+        if not selector:
+            continue  # a Service without a selector has endpoints managed by hand (unsupported)
+        namespace, name = service["metadata"]["namespace"], service["metadata"]["name"]
+        pods = [p for p in cluster.list("Pod", namespace)
+                if matches_service(selector, p["metadata"].get("labels", {}))
+                and p.get("status", {}).get("phase") == "Running"]
+        groups = endpoint_groups(service, pods)
+        endpoints = {"apiVersion": "v1", "kind": "Endpoints",
+                     "metadata": {"name": name, "namespace": namespace,
+                                  "labels": dict(service["metadata"].get("labels", {}))},
+                     "subsets": [{"addresses": [address_of(p) for p in group_pods], "ports": group_ports}
+                                 for group_ports, group_pods in groups]}
+        if not endpoints["subsets"]:
+            del endpoints["subsets"]
+        stamp_derived(endpoints, service)
+        cluster.put(endpoints)
+        for index, (group_ports, group_pods) in enumerate(groups or [([], [])]):
+            slice_name = f"{name}-{safe_suffix(5, namespace, name, str(index))}"
+            eps = {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "addressType": "IPv4",
+                   "metadata": {"name": slice_name, "namespace": namespace,
+                                "labels": {"kubernetes.io/service-name": name,
+                                           "endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io"},
+                                "ownerReferences": [owner(service)]},
+                   "endpoints": [{"addresses": [p["status"]["podIP"]],
+                                  "conditions": {"ready": True, "serving": True, "terminating": False},
+                                  "nodeName": p["spec"]["nodeName"], "targetRef": target_ref(p)}
+                                 for p in group_pods],
+                   "ports": group_ports}
+            stamp_derived(eps, service)
+            cluster.put(eps)
+
+
+def stamp_derived(obj: dict, source: dict) -> None:
+    obj["metadata"]["creationTimestamp"] = source["metadata"]["creationTimestamp"]
+    obj["metadata"]["uid"] = f"{source['metadata']['uid'][:24]}{obj['kind'][:12].lower():>12}"
+
+
+def target_ref(pod: dict) -> dict:
+    return {"kind": "Pod", "name": pod["metadata"]["name"], "namespace": pod["metadata"]["namespace"],
+            "uid": pod["metadata"]["uid"]}
+
+
+def address_of(pod: dict) -> dict:
+    return {"ip": pod["status"]["podIP"], "nodeName": pod["spec"]["nodeName"], "targetRef": target_ref(pod)}
+
+
+def endpoint_groups(service: dict, pods: list[dict]) -> list[tuple[list[dict], list[dict]]]:
+    """Group pods by the ports a Service's target ports resolve to on them (named ports may differ)."""
+    groups: dict[tuple, list[dict]] = {}
+    for pod in pods:
+        resolved = []
+        for port in service["spec"].get("ports", []):
+            number = resolve_target_port(port, pod)
+            if number is not None:
+                entry = {"port": number, "protocol": port.get("protocol", "TCP")}
+                if port.get("name"):
+                    entry["name"] = port["name"]
+                resolved.append(entry)
+        if resolved:
+            groups.setdefault(tuple(tuple(sorted(p.items())) for p in resolved), []).append(pod)
+    return [([dict(p) for p in ports], members) for ports, members in groups.items()]
+
+
+def resolve_target_port(port: dict, pod: dict) -> int | None:
+    """Return the pod port a Service port sends to: a number, or a container port found by name."""
+    target = port.get("targetPort", port.get("port"))
+    if isinstance(target, int):
+        return target
+    if isinstance(target, str) and target.isdigit():
+        return int(target)
+    for container in pod["spec"].get("containers", []):
+        for container_port in container.get("ports", []):
+            if container_port.get("name") == target and container_port.get("protocol", "TCP") == port.get("protocol", "TCP"):
+                return container_port["containerPort"]
+    return None
+
+
+def derive_deployment_status(cluster: Cluster) -> None:
+    for deployment in cluster.list("Deployment"):
+        namespace = deployment["metadata"]["namespace"]
+        selector = deployment["spec"].get("selector")
+        pods = [p for p in cluster.list("Pod", namespace) if matches(selector, p["metadata"].get("labels", {}))
+                and p["metadata"].get("ownerReferences")]
+        count = len(pods)
+        replicas = deployment["spec"].get("replicas", 1)
+        deployment["status"] = {
+            "observedGeneration": deployment["metadata"].get("generation", 1),
+            "replicas": count, "updatedReplicas": count, "readyReplicas": count, "availableReplicas": count,
+            "conditions": [{"type": "Available", "status": "True" if count >= replicas else "False",
+                            "reason": "MinimumReplicasAvailable"},
+                           {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable"}],
+        }
+        if not count:
+            for field_name in ("readyReplicas", "availableReplicas"):
+                deployment["status"].pop(field_name)
+    for rs in cluster.list("ReplicaSet"):
+        count = rs["spec"].get("replicas", 0)
+        rs["status"] = {"replicas": count, "readyReplicas": count, "availableReplicas": count,
+                        "fullyLabeledReplicas": count, "observedGeneration": 1}

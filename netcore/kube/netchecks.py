@@ -1,0 +1,282 @@
+"""The API server's semantic checks for networking kinds: Service, Ingress, IngressClass, NetworkPolicy, Secret.
+
+Run on an object that passed the schema and subset checks, with defaults applied. Addresses are
+checked against Podpath's address plan (DESIGN.md): cluster IPs come from the service range, node
+ports from Kubernetes' default range, LoadBalancer addresses from the documentation pool.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+from typing import Any
+
+from netcore.kube.fields import Path, Problem, format_path, quote
+from netcore.kube.rules import (check_label_selector, check_labels, data_key_error, dns1035_label_error,
+                                dns1123_label_error, dns1123_subdomain_error, ipv4_error, port_name_error,
+                                port_number_error, wildcard_host_error)
+
+SERVICE_CIDR = ipaddress.IPv4Network("10.96.0.0/12")
+NODE_PORTS = (30000, 32767)
+LOAD_BALANCER_POOL = ipaddress.IPv4Network("203.0.113.0/24")
+
+
+def check_service(service: dict[str, Any]) -> list[Problem]:
+    """Check a defaulted Service: addresses, ports, and the fields each type allows."""
+    spec = service.get("spec") or {}
+    kind, cluster_ip = spec.get("type", "ClusterIP"), spec.get("clusterIP", "")
+    problems: list[Problem] = []
+    ports = spec.get("ports") or []
+    if not ports and cluster_ip != "None":
+        problems.append(Problem(("spec", "ports"),
+                                "at least one port (only a headless Service may have none), got none"))
+    if cluster_ip == "None" and kind != "ClusterIP":
+        problems.append(Problem(("spec", "clusterIP"), f'an address or nothing for a {kind} Service (a headless '
+                                                       f'Service is ClusterIP only), got "None"'))
+    elif cluster_ip not in ("", "None"):
+        problems += check_address(cluster_ip, SERVICE_CIDR, "the service range", ("spec", "clusterIP"))
+    cluster_ips = spec.get("clusterIPs") or []
+    if cluster_ips and cluster_ips[0] != cluster_ip:
+        problems.append(Problem(("spec", "clusterIPs", 0),
+                                f"spec.clusterIP ({cluster_ip or 'nothing'}), got {quote(cluster_ips[0])}"))
+    if len(cluster_ips) > 1:
+        problems.append(Problem(("spec", "clusterIPs"), f"one address (Podpath is IPv4 only), got {len(cluster_ips)}"))
+    problems += check_service_ports(ports, kind)
+    problems += check_labels(spec.get("selector") or {}, ("spec", "selector"))
+    if spec.get("sessionAffinity") != "ClientIP" and "sessionAffinityConfig" in spec:
+        problems.append(Problem(("spec", "sessionAffinityConfig"),
+                                "nothing unless sessionAffinity is ClientIP, got a mapping"))
+    timeout = spec.get("sessionAffinityConfig", {}).get("clientIP", {}).get("timeoutSeconds", 10800)
+    if not 1 <= timeout <= 86400:
+        problems.append(Problem(("spec", "sessionAffinityConfig", "clientIP", "timeoutSeconds"),
+                                f"from 1 to 86400 seconds, got {timeout}"))
+    if "externalTrafficPolicy" in spec and kind == "ClusterIP":
+        problems.append(Problem(("spec", "externalTrafficPolicy"), "nothing for a ClusterIP Service (it applies to "
+                                f"NodePort and LoadBalancer Services), got {quote(spec['externalTrafficPolicy'])}"))
+    if "loadBalancerIP" in spec:
+        if kind != "LoadBalancer":
+            problems.append(Problem(("spec", "loadBalancerIP"), f"nothing for a {kind} Service, got "
+                                                                f"{quote(spec['loadBalancerIP'])}"))
+        else:
+            problems += check_address(spec["loadBalancerIP"], LOAD_BALANCER_POOL, "the LoadBalancer pool",
+                                      ("spec", "loadBalancerIP"))
+    return problems
+
+
+def check_address(text: str, network: ipaddress.IPv4Network, what: str, path: Path) -> list[Problem]:
+    """Check an IPv4 address inside one of the address plan's ranges."""
+    if error := ipv4_error(text):
+        return [Problem(path, error)]
+    if ipaddress.IPv4Address(text) not in network:
+        return [Problem(path, f"an address in {what} {network}, got {quote(text)}")]
+    return []
+
+
+def check_service_ports(ports: list[dict[str, Any]], kind: str) -> list[Problem]:
+    """Check a Service's ports: names, numbers, target ports, node ports, and duplicates."""
+    problems: list[Problem] = []
+    names: dict[str, Path] = {}
+    numbers: dict[tuple[str, int, str], Path] = {}
+    for index, port in enumerate(ports):
+        where = ("spec", "ports", index)
+        name, number, protocol = port.get("name"), port.get("port", 0), port.get("protocol", "TCP")
+        if not name and len(ports) > 1:
+            problems.append(Problem((*where, "name"),
+                                    "a name (required when a Service has several ports), got nothing"))
+        elif name and (error := dns1123_label_error(name)):
+            problems.append(Problem((*where, "name"), error))
+        elif name and name in names:
+            problems.append(Problem((*where, "name"), f"a name no other port of this Service has, got {quote(name)} "
+                                                      f"(also {format_path(names[name])})"))
+        if name:
+            names.setdefault(name, (*where, "name"))
+        if error := port_number_error(number):
+            problems.append(Problem((*where, "port"), error))
+        target = port.get("targetPort", number)
+        if error := (port_name_error(target) if isinstance(target, str) else port_number_error(target)):
+            problems.append(Problem((*where, "targetPort"), error))
+        node_port = port.get("nodePort")
+        if node_port is not None and kind == "ClusterIP":
+            problems.append(Problem((*where, "nodePort"), f"nothing for a ClusterIP Service (node ports belong to "
+                                                          f"NodePort and LoadBalancer Services), got {node_port}"))
+        elif node_port is not None and (error := port_number_error(node_port, *NODE_PORTS)):
+            problems.append(Problem((*where, "nodePort"), error.replace("a port number", "a node port")))
+        for key, value, field in (("port", number, "port"), ("nodePort", node_port, "nodePort")):
+            if value is None:
+                continue
+            if (key, value, protocol) in numbers:
+                problems.append(Problem((*where, field), f"a {key} no other port of this Service uses, got "
+                                        f"{value}/{protocol} (also {format_path(numbers[key, value, protocol])})"))
+            numbers.setdefault((key, value, protocol), (*where, field))
+    return problems
+
+
+def check_ingress(ingress: dict[str, Any]) -> list[Problem]:
+    """Check an Ingress: hosts, paths per pathType, backends and TLS entries."""
+    spec = ingress.get("spec") or {}
+    problems: list[Problem] = []
+    if not spec.get("defaultBackend") and not spec.get("rules"):
+        problems.append(Problem(("spec",), "a defaultBackend or rules, got neither"))
+    if spec.get("ingressClassName") and (error := dns1123_subdomain_error(spec["ingressClassName"])):
+        problems.append(Problem(("spec", "ingressClassName"), error))
+    if "defaultBackend" in spec:
+        problems += check_backend(spec["defaultBackend"], ("spec", "defaultBackend"))
+    for index, rule in enumerate(spec.get("rules") or []):
+        where = ("spec", "rules", index)
+        if rule.get("host") and (error := wildcard_host_error(rule["host"])):
+            problems.append(Problem((*where, "host"), error))
+        if "http" in rule and not rule["http"].get("paths"):
+            problems.append(Problem((*where, "http", "paths"), "at least one path, got none"))
+        for position, path in enumerate((rule.get("http") or {}).get("paths") or []):
+            problems += check_http_path(path, (*where, "http", "paths", position))
+    for index, tls in enumerate(spec.get("tls") or []):
+        for position, host in enumerate(tls.get("hosts") or []):
+            if error := wildcard_host_error(host):
+                problems.append(Problem(("spec", "tls", index, "hosts", position), error))
+        if tls.get("secretName") and (error := dns1123_subdomain_error(tls["secretName"])):
+            problems.append(Problem(("spec", "tls", index, "secretName"), error))
+    return problems
+
+
+BAD_SEQUENCES = ("//", "/./", "/../", "%2f", "%2F")
+
+
+def check_http_path(path: dict[str, Any], where: Path) -> list[Problem]:
+    """Check one HTTP path: absolute, and free of dot segments for Exact and Prefix matching."""
+    problems = check_backend(path.get("backend") or {}, (*where, "backend"))
+    text, path_type = path.get("path", ""), path.get("pathType")
+    if not path_type:
+        problems.append(Problem((*where, "pathType"), "Exact, Prefix or ImplementationSpecific, got nothing"))
+    if text and not text.startswith("/"):
+        problems.append(Problem((*where, "path"), f"an absolute path starting with '/', got {quote(text)}"))
+    elif path_type in ("Exact", "Prefix"):
+        if not text:
+            problems.append(Problem((*where, "path"), f"a path for pathType {path_type}, got nothing"))
+        elif any(bad in text for bad in BAD_SEQUENCES) or text.endswith(("/..", "/.")):
+            problems.append(Problem((*where, "path"), f"a path without //, /./, /../ or %2f for pathType {path_type}, "
+                                                      f"got {quote(text)}"))
+    return problems
+
+
+def check_backend(backend: dict[str, Any], path: Path) -> list[Problem]:
+    """Check an Ingress backend: a Service name and exactly one of port number and port name."""
+    service = backend.get("service")
+    if service is None:
+        return [Problem((*path, "service"), "a Service to send traffic to, got nothing")]
+    problems = []
+    if error := dns1035_label_error(service.get("name", "")):
+        problems.append(Problem((*path, "service", "name"), error))
+    port = service.get("port") or {}
+    if "number" in port and "name" in port:
+        problems.append(Problem((*path, "service", "port"), "a port number or a port name, not both, got both"))
+    elif "number" in port and (error := port_number_error(port["number"])):
+        problems.append(Problem((*path, "service", "port", "number"), error))
+    elif "name" in port and (error := port_name_error(port["name"])):
+        problems.append(Problem((*path, "service", "port", "name"), error))
+    elif not port:
+        problems.append(Problem((*path, "service", "port"), "a port number or name, got nothing"))
+    return problems
+
+
+def check_ingress_class(ingress_class: dict[str, Any]) -> list[Problem]:
+    """Check an IngressClass: a controller name like example.com/ingress-controller."""
+    controller = (ingress_class.get("spec") or {}).get("controller", "")
+    domain, slash, rest = controller.partition("/")
+    if not controller:
+        return [Problem(("spec", "controller"), "a controller name like podpath.dev/ingress-nginx, got nothing")]
+    if not slash or not rest or dns1123_subdomain_error(domain) or len(controller) > 250:
+        return [Problem(("spec", "controller"),
+                        f"a domain-prefixed path like podpath.dev/ingress-nginx, got {quote(controller)}")]
+    return []
+
+
+def check_network_policy(policy: dict[str, Any]) -> list[Problem]:
+    """Check a NetworkPolicy: selectors, policy types, peers and ports."""
+    spec = policy.get("spec") or {}
+    problems = check_label_selector(spec.get("podSelector") or {}, ("spec", "podSelector"))
+    types = spec.get("policyTypes") or []
+    if len(set(types)) != len(types):
+        problems.append(Problem(("spec", "policyTypes"),
+                                f"each of Ingress and Egress at most once, got {', '.join(types)}"))
+    for direction, peers_field in (("ingress", "from"), ("egress", "to")):
+        for index, rule in enumerate(spec.get(direction) or []):
+            where = ("spec", direction, index)
+            for position, peer in enumerate(rule.get(peers_field) or []):
+                problems += check_peer(peer, (*where, peers_field, position))
+            for position, port in enumerate(rule.get("ports") or []):
+                problems += check_policy_port(port, (*where, "ports", position))
+    return problems
+
+
+def check_peer(peer: dict[str, Any], path: Path) -> list[Problem]:
+    """Check one peer: selectors, or an ipBlock alone with its exceptions inside it."""
+    present = [field for field in ("podSelector", "namespaceSelector", "ipBlock") if field in peer]
+    if not present:
+        return [Problem(path, "a podSelector, a namespaceSelector or an ipBlock, got none")]
+    if "ipBlock" in present and len(present) > 1:
+        others = " and ".join(field for field in present if field != "ipBlock")
+        return [Problem(path, f"an ipBlock alone, got ipBlock with {others}")]
+    problems = []
+    for field in ("podSelector", "namespaceSelector"):
+        if field in peer:
+            problems += check_label_selector(peer[field], (*path, field))
+    if "ipBlock" not in peer:
+        return problems
+    block = peer["ipBlock"]
+    try:
+        network = ipaddress.ip_network(block.get("cidr", ""), strict=False)
+    except ValueError:
+        return [Problem((*path, "ipBlock", "cidr"), f"a network like 10.0.0.0/24, got {quote(block.get('cidr'))}")]
+    if network.version != 4:
+        return [Problem((*path, "ipBlock", "cidr"),
+                        f"an IPv4 network (Podpath is IPv4 only), got {quote(block['cidr'])}")]
+    for index, text in enumerate(block.get("except") or []):
+        try:
+            inner = ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            inner = None
+        if inner is None or inner.version != 4 or not inner.subnet_of(network) or inner == network:
+            problems.append(Problem((*path, "ipBlock", "except", index),
+                                    f"a network strictly inside {network}, got {quote(text)}"))
+    return problems
+
+
+def check_policy_port(port: dict[str, Any], path: Path) -> list[Problem]:
+    """Check a policy port: a number or a name, and an endPort only after a number it does not precede."""
+    number, end = port.get("port"), port.get("endPort")
+    if isinstance(number, str) and (error := port_name_error(number)):
+        return [Problem((*path, "port"), error)]
+    if isinstance(number, int) and (error := port_number_error(number)):
+        return [Problem((*path, "port"), error)]
+    if end is None:
+        return []
+    if not isinstance(number, int):
+        return [Problem((*path, "endPort"), f"nothing unless port is a number, got {end} with port {quote(number)}")]
+    if error := port_number_error(end, number):
+        return [Problem((*path, "endPort"), error.replace("a port number", "an end port"))]
+    return []
+
+
+def check_secret(secret: dict[str, Any]) -> list[Problem]:
+    """Check a defaulted TLS Secret: base64 data holding tls.crt and tls.key."""
+    problems = []
+    if secret.get("type") != "kubernetes.io/tls":
+        default = " (the default when type is not set)" if secret.get("type") == "Opaque" else ""
+        problems.append(Problem(("type",), f'"kubernetes.io/tls" (the Secret type Podpath uses), got '
+                                           f'{quote(secret.get("type"))}{default}'))
+    data = secret.get("data") or {}
+    for key, value in data.items():
+        if error := data_key_error(key):
+            problems.append(Problem(("data", key), error))
+        else:
+            try:
+                base64.b64decode(value, validate=True)
+            except (binascii.Error, ValueError):
+                problems.append(Problem(("data", key), "base64-encoded bytes (or use stringData for text), got text "
+                                                       "that is not base64"))
+    for key in ("tls.crt", "tls.key"):
+        if key not in data:
+            problems.append(Problem(("data", key), f"a value in data or stringData (type kubernetes.io/tls needs "
+                                                   f"{key}), got nothing"))
+    return problems

@@ -1,0 +1,158 @@
+"""The API server's semantic checks for workloads: Pods and Deployments.
+
+Run on an object that passed the schema and subset checks, with defaults applied (the API server
+validates the defaulted object too). One Podpath rule is stricter than Kubernetes: a pod's containers
+share one network namespace and Podpath serves their ports from it, so two containers of a pod cannot
+declare the same port or port name.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from netcore.kube.fields import Path, Problem, format_path, quote
+from netcore.kube.rules import (check_label_selector, check_labels, dns1123_label_error, dns1123_subdomain_error,
+                                env_var_name_error, port_name_error, port_number_error)
+from netcore.kube.selectors import format_label_selector, format_labels, matches
+
+
+def check_pod(pod: dict[str, Any]) -> list[Problem]:
+    """Check a defaulted Pod."""
+    return check_pod_spec(pod.get("spec") or {}, ("spec",))
+
+
+def check_pod_spec(spec: dict[str, Any], path: Path) -> list[Problem]:
+    """Check a pod spec: containers, their ports and environment, and the pod's names."""
+    problems: list[Problem] = []
+    containers = spec.get("containers") or []
+    if not containers:
+        problems.append(Problem((*path, "containers"), "at least one container, got none"))
+    names: dict[str, Path] = {}
+    port_names: dict[str, Path] = {}
+    ports: dict[tuple[int, str], Path] = {}
+    for index, container in enumerate(containers):
+        where = (*path, "containers", index)
+        name = container.get("name", "")
+        if error := dns1123_label_error(name):
+            problems.append(Problem((*where, "name"), error))
+        elif name in names:
+            problems.append(Problem((*where, "name"), f"a name no other container of this pod has, got {quote(name)} "
+                                                      f"(also {format_path(names[name])})"))
+        names.setdefault(name, (*where, "name"))
+        if not container.get("image"):
+            problems.append(Problem((*where, "image"), "an image, like hello-world:1.0 (this field is required)"))
+        problems += check_env(container.get("env") or [], (*where, "env"))
+        problems += check_container_ports(container.get("ports") or [], (*where, "ports"), port_names, ports)
+    if spec.get("terminationGracePeriodSeconds", 0) < 0:
+        problems.append(Problem((*path, "terminationGracePeriodSeconds"),
+                                f"0 or more seconds, got {spec['terminationGracePeriodSeconds']}"))
+    for field in ("hostname", "subdomain"):
+        if field in spec and (error := dns1123_label_error(spec[field])):
+            problems.append(Problem((*path, field), error))
+    if spec.get("nodeName") and (error := dns1123_subdomain_error(spec["nodeName"])):
+        problems.append(Problem((*path, "nodeName"), error))
+    return problems
+
+
+def check_env(env: list[dict[str, Any]], path: Path) -> list[Problem]:
+    """Check environment variables: valid names, and a value or a fieldRef, not both."""
+    problems = []
+    for index, var in enumerate(env):
+        where = (*path, index)
+        if error := env_var_name_error(var.get("name", "")):
+            problems.append(Problem((*where, "name"), error))
+        if "valueFrom" in var:
+            if var.get("value"):
+                problems.append(Problem((*where, "valueFrom"), "value or valueFrom, not both, got both"))
+            if "fieldRef" not in var["valueFrom"]:
+                problems.append(Problem((*where, "valueFrom"), "a fieldRef (the source Podpath supports), got none"))
+    return problems
+
+
+def check_container_ports(ports: list[dict[str, Any]], path: Path, names: dict[str, Path],
+                          seen: dict[tuple[int, str], Path]) -> list[Problem]:
+    """Check one container's ports against each other and against the pod's other containers."""
+    problems = []
+    for index, port in enumerate(ports):
+        where = (*path, index)
+        number, protocol = port.get("containerPort", 0), port.get("protocol", "TCP")
+        if error := port_number_error(number):
+            problems.append(Problem((*where, "containerPort"), error))
+        elif (number, protocol) in seen:
+            problems.append(Problem((*where, "containerPort"), f"a port no other port of this pod declares, got "
+                                    f"{number}/{protocol} (also {format_path(seen[number, protocol])}; a pod's "
+                                    f"containers share one network namespace)"))
+        seen.setdefault((number, protocol), (*where, "containerPort"))
+        name = port.get("name")
+        if name is None:
+            continue
+        if error := port_name_error(name):
+            problems.append(Problem((*where, "name"), error))
+        elif name in names:
+            problems.append(Problem((*where, "name"), f"a name no other port of this pod has, got {quote(name)} "
+                                                      f"(also {format_path(names[name])})"))
+        names.setdefault(name, (*where, "name"))
+    return problems
+
+
+def check_deployment(deployment: dict[str, Any]) -> list[Problem]:
+    """Check a defaulted Deployment: selector, template, strategy and limits."""
+    spec = deployment.get("spec") or {}
+    problems: list[Problem] = []
+    if spec.get("replicas", 0) < 0:
+        problems.append(Problem(("spec", "replicas"), f"0 or more replicas, got {spec['replicas']}"))
+    selector = spec.get("selector") or {}
+    template = spec.get("template") or {}
+    labels = (template.get("metadata") or {}).get("labels") or {}
+    if not selector.get("matchLabels") and not selector.get("matchExpressions"):
+        problems.append(Problem(("spec", "selector"), "matchLabels or matchExpressions naming the template's labels, "
+                                                      "got an empty selector"))
+    else:
+        selector_problems = check_label_selector(selector, ("spec", "selector"))
+        problems += selector_problems
+        if not selector_problems and not matches(selector, labels):
+            problems.append(Problem(("spec", "template", "metadata", "labels"),
+                                    f"labels that spec.selector ({format_label_selector(selector)}) selects, "
+                                    f"got {format_labels(labels)}"))
+    problems += check_labels(labels, ("spec", "template", "metadata", "labels"))
+    pod_spec = template.get("spec") or {}
+    if pod_spec.get("restartPolicy", "Always") != "Always":
+        problems.append(Problem(("spec", "template", "spec", "restartPolicy"),
+                                f"Always (a Deployment restarts its pods), got {quote(pod_spec['restartPolicy'])}"))
+    problems += check_pod_spec(pod_spec, ("spec", "template", "spec"))
+    problems += check_strategy(spec.get("strategy") or {})
+    for field, low in (("revisionHistoryLimit", 0), ("progressDeadlineSeconds", 1)):
+        if spec.get(field, low) < low:
+            problems.append(Problem(("spec", field), f"{low} or more, got {spec[field]}"))
+    return problems
+
+
+PERCENT = re.compile(r"(\d+)%")
+
+
+def check_strategy(strategy: dict[str, Any]) -> list[Problem]:
+    """Check a rolling update's maxSurge and maxUnavailable: counts or percentages, not both zero."""
+    path = ("spec", "strategy", "rollingUpdate")
+    rolling = strategy.get("rollingUpdate")
+    if strategy.get("type") == "Recreate":
+        return [Problem(path, "nothing when the strategy type is Recreate, got rollingUpdate")] if rolling else []
+    problems = []
+    amounts = {}
+    for field in ("maxSurge", "maxUnavailable"):
+        value = (rolling or {}).get(field, "25%")
+        if isinstance(value, str):
+            match = PERCENT.fullmatch(value)
+            if match is None:
+                problems.append(Problem((*path, field), f"a count or a percentage like 25%, got {quote(value)}"))
+                continue
+            amounts[field] = int(match.group(1))
+            if field == "maxUnavailable" and amounts[field] > 100:
+                problems.append(Problem((*path, field), f"at most 100%, got {value}"))
+        elif value < 0:
+            problems.append(Problem((*path, field), f"0 or more, got {value}"))
+        else:
+            amounts[field] = value
+    if amounts.get("maxSurge") == 0 and amounts.get("maxUnavailable") == 0:
+        problems.append(Problem((*path, "maxUnavailable"), "more than 0 when maxSurge is 0, got 0"))
+    return problems

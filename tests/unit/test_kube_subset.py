@@ -1,0 +1,55 @@
+"""The supported subset: every path it names is a real Kubernetes field, and every value a real value."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from netcore.kube.kinds import BY_KIND
+from netcore.kube.schema import definitions, read_schema, validator_for
+from netcore.kube.subset import SUPPORTED, VALUES, check_subset
+
+
+def schema_at(kind: str, path: str) -> dict:
+    """Follow a subset path through the kind's OpenAPI schema, resolving references."""
+    resolver = definitions().resolver()
+    node = validator_for(BY_KIND[kind]).schema
+    for part in re.findall(r"[^.\[\]]+|\[\]", path):
+        while "$ref" in node:
+            resolved = resolver.lookup(node["$ref"].replace("/api/", "https://kubernetes.io/api/"))
+            node, resolver = resolved.contents, resolved.resolver
+        if part == "[]":
+            node = node["items"]
+        elif part == "*":
+            assert "additionalProperties" in node, f"{path}: * on a field that is not a map"
+            node = node["additionalProperties"]
+        else:
+            assert part in node.get("properties", {}), f"{kind} {path}: no field {part!r} in Kubernetes"
+            node = node["properties"][part]
+    return node
+
+
+@pytest.mark.parametrize(("kind", "path"), [(kind, path) for kind, paths in SUPPORTED.items() for path in paths])
+def test_every_supported_path_is_a_kubernetes_field(kind, path):
+    schema_at(kind, path)
+
+
+@pytest.mark.parametrize(("kind", "path"), [(kind, path) for kind, paths in VALUES.items() for path in paths])
+def test_value_restrictions_sit_on_supported_paths_and_implemented_values_are_valid(kind, path):
+    assert path in SUPPORTED[kind]
+    supported, known = VALUES[kind][path]
+    assert known is None or set(supported) <= set(known)
+
+
+def test_the_schemas_are_the_strict_ones():
+    assert read_schema("pod-v1.json")["additionalProperties"] is False
+
+
+def test_fields_outside_the_subset_are_reported_and_empty_ones_pass():
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "finalizers": ["x"]},
+           "spec": {"volumes": [], "containers": [{"name": "c", "image": "x", "resources": {},
+                                                   "workingDir": "/srv"}]}}
+    assert [(p.field, p.expected) for p in check_subset(pod, "Pod")] == [
+        ("metadata.finalizers", "not supported by Podpath"),
+        ("spec.containers[0].workingDir", "not supported by Podpath")]
