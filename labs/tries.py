@@ -38,12 +38,14 @@ class TryResult:
     def succeeded(self) -> bool:
         return self.returncode == 0
 
+    expected_output: str | None = None
+
     @property
     def passed(self) -> bool:
         """True when the command did what the step says it does."""
         if self.succeeded != (self.attempt.expect == "success"):
             return False
-        return self.attempt.output is None or self.attempt.output in self.output
+        return self.expected_output is None or self.expected_output in self.output
 
 
 def split_ref(ref: str) -> tuple[str, str]:
@@ -94,14 +96,17 @@ def run_try(sandbox: str, attempt: Try, timeout: float = TIMEOUT_S) -> TryResult
 
         cluster = load_cluster(sandbox)
     command = expand(attempt.command, cluster) if cluster is not None else attempt.command
+    wanted = attempt.output
+    if cluster is not None and wanted is not None:
+        wanted = expand(wanted, cluster)
     namespace = namespace_for(sandbox, attempt.host, cluster)
     try:
         result = subprocess.run(["ip", "netns", "exec", namespace, *shlex.split(command)], capture_output=True,
                                 text=True, timeout=timeout, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired as expired:
         partial = expired.stdout.decode(errors="replace") if isinstance(expired.stdout, bytes) else expired.stdout or ""
-        return TryResult(attempt, 124, partial + f"\n(timed out after {timeout:.0f} s)", command)
+        return TryResult(attempt, 124, partial + f"\n(timed out after {timeout:.0f} s)", command, wanted)
     except FileNotFoundError as error:
-        return TryResult(attempt, 127, f"command not found: {error.filename}", command)
-    return TryResult(attempt, result.returncode, result.stdout + result.stderr, command)
+        return TryResult(attempt, 127, f"command not found: {error.filename}", command, wanted)
+    return TryResult(attempt, result.returncode, result.stdout + result.stderr, command, wanted)
 

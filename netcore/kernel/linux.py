@@ -15,7 +15,7 @@ from dataclasses import replace
 from itertools import groupby
 
 from netcore import names
-from netcore.errors import ApplyError
+from netcore.errors import ApplyError, PodpathError
 from netcore.kernel import decode, etc_files, inventory, messages, netlink, netns, nft
 from netcore.kernel.base import Progress
 from netcore.plan.ops import (
@@ -59,6 +59,8 @@ def category(op: Operation) -> tuple[str, str | None]:
         return ("data", None)
     if isinstance(op, NETLINK_OPS):
         return ("netlink", op.host)
+    if isinstance(op, CreateNamespace):
+        return ("CreateNamespace", None)  # all new namespaces in one pass
     return (type(op).__name__, op.host)
 
 
@@ -82,7 +84,7 @@ class LinuxKernel:
         kernel_ops = [op for op in plan.ops if not isinstance(op, FILE_OPS)]
         with ThreadPoolExecutor(max_workers=1) as pool:
             files_done = pool.submit(etc_files.apply_file_ops, self.sandbox, file_ops) if file_ops else None
-            with ApplySession(self) as session:
+            with ApplySession(self, kernel_ops) as session:
                 done = 0
                 for (kind, host), group in groupby(kernel_ops, key=category):
                     ops = list(group)
@@ -110,8 +112,14 @@ class LinuxKernel:
 class ApplySession:
     """Namespace fds and netlink channels opened during one apply, closed at its end."""
 
-    def __init__(self, kernel: LinuxKernel) -> None:
+    def __init__(self, kernel: LinuxKernel, ops: list[Operation] = ()) -> None:
         self.kernel = kernel
+        # A new namespace's sysctls are written while creating it: the thread is inside it anyway.
+        new = {op.host for op in ops if isinstance(op, CreateNamespace)}
+        self.early_sysctls: dict[str, list[SetSysctl]] = {}
+        for op in ops:
+            if isinstance(op, SetSysctl) and op.host in new:
+                self.early_sysctls.setdefault(op.host, []).append(op)
         self.fds: dict[str, int] = {}
         self.channels: dict[str, netlink.Channel] = {}
         # Veth ends waiting for the alias that names their peer; set with the end's next SetLink.
@@ -159,8 +167,12 @@ class ApplySession:
             self.run_data(ops)
         elif kind == "netlink":
             self.run_netlink(host, ops)
+        elif kind == "CreateNamespace":
+            self.create_namespaces(ops)
         elif kind == "SetSysctl":
-            self.run_sysctls(host, ops)
+            if host not in self.early_sysctls:
+                with netns.entered(self.fd(host)):
+                    self.write_sysctls(ops)
         elif kind == "FlushNeighbours":
             self.flush_neighbours(host, ops[0])
         else:
@@ -170,11 +182,7 @@ class ApplySession:
     def run_one(self, op: Operation) -> None:
         namespace = self.kernel.namespace(op.host)
         try:
-            if isinstance(op, CreateNamespace):
-                netns.create(namespace)
-                self.fresh.add(op.host)
-                self.indexes[op.host] = {"lo": 1}
-            elif isinstance(op, DeleteNamespace):
+            if isinstance(op, DeleteNamespace):
                 self.forget(op.host)
                 netns.delete(namespace)
                 etc_files.remove(namespace)
@@ -189,17 +197,36 @@ class ApplySession:
         except (OSError, nft.NftError) as error:
             raise ApplyError(op, getattr(error, "strerror", None) or str(error)) from None
 
-    def run_sysctls(self, host: str, ops: list[SetSysctl]) -> None:
-        """Write a host's sysctls in one visit: /proc/sys/net shows the opener's namespace."""
-        with netns.entered(self.fd(host)):
-            for op in ops:
-                try:
-                    with open(sysctl_path(op.key), "w") as handle:
-                        handle.write(op.value)
-                except FileNotFoundError:
-                    raise ApplyError(op, "this kernel has no such sysctl") from None
-                except OSError as error:
-                    raise ApplyError(op, error.strerror or str(error)) from None
+    def create_namespaces(self, ops: list[CreateNamespace]) -> None:
+        """Create every new namespace in one pass, writing its sysctls and opening its socket inside."""
+        by_namespace = {self.kernel.namespace(op.host): op for op in ops}
+
+        def inside(namespace: str) -> None:
+            op = by_namespace[namespace]
+            self.write_sysctls(self.early_sysctls.get(op.host, []))
+            self.channels[op.host] = netlink.Channel(netlink.NETLINK_ROUTE)  # born in this namespace
+            self.fds[op.host] = os.open(netns.path_of(namespace), os.O_RDONLY | os.O_CLOEXEC)
+            self.fresh.add(op.host)
+            self.indexes[op.host] = {"lo": 1}
+
+        try:
+            netns.create_many(list(by_namespace), inside)
+        except ApplyError:
+            raise
+        except (OSError, PodpathError) as error:
+            raise ApplyError(ops[0], getattr(error, "strerror", None) or str(error)) from None
+
+    @staticmethod
+    def write_sysctls(ops: list[SetSysctl]) -> None:
+        """Write sysctls in the namespace the thread is in: /proc/sys/net shows the opener's namespace."""
+        for op in ops:
+            try:
+                with open(sysctl_path(op.key), "w") as handle:
+                    handle.write(op.value)
+            except FileNotFoundError:
+                raise ApplyError(op, "this kernel has no such sysctl") from None
+            except OSError as error:
+                raise ApplyError(op, error.strerror or str(error)) from None
 
     def flush_neighbours(self, host: str, op: FlushNeighbours) -> None:
         """Delete every learnt neighbour entry of a host in one batch."""

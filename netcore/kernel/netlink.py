@@ -82,14 +82,19 @@ class Channel:
         return bytes(msg.data)
 
     def request(self, requests: Iterable[tuple[object, int, int]]) -> list[Failure]:
-        """Send (message, type, flags) requests in as few datagrams as possible; return the refusals."""
+        """Send (message, type, flags) requests in as few datagrams as possible; return the refusals.
+
+        Only the last request of a datagram asks for an acknowledgement: the kernel handles a
+        datagram's requests in order, inside the send, and reports every refusal anyway, so the last
+        ack arriving means every earlier request is done (and its refusal, if any, already queued).
+        """
         failures: list[Failure] = []
-        chunk: list[bytes] = []
+        chunk: list[bytearray] = []
         first_seq = self.seq + 1
         size = 0
         index = 0
         for msg, msg_type, flags in requests:
-            data = self._encode(msg, msg_type, flags | NLM_F_REQUEST | NLM_F_ACK)
+            data = bytearray(self._encode(msg, msg_type, flags | NLM_F_REQUEST))
             if chunk and size + len(data) > MAX_BATCH_BYTES:
                 failures += self._send_and_collect(chunk, first_seq, index - len(chunk))
                 chunk, size, first_seq = [], 0, self.seq
@@ -100,19 +105,24 @@ class Channel:
             failures += self._send_and_collect(chunk, first_seq, index - len(chunk))
         return failures
 
-    def _send_and_collect(self, chunk: list[bytes], first_seq: int, first_index: int) -> list[Failure]:
+    def _send_and_collect(self, chunk: list[bytearray], first_seq: int, first_index: int) -> list[Failure]:
+        last = chunk[-1]
+        flags = HEADER.unpack_from(last)[2]
+        struct.pack_into("=H", last, 6, flags | NLM_F_ACK)  # nlmsg_flags of the last request
+        last_seq = first_seq + len(chunk) - 1
         self.sock.sendall(b"".join(chunk))
-        pending = len(chunk)
         failures = []
-        while pending:
+        done = False
+        while not done:
             data = self.sock.recv(1 << 20)
             for msg_type, seq, body, hdr_flags in split(data):
                 if msg_type != NLMSG_ERROR:
                     continue
-                pending -= 1
                 code = -struct.unpack_from("=i", body)[0]
                 if code:
                     failures.append(Failure(first_index + seq - first_seq, code, ext_ack_message(body, hdr_flags)))
+                if seq == last_seq:
+                    done = True
         return failures
 
     def dump_raw(self, msg, msg_type: int) -> list[bytes]:

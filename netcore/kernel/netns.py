@@ -109,37 +109,49 @@ def entered_name(name: str) -> Iterator[None]:
 
 
 def create(name: str, inside: Callable[[], None] | None = None) -> None:
-    """Create the named namespace ``name`` and run ``inside`` in it before returning.
+    """Create the named namespace ``name`` and run ``inside`` in it before returning."""
+    create_many([name], (lambda _name: inside()) if inside is not None else None)
+
+
+def create_many(names: list[str], inside: Callable[[str], None] | None = None) -> None:
+    """Create named namespaces one after the other, running ``inside(name)`` in each.
 
     The thread unshares into a fresh namespace, pins it with a bind mount, runs ``inside`` (sysctls,
-    bringing ``lo`` up) and returns to where it was.
+    opening a socket there), then unshares straight into the next one; it returns to where it was
+    only once, at the end, or at the first failure (which leaves that namespace undone).
     """
     ensure_netns_dir()
+    home = _current_fd()
+    try:
+        for name in names:
+            _create_here(name, inside)
+    finally:
+        try:
+            _check(_libc.setns(home, CLONE_NEWNET), "return to namespace")
+        finally:
+            os.close(home)
+
+
+def _create_here(name: str, inside: Callable[[str], None] | None) -> None:
     path = path_of(name)
     try:
         os.close(os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL, 0))
     except FileExistsError:
         raise PodpathError(f"network namespace {name!r} already exists") from None
-    home = _current_fd()
     try:
-        try:
-            _check(_libc.unshare(CLONE_NEWNET), f"create namespace {name}")
-        except BaseException:
-            path.unlink(missing_ok=True)
-            raise
-        try:
-            _check(_libc.mount(b"/proc/thread-self/ns/net", str(path).encode(), b"none", MS_BIND, None),
-                   f"pin namespace {name}")
-            if inside is not None:
-                inside()
-        except BaseException:
-            _libc.umount2(str(path).encode(), MNT_DETACH)
-            path.unlink(missing_ok=True)
-            raise
-        finally:
-            _check(_libc.setns(home, CLONE_NEWNET), "return to namespace")
-    finally:
-        os.close(home)
+        _check(_libc.unshare(CLONE_NEWNET), f"create namespace {name}")
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    try:
+        _check(_libc.mount(b"/proc/thread-self/ns/net", str(path).encode(), b"none", MS_BIND, None),
+               f"pin namespace {name}")
+        if inside is not None:
+            inside(name)
+    except BaseException:
+        _libc.umount2(str(path).encode(), MNT_DETACH)
+        path.unlink(missing_ok=True)
+        raise
 
 
 def delete(name: str) -> None:

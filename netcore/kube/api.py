@@ -30,7 +30,7 @@ from netcore.kube.compile.network import compile_cluster, pod_hosts
 from netcore.kube.defaults import apply_defaults
 from netcore.reconcile import Report
 from netcore.sandbox import lifecycle
-from netcore.sandbox.registry import read_record, sandbox_lock
+from netcore.sandbox.registry import read_record
 
 CLUSTER_FILE = "cluster.json"
 
@@ -117,8 +117,9 @@ def pod_template(obj: dict) -> dict | None:
 
 def apply_manifests(sandbox: str, text: str, source: str, progress: Progress | None = None):
     """``kubectl apply -f``: returns kubectl's per-object outcomes and the kernel report."""
+    load_cluster(sandbox)  # an unknown sandbox or one without a cluster is refused first
     objects = parse_manifests(text, source)
-    with sandbox_lock(sandbox):
+    with lifecycle.locked(sandbox):
         before = load_cluster(sandbox)
         after, outcomes = apply_objects(before, objects, now_timestamp())
         return outcomes, commit(sandbox, before, after, progress)
@@ -128,7 +129,7 @@ def replace_user_objects(sandbox: str, objects: list[dict], meta: dict | None = 
                          progress: Progress | None = None, cni: str | None = None) -> Report:
     """Make the cluster hold exactly these user objects (a lab step), others deleted; optionally
     switch its pod network in the same change."""
-    with sandbox_lock(sandbox):
+    with lifecycle.locked(sandbox):
         before = load_cluster(sandbox)
         start = with_cni(before, cni, now_timestamp()) if cni and cni != before.config.cni else before
         wanted = {(o["kind"], o["metadata"].get("namespace", "default") if o["kind"] != "Namespace" else "",
@@ -151,7 +152,7 @@ def is_user_object(obj: dict) -> bool:
 
 
 def delete_resources(sandbox: str, keys: list[Key], progress: Progress | None = None) -> tuple[list[Key], Report]:
-    with sandbox_lock(sandbox):
+    with lifecycle.locked(sandbox):
         before = load_cluster(sandbox)
         after, deleted = delete_objects(before, keys, now_timestamp())
         return deleted, commit(sandbox, before, after, progress)
@@ -159,7 +160,7 @@ def delete_resources(sandbox: str, keys: list[Key], progress: Progress | None = 
 
 def set_cni(sandbox: str, mode: str, progress: Progress | None = None) -> Report:
     """Switch the pod network of a live cluster; pods keep their addresses."""
-    with sandbox_lock(sandbox):
+    with lifecycle.locked(sandbox):
         before = load_cluster(sandbox)
         return commit(sandbox, before, with_cni(before, mode, now_timestamp()), progress, {"cni": mode})
 

@@ -164,7 +164,10 @@ def merge_update(existing: dict, incoming: dict, key: Key) -> dict:
     elif kind == "Pod":
         old_spec, new_spec = dict(existing["spec"]), dict(merged["spec"])
         node = old_spec.pop("nodeName", None)
-        new_spec.pop("nodeName", None)
+        wanted = new_spec.pop("nodeName", None)
+        if wanted not in (None, node):
+            raise SpecError(describe_key(key), "spec.nodeName",
+                            f"the node the pod runs on ({node}): a pod cannot move (delete and recreate it)")
         if strip_images(old_spec) != strip_images(new_spec):
             raise SpecError(describe_key(key), "spec",
                             "pod updates may not change fields other than the containers' images (delete and"

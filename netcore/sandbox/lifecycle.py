@@ -7,9 +7,10 @@ sandbox made is removed again.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from netcore import names
@@ -61,13 +62,14 @@ def create_sandbox(name: str, desired: Topology, meta: dict | None = None,
         except BaseException:
             kernel.destroy()
             shutil.rmtree(names.sandbox_dir(name), ignore_errors=True)
+            remove_lock_file(name)
             raise
 
 
 def apply_to_sandbox(name: str, desired: Topology, meta: dict | None = None,
                      progress: Progress | None = None) -> Report:
     """Move an existing sandbox to ``desired``, touching only what differs; update its record."""
-    with sandbox_lock(name):
+    with locked(name):
         return apply_locked(name, desired, meta, progress)
 
 
@@ -83,11 +85,17 @@ def apply_locked(name: str, desired: Topology, meta: dict | None = None,
 
 def delete_sandbox(name: str) -> None:
     """Remove everything the sandbox owns: runner, namespaces, /etc/netns files, runtime files."""
-    names.check_sandbox_name(name)
-    with sandbox_lock(name):
-        read_record(name)
+    with locked(name):
         destroy_everything(name)
         remove_lock_file(name)
+
+
+@contextlib.contextmanager
+def locked(name: str) -> Iterator[SandboxRecord]:
+    """Hold an existing sandbox's lock; refuse an unknown one without leaving a lock file for it."""
+    read_record(names.check_sandbox_name(name))
+    with sandbox_lock(name):
+        yield read_record(name)  # it may have been deleted while we waited
 
 
 def destroy_everything(name: str) -> None:

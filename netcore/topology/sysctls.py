@@ -17,6 +17,9 @@ BASE: dict[str, str] = {
     # Reverse-path filtering drops legitimate asymmetric lab traffic; labs turn it on to show it.
     "net.ipv4.conf.all.rp_filter": "0",
     "net.ipv4.conf.default.rp_filter": "0",
+    # ICMP errors (unreachable, the reject of a Service without endpoints) are what a lab shows;
+    # the per-destination rate limit would make them arrive only sometimes.
+    "net.ipv4.icmp_ratelimit": "0",
     # Deleting a primary address must not take its secondaries with it.
     "net.ipv4.conf.all.promote_secondaries": "1",
     "net.ipv4.conf.default.promote_secondaries": "1",

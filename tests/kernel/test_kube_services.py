@@ -182,3 +182,32 @@ def test_scaling_a_deployment_changes_the_endpoints_and_traffic_reaches_new_pods
         assert set(hostnames(sandbox, "http://web/hostname", 5)) == {web_pods(sandbox)[0]["metadata"]["name"]}
     finally:
         sandbox.delete()
+
+
+def test_cluster_ip_traffic_keeps_the_source_pod_address(cluster):
+    # e2e: "should preserve source pod IP for traffic thru service cluster IP"
+    client_ip = cluster.pod("client")["status"]["podIP"]
+    assert cluster.in_pod("client", *curl("http://web/clientip")).stdout.startswith(client_ip + ":")
+
+
+def test_switching_affinity_and_type_takes_effect_and_releases_the_node_port(sandbox_name):
+    # e2e: "should be able to switch session affinity for service" and "should release NodePorts on delete"
+    api.create_cluster(sandbox_name, nodes=2)
+    sandbox = ClusterSandbox(sandbox_name)
+    sticky = SERVICES[1].replace("web-affinity", "web") + "\n  type: NodePort"
+    try:
+        sandbox.apply("\n---\n".join([CLIENT_POD, netexec_deployment("web", 3), sticky]))
+        assert len(set(hostnames(sandbox, "http://web/hostname", 10))) == 1
+        port = sandbox.service("web")["spec"]["ports"][0]["nodePort"]
+        assert sandbox.on_host("external", *curl(f"http://172.18.0.2:{port}/hostname")).returncode == 0
+
+        spread = service("web", """  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]""")
+        sandbox.apply(spread)
+        assert sandbox.service("web")["spec"].get("sessionAffinity") == "None"
+        assert len(set(hostnames(sandbox, "http://web/hostname", 30))) == 3
+        assert "nodePort" not in sandbox.service("web")["spec"]["ports"][0]
+        refused = sandbox.on_host("external", "curl", "-s", "-m", "2", f"http://172.18.0.2:{port}/hostname")
+        assert refused.returncode == 7  # the NodePort is gone: nothing listens there any more
+    finally:
+        sandbox.delete()

@@ -38,8 +38,11 @@ class Command(PodpathCommand):
         self.require_root()
         if target == "--":  # `podpath exec -s NAME --host X -- CMD`: argparse takes "--" as the target
             target = None
-        elif argv and argv[0] == "--":
-            argv = argv[1:]
+        elif "--" in argv:
+            # kubectl puts options after the pod: `exec POD -c CONTAINER -- CMD`.
+            split = argv.index("--")
+            options, argv = argv[:split], argv[split + 1:]
+            namespace, container, host = self.trailing_options(options, namespace, container, host)
         if host and target:
             argv = [target, *argv]
             target = None
@@ -52,6 +55,23 @@ class Command(PodpathCommand):
             os.execvp("ip", ["ip", "netns", "exec", netns, *argv])
         except FileNotFoundError:
             raise Error("`ip` (iproute2) is not installed") from None
+
+    @staticmethod
+    def trailing_options(options: list[str], namespace, container, host):
+        """Read -n/-c/--host given between the target and "--"."""
+        names = {"-n": "namespace", "--namespace": "namespace", "-c": "container", "--container": "container",
+                 "--host": "host"}
+        values = {"namespace": namespace, "container": container, "host": host}
+        pairs = iter(options)
+        for option in pairs:
+            key, _, inline = option.partition("=")
+            if key not in names:
+                raise Error(f"unknown option {option!r} before --")
+            value = inline or next(pairs, None)
+            if value is None:
+                raise Error(f"{key} needs a value")
+            values[names[key]] = value
+        return values["namespace"], values["container"], values["host"]
 
     def resolve(self, sandbox, namespace, container, host, target) -> str:
         if host:
