@@ -187,9 +187,9 @@ class ApplySession:
                 netns.delete(namespace)
                 etc_files.remove(namespace)
             elif isinstance(op, LoadRuleset):
-                nft.load(namespace, op.text)
+                nft.load(namespace, op.text, self.fd(op.host))
             elif isinstance(op, DeleteRuleset):
-                nft.load(namespace, None)
+                nft.load(namespace, None, self.fd(op.host))
             else:
                 raise TypeError(f"no handler for {op!r}")
         except FileNotFoundError as error:
