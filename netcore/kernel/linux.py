@@ -250,6 +250,8 @@ class ApplySession:
                     (directory / op.name).unlink(missing_ok=True)
             except OSError as error:
                 raise ApplyError(op, error.strerror or str(error)) from None
+        # Running servers that read these files (DNS records, nginx's configuration) pick them up now.
+        workloads.notify_data_changed(self.kernel.sandbox, [op.name for op in ops])
 
     def run_servers(self, ops: list[Operation]) -> None:
         start = [op.server for op in ops if isinstance(op, StartServer)]

@@ -14,6 +14,7 @@ import ipaddress
 from netcore.kube import addresses
 from netcore.kube.cluster import SYSTEM_NAMESPACES, Cluster, Key, key_of, stamp_new
 from netcore.kube.naming import node_name, safe_suffix, template_hash
+from netcore.kube.ingress import derive_ingress_status, ingress_system_objects
 from netcore.kube.selectors import matches, matches_service
 
 KUBERNETES_VERSION = "v1.34.0-podpath"
@@ -32,11 +33,17 @@ def run_controllers(cluster: Cluster, now: str) -> Cluster:
     allocate_services(cluster)
     derive_endpoints(cluster, now)
     derive_deployment_status(cluster)
+    derive_ingress_status(cluster)
     return cluster
 
 
 def system_objects() -> list[dict]:
-    """Cluster DNS as kubeadm installs it: the coredns Deployment behind the kube-dns Service."""
+    """Cluster DNS as kubeadm installs it (the coredns Deployment behind the kube-dns Service), and
+    the ingress controller."""
+    return dns_objects() + ingress_system_objects()
+
+
+def dns_objects() -> list[dict]:
     labels = {"k8s-app": "kube-dns"}
     return [
         {"apiVersion": "apps/v1", "kind": "Deployment",

@@ -120,6 +120,15 @@ def change_servers(sandbox: str, start: list[Server], stop: list[Server]) -> Non
         raise PodpathError(f"{what}: {answer.get('error', 'failed')}")
 
 
+def notify_data_changed(sandbox: str, data_names: list[str]) -> None:
+    """Tell a running runner which sandbox data files changed; it answers once its servers reacted."""
+    if runner_pid(sandbox) is None:
+        return
+    answer = control(sandbox, {"data_changed": data_names})
+    if not answer.get("ok"):
+        raise PodpathError(f"workload runner: {answer.get('error', 'reacting to new data failed')}")
+
+
 def running_servers(sandbox: str) -> frozenset[Server]:
     """Return the servers the runner is serving now (none when it is not running)."""
     if runner_pid(sandbox) is None:

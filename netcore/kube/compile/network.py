@@ -23,6 +23,8 @@ from netcore import names
 from netcore.kube import addresses
 from netcore.kube.cluster import Cluster
 from netcore.kube.compile.dns import dns_records
+from netcore.kube.compile.ingress import INGRESS_IMAGE, ingress_data, ingress_servers
+from netcore.kube.compile.policies import render_policy_chains
 from netcore.kube.compile.services import render_service_chains, service_ports
 from netcore.kube.controllers import DNS_IMAGE, node_index
 from netcore.kube.naming import digest, node_name, pod_host, pod_veth
@@ -68,14 +70,17 @@ def compile_cluster(cluster: Cluster, sandbox: str, images) -> Topology:
         for pod in node_pods:
             meta = pod["metadata"]
             host = hosts_of[(meta["namespace"], meta["name"])]
-            hosts.append(pod_namespace(pod, host, index, servers_of(pod, host, images, data_path)))
+            hosts.append(pod_namespace(pod, host, index, servers_of(pod, host, images, data_path, sandbox)))
             links.append(Link(Endpoint(host, "eth0"), Endpoint(node, pod_veth(meta["namespace"], meta["name"]))))
-    data = ((DNS_DATA, json.dumps(dns_records(cluster), indent=1, sort_keys=True) + "\n"),)
+    data = ((DNS_DATA, json.dumps(dns_records(cluster), indent=1, sort_keys=True) + "\n"),
+            *ingress_data(cluster, sandbox))
     return Topology(hosts=tuple(hosts), links=tuple(links), data=data)
 
 
-def servers_of(pod: dict, host: str, images, data_path: str) -> tuple[Server, ...]:
+def servers_of(pod: dict, host: str, images, data_path: str, sandbox: str) -> tuple[Server, ...]:
     containers = pod["spec"].get("containers", [])
+    if any(c.get("image") == INGRESS_IMAGE for c in containers):
+        return tuple(ingress_servers(pod, host, sandbox))
     if any(c.get("image") == DNS_IMAGE for c in containers):
         return tuple(Server(host, "cluster-dns", 53, protocol, (("records", data_path),)) for protocol in ("udp", "tcp"))
     return tuple(images.pod_servers(pod, host))
@@ -152,7 +157,8 @@ def node_host(cluster: Cluster, index: int, pods: list[dict], hosts_of, ports) -
                                 dev=device, onlink=True))
     if mode == "vxlan":
         interfaces += [vxlan_interface(index, other) for other in range(cluster.config.nodes) if other != index]
-    nft = [render_service_chains(ports, node), pod_egress(mode)]
+    nft = [render_service_chains(ports, node), pod_egress(mode), render_policy_chains(cluster, node)]
+    nft = [chains for chains in nft if chains]
     if mode == "nat":
         nft.append(port_mappings(index, pods))
     return Host(node, role="node", label=f"{node} {addresses.node_address(index)} pods {cidr}",
