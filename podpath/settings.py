@@ -114,6 +114,9 @@ TEMPLATES = [
 
 DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL"))}
 CHANNEL_LAYERS = {"default": channel_layer_from_url(os.environ.get("REDIS_URL"))}
+# The embedded run keeps the agent in the web server's process; with Redis, `podpath agent` runs it
+# beside the kernel (set PODPATH_EMBEDDED_AGENT=0 on web-only machines).
+PODPATH_EMBEDDED_AGENT = env_flag("PODPATH_EMBEDDED_AGENT", not os.environ.get("REDIS_URL"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

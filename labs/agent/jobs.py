@@ -1,0 +1,69 @@
+"""What the agent can be asked to do, each a plain synchronous function over netcore.
+
+A job gets its arguments and a progress callback and returns a JSON-able result or raises
+PodpathError with a message for the page. The agent (``labs.agent.worker``) runs jobs on worker
+threads; nothing here knows about Django, channels or browsers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from labs import player
+from labs.catalog import get_lab
+from netcore.errors import PodpathError
+from netcore.kernel.base import Progress
+from netcore.kube import api
+from netcore.reconcile import Report
+from netcore.sandbox import lifecycle
+
+
+def report_json(report: Report) -> dict:
+    return {"operations": report.operations, "counts": report.counts, "summaries": list(report.summaries),
+            "seconds": round(report.read_s + report.apply_s, 3), "describe": report.describe()}
+
+
+def lab_start(*, sandbox: str, lab_id: str, step: int = 1, progress: Progress) -> dict:
+    get_lab(lab_id).step(step)
+    return {"step": step, "report": report_json(player.lab_start(sandbox=sandbox, lab_id=lab_id, step=step,
+                                                                 progress=progress))}
+
+
+def lab_step(*, sandbox: str, step: int, progress: Progress) -> dict:
+    return {"step": step, "report": report_json(player.lab_step(sandbox=sandbox, step=step, progress=progress))}
+
+
+def lab_reset(*, sandbox: str, progress: Progress) -> dict:
+    return {"step": 1, "report": report_json(player.lab_reset(sandbox=sandbox, progress=progress))}
+
+
+def delete(*, sandbox: str, progress: Progress) -> dict:
+    lifecycle.delete_sandbox(sandbox)
+    return {"deleted": sandbox}
+
+
+def apply_manifests(*, sandbox: str, text: str, source: str = "editor", progress: Progress) -> dict:
+    outcomes, report = api.apply_manifests(sandbox, text, source, progress)
+    return {"outcomes": [[list(key), outcome] for key, outcome in outcomes], "report": report_json(report)}
+
+
+def set_cni(*, sandbox: str, mode: str, progress: Progress) -> dict:
+    return {"cni": mode, "report": report_json(api.set_cni(sandbox, mode, progress))}
+
+
+JOBS: dict[str, Callable[..., dict]] = {
+    "lab_start": lab_start,
+    "lab_step": lab_step,
+    "lab_reset": lab_reset,
+    "delete": delete,
+    "apply": apply_manifests,
+    "cni": set_cni,
+}
+
+
+def run_job(name: str, arguments: dict, progress: Progress) -> dict:
+    """Run one job by name; an unknown job is a PodpathError like any refusal."""
+    job = JOBS.get(name)
+    if job is None:
+        raise PodpathError(f"unknown job {name!r} (jobs: {', '.join(sorted(JOBS))})")
+    return job(**arguments, progress=progress)
