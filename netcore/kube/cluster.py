@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from netcore.errors import NotFound, PodpathError, SpecError
 from netcore.kube.addresses import MAX_NODES
+from netcore.kube.ingress import admit_ingress, keep_ingress_class
 from netcore.kube.naming import digest
 
 CNI_MODES = ("bridge", "vxlan", "nat")
@@ -127,6 +128,7 @@ def apply_objects(cluster: Cluster, objects: list[dict], now: str) -> tuple[Clus
         existing = result.objects.get(key)
         if existing is None:
             fresh = copy.deepcopy(obj)
+            admit_ingress(result, fresh)
             stamp_new(result, fresh, now)
             result.put(fresh)
             outcomes.append((key, "created"))
@@ -161,6 +163,8 @@ def merge_update(existing: dict, incoming: dict, key: Key) -> dict:
     kind = key[0]
     if kind == "Service":
         keep_service_allocations(existing, merged, key)
+    elif kind == "Ingress":
+        keep_ingress_class(existing, merged)
     elif kind == "Pod":
         old_spec, new_spec = dict(existing["spec"]), dict(merged["spec"])
         node = old_spec.pop("nodeName", None)

@@ -50,7 +50,9 @@ def dns_objects() -> list[dict]:
          "metadata": {"name": "coredns", "namespace": "kube-system", "labels": dict(labels)},
          "spec": {"replicas": 1, "selector": {"matchLabels": dict(labels)},
                   "template": {"metadata": {"labels": dict(labels)},
-                               "spec": {"containers": [{"name": "coredns", "image": DNS_IMAGE,
+                               # On the control-plane node, beside the ingress controller (where it always landed).
+                               "spec": {"nodeName": "node0",
+                                        "containers": [{"name": "coredns", "image": DNS_IMAGE,
                                                         "ports": [{"name": "dns", "containerPort": 53, "protocol": "UDP"},
                                                                   {"name": "dns-tcp", "containerPort": 53, "protocol": "TCP"}]}]}}}},
         {"apiVersion": "v1", "kind": "Service",
@@ -260,6 +262,8 @@ def allocate_services(cluster: Cluster) -> None:
     ips = {s["spec"].get("clusterIP") for s in services} - {None, "None", ""}
     ports = {p.get("nodePort") for s in services for p in s["spec"].get("ports", [])} - {None}
     balancers = {i.get("ip") for s in services for i in s.get("status", {}).get("loadBalancer", {}).get("ingress", [])}
+    # Addresses asked for with spec.loadBalancerIP are never handed to another Service.
+    requested = {s["spec"].get("loadBalancerIP") for s in services if s["spec"].get("type") == "LoadBalancer"} - {None}
     for service in services:
         spec = service["spec"]
         name = f"{service['metadata']['namespace']}/{service['metadata']['name']}"
@@ -277,9 +281,16 @@ def allocate_services(cluster: Cluster) -> None:
         status = {"loadBalancer": {}}
         if kind == "LoadBalancer":
             current = [i["ip"] for i in service.get("status", {}).get("loadBalancer", {}).get("ingress", [])]
-            ip = current[0] if current else addresses.allocate_load_balancer_ip(balancers)
-            balancers.add(ip)
-            status = {"loadBalancer": {"ingress": [{"ip": ip, "ipMode": "VIP"}]}}
+            wanted = spec.get("loadBalancerIP")
+            if current and wanted in (None, current[0]):
+                ip = current[0]
+            elif wanted:  # as MetalLB: the address asked for, unless another Service holds it (then pending)
+                ip = wanted if wanted not in balancers - set(current) else None
+            else:
+                ip = addresses.allocate_load_balancer_ip(balancers | requested)
+            if ip is not None:
+                balancers.add(ip)
+                status = {"loadBalancer": {"ingress": [{"ip": ip, "ipMode": "VIP"}]}}
         service["status"] = status
 
 

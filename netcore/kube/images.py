@@ -378,6 +378,8 @@ IMAGES: dict[str, Image] = {image.name: image for image in (
     Image("curlimages/curl", "a client: exec runs the machine's curl in the pod", nothing),
     Image("pause", "the pause container: holds the pod's network namespace, serves nothing", nothing),
     Image("podpath/coredns", f"the cluster DNS, from the records file named by ${DNS_RECORDS_ENV}", coredns),
+    # Its nginx is configured by the cluster compiler (netcore.kube.compile.ingress), not by the pod.
+    Image("podpath/ingress-nginx", "the ingress controller: nginx routing the cluster's Ingresses", nothing),
 )}
 
 

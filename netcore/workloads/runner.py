@@ -4,6 +4,8 @@ Each listening socket is created while the thread is inside the host's namespace
 one process serves hundreds of hosts without a process (or a fork) each. A server is served as HTTP
 (optionally over TLS), as a raw stream or as datagrams (``netcore.workloads.servers``); stopping it
 closes its listener, its connections and any outgoing socket it opened: each pins the namespace.
+The ingress controller is the exception: a real nginx, a child process the runner starts in the pod's
+namespace and reloads when the sandbox data files it reads change (``netcore.workloads.ingress_nginx``).
 The runner is controlled over a Unix socket in the sandbox's runtime directory (see
 ``netcore.workloads.client``) and exits by itself when its sandbox's record disappears, so no runner
 outlives its sandbox.
@@ -26,7 +28,8 @@ import sys
 from netcore import names
 from netcore.kernel import netns
 from netcore.topology.model import Server
-from netcore.workloads import tls
+from netcore.workloads import ingress_nginx, tls
+from netcore.workloads.catalog import check_server_options
 from netcore.workloads.client import server_from_wire, server_to_wire
 from netcore.workloads.dialer import PodNetwork
 from netcore.workloads.http import MAX_HEAD_BYTES, serve
@@ -169,10 +172,25 @@ class Runner:
     def __init__(self, sandbox: str) -> None:
         self.sandbox = sandbox
         self.servers: dict[Server, Serving] = {}
+        self.processes: dict[Server, ingress_nginx.IngressNginx] = {}  # servers that are child processes
         self.stopped = asyncio.Event()
 
+    def running(self) -> list[Server]:
+        """The servers that serve: a child process that died is not one (the next plan restarts it)."""
+        return sorted([*self.servers, *(s for s, p in self.processes.items() if not p.exited())], key=str)
+
     async def start(self, server: Server) -> None:
-        if server in self.servers:
+        if server in self.servers or (server in self.processes and not self.processes[server].exited()):
+            return
+        if server.kind == ingress_nginx.KIND:
+            await self.stop(server)  # a dead one: reap it and whatever it left in its process group
+            problem = check_server_options(server.kind, server.protocol, server.options)
+            if problem:
+                raise ValueError(problem)
+            process = ingress_nginx.IngressNginx(self.sandbox, server)
+            await process.start()
+            self.processes[server] = process
+            log.info("started %s", server.summary())
             return
         namespace = names.netns_name(self.sandbox, server.host)
         network = PodNetwork(namespace)
@@ -188,6 +206,10 @@ class Runner:
         log.info("started %s", server.summary())
 
     async def stop(self, server: Server) -> None:
+        process = self.processes.pop(server, None)
+        if process is not None:
+            await process.stop()
+            log.info("stopped %s", server.summary())
         serving = self.servers.pop(server, None)
         if serving is not None:
             await serving.close()
@@ -202,11 +224,17 @@ class Runner:
                     await self.start(server_from_wire(wire))
                 except OSError as error:
                     return {"ok": False, "server": wire, "error": error.strerror or str(error)}
-                except ValueError as error:  # the server's options are not valid for its kind
+                except (ValueError, ingress_nginx.NginxFailed) as error:  # bad options; nginx refused to start
                     return {"ok": False, "server": wire, "error": str(error)}
+            for server, process in list(self.processes.items()):
+                if request.get("data_changed") and process.reads(request["data_changed"]) and not process.exited():
+                    try:
+                        await process.reload()
+                    except ingress_nginx.NginxFailed as error:
+                        return {"ok": False, "server": server_to_wire(server), "error": str(error)}
             if request.get("shutdown"):
                 self.stopped.set()
-            return {"ok": True, "servers": [server_to_wire(s) for s in sorted(self.servers, key=str)]}
+            return {"ok": True, "servers": [server_to_wire(s) for s in self.running()]}
         except Exception as error:  # the control channel must answer, whatever went wrong
             log.exception("control request failed")
             return {"ok": False, "error": str(error)}
@@ -246,7 +274,7 @@ class Runner:
         watchdog = asyncio.create_task(self.watchdog())
         await self.stopped.wait()
         control.close()
-        for server in list(self.servers):
+        for server in self.running():
             await self.stop(server)
         watchdog.cancel()
         path.unlink(missing_ok=True)

@@ -61,7 +61,7 @@ def test_a_new_cluster_has_nodes_system_namespaces_and_cluster_dns():
 
 
 def test_deployment_pods_spread_over_nodes_and_get_addresses_from_their_node():
-    cluster = cluster_with(WEB, nodes=3)
+    cluster = cluster_with(WEB, nodes=4)  # node0 already runs coredns and the ingress controller
     pods = [p for p in cluster.list("Pod", "default")]
     assert len(pods) == 3 and len({p["spec"]["nodeName"] for p in pods}) == 3
     for pod in pods:
@@ -118,9 +118,10 @@ def test_bad_way_publishes_container_ports_on_the_node_like_docker_run_p():
     two = WEB.replace("replicas: 3", "replicas: 4")
     cluster = cluster_with(two, nodes=2, cni="nat")
     published = sorted(p["metadata"]["annotations"]["podpath.dev/published-ports"] for p in cluster.list("Pod", "default"))
-    # Two pods per node with port 8080: the second one on a node gets the next free port.
-    assert published == ["172.18.0.2:8080->8080/TCP", "172.18.0.2:8081->8080/TCP",
-                         "172.18.0.3:8080->8080/TCP", "172.18.0.3:8081->8080/TCP"]
+    # Pods with port 8080 on one node: the second one there gets the next free port, and so on (node1
+    # gets three: node0 already runs coredns and the ingress controller).
+    assert published == ["172.18.0.2:8080->8080/TCP", "172.18.0.3:8080->8080/TCP",
+                         "172.18.0.3:8081->8080/TCP", "172.18.0.3:8082->8080/TCP"]
     back = with_cni(cluster, "bridge", LATER)
     assert all("annotations" not in p["metadata"] for p in back.list("Pod", "default"))
 
