@@ -17,6 +17,22 @@ from netcore.topology.model import Host, Topology
 ROW_OF_ROLE = {"internet": 0, "client": 0, "router": 1, "switch": 2}
 LEAF_W, LEAF_H = 150, 58
 PAD, HEADER, GAP, ROW_GAP, MARGIN = 12, 30, 36, 70, 20
+BAR_H, BAR_GAP = 14, 16  # a bridge is drawn as a bar across the bottom of its host
+
+
+@dataclass
+class Bar:
+    """A bridge (a switch inside a host): its ports' cables end on it."""
+
+    name: str
+    x: float = 0
+    y: float = 0
+    w: float = 0
+    h: float = BAR_H
+
+    def anchor(self, toward: tuple[float, float]) -> tuple[float, float]:
+        x = min(max(toward[0], self.x + 6), self.x + self.w - 6)
+        return x, (self.y if toward[1] < self.y else self.y + self.h)
 
 
 @dataclass
@@ -31,6 +47,7 @@ class Box:
     w: float = LEAF_W
     h: float = LEAF_H
     children: list[Box] = field(default_factory=list)
+    bars: list[Bar] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -77,12 +94,15 @@ def host_addresses(host: Host) -> list[str]:
 
 
 def size(box: Box) -> None:
-    """Size a box from its children (bottom-up): children in a row under a header."""
+    """Size a box from its children (bottom-up): children in a row under a header, bridges below."""
     for child in box.children:
         size(child)
+    bars = len(box.bars) * (BAR_H + BAR_GAP)
     if box.children:
         box.w = max(LEAF_W, sum(c.w for c in box.children) + GAP * (len(box.children) - 1) + 2 * PAD)
-        box.h = HEADER + max(c.h for c in box.children) + 2 * PAD
+        box.h = HEADER + max(c.h for c in box.children) + 2 * PAD + bars
+    elif box.bars:
+        box.h = LEAF_H + bars - BAR_GAP / 2
 
 
 def place(box: Box, x: float, y: float) -> None:
@@ -91,6 +111,11 @@ def place(box: Box, x: float, y: float) -> None:
     for child in box.children:
         place(child, cx, y + HEADER + PAD)
         cx += child.w + GAP
+    bottom = y + box.h - PAD / 2
+    for bar in reversed(box.bars):
+        bar.x, bar.w = x + PAD, box.w - 2 * PAD
+        bar.y = bottom - BAR_H
+        bottom -= BAR_H + BAR_GAP
 
 
 def flatten(boxes: list[Box]) -> list[Box]:
@@ -113,7 +138,9 @@ def edge_point(box: Box, toward: tuple[float, float]) -> tuple[float, float]:
 
 def layout(topology: Topology) -> Diagram:
     """Return boxes and lines for a topology, in a stable arrangement."""
-    boxes = {h.name: Box(h.name, h.role, host_label(h), host_addresses(h), h.inside) for h in topology.hosts}
+    boxes = {h.name: Box(h.name, h.role, host_label(h), host_addresses(h), h.inside,
+                         bars=[Bar(i.name) for i in h.interfaces if i.kind == "bridge"]) for h in topology.hosts}
+    ports = {f"{h.name}:{i.name}": i.master for h in topology.hosts for i in h.interfaces if i.master}
     roots = []
     for host in topology.hosts:
         box = boxes[host.name]
@@ -139,15 +166,28 @@ def layout(topology: Topology) -> Diagram:
             x += box.w + GAP
         y += max(b.h for b in row) + ROW_GAP
     every = flatten(roots)
-    lines = [cable(boxes, str(link.a), str(link.b), link.a.host, link.b.host) for link in topology.links]
+    lines = [cable(boxes, str(link.a), str(link.b), link.a.host, link.b.host, ports=ports) for link in topology.links]
     lines += tunnels(topology, boxes)
     return Diagram(width=width, height=y - ROW_GAP + MARGIN, boxes=every, lines=lines)
 
 
-def cable(boxes: dict[str, Box], a: str, b: str, host_a: str, host_b: str, kind: str = "veth") -> Line:
+def anchor(boxes: dict[str, Box], end: str, host: str, toward: tuple[float, float], ports: dict[str, str]) -> tuple:
+    """Where a cable ends: on its bridge's bar for a bridge port, else on its host's edge."""
+    box = boxes[host]
+    bar = next((b for b in box.bars if b.name == ports.get(end)), None)
+    return bar.anchor(toward) if bar is not None else edge_point(box, toward)
+
+
+def cable(boxes: dict[str, Box], a: str, b: str, host_a: str, host_b: str, kind: str = "veth",
+          ports: dict[str, str] | None = None) -> Line:
+    ports = ports or {}
     box_a, box_b = boxes[host_a], boxes[host_b]
-    x1, y1 = edge_point(box_a, box_b.center())
-    x2, y2 = edge_point(box_b, box_a.center())
+    if b in ports and a not in ports:  # settle the bridge end first, then aim the box end at it
+        x2, y2 = anchor(boxes, b, host_b, box_a.center(), ports)
+        x1, y1 = anchor(boxes, a, host_a, (x2, y2), ports)
+    else:
+        x1, y1 = anchor(boxes, a, host_a, box_b.center(), ports)
+        x2, y2 = anchor(boxes, b, host_b, (x1, y1), ports)
     ends = (a.replace(":", "."), b.replace(":", "."))
     return Line(link_id(*ends), ends[0], ends[1], round(x1, 1), round(y1, 1), round(x2, 1), round(y2, 1), kind)
 

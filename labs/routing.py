@@ -1,3 +1,9 @@
-"""Websocket routes (the live views arrive with the dashboard)."""
+"""Websocket routes."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from labs import consumers
+
+websocket_urlpatterns = [
+    path("ws/sandbox/<str:name>/", consumers.SandboxConsumer.as_asgi()),
+]

@@ -1,9 +1,28 @@
-"""Reads for the views: the lab catalog and the sandboxes with their state."""
+"""Reads for the views: the lab catalog, sandboxes with their state, the picture of a sandbox.
+
+Reading a sandbox's record or its cluster's stored objects is a file read; nothing here changes the
+kernel (that is the agent's job).
+"""
 
 from __future__ import annotations
 
-from labs.catalog import Lab, catalog, get_lab
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import markdown
+from django.utils.safestring import SafeString, mark_safe
+
+from labs.catalog import Lab, Step, catalog, get_lab
+from labs.diagram import Diagram, layout
+from labs.svg import render_topology
+from labs.models import Classroom, Sandbox
+from netcore import names
+from netcore.errors import NotFound, PodpathError
+from netcore.kernel import netns
 from netcore.sandbox.lifecycle import SandboxStatus, list_sandboxes
+from netcore.sandbox.registry import read_record
+from netcore.topology.model import Topology
 
 
 def lab_list() -> list[Lab]:
@@ -16,3 +35,116 @@ def lab_get(*, lab_id: str) -> Lab:
 
 def sandbox_list() -> list[SandboxStatus]:
     return list_sandboxes()
+
+
+def render_markdown(text: str) -> SafeString:
+    """Lab and exercise text is ours (content files), so its HTML is trusted."""
+    return mark_safe(markdown.markdown(text, extensions=["fenced_code", "tables"]))
+
+
+def sandbox_step_number(*, sandbox: Sandbox) -> int | None:
+    """The step the sandbox is on, or None while it is being built (no record yet)."""
+    try:
+        return int(read_record(sandbox.name).meta.get("step", 1))
+    except NotFound:
+        return None
+
+
+def sandbox_topology(*, sandbox: Sandbox, step: Step) -> Topology:
+    """What the sandbox should look like now: the step's topology, or its cluster compiled."""
+    if step.cluster is None:
+        return step.topology
+    from netcore.kube import api
+
+    return api.topology_of(sandbox.name, api.load_cluster(sandbox.name))
+
+
+@dataclass
+class Player:
+    sandbox: Sandbox
+    lab: Lab
+    step: Step | None
+    diagram: Diagram | None
+    narrative: SafeString | None
+
+    @property
+    def building(self) -> bool:
+        return self.step is None
+
+    @property
+    def svg(self) -> SafeString:
+        return mark_safe(render_topology(self.diagram))
+
+
+def player_get(*, sandbox: Sandbox) -> Player:
+    lab = get_lab(sandbox.lab_id)
+    number = sandbox_step_number(sandbox=sandbox)
+    if number is None:
+        return Player(sandbox, lab, None, None, None)
+    step = lab.step(number)
+    try:
+        diagram = layout(sandbox_topology(sandbox=sandbox, step=step))
+    except PodpathError:
+        diagram = None
+    return Player(sandbox, lab, step, diagram, render_markdown(step.narrative))
+
+
+def classroom_for_instructor(*, user) -> list[Classroom]:
+    return list(Classroom.objects.filter(instructor=user))
+
+
+@dataclass(frozen=True)
+class Capacity:
+    memory_available_mb: int
+    memory_total_mb: int
+    namespaces: int
+    sandboxes: int
+
+
+def capacity_get() -> Capacity:
+    """How much room the host has left: memory and network namespaces."""
+    meminfo = {}
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        key, _, value = line.partition(":")
+        meminfo[key] = int(value.split()[0])
+    return Capacity(memory_available_mb=meminfo.get("MemAvailable", 0) // 1024,
+                    memory_total_mb=meminfo.get("MemTotal", 0) // 1024,
+                    namespaces=len(netns.list_names(names.PREFIX + "-")),
+                    sandboxes=len(list_sandboxes()))
+
+
+@dataclass(frozen=True)
+class SandboxRow:
+    name: str
+    owner: str
+    classroom: str
+    lab: str
+    step: str
+    age_s: float
+    namespaces: int
+    health: str
+    orphan: bool
+
+
+def sandbox_rows() -> list[SandboxRow]:
+    """Every sandbox on this host, with its owner when the dashboard knows one (else an orphan)."""
+    owned = {s.name: s for s in Sandbox.objects.select_related("owner", "classroom")}
+    rows = []
+    for status in list_sandboxes():
+        row = owned.get(status.record.name)
+        rows.append(SandboxRow(
+            name=status.record.name,
+            owner=row.owner.username if row else "",
+            classroom=row.classroom.name if row and row.classroom else "",
+            lab=status.record.meta.get("lab", "cluster" if status.record.meta.get("kind") == "cluster" else ""),
+            step=str(status.record.meta.get("step", "")),
+            age_s=status.record.age_seconds(),
+            namespaces=status.namespaces,
+            health=status.health,
+            orphan=row is None,
+        ))
+    return rows
+
+
+def load_average() -> float:
+    return os.getloadavg()[0]

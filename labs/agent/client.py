@@ -9,7 +9,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from labs.agent.worker import AGENT_CHANNEL
-from netcore.errors import PodpathError
+from netcore.errors import PodpathError, SpecError
 
 
 async def submit(job: str, sandbox: str, args: dict | None = None, reply_channel: str | None = None) -> str:
@@ -38,6 +38,9 @@ async def call(job: str, sandbox: str, args: dict | None = None, timeout: float 
         if message["type"] == "job.done":
             return message["result"]
         if message["type"] == "job.failed":
+            spec = message.get("spec")
+            if spec:
+                raise SpecError(spec["source"], spec["field"], spec["expected"])
             raise PodpathError(message["error"])
 
 

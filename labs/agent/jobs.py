@@ -7,15 +7,18 @@ threads; nothing here knows about Django, channels or browsers.
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable
 
 from labs import player
 from labs.catalog import get_lab
+from netcore import names
 from netcore.errors import PodpathError
 from netcore.kernel.base import Progress
 from netcore.kube import api
 from netcore.reconcile import Report
 from netcore.sandbox import lifecycle
+from netcore.sandbox.registry import read_record
 
 
 def report_json(report: Report) -> dict:
@@ -67,3 +70,36 @@ def run_job(name: str, arguments: dict, progress: Progress) -> dict:
     if job is None:
         raise PodpathError(f"unknown job {name!r} (jobs: {', '.join(sorted(JOBS))})")
     return job(**arguments, progress=progress)
+
+
+KERNEL_TABS = {
+    "links": ["ip", "-d", "-br", "link", "show"],
+    "addresses": ["ip", "-br", "-4", "addr", "show"],
+    "routes": ["ip", "route", "show", "table", "main"],
+    "nftables": ["nft", "list", "ruleset"],
+    "conntrack": ["conntrack", "-L"],
+}
+
+
+def kernel_view(*, sandbox: str, tab: str, progress: Progress) -> dict:
+    """What the kernel says, per host, for one tab of the player (the real commands' output)."""
+    if tab not in KERNEL_TABS:
+        raise PodpathError(f"unknown tab {tab!r} (tabs: {', '.join(KERNEL_TABS)})")
+    hosts = read_record(sandbox).hosts
+    out = {}
+    for host in hosts:
+        result = subprocess.run(["ip", "netns", "exec", names.netns_name(sandbox, host), *KERNEL_TABS[tab]],
+                                capture_output=True, text=True, timeout=10)
+        out[host] = (result.stdout + result.stderr).strip()
+    return {"tab": tab, "command": " ".join(KERNEL_TABS[tab]), "hosts": out}
+
+
+JOBS["kernel_view"] = kernel_view
+
+
+def collect_garbage(*, sandbox: str, progress: Progress) -> dict:
+    """Remove leftovers no sandbox owns (``sandbox`` is ignored: the job is host-wide)."""
+    return {"gc": lifecycle.collect_garbage().describe()}
+
+
+JOBS["gc"] = collect_garbage

@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from channels.layers import get_channel_layer
 
 from labs.agent.jobs import run_job
-from netcore.errors import PodpathError
+from netcore.errors import PodpathError, SpecError
 
 AGENT_CHANNEL = "podpath-agent"
 PROGRESS_INTERVAL_S = 0.1  # at most ten progress messages a second per job
@@ -82,6 +82,8 @@ class Agent:
             outcome = {"type": "job.done", "job_id": job_id, "job": job, "sandbox": sandbox, "result": result}
         except PodpathError as error:
             outcome = {"type": "job.failed", "job_id": job_id, "job": job, "sandbox": sandbox, "error": str(error)}
+            if isinstance(error, SpecError):  # the page shows it at the field
+                outcome["spec"] = {"source": error.source, "field": error.field, "expected": error.expected}
         except Exception as error:  # a bug: tell the page, keep serving
             log.exception("agent job %s on %s failed", job, sandbox)
             outcome = {"type": "job.failed", "job_id": job_id, "job": job, "sandbox": sandbox,

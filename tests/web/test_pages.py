@@ -26,8 +26,8 @@ def test_home_lists_labs_with_their_steps(client):
     assert "Physical ages" in html or "physical" in html.lower()
 
 
-def test_home_lists_sandboxes_with_lab_step_and_health(client, recorded_sandbox):
-    html = client.get("/").content.decode()
+def test_the_admin_home_lists_sandboxes_with_lab_step_and_health(admin_client, recorded_sandbox):
+    html = admin_client.get("/").content.decode()
     row = html[html.index(f'id="sandbox-{recorded_sandbox}"'):]
     row = row[:row.index("</tr>")]
     assert "evolution" in row and ">2<" in row

@@ -5,6 +5,9 @@ from __future__ import annotations
 from django.contrib.auth.models import Group, User
 
 from labs.management.base import PodpathCommand
+from labs.models import Classroom
+
+DEMO_CLASS_CODE = "DEMO42"
 
 # Demo accounts for a first run on one machine; a classroom deployment makes its own.
 DEMO_ACCOUNTS = (
@@ -27,6 +30,10 @@ class Command(PodpathCommand):
             user.is_superuser = role == "admin"
             user.save()
             user.groups.add(group)
+        instructor = User.objects.get(username="instructor")
+        classroom, _ = Classroom.objects.get_or_create(
+            code=DEMO_CLASS_CODE, defaults={"name": "Demo class", "instructor": instructor, "lab_id": "evolution"})
         self.stdout.write("Demo accounts (change them before real use):")
         for username, password, role in DEMO_ACCOUNTS:
             self.stdout.write(f"  {role:10} user {username:10} password {password}")
+        self.stdout.write(f"  demo class {classroom.name!r}: students join with the code {classroom.code}")
