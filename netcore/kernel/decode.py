@@ -24,9 +24,10 @@ ATTR = struct.Struct("=HH")
 NLA_TYPE_MASK = 0x3FFF
 
 IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER = 1, 3, 4, 5, 10
-IFLA_LINKINFO, IFLA_IFALIAS = 18, 20
+IFLA_LINKINFO, IFLA_IFALIAS, IFLA_CARRIER = 18, 20, 33
 IFLA_INFO_KIND, IFLA_INFO_DATA, IFLA_INFO_SLAVE_DATA = 1, 2, 5
-IFLA_BRPORT_MODE = 4
+IFLA_BRPORT_STATE, IFLA_BRPORT_MODE = 1, 4
+BR_STATE_FORWARDING = 3
 IFLA_VXLAN_ID, IFLA_VXLAN_GROUP, IFLA_VXLAN_LINK, IFLA_VXLAN_LOCAL = 1, 2, 3, 4
 IFLA_VXLAN_LEARNING, IFLA_VXLAN_PORT = 7, 15
 IFA_ADDRESS, IFA_LOCAL = 1, 2
@@ -76,6 +77,8 @@ class LinkInfo:
     kind: str | None
     data: dict[int, bytes]
     hairpin: bool = False
+    carrier: bool = False
+    port_state: int | None = None  # a bridge port's STP state
 
 
 def link(body: bytes) -> LinkInfo:
@@ -89,7 +92,9 @@ def link(body: bytes) -> LinkInfo:
                     mac=mac(attrs.get(IFLA_ADDRESS)), mtu=u32(attrs.get(IFLA_MTU)),
                     master=u32(attrs.get(IFLA_MASTER)), alias=text(attrs.get(IFLA_IFALIAS)),
                     kind=text(info.get(IFLA_INFO_KIND)), data=data,
-                    hairpin=bool(port.get(IFLA_BRPORT_MODE, b"\0")[0]))
+                    hairpin=bool(port.get(IFLA_BRPORT_MODE, b"\0")[0]),
+                    carrier=bool(attrs.get(IFLA_CARRIER, b"\0")[0]),
+                    port_state=port[IFLA_BRPORT_STATE][0] if IFLA_BRPORT_STATE in port else None)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from itertools import groupby
@@ -47,6 +48,7 @@ from netcore.topology.sysctls import sysctl_path
 from netcore.workloads import client as workloads
 
 FILE_OPS = (WriteFile, DeleteFile)
+BRIDGE_WAIT_S = 3.0
 NETLINK_OPS = (AddAddress, AddRoute, CreateLink, DeleteAddress, DeleteLink, DeleteRoute, SetLink)
 DELETES = (DeleteAddress, DeleteLink, DeleteRoute, FlushNeighbours)
 
@@ -92,6 +94,7 @@ class LinuxKernel:
                     done += len(ops)
                     if progress is not None:
                         progress(done, len(plan), ops[-1].summary())
+                session.wait_for_bridge_ports()
             if files_done is not None:
                 files_done.result()
                 if progress is not None:
@@ -127,6 +130,7 @@ class ApplySession:
         # Interface indexes by host; exact for the namespaces this session created ("fresh").
         self.indexes: dict[str, dict[str, int]] = {}
         self.fresh: set[str] = set()
+        self.applied: list[Operation] = []
 
     def __enter__(self) -> ApplySession:
         return self
@@ -259,6 +263,10 @@ class ApplySession:
         workloads.change_servers(self.kernel.sandbox, start=start, stop=stop)
 
     def run_netlink(self, host: str, ops: list[Operation]) -> None:
+        self.applied.extend(ops)
+        self._run_netlink(host, ops)
+
+    def _run_netlink(self, host: str, ops: list[Operation]) -> None:
         """Send a host's operations in as few datagrams as possible.
 
         Interface indexes come from the session's own bookkeeping in namespaces it created, and from
@@ -322,6 +330,25 @@ class ApplySession:
         builders = {AddAddress: messages.add_address, DeleteAddress: messages.delete_address,
                     AddRoute: messages.add_route, DeleteRoute: messages.delete_route}
         return builders[type(op)](op, ifindex)
+
+    def wait_for_bridge_ports(self, limit_s: float = BRIDGE_WAIT_S) -> None:
+        """Return once every bridge port with a carrier forwards.
+
+        A port starts forwarding when the kernel's link watcher handles its carrier event, and the
+        watcher handles only 100 events a run: with hundreds of ports coming up at once, the rest wait
+        up to a second. Until then frames are dropped, so a sandbox is not ready before this.
+        """
+        touched = {op.host for op in self.applied if isinstance(op, SetLink) and op.master is not None}
+        deadline = time.monotonic() + limit_s
+        for host in sorted(touched):
+            channel = self.channel(host)
+            while True:
+                links = [decode.link(b) for b in channel.dump_raw(*messages.dump_links())]
+                waiting = [link.name for link in links if link.port_state is not None and link.carrier
+                           and link.flags & 1 and link.port_state != decode.BR_STATE_FORWARDING]
+                if not waiting or time.monotonic() > deadline:
+                    break
+                time.sleep(0.01)
 
     def flush_aliases(self) -> None:
         """Set the aliases of veth ends no SetLink touched (created down and detached)."""
