@@ -57,10 +57,20 @@ def pytest_sessionfinish(session, exitstatus):
                 pass
 
 
+ISSUED: set[str] = set()  # every test sandbox name this session handed out
+
+
+def new_sandbox_name() -> str:
+    """A fresh test sandbox name (t + 10 hex digits) that the residue guard will check."""
+    name = "t" + secrets.token_hex(5)
+    ISSUED.add(name)
+    return name
+
+
 @pytest.fixture
 def sandbox_name() -> str:
     """A fresh sandbox name no other test or user sandbox shares."""
-    return "t" + secrets.token_hex(5)
+    return new_sandbox_name()
 
 
 # -- root namespace and residue guard ---------------------------------------------------------------
@@ -104,18 +114,18 @@ def residue_snapshot() -> dict:
         return sorted(p.name for p in path.glob("pp-t*") if TEST_SANDBOX.fullmatch(p.name.split("-")[1])) \
             if path.is_dir() else []
 
-    runners = sorted(
-        pid for pid in os.listdir("/proc")
-        if pid.isdigit() and b"netcore.workloads.runner" in read_cmdline(pid)
-        and any(TEST_SANDBOX.fullmatch(arg.decode(errors="replace")) for arg in read_cmdline(pid).split(b"\0"))
-    )
+    runners = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        argv = [a.decode(errors="replace") for a in read_cmdline(pid).split(b"\0")]
+        if "netcore.workloads.runner" in argv:
+            runners += [f"{pid} {arg}" for arg in argv if TEST_SANDBOX.fullmatch(arg)]
+    runners.sort()
     runtime = sorted(p.name for p in RUNTIME_ROOT.glob("t*") if TEST_SANDBOX.fullmatch(p.name)) \
         if RUNTIME_ROOT.is_dir() else []
     locks = sorted(p.name for p in (RUNTIME_ROOT / "locks").glob("t*.lock")) \
         if (RUNTIME_ROOT / "locks").is_dir() else []
     return {"namespaces": ours("/run/netns"), "etc_netns": ours("/etc/netns"), "runners": runners,
             "runtime": runtime, "locks": locks}
-    return {"namespaces": netns, "etc_netns": etc, "runners": runners}
 
 
 def read_cmdline(pid: str) -> bytes:
@@ -139,6 +149,11 @@ def kernel_guard(request):
     root_after, residue_after = root_network_snapshot(), residue_snapshot()
     changed = [key for key in root_before if root_before[key] != root_after[key]]
     assert not changed, f"the test session changed the root network namespace: {changed}"
-    # Only what appeared counts: another session's test sandboxes may come and go meanwhile.
-    left = {kind: sorted(set(residue_after[kind]) - set(residue_before[kind])) for kind in residue_after}
+    # Only what appeared, and is named after this session's sandboxes, counts: another session's
+    # test sandboxes may come and go meanwhile on a shared machine.
+    def mine(item: str) -> bool:
+        return any(name in item for name in ISSUED)
+
+    left = {kind: sorted(i for i in set(residue_after[kind]) - set(residue_before[kind]) if mine(i))
+            for kind in residue_after}
     assert not any(left.values()), f"the test session left residue: {left}"

@@ -84,6 +84,8 @@ class LinuxKernel:
         # this one does the kernel work.
         file_ops = [op for op in plan.ops if isinstance(op, FILE_OPS)]
         kernel_ops = [op for op in plan.ops if not isinstance(op, FILE_OPS)]
+        if any(isinstance(op, StartServer) for op in plan.ops):
+            workloads.spawn_runner(self.sandbox)  # it starts up while the kernel work runs
         with ThreadPoolExecutor(max_workers=1) as pool:
             files_done = pool.submit(etc_files.apply_file_ops, self.sandbox, file_ops) if file_ops else None
             with ApplySession(self, kernel_ops) as session:
@@ -225,8 +227,11 @@ class ApplySession:
         """Write sysctls in the namespace the thread is in: /proc/sys/net shows the opener's namespace."""
         for op in ops:
             try:
-                with open(sysctl_path(op.key), "w") as handle:
-                    handle.write(op.value)
+                fd = os.open(sysctl_path(op.key), os.O_WRONLY | os.O_CLOEXEC)  # unbuffered: one write
+                try:
+                    os.write(fd, op.value.encode())
+                finally:
+                    os.close(fd)
             except FileNotFoundError:
                 raise ApplyError(op, "this kernel has no such sysctl") from None
             except OSError as error:

@@ -31,6 +31,7 @@ def compile_state(topology: Topology) -> State:
     rulesets: dict[str, Ruleset] = {}
     files: dict[tuple[str, str], str] = {}
     hosts_file = render_hosts_file(topology)
+    peers = {end: peer for link in topology.links for end, peer in ((link.a, link.b), (link.b, link.a))}
 
     for host in topology.hosts:
         devices[Endpoint(host.name, "lo")] = LOOPBACK
@@ -39,7 +40,7 @@ def compile_state(topology: Topology) -> State:
             devices[end] = Device(
                 kind=iface.kind,
                 mac=iface.mac or names.mac_address(host.name, iface.name),
-                peer=topology.peer_of(end) if iface.kind == "veth" else None,
+                peer=peers.get(end) if iface.kind == "veth" else None,
                 vxlan=iface.vxlan,
                 mtu=iface.mtu or DEFAULT_MTU[iface.kind],
                 up=iface.up,

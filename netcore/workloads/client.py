@@ -26,6 +26,7 @@ STOP_TIMEOUT_S = 3.0
 CONTROL_TIMEOUT_S = 10.0
 RUNNER_MODULE = "netcore.workloads.runner"
 _children: dict[int, subprocess.Popen] = {}  # runners this process started, reaped when stopped
+_starting: dict[str, tuple[subprocess.Popen, int]] = {}  # spawned, not yet waited for: (process, ready pipe)
 
 
 def server_to_wire(server: Server) -> dict:
@@ -59,11 +60,11 @@ def is_runner(pid: int, sandbox: str) -> bool:
     return RUNNER_MODULE in args and "--sandbox" in args and sandbox in args
 
 
-def ensure_runner(sandbox: str) -> int:
-    """Return the runner's PID, starting it if needed; it is ready to take commands on return."""
-    pid = runner_pid(sandbox)
-    if pid is not None:
-        return pid
+def spawn_runner(sandbox: str) -> None:
+    """Start the sandbox's runner without waiting for it (Python takes ~0.1 s to start): the caller
+    goes on with the kernel work, and ``ensure_runner`` waits for it when servers are needed."""
+    if sandbox in _starting or runner_pid(sandbox) is not None:
+        return
     read_end, write_end = os.pipe()
     log = open(names.runner_log_path(sandbox), "ab")
     try:
@@ -72,10 +73,23 @@ def ensure_runner(sandbox: str) -> int:
             pass_fds=(write_end,), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
             start_new_session=True, cwd=str(Path(__file__).resolve().parents[2]),
         )
+    except BaseException:
+        os.close(read_end)
+        raise
     finally:
         os.close(write_end)
         log.close()
     _children[process.pid] = process
+    _starting[sandbox] = (process, read_end)
+
+
+def ensure_runner(sandbox: str) -> int:
+    """Return the runner's PID, starting it if needed; it is ready to take commands on return."""
+    pid = runner_pid(sandbox)
+    if pid is not None:
+        return pid
+    spawn_runner(sandbox)
+    process, read_end = _starting.pop(sandbox)
     try:
         ready, _, _ = select.select([read_end], [], [], START_TIMEOUT_S)
         message = os.read(read_end, 64) if ready else b""
@@ -139,6 +153,12 @@ def running_servers(sandbox: str) -> frozenset[Server]:
 
 def stop_runner(sandbox: str) -> None:
     """Stop the sandbox's runner, if any: politely, then by signal to its recorded PID."""
+    starting = _starting.pop(sandbox, None)
+    if starting is not None:  # spawned by a change that then failed: never waited for
+        process, read_end = starting
+        os.close(read_end)
+        os.kill(process.pid, signal.SIGTERM)
+        stop_pid(process.pid, sandbox)
     pid = runner_pid(sandbox)
     if pid is not None:
         try:

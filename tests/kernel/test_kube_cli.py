@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import secrets
 import subprocess
 import sys
 
 import pytest
 
 from tests.talk import TALK_CLUSTER_IP, TALK_POD
+from tests.conftest import new_sandbox_name
 
 PODPATH = [sys.executable, "-m", "podpath.cli"]
 CLIENT = """
@@ -42,7 +42,7 @@ def cluster(sandbox_name):
 
 @pytest.fixture(scope="module")
 def shared():
-    name = created("t" + secrets.token_hex(5))
+    name = created(new_sandbox_name())
     yield name
     podpath("sandbox", "delete", name)
 

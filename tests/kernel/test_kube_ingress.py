@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import signal
 import subprocess
 import time
@@ -29,6 +28,7 @@ from netcore.workloads import client as workloads
 from tests import ingress_conformance as cases
 from tests.kernel.kube_helpers import ClusterSandbox
 from tests.talk import TALK_INGRESS, TALK_POD
+from tests.conftest import new_sandbox_name
 
 EXTERNAL = "198.51.100.100"
 TALK_BACKENDS = "\n---\n".join([TALK_POD, TALK_POD.replace("hello-world", "hello-darkness")] + [
@@ -39,7 +39,7 @@ TALK_BACKENDS = "\n---\n".join([TALK_POD, TALK_POD.replace("hello-world", "hello
 
 @pytest.fixture(scope="module")
 def cluster():
-    name = "t" + secrets.token_hex(5)
+    name = new_sandbox_name()
     api.create_cluster(name, nodes=3)
     sandbox = ClusterSandbox(name)
     groups = masters(name)

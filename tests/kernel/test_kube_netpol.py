@@ -12,7 +12,6 @@ second.
 
 from __future__ import annotations
 
-import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -24,6 +23,7 @@ from netcore.kube.compile.network import pod_hosts
 from tests.kernel.kube_helpers import AGNHOST, ClusterSandbox
 from tests.kernel.netpol_probe import PROBE_TIMEOUT, Reachability, assert_reachability, probe, probe_matrix
 from tests.talk import TALK_NETWORK_POLICY
+from tests.conftest import new_sandbox_name
 
 NAMESPACES = ("x", "y", "z")
 PODS = tuple(f"{ns}/{pod}" for ns in NAMESPACES for pod in ("a", "b", "c"))
@@ -149,7 +149,7 @@ def policy(name: str, ns: str, spec: str) -> str:
 
 @pytest.fixture(scope="module")
 def cluster():
-    name = "t" + secrets.token_hex(5)
+    name = new_sandbox_name()
     api.create_cluster(name, nodes=3)
     sandbox = Netpol(name)
     try:

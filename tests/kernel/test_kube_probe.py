@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import secrets
 import subprocess
 import sys
 import time
@@ -11,6 +10,7 @@ import time
 import pytest
 
 from netcore.kube import api
+from tests.conftest import new_sandbox_name
 from netcore.kube.probe import matrix, probe_one, render_matrix
 from tests.kernel.e2e_layout import layout
 from tests.kernel.kube_helpers import ClusterSandbox
@@ -18,7 +18,7 @@ from tests.kernel.kube_helpers import ClusterSandbox
 
 @pytest.fixture(scope="module")
 def cluster():
-    name = "t" + secrets.token_hex(5)
+    name = new_sandbox_name()
     api.create_cluster(name, nodes=2)
     sandbox = ClusterSandbox(name)
     try:

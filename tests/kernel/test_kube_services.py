@@ -8,12 +8,12 @@ runs) behind several Services; `solo` (one pod) for hairpin.
 from __future__ import annotations
 
 import re
-import secrets
 import time
 
 import pytest
 
 from netcore.kube import api
+from tests.conftest import new_sandbox_name
 from tests.kernel.kube_helpers import CLIENT_POD, ClusterSandbox, curl, netexec_deployment
 
 
@@ -54,7 +54,7 @@ SERVICES = [
 
 @pytest.fixture(scope="module")
 def cluster():
-    name = "t" + secrets.token_hex(5)
+    name = new_sandbox_name()
     api.create_cluster(name, nodes=3)
     sandbox = ClusterSandbox(name)
     try:
