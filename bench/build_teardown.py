@@ -82,6 +82,7 @@ REFERENCE_200 = [
     ("fastest raw netlink found (pyroute2 raw)", 0.327, 0.162),
 ]
 PROBE_TIMEOUT_S = 20.0
+PING_RETRY_S = 1.5
 
 
 # -- naming ------------------------------------------------------------------------------------------
@@ -126,7 +127,13 @@ def ping(namespace: str, address: str) -> tuple[bool, str]:
         return True, ""
     lines = (result.stdout + result.stderr).strip().splitlines()
     present = os.path.exists(f"{NETNS_DIR}/{namespace}")
-    return False, f"{lines[-1] if lines else 'no output'} (namespace {'present' if present else 'GONE'})"
+    why = f"{lines[-1] if lines else 'no output'} (namespace {'present' if present else 'GONE'})"
+    if present:  # broken, or only late? (bridge ports left disabled for up to ~1 s were seen)
+        time.sleep(PING_RETRY_S)
+        again = subprocess.run(["ip", "netns", "exec", namespace, "ping", "-c", "1", "-W", "1", address],
+                               stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        why += f"; a second ping {PING_RETRY_S} s later {'got its reply' if again.returncode == 0 else 'failed too'}"
+    return False, why
 
 
 def namespaces_with_prefix(prefix: str) -> list[str]:
@@ -498,6 +505,7 @@ class Bench:
         args = self.args
         raw_floor.ensure_netns_dir()
         labs, player, lab_status = self.load_labs() if not args.no_labs else ([], None, "skipped (--no-labs)")
+        import podpath_phases  # noqa: F401 - imported now so its netcore imports are fingerprinted too
         started = datetime.now(timezone.utc)
         self.code_at_start = code_fingerprint()
         switch_runs: dict[tuple[int, str], list[dict]] = {}
@@ -528,7 +536,7 @@ class Bench:
                 print(f"warning: phase breakdown failed: {type(error).__name__}: {error}", file=sys.stderr)
         result = assemble(args, started, switch_runs, lab_runs, lab_status, breakdown,
                           floor_phases(switch_runs, max(args.sizes)))
-        now = code_fingerprint()
+        now = code_fingerprint([REPO / p for p in self.code_at_start])
         changed = sorted(p for p in set(now) | set(self.code_at_start) if now.get(p) != self.code_at_start.get(p))
         result["meta"]["source_changed_during_run"] = changed
         if changed:
@@ -544,12 +552,18 @@ class Bench:
             sandbox = self.names.sandbox("b")
             with self.measurement():
                 self.live_sandboxes.add(sandbox)
-                build = podpath_phases.build(sandbox, switch_topology(n))
+                build, not_found = podpath_phases.build(sandbox, switch_topology(n))
             teardown: dict = {}
-            times = self.teardown_with_probe(namespaces_with_prefix(f"pp-{sandbox}-"),
-                                             lambda: teardown.update(podpath_phases.teardown(sandbox)))
+
+            def delete() -> None:
+                rows, missing = podpath_phases.teardown(sandbox)
+                teardown.update(rows)
+                not_found.extend(missing)
+
+            times = self.teardown_with_probe(namespaces_with_prefix(f"pp-{sandbox}-"), delete)
             self.live_sandboxes.discard(sandbox)
-            samples.append({"build": build, "teardown": teardown, "kernel_s": times["teardown_async_s"]})
+            samples.append({"build": build, "teardown": teardown, "kernel_s": times["teardown_async_s"],
+                            "not_found": not_found})
             print(f"breakdown N={n}: build {build['TOTAL create_sandbox'][0]:.3f} s", file=sys.stderr)
         return {"hosts": n, "runs": runs, **podpath_phases.summarize(samples)}
 
@@ -591,12 +605,20 @@ def source_state() -> dict:
             "subject": git("log", "-1", "--format=%s").strip(), "uncommitted": dirty}
 
 
-def code_fingerprint() -> dict[str, str]:
-    """sha256 of each file the measured code paths can run (the workload runner imports at start)."""
-    paths = [p for p in REPO.glob("netcore/**/*.py") if "kube" not in p.parts]
-    paths += [*REPO.glob("labs/*.py"), *REPO.glob("labs/content/**/*")]
-    return {str(p.relative_to(REPO)): hashlib.sha256(p.read_bytes()).hexdigest()[:16]
-            for p in sorted(paths) if p.is_file()}
+def code_fingerprint(paths: list[Path] | None = None) -> dict[str, str]:
+    """sha256 of each file the measured code can run: the netcore and labs modules this process has
+    imported, the workload runner's package (a separate process imports it at each start), the labs."""
+    if paths is None:
+        imported = [Path(m.__file__) for m in list(sys.modules.values()) if getattr(m, "__file__", None)]
+        paths = [p for p in imported if p.is_relative_to(REPO / "netcore") or p.is_relative_to(REPO / "labs")]
+        paths += [*REPO.glob("netcore/workloads/*.py"), *REPO.glob("labs/content/**/*")]
+    out = {}
+    for path in sorted(set(paths)):
+        try:
+            out[str(path.relative_to(REPO))] = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+        except (FileNotFoundError, IsADirectoryError):
+            pass
+    return out
 
 
 def floor_phases(switch_runs: dict, n: int) -> dict:
@@ -767,10 +789,11 @@ def breakdown_text(result: dict) -> list[str]:
     out = []
     pod = result["breakdown"].get("podpath")
     if pod:
-        out += [f"Podpath, N={pod['hosts']}, median of {pod['runs']} separate instrumented runs (wrappers around "
-                "netcore functions, installed only for these runs; each adds microseconds). Phases on the "
-                "main thread add up to the build; the /etc/netns files are written on a worker thread at "
-                "the same time (its wall time is shown, and the main thread's wait for it).", "",
+        out += [f"Podpath, N={pod['hosts']}, median of {pod['runs']} separate instrumented runs (timers wrapped "
+                "around netcore functions for these runs only; see `bench/podpath_phases.py`). Each phase "
+                "is its own time, without the listed phases that run inside it, so the main-thread phases "
+                "add up to the build; the /etc/netns files are written on a worker thread at the same time "
+                "(its wall time is shown, and the main thread's wait for it).", "",
                 "| phase | ms | calls |", "|---|---|---|"]
         for row in pod["build"]:
             out.append(f"| {row['phase']} | {row['ms']:.1f} | {row['calls']} |")
@@ -780,6 +803,8 @@ def breakdown_text(result: dict) -> list[str]:
             top = sorted(main, key=lambda r: -r["ms"])[:4]
             out += ["", "Largest main-thread phases: " + "; ".join(
                 f"{r['phase']} {r['ms']:.0f} ms ({100 * r['ms'] / total:.0f}%)" for r in top) + "."]
+        if pod.get("not_found"):
+            out += ["", "(Not in the measured code, so not timed: " + ", ".join(pod["not_found"]) + ".)"]
         out += ["", "| teardown phase | ms | calls |", "|---|---|---|"]
         for row in pod["teardown"]:
             out.append(f"| {row['phase']} | {row['ms']:.1f} | {row['calls']} |")
@@ -806,7 +831,9 @@ def render_markdown(result: dict) -> str:
         "",
         "Generated by `bench/build_teardown.py` from its JSON output; do not edit the figures by hand.",
         "The Kubernetes figures (apply-to-ready, one more Service, memory per pod) are in",
-        "[performance-kubernetes.md](performance-kubernetes.md), from `bench/kube_apply.py`.",
+        "[performance-kubernetes.md](performance-kubernetes.md), from `bench/kube_apply.py`; NetworkPolicy,",
+        "the reachability matrix and Ingress reloads in",
+        "[performance-policy-ingress.md](performance-policy-ingress.md), from `bench/policy_ingress.py`.",
         "",
         "## Reproduce",
         "",
@@ -839,7 +866,9 @@ def render_markdown(result: dict) -> str:
         "",
         "Seconds, median [min-max] over the runs. *teardown* = until the teardown call returned; "
         "*teardown+async* = until the kernel had destroyed the namespaces (see Method); "
-        "*ping ok* = runs in which a 1-packet ping h0 -> h(N-1) got its reply.",
+        "*ping ok* = runs in which a 1-packet ping h0 -> h(N-1), sent as soon as the build returned, got "
+        f"its reply (a failed one is tried again {PING_RETRY_S} s later, to tell a broken topology from a "
+        "late one; see the failures listed under the table).",
         "",
         table(result),
         "",
@@ -889,8 +918,8 @@ def render_markdown(result: dict) -> str:
         "## Labs",
         "",
         "Every step of every lab in the catalog: *build* = `player.lab_start(step=k)` on a new sandbox; "
-        "*teardown* and *teardown+async* = deleting that sandbox (probe on the namespace unpinned "
-        "last); *step-in* = `player.lab_step` from step k-1 to step k on one sandbox walked through the "
+        "*teardown* and *teardown+async* = deleting that sandbox (the same probe, on all its "
+        "namespaces); *step-in* = `player.lab_step` from step k-1 to step k on one sandbox walked through the "
         "lab. Seconds, median [min-max].",
         "",
         lab_table(result),
