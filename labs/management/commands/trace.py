@@ -5,9 +5,10 @@
 
 SRC is a pod (POD or NS/POD) or a host (external, internet, a node, a lab's host); DST a URL, IP[:PORT],
 a Service (svc, svc.ns), a pod or a host. Text prints one line per hop with its changes in words, then
-the verdict; JSON is the podpath.walk/1 document (docs/walk.md). --pcap also writes the walk's packets,
-one per hop, for tshark or Wireshark; --record everything the walk observed, as JSON (a bug report, or a
-unit test's fixture: tests/unit/test_walk_stitch.py replays them). Exits 0 when the request was delivered, 1 otherwise.
+the verdict; JSON is the podpath.walk/1 document (docs/walk.md). --pcap also writes the walk's
+packets, one per hop, for tshark or Wireshark; --record everything the walk observed, as JSON (a bug
+report, or a unit test's fixture: tests/unit/test_walk_stitch.py replays them). Exits 0 when the
+request was delivered, 1 otherwise.
 """
 
 from __future__ import annotations

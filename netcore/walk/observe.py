@@ -1,0 +1,384 @@
+"""Watch a sandbox while a walk travels: packet sockets everywhere, nftables tracing where rules are.
+
+The kernel side of the walk's sources, all opened before the request leaves and read once it is
+answered (or timed out):
+
+- one AF_PACKET socket per namespace, created inside it and bound to no interface, so it sees every
+  interface of that namespace, both directions, each frame stamped by the kernel (SO_TIMESTAMPNS):
+  the stamps order hops across namespaces;
+- in each namespace with a ruleset, a table of the walk's own (``inet podpath-trace-<id>``) whose
+  prerouting and output chains, at a priority before everything else, set ``meta nftrace`` on the
+  walk's protocols, and a netfilter netlink socket subscribed to the trace group and to conntrack's
+  new and destroy events; the kernel queues both while it processes the packet, so reading after the
+  answer misses nothing (unlike ``nft monitor trace``, whose output would have to be waited for);
+- after the exchange: each conntrack entry the events announced, read again by its tuple (its state
+  now), and each namespace's rule listing with handles (libnftables, in-process).
+
+The trace tables are removed on every way out (``close``); no process is started. Sockets are entered
+into a namespace only for the ``socket()`` call (the fd keeps it).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import secrets
+import select
+import socket
+import struct
+import threading
+import time
+
+from netcore.errors import NotFound, PodpathError
+from netcore.kernel import netns
+from netcore.walk.ctparse import CT_DELETE, CT_GET, CT_NEW
+from netcore.walk.nftrace import NFNLGRP_NFTRACE, split_netlink
+from netcore.walk.recording import Captured
+
+ETH_P_ALL = 0x0003
+SO_TIMESTAMPNS = 35
+SO_RCVBUFFORCE = 33
+SOL_NETLINK = 270
+NETLINK_ADD_MEMBERSHIP = 1
+NETLINK_NETFILTER = 12
+NLM_F_REQUEST, NLM_F_DUMP = 0x1, 0x300
+NLMSG_ERROR, NLMSG_DONE = 2, 3
+NLMSGHDR = struct.Struct("=IHHII")
+BUFFER = 4 << 20
+SNAPLEN = 512
+TRACE_PRIORITY = -450  # before conntrack's defragmentation (-400), raw (-300) and every Podpath chain
+NFT_OUTPUT_STATELESS, NFT_OUTPUT_HANDLE, NFT_OUTPUT_TERSE = 1 << 2, 1 << 3, 1 << 11
+TRACE_TABLE_PREFIX = "podpath-trace-"
+CLOCK_PROBE = b"podpath-walk: are packets stamped yet?"
+NFNLGRP_CONNTRACK_NEW, NFNLGRP_CONNTRACK_DESTROY = 1, 3
+
+
+def trace_table_text(name: str, protocols: set[str]) -> str:
+    """The walk's own table: mark the walk's protocols for tracing as they enter or leave a namespace."""
+    match = f"meta l4proto {{ {', '.join(sorted(protocols))} }}"
+    hook = lambda chain, where: (f"\tchain {chain} {{\n\t\ttype filter hook {where} priority {TRACE_PRIORITY};"  # noqa: E731
+                                 f" policy accept;\n\t\t{match} meta nftrace set 1\n\t}}\n")
+    return f"table inet {name} {{\n{hook('prerouting', 'prerouting')}{hook('output', 'output')}}}\n"
+
+
+class Nft:
+    """libnftables, called in-process with a context whose netlink socket lives in one namespace."""
+
+    def __init__(self) -> None:
+        lib = ctypes.CDLL("libnftables.so.1")
+        lib.nft_ctx_new.restype = ctypes.c_void_p
+        lib.nft_ctx_new.argtypes = [ctypes.c_uint32]
+        lib.nft_ctx_free.argtypes = [ctypes.c_void_p]
+        lib.nft_ctx_buffer_output.argtypes = [ctypes.c_void_p]
+        lib.nft_ctx_buffer_error.argtypes = [ctypes.c_void_p]
+        lib.nft_ctx_get_output_buffer.argtypes = [ctypes.c_void_p]
+        lib.nft_ctx_get_output_buffer.restype = ctypes.c_char_p
+        lib.nft_ctx_get_error_buffer.argtypes = [ctypes.c_void_p]
+        lib.nft_ctx_get_error_buffer.restype = ctypes.c_char_p
+        lib.nft_ctx_output_set_flags.argtypes = [ctypes.c_void_p, ctypes.c_uint]
+        lib.nft_run_cmd_from_buffer.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+        self.lib = lib
+
+    def run(self, fd: int, command: str, flags: int = 0) -> str:
+        with netns.entered(fd):
+            context = self.lib.nft_ctx_new(0)
+        try:
+            self.lib.nft_ctx_buffer_output(context)
+            self.lib.nft_ctx_buffer_error(context)
+            if flags:
+                self.lib.nft_ctx_output_set_flags(context, flags)
+            if self.lib.nft_run_cmd_from_buffer(context, command.encode()) != 0:
+                error = (self.lib.nft_ctx_get_error_buffer(context) or b"").decode(errors="replace").strip()
+                raise PodpathError(f"nft: {error or 'command refused'}")
+            return (self.lib.nft_ctx_get_output_buffer(context) or b"").decode(errors="replace")
+        finally:
+            # Freeing closes the context's netlink socket, which costs the kernel milliseconds.
+            threading.Thread(target=self.lib.nft_ctx_free, args=(context,), daemon=True).start()
+
+
+_nft: Nft | None = None
+
+
+def nft() -> Nft:
+    global _nft
+    if _nft is None:
+        _nft = Nft()
+    return _nft
+
+
+class Observer:
+    """Packet sockets in ``hosts``, trace tables and trace sockets in ``rule_hosts``; a context manager."""
+
+    def __init__(self, sandbox: str, hosts: list[str], rule_hosts: list[str], protocols: set[str],
+                 clock_host: str | None = None) -> None:
+        self.sandbox = sandbox
+        self.clock_host = clock_host
+        self.hosts = hosts
+        self.rule_hosts = [h for h in rule_hosts if h in hosts]
+        self.protocols = protocols
+        self.table = TRACE_TABLE_PREFIX + secrets.token_hex(4)
+        self.fds: dict[str, int] = {}
+        self.packet: dict[str, socket.socket] = {}
+        self.trace: dict[str, socket.socket] = {}
+        self.conntrack: dict[str, socket.socket] = {}
+        self.tables: list[str] = []  # hosts where the trace table is loaded
+
+    def __enter__(self) -> Observer:
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        from netcore import names
+
+        for host in self.hosts:
+            try:
+                self.fds[host] = netns.open_fd(names.netns_name(self.sandbox, host))
+            except NotFound:
+                continue  # gone since the sandbox was read (a pod deleted meanwhile)
+        for host, fd in self.fds.items():
+            with netns.entered(fd):
+                sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW | socket.SOCK_NONBLOCK, socket.htons(ETH_P_ALL))
+                if host in self.rule_hosts:
+                    trace = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_NONBLOCK, NETLINK_NETFILTER)
+                    self.trace[host] = trace
+                    self.conntrack[host] = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_NETFILTER)
+            self.packet[host] = sock
+            sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, BUFFER)
+            sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        text = trace_table_text(self.table, self.protocols)
+        for host, trace in self.trace.items():
+            trace.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, BUFFER)
+            trace.bind((0, 0))
+            # Conntrack events too: an entry can die before the dump (a reset in SYN_SENT deletes it).
+            for group in (NFNLGRP_NFTRACE, NFNLGRP_CONNTRACK_NEW, NFNLGRP_CONNTRACK_DESTROY):
+                trace.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group)
+            self.tables.append(host)  # before loading: a half-done load is still removed
+            nft().run(self.fds[host], text)
+        if self.clock_host in self.packet:
+            self.await_timestamps(self.clock_host)
+
+    def close(self) -> None:
+        """Remove the trace tables and close every socket, whatever happened before."""
+        errors = []
+        for host in self.tables:
+            try:
+                nft().run(self.fds[host], f"delete table inet {self.table}")
+            except PodpathError as error:
+                if "No such file" not in str(error):
+                    errors.append(f"{host}: {error}")
+        self.tables.clear()
+        close_later([*self.packet.values(), *self.trace.values(), *self.conntrack.values()])
+        self.packet.clear()
+        self.trace.clear()
+        self.conntrack.clear()
+        for fd in self.fds.values():
+            os.close(fd)
+        self.fds.clear()
+        if errors:
+            raise PodpathError("could not remove the walk's trace table: " + "; ".join(errors))
+
+    def await_timestamps(self, host: str, deadline: float = 1.0) -> bool:
+        """Return once the kernel stamps packets as they pass (True), or after ``deadline`` (False).
+
+        The first socket asking for timestamps switches them on through a work queue, later; until
+        then a packet carries no stamp and recvmsg stamps it when it is read, after the exchange, which
+        scrambles the hops' order. A datagram to the discard port on the host's loopback, read back
+        from its packet socket, shows which: a stamp from before the read means they are on.
+        """
+        sock = self.packet[host]
+        end = time.monotonic() + deadline
+        with netns.entered(self.fds[host]):
+            probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+        try:
+            while time.monotonic() < end:
+                try:
+                    probe.sendto(CLOCK_PROBE, ("127.0.0.1", 9))
+                except OSError:
+                    return False  # no loopback there: go on without the check
+                sent = time.time_ns()
+                while select.select([sock], [], [], max(0.0, end - time.monotonic()))[0]:
+                    stamp, data = read_one(sock)
+                    if data is not None and CLOCK_PROBE in data:
+                        if stamp <= sent:
+                            return True
+                        break  # stamped on reading: not on yet, ask again
+                    if data is None:
+                        break
+            return False
+        finally:
+            probe.close()
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def read_captures(self) -> list[Captured]:
+        out = []
+        buffer = bytearray(SNAPLEN)
+        for host, sock in self.packet.items():
+            while True:
+                try:
+                    size, ancdata, _flags, address = sock.recvmsg_into([buffer], ANCILLARY, socket.MSG_TRUNC)
+                except BlockingIOError:
+                    break
+                out.append(Captured(host, address[0], address[2], stamp_of(ancdata),
+                                    bytes(buffer[:min(size, SNAPLEN)]), size))
+        return out
+
+    def read_events(self) -> tuple[dict[str, list[bytes]], dict[str, list[bytes]]]:
+        """Return (trace datagrams, conntrack event bodies) per namespace, as queued so far."""
+        traces: dict[str, list[bytes]] = {}
+        events: dict[str, list[bytes]] = {}
+        for host, sock in self.trace.items():
+            datagrams, entries = traces.setdefault(host, []), events.setdefault(host, [])
+            while True:
+                try:
+                    data = sock.recv(1 << 20)
+                except BlockingIOError:
+                    break
+                datagrams.append(data)
+                entries += [body for kind, body in split_netlink(data) if kind in (CT_NEW, CT_DELETE)]
+        return traces, events
+
+    def read_conntrack(self, events: dict[str, list[bytes]], traces: dict[str, list[bytes]]) -> dict[str, list[bytes]]:
+        """The conntrack entries made during the walk, as they stand after the exchange.
+
+        Every entry the walk made was announced by an event (its tuples final once confirmed); each is
+        read again by its original tuple (the state now), and the event stands for one already gone
+        (a reset in SYN_SENT deletes it). A whole dump walks every bucket of the namespace's hash
+        table (9 ms each, however few entries): it is the fallback for a namespace that traced
+        packets but sent no conntrack event (events switched off there).
+        """
+        out = {}
+        for host, sock in self.conntrack.items():
+            announced = events.get(host, [])
+            try:
+                if announced:
+                    out[host] = read_entries(sock, announced) + announced
+                elif traces.get(host):
+                    out[host] = dump_conntrack(sock)
+            except OSError:
+                out[host] = announced  # no conntrack in that namespace
+        return out
+
+    def read_rules(self, hosts: set[str]) -> dict[str, str]:
+        out = {}
+        for host in sorted(hosts & set(self.fds)):
+            try:
+                out[host] = nft().run(self.fds[host], "list table inet podpath",
+                                    NFT_OUTPUT_STATELESS | NFT_OUTPUT_HANDLE | NFT_OUTPUT_TERSE)
+            except PodpathError:
+                out[host] = ""
+        return out
+
+
+ANCILLARY = socket.CMSG_SPACE(16)
+
+
+def stamp_of(ancdata) -> int:
+    for level, kind, data in ancdata:
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
+            seconds, nanoseconds = struct.unpack("qq", data[:16])
+            return seconds * 1_000_000_000 + nanoseconds
+    return 0
+
+
+def read_one(sock: socket.socket) -> tuple[int, bytes | None]:
+    """Read one frame from a packet socket: (its stamp, its first bytes), or (0, None) if none waits."""
+    buffer = bytearray(SNAPLEN)
+    try:
+        size, ancdata, _flags, _address = sock.recvmsg_into([buffer], ANCILLARY, socket.MSG_TRUNC)
+    except BlockingIOError:
+        return 0, None
+    return stamp_of(ancdata), bytes(buffer[:min(size, SNAPLEN)])
+
+
+def close_later(sockets: list[socket.socket], workers: int = 16) -> None:
+    """Close sockets in the background, several at once.
+
+    Closing a packet socket waits for an RCU grace period (synchronize_net) and a netlink socket
+    costs milliseconds too: one after the other, a cluster's sockets took 130 ms. Nothing waits for
+    them, and closed from several threads the grace periods overlap.
+    """
+    def close_all(chunk: list[socket.socket]) -> None:
+        for sock in chunk:
+            sock.close()
+
+    for index in range(min(workers, len(sockets))):
+        threading.Thread(target=close_all, args=(sockets[index::workers],), name="walk-close", daemon=True).start()
+
+
+def read_entries(sock: socket.socket, announced: list[bytes], timeout: float = 1.0) -> list[bytes]:
+    """Ask for each announced entry by its original tuple; return the bodies of those still there."""
+    bound(sock)
+    requests, wanted = [], set()
+    for seq, body in enumerate(announced, start=1):
+        original = original_tuple_attribute(body)
+        if original is None:
+            continue
+        payload = bytes([socket.AF_INET, 0, 0, 0]) + original
+        requests.append(NLMSGHDR.pack(NLMSGHDR.size + len(payload), CT_GET, NLM_F_REQUEST, seq, 0) + payload)
+        wanted.add(seq)
+    if not requests:
+        return []
+    sock.sendall(b"".join(requests))
+    out = []
+    while wanted:
+        ready, _, _ = select.select([sock], [], [], timeout)
+        if not ready:
+            break
+        data = sock.recv(1 << 20)
+        offset = 0
+        while offset + NLMSGHDR.size <= len(data):
+            length, msg_type, _flags, seq, _pid = NLMSGHDR.unpack_from(data, offset)
+            if length < NLMSGHDR.size:
+                break
+            if msg_type == CT_NEW:
+                out.append(data[offset + NLMSGHDR.size:offset + length])
+            wanted.discard(seq)  # an answer, or an error (ENOENT: gone since the event)
+            offset += (length + 3) & ~3
+    return out
+
+
+def original_tuple_attribute(body: bytes) -> bytes | None:
+    """The raw CTA_TUPLE_ORIG attribute of a ctnetlink message body (header included)."""
+    offset = 4  # nfgenmsg
+    while offset + 4 <= len(body):
+        length, kind = struct.unpack_from("=HH", body, offset)
+        if length < 4:
+            return None
+        if kind & 0x3FFF == 1:  # CTA_TUPLE_ORIG
+            return body[offset:offset + ((length + 3) & ~3)]
+        offset += (length + 3) & ~3
+    return None
+
+
+def bound(sock: socket.socket) -> None:
+    if sock.getsockname()[0] == 0:
+        sock.bind((0, 0))
+
+
+def dump_conntrack(sock: socket.socket, timeout: float = 1.0) -> list[bytes]:
+    """Return the body of every conntrack entry (IPv4) of the socket's namespace."""
+    bound(sock)
+    header = NLMSGHDR.pack(NLMSGHDR.size + 4, CT_GET, NLM_F_REQUEST | NLM_F_DUMP, 1, 0)
+    sock.sendall(header + bytes([socket.AF_INET, 0, 0, 0]))
+    out = []
+    while True:
+        ready, _, _ = select.select([sock], [], [], timeout)
+        if not ready:
+            raise OSError("conntrack dump: no answer")
+        for msg_type, body in split_netlink(sock.recv(1 << 20)):
+            if msg_type == NLMSG_DONE:
+                return out
+            if msg_type == NLMSG_ERROR:
+                code = -struct.unpack_from("=i", body)[0]
+                if code:
+                    raise OSError(code, os.strerror(code))
+                return out
+            out.append(body)
