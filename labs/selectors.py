@@ -72,6 +72,20 @@ class Player:
         return self.step is None
 
     @property
+    def targets(self) -> list[str]:
+        """Where console commands can run: the step's hosts, or a cluster's pods and outside hosts."""
+        if self.step is None:
+            return []
+        if self.step.cluster is None:
+            return [h.name for h in self.step.topology.hosts]
+        from netcore.kube import api
+
+        pods = [f"{p['metadata']['namespace']}/{p['metadata']['name']}"
+                for p in api.load_cluster(self.sandbox.name).list("Pod")]
+        nodes = [f"node{i}" for i in range(self.step.cluster.nodes)]
+        return pods + nodes + ["internet", "external", "router"]
+
+    @property
     def svg(self) -> SafeString:
         return mark_safe(render_topology(self.diagram))
 

@@ -103,3 +103,49 @@ def collect_garbage(*, sandbox: str, progress: Progress) -> dict:
 
 
 JOBS["gc"] = collect_garbage
+
+
+def console(*, sandbox: str, target: str, line: str, progress: Progress) -> dict:
+    """Run one allowed console command in a host or pod (never a shell), with a time and size limit."""
+    from labs.console import MAX_OUTPUT, TIME_LIMIT_S, Refused, parse_command
+    from labs.tries import namespace_for
+
+    try:
+        command = parse_command(line)
+    except Refused as error:
+        raise PodpathError(str(error)) from None
+    cluster = api.load_cluster(sandbox) if read_record(sandbox).meta.get("kind") == "cluster" else None
+    namespace = namespace_for(sandbox, target, cluster)
+    try:
+        result = subprocess.run(["ip", "netns", "exec", namespace, *command.argv], capture_output=True,
+                                timeout=TIME_LIMIT_S, stdin=subprocess.DEVNULL)
+        output, code = result.stdout + result.stderr, result.returncode
+    except subprocess.TimeoutExpired as expired:
+        output, code = (expired.stdout or b"") + f"\n(stopped after {TIME_LIMIT_S} s)".encode(), 124
+    text = output[:MAX_OUTPUT].decode(errors="replace")
+    if len(output) > MAX_OUTPUT:
+        text += f"\n(output cut at {MAX_OUTPUT // 1024} KB)"
+    return {"target": target, "command": command.text(), "exit": code, "output": text}
+
+
+JOBS["console"] = console
+
+
+def packet_walk(*, sandbox: str, source: str, destination: str, protocol: str | None = None,
+                port: int | None = None, progress: Progress) -> dict:
+    """Send one real request and return its walk (podpath.walk/1), keeping its pcap for download."""
+    import secrets
+
+    from netcore.walk.pcap import render_pcap
+    from netcore.walk.run import walk
+
+    result = walk(sandbox=sandbox, source=source, destination=destination, protocol=protocol or None,
+                  port=port or None)
+    walk_id = secrets.token_hex(6)
+    directory = names.sandbox_dir(sandbox) / "walks"
+    directory.mkdir(exist_ok=True)
+    (directory / f"{walk_id}.pcap").write_bytes(render_pcap(result.walk))
+    return {"walk": result.walk.to_json(), "walk_id": walk_id}
+
+
+JOBS["walk"] = packet_walk

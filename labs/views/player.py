@@ -4,7 +4,7 @@ and the YAML panel. Moving queues a job for the agent; the page follows it over 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -13,6 +13,7 @@ from labs.agent.client import call
 from labs.agent.jobs import KERNEL_TABS
 from labs.models import Classroom
 from labs.views.common import error_fragment, sandbox_for
+from netcore import names
 from netcore.errors import NotFound, PodpathError, SpecError
 
 
@@ -87,6 +88,68 @@ async def apply_yaml(request: HttpRequest, name: str) -> HttpResponse:
     except PodpathError as error:
         return render(request, "labs/partials/apply_result.html", {"message": str(error)})
     return render(request, "labs/partials/apply_result.html", {"result": result})
+
+
+@login_required
+async def console(request: HttpRequest, name: str) -> HttpResponse:
+    """Run one allowed command in a host or pod of the sandbox and show its output."""
+    if request.method != "POST":
+        return error_fragment("POST a command", status=405)
+    sandbox = await sandbox_for_async(request, name)
+    args = {"target": request.POST.get("target", ""), "line": request.POST.get("line", "")}
+    try:
+        result = await call("console", sandbox.name, args, timeout=30)
+    except PodpathError as error:
+        return render(request, "labs/partials/console_result.html", {"refused": str(error), "line": args["line"]})
+    return render(request, "labs/partials/console_result.html", {"result": result})
+
+
+@login_required
+async def packet_walk(request: HttpRequest, name: str) -> HttpResponse:
+    """Walk one real packet from a source to a destination and show it hop by hop."""
+    if request.method != "POST":
+        return error_fragment("POST a source and a destination", status=405)
+    sandbox = await sandbox_for_async(request, name)
+    args = {"source": request.POST.get("source", ""), "destination": request.POST.get("destination", "").strip(),
+            "protocol": request.POST.get("protocol") or None}
+    if request.POST.get("port", "").isdigit():
+        args["port"] = int(request.POST["port"])
+    try:
+        result = await call("walk", sandbox.name, args, timeout=60)
+    except PodpathError as error:
+        return error_fragment(str(error))
+    return render(request, "labs/partials/walk.html", {"walk": result["walk"], "walk_id": result["walk_id"],
+                                                        "sandbox": sandbox, "steps": walk_steps(result["walk"])})
+
+
+def walk_steps(walk: dict) -> list[dict]:
+    """Every hop of every leg in order, with the fields that changed since the hop before marked."""
+    steps, previous = [], None
+    for leg in walk["legs"]:
+        for part in ("request", "reply"):
+            for hop in leg[part]:
+                changed = set()
+                if previous is not None:
+                    for layer in ("l2", "l3", "l4"):
+                        for key, value in (hop.get(layer) or {}).items():
+                            if (previous.get(layer) or {}).get(key) != value:
+                                changed.add(f"{layer}.{key}")
+                steps.append({"hop": hop, "leg": leg["purpose"], "part": part, "changed": sorted(changed)})
+                previous = hop
+    return steps
+
+
+@login_required
+def walk_pcap(request: HttpRequest, name: str, walk_id: str) -> HttpResponse:
+    sandbox = sandbox_for(request, name)
+    if not walk_id.isalnum():
+        raise Http404("no such walk")
+    path = names.sandbox_dir(sandbox.name) / "walks" / f"{walk_id}.pcap"
+    if not path.is_file():
+        raise Http404("no such walk")
+    response = FileResponse(path.open("rb"), content_type="application/vnd.tcpdump.pcap")
+    response["Content-Disposition"] = f'attachment; filename="walk-{walk_id}.pcap"'
+    return response
 
 
 async def sandbox_for_async(request: HttpRequest, name: str):

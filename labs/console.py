@@ -1,0 +1,160 @@
+"""The student console: which commands may run in a host or pod, with which arguments (pure).
+
+Never a shell. A line is split like a shell would split it, then checked against a short list of
+read-only networking commands; arguments that could write files, read files, listen, run programs or
+wait forever are refused, and time limits are added where the command has none. The agent runs what
+passes with ``ip netns exec``, a wall-clock limit and capped output.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+
+MAX_OUTPUT = 64 * 1024
+TIME_LIMIT_S = 12
+SHELL_SYNTAX = re.compile(r"[;&|<>`$\\\\]|\$\(")
+ALLOWED = "curl, wget, ping -c N, dig, nslookup, nc with -w, ip addr|link|route|neigh show, " \
+          "nft list ruleset, ss, conntrack -L"
+
+
+class Refused(ValueError):
+    """A command line the console does not run; the message says why and what is allowed."""
+
+
+@dataclass(frozen=True)
+class Command:
+    argv: tuple[str, ...]
+
+    def text(self) -> str:
+        return shlex.join(self.argv)
+
+
+def parse_command(line: str) -> Command:
+    """Return the command to run for a console line, or raise Refused."""
+    line = line.strip()
+    if not line:
+        raise Refused("type a command, e.g. ping -c 1 10.0.0.2")
+    if SHELL_SYNTAX.search(line):
+        raise Refused("no shell here: pipes, redirections, ';', '&' and '$' are not allowed")
+    try:
+        argv = shlex.split(line)
+    except ValueError as error:
+        raise Refused(f"cannot read that line: {error}") from None
+    check = CHECKS.get(argv[0])
+    if check is None:
+        raise Refused(f"{argv[0]!r} is not available here; allowed: {ALLOWED}")
+    return Command(tuple(check(argv)))
+
+
+def number_after(argv: list[str], flags: tuple[str, ...]) -> int | None:
+    for index, arg in enumerate(argv):
+        for flag in flags:
+            if arg == flag and index + 1 < len(argv):
+                value = argv[index + 1]
+            elif flag.startswith("--") and arg.startswith(flag + "="):
+                value = arg.split("=", 1)[1]
+            elif not flag.startswith("--") and arg.startswith(flag) and arg[len(flag):].isdigit():
+                value = arg[len(flag):]
+            else:
+                continue
+            try:
+                return int(float(value))
+            except ValueError:
+                raise Refused(f"{flag} takes a number, got {value!r}") from None
+    return None
+
+
+def refuse_flags(argv: list[str], flags: tuple[str, ...], why: str) -> None:
+    for arg in argv[1:]:
+        name = arg.split("=", 1)[0]
+        if name in flags or (len(name) > 1 and not name.startswith("--") and name.startswith("-")
+                             and any(f"-{c}" in flags for c in name[1:])):
+            raise Refused(f"{argv[0]} {name}: {why}")
+
+
+def check_curl(argv: list[str]) -> list[str]:
+    refuse_flags(argv, ("-o", "--output", "-O", "--remote-name", "-T", "--upload-file", "-K", "--config",
+                        "-c", "--cookie-jar", "-D", "--dump-header", "--trace", "--trace-ascii", "--libcurl",
+                        "-F", "--form", "--data-binary", "--unix-socket"), "writes or reads files")
+    if any(a.startswith("@") for a in argv[1:]):
+        raise Refused("curl: '@file' arguments read files")
+    if number_after(argv, ("-m", "--max-time")) is None:
+        argv = [argv[0], "--max-time", "5", *argv[1:]]
+    return argv
+
+
+def check_wget(argv: list[str]) -> list[str]:
+    refuse_flags(argv, ("-o", "--output-file", "-a", "--append-output", "-P", "--directory-prefix",
+                        "-i", "--input-file", "--post-file", "-r", "--recursive", "-m", "--mirror"),
+                 "writes or reads files")
+    rest = [a for a in argv[1:] if a not in ("-O-", "-O", "-")]
+    if number_after(argv, ("-T", "--timeout")) is None:
+        rest = ["-T", "5", *rest]
+    return [argv[0], "-O-", *rest]
+
+
+def check_ping(argv: list[str]) -> list[str]:
+    count = number_after(argv, ("-c",))
+    if count is None or not 1 <= count <= 10:
+        raise Refused("ping needs a count from 1 to 10: ping -c 3 ADDRESS")
+    refuse_flags(argv, ("-f",), "floods")
+    if number_after(argv, ("-W",)) is None:
+        argv = [argv[0], "-W", "1", *argv[1:]]
+    return argv
+
+
+def check_dig(argv: list[str]) -> list[str]:
+    return [argv[0], "+time=2", "+tries=1", *[a for a in argv[1:] if a != "-f"]]
+
+
+def check_nslookup(argv: list[str]) -> list[str]:
+    if len(argv) > 3 or any(a.startswith("-") for a in argv[1:]):
+        raise Refused("nslookup NAME [SERVER]")
+    return ["nslookup", "-timeout=2", "-retry=1", *argv[1:]]
+
+
+def check_nc(argv: list[str]) -> list[str]:
+    refuse_flags(argv, ("-l", "-e", "-c", "-k", "-L", "-U", "--exec", "--sh-exec", "--lua-exec"),
+                 "listens, runs programs or uses local sockets")
+    wait = number_after(argv, ("-w",))
+    if wait is None or not 1 <= wait <= 5:
+        raise Refused("nc needs a time limit: nc -z -w 1 HOST PORT (-w from 1 to 5)")
+    return argv
+
+
+IP_OBJECTS = {"addr": "addr", "address": "addr", "a": "addr", "link": "link", "l": "link", "route": "route",
+              "r": "route", "neigh": "neigh", "neighbour": "neigh", "n": "neigh"}
+
+
+def check_ip(argv: list[str]) -> list[str]:
+    args = [a for a in argv[1:] if a not in ("-br", "-brief", "-4", "-d", "-details", "-s", "-stats", "-c")]
+    if not args or args[0] not in IP_OBJECTS:
+        raise Refused("ip addr|link|route|neigh [show ...]")
+    verb = args[1] if len(args) > 1 else "show"
+    if verb not in ("show", "list", "ls", "get") or (verb == "get" and IP_OBJECTS[args[0]] != "route"):
+        raise Refused(f"ip {args[0]} {verb}: only 'show' (and 'ip route get') here: nothing changes the kernel")
+    return argv
+
+
+def check_nft(argv: list[str]) -> list[str]:
+    args = [a for a in argv[1:] if a not in ("-a", "--handle", "-n", "-nn")]
+    if args[:2] != ["list", "ruleset"] and not (args[:2] == ["list", "table"] and len(args) <= 4):
+        raise Refused("nft list ruleset (or nft list table FAMILY NAME)")
+    return argv
+
+
+def check_ss(argv: list[str]) -> list[str]:
+    refuse_flags(argv, ("-K", "--kill", "-D", "--diag", "-F", "--filter"), "changes or writes something")
+    return argv
+
+
+def check_conntrack(argv: list[str]) -> list[str]:
+    if len(argv) < 2 or argv[1] not in ("-L", "--dump", "-S", "--stats", "-C", "--count"):
+        raise Refused("conntrack -L [filters] (listing only)")
+    return argv
+
+
+CHECKS = {"curl": check_curl, "wget": check_wget, "ping": check_ping, "dig": check_dig, "nslookup": check_nslookup,
+          "nc": check_nc, "ip": check_ip, "nft": check_nft, "ss": check_ss, "conntrack": check_conntrack}
