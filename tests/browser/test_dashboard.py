@@ -1,0 +1,135 @@
+"""Journeys through the dashboard in a real browser, against a real server and the real kernel."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.browser.conftest import shoot
+
+BUILD_S = 60_000  # ms: building a sandbox or a cluster, on a loaded 2-core machine
+
+
+def open_lab(page, lab_id: str):
+    page.goto(page.base + "/")
+    page.click(f"#lab-{lab_id} button")
+    page.wait_for_selector("svg#topology", timeout=BUILD_S)
+    return page.url.rstrip("/").rsplit("/", 1)[1]
+
+
+def step_to(page, number: int) -> None:
+    page.click(f"nav.steps button.jump:text-is('{number}')")
+    page.wait_for_selector(f"nav.steps button.current:text-is('{number}')", timeout=BUILD_S)
+
+
+def test_an_instructor_steps_through_the_evolution_lab_and_the_picture_follows(login):
+    page = login("instructor")
+    shoot(page, "home-instructor")
+    open_lab(page, "evolution")
+    assert page.locator("#node-m1").count() == 1 and page.locator("#node-hv1").count() == 0
+    shoot(page, "player-evolution-1")
+    step_to(page, 2)
+    assert page.locator("#node-hv1").count() == 1 and page.locator("#node-m1").count() == 0
+    assert page.locator("#bridge-hv1\\.br0").count() == 1
+    assert "Evolution: virtual ages" in page.locator(".narrative h1").inner_text()
+    page.click("nav.steps button.nav:has-text('previous')")
+    page.wait_for_selector("nav.steps button.current:text-is('1')", timeout=BUILD_S)
+    assert page.locator("#node-m1").count() == 1
+    page.click("#kernel button:has-text('routes')")
+    page.wait_for_selector("#kernel-view .kernel-tab")
+    assert "10.0.0.0/24 dev eth0" in page.locator("#kernel-view").inner_text()
+
+
+def cli_walk(sandbox: str, env: dict) -> list[tuple[str, str, str]]:
+    trace = subprocess.run([sys.executable, "-m", "podpath.cli", "trace", "-s", sandbox, "--from", "client",
+                            "--to", "hello-world-service:8080", "-o", "json"], env=env, capture_output=True, text=True)
+    walk = json.loads(trace.stdout)
+    return [(h["name"], h["interface"], h["direction"]) for leg in walk["legs"]
+            for part in ("request", "reply") for h in leg[part]]
+
+
+def test_a_walk_plays_and_its_hops_match_podpath_trace(login, podpath_server):
+    page = login("instructor")
+    sandbox = open_lab(page, "kubernetes")
+    step_to(page, 6)
+    _, env = podpath_server
+    # A first packet to a pod on the same bridge is routed until the node has learnt the pod's MAC,
+    # later ones are bridged (br_netfilter): warm the path so both walks take the same one.
+    cli_walk(sandbox, env)
+    page.select_option("select[name=source]", "default/client")
+    page.fill("input[name=destination]", "hello-world-service:8080")
+    page.click("#walk-panel button[type=submit]")
+    page.wait_for_selector("#walk-events tr.walk-step", timeout=BUILD_S)
+    shoot(page, "player-walk")
+    rows = page.locator("#walk-events tr.walk-step")
+    seen = [tuple(rows.nth(i).locator("td").nth(j).inner_text().strip() for j in (2, 3, 4))
+            for i in range(rows.count())]
+    assert "Service default/hello-world-service" in page.locator("#walk-events").inner_text()
+    # The packet moves: play, then the last row is current and the dot sits on the picture.
+    page.click("[data-walk=play]")
+    page.wait_for_function("window.podpathWalk.current() === window.podpathWalk.steps().length - 1", timeout=60_000)
+    assert page.locator("#walk-packet").count() == 1
+    assert seen == cli_walk(sandbox, env)
+
+
+def test_a_student_follows_the_instructor_in_present_mode(login):
+    instructor = login("instructor")
+    instructor.goto(instructor.base + "/classes/DEMO42/")
+    if "Stop presenting" not in instructor.content():
+        instructor.click("#present-toggle")
+    instructor.click("#open-sandbox")
+    instructor.wait_for_selector("svg#topology", timeout=BUILD_S)
+
+    student = login("student")
+    student.fill("input[name=code]", "demo42")  # codes are read case-insensitively
+    student.click("form[action='/classes/join/'] button")
+    student.wait_for_url("**/classes/DEMO42/")
+    student.click("#open-sandbox")
+    student.wait_for_selector("svg#topology", timeout=BUILD_S)
+    shoot(student, "player-student")
+
+    step_to(instructor, 3)
+    # The student's own sandbox moved with the class, and the page followed.
+    student.wait_for_selector("nav.steps button.current:text-is('3')", timeout=BUILD_S)
+    assert student.locator("#node-host1").count() == 1
+
+
+def test_a_student_applies_invalid_yaml_and_sees_the_field_error(login):
+    page = login("student")
+    open_lab(page, "kubernetes")
+    page.fill("textarea[name=manifests]", "apiVersion: v1\nkind: Pod\nmetadata: {name: bad}\nspec:\n"
+                                          "  containers: [{name: a, image: busybox, ports: [{containerPort: eighty}]}]\n")
+    page.click("#yaml button[type=submit]")
+    page.wait_for_selector("#apply-result .error", timeout=30_000)
+    error = page.locator("#apply-result .error").inner_text()
+    assert "spec.containers[0].ports[0].containerPort" in error
+    shoot(page, "player-yaml-error")
+
+
+def test_an_admin_sees_every_sandbox_and_resets_one(login):
+    student = login("student")
+    sandbox = open_lab(student, "connecting-containers")
+    step_to(student, 3)
+    admin = login("admin")
+    admin.goto(admin.base + "/manage/sandboxes/")
+    row = admin.locator(f"#row-{sandbox}")
+    assert row.count() == 1 and "student" in row.inner_text()
+    shoot(admin, "admin-sandboxes")
+    row.locator("button:has-text('reset')").click()
+    student.wait_for_selector("nav.steps button.current:text-is('1')", timeout=BUILD_S)
+
+
+def test_a_student_cannot_open_another_students_sandbox(login, podpath_server):
+    instructor = login("instructor")
+    theirs = open_lab(instructor, "evolution")
+    student = login("student")
+    response = student.goto(f"{student.base}/sandbox/{theirs}/")
+    assert response.status == 404
+    assert student.request.post(f"{student.base}/sandbox/{theirs}/step/2/").status in (403, 404)
+    closed = student.evaluate("""url => new Promise(resolve => {
+        const ws = new WebSocket(url);
+        ws.onclose = event => resolve(event.code);
+        ws.onopen = () => setTimeout(() => resolve("open"), 500);
+    })""", f"{student.base.replace('http', 'ws')}/ws/sandbox/{theirs}/")
+    assert closed != "open"
