@@ -44,6 +44,17 @@ class Try:
 
 
 @dataclass(frozen=True)
+class WalkSpec:
+    """A packet walk a step offers to play: from a host or pod to a destination."""
+
+    title: str
+    source: str
+    destination: str
+    protocol: str | None = None
+    port: int | None = None
+
+
+@dataclass(frozen=True)
 class ClusterStep:
     """A step whose desired state is a Kubernetes cluster: its size, pod network and objects."""
 
@@ -63,6 +74,7 @@ class Step:
     tries: tuple[Try, ...]
     source: str
     cluster: ClusterStep | None = None
+    walks: tuple[WalkSpec, ...] = ()
 
     def hosts(self) -> set[str]:
         """Names a command to try may run on: hosts, or a cluster's pods, nodes and outside hosts."""
@@ -136,7 +148,7 @@ def load_step(directory: Path, number: int, node: Node) -> Step:
     path = directory / filename
     source = str(path)
     root = Node(source, "", read_yaml(path))
-    fields = root.mapping({"title", "narrative", "topology", "cluster", "try"}, required={"title", "narrative"})
+    fields = root.mapping({"title", "narrative", "topology", "cluster", "try", "walks"}, required={"title", "narrative"})
     if ("topology" in fields) == ("cluster" in fields):
         raise root.fail("either 'topology' (hosts and links) or 'cluster' (a Kubernetes cluster), not both")
     topology = parse_topology(fields["topology"].value, source) if "topology" in fields else None
@@ -145,7 +157,18 @@ def load_step(directory: Path, number: int, node: Node) -> Step:
                 narrative=fields["narrative"].text(), topology=topology, tries=(), source=source, cluster=cluster)
     hosts = step.hosts()
     tries = tuple(load_try(n, hosts) for n in fields.get("try", root.child("try", None)).items())
-    return replace(step, tries=tries)
+    walks = tuple(load_walk(n, hosts) for n in fields.get("walks", root.child("walks", None)).items())
+    return replace(step, tries=tries, walks=walks)
+
+
+def load_walk(node: Node, hosts: set[str]) -> WalkSpec:
+    fields = node.mapping({"title", "from", "to", "protocol", "port"}, required={"title", "from", "to"})
+    source = fields["from"].text()
+    if source not in hosts:
+        raise fields["from"].fail(f"a host or pod of this step ({', '.join(sorted(hosts))}), got {source!r}")
+    return WalkSpec(title=fields["title"].text(), source=source, destination=fields["to"].text(),
+                    protocol=fields["protocol"].choice(("tcp", "udp", "icmp")) if "protocol" in fields else None,
+                    port=fields["port"].integer(1, 65535) if "port" in fields else None)
 
 
 def load_cluster_step(node: Node, source: str) -> ClusterStep:
