@@ -6,12 +6,15 @@ turn agent messages into server-rendered partials (``hx-swap-oob`` by stable id)
 
 from __future__ import annotations
 
+import json
+from html import escape
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.template.loader import render_to_string
 
 from labs import selectors
-from labs.agent.worker import sandbox_group
+from labs.agent.worker import AGENT_CHANNEL, sandbox_group
 from labs.models import Sandbox
 from labs.roles import can_use_sandbox
 
@@ -31,22 +34,53 @@ def render_stage(sandbox: Sandbox) -> str:
     return f'<div id="stage" hx-swap-oob="true">{inner}</div>'
 
 
-class SandboxConsumer(AsyncWebsocketConsumer):
-    """Live view of one sandbox: job progress, the step it is on, its picture."""
+class GroupConsumer(AsyncWebsocketConsumer):
+    """Check who is asking, join one group, forward what it hears; subclasses name the group."""
+
+    group: str | None = None
+
+    async def group_for_user(self) -> str | None:
+        """The group this user may follow here, or None to refuse the connection."""
+        raise NotImplementedError
 
     async def connect(self) -> None:
-        name = self.scope["url_route"]["kwargs"]["name"]
-        self.sandbox = await allowed_sandbox(self.scope["user"], name)
-        if self.sandbox is None:
+        self.group = await self.group_for_user()
+        if self.group is None:
             await self.close(code=FORBIDDEN)
             return
-        self.group = sandbox_group(self.sandbox.name)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        await self.joined()
 
     async def disconnect(self, code: int) -> None:
-        if getattr(self, "group", None):
+        if self.group is not None:
+            await self.leaving()
             await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def joined(self) -> None:
+        """Called once the connection is accepted."""
+
+    async def leaving(self) -> None:
+        """Called when an accepted connection closes."""
+
+
+class SandboxConsumer(GroupConsumer):
+    """Live view of one sandbox: job progress, the step it is on, its picture with live kernel state."""
+
+    find_sandbox = staticmethod(allowed_sandbox)
+
+    async def group_for_user(self) -> str | None:
+        self.sandbox = await self.find_sandbox(self.scope["user"], self.scope["url_route"]["kwargs"]["name"])
+        return None if self.sandbox is None else sandbox_group(self.sandbox.name)
+
+    async def joined(self) -> None:
+        # The agent watches the kernel while some page does, and tells the group what changed.
+        await self.channel_layer.send(AGENT_CHANNEL, {"type": "agent.watch", "sandbox": self.sandbox.name,
+                                                      "watcher": self.channel_name})
+
+    async def leaving(self) -> None:
+        await self.channel_layer.send(AGENT_CHANNEL, {"type": "agent.unwatch", "sandbox": self.sandbox.name,
+                                                      "watcher": self.channel_name})
 
     async def send_progress(self, **context) -> None:
         await self.send(text_data=render_to_string("labs/partials/progress.html", context))
@@ -62,3 +96,11 @@ class SandboxConsumer(AsyncWebsocketConsumer):
 
     async def job_failed(self, event: dict) -> None:
         await self.send_progress(failed=event["error"])
+
+    async def state_view(self, event: dict) -> None:
+        """The kernel changed what the picture shows: hand the view to the page, which marks the picture.
+
+        The view travels as the element's text, not an attribute: htmx settles a swapped element's
+        attributes a moment after the swap, so the page would read the previous view."""
+        view = json.dumps(event["view"], separators=(",", ":"))
+        await self.send(text_data=f'<div id="live-state" hx-swap-oob="true" hidden>{escape(view)}</div>')

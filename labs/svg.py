@@ -32,9 +32,9 @@ def render_topology(diagram: Diagram | None, *, down: frozenset[str] = frozenset
             for index, address in enumerate(box.addresses[:2]):
                 out.append(f'<text class="address" x="{box.x + 8:.1f}" y="{box.y + 34 + index * ADDRESS_LINE:.1f}">'
                            f'{escape(short(address, 24))}</text>')
-        if box.host in counters:
-            out.append(f'<text class="counters" x="{box.x + box.w - 6:.1f}" y="{box.y + 14:.1f}" '
-                       f'text-anchor="end">{escape(counters[box.host])}</text>')
+        # Always there, so that the page can fill in live traffic figures without redrawing.
+        out.append(f'<text class="counters" x="{box.x + box.w - 6:.1f}" y="{box.y + 14:.1f}" '
+                   f'text-anchor="end">{escape(counters.get(box.host, ""))}</text>')
         tooltip = "\n".join([f"{box.host} ({box.role})", *box.addresses])
         out.append(f"<title>{escape(tooltip)}</title></g>")
     out.append('</g><g class="links">')

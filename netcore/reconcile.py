@@ -23,6 +23,9 @@ class Report:
     summaries: tuple[str, ...] = ()
     read_s: float = 0.0
     apply_s: float = 0.0
+    # The states either side of the change, for whoever shows what it changed (not compared or printed).
+    before: State | None = field(default=None, compare=False, repr=False)
+    after: State | None = field(default=None, compare=False, repr=False)
 
     def describe(self) -> str:
         if not self.operations:
@@ -47,4 +50,6 @@ def reconcile(kernel: Kernel, desired: State, progress: Progress | None = None,
         summaries=tuple(plan.summaries()),
         read_s=read_done - started,
         apply_s=time.perf_counter() - read_done,
+        before=actual,
+        after=desired,
     )

@@ -9,9 +9,15 @@ the kernel it drives, joined to the web tier by Redis.
 
 Message in:   {"type": "agent.job", "job": "lab_step", "sandbox": "s1", "args": {...}, "job_id": "...",
                "reply_channel": optional channel for the result}
+              {"type": "agent.watch" | "agent.unwatch", "sandbox": "s1", "watcher": channel name}
 Messages out (group sandbox.<name>, and the reply channel):
               {"type": "job.progress", "job_id", "done", "total", "what"}
               {"type": "job.done", "job_id", "job", "result"} | {"type": "job.failed", "job_id", "job", "error"}
+              {"type": "state.view", "view": LiveView.to_message()}   (group only, while watched)
+
+Live state: while at least one page watches a sandbox, the agent subscribes to the sandbox's observer
+(netcore.observe) and sends the group what the picture shows (cables down, hosts present, traffic)
+whenever that changes. The agent is the only sender, so every page sees the same sequence.
 """
 
 from __future__ import annotations
@@ -24,10 +30,13 @@ from concurrent.futures import ThreadPoolExecutor
 from channels.layers import get_channel_layer
 
 from labs.agent.jobs import run_job
+from labs.live import LiveView, live_view
 from netcore.errors import PodpathError, SpecError
+from netcore.observe import SubscriberLagged, apply_delta, observer_for
 
 AGENT_CHANNEL = "podpath-agent"
 PROGRESS_INTERVAL_S = 0.1  # at most ten progress messages a second per job
+COUNTERS_INTERVAL_S = 1.0  # traffic figures at most once a second; cables and hosts at once
 log = logging.getLogger("podpath.agent")
 
 
@@ -40,6 +49,8 @@ class Agent:
         self.layer = layer or get_channel_layer()
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="agent")
         self.tasks: set[asyncio.Task] = set()
+        self.watchers: dict[str, set[str]] = {}  # sandbox -> channel names of the pages watching it
+        self.forwarders: dict[str, asyncio.Task] = {}
 
     async def serve(self) -> None:
         """Take messages off the agent channel until cancelled."""
@@ -51,8 +62,13 @@ class Agent:
             task.add_done_callback(self.tasks.discard)
 
     async def dispatch(self, message: dict) -> None:
-        if message.get("type") == "agent.job":
+        kind = message.get("type")
+        if kind == "agent.job":
             await self.run(message)
+        elif kind == "agent.watch":
+            self.watch(message["sandbox"], message.get("watcher", ""))
+        elif kind == "agent.unwatch":
+            await self.unwatch(message["sandbox"], message.get("watcher", ""))
         else:
             log.warning("agent: unknown message type %r", message.get("type"))
 
@@ -89,6 +105,60 @@ class Agent:
             outcome = {"type": "job.failed", "job_id": job_id, "job": job, "sandbox": sandbox,
                        "error": f"internal error: {type(error).__name__}: {error}"}
         await self.publish(outcome, sandbox, reply)
+
+
+    # -- live state ---------------------------------------------------------------------------------
+
+    def watch(self, sandbox: str, watcher: str) -> None:
+        self.watchers.setdefault(sandbox, set()).add(watcher)
+        if sandbox not in self.forwarders:
+            self.forwarders[sandbox] = asyncio.create_task(self.forward_state(sandbox))
+
+    async def unwatch(self, sandbox: str, watcher: str) -> None:
+        watching = self.watchers.get(sandbox, set())
+        watching.discard(watcher)
+        if watching:
+            return
+        self.watchers.pop(sandbox, None)
+        task = self.forwarders.pop(sandbox, None)
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def close(self) -> None:
+        for sandbox in list(self.forwarders):
+            self.watchers[sandbox] = set()
+            await self.unwatch(sandbox, "")
+
+    async def forward_state(self, sandbox: str) -> None:
+        """Send the group a new LiveView whenever the picture would change, until unwatched."""
+        observer = observer_for(sandbox)
+        sent: LiveView | None = None
+        sent_at = 0.0
+        while True:
+            try:
+                with observer.subscribe() as subscription:
+                    state = subscription.snapshot
+                    while True:
+                        view = live_view(state)
+                        now = time.monotonic()
+                        if sent is None or view.differs_in_shape(sent) or (
+                                view.counters != sent.counters and now - sent_at >= COUNTERS_INTERVAL_S):
+                            await self.layer.group_send(sandbox_group(sandbox),
+                                                        {"type": "state.view", "view": view.to_message()})
+                            sent, sent_at = view, now
+                        state = apply_delta(state, await subscription.get())
+                        # Fold whatever else is already queued: one message for a burst of changes.
+                        while (delta := subscription.get_nowait()) is not None:
+                            state = apply_delta(state, delta)
+            except SubscriberLagged:
+                continue
+            except StopAsyncIteration:  # the observer was closed under us: start it again
+                await asyncio.sleep(0.1)
+            except Exception:  # a bug: say so, keep the page live
+                log.exception("agent: live state of %s failed; starting again", sandbox)
+                sent = None
+                await asyncio.sleep(1.0)
 
 
 _embedded: asyncio.Task | None = None

@@ -4,3 +4,50 @@ document.addEventListener("htmx:wsError", () => {
   const progress = document.getElementById("progress");
   if (progress) progress.textContent = "live connection lost; reload the page";
 });
+
+// Live state: the agent watches the kernel and the server swaps in #live-state with what the picture
+// shows (cables down, hosts present, traffic). Mark the picture in place, so a walk being played on it
+// keeps going; mark it again when a step redraws the picture.
+let liveView = null;
+
+function applyLiveView() {
+  const svg = document.getElementById("topology");
+  if (!svg || !liveView) return;
+  const down = new Set(liveView.down);
+  const hosts = new Set(liveView.hosts);
+  for (const line of svg.querySelectorAll("line.link")) {
+    const isDown = down.has(line.id);
+    if (line.classList.contains("down") !== isDown) {
+      line.classList.toggle("down", isDown);
+      const title = line.querySelector("title");
+      if (title) title.textContent = title.textContent.replace(/ \(down\)$/, "") + (isDown ? " (down)" : "");
+    }
+  }
+  for (const box of svg.querySelectorAll("g.host")) {
+    const host = box.dataset.host;
+    box.classList.toggle("missing", hosts.size > 0 && !hosts.has(host));
+    const counters = box.querySelector(":scope > text.counters");
+    if (counters) counters.textContent = liveView.counters[host] || "";
+  }
+  svg.dataset.liveSeq = String(liveView.seq);
+}
+
+// Swaps from the websocket fire only the out-of-band events: a new picture (#stage) comes that way too.
+document.addEventListener("htmx:oobAfterSwap", (event) => {
+  // The event's target is the element swapped out: read the one swapped in.
+  const state = document.getElementById("live-state");
+  if (event.detail.target && event.detail.target.id === "live-state" && state && state.textContent) {
+    liveView = JSON.parse(state.textContent);
+  }
+  applyLiveView();
+});
+document.addEventListener("htmx:afterSettle", applyLiveView);
+// However the picture is redrawn (a step, a late build), mark the new one at once.
+let markedPicture = null;
+new MutationObserver(() => {
+  const svg = document.getElementById("topology");
+  if (svg && svg !== markedPicture) {
+    markedPicture = svg;
+    applyLiveView();
+  }
+}).observe(document.body, {childList: true, subtree: true});

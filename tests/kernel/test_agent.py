@@ -38,3 +38,30 @@ async def test_a_lab_job_runs_and_the_group_hears_progress_then_done(sandbox_nam
         agent.cancel()
         if record_exists(sandbox_name):
             lifecycle.delete_sandbox(sandbox_name)
+
+
+def test_kernel_tabs_show_what_the_last_step_changed_and_the_kernel_agrees(sandbox_name):
+    from labs.agent.jobs import run_job
+
+    def quiet(*_):
+        return None
+
+    try:
+        run_job("lab_start", {"sandbox": sandbox_name, "lab_id": "connecting-containers", "step": 2}, quiet)
+        run_job("lab_step", {"sandbox": sandbox_name, "step": 3}, quiet)
+        changed = {tab: run_job("kernel_view", {"sandbox": sandbox_name, "tab": tab}, quiet)
+                   for tab in ("links", "addresses", "routes", "nftables")}
+        assert all(view["change"]["title"].startswith("moving to step 3") for view in changed.values())
+        added = [(tab, host, text) for tab, view in changed.items()
+                 for host, lines in view["change"]["hosts"].items() for sign, text in lines if sign == "+"]
+        assert added, "step 3 adds something to the kernel"
+        for tab, host, text in added:  # every added line names something the kernel now shows
+            if tab in ("links", "addresses"):
+                name, detail = text.split()[0], text.split()[-1] if tab == "addresses" else text.split()[0]
+                assert name in changed[tab]["hosts"][host] and detail in changed[tab]["hosts"][host]
+        run_job("lab_step", {"sandbox": sandbox_name, "step": 3}, quiet)
+        again = run_job("kernel_view", {"sandbox": sandbox_name, "tab": "links"}, quiet)["change"]
+        assert again["hosts"] == {}, "a step onto the same step changes nothing"
+    finally:
+        if record_exists(sandbox_name):
+            lifecycle.delete_sandbox(sandbox_name)
