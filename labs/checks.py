@@ -5,6 +5,7 @@
     exercise_check(sandbox=..., exercise=...)            every check, for real -> list[CheckResult]
     exercise_reset(sandbox=..., exercise=...)            back to the starting state
     predict_settle(sandbox=..., exercise=...)            run the prediction's packet walk and judge it
+    predict_observe(sandbox=..., exercise=...)           the same, with the walk itself to play
 
 Checks run concurrently: every TCP/UDP probe together on one event loop (``netcore.reach``), pings
 and commands on threads, object checks straight from the stored cluster; then the packet walks, one
@@ -314,10 +315,23 @@ def path_observe(*, sandbox: str, source: str, target: str, protocol: str | None
 
 def predict_settle(*, sandbox: str, exercise: Exercise) -> CheckResult:
     """Run the prediction's walk and judge it against what the right answer implies."""
+    return predict_observe(sandbox=sandbox, exercise=exercise)[0]
+
+
+def predict_observe(*, sandbox: str, exercise: Exercise) -> tuple[CheckResult, Any]:
+    """``predict_settle``, and the ``Walk`` itself for the page to play (None if no packet could be sent)."""
     exercise_of(sandbox, exercise)
     if exercise.predict is None:
         raise PodpathError(f"exercise {exercise.id!r} has no prediction")
-    walk = exercise.predict.walk
-    [result] = checks_run(sandbox=sandbox, checks=[walk], fallback_hint=exercise.predict.explain)
-    return CheckResult(-1, "predict", exercise.predict.question, result.passed, result.observed, result.hint,
-                       result.seconds)
+    spec = exercise.predict.walk
+    started = time.monotonic()
+    walk = None
+    try:
+        walk = path_observe(sandbox=sandbox, source=spec.source, target=Context(sandbox).expand(spec.target),
+                            protocol=spec.protocol, port=spec.port, timeout=spec.timeout)
+        passed, observed = path_judge(spec.expect, walk)
+    except PodpathError as error:  # an unknown pod or Service, a placeholder with nothing behind it
+        passed, observed = False, str(error)
+    result = CheckResult(-1, "predict", exercise.predict.question, passed, observed,
+                         None if passed else exercise.predict.explain, time.monotonic() - started)
+    return result, walk

@@ -59,6 +59,17 @@ def sandbox_topology(*, sandbox: Sandbox, step: Step) -> Topology:
     return api.topology_of(sandbox.name, api.load_cluster(sandbox.name))
 
 
+def sandbox_targets(*, sandbox: Sandbox, topology: Topology | None, nodes: int) -> list[str]:
+    """Where console commands can run: a topology's hosts, or a cluster's pods, nodes and outside hosts."""
+    if topology is not None:
+        return [h.name for h in topology.hosts]
+    from netcore.kube import api
+
+    pods = [f"{p['metadata']['namespace']}/{p['metadata']['name']}"
+            for p in api.load_cluster(sandbox.name).list("Pod")]
+    return pods + [f"node{i}" for i in range(nodes)] + ["internet", "external", "router"]
+
+
 @dataclass
 class Player:
     sandbox: Sandbox
@@ -76,14 +87,8 @@ class Player:
         """Where console commands can run: the step's hosts, or a cluster's pods and outside hosts."""
         if self.step is None:
             return []
-        if self.step.cluster is None:
-            return [h.name for h in self.step.topology.hosts]
-        from netcore.kube import api
-
-        pods = [f"{p['metadata']['namespace']}/{p['metadata']['name']}"
-                for p in api.load_cluster(self.sandbox.name).list("Pod")]
-        nodes = [f"node{i}" for i in range(self.step.cluster.nodes)]
-        return pods + nodes + ["internet", "external", "router"]
+        return sandbox_targets(sandbox=self.sandbox, topology=self.step.topology,
+                               nodes=self.step.cluster.nodes if self.step.cluster else 0)
 
     @property
     def svg(self) -> SafeString:

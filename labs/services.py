@@ -85,7 +85,7 @@ def classroom_follow(*, classroom: Classroom, step: int) -> None:
     classroom.present_step = step
     classroom.save(update_fields=["present_step"])
     following = Enrollment.objects.filter(classroom=classroom, follows=True).values_list("student_id", flat=True)
-    for sandbox in Sandbox.objects.filter(classroom=classroom, owner_id__in=following):
+    for sandbox in Sandbox.objects.filter(classroom=classroom, owner_id__in=following, exercise_id=""):
         submit_sync("lab_step", sandbox.name, {"step": step})
 
 
@@ -110,4 +110,4 @@ def classroom_reset(*, user, classroom: Classroom) -> list[str]:
     """Reset every sandbox of a class to its lab's first step."""
     if not can_teach(user, classroom):
         raise Forbidden("only the class's instructor or an admin can reset it")
-    return [submit_sync("lab_reset", s.name) for s in Sandbox.objects.filter(classroom=classroom)]
+    return [submit_sync("lab_reset", s.name) for s in Sandbox.objects.filter(classroom=classroom, exercise_id="")]

@@ -45,3 +45,4 @@ async def call(job: str, sandbox: str, args: dict | None = None, timeout: float 
 
 
 submit_sync = async_to_sync(submit)
+call_sync = async_to_sync(call)

@@ -10,8 +10,10 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Callable
 
-from labs import player
+from labs import checks, player
 from labs.catalog import get_lab
+from labs.exercises import get_exercise
+from labs.last_change import last_change, record_change
 from netcore import names
 from netcore.errors import PodpathError
 from netcore.kernel.base import Progress
@@ -26,18 +28,28 @@ def report_json(report: Report) -> dict:
             "seconds": round(report.read_s + report.apply_s, 3), "describe": report.describe()}
 
 
+def step_title(sandbox: str, number: int) -> str:
+    lab, _ = player.lab_position(sandbox=sandbox)
+    return f"step {number} ({lab.step(number).title})"
+
+
 def lab_start(*, sandbox: str, lab_id: str, step: int = 1, progress: Progress) -> dict:
     get_lab(lab_id).step(step)
-    return {"step": step, "report": report_json(player.lab_start(sandbox=sandbox, lab_id=lab_id, step=step,
-                                                                 progress=progress))}
+    report = player.lab_start(sandbox=sandbox, lab_id=lab_id, step=step, progress=progress)
+    record_change(sandbox, f"building {step_title(sandbox, step)}", report)
+    return {"step": step, "report": report_json(report)}
 
 
 def lab_step(*, sandbox: str, step: int, progress: Progress) -> dict:
-    return {"step": step, "report": report_json(player.lab_step(sandbox=sandbox, step=step, progress=progress))}
+    report = player.lab_step(sandbox=sandbox, step=step, progress=progress)
+    record_change(sandbox, f"moving to {step_title(sandbox, step)}", report)
+    return {"step": step, "report": report_json(report)}
 
 
 def lab_reset(*, sandbox: str, progress: Progress) -> dict:
-    return {"step": 1, "report": report_json(player.lab_reset(sandbox=sandbox, progress=progress))}
+    report = player.lab_reset(sandbox=sandbox, progress=progress)
+    record_change(sandbox, f"the reset to {step_title(sandbox, 1)}", report)
+    return {"step": 1, "report": report_json(report)}
 
 
 def delete(*, sandbox: str, progress: Progress) -> dict:
@@ -47,11 +59,14 @@ def delete(*, sandbox: str, progress: Progress) -> dict:
 
 def apply_manifests(*, sandbox: str, text: str, source: str = "editor", progress: Progress) -> dict:
     outcomes, report = api.apply_manifests(sandbox, text, source, progress)
+    record_change(sandbox, f"applying manifests from the {source}", report)
     return {"outcomes": [[list(key), outcome] for key, outcome in outcomes], "report": report_json(report)}
 
 
 def set_cni(*, sandbox: str, mode: str, progress: Progress) -> dict:
-    return {"cni": mode, "report": report_json(api.set_cni(sandbox, mode, progress))}
+    report = api.set_cni(sandbox, mode, progress)
+    record_change(sandbox, f"switching the CNI to {mode}", report)
+    return {"cni": mode, "report": report_json(report)}
 
 
 JOBS: dict[str, Callable[..., dict]] = {
@@ -91,7 +106,10 @@ def kernel_view(*, sandbox: str, tab: str, progress: Progress) -> dict:
         result = subprocess.run(["ip", "netns", "exec", names.netns_name(sandbox, host), *KERNEL_TABS[tab]],
                                 capture_output=True, text=True, timeout=10)
         out[host] = (result.stdout + result.stderr).strip()
-    return {"tab": tab, "command": " ".join(KERNEL_TABS[tab]), "hosts": out}
+    change = last_change(sandbox)
+    changed = None if change is None or tab not in change.tabs else {
+        "title": change.title, "hosts": change.tabs[tab]}
+    return {"tab": tab, "command": " ".join(KERNEL_TABS[tab]), "hosts": out, "change": changed}
 
 
 JOBS["kernel_view"] = kernel_view
@@ -134,18 +152,62 @@ JOBS["console"] = console
 def packet_walk(*, sandbox: str, source: str, destination: str, protocol: str | None = None,
                 port: int | None = None, progress: Progress) -> dict:
     """Send one real request and return its walk (podpath.walk/1), keeping its pcap for download."""
-    import secrets
-
-    from netcore.walk.pcap import render_pcap
     from netcore.walk.run import walk
 
     result = walk(sandbox=sandbox, source=source, destination=destination, protocol=protocol or None,
                   port=port or None)
+    return walk_kept(sandbox, result.walk)
+
+
+def walk_kept(sandbox: str, walk) -> dict:
+    """A walk as JSON with the id of its pcap, kept in the sandbox's directory for download."""
+    import secrets
+
+    from netcore.walk.pcap import render_pcap
+
     walk_id = secrets.token_hex(6)
     directory = names.sandbox_dir(sandbox) / "walks"
     directory.mkdir(exist_ok=True)
-    (directory / f"{walk_id}.pcap").write_bytes(render_pcap(result.walk))
-    return {"walk": result.walk.to_json(), "walk_id": walk_id}
+    (directory / f"{walk_id}.pcap").write_bytes(render_pcap(walk))
+    return {"walk": walk.to_json(), "walk_id": walk_id}
 
 
 JOBS["walk"] = packet_walk
+
+
+# -- exercises (labs.checks): build, submit, check, reset, settle a prediction ----------------------------
+
+def exercise_start(*, sandbox: str, exercise_id: str, progress: Progress) -> dict:
+    report = checks.exercise_start(sandbox=sandbox, exercise=get_exercise(exercise_id), progress=progress)
+    return {"exercise": exercise_id, "report": report_json(report)}
+
+
+def exercise_submit(*, sandbox: str, exercise_id: str, text: str, progress: Progress) -> dict:
+    """Apply a student's document; a refusal is data (errors naming document and field), not a failure."""
+    return checks.exercise_submit(sandbox=sandbox, exercise=get_exercise(exercise_id), text=text,
+                                  progress=progress).to_json()
+
+
+def exercise_check(*, sandbox: str, exercise_id: str, progress: Progress) -> dict:
+    """Run every check: per criterion passed or failed, what was observed, and the hint for a failure."""
+    with lifecycle.locked(sandbox):
+        pass  # a build or change still under way finishes first: checks look at a settled sandbox
+    results = checks.exercise_check(sandbox=sandbox, exercise=get_exercise(exercise_id))
+    return {"results": [r.to_json() for r in results], "passed": all(r.passed for r in results)}
+
+
+def exercise_reset(*, sandbox: str, exercise_id: str, progress: Progress) -> dict:
+    report = checks.exercise_reset(sandbox=sandbox, exercise=get_exercise(exercise_id), progress=progress)
+    return {"exercise": exercise_id, "report": report_json(report)}
+
+
+def exercise_predict(*, sandbox: str, exercise_id: str, progress: Progress) -> dict:
+    """Send the packet that settles an exercise's prediction; return the verdict and the walk to play."""
+    with lifecycle.locked(sandbox):
+        pass
+    result, walk = checks.predict_observe(sandbox=sandbox, exercise=get_exercise(exercise_id))
+    return {"result": result.to_json(), **(walk_kept(sandbox, walk) if walk is not None else {})}
+
+
+JOBS.update({"exercise_start": exercise_start, "exercise_submit": exercise_submit, "exercise_check": exercise_check,
+             "exercise_reset": exercise_reset, "exercise_predict": exercise_predict})

@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from labs import services
+from labs import exercise_selectors, services
 from labs.models import Classroom, Enrollment, Sandbox
 from labs.roles import can_teach, is_instructor
 from netcore.errors import PodpathError
@@ -55,9 +55,11 @@ def classroom(request: HttpRequest, code: str) -> HttpResponse:
     if not teaching and enrolled is None:
         raise Http404("no such class")
     context = {"room": room, "teaching": teaching, "enrollment": enrolled,
-               "mine": Sandbox.objects.filter(classroom=room, owner=request.user).first()}
+               "mine": Sandbox.objects.filter(classroom=room, owner=request.user, exercise_id="").first(),
+               "exercises": exercise_selectors.class_exercises(classroom=room, user=request.user),
+               "topics": exercise_selectors.class_topics(classroom=room)}
     if teaching:
-        sandboxes = {s.owner_id: s for s in Sandbox.objects.filter(classroom=room)}
+        sandboxes = {s.owner_id: s for s in Sandbox.objects.filter(classroom=room, exercise_id="")}
         context["students"] = [
             {"enrollment": e, "sandbox": sandboxes.get(e.student_id),
              "step": step_of(sandboxes[e.student_id]) if e.student_id in sandboxes else "-"}

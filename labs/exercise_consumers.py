@@ -1,0 +1,113 @@
+"""Websockets for exercises: subscribe and forward, as server-rendered partials swapped in by id.
+
+``ExerciseConsumer`` (``ws/exercise/<sandbox>/``) follows an exercise sandbox's group ``sandbox.<name>``:
+the agent's progress, and the picture once a build, reset or submission is done.
+``ClassroomConsumer`` (``ws/classroom/<code>/``) follows a class's group ``classroom.<code>``, fed by
+``labs.exercise_services`` when an attempt or an answer is recorded: it re-reads the cell or the tally
+that changed and forwards it. Neither writes anything.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from django.template.loader import render_to_string
+
+from labs import exercise_selectors as selectors
+from labs.consumers import FORBIDDEN, GroupConsumer, SandboxConsumer
+from labs.exercise_services import classroom_group
+from labs.exercises import get_exercise
+from labs.models import Classroom, Sandbox
+from labs.roles import can_teach, can_use_sandbox
+
+__all__ = ["FORBIDDEN", "ClassroomConsumer", "ExerciseConsumer"]
+
+RESTAGED = ("exercise_start", "exercise_reset", "exercise_submit")  # jobs that change what the picture shows
+
+
+@database_sync_to_async
+def allowed_exercise_sandbox(user, name: str) -> Sandbox | None:
+    sandbox = Sandbox.objects.select_related("classroom", "submission").filter(name=name).first()
+    if sandbox is None or not sandbox.exercise_id or not can_use_sandbox(user, sandbox):
+        return None
+    return sandbox
+
+
+@database_sync_to_async
+def render_stage(name: str, *, unless_building: bool = False) -> str | None:
+    """The picture and the console's targets, read afresh (the submission may have changed)."""
+    sandbox = Sandbox.objects.select_related("classroom", "submission").get(name=name)
+    stage = selectors.exercise_stage_get(sandbox=sandbox, exercise=get_exercise(sandbox.exercise_id))
+    if unless_building and stage.building:
+        return None
+    inner = render_to_string("labs/partials/exercise_stage.html", {"stage": stage})
+    targets = render_to_string("labs/partials/console_targets.html", {"targets": stage.targets, "targets_oob": True})
+    return f'<div id="exercise-stage" hx-swap-oob="true">{inner}</div>{targets}'
+
+
+def done_words(job: str, result: dict) -> str:
+    if job == "exercise_check":
+        passed = sum(r["passed"] for r in result["results"])
+        return f"checked: {passed} of {len(result['results'])} criteria pass"
+    if job == "exercise_submit":
+        return "applied: " + ("; ".join(result["changes"]) or "nothing to change") if result["accepted"] \
+            else "refused: nothing changed"
+    if job == "exercise_predict":
+        return "one packet sent"
+    if job == "exercise_reset":
+        return "back on the starting state"
+    report = result.get("report", {})
+    return report.get("describe") or f"{job} done"
+
+
+class ExerciseConsumer(SandboxConsumer):
+    """Live view of one exercise sandbox: job progress, the picture and its live kernel state."""
+
+    find_sandbox = staticmethod(allowed_exercise_sandbox)
+
+    async def joined(self) -> None:
+        await super().joined()
+        # The page was rendered while the sandbox was being built; the build may have got far enough
+        # meanwhile that its end is no longer ahead of us: send the picture now.
+        if parse_qs(self.scope.get("query_string", b"").decode()).get("building") == ["1"]:
+            stage = await render_stage(self.sandbox.name, unless_building=True)
+            if stage is not None:
+                await self.send(text_data=stage)
+
+    async def job_done(self, event: dict) -> None:
+        await self.send_progress(done=done_words(event["job"], event["result"]))
+        if event["job"] in RESTAGED:
+            await self.send(text_data=await render_stage(self.sandbox.name))
+
+
+@database_sync_to_async
+def taught_classroom(user, code: str) -> Classroom | None:
+    room = Classroom.objects.filter(code=code).first()
+    return room if room is not None and can_teach(user, room) else None
+
+
+@database_sync_to_async
+def render_cell(room: Classroom, student_id: int, exercise_id: str) -> str:
+    cell = selectors.progress_cell(classroom=room, student_id=student_id, exercise_id=exercise_id)
+    return render_to_string("labs/partials/progress_cell.html", {"cell": cell, "cell_oob": True})
+
+
+@database_sync_to_async
+def render_tally(room: Classroom, exercise_id: str) -> str:
+    tally = selectors.prediction_tally(classroom=room, exercise=get_exercise(exercise_id))
+    return render_to_string("labs/partials/predict_tally_counts.html", {"tally": tally, "tally_oob": True})
+
+
+class ClassroomConsumer(GroupConsumer):
+    """Live view of a class for its instructor: progress cells and prediction tallies."""
+
+    async def group_for_user(self) -> str | None:
+        self.room = await taught_classroom(self.scope["user"], self.scope["url_route"]["kwargs"]["code"])
+        return None if self.room is None else classroom_group(self.room.code)
+
+    async def attempt_recorded(self, event: dict) -> None:
+        await self.send(text_data=await render_cell(self.room, event["student"], event["exercise"]))
+
+    async def prediction_answered(self, event: dict) -> None:
+        await self.send(text_data=await render_tally(self.room, event["exercise"]))
