@@ -387,10 +387,11 @@ the median.
 - Idle cost: what runs is one timer a second shared by every observer of the loop, re-reading each
   host's `/proc/net/dev` fd (a comparison of bytes when nothing moved) and looking up, by tuple, the
   conntrack entries that send no events (when the namespace's count moved, or every 5 s); and one
-  listing of /run/netns every 5 s, also shared. Nothing else wakes an idle observer. While observing,
-  the process held {idle['observer_fds']} more fds ({per_host:.0f} per host: two rtnetlink sockets, two netfilter
-  sockets, `/proc/net/dev`, `nf_conntrack_count`; plus one inotify fd for the loop); after the stop,
-  {idle['observer_fds_after_stop']} more than before.
+  listing of /run/netns every 5 s, also shared. Nothing else wakes an idle observer (nftables trace
+  events exist only while something sets `meta nftrace`, the packet walk for its own flow). While
+  observing, the process held {idle['observer_fds']} more fds ({per_host:.0f} per host: two rtnetlink sockets, three
+  netfilter sockets (conntrack events, trace events, dumps), `/proc/net/dev`, `nf_conntrack_count`;
+  plus one inotify fd for the loop); after the stop, {idle['observer_fds_after_stop']} more than before.
 {step_text}
 - Starting reads every host once (links, addresses, routes, counters) on the loop; a conntrack table
   is dumped only where the namespace tracks something, on a worker thread, because a dump walks the

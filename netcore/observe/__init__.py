@@ -7,8 +7,9 @@
             state = apply_delta(state, delta)
 
 Pure: ``model`` (the state), ``deltas`` (delta types, ``apply_delta``), ``diff`` (the only maker of
-deltas), ``fold`` (event batches into a host's state), ``rtnl``/``conntrack``/``procnet`` (kernel
-bytes to model values). Shell: ``host`` (one namespace's sockets and fds), ``discovery`` (/run/netns),
+state deltas), ``fold`` (event batches into a host's state), ``rtnl``/``conntrack``/``procnet`` (kernel
+bytes to model values), ``trace`` (nftables trace messages to ``Traced`` deltas: events, which
+change nothing but ``seq``). Shell: ``host`` (one namespace's sockets and fds), ``discovery`` (/run/netns),
 ``shared`` (what all observers of a loop share), ``observer`` (the asyncio side), ``subscription``,
 ``api`` (``observer_for``, ``read_live_state``). See README.md.
 """
@@ -29,6 +30,7 @@ from netcore.observe.deltas import (
     RouteAdded,
     RouteRemoved,
     SequenceError,
+    Traced,
     apply_delta,
     apply_deltas,
 )
@@ -40,6 +42,7 @@ from netcore.observe.model import (
     Link,
     Route,
     SandboxState,
+    Trace,
     Tuple,
 )
 from netcore.observe.observer import SandboxObserver, SnapshotTooOld
@@ -49,6 +52,6 @@ __all__ = [
     "Address", "AddressAdded", "AddressRemoved", "ConntrackEntry", "ConntrackRemoved", "ConntrackUpdated",
     "Counters", "Delta", "HostAdded", "HostRemoved", "HostState", "IfCounters", "Link", "LinkRemoved",
     "LinkUpdated", "ModelError", "Route", "RouteAdded", "RouteRemoved", "SandboxObserver", "SandboxState",
-    "SequenceError", "SnapshotTooOld", "SubscriberLagged", "Subscription", "Tuple", "apply_delta",
-    "apply_deltas", "forget_observer", "observer_for", "read_live_state",
+    "SequenceError", "SnapshotTooOld", "SubscriberLagged", "Subscription", "Trace", "Traced", "Tuple",
+    "apply_delta", "apply_deltas", "forget_observer", "observer_for", "read_live_state",
 ]

@@ -5,6 +5,11 @@ same function a subscriber runs on its snapshot: so a snapshot current to ``seq`
 ``seq + 1, seq + 2, ...`` is the observer's state, delta for delta (DESIGN.md: snapshot + deltas ==
 a fresh snapshot). Every delta names its host and carries the sandbox-wide sequence number the
 observer gave it; a delta built by ``diff.py`` has ``seq`` 0 until the observer numbers it.
+
+Every delta type but one changes the state. ``Traced`` (a step of a packet nftables traces) is an
+event, not state: ``apply_delta`` returns the state as it was with only ``seq`` advanced, so the
+invariant holds as it is (a fresh read of the kernel has no traces either), and a subscriber that
+wants the events takes them from the deltas as they pass.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from netcore.observe.model import (
     Link,
     Route,
     SandboxState,
+    Trace,
 )
 
 
@@ -103,8 +109,16 @@ class ConntrackRemoved(Delta):
     key: ConntrackKey
 
 
+@dataclass(frozen=True, kw_only=True)
+class Traced(Delta):
+    """A step of a packet nftables traces in this host (an event, not state: applying it changes nothing
+    but ``seq``). Made from the kernel's trace messages (trace.py), not by ``diff``."""
+
+    event: Trace
+
+
 DELTA_TYPES = (HostAdded, HostRemoved, LinkUpdated, LinkRemoved, AddressAdded, AddressRemoved, RouteAdded,
-               RouteRemoved, Counters, ConntrackUpdated, ConntrackRemoved)
+               RouteRemoved, Counters, ConntrackUpdated, ConntrackRemoved, Traced)
 
 
 def apply_delta(state: SandboxState, delta: Delta) -> SandboxState:
@@ -112,6 +126,10 @@ def apply_delta(state: SandboxState, delta: Delta) -> SandboxState:
     if delta.seq != state.seq + 1:
         what = "was already applied" if delta.seq <= state.seq else f"skips {delta.seq - state.seq - 1}"
         raise SequenceError(f"delta {delta.seq} does not follow state {state.seq}: it {what}")
+    if isinstance(delta, Traced):  # an event: the same hosts (not even copied), the next number
+        if delta.host not in state.hosts:
+            raise _unknown_host(delta)
+        return SandboxState(state.sandbox, delta.seq, state.hosts)
     return SandboxState(state.sandbox, delta.seq, apply_change(state.hosts, delta))
 
 
@@ -133,10 +151,14 @@ def apply_change(hosts: Mapping[str, HostState], delta: Delta) -> dict[str, Host
     try:
         host = hosts[delta.host]
     except KeyError:
-        raise ModelError(f"{type(delta).__name__} {delta.seq} is about host {delta.host!r}, which the state"
-                         " does not have") from None
+        raise _unknown_host(delta) from None
     out[delta.host] = change_host(host, delta)
     return out
+
+
+def _unknown_host(delta: Delta) -> ModelError:
+    return ModelError(f"{type(delta).__name__} {delta.seq} is about host {delta.host!r}, which the state"
+                      " does not have")
 
 
 def change_host(host: HostState, delta: Delta) -> HostState:
@@ -167,4 +189,6 @@ def change_host(host: HostState, delta: Delta) -> HostState:
         conntrack = dict(host.conntrack)
         conntrack.pop(delta.key, None)
         return replace(host, conntrack=conntrack)
+    if isinstance(delta, Traced):
+        return host  # an event, not state
     raise TypeError(f"not a host-level delta: {delta!r}")

@@ -1,4 +1,6 @@
-"""The deltas that turn one observed state into another: the only place deltas are made.
+"""The deltas that turn one observed state into another: the only place state deltas are made.
+
+(``Traced``, which changes no state, is made from trace messages by ``trace.py``.)
 
 Pure. The observer computes the new state of a host from what the kernel just said (an event batch,
 a dump, a counters read), then emits ``diff_host(old, new)``: a change the kernel reports twice, or

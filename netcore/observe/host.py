@@ -6,9 +6,10 @@ namespace: a deleted namespace lives on, devices and all, until ``close()``; the
 host as soon as its name leaves /run/netns.
 
 Per host: an rtnetlink socket subscribed to link, IPv4 address and IPv4 route events; a netfilter
-socket subscribed to conntrack NEW/UPDATE/DESTROY; one of each for dumps (so dump replies never
-interleave with events); ``/proc/thread-self/net/dev`` for counters; and ``nf_conntrack_count``,
-which says in one read whether a conntrack dump (costly) can find anything.
+socket subscribed to conntrack NEW/UPDATE/DESTROY; another subscribed to nftables trace events; one
+rtnetlink and one netfilter socket for dumps (so dump replies never interleave with events);
+``/proc/thread-self/net/dev`` for counters; and ``nf_conntrack_count``, which says in one read
+whether a conntrack dump (costly) can find anything.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from concurrent.futures import Future
 
 from netcore.errors import NotFound
 from netcore.kernel import netlink, netns
-from netcore.observe import conntrack, procnet, rtnl
+from netcore.observe import conntrack, procnet, rtnl, trace
 from netcore.observe.model import Address, ConntrackEntry, ConntrackKey, HostState, IfCounters, Link, Route
 
 NSFS_DEV = os.stat("/proc/self/ns/net").st_dev  # every namespace file lives on this device
@@ -82,6 +83,7 @@ class HostWatch:
         self._seq = itertools.count(1)  # request numbers; next() is atomic under the GIL
         self.events: socket.socket
         self.ct_events: socket.socket
+        self.nft_events: socket.socket
         self.route: netlink.Channel
         self.netfilter: netlink.Channel
         self.counters_fd: int
@@ -111,6 +113,7 @@ class HostWatch:
                     watch._open_inside()
                 watch.events.bind((0, rtnl.GROUPS))
                 watch.ct_events.bind((0, conntrack.GROUPS))
+                watch.nft_events.bind((0, trace.GROUPS))
             except BaseException:
                 watch.close()
                 raise
@@ -121,6 +124,12 @@ class HostWatch:
     def _open_inside(self) -> None:
         self.events = self._keep(_event_socket(netlink.NETLINK_ROUTE))
         self.ct_events = self._keep(_event_socket(netlink.NETLINK_NETFILTER))
+        # Trace events get a socket of their own, not a group more on ``ct_events``: that socket's
+        # reader pauses while the conntrack table is dumped, and its overflow means "dump the table
+        # again". Traces are events with nothing to read again, and a flood of them (someone tracing
+        # all traffic) must neither push conntrack events out of the buffer nor cost dumps. Apart,
+        # each path stays as simple as it is; an idle socket costs an fd and nothing else.
+        self.nft_events = self._keep(_event_socket(netlink.NETLINK_NETFILTER))
         self.route = self._keep(netlink.Channel(netlink.NETLINK_ROUTE))
         # Strict checking makes the kernel honour the table in a route dump request: main table only.
         self.route.sock.setsockopt(netlink.SOL_NETLINK, NETLINK_GET_STRICT_CHK, 1)
@@ -257,11 +266,14 @@ class HostWatch:
     # -- taking queued events ---------------------------------------------------------------------
 
     @staticmethod
-    def drain(sock: socket.socket) -> tuple[list[tuple[int, bytes]], bool]:
-        """Return every queued (type, body) and whether the kernel dropped some (ENOBUFS)."""
+    def drain(sock: socket.socket, limit: int | None = None) -> tuple[list[tuple[int, bytes]], bool]:
+        """Return every queued (type, body) and whether the kernel dropped some (ENOBUFS).
+
+        With a ``limit``, stop after that many datagrams: the rest stays queued for the next wakeup.
+        """
         messages: list[tuple[int, bytes]] = []
         overflow = False
-        while True:
+        for _ in itertools.repeat(None) if limit is None else range(limit):
             try:
                 data = sock.recv(RECV_SIZE)
             except BlockingIOError:
@@ -272,3 +284,4 @@ class HostWatch:
                 overflow = True
                 continue
             messages += [(msg_type, body) for msg_type, _seq, body, _flags in netlink.split(data)]
+        return messages, overflow

@@ -7,6 +7,9 @@ frozen and never mutated in place, so a snapshot handed out stays what it was.
 Interfaces are keyed by their index in the host's namespace, as the kernel keys them: a renamed link
 keeps its index, its addresses, routes and counters. Addresses and routes name their interface by
 index too; ``HostState.ifname`` resolves it.
+
+``Trace`` is the one value here that is no part of a state: a step of a traced packet, carried by a
+``Traced`` delta and gone once handed out.
 """
 
 from __future__ import annotations
@@ -99,6 +102,32 @@ class ConntrackEntry:
 
 
 ConntrackKey = tuple  # (zone, protocol, orig Tuple): what the kernel identifies an entry by
+
+
+@dataclass(frozen=True)
+class Trace:
+    """One step of a packet nftables traces (``meta nftrace set 1``): an event, not part of any state.
+
+    The kernel reports each rule that matched, a chain's policy, and returns from jumped-to chains.
+    The first step of each base chain carries the packet as the chain saw it (``protocol`` and
+    ``packet``, IPv4 only), later ones only the rule and its verdict; ``id`` ties them together (the
+    kernel reuses ids, so a flow is told by its packet, not by id alone). ``iif``/``oif`` are interface
+    indexes in the host's namespace, as everywhere in the model.
+    """
+
+    id: int
+    family: str  # the table's: "inet", "ip", "ip6", "bridge", "arp", "netdev"
+    table: str
+    chain: str
+    type: str  # "rule", "policy" or "return"
+    handle: int | None = None  # the rule's handle (``nft -a list ruleset``); messages carry no comment
+    verdict: str | None = None  # "accept", "drop", "jump", "goto", "continue", "return" ...
+    target: str | None = None  # the chain a jump or goto goes to
+    iif: int | None = None
+    oif: int | None = None
+    mark: int | None = None
+    protocol: int | None = None  # IP protocol number of the packet, when the step carries it
+    packet: Tuple | None = None  # its addresses and ports (ICMP: echo id and type), when it carries it
 
 
 @dataclass(frozen=True)

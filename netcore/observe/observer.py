@@ -8,6 +8,9 @@ fd closed: they pin namespaces). What wakes it:
   taken from the events themselves, then the host's main table is dumped again, because the kernel
   flushes routes without RTM_DELROUTE when a link goes down or loses its last address;
 - conntrack events of a host;
+- nftables trace events of a host, which exist only while something marks packets with ``meta
+  nftrace set 1`` (the packet walk does, for its own flow): each becomes a ``Traced`` delta, an event
+  that changes no state; they come from a socket of their own and cost no dump of any kind;
 - inotify on /run/netns (hosts added or removed by a lab step or a cluster change), plus a listing
   every 5 s as a backstop, plus ``rescan()`` for the code that just reconciled; the watch, the listing
   and the tick below are shared by every observer on the loop (shared.py);
@@ -18,9 +21,11 @@ fd closed: they pin namespaces). What wakes it:
   if it tracks anything) or when events were lost: a dump walks the hash table all namespaces share.
 
 Whatever woke it, it computes the host's new state and emits ``diff_host(old, new)``: one write path,
-and every change of its state is a delta (deltas.py). A restart continues the numbering with the
-difference between the last state it had and what it reads then, so ``subscribe(after=seq)`` works
-across stops as long as the history holds the deltas since ``seq``.
+and every change of its state is a delta (deltas.py). Trace events change nothing: ``trace.traced``
+makes their deltas, and the same ``_emit`` numbers and applies them (``seq`` moves, nothing else). A
+restart continues the numbering with the difference between the last state it had and what it reads
+then, so ``subscribe(after=seq)`` works across stops as long as the history holds the deltas since
+``seq``.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from netcore.observe.host import HostWatch, namespace_inode
 from netcore.observe.model import SandboxState
 from netcore.observe.shared import RESCAN, LoopServices, guarded
 from netcore.observe.subscription import Subscription
+from netcore.observe.trace import traced
 
 log = logging.getLogger(__name__)
 OPEN_SLICE = 16  # new hosts opened per callback (~8 ms)
@@ -49,6 +55,9 @@ OPEN_SLICE = 16  # new hosts opened per callback (~8 ms)
 # read DOWN stayed DOWN while the kernel said UP). Read the host's links once more after the link
 # watcher's longest delay (1 s).
 SETTLE_REREAD = 1.1
+# Trace datagrams taken per wakeup (a walk makes tens): under a flood of traces (someone tracing all
+# traffic) the loop still serves everything else between batches.
+TRACE_BATCH = 128
 
 
 class SnapshotTooOld(Exception):
@@ -147,6 +156,7 @@ class SandboxObserver:
             for host in list(self._watches):
                 self._on_rtnl(host, force=True)
                 self._on_conntrack(host)
+                self._on_trace(host)
             self._poll(force=True)
         return self.seq
 
@@ -218,7 +228,7 @@ class SandboxObserver:
     def _check(self, limit: int | None = None) -> None:
         """Follow /run/netns for the hosts to check: drop those gone, open and read the new ones.
 
-        A new host costs ~0.5 ms (six handles, five reads); with a ``limit``, a lab step adding 200
+        A new host costs ~0.5 ms (seven handles, five reads); with a ``limit``, a lab step adding 200
         namespaces is taken in slices, and the loop serves the other observers' events in between.
         """
         hosts = sorted(self._to_check)
@@ -270,6 +280,7 @@ class SandboxObserver:
         self._inodes[host] = watch.inode
         self._emit(diff_host(host, previous, state) if previous else [HostAdded(host=host, state=state)])
         self._loop.add_reader(watch.events.fileno(), self._on_rtnl, host)
+        self._loop.add_reader(watch.nft_events.fileno(), self._on_trace, host)
         self._timers[f"settle {host}"] = self._loop.call_later(SETTLE_REREAD, guarded, self._on_settle, host)
         if dump:
             self._dump_conntrack(host, watch, first=True)
@@ -284,6 +295,7 @@ class SandboxObserver:
         if self._loop is not None:
             self._loop.remove_reader(watch.events.fileno())
             self._loop.remove_reader(watch.ct_events.fileno())
+            self._loop.remove_reader(watch.nft_events.fileno())
         if watch.dump is not None and not watch.dump.cancel():
             futures.wait([watch.dump])  # its thread is reading the socket: at most one dump (~15 ms)
         watch.close()
@@ -347,6 +359,21 @@ class SandboxObserver:
         table, seen = fold_conntrack(old.conntrack, messages)
         watch.untracked -= seen  # an event about it: born (again) with a listener
         self._emit(diff_host(host, old, replace(old, conntrack=table)))
+
+    def _on_trace(self, host: str) -> None:
+        """Emit the host's queued trace events (a batch of them), one ``Traced`` delta each; no dump, no read."""
+        watch = self._watches.get(host)
+        if watch is None:
+            return
+        try:
+            messages, overflow = watch.drain(watch.nft_events, TRACE_BATCH)
+        except OSError as error:
+            self._lose(host, error)
+            return
+        if overflow:  # nothing to read again: traces are events, the lost ones are just gone
+            log.debug("observer %s: host %s: trace events lost (the socket's buffer overflowed)", self.sandbox, host)
+        if messages:
+            self._emit(traced(host, messages))
 
     def _dump_conntrack(self, host: str, watch: HostWatch, first: bool) -> None:
         """Dump the host's conntrack table on a worker thread: the kernel walks a table all namespaces share."""

@@ -30,10 +30,13 @@ from netcore.observe import (
     RouteAdded,
     RouteRemoved,
     SandboxObserver,
+    Traced,
     apply_delta,
     read_live_state,
 )
 from netcore.sandbox import lifecycle
+from netcore.walk import nftrace
+from netcore.walk.run import walk
 from tests.topologies import CONTAINERS, CONTAINERS_ONE, switch_topology, topology
 
 FULL = topology(CONTAINERS)
@@ -326,6 +329,54 @@ def test_a_subscriber_can_resume_after_a_snapshot_taken_while_stopped(sandbox):
             await observer.settle()
             while (delta := sub.get_nowait()) is not None:
                 state = apply_delta(state, delta)
+            assert state == await observer.snapshot()
+
+    run(scenario())
+
+
+def test_a_walks_trace_events_arrive_as_traced_deltas_and_untraced_traffic_brings_none(sandbox):
+    async def scenario():
+        observer = SandboxObserver(sandbox)
+        with observer.subscribe() as sub:
+            state, seen = sub.snapshot, []
+            # Traffic nobody traces (no ``meta nftrace`` anywhere): no trace event, whatever else moves.
+            await sh(sandbox, "c1", "curl", "-s", "-m", "3", "http://198.51.100.10/")
+            state, _ = await converged(observer, sub, state, sandbox, seen)
+            assert seen and not [d for d in seen if isinstance(d, Traced)]
+
+            # A walk traces its own flow where there are rules: the host, whose NAT masquerades it.
+            result = await asyncio.to_thread(walk, sandbox=sandbox, source="c1", destination="198.51.100.10",
+                                             protocol="tcp", port=80)
+            assert result.walk.verdict.outcome == "delivered"
+            seen = []
+            state, fresh = await converged(observer, sub, state, sandbox, seen)
+            traced = [d for d in seen if isinstance(d, Traced)]
+            walked = {host for host, datagrams in result.recording.traces.items() if datagrams}
+            assert walked == {"host"} and {d.host for d in traced} == walked
+            chains = {(d.event.table, d.event.chain) for d in traced}
+            assert (result.recording.trace_table, "prerouting") in chains  # the walk's table, which marks it
+            assert ("podpath", "postrouting") in chains  # the masquerade, the packet's first pass through NAT
+            masquerade = [d.event for d in traced if d.event.chain == "postrouting" and d.event.table == "podpath"]
+            assert masquerade[0].packet.src == "172.17.0.2" and masquerade[0].packet.dst == "198.51.100.10"
+            assert masquerade[0].protocol == 6 and masquerade[0].packet.dport == 80
+            assert masquerade[0].verdict == "accept" and masquerade[0].handle is not None
+            host = state.hosts["host"]
+            assert host.ifname(masquerade[0].iif) == "docker0" and host.ifname(masquerade[0].oif) == "eth0"
+            # Every step the walk's own trace socket read, the observer's read too (both listen to the group).
+            steps = {(d.event.id, d.event.table, d.event.chain, d.event.type, d.event.handle, d.event.verdict)
+                     for d in traced}
+            for event in nftrace.parse_datagrams("host", result.recording.traces["host"]):
+                assert (event.id, event.table, event.chain, event.type, event.handle, event.verdict) in steps
+            # Events, not state: snapshot + deltas is still the kernel's state and the observer's.
+            assert comparable(state) == comparable(fresh)
+            assert state == await observer.snapshot()
+
+            # The walk's trace table gone, the same traffic is traced no more.
+            seen = []
+            await sh(sandbox, "c1", "curl", "-s", "-m", "3", "http://198.51.100.10/")
+            await asyncio.sleep(0.3)
+            state, _ = await converged(observer, sub, state, sandbox, seen)
+            assert seen and not [d for d in seen if isinstance(d, Traced)]
             assert state == await observer.snapshot()
 
     run(scenario())

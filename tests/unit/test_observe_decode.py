@@ -1,4 +1,5 @@
-"""Kernel bytes to observer values: rtnetlink links, addresses and routes, conntrack, /proc/net/dev.
+"""Kernel bytes to observer values: rtnetlink links, addresses and routes, conntrack, /proc/net/dev,
+nftables trace events.
 
 Messages are encoded with pyroute2's message classes (or by hand for conntrack), as the kernel lays
 them out; no socket is opened.
@@ -6,6 +7,7 @@ them out; no socket is opened.
 
 from __future__ import annotations
 
+import json
 import socket
 import struct
 
@@ -13,11 +15,15 @@ from pyroute2.netlink.rtnl.ifaddrmsg import ifaddrmsg
 from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
 from pyroute2.netlink.rtnl.rtmsg import rtmsg
 
-from netcore.observe import conntrack, procnet, rtnl
+from netcore.observe import conntrack, procnet, rtnl, trace
 from netcore.kernel.decode import attributes
 from netcore.kernel.messages import PEER_ALIAS_PREFIX
+from netcore.observe.deltas import Traced
 from netcore.observe.fold import fold_conntrack, fold_lookups, fold_rtnl
-from netcore.observe.model import Address, ConntrackEntry, HostState, IfCounters, Link, Route, Tuple
+from netcore.observe.model import Address, ConntrackEntry, HostState, IfCounters, Link, Route, Trace, Tuple
+from netcore.walk import nftrace
+from netcore.walk.recording import Recording
+from tests.golden import GOLDEN_DIR
 
 
 def body(msg) -> bytes:
@@ -195,3 +201,53 @@ def test_only_the_last_message_about_a_link_counts():
                       frozenset())
     assert not state.links[3].up
     assert fold_rtnl(state, [(rtnl.RTM_NEWLINK, up), (rtnl.RTM_DELLINK, up)], frozenset()).links == {}
+
+
+def trace_body(chain: str, trace_id: int, *extra: bytes, family: int = 1) -> bytes:
+    return struct.pack("=BBH", family, 0, 0) + nla(1, b"podpath\0") + nla(2, chain.encode() + b"\0") \
+        + nla(6, struct.pack("!I", trace_id)) + b"".join(extra)
+
+
+def test_a_trace_message_gives_a_plain_trace_with_the_packets_addresses():
+    syn = bytes.fromhex("4500003c1c4640004006") + b"\0\0" + socket.inet_aton("172.17.0.2") \
+        + socket.inet_aton("198.51.100.10")
+    tcp = struct.pack("!HHIIBBHHH", 40000, 80, 1, 0, 0xA0, 0x02, 64240, 0, 0)
+    first = trace_body("nat-postrouting", 7, nla(3, struct.pack("!Q", 12)), nla(4, struct.pack("!I", 3)),
+                       nla(5, nla(1, struct.pack("!i", 1)), True), nla(8, syn), nla(9, tcp),
+                       nla(10, struct.pack("!I", 2)), nla(12, struct.pack("!I", 3)))
+    assert trace.trace(first) == Trace(id=7, family="inet", table="podpath", chain="nat-postrouting", type="rule",
+                                       handle=12, verdict="accept", iif=2, oif=3, protocol=6,
+                                       packet=Tuple("172.17.0.2", "198.51.100.10", 40000, 80))
+    # A later step of the same chain: the rule and its verdict only; a jump names where it goes.
+    jump = trace_body("services", 7, nla(3, struct.pack("!Q", 48)), nla(4, struct.pack("!I", 3)),
+                      nla(5, nla(1, struct.pack("!i", -3)) + nla(2, b"service-X\0"), True), family=2)
+    step = trace.trace(jump)
+    assert (step.family, step.handle, step.verdict, step.target, step.protocol, step.packet) == (
+        "ip", 48, "jump", "service-X", None, None)
+    policy = trace.trace(trace_body("filter-forward", 9, nla(4, struct.pack("!I", 1)), nla(16, struct.pack("!I", 0))))
+    assert (policy.type, policy.verdict, policy.handle) == ("policy", "drop", None)
+    assert trace.trace(struct.pack("=BBH", 1, 0, 0) + nla(2, b"x\0")) is None  # no table, no id: not a trace
+
+
+def test_an_icmp_echo_names_its_id_and_type_as_conntrack_does():
+    ping = bytes.fromhex("4500005400004000400100000a000001") + socket.inet_aton("10.0.0.2")
+    event = trace.trace(trace_body("input", 3, nla(8, ping), nla(9, bytes([8, 0, 0, 0]) + struct.pack("!HH", 77, 1))))
+    assert (event.protocol, event.packet) == (1, Tuple("10.0.0.1", "10.0.0.2", 77, 8))
+
+
+def test_a_walks_trace_datagrams_become_one_traced_delta_per_step_and_nothing_else():
+    recording = Recording.from_json(json.loads((GOLDEN_DIR / "walk-service-bridge.json").read_text()))
+    messages = [(kind, body) for data in recording.traces["node0"] for kind, body in nftrace.split_netlink(data)]
+    messages.append((conntrack.CT_NEW, ct_message()))  # the same socket may carry other groups: left out
+    deltas = trace.traced("node0", messages)
+    walk_events = nftrace.parse_datagrams("node0", recording.traces["node0"])
+    assert len(deltas) == len(walk_events) > 10
+    assert all(isinstance(d, Traced) and d.host == "node0" and d.seq == 0 for d in deltas)
+    assert [(d.event.id, d.event.table, d.event.chain, d.event.type, d.event.handle, d.event.verdict, d.event.target)
+            for d in deltas] == [(e.id, e.table, e.chain, e.type, e.handle, e.verdict, e.target) for e in walk_events]
+    assert {d.event.chain for d in deltas} >= {"nat-prerouting", "filter-forward", "nat-postrouting"}
+    # Addresses where the kernel sent the packet, as the walk's own grouping reads them.
+    for p in nftrace.passes(walk_events):
+        if p.l3 is not None and p.l4 is not None and p.l4.protocol in ("tcp", "udp"):
+            assert any(d.event.packet == Tuple(p.l3.src, p.l3.dst, p.l4.sport, p.l4.dport)
+                       and d.event.id == p.id and d.event.chain == p.base_chain for d in deltas)

@@ -20,6 +20,7 @@ from netcore.observe.deltas import (
     RouteAdded,
     RouteRemoved,
     SequenceError,
+    Traced,
     apply_change,
     apply_delta,
     apply_deltas,
@@ -33,6 +34,7 @@ from netcore.observe.model import (
     Link,
     Route,
     SandboxState,
+    Trace,
     Tuple,
 )
 
@@ -111,6 +113,28 @@ def test_removing_what_is_not_there_changes_nothing():
     assert apply_change(hosts, AddressRemoved(host="c1", address=Address(2, "10.9.9.9/8"))) == hosts
     assert apply_change(hosts, LinkRemoved(host="c1", index=42)) == hosts
     assert apply_change(hosts, HostRemoved(host="c9")) == hosts
+
+
+STEP = Trace(id=7, family="inet", table="podpath", chain="nat-postrouting", type="rule", handle=12, verdict="accept",
+             iif=2, oif=3, protocol=6, packet=Tuple("172.17.0.2", "198.51.100.10", 40000, 80))
+
+
+def test_a_trace_event_is_not_state_it_only_advances_the_sequence():
+    state = SandboxState("s1", 5, {"c1": C1})
+    after = apply_delta(state, Traced(host="c1", event=STEP, seq=6))
+    assert after == SandboxState("s1", 6, {"c1": C1}) and after.hosts is state.hosts  # not even copied
+    assert apply_change(state.hosts, Traced(host="c1", event=STEP)) == state.hosts
+    # Numbered like any delta, about a host the state has.
+    with pytest.raises(SequenceError, match="already applied"):
+        apply_delta(after, Traced(host="c1", event=STEP, seq=6))
+    with pytest.raises(ModelError, match="'c9'"):
+        apply_delta(after, Traced(host="c9", event=STEP, seq=7))
+    # Between state deltas it changes nothing they do: snapshot + deltas stays a fresh read.
+    mixed = numbered([LinkUpdated(host="c1", link=ETH0_DOWN), Traced(host="c1", event=STEP),
+                      RouteRemoved(host="c1", route=DEFAULT), Traced(host="c1", event=STEP)], 5)
+    plain = numbered([LinkUpdated(host="c1", link=ETH0_DOWN), RouteRemoved(host="c1", route=DEFAULT)], 5)
+    assert apply_deltas(state, mixed).hosts == apply_deltas(state, plain).hosts
+    assert apply_deltas(state, mixed).seq == 9
 
 
 def test_diff_of_equal_states_is_empty_and_links_come_first_and_go_last():
