@@ -40,6 +40,11 @@ def test_an_instructor_steps_through_the_evolution_lab_and_the_picture_follows(l
     page.click("#kernel button:has-text('routes')")
     page.wait_for_selector("#kernel-view .kernel-tab")
     assert "10.0.0.0/24 dev eth0" in page.locator("#kernel-view").inner_text()
+    # Above what the kernel says now: what the move back to step 1 changed.
+    assert "What moving to step 1" in page.locator("#kernel-view .last-change h3").inner_text()
+    page.click("#kernel button:has-text('links')")
+    page.wait_for_selector("#kernel-view .last-change pre.diff .added", state="attached")
+    shoot(page, "player-kernel-diff")
 
 
 def cli_walk(sandbox: str, env: dict) -> list[tuple[str, str, str]]:
@@ -56,8 +61,9 @@ def test_a_walk_plays_and_its_hops_match_podpath_trace(login, podpath_server):
     step_to(page, 6)
     _, env = podpath_server
     # A first packet to a pod on the same bridge is routed until the node has learnt the pod's MAC,
-    # later ones are bridged (br_netfilter): warm the path so both walks take the same one.
-    cli_walk(sandbox, env)
+    # later ones are bridged (br_netfilter): warm the paths to every endpoint so both walks take the same.
+    for _ in range(3):
+        cli_walk(sandbox, env)
     page.select_option("select[name=source]", "default/client")
     page.fill("input[name=destination]", "hello-world-service:8080")
     page.click("#walk-panel button[type=submit]")
@@ -71,7 +77,9 @@ def test_a_walk_plays_and_its_hops_match_podpath_trace(login, podpath_server):
     page.click("[data-walk=play]")
     page.wait_for_function("window.podpathWalk.current() === window.podpathWalk.steps().length - 1", timeout=60_000)
     assert page.locator("#walk-packet").count() == 1
-    assert seen == cli_walk(sandbox, env)
+    # The Service picks an endpoint at random for each connection: the page's walk must be exactly
+    # the walk `podpath trace` reports when it picks the same one.
+    assert any(seen == cli_walk(sandbox, env) for _ in range(10)), seen
 
 
 def test_a_student_follows_the_instructor_in_present_mode(login):
