@@ -7,15 +7,16 @@ kernel (that is the agent's job).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import markdown
 from django.utils.safestring import SafeString, mark_safe
 
-from labs.catalog import Lab, Step, catalog, get_lab
+from labs.catalog import Lab, Step, Try, catalog, get_lab
 from labs.diagram import Diagram, layout
 from labs.svg import render_topology
+from labs.tries import expand
 from labs.models import Classroom, Sandbox
 from netcore import names
 from netcore.errors import NotFound, PodpathError
@@ -89,6 +90,27 @@ class Player:
             return []
         return sandbox_targets(sandbox=self.sandbox, topology=self.step.topology,
                                nodes=self.step.cluster.nodes if self.step.cluster else 0)
+
+    @property
+    def tries(self) -> list[Try]:
+        """The step's commands to try, with address placeholders filled in from this sandbox's cluster."""
+        if self.step is None:
+            return []
+        if self.step.cluster is None:
+            return list(self.step.tries)
+        from netcore.kube import api
+
+        try:
+            cluster = api.load_cluster(self.sandbox.name)
+        except PodpathError:
+            return list(self.step.tries)
+        shown = []
+        for attempt in self.step.tries:
+            try:
+                shown.append(replace(attempt, command=expand(attempt.command, cluster)))
+            except PodpathError:  # an object the step has not made yet: show the placeholder
+                shown.append(attempt)
+        return shown
 
     @property
     def svg(self) -> SafeString:

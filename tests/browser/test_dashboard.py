@@ -44,6 +44,7 @@ def test_an_instructor_steps_through_the_evolution_lab_and_the_picture_follows(l
     assert "What moving to step 1" in page.locator("#kernel-view .last-change h3").inner_text()
     page.click("#kernel button:has-text('links')")
     page.wait_for_selector("#kernel-view .last-change pre.diff .added", state="attached")
+    page.evaluate("document.getElementById('kernel').scrollIntoView()")
     shoot(page, "player-kernel-diff")
 
 

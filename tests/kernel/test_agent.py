@@ -65,3 +65,21 @@ def test_kernel_tabs_show_what_the_last_step_changed_and_the_kernel_agrees(sandb
     finally:
         if record_exists(sandbox_name):
             lifecycle.delete_sandbox(sandbox_name)
+
+
+def test_the_player_shows_commands_to_try_with_this_sandboxs_addresses(sandbox_name):
+    from labs.agent.jobs import run_job
+    from labs.models import Sandbox
+    from labs.selectors import player_get
+    from netcore.kube import api
+
+    try:
+        run_job("lab_start", {"sandbox": sandbox_name, "lab_id": "kubernetes", "step": 6}, lambda *_: None)
+        player = player_get(sandbox=Sandbox(name=sandbox_name, lab_id="kubernetes"))
+        commands = [t.command for t in player.tries]
+        assert commands and not any("{{" in c for c in commands), commands
+        service_ip = api.load_cluster(sandbox_name).get("Service", "default", "hello-world-service")["spec"]["clusterIP"]
+        assert any(f"http://{service_ip}:8080/" in c for c in commands)
+    finally:
+        if record_exists(sandbox_name):
+            lifecycle.delete_sandbox(sandbox_name)
