@@ -39,7 +39,13 @@ IS_ROOT = os.geteuid() == 0
 ROOT_TIERS = ("kernel", "browser")
 
 
+# Fast tiers first; the browser tier last, because Playwright's sync API keeps an event loop running
+# in the main thread until the session ends, and tests after it could not start their own.
+TIER_ORDER = {"unit": 0, "web": 1, "kernel": 2, "browser": 3}
+
+
 def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: TIER_ORDER.get(Path(str(item.fspath)).parent.name, 0))  # stable
     for item in items:
         tier = Path(str(item.fspath)).parent.name
         if tier in ("kernel", "web", "browser"):
