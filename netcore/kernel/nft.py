@@ -5,6 +5,7 @@ a shell around), called in-process by a thread that has entered the namespace: t
 whole script atomically or not at all, and no process is forked. Closing the library's netlink socket
 costs the kernel 4 to 13 ms after a transaction, so contexts are released on a background thread,
 off the path of the change. Without the library, ``ip netns exec NS nft -f -`` does the same.
+``run_in`` runs any other script the same way (the packet walk's trace tables, rule listings).
 
 Reading is one netfilter netlink dump of the namespace's tables, whose comment carries the digest of
 the rendered ruleset.
@@ -19,6 +20,7 @@ import threading
 
 from pyroute2.netlink.nfnetlink.nftsocket import nft_table_msg
 
+from netcore.errors import PodpathError
 from netcore.kernel import netlink, netns
 from netcore.render.nftables import COMMENT_PREFIX, TABLE_NAME, transaction
 
@@ -26,8 +28,8 @@ NFPROTO_INET = 1
 NFT_MSG_GETTABLE = (10 << 8) | 1  # NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETTABLE
 
 
-class NftError(Exception):
-    pass
+class NftError(PodpathError):
+    """nftables refused a command (the message is nft's own)."""
 
 
 def _library():
@@ -42,6 +44,9 @@ def _library():
     lib.nft_ctx_buffer_output.argtypes = [ctypes.c_void_p]
     lib.nft_ctx_get_error_buffer.argtypes = [ctypes.c_void_p]
     lib.nft_ctx_get_error_buffer.restype = ctypes.c_char_p
+    lib.nft_ctx_get_output_buffer.argtypes = [ctypes.c_void_p]
+    lib.nft_ctx_get_output_buffer.restype = ctypes.c_char_p
+    lib.nft_ctx_output_set_flags.argtypes = [ctypes.c_void_p, ctypes.c_uint]
     lib.nft_run_cmd_from_buffer.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
     return lib
 
@@ -65,14 +70,28 @@ def load(namespace: str, table_text: str | None, fd: int | None = None) -> None:
     if _lib is None or fd is None:
         run(namespace, ["-f", "-"], script)
         return
+    run_in(fd, script)
+
+
+# libnftables output flags (enum nft_output_flags)
+OUTPUT_STATELESS, OUTPUT_HANDLE, OUTPUT_TERSE = 1 << 2, 1 << 3, 1 << 11
+
+
+def run_in(fd: int, script: str, output_flags: int = 0) -> str:
+    """Run an nft script in-process inside the namespace ``fd`` refers to; return what nft printed."""
+    if _lib is None:
+        raise NftError("libnftables is not installed (apt-get install libnftables1)")
     with netns.entered(fd):
         context = _lib.nft_ctx_new(0)  # its netlink socket is born in this namespace
     try:
         _lib.nft_ctx_buffer_error(context)
         _lib.nft_ctx_buffer_output(context)
+        if output_flags:
+            _lib.nft_ctx_output_set_flags(context, output_flags)
         if _lib.nft_run_cmd_from_buffer(context, script.encode()) != 0:
             message = (_lib.nft_ctx_get_error_buffer(context) or b"").decode(errors="replace").strip()
             raise NftError(message or "nft refused the ruleset")
+        return (_lib.nft_ctx_get_output_buffer(context) or b"").decode(errors="replace")
     finally:
         _to_free.put(context)
 

@@ -20,7 +20,6 @@ into a namespace only for the ``socket()`` call (the fd keeps it).
 
 from __future__ import annotations
 
-import ctypes
 import os
 import secrets
 import select
@@ -30,7 +29,7 @@ import threading
 import time
 
 from netcore.errors import NotFound, PodpathError
-from netcore.kernel import netns
+from netcore.kernel import netns, nft
 from netcore.walk.ctparse import CT_DELETE, CT_GET, CT_NEW
 from netcore.walk.nftrace import NFNLGRP_NFTRACE, split_netlink
 from netcore.walk.recording import Captured
@@ -47,7 +46,6 @@ NLMSGHDR = struct.Struct("=IHHII")
 BUFFER = 4 << 20
 SNAPLEN = 512
 TRACE_PRIORITY = -450  # before conntrack's defragmentation (-400), raw (-300) and every Podpath chain
-NFT_OUTPUT_STATELESS, NFT_OUTPUT_HANDLE, NFT_OUTPUT_TERSE = 1 << 2, 1 << 3, 1 << 11
 TRACE_TABLE_PREFIX = "podpath-trace-"
 CLOCK_PROBE = b"podpath-walk: are packets stamped yet?"
 NFNLGRP_CONNTRACK_NEW, NFNLGRP_CONNTRACK_DESTROY = 1, 3
@@ -59,51 +57,6 @@ def trace_table_text(name: str, protocols: set[str]) -> str:
     hook = lambda chain, where: (f"\tchain {chain} {{\n\t\ttype filter hook {where} priority {TRACE_PRIORITY};"  # noqa: E731
                                  f" policy accept;\n\t\t{match} meta nftrace set 1\n\t}}\n")
     return f"table inet {name} {{\n{hook('prerouting', 'prerouting')}{hook('output', 'output')}}}\n"
-
-
-class Nft:
-    """libnftables, called in-process with a context whose netlink socket lives in one namespace."""
-
-    def __init__(self) -> None:
-        lib = ctypes.CDLL("libnftables.so.1")
-        lib.nft_ctx_new.restype = ctypes.c_void_p
-        lib.nft_ctx_new.argtypes = [ctypes.c_uint32]
-        lib.nft_ctx_free.argtypes = [ctypes.c_void_p]
-        lib.nft_ctx_buffer_output.argtypes = [ctypes.c_void_p]
-        lib.nft_ctx_buffer_error.argtypes = [ctypes.c_void_p]
-        lib.nft_ctx_get_output_buffer.argtypes = [ctypes.c_void_p]
-        lib.nft_ctx_get_output_buffer.restype = ctypes.c_char_p
-        lib.nft_ctx_get_error_buffer.argtypes = [ctypes.c_void_p]
-        lib.nft_ctx_get_error_buffer.restype = ctypes.c_char_p
-        lib.nft_ctx_output_set_flags.argtypes = [ctypes.c_void_p, ctypes.c_uint]
-        lib.nft_run_cmd_from_buffer.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
-        self.lib = lib
-
-    def run(self, fd: int, command: str, flags: int = 0) -> str:
-        with netns.entered(fd):
-            context = self.lib.nft_ctx_new(0)
-        try:
-            self.lib.nft_ctx_buffer_output(context)
-            self.lib.nft_ctx_buffer_error(context)
-            if flags:
-                self.lib.nft_ctx_output_set_flags(context, flags)
-            if self.lib.nft_run_cmd_from_buffer(context, command.encode()) != 0:
-                error = (self.lib.nft_ctx_get_error_buffer(context) or b"").decode(errors="replace").strip()
-                raise PodpathError(f"nft: {error or 'command refused'}")
-            return (self.lib.nft_ctx_get_output_buffer(context) or b"").decode(errors="replace")
-        finally:
-            # Freeing closes the context's netlink socket, which costs the kernel milliseconds.
-            threading.Thread(target=self.lib.nft_ctx_free, args=(context,), daemon=True).start()
-
-
-_nft: Nft | None = None
-
-
-def nft() -> Nft:
-    global _nft
-    if _nft is None:
-        _nft = Nft()
-    return _nft
 
 
 class Observer:
@@ -160,7 +113,7 @@ class Observer:
             for group in (NFNLGRP_NFTRACE, NFNLGRP_CONNTRACK_NEW, NFNLGRP_CONNTRACK_DESTROY):
                 trace.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group)
             self.tables.append(host)  # before loading: a half-done load is still removed
-            nft().run(self.fds[host], text)
+            nft.run_in(self.fds[host], text)
         if self.clock_host in self.packet:
             self.await_timestamps(self.clock_host)
 
@@ -169,7 +122,7 @@ class Observer:
         errors = []
         for host in self.tables:
             try:
-                nft().run(self.fds[host], f"delete table inet {self.table}")
+                nft.run_in(self.fds[host], f"delete table inet {self.table}")
             except PodpathError as error:
                 if "No such file" not in str(error):
                     errors.append(f"{host}: {error}")
@@ -270,8 +223,8 @@ class Observer:
         out = {}
         for host in sorted(hosts & set(self.fds)):
             try:
-                out[host] = nft().run(self.fds[host], "list table inet podpath",
-                                    NFT_OUTPUT_STATELESS | NFT_OUTPUT_HANDLE | NFT_OUTPUT_TERSE)
+                out[host] = nft.run_in(self.fds[host], "list table inet podpath",
+                                       nft.OUTPUT_STATELESS | nft.OUTPUT_HANDLE | nft.OUTPUT_TERSE)
             except PodpathError:
                 out[host] = ""
         return out
