@@ -1,8 +1,8 @@
 """ctnetlink messages (conntrack events and dump replies) to model values.
 
 Pure. A conntrack event carries both tuples and the status flags, but the TCP state only when it
-changed (IPCT_PROTOINFO); ``merge`` keeps the state an update leaves out. Numbers are from
-linux/netfilter/nfnetlink_conntrack.h and nf_conntrack_common.h; addresses and ports are big-endian.
+changed (IPCT_PROTOINFO); ``merge`` keeps the state an update leaves out. The bytes are decoded by
+``netcore.kernel.ctnetlink`` (shared with the packet walk); requests are built here.
 """
 
 from __future__ import annotations
@@ -10,27 +10,33 @@ from __future__ import annotations
 import socket
 import struct
 
-from netcore.kernel import decode
+from netcore.kernel import ctnetlink
+from netcore.kernel.ctnetlink import (
+    AF_INET,
+    CT_DELETE,
+    CT_GET,
+    CT_NEW,
+    CTA_IP_V4_DST,
+    CTA_IP_V4_SRC,
+    CTA_PROTO_DST_PORT,
+    CTA_PROTO_ICMP_CODE,
+    CTA_PROTO_ICMP_ID,
+    CTA_PROTO_ICMP_TYPE,
+    CTA_PROTO_NUM,
+    CTA_PROTO_SRC_PORT,
+    CTA_TUPLE_IP,
+    CTA_TUPLE_ORIG,
+    CTA_TUPLE_PROTO,
+    CTA_ZONE,
+    IPPROTO_ICMP,
+    IPPROTO_TCP,
+    NFGENMSG,
+)
 from netcore.observe.model import ConntrackEntry, ConntrackKey, Tuple, tcp_state_name
 
-NFNL_SUBSYS_CTNETLINK = 1
-IPCTNL_MSG_CT_NEW, IPCTNL_MSG_CT_GET, IPCTNL_MSG_CT_DELETE = 0, 1, 2
-CT_NEW = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW  # a new entry or an update
-CT_DELETE = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE
-CT_GET = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET
 NFNLGRP_CONNTRACK_NEW, NFNLGRP_CONNTRACK_UPDATE, NFNLGRP_CONNTRACK_DESTROY = 1, 2, 3
 GROUPS = (1 << (NFNLGRP_CONNTRACK_NEW - 1)) | (1 << (NFNLGRP_CONNTRACK_UPDATE - 1)) \
     | (1 << (NFNLGRP_CONNTRACK_DESTROY - 1))
-NFGENMSG = struct.Struct("=BBH")
-AF_INET = 2
-
-CTA_TUPLE_ORIG, CTA_TUPLE_REPLY, CTA_STATUS, CTA_PROTOINFO, CTA_ZONE = 1, 2, 3, 4, 18
-CTA_TUPLE_IP, CTA_TUPLE_PROTO = 1, 2
-CTA_IP_V4_SRC, CTA_IP_V4_DST = 1, 2
-CTA_PROTO_NUM, CTA_PROTO_SRC_PORT, CTA_PROTO_DST_PORT = 1, 2, 3
-CTA_PROTO_ICMP_ID, CTA_PROTO_ICMP_TYPE, CTA_PROTO_ICMP_CODE = 4, 5, 6
-CTA_PROTOINFO_TCP, CTA_PROTOINFO_TCP_STATE = 1, 1
-IPPROTO_ICMP, IPPROTO_TCP = 1, 6
 PORTED = (6, 17, 33, 132, 136)  # TCP, UDP, DCCP, SCTP, UDP-Lite: tuples with ports
 STATUS_FLAGS = ("EXPECTED", "SEEN_REPLY", "ASSURED", "CONFIRMED", "SRC_NAT", "DST_NAT", "SEQ_ADJUST",
                 "SRC_NAT_DONE", "DST_NAT_DONE", "DYING", "FIXED_TIMEOUT", "TEMPLATE", "UNTRACKED", "HELPER",
@@ -41,26 +47,16 @@ def status_names(value: int) -> frozenset[str]:
     return frozenset(name for bit, name in enumerate(STATUS_FLAGS) if value & (1 << bit))
 
 
-def _be16(value: bytes | None) -> int:
-    return struct.unpack("!H", value[:2])[0] if value else 0
+def _model_tuple(raw: ctnetlink.RawTuple) -> Tuple:
+    # ICMP: the echo id as ``sport`` and the type as ``dport``, so echo and reply keys differ as in the kernel.
+    if raw.protocol == IPPROTO_ICMP:
+        return Tuple(raw.src, raw.dst, raw.ident, raw.icmp_type)
+    return Tuple(raw.src, raw.dst, raw.sport, raw.dport)
 
 
 def _tuple(data: bytes | None) -> tuple[int, Tuple] | None:
-    if data is None:
-        return None
-    attrs = decode.attributes(data)
-    ip = decode.attributes(attrs.get(CTA_TUPLE_IP, b""))
-    proto = decode.attributes(attrs.get(CTA_TUPLE_PROTO, b""))
-    src, dst = ip.get(CTA_IP_V4_SRC), ip.get(CTA_IP_V4_DST)
-    if src is None or dst is None:
-        return None  # not IPv4
-    number = proto.get(CTA_PROTO_NUM, b"\0")[0]
-    if number == IPPROTO_ICMP:
-        sport = _be16(proto.get(CTA_PROTO_ICMP_ID))
-        dport = proto.get(CTA_PROTO_ICMP_TYPE, b"\0")[0]
-    else:
-        sport, dport = _be16(proto.get(CTA_PROTO_SRC_PORT)), _be16(proto.get(CTA_PROTO_DST_PORT))
-    return number, Tuple(socket.inet_ntoa(src[:4]), socket.inet_ntoa(dst[:4]), sport, dport)
+    raw = ctnetlink.decode_tuple(data)
+    return None if raw is None else (raw.protocol, _model_tuple(raw))
 
 
 def entry(body: bytes) -> ConntrackEntry | None:
@@ -68,23 +64,14 @@ def entry(body: bytes) -> ConntrackEntry | None:
 
     For ICMP, ``sport`` is the echo id and ``dport`` the ICMP type.
     """
-    family = NFGENMSG.unpack_from(body)[0]
-    if family != AF_INET:
+    raw = ctnetlink.decode_entry(body)
+    if raw is None:
         return None
-    attrs = decode.attributes(body, NFGENMSG.size)
-    orig, reply = _tuple(attrs.get(CTA_TUPLE_ORIG)), _tuple(attrs.get(CTA_TUPLE_REPLY))
-    if orig is None or reply is None:
-        return None
-    protocol = orig[0]
     state = None
-    if protocol == IPPROTO_TCP and CTA_PROTOINFO in attrs:
-        tcp = decode.attributes(decode.attributes(attrs[CTA_PROTOINFO]).get(CTA_PROTOINFO_TCP, b""))
-        if CTA_PROTOINFO_TCP_STATE in tcp:
-            state = tcp_state_name(tcp[CTA_PROTOINFO_TCP_STATE][0])
-    status = attrs.get(CTA_STATUS)
-    return ConntrackEntry(protocol=protocol, orig=orig[1], reply=reply[1],
-                          status=status_names(struct.unpack("!I", status[:4])[0]) if status else frozenset(),
-                          state=state, zone=_be16(attrs.get(CTA_ZONE)))
+    if raw.orig.protocol == IPPROTO_TCP and raw.tcp_state is not None:
+        state = tcp_state_name(raw.tcp_state)
+    return ConntrackEntry(protocol=raw.orig.protocol, orig=_model_tuple(raw.orig), reply=_model_tuple(raw.reply),
+                          status=status_names(raw.status), state=state, zone=raw.zone)
 
 
 def merge(old: ConntrackEntry | None, new: ConntrackEntry) -> ConntrackEntry:

@@ -30,7 +30,7 @@ import time
 
 from netcore.errors import NotFound, PodpathError
 from netcore.kernel import netns, nft
-from netcore.walk.ctparse import CT_DELETE, CT_GET, CT_NEW
+from netcore.kernel.ctnetlink import CT_DELETE, CT_GET, CT_NEW, CTA_TUPLE_ORIG
 from netcore.walk.nftrace import NFNLGRP_NFTRACE, split_netlink
 from netcore.walk.recording import Captured
 
@@ -305,7 +305,7 @@ def original_tuple_attribute(body: bytes) -> bytes | None:
         length, kind = struct.unpack_from("=HH", body, offset)
         if length < 4:
             return None
-        if kind & 0x3FFF == 1:  # CTA_TUPLE_ORIG
+        if kind & 0x3FFF == CTA_TUPLE_ORIG:
             return body[offset:offset + ((length + 3) & ~3)]
         offset += (length + 3) & ~3
     return None
