@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from labs.catalog import Try
 from netcore.errors import NotFound
 from netcore.kube import addresses
+from netcore.kube.lookup import split_ref
 from netcore.sandbox.lifecycle import host_namespace
 from netcore.sandbox.registry import read_record
 
@@ -48,9 +49,6 @@ class TryResult:
         return self.expected_output is None or self.expected_output in self.output
 
 
-def split_ref(ref: str) -> tuple[str, str]:
-    namespace, _, name = ref.rpartition("/")
-    return namespace or "default", name
 
 
 def expand(command: str, cluster) -> str:

@@ -7,17 +7,17 @@ target is (an address, a pod, a Service, a host) given the cluster's objects and
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from labs.exercises.model import NONE, Command, ObjectState, PathExpect, Reachability
 from netcore.errors import NotFound, PodpathError
+from netcore.ipv4 import is_ipv4, nearest_address
+from netcore.kube.lookup import find_service, split_ref
 from netcore.kube.selectors import matches, matches_service
 
 OUTSIDE_HOSTS = ("external", "internet", "router", "lan")  # a cluster's hosts that are not nodes or pods
-CLUSTER_SUFFIX = ".svc.cluster.local"
 
 
 # -- reachability ------------------------------------------------------------------------------------
@@ -32,17 +32,8 @@ class Reached:
     seconds: float = 0.0
 
 
-def is_ipv4(text: str) -> bool:
-    try:
-        ipaddress.IPv4Address(text)
-    except ValueError:
-        return False
-    return True
 
 
-def split_ref(ref: str) -> tuple[str, str]:
-    namespace, _, name = ref.rpartition("/")
-    return namespace or "default", name
 
 
 def target_address(target: str, source: str, cluster: Any | None, host_addresses) -> str:
@@ -70,17 +61,12 @@ def target_address(target: str, source: str, cluster: Any | None, host_addresses
     if target not in addresses:
         what = "pod, Service or host" if cluster is not None else "host"
         raise NotFound(f"no {what} named {target!r}")
-    return nearest_address(addresses[target], addresses.get(source, []), target)
+    address = nearest_address(addresses[target], addresses.get(source, []))
+    if address is None:
+        raise PodpathError(f"host {target} has no address")
+    return address
 
 
-def find_service(cluster: Any, name: str) -> dict | None:
-    if "/" in name:
-        return None
-    short = name.removesuffix(".").removesuffix(CLUSTER_SUFFIX).removesuffix(".svc")
-    service, _, namespace = short.partition(".")
-    if "." in namespace:
-        return None
-    return cluster.get("Service", namespace or "default", service)
 
 
 def service_address(service: dict, outside: bool) -> str:
@@ -96,15 +82,6 @@ def service_address(service: dict, outside: bool) -> str:
     return address
 
 
-def nearest_address(cidrs: list[str], source_cidrs: list[str], name: str) -> str:
-    """The target's address on a network the source is on, else its first address."""
-    for cidr in cidrs:
-        network = ipaddress.IPv4Interface(cidr).network
-        if any(ipaddress.IPv4Interface(s).ip in network for s in source_cidrs):
-            return cidr.partition("/")[0]
-    if not cidrs:
-        raise PodpathError(f"host {name} has no address")
-    return cidrs[0].partition("/")[0]
 
 
 def reachability_judge(check: Reachability, reached: Reached) -> tuple[bool, str]:

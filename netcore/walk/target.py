@@ -10,16 +10,16 @@ address, else its NodePort on node0, as a client out there would use them.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass
 
 from netcore.errors import NotFound, PodpathError
+from netcore.ipv4 import is_ipv4, nearest_address
 from netcore.kube.addresses import node_address
+from netcore.kube.lookup import find_service
 
 URL = re.compile(r"^(?P<scheme>https?)://(?P<host>[^/:?#]+)(?::(?P<port>\d+))?(?P<path>[/?][^#]*)?$")
 HTTP_PORTS = {80, 8080, 8000, 8008, 8888, 3000, 5000, 9376}
-CLUSTER_SUFFIX = ".svc.cluster.local"
 
 
 @dataclass(frozen=True)
@@ -45,12 +45,6 @@ class Target:
     notes: tuple[str, ...] = ()  # what the user should know about how DST was read
 
 
-def is_ip(text: str) -> bool:
-    try:
-        ipaddress.IPv4Address(text)
-    except ValueError:
-        return False
-    return True
 
 
 def resolve_source(spec: str, hosts: set[str], cluster=None, pod_hosts: dict | None = None) -> Source:
@@ -94,7 +88,7 @@ def resolve_target(spec: str, source: Source, protocol: str | None, port: int | 
         port = port or given_port
     if scheme == "https":
         http_host = None  # no TLS here: connect only
-    if is_ip(name):
+    if is_ipv4(name):
         protocol = protocol or "tcp"
         return finish(Target(spec, spec, protocol, name, port, http_host=http_host, path=path), url is not None)
     if cluster is not None:
@@ -126,13 +120,6 @@ def finish(target: Target, is_url: bool) -> Target:
                   target.path, target.service, target.http, target.hostname, target.notes)
 
 
-def nearest_address(cidrs: list[str], source_cidrs: list[str]) -> str | None:
-    """An address of the target in a network the source is on, else its first one."""
-    for cidr in cidrs:
-        network = ipaddress.IPv4Network(cidr, strict=False)
-        if any(ipaddress.IPv4Interface(s).ip in network for s in source_cidrs):
-            return cidr.partition("/")[0]
-    return cidrs[0].partition("/")[0] if cidrs else None
 
 
 def lab_target(spec, name, source, protocol, port, host_addresses) -> Target:
@@ -199,12 +186,6 @@ def ingress_address(cluster, host: str) -> tuple[str, str] | None:
     return None
 
 
-def find_service(cluster, name: str, default_namespace: str) -> dict | None:
-    name = name.removesuffix(".").removesuffix(CLUSTER_SUFFIX).removesuffix(".svc")
-    service, _, namespace = name.partition(".")
-    if "." in namespace:
-        return None
-    return cluster.get("Service", namespace or default_namespace, service)
 
 
 def service_target(spec, name, source, protocol, port, service, host_addresses) -> Target:

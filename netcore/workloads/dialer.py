@@ -11,13 +11,13 @@ dnslib is imported on the first name lookup: a runner that never resolves does n
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import os
 import socket
 import time
 from dataclasses import dataclass
 
 from netcore import names
+from netcore.ipv4 import is_ipv4
 from netcore.kernel import netns
 
 MAX_RESPONSE_BYTES = 1024 * 1024
@@ -71,12 +71,6 @@ def parse_hosts(text: str) -> dict[str, str]:
     return found
 
 
-def is_ipv4(text: str) -> bool:
-    try:
-        ipaddress.IPv4Address(text)
-    except ValueError:
-        return False
-    return True
 
 
 def candidates(name: str, conf: ResolvConf) -> list[str]:
