@@ -16,7 +16,6 @@ from node0. Figures are medians with [min-max]; the machine is shared and noisy,
 from __future__ import annotations
 
 import argparse
-import json
 import secrets
 import statistics
 import subprocess
@@ -27,6 +26,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+import common  # noqa: E402  (bench/common.py)
 
 from netcore import names  # noqa: E402
 from netcore.kube import api  # noqa: E402
@@ -108,8 +109,6 @@ def one_run(index: int) -> dict:
         lifecycle.delete_sandbox(sandbox)
 
 
-def summary(values: list[float]) -> dict:
-    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
 
 def render_markdown(result: dict) -> str:
@@ -160,17 +159,14 @@ def main(argv: list[str] | None = None) -> int:
     keys = ("apply_s", "add_service_s", "kb_per_pod")
     result = {
         "started": started, "runs": args.runs, "targets": TARGETS,
-        "commit": subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
-                                 text=True).stdout.strip(),
-        "machine": f"{subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores, kernel "
-                   f"{subprocess.run(['uname', '-r'], capture_output=True, text=True).stdout.strip()}",
-        "summary": {key: summary([r[key] for r in runs]) for key in keys},
+        "commit": common.commit(["netcore/kube"]),
+        "machine": common.machine(),
+        "summary": {key: common.median_range([r[key] for r in runs]) for key in keys},
         "summary_ops": int(statistics.median(r["apply_operations"] for r in runs)),
         "services_ok": sum(r["services_answering"] == DEPLOYMENTS for r in runs),
         "runs_detail": runs,
     }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+    common.write_json(args.out, result)
     s = result["summary"]
     print(f"apply-to-ready {s['apply_s']['median']:.3f} s [{s['apply_s']['min']:.3f}-{s['apply_s']['max']:.3f}]"
           f" (target {TARGETS['apply_s']} s); add one Service {s['add_service_s']['median'] * 1000:.0f} ms"

@@ -60,6 +60,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+import common  # noqa: E402  (bench/common.py)
+
 from labs.live import live_view  # noqa: E402  (pure: no Django)
 from netcore import names  # noqa: E402
 from netcore.observe import LinkUpdated, apply_delta, forget_observer, observer_for  # noqa: E402
@@ -107,16 +109,8 @@ MARK_CHANGES = """line => {
 }"""
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * p / 100
-    low, high = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
 
 
-def spread(values: list[float]) -> dict:
-    return {"p50": percentile(values, 50), "p95": percentile(values, 95), "max": max(values),
-            "min": min(values), "n": len(values)}
 
 
 def free_port() -> int:
@@ -326,7 +320,7 @@ def summarize(samples: list[dict]) -> dict:
     out: dict = {}
     for state in ("down", "up"):
         rows = [s[state] for s in samples]
-        out[state] = {key: spread([r[key] for r in rows if r[key] is not None])
+        out[state] = {key: common.spread([r[key] for r in rows if r[key] is not None])
                       for key in rows[0] if key != "page_clock_check_ms" and any(r[key] is not None for r in rows)}
         out[state]["observer_before_return"] = sum(1 for r in rows if r["observer_link_ms"] < 0)
         out[state]["page_before_return"] = sum(1 for r in rows if r["page_ms"] < 0)
@@ -345,19 +339,8 @@ def summarize(samples: list[dict]) -> dict:
     return out
 
 
-def machine() -> str:
-    nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
-    return f"{nproc} cores, kernel {os.uname().release}, Python {sys.version.split()[0]}"
 
 
-def commit() -> str:
-    head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-    paths = ["labs", "static", "templates", "podpath", "netcore/observe"]
-    dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", *paths],
-                           capture_output=True, text=True).stdout.splitlines()
-    touched = sorted({p for line in dirty for p in paths if line[3:].startswith(p + "/") or line[3:] == p})
-    return head.stdout.strip() + (f" with uncommitted changes in {', '.join(p + '/' for p in touched)}"
-                                  if touched else "")
 
 
 def run(args) -> dict:
@@ -437,7 +420,7 @@ def run(args) -> dict:
         cleanup["var_dir_removed"] = not var.exists()
         print(f"cleanup: {cleanup}", flush=True)
     summary = summarize(samples)
-    return {"started": started, "commit": commit(), "machine": machine(), "browser": f"chromium {browser_version}",
+    return {"started": started, "commit": common.commit(["labs", "static", "templates", "podpath", "netcore/observe"]), "machine": common.machine(), "browser": f"chromium {browser_version}",
             "targets": TARGETS, "load_average_before": load_before, "load_average_after": os.getloadavg(),
             "changes": args.changes, "gap_ms": args.gap_ms, "lab": LAB, "link": {"line": line_id, "toggled": end},
             "summary": summary, "samples": samples, "cleanup": cleanup}
@@ -584,8 +567,7 @@ def main(argv: list[str] | None = None) -> int:
         result = json.loads(Path(args.from_json).read_text())
     else:
         result = run(args)
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+        common.write_json(args.out, result)
         d, u = result["summary"]["down"], result["summary"]["up"]
         print(f"down -> red: p50 {d['page_ms']['p50']:.1f} ms, p95 {d['page_ms']['p95']:.1f} ms,"
               f" max {d['page_ms']['max']:.1f} ms (observer p50 {d['observer_link_ms']['p50']:.2f} ms);"

@@ -39,7 +39,6 @@ import json
 import os
 import random
 import secrets
-import statistics
 import subprocess
 import sys
 import textwrap
@@ -51,6 +50,8 @@ import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+import common  # noqa: E402  (bench/common.py)
 
 from netcore import names  # noqa: E402
 from netcore.observe import LinkUpdated, SandboxObserver, apply_delta, read_live_state  # noqa: E402
@@ -133,16 +134,8 @@ def lab_topology():
     return parse_topology(yaml.safe_load(LAB), "bench-observe.yaml")
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * p / 100
-    low, high = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
 
 
-def figures(values: list[float]) -> dict:
-    return {"p50": percentile(values, 50), "p95": percentile(values, 95), "p99": percentile(values, 99),
-            "min": min(values), "max": max(values), "mean": statistics.fmean(values)}
 
 
 async def measure_latency(sandbox: str, changes: int) -> dict:
@@ -175,7 +168,7 @@ async def measure_latency(sandbox: str, changes: int) -> dict:
     finally:
         writer.stdin.close()
         writer.wait(timeout=10)
-    return {"changes": changes, "from_return_ms": figures(from_return), "from_request_ms": figures(from_request),
+    return {"changes": changes, "from_return_ms": common.spread(from_return), "from_request_ms": common.spread(from_request),
             "arrived_before_return": sum(v < 0 for v in from_return)}
 
 
@@ -253,7 +246,7 @@ async def measure_big_step(sandbox: str, hosts: int) -> dict:
             await asyncio.sleep(0.2)
             await observer.settle()
     return {"hosts": len(state.hosts), "deltas": deltas, "step_s": step_s, "settle_after_s": settle_s,
-            "loop_lag_ms": {"p50": percentile(lags, 50), "p99": percentile(lags, 99), "max": max(lags)},
+            "loop_lag_ms": {"p50": common.percentile(lags, 50), "p99": common.percentile(lags, 99), "max": max(lags)},
             "snapshot_plus_deltas_equals_fresh": equal}
 
 
@@ -261,16 +254,8 @@ def comparable(state) -> dict:
     return {host: hs.without_counter_values() for host, hs in state.hosts.items()}
 
 
-def machine() -> str:
-    nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
-    return f"{nproc} cores, kernel {os.uname().release}, Python {sys.version.split()[0]}"
 
 
-def commit() -> str:
-    head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-    dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "netcore/observe", "bench/observe.py"],
-                           capture_output=True, text=True).stdout.strip()
-    return head.stdout.strip() + (" with uncommitted netcore/observe changes" if dirty else "")
 
 
 def run(args) -> dict:
@@ -307,7 +292,7 @@ def run(args) -> dict:
     finally:
         for name in created:
             lifecycle.delete_sandbox(name)
-    return {"started": started, "commit": commit(), "machine": machine(), "targets": TARGETS,
+    return {"started": started, "commit": common.commit(["netcore/observe", "bench/observe.py"]), "machine": common.machine(), "targets": TARGETS,
             "load_average_before": load_before, "load_average_after": os.getloadavg(),
             "latency": latency, "idle": idle, "big_step": big}
 
@@ -413,8 +398,7 @@ def main(argv: list[str] | None = None) -> int:
         result = json.loads(Path(args.from_json).read_text())
     else:
         result = run(args)
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+        common.write_json(args.out, result)
     if args.markdown:
         Path(args.markdown).write_text(render_markdown(result))
     return 0

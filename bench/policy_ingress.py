@@ -17,10 +17,8 @@ One 3-node cluster with the NetworkPolicy e2e layout (namespaces x, y, z; pods a
 from __future__ import annotations
 
 import argparse
-import json
 import secrets
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -30,6 +28,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+import common  # noqa: E402  (bench/common.py)
 
 from netcore import names  # noqa: E402
 from netcore.kernel import netns  # noqa: E402
@@ -131,8 +131,6 @@ def ingress_change(sandbox: str, paths: int) -> float:
     return elapsed
 
 
-def summary(values: list[float]) -> dict:
-    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
 
 def fmt(s: dict, scale: float, unit: str, digits: int) -> str:
@@ -195,15 +193,12 @@ def main(argv: list[str] | None = None) -> int:
         lifecycle.delete_sandbox(sandbox)
     result = {
         "started": started, "runs": args.runs, "targets": TARGETS,
-        "commit": subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
-                                 text=True).stdout.strip(),
-        "machine": f"{subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores, kernel "
-                   f"{subprocess.run(['uname', '-r'], capture_output=True, text=True).stdout.strip()}",
-        "summary": {key: summary([r[key] for r in runs]) for key in runs[0]},
+        "commit": common.commit(["netcore/kube"]),
+        "machine": common.machine(),
+        "summary": {key: common.median_range([r[key] for r in runs]) for key in runs[0]},
         "runs_detail": runs,
     }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+    common.write_json(args.out, result)
     s = result["summary"]
     print(f"policy {s['policy_s']['median'] * 1000:.0f} ms (target 100 ms); matrix {s['matrix_s']['median']:.2f} s "
           f"(target 3 s); denied matrix {s['matrix_denied_s']['median']:.2f} s; ingress change "

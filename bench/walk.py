@@ -16,10 +16,8 @@ and max together.
 from __future__ import annotations
 
 import argparse
-import json
 import secrets
 import statistics
-import subprocess
 import sys
 import time
 from datetime import datetime, timezone
@@ -27,6 +25,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+import common  # noqa: E402  (bench/common.py)
 
 from netcore.kube import api  # noqa: E402
 from netcore.sandbox import lifecycle  # noqa: E402
@@ -59,14 +59,8 @@ spec:
 PHASES = ("read", "observe", "exchange", "collect", "stitch")
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))]
 
 
-def figures(values: list[float]) -> dict:
-    return {"p50": percentile(values, 0.50), "p95": percentile(values, 0.95), "min": min(values), "max": max(values),
-            "mean": statistics.fmean(values)}
 
 
 def measure(sandbox: str, destination: str, count: int) -> dict:
@@ -81,8 +75,8 @@ def measure(sandbox: str, destination: str, count: int) -> dict:
             phases[phase].append(result.phases[phase] * 1000)
         hops.append(len(result.walk.hops()))
         undelivered += result.walk.verdict.outcome != "delivered"
-    return {"destination": destination, "walks": count, "total_ms": figures(totals),
-            "phases_ms": {p: figures(v) for p, v in phases.items()}, "hops": statistics.median(hops),
+    return {"destination": destination, "walks": count, "total_ms": common.spread(totals),
+            "phases_ms": {p: common.spread(v) for p, v in phases.items()}, "hops": statistics.median(hops),
             "undelivered": undelivered, "samples_ms": [round(t, 2) for t in totals]}
 
 
@@ -152,14 +146,11 @@ def main(argv: list[str] | None = None) -> int:
         lifecycle.delete_sandbox(sandbox)
     result = {
         "started": started, "target_p95_ms": TARGET_P95_MS, "namespaces": namespaces,
-        "commit": subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
-                                 text=True).stdout.strip(),
-        "machine": f"{subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores, kernel "
-                   f"{subprocess.run(['uname', '-r'], capture_output=True, text=True).stdout.strip()}",
+        "commit": common.commit(["netcore/walk"]),
+        "machine": common.machine(),
         "service": service, "by_name": by_name,
     }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+    common.write_json(args.out, result)
     for label, data in (("pod -> ClusterIP, cross-node", service), ("pod -> Service by name", by_name)):
         t = data["total_ms"]
         print(f"{label}: p50 {t['p50']:.1f} ms, p95 {t['p95']:.1f} ms, max {t['max']:.1f} ms "
