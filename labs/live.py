@@ -12,9 +12,6 @@ from dataclasses import dataclass
 from labs.diagram import link_id
 from netcore.observe.model import SandboxState
 
-PEER_PREFIX = "podpath peer "
-
-
 @dataclass(frozen=True)
 class LiveView:
     seq: int
@@ -48,11 +45,10 @@ def live_view(state: SandboxState) -> LiveView:
     counters: dict[str, str] = {}
     for host, host_state in state.hosts.items():
         for link in host_state.links.values():
-            peer = link.peer.removeprefix(PEER_PREFIX) if link.peer else None
-            if link.kind != "veth" or not peer:
+            if link.kind != "veth" or not link.peer:  # peer: "host:ifname", from the writer's alias
                 continue
             if not link.up or link.operstate not in ("UP", "UNKNOWN"):
-                down.add(link_id(f"{host}.{link.name}", peer.replace(":", ".")))
+                down.add(link_id(f"{host}.{link.name}", link.peer.replace(":", ".")))
         total = sum(c.rx_bytes + c.tx_bytes for index, c in host_state.counters.items()
                     if host_state.links.get(index) and host_state.links[index].kind != "loopback")
         if total:

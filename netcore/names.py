@@ -18,6 +18,7 @@ PREFIX = "pp"
 NETNS_DIR = Path("/run/netns")
 ETC_NETNS_DIR = Path("/etc/netns")
 IFNAMSIZ = 15  # the kernel's limit for an interface name, without the trailing NUL
+PEER_ALIAS_PREFIX = "podpath peer "  # each veth end's alias: "podpath peer <host>:<ifname>" of its peer
 
 SANDBOX_RE = re.compile(r"^[a-z][a-z0-9]{0,15}$")
 HOST_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$|^[a-z]$")

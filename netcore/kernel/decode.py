@@ -24,14 +24,14 @@ ATTR = struct.Struct("=HH")
 NLA_TYPE_MASK = 0x3FFF
 
 IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER = 1, 3, 4, 5, 10
-IFLA_LINKINFO, IFLA_IFALIAS, IFLA_CARRIER = 18, 20, 33
+IFLA_OPERSTATE, IFLA_LINKINFO, IFLA_IFALIAS, IFLA_CARRIER = 16, 18, 20, 33
 IFLA_INFO_KIND, IFLA_INFO_DATA, IFLA_INFO_SLAVE_DATA = 1, 2, 5
 IFLA_BRPORT_STATE, IFLA_BRPORT_MODE = 1, 4
 BR_STATE_FORWARDING = 3
 IFLA_VXLAN_ID, IFLA_VXLAN_GROUP, IFLA_VXLAN_LINK, IFLA_VXLAN_LOCAL = 1, 2, 3, 4
 IFLA_VXLAN_LEARNING, IFLA_VXLAN_PORT = 7, 15
 IFA_ADDRESS, IFA_LOCAL = 1, 2
-RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_TABLE = 1, 4, 5, 6, 15
+RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_PREFSRC, RTA_TABLE = 1, 4, 5, 6, 7, 15
 NDA_DST = 1
 NUD_NOARP, NUD_PERMANENT = 0x40, 0x80
 
@@ -79,6 +79,7 @@ class LinkInfo:
     hairpin: bool = False
     carrier: bool = False
     port_state: int | None = None  # a bridge port's STP state
+    operstate: int = 0  # IF_OPER_*: what the kernel reports (carrier), not only the admin state
 
 
 def link(body: bytes) -> LinkInfo:
@@ -94,7 +95,8 @@ def link(body: bytes) -> LinkInfo:
                     kind=text(info.get(IFLA_INFO_KIND)), data=data,
                     hairpin=bool(port.get(IFLA_BRPORT_MODE, b"\0")[0]),
                     carrier=bool(attrs.get(IFLA_CARRIER, b"\0")[0]),
-                    port_state=port[IFLA_BRPORT_STATE][0] if IFLA_BRPORT_STATE in port else None)
+                    port_state=port[IFLA_BRPORT_STATE][0] if IFLA_BRPORT_STATE in port else None,
+                    operstate=attrs.get(IFLA_OPERSTATE, b"\0")[0])
 
 
 @dataclass(frozen=True)
@@ -122,15 +124,18 @@ class RouteInfo:
     gateway: str | None
     priority: int
     flags: int = 0
+    family: int = 2
+    scope: int = 0
+    prefsrc: str | None = None
 
 
 def route(body: bytes) -> RouteInfo:
-    _family, dst_len, _src_len, _tos, table, protocol, _scope, rtype, flags = RTMSG.unpack_from(body)
+    family, dst_len, _src_len, _tos, table, protocol, scope, rtype, flags = RTMSG.unpack_from(body)
     attrs = attributes(body, RTMSG.size)
     return RouteInfo(dst_len=dst_len, table=u32(attrs.get(RTA_TABLE)) or table, protocol=protocol,
                      type=rtype, dst=ipv4(attrs.get(RTA_DST)), oif=u32(attrs.get(RTA_OIF)),
                      gateway=ipv4(attrs.get(RTA_GATEWAY)), priority=u32(attrs.get(RTA_PRIORITY)) or 0,
-                     flags=flags)
+                     flags=flags, family=family, scope=scope, prefsrc=ipv4(attrs.get(RTA_PREFSRC)))
 
 
 @dataclass(frozen=True)

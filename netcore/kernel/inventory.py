@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from netcore import names
 from netcore.kernel import decode, netlink, netns, nft
 from netcore.kernel.messages import (
-    PEER_ALIAS_PREFIX,
     RT_TABLE_MAIN,
     RTNH_F_ONLINK,
     dump_addresses,
     dump_links,
     dump_routes,
 )
+from netcore.names import PEER_ALIAS_PREFIX
 from netcore.state import Address, Device, RouteFact, Ruleset, State
 from netcore.topology.model import Endpoint, Vxlan
 from netcore.topology.sysctls import base_sysctls, sysctl_path

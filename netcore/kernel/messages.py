@@ -28,6 +28,7 @@ from pyroute2.netlink.rtnl.ndmsg import ndmsg
 from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
 from pyroute2.netlink.rtnl.rtmsg import rtmsg
 
+from netcore.names import PEER_ALIAS_PREFIX
 from netcore.plan.ops import AddAddress, AddRoute, CreateLink, DeleteAddress, DeleteLink, DeleteRoute, SetLink
 
 NLM_F_CREATE = 0x400
@@ -39,7 +40,6 @@ RT_SCOPE_UNIVERSE = 0
 RT_SCOPE_LINK = 253
 RTN_UNICAST = 1
 RTNH_F_ONLINK = 4
-PEER_ALIAS_PREFIX = "podpath peer "
 
 
 def _link(index: int = 0, flags: int = 0, change: int = 0, attrs: list | None = None) -> ifinfmsg:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import struct
 
 from netcore.kernel import decode
+from netcore.names import PEER_ALIAS_PREFIX
 from netcore.observe.model import (
     Address,
     Link,
@@ -32,19 +33,13 @@ ADDRESS_TYPES = (RTM_NEWADDR, RTM_DELADDR)
 ROUTE_TYPES = (RTM_NEWROUTE, RTM_DELROUTE)
 AF_UNSPEC, AF_INET = 0, 2
 IFF_UP, IFF_LOOPBACK = 0x1, 0x8
-IFLA_OPERSTATE = 16
-RTA_PREFSRC = 7
 RT_TABLE_MAIN = 254
 RTNH_F_ONLINK = 4
-# The alias the writer gives each veth end (netcore.kernel.messages.PEER_ALIAS_PREFIX; that module
-# imports pyroute2, which a pure module does not). A unit test keeps the two equal.
-PEER_ALIAS_PREFIX = "podpath peer "
 
 
 def link(body: bytes) -> Link:
     """Decode an RTM_NEWLINK body (event or dump reply)."""
     info = decode.link(body)
-    operstate = decode.attributes(body, decode.IFINFOMSG.size).get(IFLA_OPERSTATE)
     if info.flags & IFF_LOOPBACK:
         kind = "loopback"
     else:
@@ -53,7 +48,7 @@ def link(body: bytes) -> Link:
     if info.alias and info.alias.startswith(PEER_ALIAS_PREFIX):
         peer = info.alias[len(PEER_ALIAS_PREFIX):]
     return Link(index=info.index, name=info.name, kind=kind, mac=info.mac, mtu=info.mtu,
-                up=bool(info.flags & IFF_UP), operstate=operstate_name(operstate[0] if operstate else 0),
+                up=bool(info.flags & IFF_UP), operstate=operstate_name(info.operstate),
                 master=info.master or None, peer=peer)
 
 
@@ -73,17 +68,13 @@ def address(body: bytes) -> Address | None:
 
 def route(body: bytes) -> Route | None:
     """Decode an RTM_NEWROUTE body; None unless it is an IPv4 route of the main table."""
-    family, dst_len, _src_len, _tos, table, protocol, scope, rtype, flags = decode.RTMSG.unpack_from(body)
-    if family != AF_INET:
+    info = decode.route(body)
+    if info.family != AF_INET or info.table != RT_TABLE_MAIN:
         return None
-    attrs = decode.attributes(body, decode.RTMSG.size)
-    if (decode.u32(attrs.get(decode.RTA_TABLE)) or table) != RT_TABLE_MAIN:
-        return None
-    return Route(dst=f"{decode.ipv4(attrs.get(decode.RTA_DST)) or '0.0.0.0'}/{dst_len}",
-                 oif=decode.u32(attrs.get(decode.RTA_OIF)), gateway=decode.ipv4(attrs.get(decode.RTA_GATEWAY)),
-                 protocol=route_protocol_name(protocol), scope=route_scope_name(scope), type=route_type_name(rtype),
-                 metric=decode.u32(attrs.get(decode.RTA_PRIORITY)) or 0, prefsrc=decode.ipv4(attrs.get(RTA_PREFSRC)),
-                 onlink=bool(flags & RTNH_F_ONLINK))
+    return Route(dst=f"{info.dst or '0.0.0.0'}/{info.dst_len}", oif=info.oif, gateway=info.gateway,
+                 protocol=route_protocol_name(info.protocol), scope=route_scope_name(info.scope),
+                 type=route_type_name(info.type), metric=info.priority, prefsrc=info.prefsrc,
+                 onlink=bool(info.flags & RTNH_F_ONLINK))
 
 
 def dump_request(msg_type: int, seq: int) -> bytes:

@@ -17,7 +17,6 @@ from pyroute2.netlink.rtnl.rtmsg import rtmsg
 
 from netcore.observe import conntrack, procnet, rtnl, trace
 from netcore.kernel.decode import attributes
-from netcore.kernel.messages import PEER_ALIAS_PREFIX
 from netcore.observe.deltas import Traced
 from netcore.observe.fold import fold_conntrack, fold_lookups, fold_rtnl
 from netcore.observe.model import Address, ConntrackEntry, HostState, IfCounters, Link, Route, Trace, Tuple
@@ -186,10 +185,6 @@ def test_a_lookup_by_tuple_names_the_original_tuple_and_zone():
 
 def decode_attrs(message_body: bytes) -> dict[int, bytes]:
     return attributes(message_body, conntrack.NFGENMSG.size)
-
-
-def test_the_peer_alias_prefix_is_the_writers():
-    assert rtnl.PEER_ALIAS_PREFIX == PEER_ALIAS_PREFIX
 
 
 def test_only_the_last_message_about_a_link_counts():
