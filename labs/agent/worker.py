@@ -126,12 +126,19 @@ class Agent:
             await asyncio.gather(task, return_exceptions=True)
 
     async def close(self) -> None:
-        for sandbox in list(self.forwarders):
-            self.watchers[sandbox] = set()
-            await self.unwatch(sandbox, "")
+        """Stop forwarding every sandbox's live state (their observers stop with their last subscriber)."""
+        tasks = list(self.forwarders.values())
+        self.forwarders.clear()
+        self.watchers.clear()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def forward_state(self, sandbox: str) -> None:
-        """Send the group a new LiveView whenever the picture would change, until unwatched."""
+        """Send the group a new LiveView whenever the picture would change, until unwatched.
+
+        Cables and hosts go out at once; traffic figures at most once a second, the last of them
+        when its second is up even if nothing else happens."""
         observer = observer_for(sandbox)
         sent: LiveView | None = None
         sent_at = 0.0
@@ -140,14 +147,17 @@ class Agent:
                 with observer.subscribe() as subscription:
                     state = subscription.snapshot
                     while True:
-                        view = live_view(state)
-                        now = time.monotonic()
-                        if sent is None or view.differs_in_shape(sent) or (
-                                view.counters != sent.counters and now - sent_at >= COUNTERS_INTERVAL_S):
+                        view, now = live_view(state), time.monotonic()
+                        held = sent is not None and view.counters != sent.counters
+                        if sent is None or view.differs_in_shape(sent) or (held and now - sent_at >= COUNTERS_INTERVAL_S):
                             await self.layer.group_send(sandbox_group(sandbox),
                                                         {"type": "state.view", "view": view.to_message()})
-                            sent, sent_at = view, now
-                        state = apply_delta(state, await subscription.get())
+                            sent, sent_at, held = view, now, False
+                        wait = max(0.0, sent_at + COUNTERS_INTERVAL_S - now) if held else None
+                        try:
+                            state = apply_delta(state, await asyncio.wait_for(subscription.get(), wait))
+                        except asyncio.TimeoutError:
+                            continue  # the held traffic figures are due
                         # Fold whatever else is already queued: one message for a burst of changes.
                         while (delta := subscription.get_nowait()) is not None:
                             state = apply_delta(state, delta)
@@ -159,7 +169,6 @@ class Agent:
                 log.exception("agent: live state of %s failed; starting again", sandbox)
                 sent = None
                 await asyncio.sleep(1.0)
-
 
 _embedded: asyncio.Task | None = None
 

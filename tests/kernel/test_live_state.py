@@ -13,9 +13,9 @@ from pyroute2 import IPRoute
 from labs.agent.worker import AGENT_CHANNEL, Agent, sandbox_group
 from labs.catalog import get_lab
 from labs.diagram import layout
-from labs.live import LiveView
+from labs.live import LiveView, live_view
 from netcore import names
-from netcore.observe import observer_for
+from netcore.observe import observer_for, read_live_state
 from netcore.sandbox import lifecycle
 from netcore.sandbox.registry import record_exists
 
@@ -68,6 +68,33 @@ async def test_a_cable_set_down_reaches_the_watching_page_and_comes_back(sandbox
                 break
             await asyncio.sleep(0.02)
         assert not observer_for(sandbox_name).running, "the last page gone, the observer stops"
+    finally:
+        serving.cancel()
+        await agent.close()
+        if record_exists(sandbox_name):
+            lifecycle.delete_sandbox(sandbox_name)
+
+
+@pytest.mark.asyncio
+async def test_traffic_figures_reach_the_page_and_the_last_ones_are_not_held_back(sandbox_name):
+    step = get_lab("connecting-containers").step(1)
+    layer = get_channel_layer()
+    page = await layer.new_channel()
+    await layer.group_add(sandbox_group(sandbox_name), page)
+    agent = Agent(layer)
+    serving = asyncio.create_task(agent.serve())
+    try:
+        lifecycle.create_sandbox(sandbox_name, step.topology)
+        await layer.send(AGENT_CHANNEL, {"type": "agent.watch", "sandbox": sandbox_name, "watcher": page})
+        await next_view(layer, page, lambda v: {"host", "internet"} <= v.hosts)
+        ping = await asyncio.create_subprocess_exec(
+            "ip", "netns", "exec", names.netns_name(sandbox_name, "host"), "ping", "-c", "3", "-i", "0.2", "-q",
+            "198.51.100.10", stdout=asyncio.subprocess.DEVNULL)
+        assert await ping.wait() == 0
+        await asyncio.sleep(1.2)  # the observer reads counters once a second
+        final = live_view(read_live_state(sandbox_name)).counters["host"]
+        # Traffic stopped: the figure the kernel now shows must still arrive, without any further change.
+        await next_view(layer, page, lambda v: v.counters.get("host") == final, timeout=4.0)
     finally:
         serving.cancel()
         await agent.close()
