@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 import markdown
@@ -83,7 +84,7 @@ class Player:
     def building(self) -> bool:
         return self.step is None
 
-    @property
+    @cached_property  # the page asks three times; for a cluster each would read its objects again
     def targets(self) -> list[str]:
         """Where console commands can run: the step's hosts, or a cluster's pods and outside hosts."""
         if self.step is None:
@@ -91,7 +92,7 @@ class Player:
         return sandbox_targets(sandbox=self.sandbox, topology=self.step.topology,
                                nodes=self.step.cluster.nodes if self.step.cluster else 0)
 
-    @property
+    @cached_property
     def tries(self) -> list[Try]:
         """The step's commands to try, with address placeholders filled in from this sandbox's cluster."""
         if self.step is None:
