@@ -16,7 +16,6 @@ at a time, with nothing else of the check in flight. The judging itself is pure
 from __future__ import annotations
 
 import re
-import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -48,6 +47,7 @@ from labs.tries import PLACEHOLDER, expand, namespace_for, run_try
 from netcore import names
 from netcore.errors import PodpathError, SpecError
 from netcore.kernel.base import Progress
+from netcore.kernel.run import run_in_namespace
 from netcore.kube import api
 from netcore.kube.manifests import InvalidManifest
 from netcore.reach import Probe, probe_all
@@ -281,13 +281,9 @@ def ping_check(context: Context, check: Reachability) -> tuple[bool, str]:
     address = target_address(context.expand(check.target), check.source, context.cluster, context.host_addresses)
     wait = max(1, round(check.timeout))
     started = time.monotonic()
-    try:
-        result = subprocess.run(["ip", "netns", "exec", namespace, "ping", "-n", "-c", "1", "-W", str(wait), address],
-                                capture_output=True, text=True, timeout=wait + 5, stdin=subprocess.DEVNULL)
-        output = result.stdout + result.stderr
-        connected = result.returncode == 0
-    except subprocess.TimeoutExpired:
-        connected, output = False, ""
+    result = run_in_namespace(namespace, ["ping", "-n", "-c", "1", "-W", str(wait), address], timeout=wait + 5)
+    output = result.text()
+    connected = result.exit_code == 0
     detail = "connected" if connected else "unreachable" if "unreachable" in output.lower() else "no reply"
     return reachability_judge(check, Reached(address, connected, detail, time.monotonic() - started))
 

@@ -1,9 +1,13 @@
-"""The student console: which commands may run in a host or pod, with which arguments (pure).
+"""The student console's teaching surface: which commands a learner is offered, with which arguments (pure).
 
-Never a shell. A line is split like a shell would split it, then checked against a short list of
-read-only networking commands; arguments that could write files, read files, listen, run programs or
-wait forever are refused, and time limits are added where the command has none. The agent runs what
-passes with ``ip netns exec``, a wall-clock limit and capped output.
+This list is for teaching, not for security: it keeps a learner on the networking commands a lab is
+about and answers the rest with a friendly message. The boundary is the process itself: what passes
+runs in the learner jail (``netcore.jail``: an unprivileged account without capabilities, a fresh root
+without the machine's secrets, rlimits and a wall clock), or, for nftables and conntrack listings, as a
+read-only view that Podpath runs itself (``netcore.jail.views``).
+
+Never a shell. A line is split like a shell would split it; arguments that write files, listen or wait
+forever are refused with the reason, and time limits are added where the command has none.
 """
 
 from __future__ import annotations
@@ -15,8 +19,8 @@ from dataclasses import dataclass
 MAX_OUTPUT = 64 * 1024
 TIME_LIMIT_S = 12
 SHELL_SYNTAX = re.compile(r"[;&|<>`$\\\\]|\$\(")
-ALLOWED = "curl, wget, ping -c N, dig, nslookup, nc with -w, ip addr|link|route|neigh show, " \
-          "nft list ruleset, ss, conntrack -L"
+ALLOWED = "curl, wget, ping -c N, dig, nslookup, getent hosts, nc with -w, ip addr|link|route|neigh show, " \
+          "bridge link|fdb|vlan show, nft list ruleset, ss, conntrack -L, sysctl -n KEY, cat /etc/resolv.conf|hosts"
 
 
 class Refused(ValueError):
@@ -156,5 +160,35 @@ def check_conntrack(argv: list[str]) -> list[str]:
     return argv
 
 
+def check_bridge(argv: list[str]) -> list[str]:
+    args = [a for a in argv[1:] if a not in ("-d", "-details", "-s", "-stats", "-j", "-json", "-p", "-pretty")]
+    if not args or args[0] not in ("link", "fdb", "vlan", "mdb") or args[1:2] not in ([], ["show"]):
+        raise Refused("bridge link|fdb|vlan|mdb [show]: nothing changes the kernel")
+    return argv
+
+
+def check_getent(argv: list[str]) -> list[str]:
+    if len(argv) < 3 or argv[1] not in ("hosts", "ahosts", "ahostsv4", "services", "protocols"):
+        raise Refused("getent hosts NAME")
+    return argv
+
+
+def check_sysctl(argv: list[str]) -> list[str]:
+    keys = [a for a in argv[1:] if a not in ("-n", "-e")]
+    if not keys or any(a.startswith("-") or "=" in a for a in keys):
+        raise Refused("sysctl -n KEY (reading only), e.g. sysctl -n net.ipv4.ip_forward")
+    return argv
+
+
+READABLE_FILES = ("/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf")
+
+
+def check_cat(argv: list[str]) -> list[str]:
+    if len(argv) < 2 or any(a not in READABLE_FILES for a in argv[1:]):
+        raise Refused(f"cat {' | '.join(READABLE_FILES)}")
+    return argv
+
+
 CHECKS = {"curl": check_curl, "wget": check_wget, "ping": check_ping, "dig": check_dig, "nslookup": check_nslookup,
-          "nc": check_nc, "ip": check_ip, "nft": check_nft, "ss": check_ss, "conntrack": check_conntrack}
+          "nc": check_nc, "ip": check_ip, "nft": check_nft, "ss": check_ss, "conntrack": check_conntrack,
+          "bridge": check_bridge, "getent": check_getent, "sysctl": check_sysctl, "cat": check_cat}

@@ -1,7 +1,8 @@
 """Run a step's "commands to try" inside the sandbox and judge them against what the step promises.
 
-The command runs for real in the host's namespace through ``ip netns exec`` (which also mounts the
-host's /etc/netns files), with a time limit, and passes when its exit status and output match.
+The command runs for real in the host's namespace, as a learner's command would: in the learner jail
+(``netcore.jail``, with the host's /etc/netns files over /etc), or as Podpath's read-only view for an
+nftables or conntrack listing. It passes when its exit status and output match.
 
 In a cluster, a try runs in a pod (``client``, or ``namespace/pod``) or in one of the cluster's other
 hosts (``node0``, ``internet``, ``external``); addresses the cluster allocates are written as
@@ -14,11 +15,11 @@ from __future__ import annotations
 
 import re
 import shlex
-import subprocess
 from dataclasses import dataclass
 
 from labs.catalog import Try
 from netcore.errors import NotFound
+from netcore.jail.learner import run_learner_command
 from netcore.kube import addresses
 from netcore.kube.lookup import split_ref
 from netcore.sandbox.lifecycle import host_namespace
@@ -98,13 +99,6 @@ def run_try(sandbox: str, attempt: Try, timeout: float = TIMEOUT_S) -> TryResult
     if cluster is not None and wanted is not None:
         wanted = expand(wanted, cluster)
     namespace = namespace_for(sandbox, attempt.host, cluster)
-    try:
-        result = subprocess.run(["ip", "netns", "exec", namespace, *shlex.split(command)], capture_output=True,
-                                text=True, timeout=timeout, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired as expired:
-        partial = expired.stdout.decode(errors="replace") if isinstance(expired.stdout, bytes) else expired.stdout or ""
-        return TryResult(attempt, 124, partial + f"\n(timed out after {timeout:.0f} s)", command, wanted)
-    except FileNotFoundError as error:
-        return TryResult(attempt, 127, f"command not found: {error.filename}", command, wanted)
-    return TryResult(attempt, result.returncode, result.stdout + result.stderr, command, wanted)
+    result = run_learner_command(namespace, shlex.split(command), timeout=timeout)
+    return TryResult(attempt, result.exit_code, result.text(), command, wanted)
 

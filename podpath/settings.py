@@ -2,8 +2,9 @@
 
 Embedded defaults need nothing: SQLite under var/, an in-memory channel layer, web and agent in one
 process. For several machines, set DATABASE_URL (postgres://user:password@host:5432/name) and
-REDIS_URL (redis://host:6379/0); PODPATH_SECRET_KEY, PODPATH_DEBUG and PODPATH_ALLOWED_HOSTS
-(comma-separated) configure a deployment.
+REDIS_URL (redis://host:6379/0); PODPATH_SECRET_KEY, PODPATH_ALLOWED_HOSTS (comma-separated) and
+PODPATH_HTTPS=1 (served behind TLS: secure cookies, HSTS, redirect to https) configure a deployment.
+Debug pages are off unless PODPATH_DEBUG=1: they show every URL pattern and setting to anyone.
 """
 
 from __future__ import annotations
@@ -21,6 +22,18 @@ def env_flag(name: str, default: bool) -> bool:
     return os.environ.get(name, "1" if default else "0").lower() in ("1", "true", "yes", "on")
 
 
+def private_var_dir(directory: Path) -> None:
+    """Keep var/ (secret key, database, logs) readable by its owner alone: 0700, files 0600."""
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        directory.chmod(0o700)
+        for path in directory.iterdir():
+            if path.is_file() and not path.is_symlink():
+                path.chmod(0o600)
+    except OSError:
+        pass  # a read-only checkout, or a directory owned by someone else: nothing to tighten
+
+
 def secret_key() -> str:
     """Use PODPATH_SECRET_KEY, else a key generated once and kept in var/ (never committed)."""
     if os.environ.get("PODPATH_SECRET_KEY"):
@@ -31,9 +44,13 @@ def secret_key() -> str:
     except FileNotFoundError:
         key = secrets.token_urlsafe(50)
         try:
-            VAR_DIR.mkdir(parents=True, exist_ok=True)
-            path.write_text(key + "\n")
-            path.chmod(0o600)
+            VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+            # Created 0600 from the start: never readable by others, not even for a moment.
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(key + "\n")
+        except FileExistsError:
+            return path.read_text().strip()  # another process wrote it first
         except OSError:
             pass  # a read-only checkout still runs, with a key per process
         return key
@@ -65,8 +82,9 @@ def channel_layer_from_url(url: str | None) -> dict:
     return {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [url]}}
 
 
+private_var_dir(VAR_DIR)
 SECRET_KEY = secret_key()
-DEBUG = env_flag("PODPATH_DEBUG", True)
+DEBUG = env_flag("PODPATH_DEBUG", False)
 ALLOWED_HOSTS = [h for h in os.environ.get("PODPATH_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 
 INSTALLED_APPS = [
@@ -122,6 +140,25 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
+# Cookies: never readable from scripts, never sent on cross-site requests. htmx sends the CSRF token from
+# the page (base.html), not from the cookie.
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# Behind TLS (nginx in front, docs/deploy.md): cookies only over https, HSTS, and http redirected.
+if env_flag("PODPATH_HTTPS", False):
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 31_536_000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    CSRF_TRUSTED_ORIGINS = [f"https://{host}" for host in ALLOWED_HOSTS]
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"

@@ -7,7 +7,6 @@ threads; nothing here knows about Django, channels or browsers.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable
 
 from labs import checks, player
@@ -16,7 +15,9 @@ from labs.exercises import get_exercise
 from labs.last_change import last_change, record_change
 from netcore import names
 from netcore.errors import PodpathError
+from netcore.jail.learner import run_learner_command
 from netcore.kernel.base import Progress
+from netcore.kernel.run import run_in_namespace
 from netcore.kube import api
 from netcore.reconcile import Report
 from netcore.sandbox import lifecycle
@@ -103,9 +104,9 @@ def kernel_view(*, sandbox: str, tab: str, progress: Progress) -> dict:
     hosts = read_record(sandbox).hosts
     out = {}
     for host in hosts:
-        result = subprocess.run(["ip", "netns", "exec", names.netns_name(sandbox, host), *KERNEL_TABS[tab]],
-                                capture_output=True, text=True, timeout=10)
-        out[host] = (result.stdout + result.stderr).strip()
+        result = run_in_namespace(names.netns_name(sandbox, host), KERNEL_TABS[tab], timeout=10,
+                                  max_output=1024 * 1024)
+        out[host] = result.text().strip()
     change = last_change(sandbox)
     changed = None if change is None or tab not in change.tabs else {
         "title": change.title, "hosts": change.tabs[tab]}
@@ -124,7 +125,7 @@ JOBS["gc"] = collect_garbage
 
 
 def console(*, sandbox: str, target: str, line: str, progress: Progress) -> dict:
-    """Run one allowed console command in a host or pod (never a shell), with a time and size limit."""
+    """Run one console line in a host or pod for a learner: never a shell, always in the learner jail."""
     from labs.console import MAX_OUTPUT, TIME_LIMIT_S, Refused, parse_command
     from labs.tries import namespace_for
 
@@ -134,16 +135,8 @@ def console(*, sandbox: str, target: str, line: str, progress: Progress) -> dict
         raise PodpathError(str(error)) from None
     cluster = api.load_cluster(sandbox) if read_record(sandbox).meta.get("kind") == "cluster" else None
     namespace = namespace_for(sandbox, target, cluster)
-    try:
-        result = subprocess.run(["ip", "netns", "exec", namespace, *command.argv], capture_output=True,
-                                timeout=TIME_LIMIT_S, stdin=subprocess.DEVNULL)
-        output, code = result.stdout + result.stderr, result.returncode
-    except subprocess.TimeoutExpired as expired:
-        output, code = (expired.stdout or b"") + f"\n(stopped after {TIME_LIMIT_S} s)".encode(), 124
-    text = output[:MAX_OUTPUT].decode(errors="replace")
-    if len(output) > MAX_OUTPUT:
-        text += f"\n(output cut at {MAX_OUTPUT // 1024} KB)"
-    return {"target": target, "command": command.text(), "exit": code, "output": text}
+    result = run_learner_command(namespace, command.argv, timeout=TIME_LIMIT_S, max_output=MAX_OUTPUT)
+    return {"target": target, "command": command.text(), "exit": result.exit_code, "output": result.text()}
 
 
 JOBS["console"] = console

@@ -61,7 +61,7 @@ def read_sysctls() -> dict[str, str]:
 
 def read_sysctl(key: str) -> str:
     with open(sysctl_path(key)) as handle:
-        return handle.read().strip()
+        return " ".join(handle.read().split())  # multi-value keys read back tab-separated
 
 
 def read_state(sandbox: str, channels: dict[str, HostChannels] | None = None) -> State:

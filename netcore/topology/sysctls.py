@@ -23,6 +23,9 @@ BASE: dict[str, str] = {
     # Deleting a primary address must not take its secondaries with it.
     "net.ipv4.conf.all.promote_secondaries": "1",
     "net.ipv4.conf.default.promote_secondaries": "1",
+    # Learners' commands run without CAP_NET_RAW (netcore/jail): ping uses ICMP datagram sockets,
+    # which this range opens to every group, as systemd does on most distributions.
+    "net.ipv4.ping_group_range": "0 2147483647",
 }
 
 # Managed only where the kernel has them: br_netfilter is built in on some kernels, a module elsewhere.

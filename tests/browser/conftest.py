@@ -31,16 +31,17 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def podpath_server():
-    """Run `podpath runserver` on a free port with its own database; yield its base URL."""
+    """Run the dashboard as scripts/serve does (debug off), on a free port with its own database."""
     var = Path(tempfile.mkdtemp(prefix="podpath-browser-"))
-    env = {**os.environ, "PODPATH_VAR_DIR": str(var), "PODPATH_DEBUG": "1"}
+    env = {**os.environ, "PODPATH_VAR_DIR": str(var)}
+    env.pop("PODPATH_DEBUG", None)
     env.pop("DJANGO_SETTINGS_MODULE", None)
     podpath = [sys.executable, "-m", "podpath.cli"]
     for args in (["migrate", "--noinput", "-v", "0"], ["demo_accounts"]):
         subprocess.run([*podpath, *args], env=env, check=True, capture_output=True)
     port = free_port()
     log = open(var / "server.log", "wb")
-    server = subprocess.Popen([*podpath, "runserver", "--noreload", f"127.0.0.1:{port}"], env=env,
+    server = subprocess.Popen([*podpath, "runserver", "--noreload", "--insecure", f"127.0.0.1:{port}"], env=env,
                               stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while True:

@@ -47,3 +47,30 @@ def test_allowed_commands_pass_with_time_limits(line, argv):
 def test_everything_else_is_refused_with_a_reason(line, why):
     with pytest.raises(Refused, match=why):
         parse_command(line)
+
+
+def every_lab_try():
+    from labs.catalog import load_catalog
+
+    for lab in load_catalog().values():
+        for step in lab.steps:
+            for attempt in step.tries:
+                yield f"{lab.id} {step.number} {attempt.host}: {attempt.command}", attempt.command
+
+
+@pytest.mark.parametrize("where, command", list(every_lab_try()), ids=lambda value: value[:60])
+def test_every_labs_command_to_try_passes_the_teaching_list(where, command):
+    parse_command(command)  # the labs' own commands are what the console is for: none is refused
+
+
+@pytest.mark.parametrize("line", ["bridge link", "bridge fdb show", "getent hosts hello-world-service",
+                                  "sysctl -n net.ipv4.ip_forward", "cat /etc/resolv.conf"])
+def test_the_labs_read_only_commands_are_offered(line):
+    assert parse_command(line).text() == line
+
+
+@pytest.mark.parametrize("line", ["bridge link set dev veth0 state 0", "sysctl -w net.ipv4.ip_forward=1",
+                                  "cat /etc/shadow", "getent shadow root"])
+def test_their_changing_or_file_reading_forms_are_refused(line):
+    with pytest.raises(Refused):
+        parse_command(line)
