@@ -224,3 +224,10 @@ def test_the_console_reads_nftables_and_conntrack_through_podpaths_own_view(two_
 def test_a_trusted_probe_still_runs_as_root(two_sandboxes):
     mine, _ = two_sandboxes
     assert run_in_namespace(names.netns_name(mine, "host"), ["id", "-u"], timeout=5).text().strip() == "0"
+
+
+def test_without_the_learner_account_the_console_refuses_rather_than_run_unjailed(two_sandboxes, monkeypatch):
+    mine, _ = two_sandboxes
+    monkeypatch.setattr("netcore.jail.policy.LEARNER", "podpath-nobody-here")
+    answer = run_line(mine, "ip addr show")
+    assert answer["exit"] is None and "podpath-nobody-here" in answer["output"] and "bootstrap" in answer["output"]
