@@ -112,7 +112,7 @@ def jail_problem() -> str:
     result = run_capped([sys.executable, "-I", "-S", str(LAUNCHER), json.dumps(spec.to_json_dict())], 10, 65536)
     status = dict(line.split(":", 1) for line in result.text().splitlines() if ":" in line)
     wanted = {"Uid": f"{uid}\t{uid}\t{uid}\t{uid}", "CapEff": "0000000000000000", "CapPrm": "0000000000000000",
-              "CapBnd": "0000000000000000", "NoNewPrivs": "1"}
+              "CapBnd": "0000000000000000", "NoNewPrivs": "1", "Seccomp": "2"}
     for key, value in wanted.items():
         if status.get(key, "").strip() != value:
             detail = result.text().strip().splitlines()[-1:] or ["no output"]

@@ -152,7 +152,16 @@ RAW_ATTEMPTS = [
     ["nft", "add", "table", "inet", "x"],
     ["ss", "-N", "pp-{theirs}-c1", "-tan"],
     ["sh", "-c", "cat /proc/self/mountinfo"],
+    ["unshare", "-U", "-r", "-n", "nft", "add", "table", "inet", "x"],
 ]
+
+
+@pytest.mark.parametrize("argv", [["unshare", "-U", "-r", "id"], ["unshare", "-U", "-r", "-m", "sh", "-c", "id"]])
+def test_no_user_namespace_can_be_made_in_the_jail(two_sandboxes, argv):
+    """A user namespace would give "root" over nftables and mounts of its own: the usual door to kernel bugs."""
+    mine, _ = two_sandboxes
+    result = run_raw(mine, argv)
+    assert result.exit_code != 0 and "uid=0" not in result.text(), result.text()
 
 
 @pytest.mark.parametrize("argv", RAW_ATTEMPTS, ids=lambda argv: " ".join(argv)[:40])
@@ -170,7 +179,7 @@ def test_a_jailed_command_is_an_unprivileged_learner_with_its_own_root(two_sandb
     assert status["Uid"].split() == [uid] * 4
     for capabilities in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
         assert int(status[capabilities], 16) == 0, capabilities
-    assert status["NoNewPrivs"].strip() == "1"
+    assert status["NoNewPrivs"].strip() == "1" and status["Seccomp"].strip() == "2"
     assert sorted(run_raw(mine, ["ls", "/"]).text().split()) == ["bin", "dev", "etc", "lib", "lib64", "proc", "sbin",
                                                                     "sys", "tmp", "usr"]
     # A fresh /proc of its own PID namespace: the command is PID 1 and sees nothing of the machine.
