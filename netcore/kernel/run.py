@@ -30,6 +30,7 @@ from pathlib import Path
 from netcore import names
 from netcore.errors import PodpathError
 from netcore.jail import policy
+from netcore.kernel.netns import path_of as netns_path_of
 
 LAUNCHER = Path(policy.__file__).with_name("launch.py")
 EXIT_TIMEOUT = 124
@@ -72,7 +73,7 @@ def run_in_namespace(namespace: str, argv: Sequence[str], *, timeout: float, max
 def jail_spec(namespace: str, argv: Sequence[str], timeout: float) -> policy.JailSpec:
     """Describe the jail for one learner command in ``namespace`` (refusing if the jail is unavailable)."""
     uid, gid = learner_ids()
-    netns = names.netns_path(namespace)
+    netns = netns_path_of(namespace)
     if not netns.exists():
         raise PodpathError(f"no network namespace {namespace}")
     limits = policy.Limits(wall_seconds=timeout)
