@@ -1,7 +1,7 @@
 """Writes for exercises: a student's exercise sandbox, what they apply and check, the hints they ask for,
 their answers to predict questions; and the class's live feed.
 
-Kernel work goes to the agent (``labs.agent.jobs``: exercise_start, exercise_submit, exercise_check,
+Kernel work goes to the agent (``agent.jobs``: exercise_start, exercise_submit, exercise_check,
 exercise_reset, exercise_predict). Each write that the instructor's class view shows (an attempt, an
 answer) is followed by one event on the class's group ``classroom.<code>``; the class consumer reads
 the fresh state and forwards it, so the page always equals a fresh render.
@@ -13,7 +13,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import IntegrityError, transaction
 
-from labs.agent.client import call_sync, submit_sync
+from agent.client import call_sync, submit_sync
 from labs.exercises import Exercise, get_exercise
 from labs.models import Attempt, Classroom, HintShown, PredictAnswer, Sandbox, Submission
 from labs.roles import can_teach, can_use_sandbox

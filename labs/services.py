@@ -1,7 +1,7 @@
 """Writes of the dashboard: classes, enrollments, sandboxes, and the kernel work asked of the agent.
 
 Keyword-only functions named ``<entity>_<action>``. Kernel work never runs here: it is queued to the
-agent (``labs.agent``), whose progress and outcome reach the sandbox's websocket group.
+agent (``agent``), whose progress and outcome reach the sandbox's websocket group.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import secrets
 
 from django.db import transaction
 
-from labs.agent.client import submit_sync
+from agent.client import submit_sync
 from labs.catalog import get_lab
 from labs.models import Classroom, Enrollment, Sandbox
 from labs.roles import can_teach, can_use_sandbox

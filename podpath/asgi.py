@@ -13,7 +13,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from django.conf import settings  # noqa: E402
 
-from labs.agent.worker import start_embedded  # noqa: E402
+from agent.worker import start_embedded  # noqa: E402
 from labs.routing import websocket_urlpatterns  # noqa: E402
 
 router = ProtocolTypeRouter({

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from labs import selectors
-from labs.agent.client import submit_sync
+from agent.client import submit_sync
 from labs.models import Sandbox
 from labs.roles import is_admin
 

@@ -9,8 +9,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from labs import selectors, services
-from labs.agent.client import call
-from labs.agent.jobs import KERNEL_TABS
+from agent.client import call
+from agent.protocol import KERNEL_TABS
 from labs.models import Classroom
 from labs.views.common import error_fragment, sandbox_for
 from netcore import names

@@ -1,8 +1,8 @@
 """What the exercise web tests share: a class with an instructor and students, and a fake agent.
 
-The fake agent stands in for ``labs.agent.client`` inside ``labs.exercise_services``: it records the
+The fake agent stands in for ``agent.client`` inside ``labs.exercise_services``: it records the
 jobs asked of it and answers each with what the real agent would return (the shapes of
-``labs.agent.jobs``), so views, services and consumers run without a kernel.
+``agent.jobs``), so views, services and consumers run without a kernel.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from labs import exercise_services
-from labs.agent.worker import sandbox_group
+from agent.protocol import sandbox_group
 from labs.exercise_consumers import FORBIDDEN, ClassroomConsumer, ExerciseConsumer
 from labs.exercises import get_exercise
 from labs.models import Sandbox

@@ -1,7 +1,7 @@
 """What the agent can be asked to do, each a plain synchronous function over netcore.
 
 A job gets its arguments and a progress callback and returns a JSON-able result or raises
-PodpathError with a message for the page. The agent (``labs.agent.worker``) runs jobs on worker
+PodpathError with a message for the page. The agent (``agent.worker``) runs jobs on worker
 threads; nothing here knows about Django, channels or browsers.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Callable
 
+from agent.protocol import KERNEL_TABS
 from labs import checks, player
 from labs.catalog import get_lab
 from labs.exercises import get_exercise
@@ -85,15 +86,6 @@ def run_job(name: str, arguments: dict, progress: Progress) -> dict:
     if job is None:
         raise PodpathError(f"unknown job {name!r} (jobs: {', '.join(sorted(JOBS))})")
     return job(**arguments, progress=progress)
-
-
-KERNEL_TABS = {
-    "links": ["ip", "-d", "-br", "link", "show"],
-    "addresses": ["ip", "-br", "-4", "addr", "show"],
-    "routes": ["ip", "route", "show", "table", "main"],
-    "nftables": ["nft", "list", "ruleset"],
-    "conntrack": ["conntrack", "-L"],
-}
 
 
 def kernel_view(*, sandbox: str, tab: str, progress: Progress) -> dict:
