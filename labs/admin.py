@@ -1,20 +1,8 @@
-"""Django admin for users' classes, enrollments, sandbox ownership and exercise progress."""
+"""Django admin for sandbox ownership and exercise progress."""
 
 from django.contrib import admin
 
-from labs.models import Attempt, Classroom, Enrollment, HintShown, PredictAnswer, Sandbox, Submission
-
-
-@admin.register(Classroom)
-class ClassroomAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "instructor", "lab_id", "presenting", "present_step", "created")
-    search_fields = ("name", "code", "instructor__username")
-
-
-@admin.register(Enrollment)
-class EnrollmentAdmin(admin.ModelAdmin):
-    list_display = ("student", "classroom", "follows", "joined")
-    list_filter = ("classroom",)
+from labs.models import Attempt, HintShown, PredictAnswer, Sandbox, Submission
 
 
 @admin.register(Sandbox)

@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from labs import selectors
 from agent.protocol import AGENT_CHANNEL, sandbox_group, watch_message
 from labs.models import Sandbox
-from labs.roles import can_use_sandbox
+from classrooms.roles import can_use_sandbox
 
 FORBIDDEN = 4403
 

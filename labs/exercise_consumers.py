@@ -18,8 +18,9 @@ from labs import exercise_selectors as selectors
 from labs.consumers import FORBIDDEN, GroupConsumer, SandboxConsumer
 from labs.exercise_services import classroom_group
 from labs.exercises import get_exercise
-from labs.models import Classroom, Sandbox
-from labs.roles import can_teach, can_use_sandbox
+from classrooms.models import Classroom
+from labs.models import Sandbox
+from classrooms.roles import can_teach, can_use_sandbox
 
 __all__ = ["FORBIDDEN", "ClassroomConsumer", "ExerciseConsumer"]
 

@@ -18,7 +18,8 @@ from django.utils.safestring import SafeString, mark_safe
 from labs.diagram import Diagram, layout
 from labs.exercises import Exercise, exercise_catalog
 from labs.exercises.submission import topology_from_text
-from labs.models import Attempt, Classroom, Enrollment, HintShown, PredictAnswer, Sandbox
+from classrooms.models import Classroom, Enrollment
+from labs.models import Attempt, HintShown, PredictAnswer, Sandbox
 from labs.selectors import render_markdown, sandbox_targets
 from labs.svg import render_topology
 from netcore.errors import NotFound, PodpathError

@@ -15,8 +15,9 @@ from django.db import IntegrityError, transaction
 
 from agent.client import call_sync, submit_sync
 from labs.exercises import Exercise, get_exercise
-from labs.models import Attempt, Classroom, HintShown, PredictAnswer, Sandbox, Submission
-from labs.roles import can_teach, can_use_sandbox
+from classrooms.models import Classroom
+from labs.models import Attempt, HintShown, PredictAnswer, Sandbox, Submission
+from classrooms.roles import can_teach, can_use_sandbox
 from labs.services import Forbidden, new_sandbox_name
 from netcore.errors import PodpathError
 

@@ -1,54 +1,13 @@
-"""Persistence for the dashboard: classes, who is in them, who owns which sandbox, and exercise progress.
+"""Persistence for the dashboard: who owns which sandbox, and exercise progress.
 
 The kernel state of a sandbox lives in the kernel (and its record under /run/podpath); these rows only
-say who may see and change it. Accounts and roles are django.contrib.auth's users and groups
-(``labs.roles``).
+say who may see and change it. Classes, enrollments and roles are the classrooms app's.
 """
 
 from __future__ import annotations
 
-import secrets
-
 from django.conf import settings
 from django.db import models
-
-JOIN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud in a classroom
-
-
-def new_join_code() -> str:
-    return "".join(secrets.choice(JOIN_ALPHABET) for _ in range(6))
-
-
-class Classroom(models.Model):
-    """A class an instructor teaches from one lab; students join with its code."""
-
-    name = models.CharField(max_length=100)
-    code = models.CharField(max_length=12, unique=True, default=new_join_code)
-    instructor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="classrooms_taught")
-    lab_id = models.CharField(max_length=50)
-    presenting = models.BooleanField(default=False, help_text="students who follow see the instructor's step")
-    present_step = models.PositiveIntegerField(default=1)
-    created = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created"]
-        permissions = [("present_classroom", "Can present a class's lab to its students")]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.code})"
-
-
-class Enrollment(models.Model):
-    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="enrollments")
-    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments")
-    joined = models.DateTimeField(auto_now_add=True)
-    follows = models.BooleanField(default=True, help_text="the student's sandbox follows the instructor's step")
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["classroom", "student"], name="one_enrollment_per_class")]
-
-    def __str__(self) -> str:
-        return f"{self.student} in {self.classroom}"
 
 
 class Sandbox(models.Model):
@@ -56,7 +15,7 @@ class Sandbox(models.Model):
 
     name = models.CharField(max_length=16, unique=True)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sandboxes")
-    classroom = models.ForeignKey(Classroom, null=True, blank=True, on_delete=models.SET_NULL, related_name="sandboxes")
+    classroom = models.ForeignKey("classrooms.Classroom", null=True, blank=True, on_delete=models.SET_NULL, related_name="sandboxes")
     lab_id = models.CharField(max_length=50, blank=True)
     exercise_id = models.CharField(max_length=50, blank=True, help_text="the exercise it was built for ('' for a lab)")
     submission = models.ForeignKey("Submission", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
@@ -77,7 +36,7 @@ class Progress(models.Model):
     """What every progress row shares: whose, in which class, on which exercise, and when."""
 
     student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="+")
+    classroom = models.ForeignKey("classrooms.Classroom", on_delete=models.CASCADE, related_name="+")
     exercise_id = models.CharField(max_length=50)
     created = models.DateTimeField(auto_now_add=True)
 

@@ -18,7 +18,8 @@ from labs.catalog import Lab, Step, Try, catalog, get_lab
 from labs.diagram import Diagram, layout
 from labs.svg import render_topology
 from labs.tries import expand
-from labs.models import Classroom, Sandbox
+from classrooms.models import Classroom
+from labs.models import Sandbox
 from netcore import names
 from netcore.errors import NotFound, PodpathError
 from netcore.kernel import netns

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from labs.views import admin_views, classes, exercises, pages, player, progress
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("", pages.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("classrooms.urls")),
     path("labs/<slug:lab_id>/", pages.lab_detail, name="lab-detail"),
     path("labs/<slug:lab_id>/open/", player.open_lab, name="open-lab"),
     path("sandbox/<str:name>/", player.player, name="player"),
@@ -21,10 +22,7 @@ urlpatterns = [
     path("sandbox/<str:name>/walk/", player.packet_walk, name="walk"),
     path("sandbox/<str:name>/walk/<str:walk_id>.pcap", player.walk_pcap, name="walk-pcap"),
     path("classes/new/", classes.create, name="classroom-create"),
-    path("classes/join/", classes.join, name="join"),
     path("classes/<str:code>/", classes.classroom, name="classroom"),
-    path("classes/<str:code>/present/", classes.present, name="present"),
-    path("classes/<str:code>/follow/", classes.follow, name="follow"),
     path("classes/<str:code>/reset/", classes.reset_all, name="reset-class"),
     path("classes/<str:code>/progress/", progress.class_progress, name="class-progress"),
     path("classes/<str:code>/attempts.csv", progress.attempts_csv, name="class-attempts-csv"),

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from labs import selectors
 from agent.client import submit_sync
 from labs.models import Sandbox
-from labs.roles import is_admin
+from classrooms.roles import is_admin
 
 
 def require_admin(request: HttpRequest) -> None:

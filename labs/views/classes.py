@@ -1,4 +1,5 @@
-"""Classes: create one, join one with its code, its page (students and their sandboxes), present mode."""
+"""Classes as the labs app sees them: create one for a lab, its page (students and their sandboxes, the
+class's exercises), reset every sandbox of a class."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from classrooms.models import Classroom, Enrollment
+from classrooms.roles import can_teach, is_instructor
 from labs import exercise_selectors, services
-from labs.models import Classroom, Enrollment, Sandbox
-from labs.roles import can_teach, is_instructor
+from labs.models import Sandbox
 from netcore.errors import PodpathError
 from netcore.sandbox.registry import read_record
 
@@ -27,17 +29,6 @@ def create(request: HttpRequest) -> HttpResponse:
         messages.error(request, str(error))
         return redirect("home")
     return redirect("classroom", code=classroom.code)
-
-
-@login_required
-@require_POST
-def join(request: HttpRequest) -> HttpResponse:
-    try:
-        enrollment = services.classroom_join(student=request.user, code=request.POST.get("code", ""))
-    except PodpathError as error:
-        messages.error(request, str(error))
-        return redirect("home")
-    return redirect("classroom", code=enrollment.classroom.code)
 
 
 def step_of(sandbox: Sandbox) -> str:
@@ -70,26 +61,6 @@ def classroom(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def present(request: HttpRequest, code: str) -> HttpResponse:
-    room = get_object_or_404(Classroom, code=code)
-    try:
-        services.classroom_present(user=request.user, classroom=room, presenting=request.POST.get("on") == "1")
-    except services.Forbidden:
-        raise Http404("no such class") from None
-    return redirect("classroom", code=code)
-
-
-@login_required
-@require_POST
-def follow(request: HttpRequest, code: str) -> HttpResponse:
-    enrollment = get_object_or_404(Enrollment, classroom__code=code, student=request.user)
-    enrollment.follows = request.POST.get("on") == "1"
-    enrollment.save(update_fields=["follows"])
-    return redirect("classroom", code=code)
-
-
-@login_required
-@require_POST
 def reset_all(request: HttpRequest, code: str) -> HttpResponse:
     room = get_object_or_404(Classroom, code=code)
     try:
@@ -98,3 +69,4 @@ def reset_all(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404("no such class") from None
     messages.info(request, f"resetting {len(jobs)} sandboxes to step 1")
     return redirect("classroom", code=code)
+

@@ -6,7 +6,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 
 from labs.models import Sandbox
-from labs.roles import can_use_sandbox
+from classrooms.roles import can_use_sandbox
 
 
 def sandbox_for(request, name: str) -> Sandbox:

@@ -13,8 +13,9 @@ from django.views.decorators.http import require_POST
 from labs import exercise_selectors as selectors
 from labs import exercise_services as services
 from labs.exercises import Exercise
-from labs.models import Classroom, Sandbox
-from labs.roles import can_teach
+from classrooms.models import Classroom
+from labs.models import Sandbox
+from classrooms.roles import can_teach
 from labs.selectors import render_markdown
 from labs.views.common import error_fragment
 from labs.views.player import walk_steps

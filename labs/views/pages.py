@@ -6,8 +6,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from labs import selectors
-from labs.models import Enrollment, Sandbox
-from labs.roles import ADMIN, INSTRUCTOR, role_of
+from classrooms.models import Enrollment
+from labs.models import Sandbox
+from classrooms.roles import ADMIN, INSTRUCTOR, role_of
 from netcore.errors import NotFound
 
 

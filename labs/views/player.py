@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from labs import selectors, services
 from agent.client import call
 from agent.protocol import KERNEL_TABS
-from labs.models import Classroom
+from classrooms.models import Classroom
 from labs.views.common import error_fragment, sandbox_for
 from netcore import names
 from netcore.errors import NotFound, PodpathError, SpecError

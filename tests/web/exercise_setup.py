@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 
 from labs.exercises import get_exercise
-from labs.models import Classroom, Enrollment
+from classrooms.models import Classroom, Enrollment
 
 
 class FakeAgent:

@@ -11,7 +11,8 @@ import pytest
 from labs import services
 from labs.exercise_selectors import exercise_list
 from labs.exercises import exercise_catalog, get_exercise
-from labs.models import Attempt, Classroom, HintShown, PredictAnswer, Sandbox, Submission
+from classrooms.models import Classroom
+from labs.models import Attempt, HintShown, PredictAnswer, Sandbox, Submission
 from tests.web.exercise_setup import agent, people, room  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db

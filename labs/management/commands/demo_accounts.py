@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import Group, User
 
 from labs.management.base import PodpathCommand
-from labs.models import Classroom
+from classrooms.models import Classroom
 
 DEMO_CLASS_CODE = "DEMO42"
 
