@@ -11,9 +11,10 @@ import subprocess
 from collections.abc import Callable
 
 from agent.protocol import KERNEL_TABS
-from labs import checks, player
+from exercises import checks
+from labs import player
 from labs.catalog import get_lab
-from labs.exercises import get_exercise
+from exercises import get_exercise
 from labs.last_change import last_change, record_change
 from netcore import names
 from netcore.errors import PodpathError
@@ -167,7 +168,7 @@ def walk_kept(sandbox: str, walk) -> dict:
 JOBS["walk"] = packet_walk
 
 
-# -- exercises (labs.checks): build, submit, check, reset, settle a prediction ----------------------------
+# -- exercises (exercises.checks): build, submit, check, reset, settle a prediction ----------------------------
 
 def exercise_start(*, sandbox: str, exercise_id: str, progress: Progress) -> dict:
     report = checks.exercise_start(sandbox=sandbox, exercise=get_exercise(exercise_id), progress=progress)

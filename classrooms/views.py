@@ -22,7 +22,7 @@ def join(request: HttpRequest) -> HttpResponse:
     except PodpathError as error:
         messages.error(request, str(error))
         return redirect("home")
-    return redirect("classroom", code=enrollment.classroom.code)
+    return redirect("exercises:classroom", code=enrollment.classroom.code)
 
 
 @login_required
@@ -33,7 +33,7 @@ def present(request: HttpRequest, code: str) -> HttpResponse:
         services.classroom_present(user=request.user, classroom=room, presenting=request.POST.get("on") == "1")
     except services.Forbidden:
         raise Http404("no such class") from None
-    return redirect("classroom", code=code)
+    return redirect("exercises:classroom", code=code)
 
 
 @login_required
@@ -42,4 +42,4 @@ def follow(request: HttpRequest, code: str) -> HttpResponse:
     enrollment = get_object_or_404(Enrollment, classroom__code=code, student=request.user)
     enrollment.follows = request.POST.get("on") == "1"
     enrollment.save(update_fields=["follows"])
-    return redirect("classroom", code=code)
+    return redirect("exercises:classroom", code=code)

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "classrooms",
     "labs",
+    "exercises",
 ]
 
 MIDDLEWARE = [

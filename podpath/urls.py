@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from labs.views import admin_views, classes, exercises, pages, player, progress
+from labs.views import admin_views, classes, pages, player
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -22,20 +22,10 @@ urlpatterns = [
     path("sandbox/<str:name>/walk/", player.packet_walk, name="walk"),
     path("sandbox/<str:name>/walk/<str:walk_id>.pcap", player.walk_pcap, name="walk-pcap"),
     path("classes/new/", classes.create, name="classroom-create"),
-    path("classes/<str:code>/", classes.classroom, name="classroom"),
     path("classes/<str:code>/reset/", classes.reset_all, name="reset-class"),
-    path("classes/<str:code>/progress/", progress.class_progress, name="class-progress"),
-    path("classes/<str:code>/attempts.csv", progress.attempts_csv, name="class-attempts-csv"),
-    path("classes/<str:code>/exercises/<slug:exercise_id>/", exercises.page, name="exercise"),
-    path("classes/<str:code>/exercises/<slug:exercise_id>/apply/", exercises.apply, name="exercise-apply"),
-    path("classes/<str:code>/exercises/<slug:exercise_id>/check/", exercises.check, name="exercise-check"),
-    path("classes/<str:code>/exercises/<slug:exercise_id>/reset/", exercises.reset, name="exercise-reset"),
-    path("classes/<str:code>/exercises/<slug:exercise_id>/hint/", exercises.hint, name="exercise-hint"),
-    path("classes/<str:code>/exercises/<slug:exercise_id>/predict/", exercises.predict, name="exercise-predict"),
-    path("classes/<str:code>/exercises/<slug:exercise_id>/predict/walk/", exercises.predict_walk,
-         name="exercise-predict-walk"),
     path("manage/sandboxes/", admin_views.sandboxes, name="admin-sandboxes"),
     path("manage/sandboxes/orphans/", admin_views.remove_orphans, name="admin-orphans"),
     path("manage/sandboxes/<str:name>/<str:action>/", admin_views.act, name="admin-act"),
+    path("", include("exercises.urls")),
     path("admin/", admin.site.urls),
 ]

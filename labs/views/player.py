@@ -42,7 +42,7 @@ def player(request: HttpRequest, name: str) -> HttpResponse:
     if sandbox.exercise_id:  # an exercise's sandbox has its own page, in its class
         if sandbox.classroom is None or sandbox.owner_id != request.user.pk:
             raise Http404("an exercise sandbox opens from its class")
-        return redirect("exercise", code=sandbox.classroom.code, exercise_id=sandbox.exercise_id)
+        return redirect("exercises:exercise", code=sandbox.classroom.code, exercise_id=sandbox.exercise_id)
     context = {"player": selectors.player_get(sandbox=sandbox), "tabs": list(KERNEL_TABS)}
     if request.htmx and request.GET.get("part") == "stage":
         return render(request, "labs/partials/stage.html", context)

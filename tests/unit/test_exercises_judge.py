@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from labs.exercises.judge import (
+from exercises.judge import (
     Reached,
     command_judge,
     field_value,
@@ -14,8 +14,8 @@ from labs.exercises.judge import (
     reachability_judge,
     target_address,
 )
-from labs.exercises.model import Command, ObjectState, PathExpect, Reachability
-from labs.exercises.submission import manifests_from_text, topology_from_text
+from exercises.definition import Command, ObjectState, PathExpect, Reachability
+from exercises.submission import manifests_from_text, topology_from_text
 from netcore.errors import NotFound, PodpathError, SpecError
 from netcore.kube.api import parse_manifests
 from netcore.kube.cluster import ClusterConfig, apply_objects, new_cluster

@@ -14,9 +14,11 @@ from channels.layers import get_channel_layer
 from django.db import IntegrityError, transaction
 
 from agent.client import call_sync, submit_sync
-from labs.exercises import Exercise, get_exercise
+from exercises import Exercise, get_exercise
 from classrooms.models import Classroom
-from labs.models import Attempt, HintShown, PredictAnswer, Sandbox, Submission
+from exercises.models import AppliedDocument, Attempt, HintShown, PredictAnswer, Submission
+from exercises.selectors import applied_submission
+from labs.models import Sandbox
 from classrooms.roles import can_teach, can_use_sandbox
 from labs.services import Forbidden, new_sandbox_name
 from netcore.errors import PodpathError
@@ -73,8 +75,7 @@ def exercise_submit(*, user, sandbox: Sandbox, text: str) -> tuple[Submission, d
     submission = Submission.objects.create(student=user, classroom=sandbox.classroom, exercise_id=exercise.id,
                                            text=text, accepted=result["accepted"], errors=result["errors"])
     if submission.accepted:
-        sandbox.submission = submission
-        sandbox.save(update_fields=["submission"])
+        AppliedDocument.objects.update_or_create(sandbox=sandbox, defaults={"submission": submission})
     return submission, result
 
 
@@ -83,7 +84,7 @@ def exercise_check(*, user, sandbox: Sandbox) -> Attempt:
     exercise = exercise_of(user=user, sandbox=sandbox)
     result = call_sync("exercise_check", sandbox.name, {"exercise_id": exercise.id}, timeout=CHECK_TIMEOUT_S)
     attempt = Attempt.objects.create(student=user, classroom=sandbox.classroom, exercise_id=exercise.id,
-                                     submission=sandbox.submission, results=result["results"],
+                                     submission=applied_submission(sandbox=sandbox), results=result["results"],
                                      passed=result["passed"])
     classroom_publish(classroom=sandbox.classroom,
                       event={"type": "attempt.recorded", "student": user.pk, "exercise": exercise.id})
@@ -94,8 +95,7 @@ def exercise_reset(*, user, sandbox: Sandbox) -> str:
     """Queue putting the sandbox back on the exercise's starting state; returns the job id."""
     if not sandbox.exercise_id or not can_use_sandbox(user, sandbox):
         raise Forbidden(f"sandbox {sandbox.name} is not yours")
-    sandbox.submission = None
-    sandbox.save(update_fields=["submission"])
+    AppliedDocument.objects.filter(sandbox=sandbox).delete()
     return submit_sync("exercise_reset", sandbox.name, {"exercise_id": sandbox.exercise_id})
 
 

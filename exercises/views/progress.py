@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from labs import exercise_selectors as selectors
+from exercises import selectors
 from classrooms.models import Classroom
 from classrooms.roles import can_teach
 

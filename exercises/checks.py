@@ -10,7 +10,7 @@
 Checks run concurrently: every TCP/UDP probe together on one event loop (``netcore.reach``), pings
 and commands on threads, object checks straight from the stored cluster; then the packet walks, one
 at a time, with nothing else of the check in flight. The judging itself is pure
-(``labs.exercises.judge``).
+(``exercises.judge``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from labs.catalog import Try
-from labs.exercises.judge import (
+from exercises.judge import (
     Reached,
     command_judge,
     object_judge,
@@ -32,7 +32,7 @@ from labs.exercises.judge import (
     reachability_judge,
     target_address,
 )
-from labs.exercises.model import (
+from exercises.definition import (
     Check,
     CheckResult,
     Command,
@@ -43,7 +43,7 @@ from labs.exercises.model import (
     SubmitError,
     SubmitResult,
 )
-from labs.exercises.submission import manifests_from_text, topology_from_text
+from exercises.submission import manifests_from_text, topology_from_text
 from labs.tries import PLACEHOLDER, expand, namespace_for, run_try
 from netcore import names
 from netcore.errors import PodpathError, SpecError
