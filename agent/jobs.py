@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from agent.protocol import KERNEL_TABS
 from exercises import checks
-from labs import player
+from labs import stepper
 from labs.catalog import get_lab
 from exercises import get_exercise
 from labs.last_change import last_change, record_change
@@ -31,25 +31,25 @@ def report_json(report: Report) -> dict:
 
 
 def step_title(sandbox: str, number: int) -> str:
-    lab, _ = player.lab_position(sandbox=sandbox)
+    lab, _ = stepper.lab_position(sandbox=sandbox)
     return f"step {number} ({lab.step(number).title})"
 
 
 def lab_start(*, sandbox: str, lab_id: str, step: int = 1, progress: Progress) -> dict:
     get_lab(lab_id).step(step)
-    report = player.lab_start(sandbox=sandbox, lab_id=lab_id, step=step, progress=progress)
+    report = stepper.lab_start(sandbox=sandbox, lab_id=lab_id, step=step, progress=progress)
     record_change(sandbox, f"building {step_title(sandbox, step)}", report)
     return {"step": step, "report": report_json(report)}
 
 
 def lab_step(*, sandbox: str, step: int, progress: Progress) -> dict:
-    report = player.lab_step(sandbox=sandbox, step=step, progress=progress)
+    report = stepper.lab_step(sandbox=sandbox, step=step, progress=progress)
     record_change(sandbox, f"moving to {step_title(sandbox, step)}", report)
     return {"step": step, "report": report_json(report)}
 
 
 def lab_reset(*, sandbox: str, progress: Progress) -> dict:
-    report = player.lab_reset(sandbox=sandbox, progress=progress)
+    report = stepper.lab_reset(sandbox=sandbox, progress=progress)
     record_change(sandbox, f"the reset to {step_title(sandbox, 1)}", report)
     return {"step": 1, "report": report_json(report)}
 

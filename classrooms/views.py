@@ -21,7 +21,7 @@ def join(request: HttpRequest) -> HttpResponse:
         enrollment = services.classroom_join(student=request.user, code=request.POST.get("code", ""))
     except PodpathError as error:
         messages.error(request, str(error))
-        return redirect("home")
+        return redirect("labs:home")
     return redirect("exercises:classroom", code=enrollment.classroom.code)
 
 

@@ -24,7 +24,7 @@ def create(request: HttpRequest) -> HttpResponse:
                                               lab_id=request.POST.get("lab_id", ""))
     except PodpathError as error:
         messages.error(request, str(error))
-        return redirect("home")
+        return redirect("labs:home")
     return redirect("exercises:classroom", code=classroom.code)
 
 

@@ -33,7 +33,7 @@ def open_lab(request: HttpRequest, lab_id: str) -> HttpResponse:
         sandbox, _ = services.sandbox_open(user=request.user, lab_id=lab_id, classroom=classroom, step=step)
     except NotFound as error:
         return error_fragment(str(error), status=404)
-    return redirect("player", name=sandbox.name)
+    return redirect("labs:player", name=sandbox.name)
 
 
 @login_required

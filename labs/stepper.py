@@ -1,8 +1,8 @@
-"""The lab player: put a sandbox on a lab's step, move it forward, back or anywhere, reset it.
+"""The lab stepper: put a sandbox on a lab's step, move it forward, back or anywhere, reset it.
 
 Each move reconciles the sandbox to the step's whole desired state, so only what the step changes is
 touched. The sandbox record remembers the lab and the step. If the kernel refuses a move half-way, the
-player puts the sandbox back on the step it was on before raising.
+stepper puts the sandbox back on the step it was on before raising.
 """
 
 from __future__ import annotations
