@@ -11,10 +11,9 @@ import subprocess
 from collections.abc import Callable
 
 from agent.protocol import KERNEL_TABS
-from exercises import checks
+from exercises import checks, get_exercise
 from labs import stepper
 from labs.catalog import get_lab
-from exercises import get_exercise
 from labs.last_change import last_change, record_change
 from netcore import names
 from netcore.errors import PodpathError

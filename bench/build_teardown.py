@@ -69,8 +69,8 @@ from raw_floor import host_address  # noqa: E402
 
 from netcore.sandbox import lifecycle  # noqa: E402
 from netcore.sandbox.registry import read_record  # noqa: E402
-from netcore.topology.model import Endpoint, Host, Interface, Link, Topology  # noqa: E402
 from netcore.topology import sysctls as podpath_sysctls  # noqa: E402
+from netcore.topology.model import Endpoint, Host, Interface, Link, Topology  # noqa: E402
 
 NETNS_DIR = "/run/netns"
 TARGETS = {"hosts": 200, "build_s": 0.6, "teardown_async_s": 0.2}

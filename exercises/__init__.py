@@ -12,7 +12,6 @@ what a student submits, and runs their checks on the kernel.
     judge        observations (probe outcomes, command output, objects, a packet walk) -> verdicts
 """
 
-from exercises.loader import EXERCISES_DIR, exercise_catalog, get_exercise, load_exercise, load_exercises
 from exercises.definition import (
     TOPICS,
     Check,
@@ -27,6 +26,7 @@ from exercises.definition import (
     SubmitError,
     SubmitResult,
 )
+from exercises.loader import EXERCISES_DIR, exercise_catalog, get_exercise, load_exercise, load_exercises
 
 __all__ = [
     "EXERCISES_DIR", "TOPICS", "Check", "CheckResult", "Command", "Exercise", "ObjectState", "PathCheck",

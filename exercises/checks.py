@@ -23,15 +23,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from labs.catalog import Try
-from exercises.judge import (
-    Reached,
-    command_judge,
-    object_judge,
-    path_judge,
-    reachability_judge,
-    target_address,
-)
 from exercises.definition import (
     Check,
     CheckResult,
@@ -43,7 +34,16 @@ from exercises.definition import (
     SubmitError,
     SubmitResult,
 )
+from exercises.judge import (
+    Reached,
+    command_judge,
+    object_judge,
+    path_judge,
+    reachability_judge,
+    target_address,
+)
 from exercises.submission import manifests_from_text, topology_from_text
+from labs.catalog import Try
 from labs.tries import PLACEHOLDER, expand, namespace_for, run_try
 from netcore import names
 from netcore.errors import PodpathError, SpecError

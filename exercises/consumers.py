@@ -14,13 +14,12 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from django.template.loader import render_to_string
 
-from exercises import selectors
-from labs.consumers import FORBIDDEN, GroupConsumer, SandboxConsumer
-from exercises.services import classroom_group
-from exercises import get_exercise
 from classrooms.models import Classroom
-from labs.models import Sandbox
 from classrooms.roles import can_teach, can_use_sandbox
+from exercises import get_exercise, selectors
+from exercises.services import classroom_group
+from labs.consumers import FORBIDDEN, GroupConsumer, SandboxConsumer
+from labs.models import Sandbox
 
 __all__ = ["FORBIDDEN", "ClassroomConsumer", "ExerciseConsumer"]
 

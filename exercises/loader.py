@@ -15,7 +15,6 @@ from pathlib import Path
 
 import yaml
 
-from labs.catalog import CLUSTER_HOSTS, LAB_ID_RE, load_cluster_step, read_yaml
 from exercises.definition import (
     CHECK_TYPES,
     EXPECTATIONS,
@@ -35,6 +34,7 @@ from exercises.definition import (
     Reachability,
 )
 from exercises.submission import manifests_from_text, topology_from_text
+from labs.catalog import CLUSTER_HOSTS, LAB_ID_RE, load_cluster_step, read_yaml
 from labs.tries import PLACEHOLDER
 from netcore.errors import NotFound, SpecError
 from netcore.kube.selectors import parse_label_selector

@@ -15,11 +15,11 @@ from datetime import datetime
 from django.db.models import Count, Max, Q
 from django.utils.safestring import SafeString, mark_safe
 
-from labs.diagram import Diagram, layout
-from exercises import Exercise, exercise_catalog
-from exercises.submission import topology_from_text
 from classrooms.models import Classroom, Enrollment
+from exercises import Exercise, exercise_catalog
 from exercises.models import AppliedDocument, Attempt, HintShown, PredictAnswer, Submission
+from exercises.submission import topology_from_text
+from labs.diagram import Diagram, layout
 from labs.models import Sandbox
 from labs.selectors import render_markdown, sandbox_targets
 from labs.svg import render_topology

@@ -14,13 +14,13 @@ from channels.layers import get_channel_layer
 from django.db import IntegrityError, transaction
 
 from agent.client import call_sync, submit_sync
-from exercises import Exercise, get_exercise
 from classrooms.models import Classroom
+from classrooms.roles import Forbidden, can_teach, can_use_sandbox
+from exercises import Exercise, get_exercise
 from exercises.models import AppliedDocument, Attempt, HintShown, PredictAnswer, Submission
 from exercises.selectors import applied_submission
 from labs.models import Sandbox
-from classrooms.roles import can_teach, can_use_sandbox
-from labs.services import Forbidden, new_sandbox_name
+from labs.services import new_sandbox_name
 from netcore.errors import PodpathError
 
 SUBMIT_TIMEOUT_S = 180.0  # a cluster submission may start pods and switch the pod network

@@ -13,10 +13,10 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.template.loader import render_to_string
 
-from labs import selectors
 from agent.protocol import AGENT_CHANNEL, sandbox_group, watch_message
-from labs.models import Sandbox
 from classrooms.roles import can_use_sandbox
+from labs import selectors
+from labs.models import Sandbox
 
 FORBIDDEN = 4403
 

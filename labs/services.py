@@ -11,9 +11,9 @@ import secrets
 from django.db import transaction
 
 from agent.client import submit_sync
-from labs.catalog import get_lab
 from classrooms.models import Classroom, Enrollment
 from classrooms.roles import Forbidden, can_teach, can_use_sandbox
+from labs.catalog import get_lab
 from labs.models import Sandbox
 from netcore.errors import PodpathError
 

@@ -7,14 +7,13 @@ stepper puts the sandbox back on the step it was on before raising.
 
 from __future__ import annotations
 
+from labs.catalog import Lab, Step, get_lab
 from netcore.errors import PodpathError
 from netcore.kernel.base import Progress
+from netcore.kube import api
 from netcore.reconcile import Report
 from netcore.sandbox import lifecycle
 from netcore.sandbox.registry import read_record
-
-from labs.catalog import Lab, Step, get_lab
-from netcore.kube import api
 
 
 def lab_start(*, sandbox: str, lab_id: str, step: int = 1, progress: Progress | None = None) -> Report:

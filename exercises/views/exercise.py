@@ -10,12 +10,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
-from exercises import selectors
-from exercises import services
-from exercises import Exercise
 from classrooms.models import Classroom
-from labs.models import Sandbox
 from classrooms.roles import can_teach
+from exercises import Exercise, selectors, services
+from labs.models import Sandbox
 from labs.selectors import render_markdown
 from labs.views.common import error_fragment
 from labs.views.player import walk_steps

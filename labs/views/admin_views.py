@@ -8,10 +8,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from labs import selectors
 from agent.client import submit_sync
-from labs.models import Sandbox
 from classrooms.roles import is_admin
+from labs import selectors
+from labs.models import Sandbox
 
 
 def require_admin(request: HttpRequest) -> None:

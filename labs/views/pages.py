@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from labs import selectors
 from classrooms.models import Enrollment
-from labs.models import Sandbox
 from classrooms.roles import ADMIN, INSTRUCTOR, role_of
+from labs import selectors
+from labs.models import Sandbox
 from netcore.errors import NotFound
 
 

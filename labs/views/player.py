@@ -8,10 +8,10 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from labs import selectors, services
 from agent.client import call
 from agent.protocol import KERNEL_TABS
 from classrooms.models import Classroom
+from labs import selectors, services
 from labs.views.common import error_fragment, sandbox_for
 from netcore import names
 from netcore.errors import NotFound, PodpathError, SpecError

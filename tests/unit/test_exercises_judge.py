@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import pytest
 
+from exercises.definition import Command, ObjectState, PathExpect, Reachability
 from exercises.judge import (
+    MISSING,
     Reached,
     command_judge,
     field_value,
-    MISSING,
     object_judge,
     path_judge,
     reachability_judge,
     target_address,
 )
-from exercises.definition import Command, ObjectState, PathExpect, Reachability
 from exercises.submission import manifests_from_text, topology_from_text
 from netcore.errors import NotFound, PodpathError, SpecError
 from netcore.kube.api import parse_manifests

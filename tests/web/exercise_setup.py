@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Group, User
 
-from exercises import get_exercise
 from classrooms.models import Classroom, Enrollment
+from exercises import get_exercise
 
 
 class FakeAgent:

@@ -10,10 +10,10 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
-from exercises import services as exercise_services
 from agent.protocol import sandbox_group
-from exercises.consumers import FORBIDDEN, ClassroomConsumer, ExerciseConsumer
 from exercises import get_exercise
+from exercises import services as exercise_services
+from exercises.consumers import FORBIDDEN, ClassroomConsumer, ExerciseConsumer
 from labs.models import Sandbox
 from netcore import names
 from netcore.sandbox.registry import SandboxRecord, now_iso, write_record

@@ -8,11 +8,11 @@ import io
 
 import pytest
 
-from labs import services
-from exercises.selectors import applied_submission, exercise_list
-from exercises import exercise_catalog, get_exercise
 from classrooms.models import Classroom
+from exercises import exercise_catalog, get_exercise
 from exercises.models import Attempt, HintShown, PredictAnswer, Submission
+from exercises.selectors import applied_submission, exercise_list
+from labs import services
 from labs.models import Sandbox
 from tests.web.exercise_setup import agent, people, room  # noqa: F401  (fixtures)
 
