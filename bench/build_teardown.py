@@ -14,8 +14,8 @@ a. a single-switch topology of N hosts (host ``switch`` with bridge ``br0`` and 
    h0..hN-1 with ``eth0`` in 10.0.0.0/16, each linked to a port) built with
    ``lifecycle.create_sandbox`` and removed with ``lifecycle.delete_sandbox``;
 b. the same topology built by ``bench/raw_floor.py`` (hand-packed rtnetlink, no Podpath code);
-c. every step of every lab in the catalog: built fresh (``player.lab_start(step=k)``), reached from the
-   previous step (``player.lab_step``), and deleted.
+c. every step of every lab in the catalog: built fresh (``stepper.lab_start(step=k)``), reached from the
+   previous step (``stepper.lab_step``), and deleted.
 
 For each build: seconds to build, seconds until the teardown call returns, seconds until the kernel has
 really destroyed the namespaces (see ``Probe``), and a 1-packet ping from h0 to the last host.
@@ -69,8 +69,8 @@ from raw_floor import host_address  # noqa: E402
 
 from netcore.sandbox import lifecycle  # noqa: E402
 from netcore.sandbox.registry import read_record  # noqa: E402
-from netcore.topology.model import Endpoint, Host, Interface, Link, Topology  # noqa: E402
 from netcore.topology import sysctls as podpath_sysctls  # noqa: E402
+from netcore.topology.model import Endpoint, Host, Interface, Link, Topology  # noqa: E402
 
 NETNS_DIR = "/run/netns"
 TARGETS = {"hosts": 200, "build_s": 0.6, "teardown_async_s": 0.2}
@@ -428,7 +428,7 @@ class Bench:
 
     # -- labs ----------------------------------------------------------------------------------------
 
-    def lab_measure(self, lab, player) -> list[dict]:
+    def lab_measure(self, lab, stepper) -> list[dict]:
         """One run over a lab: every step built fresh and deleted, then a walk 1 -> 2 -> ... -> last."""
         out = []
         for step in lab.steps:
@@ -438,7 +438,7 @@ class Bench:
                 with self.measurement() as facts:
                     self.live_sandboxes.add(sandbox)
                     start = time.perf_counter()
-                    player.lab_start(sandbox=sandbox, lab_id=lab.id, step=step.number)
+                    stepper.lab_start(sandbox=sandbox, lab_id=lab.id, step=step.number)
                     row["build_s"] = time.perf_counter() - start
                 prefix = f"pp-{sandbox}-"
                 present = namespaces_with_prefix(prefix)
@@ -455,12 +455,12 @@ class Bench:
             sandbox = self.names.sandbox("w")
             try:
                 self.live_sandboxes.add(sandbox)
-                player.lab_start(sandbox=sandbox, lab_id=lab.id, step=1)
+                stepper.lab_start(sandbox=sandbox, lab_id=lab.id, step=1)
                 for step in lab.steps[1:]:
                     with self.measurement():
                         start = time.perf_counter()
                         try:
-                            player.lab_step(sandbox=sandbox, step=step.number)
+                            stepper.lab_step(sandbox=sandbox, step=step.number)
                             out[step.number - 1]["step_in_s"] = time.perf_counter() - start
                         except Exception as error:
                             out[step.number - 1]["step_in_error"] = f"{type(error).__name__}: {error}"
@@ -483,28 +483,28 @@ class Bench:
         self.live_sandboxes.discard(sandbox)
 
     def load_labs(self) -> tuple[list, object, str]:
-        """Return (labs, player module, status). Never raises: the catalog may be half-written."""
+        """Return (labs, stepper module, status). Never raises: the catalog may be half-written."""
         try:
             from labs import catalog as catalog_module
-            from labs import player
+            from labs import stepper
             root = Path(self.args.labs_dir).resolve() if self.args.labs_dir else catalog_module.CONTENT_DIR
             if self.args.labs_dir:
                 labs = catalog_module.load_catalog(root)
-                catalog_module.catalog = lambda: labs  # the player reads this one (benchmarking drafts)
+                catalog_module.catalog = lambda: labs  # the stepper reads this one (benchmarking drafts)
             else:
-                labs = catalog_module.catalog()  # the cached catalog the player itself reads
+                labs = catalog_module.catalog()  # the cached catalog the stepper itself reads
         except Exception as error:  # noqa: BLE001
             return [], None, f"catalog could not be read: {type(error).__name__}: {error}"
         if not labs:
-            return [], player, f"the catalog is empty (no lab under {root})"
-        return list(labs.values()), player, f"{len(labs)} labs"
+            return [], stepper, f"the catalog is empty (no lab under {root})"
+        return list(labs.values()), stepper, f"{len(labs)} labs"
 
     # -- the whole run -------------------------------------------------------------------------------
 
     def run(self) -> dict:
         args = self.args
         raw_floor.ensure_netns_dir()
-        labs, player, lab_status = self.load_labs() if not args.no_labs else ([], None, "skipped (--no-labs)")
+        labs, stepper, lab_status = self.load_labs() if not args.no_labs else ([], None, "skipped (--no-labs)")
         import podpath_phases  # noqa: F401 - imported now so its netcore imports are fingerprinted too
         started = datetime.now(timezone.utc)
         self.code_at_start = code_fingerprint()
@@ -522,7 +522,7 @@ class Bench:
                           f"teardown {row['teardown_s']:.3f} s  +async {fmt(row['teardown_async_s'])} s  "
                           f"ping {'ok' if row['ping_ok'] else 'FAILED: ' + row['ping_error']}", file=sys.stderr)
             for lab in labs:
-                rows = self.lab_measure(lab, player)
+                rows = self.lab_measure(lab, stepper)
                 for row in rows:
                     row["run"] = run
                 lab_runs += rows
@@ -920,9 +920,9 @@ def render_markdown(result: dict) -> str:
         "",
         "## Labs",
         "",
-        "Every step of every lab in the catalog: *build* = `player.lab_start(step=k)` on a new sandbox; "
+        "Every step of every lab in the catalog: *build* = `stepper.lab_start(step=k)` on a new sandbox; "
         "*teardown* and *teardown+async* = deleting that sandbox (the same probe, on all its "
-        "namespaces); *step-in* = `player.lab_step` from step k-1 to step k on one sandbox walked through the "
+        "namespaces); *step-in* = `stepper.lab_step` from step k-1 to step k on one sandbox walked through the "
         "lab. Seconds, median [min-max].",
         "",
         lab_table(result),

@@ -24,7 +24,7 @@ What is measured, in one run, side by side, for the same changes:
    stamps (wall clock) each delta as it takes it from the subscription: the ``LinkUpdated`` of the
    toggled interface carrying the new admin state, and the first delta after which the agent's own
    reduction (``labs.live.live_view``) shows the cable in its new state. page / observer medians give
-   the cost of the web path: agent -> channel layer -> consumer -> websocket -> htmx -> player.js.
+   the cost of the web path: agent -> channel layer -> consumer -> websocket -> htmx -> live.js.
 
 The page's WebSocket is wrapped (an init script, before the page's scripts run) to stamp each
 ``#live-state`` message as it reaches the page, which splits the page figure into server + network
@@ -462,7 +462,7 @@ def render_markdown(result: dict) -> str:
          "", ""),
         ("down, split: `ip` returned -> `#live-state` message in the page, p50 / p95 / max",
          f2(down["message_in_page_ms"]), "", ""),
-        ("down, split: message in the page -> class changed (htmx swap, player.js), p50 / p95 / max",
+        ("down, split: message in the page -> class changed (htmx swap, live.js), p50 / p95 / max",
          f2(down["message_to_class_ms"]), "", ""),
         ("**up -> back to normal**: `ip link set up` returned -> class `down` gone, p50 / p95 / max",
          f1(up["page_ms"]), "", ""),
@@ -508,11 +508,11 @@ def render_markdown(result: dict) -> str:
         " observer of the sandbox (reading the kernel in parallel with the bench's), reduces the state to what"
         " the picture shows (`labs.live.live_view`) and sends a `state.view` to the sandbox's group on the"
         " in-memory channel layer; the page's `SandboxConsumer` sends it as an out-of-band `#live-state`"
-        " fragment on the websocket; htmx swaps it in and `static/podpath/player.js` marks the lines on"
+        " fragment on the websocket; htmx swaps it in and `static/podpath/live.js` marks the lines on"
         " `htmx:oobAfterSwap`. The split rows stamp each `#live-state` message as the page's WebSocket"
         " delivers it (a listener the bench adds before the page's scripts run): *`ip` returned -> message in"
         " the page* is the kernel, the agent, the consumer, the loopback socket and the browser's network"
-        " stack; *message -> class changed* is htmx and player.js.",
+        " stack; *message -> class changed* is htmx and live.js.",
         "Up is not at once, and not because of Podpath: the interface is up at once (the `LinkUpdated` with"
         " admin up), but the line is drawn normal only when both ends report operstate UP, which the kernel"
         " sets from its link watcher, a deferred worker that handles such events at most about once a second"

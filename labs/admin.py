@@ -1,46 +1,11 @@
-"""Django admin for users' classes, enrollments, sandbox ownership and exercise progress."""
+"""Django admin for sandbox ownership."""
 
 from django.contrib import admin
 
-from labs.models import Attempt, Classroom, Enrollment, HintShown, PredictAnswer, Sandbox, Submission
-
-
-@admin.register(Classroom)
-class ClassroomAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "instructor", "lab_id", "presenting", "present_step", "created")
-    search_fields = ("name", "code", "instructor__username")
-
-
-@admin.register(Enrollment)
-class EnrollmentAdmin(admin.ModelAdmin):
-    list_display = ("student", "classroom", "follows", "joined")
-    list_filter = ("classroom",)
+from labs.models import Sandbox
 
 
 @admin.register(Sandbox)
 class SandboxAdmin(admin.ModelAdmin):
     list_display = ("name", "owner", "classroom", "lab_id", "exercise_id", "created")
     search_fields = ("name", "owner__username")
-
-
-@admin.register(Attempt)
-class AttemptAdmin(admin.ModelAdmin):
-    list_display = ("student", "classroom", "exercise_id", "passed", "created")
-    list_filter = ("classroom", "passed")
-
-
-@admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
-    list_display = ("student", "classroom", "exercise_id", "accepted", "created")
-    list_filter = ("classroom", "accepted")
-
-
-@admin.register(HintShown)
-class HintShownAdmin(admin.ModelAdmin):
-    list_display = ("student", "classroom", "exercise_id", "number", "created")
-
-
-@admin.register(PredictAnswer)
-class PredictAnswerAdmin(admin.ModelAdmin):
-    list_display = ("student", "classroom", "exercise_id", "choice", "correct", "created")
-    list_filter = ("classroom", "correct")

@@ -13,10 +13,10 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.template.loader import render_to_string
 
+from agent.protocol import AGENT_CHANNEL, sandbox_group, watch_message
+from classrooms.roles import can_use_sandbox
 from labs import selectors
-from labs.agent.worker import AGENT_CHANNEL, sandbox_group
 from labs.models import Sandbox
-from labs.roles import can_use_sandbox
 
 FORBIDDEN = 4403
 
@@ -75,12 +75,11 @@ class SandboxConsumer(GroupConsumer):
 
     async def joined(self) -> None:
         # The agent watches the kernel while some page does, and tells the group what changed.
-        await self.channel_layer.send(AGENT_CHANNEL, {"type": "agent.watch", "sandbox": self.sandbox.name,
-                                                      "watcher": self.channel_name})
+        await self.channel_layer.send(AGENT_CHANNEL, watch_message(self.sandbox.name, self.channel_name))
 
     async def leaving(self) -> None:
-        await self.channel_layer.send(AGENT_CHANNEL, {"type": "agent.unwatch", "sandbox": self.sandbox.name,
-                                                      "watcher": self.channel_name})
+        await self.channel_layer.send(AGENT_CHANNEL,
+                                      watch_message(self.sandbox.name, self.channel_name, watching=False))
 
     async def send_progress(self, **context) -> None:
         await self.send(text_data=render_to_string("labs/partials/progress.html", context))

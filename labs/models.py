@@ -1,54 +1,14 @@
-"""Persistence for the dashboard: classes, who is in them, who owns which sandbox, and exercise progress.
+"""Persistence for labs: who owns which sandbox, in which class, following which lab.
 
 The kernel state of a sandbox lives in the kernel (and its record under /run/podpath); these rows only
-say who may see and change it. Accounts and roles are django.contrib.auth's users and groups
-(``labs.roles``).
+say who may see and change it. A sandbox points down to its class (the classrooms app); what an
+exercise sandbox runs is the exercises app's, pointing to the sandbox, never the other way.
 """
 
 from __future__ import annotations
 
-import secrets
-
 from django.conf import settings
 from django.db import models
-
-JOIN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud in a classroom
-
-
-def new_join_code() -> str:
-    return "".join(secrets.choice(JOIN_ALPHABET) for _ in range(6))
-
-
-class Classroom(models.Model):
-    """A class an instructor teaches from one lab; students join with its code."""
-
-    name = models.CharField(max_length=100)
-    code = models.CharField(max_length=12, unique=True, default=new_join_code)
-    instructor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="classrooms_taught")
-    lab_id = models.CharField(max_length=50)
-    presenting = models.BooleanField(default=False, help_text="students who follow see the instructor's step")
-    present_step = models.PositiveIntegerField(default=1)
-    created = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created"]
-        permissions = [("present_classroom", "Can present a class's lab to its students")]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.code})"
-
-
-class Enrollment(models.Model):
-    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="enrollments")
-    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments")
-    joined = models.DateTimeField(auto_now_add=True)
-    follows = models.BooleanField(default=True, help_text="the student's sandbox follows the instructor's step")
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["classroom", "student"], name="one_enrollment_per_class")]
-
-    def __str__(self) -> str:
-        return f"{self.student} in {self.classroom}"
 
 
 class Sandbox(models.Model):
@@ -56,11 +16,9 @@ class Sandbox(models.Model):
 
     name = models.CharField(max_length=16, unique=True)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sandboxes")
-    classroom = models.ForeignKey(Classroom, null=True, blank=True, on_delete=models.SET_NULL, related_name="sandboxes")
+    classroom = models.ForeignKey("classrooms.Classroom", null=True, blank=True, on_delete=models.SET_NULL, related_name="sandboxes")
     lab_id = models.CharField(max_length=50, blank=True)
     exercise_id = models.CharField(max_length=50, blank=True, help_text="the exercise it was built for ('' for a lab)")
-    submission = models.ForeignKey("Submission", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                   help_text="an exercise sandbox's last applied document (none: its starting state)")
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -71,65 +29,3 @@ class Sandbox(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class Progress(models.Model):
-    """What every progress row shares: whose, in which class, on which exercise, and when."""
-
-    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="+")
-    exercise_id = models.CharField(max_length=50)
-    created = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        abstract = True
-        ordering = ["created", "id"]
-
-
-class Submission(Progress):
-    """A document a student applied to an exercise sandbox: accepted, or refused with its errors."""
-
-    text = models.TextField()
-    accepted = models.BooleanField()
-    errors = models.JSONField(default=list, blank=True, help_text="[{source, field, expected, message}]")
-
-
-class Attempt(Progress):
-    """One check of an exercise: the document checked, every criterion's result, passed or not."""
-
-    submission = models.ForeignKey(Submission, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                   help_text="the document last applied (none: the starting state)")
-    results = models.JSONField(help_text="[{index, type, title, passed, observed, hint, seconds}]")
-    passed = models.BooleanField()
-
-    class Meta(Progress.Meta):
-        indexes = [models.Index(fields=["classroom", "exercise_id", "student"])]
-
-    @property
-    def failed_titles(self) -> list[str]:
-        return [r["title"] for r in self.results if not r["passed"]]
-
-    @property
-    def passing(self) -> int:
-        return sum(1 for r in self.results if r["passed"])
-
-
-class HintShown(Progress):
-    """A student asked for the exercise's hint ``number`` (0-based, gentle first)."""
-
-    number = models.PositiveSmallIntegerField()
-
-    class Meta(Progress.Meta):
-        constraints = [models.UniqueConstraint(fields=["student", "classroom", "exercise_id", "number"],
-                                               name="one_row_per_hint_shown")]
-
-
-class PredictAnswer(Progress):
-    """A student's answer to an exercise's predict question, given before the packet settles it."""
-
-    choice = models.CharField(max_length=300)
-    correct = models.BooleanField()
-
-    class Meta(Progress.Meta):
-        constraints = [models.UniqueConstraint(fields=["student", "classroom", "exercise_id"],
-                                               name="one_answer_per_prediction")]

@@ -14,11 +14,12 @@ from pathlib import Path
 import markdown
 from django.utils.safestring import SafeString, mark_safe
 
+from classrooms.models import Classroom
 from labs.catalog import Lab, Step, Try, catalog, get_lab
 from labs.diagram import Diagram, layout
+from labs.models import Sandbox
 from labs.svg import render_topology
 from labs.tries import expand
-from labs.models import Classroom, Sandbox
 from netcore import names
 from netcore.errors import NotFound, PodpathError
 from netcore.kernel import netns

@@ -1,7 +1,7 @@
-"""Writes of the dashboard: classes, enrollments, sandboxes, and the kernel work asked of the agent.
+"""Writes for labs: a class for a lab, sandboxes, present mode's steps, and the kernel work asked of the agent.
 
 Keyword-only functions named ``<entity>_<action>``. Kernel work never runs here: it is queued to the
-agent (``labs.agent``), whose progress and outcome reach the sandbox's websocket group.
+agent (``agent``), whose progress and outcome reach the sandbox's websocket group.
 """
 
 from __future__ import annotations
@@ -10,15 +10,12 @@ import secrets
 
 from django.db import transaction
 
-from labs.agent.client import submit_sync
+from agent.client import submit_sync
+from classrooms.models import Classroom, Enrollment
+from classrooms.roles import Forbidden, can_teach, can_use_sandbox
 from labs.catalog import get_lab
-from labs.models import Classroom, Enrollment, Sandbox
-from labs.roles import can_teach, can_use_sandbox
-from netcore.errors import NotFound, PodpathError
-
-
-class Forbidden(PodpathError):
-    """The user may not do this (the view answers 403)."""
+from labs.models import Sandbox
+from netcore.errors import PodpathError
 
 
 def classroom_create(*, instructor, name: str, lab_id: str) -> Classroom:
@@ -27,22 +24,6 @@ def classroom_create(*, instructor, name: str, lab_id: str) -> Classroom:
     if not name:
         raise PodpathError("a class needs a name")
     return Classroom.objects.create(name=name[:100], instructor=instructor, lab_id=lab_id)
-
-
-def classroom_join(*, student, code: str) -> Enrollment:
-    classroom = Classroom.objects.filter(code=code.strip().upper()).first()
-    if classroom is None:
-        raise NotFound(f"no class has the code {code.strip()!r}")
-    enrollment, _ = Enrollment.objects.get_or_create(classroom=classroom, student=student)
-    return enrollment
-
-
-def classroom_present(*, user, classroom: Classroom, presenting: bool) -> Classroom:
-    if not can_teach(user, classroom):
-        raise Forbidden("only the class's instructor can present")
-    classroom.presenting = presenting
-    classroom.save(update_fields=["presenting"])
-    return classroom
 
 
 def new_sandbox_name() -> str:

@@ -1,4 +1,4 @@
-"""The ASGI application: HTTP through Django, websockets through Channels (routes in labs.routing)."""
+"""The ASGI application: HTTP through Django, websockets through Channels (each app's routing.py)."""
 
 import os
 
@@ -10,11 +10,13 @@ django_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up first)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
-
 from django.conf import settings  # noqa: E402
 
-from labs.agent.worker import start_embedded  # noqa: E402
-from labs.routing import websocket_urlpatterns  # noqa: E402
+from agent.worker import start_embedded  # noqa: E402
+from exercises import routing as exercise_routes  # noqa: E402
+from labs import routing as lab_routes  # noqa: E402
+
+websocket_urlpatterns = lab_routes.websocket_urlpatterns + exercise_routes.websocket_urlpatterns
 
 router = ProtocolTypeRouter({
     "http": django_app,

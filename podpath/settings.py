@@ -97,7 +97,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "django_htmx",
+    "classrooms",
     "labs",
+    "exercises",
 ]
 
 MIDDLEWARE = [

@@ -1,3 +1,2 @@
-"""Views, by area: catalog pages, the lab player, classes, exercises, a class's progress, the admin's
-table. Thin: reads come from ``labs.selectors`` (``labs.exercise_selectors``), writes go through
-``labs.services`` (``labs.exercise_services``)."""
+"""Views of labs, by area: the home page and a lab's steps, the player, a class's lab sandboxes, the
+admin's table. Thin: reads come from ``labs.selectors``, writes go through ``labs.services``."""

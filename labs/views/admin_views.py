@@ -8,10 +8,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from agent.client import submit_sync
+from classrooms.roles import is_admin
 from labs import selectors
-from labs.agent.client import submit_sync
 from labs.models import Sandbox
-from labs.roles import is_admin
 
 
 def require_admin(request: HttpRequest) -> None:
@@ -38,7 +38,7 @@ def act(request: HttpRequest, name: str, action: str) -> HttpResponse:
     if action == "delete":
         Sandbox.objects.filter(name=name).delete()
     messages.info(request, f"{action} of {name} queued")
-    return redirect("admin-sandboxes")
+    return redirect("labs:admin-sandboxes")
 
 
 @login_required
@@ -50,4 +50,4 @@ def remove_orphans(request: HttpRequest) -> HttpResponse:
         submit_sync("delete", name)
     submit_sync("gc", "gc")
     messages.info(request, f"removing {len(orphans)} orphaned sandboxes and leftovers no sandbox owns")
-    return redirect("admin-sandboxes")
+    return redirect("labs:admin-sandboxes")

@@ -1,18 +1,17 @@
-"""Classes: create one, join one with its code, its page (students and their sandboxes), present mode."""
+"""Classes as the labs app sees them: create one to teach a lab, reset every lab sandbox of a class."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
-from labs import exercise_selectors, services
-from labs.models import Classroom, Enrollment, Sandbox
-from labs.roles import can_teach, is_instructor
+from classrooms.models import Classroom
+from classrooms.roles import is_instructor
+from labs import services
 from netcore.errors import PodpathError
-from netcore.sandbox.registry import read_record
 
 
 @login_required
@@ -25,67 +24,8 @@ def create(request: HttpRequest) -> HttpResponse:
                                               lab_id=request.POST.get("lab_id", ""))
     except PodpathError as error:
         messages.error(request, str(error))
-        return redirect("home")
-    return redirect("classroom", code=classroom.code)
-
-
-@login_required
-@require_POST
-def join(request: HttpRequest) -> HttpResponse:
-    try:
-        enrollment = services.classroom_join(student=request.user, code=request.POST.get("code", ""))
-    except PodpathError as error:
-        messages.error(request, str(error))
-        return redirect("home")
-    return redirect("classroom", code=enrollment.classroom.code)
-
-
-def step_of(sandbox: Sandbox) -> str:
-    try:
-        return str(read_record(sandbox.name).meta.get("step", "?"))
-    except PodpathError:
-        return "building"
-
-
-@login_required
-def classroom(request: HttpRequest, code: str) -> HttpResponse:
-    room = get_object_or_404(Classroom, code=code)
-    teaching = can_teach(request.user, room)
-    enrolled = Enrollment.objects.filter(classroom=room, student=request.user).first()
-    if not teaching and enrolled is None:
-        raise Http404("no such class")
-    context = {"room": room, "teaching": teaching, "enrollment": enrolled,
-               "mine": Sandbox.objects.filter(classroom=room, owner=request.user, exercise_id="").first(),
-               "exercises": exercise_selectors.class_exercises(classroom=room, user=request.user),
-               "topics": exercise_selectors.class_topics(classroom=room)}
-    if teaching:
-        sandboxes = {s.owner_id: s for s in Sandbox.objects.filter(classroom=room, exercise_id="")}
-        context["students"] = [
-            {"enrollment": e, "sandbox": sandboxes.get(e.student_id),
-             "step": step_of(sandboxes[e.student_id]) if e.student_id in sandboxes else "-"}
-            for e in room.enrollments.select_related("student")
-        ]
-    return render(request, "labs/classroom.html", context)
-
-
-@login_required
-@require_POST
-def present(request: HttpRequest, code: str) -> HttpResponse:
-    room = get_object_or_404(Classroom, code=code)
-    try:
-        services.classroom_present(user=request.user, classroom=room, presenting=request.POST.get("on") == "1")
-    except services.Forbidden:
-        raise Http404("no such class") from None
-    return redirect("classroom", code=code)
-
-
-@login_required
-@require_POST
-def follow(request: HttpRequest, code: str) -> HttpResponse:
-    enrollment = get_object_or_404(Enrollment, classroom__code=code, student=request.user)
-    enrollment.follows = request.POST.get("on") == "1"
-    enrollment.save(update_fields=["follows"])
-    return redirect("classroom", code=code)
+        return redirect("labs:home")
+    return redirect("exercises:classroom", code=classroom.code)
 
 
 @login_required
@@ -97,4 +37,4 @@ def reset_all(request: HttpRequest, code: str) -> HttpResponse:
     except services.Forbidden:
         raise Http404("no such class") from None
     messages.info(request, f"resetting {len(jobs)} sandboxes to step 1")
-    return redirect("classroom", code=code)
+    return redirect("exercises:classroom", code=code)

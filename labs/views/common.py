@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 
+from classrooms.roles import can_use_sandbox
 from labs.models import Sandbox
-from labs.roles import can_use_sandbox
 
 
 def sandbox_for(request, name: str) -> Sandbox:

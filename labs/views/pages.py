@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from classrooms.models import Enrollment
+from classrooms.roles import ADMIN, INSTRUCTOR, role_of
 from labs import selectors
-from labs.models import Enrollment, Sandbox
-from labs.roles import ADMIN, INSTRUCTOR, role_of
+from labs.models import Sandbox
 from netcore.errors import NotFound
 
 

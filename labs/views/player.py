@@ -8,10 +8,10 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from agent.client import call
+from agent.protocol import KERNEL_TABS
+from classrooms.models import Classroom
 from labs import selectors, services
-from labs.agent.client import call
-from labs.agent.jobs import KERNEL_TABS
-from labs.models import Classroom
 from labs.views.common import error_fragment, sandbox_for
 from netcore import names
 from netcore.errors import NotFound, PodpathError, SpecError
@@ -33,7 +33,7 @@ def open_lab(request: HttpRequest, lab_id: str) -> HttpResponse:
         sandbox, _ = services.sandbox_open(user=request.user, lab_id=lab_id, classroom=classroom, step=step)
     except NotFound as error:
         return error_fragment(str(error), status=404)
-    return redirect("player", name=sandbox.name)
+    return redirect("labs:player", name=sandbox.name)
 
 
 @login_required
@@ -42,7 +42,7 @@ def player(request: HttpRequest, name: str) -> HttpResponse:
     if sandbox.exercise_id:  # an exercise's sandbox has its own page, in its class
         if sandbox.classroom is None or sandbox.owner_id != request.user.pk:
             raise Http404("an exercise sandbox opens from its class")
-        return redirect("exercise", code=sandbox.classroom.code, exercise_id=sandbox.exercise_id)
+        return redirect("exercises:exercise", code=sandbox.classroom.code, exercise_id=sandbox.exercise_id)
     context = {"player": selectors.player_get(sandbox=sandbox), "tabs": list(KERNEL_TABS)}
     if request.htmx and request.GET.get("part") == "stage":
         return render(request, "labs/partials/stage.html", context)

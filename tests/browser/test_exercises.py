@@ -4,7 +4,7 @@ student who passes, without reloading."""
 
 from __future__ import annotations
 
-from labs.exercises import get_exercise
+from exercises import get_exercise
 from tests.browser.conftest import shoot
 
 BUILD_S = 60_000  # ms: building a sandbox or a cluster, on a loaded 2-core machine

@@ -8,8 +8,9 @@ import asyncio
 import pytest
 from channels.layers import get_channel_layer
 
-from labs.agent.client import call
-from labs.agent.worker import Agent, sandbox_group
+from agent.client import call
+from agent.protocol import sandbox_group
+from agent.worker import Agent
 from netcore.errors import PodpathError
 from netcore.sandbox import lifecycle
 from netcore.sandbox.registry import record_exists
@@ -41,7 +42,7 @@ async def test_a_lab_job_runs_and_the_group_hears_progress_then_done(sandbox_nam
 
 
 def test_kernel_tabs_show_what_the_last_step_changed_and_the_kernel_agrees(sandbox_name):
-    from labs.agent.jobs import run_job
+    from agent.jobs import run_job
 
     def quiet(*_):
         return None
@@ -68,7 +69,7 @@ def test_kernel_tabs_show_what_the_last_step_changed_and_the_kernel_agrees(sandb
 
 
 def test_the_player_shows_commands_to_try_with_this_sandboxs_addresses(sandbox_name):
-    from labs.agent.jobs import run_job
+    from agent.jobs import run_job
     from labs.models import Sandbox
     from labs.selectors import player_get
     from netcore.kube import api

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from labs.checks import exercise_check, exercise_reset, exercise_start, exercise_submit, predict_settle
-from labs.exercises import load_exercises
+from exercises import load_exercises
+from exercises.checks import exercise_check, exercise_reset, exercise_start, exercise_submit, predict_settle
 from netcore import names
 from netcore.errors import PodpathError
 from netcore.kernel import netns

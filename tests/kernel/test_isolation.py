@@ -20,8 +20,8 @@ from contextlib import ExitStack
 
 import pytest
 
-from labs import player
-from labs.agent.jobs import console
+from labs import stepper
+from agent.jobs import console
 from labs.catalog import load_catalog
 from netcore import names
 from netcore.errors import PodpathError
@@ -38,7 +38,7 @@ PORT = 47000 + secrets.randbelow(1000)
 
 def build_lab(name: str, lab_id: str) -> None:
     lab = load_catalog()[lab_id]
-    player.lab_start(sandbox=name, lab_id=lab_id, step=lab.steps[-1].number)  # the most hosts
+    stepper.lab_start(sandbox=name, lab_id=lab_id, step=lab.steps[-1].number)  # the most hosts
 
 
 def build_cluster(name: str, cni: str) -> None:

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from labs import player
-from labs.agent.jobs import console
+from labs import stepper
+from agent.jobs import console
 from netcore import names
 from netcore.errors import PodpathError
 from netcore.jail.learner import run_learner_command
@@ -35,7 +35,7 @@ CHECKOUT = Path(__file__).resolve().parents[2]
 def two_sandboxes():
     mine, theirs = new_sandbox_name(), new_sandbox_name()
     for name in (mine, theirs):
-        player.lab_start(sandbox=name, lab_id=LAB, step=STEP)
+        stepper.lab_start(sandbox=name, lab_id=LAB, step=STEP)
     try:
         yield mine, theirs
     finally:

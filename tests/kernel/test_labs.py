@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from labs import player
+from labs import stepper
 from labs.catalog import load_catalog
 from labs.tries import run_try
 from netcore import names
@@ -49,11 +49,11 @@ def test_every_step_builds_keeps_its_promises_and_rebuilds_identically(lab_id, s
     lab = LABS[lab_id]
     seen: dict[int, State] = {}
     failures: list[str] = []
-    player.lab_start(sandbox=sandbox_name, lab_id=lab_id, step=1)
+    stepper.lab_start(sandbox=sandbox_name, lab_id=lab_id, step=1)
     try:
         for step in lab.steps:
             if step.number > 1:
-                report = player.lab_step(sandbox=sandbox_name, step=step.number)
+                report = stepper.lab_step(sandbox=sandbox_name, step=step.number)
                 # Only the difference between the two steps' states is performed.
                 assert report.counts == plan_changes(previous, desired(sandbox_name, step)).counts()
             state = read(sandbox_name)
@@ -64,13 +64,13 @@ def test_every_step_builds_keeps_its_promises_and_rebuilds_identically(lab_id, s
         assert not failures, "\n".join(failures)
 
         for number in [*range(len(lab.steps) - 1, 0, -1), *range(2, len(lab.steps) + 1)]:
-            player.lab_step(sandbox=sandbox_name, step=number)
+            stepper.lab_step(sandbox=sandbox_name, step=number)
             assert read(sandbox_name).differences(seen[number]) == [], f"step {number} on the way back/forward"
 
-        player.lab_reset(sandbox=sandbox_name)
+        stepper.lab_reset(sandbox=sandbox_name)
         assert read(sandbox_name).differences(seen[1]) == []
         assert not broken_promises(sandbox_name, lab.steps[0])
-        assert player.lab_step(sandbox=sandbox_name, step=1).operations == 0
+        assert stepper.lab_step(sandbox=sandbox_name, step=1).operations == 0
     finally:
         lifecycle.delete_sandbox(sandbox_name)
 

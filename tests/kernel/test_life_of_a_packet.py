@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import pytest
 
-from labs import player
+from labs import stepper
 from labs.catalog import WalkSpec, get_lab
 from netcore.kube import api
 from netcore.sandbox import lifecycle
@@ -34,7 +34,7 @@ MAX_PLAYS = 24  # a random choice of two misses one of them 24 times in a row on
 def sandbox():
     name = new_sandbox_name()
     try:
-        player.lab_start(sandbox=name, lab_id=LAB.id, step=1)
+        stepper.lab_start(sandbox=name, lab_id=LAB.id, step=1)
         yield name
     finally:
         lifecycle.delete_sandbox(name)
@@ -309,7 +309,7 @@ def play(sandbox: str, spec: WalkSpec) -> Walk:
 
 @pytest.mark.parametrize(("step", "spec"), WALKS, ids=[f"{number}-{spec.title}" for number, spec in WALKS])
 def test_each_walk_ends_as_its_step_says(sandbox, step, spec):
-    player.lab_step(sandbox=sandbox, step=step)
+    stepper.lab_step(sandbox=sandbox, step=step)
     cluster = Cluster(sandbox)
     verify = CHECKS[(step, spec.title)]
     wanted = RANDOM.get((step, spec.title), set())

@@ -10,7 +10,8 @@ import pytest
 from channels.layers import get_channel_layer
 from pyroute2 import IPRoute
 
-from labs.agent.worker import AGENT_CHANNEL, Agent, sandbox_group
+from agent.protocol import AGENT_CHANNEL, sandbox_group
+from agent.worker import Agent
 from labs.catalog import get_lab
 from labs.diagram import layout
 from labs.live import LiveView, live_view

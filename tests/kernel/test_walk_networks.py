@@ -6,7 +6,7 @@ import secrets
 
 import pytest
 
-from labs.player import lab_start, lab_step
+from labs.stepper import lab_start, lab_step
 from netcore.kube import api
 from netcore.sandbox import lifecycle
 from netcore.walk.run import walk

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from labs.exercises import TOPICS, exercise_catalog, get_exercise, load_exercise, load_exercises
-from labs.exercises.model import Command, ObjectState, PathCheck, Reachability
-from labs.exercises.submission import manifests_from_text, topology_from_text
+from exercises import TOPICS, exercise_catalog, get_exercise, load_exercise, load_exercises
+from exercises.definition import Command, ObjectState, PathCheck, Reachability
+from exercises.submission import manifests_from_text, topology_from_text
 from netcore.errors import NotFound, SpecError
 from netcore.kube.api import parse_manifests
 from netcore.topology.compile import compile_state

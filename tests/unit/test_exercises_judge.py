@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from labs.exercises.judge import (
+from exercises.definition import Command, ObjectState, PathExpect, Reachability
+from exercises.judge import (
+    MISSING,
     Reached,
     command_judge,
     field_value,
-    MISSING,
     object_judge,
     path_judge,
     reachability_judge,
     target_address,
 )
-from labs.exercises.model import Command, ObjectState, PathExpect, Reachability
-from labs.exercises.submission import manifests_from_text, topology_from_text
+from exercises.submission import manifests_from_text, topology_from_text
 from netcore.errors import NotFound, PodpathError, SpecError
 from netcore.kube.api import parse_manifests
 from netcore.kube.cluster import ClusterConfig, apply_objects, new_cluster

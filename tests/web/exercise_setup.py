@@ -1,8 +1,8 @@
 """What the exercise web tests share: a class with an instructor and students, and a fake agent.
 
-The fake agent stands in for ``labs.agent.client`` inside ``labs.exercise_services``: it records the
+The fake agent stands in for ``agent.client`` inside ``exercises.services``: it records the
 jobs asked of it and answers each with what the real agent would return (the shapes of
-``labs.agent.jobs``), so views, services and consumers run without a kernel.
+``agent.jobs``), so views, services and consumers run without a kernel.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Group, User
 
-from labs.exercises import get_exercise
-from labs.models import Classroom, Enrollment
+from classrooms.models import Classroom, Enrollment
+from exercises import get_exercise
 
 
 class FakeAgent:
@@ -62,8 +62,8 @@ WALK = {"verdict": {"outcome": "timeout", "text": "no reply within 1 s"},
 @pytest.fixture
 def agent(monkeypatch) -> FakeAgent:
     fake = FakeAgent()
-    monkeypatch.setattr("labs.exercise_services.call_sync", fake.call)
-    monkeypatch.setattr("labs.exercise_services.submit_sync", fake.submit)
+    monkeypatch.setattr("exercises.services.call_sync", fake.call)
+    monkeypatch.setattr("exercises.services.submit_sync", fake.submit)
     monkeypatch.setattr("labs.services.submit_sync", fake.submit)
     return fake
 

@@ -10,10 +10,10 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
-from labs import exercise_services
-from labs.agent.worker import sandbox_group
-from labs.exercise_consumers import FORBIDDEN, ClassroomConsumer, ExerciseConsumer
-from labs.exercises import get_exercise
+from agent.protocol import sandbox_group
+from exercises import get_exercise
+from exercises import services as exercise_services
+from exercises.consumers import FORBIDDEN, ClassroomConsumer, ExerciseConsumer
 from labs.models import Sandbox
 from netcore import names
 from netcore.sandbox.registry import SandboxRecord, now_iso, write_record

@@ -12,7 +12,7 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import User
 
-from labs.agent.worker import AGENT_CHANNEL, sandbox_group
+from agent.protocol import AGENT_CHANNEL, sandbox_group
 from labs.consumers import FORBIDDEN, SandboxConsumer
 from labs.live import LiveView
 from labs.models import Sandbox

@@ -16,7 +16,7 @@ def test_collectstatic_gathers_every_file_the_pages_load(tmp_path, rf, django_us
     request.user = django_user_model(username="someone")
     page = render_to_string("base.html", request=request)
     loaded = re.findall(r'(?:src|href)="/static/([^"]+)"', page)
-    loaded += ["podpath/player.js", "podpath/walk.js", "podpath/exercises.css"]
+    loaded += ["podpath/live.js", "podpath/walk.js", "podpath/exercises.css"]
     assert any(name.startswith("django_htmx/") for name in loaded)
     missing = [name for name in loaded if not (tmp_path / name).is_file()]
     assert not missing, missing

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from labs.agent.worker import Agent
+from agent.worker import Agent
 from labs.management.base import PodpathCommand
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Group, User
 
+from classrooms.models import Classroom
 from labs.management.base import PodpathCommand
-from labs.models import Classroom
 
 DEMO_CLASS_CODE = "DEMO42"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from labs import player
+from labs import stepper
 from labs.catalog import get_lab
 from labs.management.base import PodpathCommand
 from labs.tries import run_try
@@ -46,7 +46,7 @@ class Command(PodpathCommand):
         getattr(self, f"do_{action}")(**options)
 
     def report(self, name: str, report: Report) -> None:
-        lab, number = player.lab_position(sandbox=name)
+        lab, number = stepper.lab_position(sandbox=name)
         step = lab.step(number)
         self.stdout.write(f"sandbox {name}: {lab.id} step {number}/{len(lab.steps)}: {step.title}")
         self.stdout.write(f"  {report.describe()}")
@@ -63,15 +63,15 @@ class Command(PodpathCommand):
             self.stdout.write(f"  try: podpath apply -s {name} -f pod.yaml; podpath get -s {name} pods -o wide")
             return
         get_lab(lab).step(step)  # refuse a bad name, an unknown lab or step before touching anything
-        self.report(name, player.lab_start(sandbox=name, lab_id=lab, step=step, progress=self.progress))
+        self.report(name, stepper.lab_start(sandbox=name, lab_id=lab, step=step, progress=self.progress))
 
     def do_step(self, name: str, step: int, **_):
         self.require_root()
-        self.report(name, player.lab_step(sandbox=name, step=step, progress=self.progress))
+        self.report(name, stepper.lab_step(sandbox=name, step=step, progress=self.progress))
 
     def do_reset(self, name: str, **_):
         self.require_root()
-        self.report(name, player.lab_reset(sandbox=name, progress=self.progress))
+        self.report(name, stepper.lab_reset(sandbox=name, progress=self.progress))
 
     def do_delete(self, name: str, **_):
         self.require_root()
@@ -102,7 +102,7 @@ class Command(PodpathCommand):
 
     def do_try(self, name: str, **_):
         self.require_root()
-        lab, number = player.lab_position(sandbox=name)
+        lab, number = stepper.lab_position(sandbox=name)
         failed = 0
         for attempt in lab.step(number).tries:
             result = run_try(name, attempt)

@@ -7,13 +7,9 @@ side and jobs on one sandbox queue), and publishes what happens to the sandbox's
 server's process (started on the first request); on several machines ``podpath agent`` runs it next to
 the kernel it drives, joined to the web tier by Redis.
 
-Message in:   {"type": "agent.job", "job": "lab_step", "sandbox": "s1", "args": {...}, "job_id": "...",
-               "reply_channel": optional channel for the result}
-              {"type": "agent.watch" | "agent.unwatch", "sandbox": "s1", "watcher": channel name}
-Messages out (group sandbox.<name>, and the reply channel):
-              {"type": "job.progress", "job_id", "done", "total", "what"}
-              {"type": "job.done", "job_id", "job", "result"} | {"type": "job.failed", "job_id", "job", "error"}
-              {"type": "state.view", "view": LiveView.to_message()}   (group only, while watched)
+Messages in and out, and the channel and group names, are in ``agent.protocol``: a job or a watch
+request in; progress, then done or failed out (group sandbox.<name>, and the reply channel of a call);
+the live view out to the group while a page watches.
 
 Live state: while at least one page watches a sandbox, the agent subscribes to the sandbox's observer
 (netcore.observe) and sends the group what the picture shows (cables down, hosts present, traffic)
@@ -29,19 +25,25 @@ from concurrent.futures import ThreadPoolExecutor
 
 from channels.layers import get_channel_layer
 
-from labs.agent.jobs import run_job
+from agent.jobs import run_job
+from agent.protocol import (
+    AGENT_CHANNEL,
+    JOB_TYPE,
+    UNWATCH_TYPE,
+    WATCH_TYPE,
+    done_message,
+    failed_message,
+    progress_message,
+    sandbox_group,
+    state_message,
+)
 from labs.live import LiveView, live_view
 from netcore.errors import PodpathError, SpecError
 from netcore.observe import SubscriberLagged, apply_delta, observer_for
 
-AGENT_CHANNEL = "podpath-agent"
 PROGRESS_INTERVAL_S = 0.1  # at most ten progress messages a second per job
 COUNTERS_INTERVAL_S = 1.0  # traffic figures at most once a second; cables and hosts at once
 log = logging.getLogger("podpath.agent")
-
-
-def sandbox_group(sandbox: str) -> str:
-    return f"sandbox.{sandbox}"
 
 
 class Agent:
@@ -63,11 +65,11 @@ class Agent:
 
     async def dispatch(self, message: dict) -> None:
         kind = message.get("type")
-        if kind == "agent.job":
+        if kind == JOB_TYPE:
             await self.run(message)
-        elif kind == "agent.watch":
+        elif kind == WATCH_TYPE:
             self.watch(message["sandbox"], message.get("watcher", ""))
-        elif kind == "agent.unwatch":
+        elif kind == UNWATCH_TYPE:
             await self.unwatch(message["sandbox"], message.get("watcher", ""))
         else:
             log.warning("agent: unknown message type %r", message.get("type"))
@@ -88,22 +90,21 @@ class Agent:
             if done < total and now - last[0] < PROGRESS_INTERVAL_S:
                 return
             last[0] = now
-            update = {"type": "job.progress", "job_id": job_id, "job": job, "done": done, "total": total,
-                      "what": what}
+            update = progress_message(job_id, job, done, total, what)
             asyncio.run_coroutine_threadsafe(self.publish(update, sandbox, reply), loop)
 
         arguments = {"sandbox": sandbox, **message.get("args", {})}
         try:
             result = await loop.run_in_executor(self.pool, run_job, job, arguments, progress)
-            outcome = {"type": "job.done", "job_id": job_id, "job": job, "sandbox": sandbox, "result": result}
+            outcome = done_message(job_id, job, sandbox, result)
         except PodpathError as error:
-            outcome = {"type": "job.failed", "job_id": job_id, "job": job, "sandbox": sandbox, "error": str(error)}
+            spec = None
             if isinstance(error, SpecError):  # the page shows it at the field
-                outcome["spec"] = {"source": error.source, "field": error.field, "expected": error.expected}
+                spec = {"source": error.source, "field": error.field, "expected": error.expected}
+            outcome = failed_message(job_id, job, sandbox, str(error), spec)
         except Exception as error:  # a bug: tell the page, keep serving
             log.exception("agent job %s on %s failed", job, sandbox)
-            outcome = {"type": "job.failed", "job_id": job_id, "job": job, "sandbox": sandbox,
-                       "error": f"internal error: {type(error).__name__}: {error}"}
+            outcome = failed_message(job_id, job, sandbox, f"internal error: {type(error).__name__}: {error}")
         await self.publish(outcome, sandbox, reply)
 
 
@@ -150,8 +151,7 @@ class Agent:
                         view, now = live_view(state), time.monotonic()
                         held = sent is not None and view.counters != sent.counters
                         if sent is None or view.differs_in_shape(sent) or (held and now - sent_at >= COUNTERS_INTERVAL_S):
-                            await self.layer.group_send(sandbox_group(sandbox),
-                                                        {"type": "state.view", "view": view.to_message()})
+                            await self.layer.group_send(sandbox_group(sandbox), state_message(view.to_message()))
                             sent, sent_at, held = view, now, False
                         wait = max(0.0, sent_at + COUNTERS_INTERVAL_S - now) if held else None
                         try:

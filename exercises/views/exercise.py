@@ -1,7 +1,7 @@
 """A student's exercise page, opened from a class: predict first (when the exercise asks), the goal, the
 YAML editor, Check, hints, Reset, the picture and the console, all against the student's own exercise
-sandbox, built on first visit. Kernel work goes through ``labs.exercise_services`` to the agent; the page
-follows builds and resets over the websocket (``labs.exercise_consumers.ExerciseConsumer``)."""
+sandbox, built on first visit. Kernel work goes through ``exercises.services`` to the agent; the page
+follows builds and resets over the websocket (``exercises.consumers.ExerciseConsumer``)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
-from labs import exercise_selectors as selectors
-from labs import exercise_services as services
-from labs.exercises import Exercise
-from labs.models import Classroom, Sandbox
-from labs.roles import can_teach
+from classrooms.models import Classroom
+from classrooms.roles import can_teach
+from exercises import Exercise, selectors, services
+from labs.models import Sandbox
 from labs.selectors import render_markdown
 from labs.views.common import error_fragment
 from labs.views.player import walk_steps

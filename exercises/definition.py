@@ -1,7 +1,7 @@
 """What an exercise is: a goal on a starting state, hints, a reference solution, checks, a prediction.
 
-Pure data (no Django, no kernel). The loader (``labs.exercises.loader``) builds these from
-``labs/exercises/<id>.yaml``; the check engine (``labs.checks``) runs them in a sandbox.
+Pure data (no Django, no kernel). The loader (``exercises.loader``) builds these from
+``exercises/content/<id>.yaml``; the check engine (``exercises.checks``) runs them in a sandbox.
 """
 
 from __future__ import annotations

@@ -8,17 +8,14 @@ import secrets
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from labs.agent.worker import AGENT_CHANNEL
+from agent.protocol import AGENT_CHANNEL, DONE_TYPE, FAILED_TYPE, job_message
 from netcore.errors import PodpathError, SpecError
 
 
 async def submit(job: str, sandbox: str, args: dict | None = None, reply_channel: str | None = None) -> str:
     """Queue a job; return its id. Progress and the outcome go to the group ``sandbox.<name>``."""
     job_id = secrets.token_hex(6)
-    message = {"type": "agent.job", "job": job, "sandbox": sandbox, "args": args or {}, "job_id": job_id}
-    if reply_channel:
-        message["reply_channel"] = reply_channel
-    await get_channel_layer().send(AGENT_CHANNEL, message)
+    await get_channel_layer().send(AGENT_CHANNEL, job_message(job, sandbox, args or {}, job_id, reply_channel))
     return job_id
 
 
@@ -35,9 +32,9 @@ async def call(job: str, sandbox: str, args: dict | None = None, timeout: float 
         message = await asyncio.wait_for(layer.receive(channel), remaining)
         if message.get("job_id") != job_id:
             continue
-        if message["type"] == "job.done":
+        if message["type"] == DONE_TYPE:
             return message["result"]
-        if message["type"] == "job.failed":
+        if message["type"] == FAILED_TYPE:
             spec = message.get("spec")
             if spec:
                 raise SpecError(spec["source"], spec["field"], spec["expected"])

@@ -1,4 +1,4 @@
-// Podpath's player: htmx does the page; this file only keeps small conveniences that need a script.
+// The live picture and the connection: htmx does the page; this file only keeps small conveniences that need a script.
 "use strict";
 document.addEventListener("htmx:wsError", () => {
   const progress = document.getElementById("progress");

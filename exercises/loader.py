@@ -1,8 +1,8 @@
-"""Read and validate exercises: ``labs/exercises/<id>.yaml``, one file per exercise.
+"""Read and validate exercises: ``exercises/content/<id>.yaml``, one file per exercise.
 
 Pure. A malformed file is refused before anything is built, with the file, the field path and what
 was expected there, like a lab step:
-``labs/exercises/veth-by-hand.yaml: checks[2].protocol: one of tcp, udp, icmp, got 'http'``.
+``exercises/content/veth-by-hand.yaml: checks[2].protocol: one of tcp, udp, icmp, got 'http'``.
 The reference solution is validated as a student's submission would be, and every host or pod a
 check runs on must exist in the starting state or in the solution.
 """
@@ -15,8 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from labs.catalog import CLUSTER_HOSTS, LAB_ID_RE, load_cluster_step, read_yaml
-from labs.exercises.model import (
+from exercises.definition import (
     CHECK_TYPES,
     EXPECTATIONS,
     NONE,
@@ -34,13 +33,14 @@ from labs.exercises.model import (
     Predict,
     Reachability,
 )
-from labs.exercises.submission import manifests_from_text, topology_from_text
+from exercises.submission import manifests_from_text, topology_from_text
+from labs.catalog import CLUSTER_HOSTS, LAB_ID_RE, load_cluster_step, read_yaml
 from labs.tries import PLACEHOLDER
 from netcore.errors import NotFound, SpecError
 from netcore.kube.selectors import parse_label_selector
 from netcore.topology.reader import Node
 
-EXERCISES_DIR = Path(__file__).resolve().parent
+EXERCISES_DIR = Path(__file__).resolve().parent / "content"
 ANY_PLACEHOLDER = re.compile(r"\{\{.*?\}\}")
 COMMON = {"type", "title", "hint"}
 PATH_EXPECTATIONS = {"verdict", "via_bridge", "via_host", "snat_to", "dnat_to", "service", "dropped_by",

@@ -1,20 +1,19 @@
-"""The lab player: put a sandbox on a lab's step, move it forward, back or anywhere, reset it.
+"""The lab stepper: put a sandbox on a lab's step, move it forward, back or anywhere, reset it.
 
 Each move reconciles the sandbox to the step's whole desired state, so only what the step changes is
 touched. The sandbox record remembers the lab and the step. If the kernel refuses a move half-way, the
-player puts the sandbox back on the step it was on before raising.
+stepper puts the sandbox back on the step it was on before raising.
 """
 
 from __future__ import annotations
 
+from labs.catalog import Lab, Step, get_lab
 from netcore.errors import PodpathError
 from netcore.kernel.base import Progress
+from netcore.kube import api
 from netcore.reconcile import Report
 from netcore.sandbox import lifecycle
 from netcore.sandbox.registry import read_record
-
-from labs.catalog import Lab, Step, get_lab
-from netcore.kube import api
 
 
 def lab_start(*, sandbox: str, lab_id: str, step: int = 1, progress: Progress | None = None) -> Report:

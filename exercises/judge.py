@@ -1,6 +1,6 @@
 """Judge what a check observed: pure functions from observations to (passed, what was observed).
 
-Each check kind has its judge; the shell (``labs.checks``) makes the observations for real (a probe,
+Each check kind has its judge; the shell (``exercises.checks``) makes the observations for real (a probe,
 a command, the cluster's objects, a packet walk) and hands them here. Also pure: where a reachability
 target is (an address, a pod, a Service, a host) given the cluster's objects and the hosts' addresses.
 """
@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from labs.exercises.model import NONE, Command, ObjectState, PathExpect, Reachability
+from exercises.definition import NONE, Command, ObjectState, PathExpect, Reachability
 from netcore.errors import NotFound, PodpathError
 from netcore.ipv4 import is_ipv4, nearest_address
 from netcore.kube.lookup import find_service, split_ref

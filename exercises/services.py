@@ -1,7 +1,7 @@
 """Writes for exercises: a student's exercise sandbox, what they apply and check, the hints they ask for,
 their answers to predict questions; and the class's live feed.
 
-Kernel work goes to the agent (``labs.agent.jobs``: exercise_start, exercise_submit, exercise_check,
+Kernel work goes to the agent (``agent.jobs``: exercise_start, exercise_submit, exercise_check,
 exercise_reset, exercise_predict). Each write that the instructor's class view shows (an attempt, an
 answer) is followed by one event on the class's group ``classroom.<code>``; the class consumer reads
 the fresh state and forwards it, so the page always equals a fresh render.
@@ -13,11 +13,14 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import IntegrityError, transaction
 
-from labs.agent.client import call_sync, submit_sync
-from labs.exercises import Exercise, get_exercise
-from labs.models import Attempt, Classroom, HintShown, PredictAnswer, Sandbox, Submission
-from labs.roles import can_teach, can_use_sandbox
-from labs.services import Forbidden, new_sandbox_name
+from agent.client import call_sync, submit_sync
+from classrooms.models import Classroom
+from classrooms.roles import Forbidden, can_teach, can_use_sandbox
+from exercises import Exercise, get_exercise
+from exercises.models import AppliedDocument, Attempt, HintShown, PredictAnswer, Submission
+from exercises.selectors import applied_submission
+from labs.models import Sandbox
+from labs.services import new_sandbox_name
 from netcore.errors import PodpathError
 
 SUBMIT_TIMEOUT_S = 180.0  # a cluster submission may start pods and switch the pod network
@@ -72,8 +75,7 @@ def exercise_submit(*, user, sandbox: Sandbox, text: str) -> tuple[Submission, d
     submission = Submission.objects.create(student=user, classroom=sandbox.classroom, exercise_id=exercise.id,
                                            text=text, accepted=result["accepted"], errors=result["errors"])
     if submission.accepted:
-        sandbox.submission = submission
-        sandbox.save(update_fields=["submission"])
+        AppliedDocument.objects.update_or_create(sandbox=sandbox, defaults={"submission": submission})
     return submission, result
 
 
@@ -82,7 +84,7 @@ def exercise_check(*, user, sandbox: Sandbox) -> Attempt:
     exercise = exercise_of(user=user, sandbox=sandbox)
     result = call_sync("exercise_check", sandbox.name, {"exercise_id": exercise.id}, timeout=CHECK_TIMEOUT_S)
     attempt = Attempt.objects.create(student=user, classroom=sandbox.classroom, exercise_id=exercise.id,
-                                     submission=sandbox.submission, results=result["results"],
+                                     submission=applied_submission(sandbox=sandbox), results=result["results"],
                                      passed=result["passed"])
     classroom_publish(classroom=sandbox.classroom,
                       event={"type": "attempt.recorded", "student": user.pk, "exercise": exercise.id})
@@ -93,8 +95,7 @@ def exercise_reset(*, user, sandbox: Sandbox) -> str:
     """Queue putting the sandbox back on the exercise's starting state; returns the job id."""
     if not sandbox.exercise_id or not can_use_sandbox(user, sandbox):
         raise Forbidden(f"sandbox {sandbox.name} is not yours")
-    sandbox.submission = None
-    sandbox.save(update_fields=["submission"])
+    AppliedDocument.objects.filter(sandbox=sandbox).delete()
     return submit_sync("exercise_reset", sandbox.name, {"exercise_id": sandbox.exercise_id})
 
 

@@ -1,7 +1,7 @@
 """What the agent can be asked to do, each a plain synchronous function over netcore.
 
 A job gets its arguments and a progress callback and returns a JSON-able result or raises
-PodpathError with a message for the page. The agent (``labs.agent.worker``) runs jobs on worker
+PodpathError with a message for the page. The agent (``agent.worker``) runs jobs on worker
 threads; nothing here knows about Django, channels or browsers.
 """
 
@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from labs import checks, player
+from agent.protocol import KERNEL_TABS
+from exercises import checks, get_exercise
+from labs import stepper
 from labs.catalog import get_lab
-from labs.exercises import get_exercise
 from labs.last_change import last_change, record_change
 from netcore import names
 from netcore.errors import PodpathError
@@ -30,25 +31,25 @@ def report_json(report: Report) -> dict:
 
 
 def step_title(sandbox: str, number: int) -> str:
-    lab, _ = player.lab_position(sandbox=sandbox)
+    lab, _ = stepper.lab_position(sandbox=sandbox)
     return f"step {number} ({lab.step(number).title})"
 
 
 def lab_start(*, sandbox: str, lab_id: str, step: int = 1, progress: Progress) -> dict:
     get_lab(lab_id).step(step)
-    report = player.lab_start(sandbox=sandbox, lab_id=lab_id, step=step, progress=progress)
+    report = stepper.lab_start(sandbox=sandbox, lab_id=lab_id, step=step, progress=progress)
     record_change(sandbox, f"building {step_title(sandbox, step)}", report)
     return {"step": step, "report": report_json(report)}
 
 
 def lab_step(*, sandbox: str, step: int, progress: Progress) -> dict:
-    report = player.lab_step(sandbox=sandbox, step=step, progress=progress)
+    report = stepper.lab_step(sandbox=sandbox, step=step, progress=progress)
     record_change(sandbox, f"moving to {step_title(sandbox, step)}", report)
     return {"step": step, "report": report_json(report)}
 
 
 def lab_reset(*, sandbox: str, progress: Progress) -> dict:
-    report = player.lab_reset(sandbox=sandbox, progress=progress)
+    report = stepper.lab_reset(sandbox=sandbox, progress=progress)
     record_change(sandbox, f"the reset to {step_title(sandbox, 1)}", report)
     return {"step": 1, "report": report_json(report)}
 
@@ -86,15 +87,6 @@ def run_job(name: str, arguments: dict, progress: Progress) -> dict:
     if job is None:
         raise PodpathError(f"unknown job {name!r} (jobs: {', '.join(sorted(JOBS))})")
     return job(**arguments, progress=progress)
-
-
-KERNEL_TABS = {
-    "links": ["ip", "-d", "-br", "link", "show"],
-    "addresses": ["ip", "-br", "-4", "addr", "show"],
-    "routes": ["ip", "route", "show", "table", "main"],
-    "nftables": ["nft", "list", "ruleset"],
-    "conntrack": ["conntrack", "-L"],
-}
 
 
 def kernel_view(*, sandbox: str, tab: str, progress: Progress) -> dict:
@@ -168,7 +160,7 @@ def walk_kept(sandbox: str, walk) -> dict:
 JOBS["walk"] = packet_walk
 
 
-# -- exercises (labs.checks): build, submit, check, reset, settle a prediction ----------------------------
+# -- exercises (exercises.checks): build, submit, check, reset, settle a prediction ----------------------------
 
 def exercise_start(*, sandbox: str, exercise_id: str, progress: Progress) -> dict:
     report = checks.exercise_start(sandbox=sandbox, exercise=get_exercise(exercise_id), progress=progress)

@@ -5,8 +5,14 @@ Every view and websocket asks these functions; none decides on its own.
 
 from __future__ import annotations
 
+from netcore.errors import PodpathError
+
 INSTRUCTOR, STUDENT, ADMIN = "instructor", "student", "admin"
 ROLES = (ADMIN, INSTRUCTOR, STUDENT)
+
+
+class Forbidden(PodpathError):
+    """The user may not do this (the view answers 403 or 404)."""
 
 
 def role_of(user) -> str | None:

@@ -15,17 +15,19 @@ from datetime import datetime
 from django.db.models import Count, Max, Q
 from django.utils.safestring import SafeString, mark_safe
 
+from classrooms.models import Classroom, Enrollment
+from exercises import Exercise, exercise_catalog
+from exercises.models import AppliedDocument, Attempt, HintShown, PredictAnswer, Submission
+from exercises.submission import topology_from_text
 from labs.diagram import Diagram, layout
-from labs.exercises import Exercise, exercise_catalog
-from labs.exercises.submission import topology_from_text
-from labs.models import Attempt, Classroom, Enrollment, HintShown, PredictAnswer, Sandbox
+from labs.models import Sandbox
 from labs.selectors import render_markdown, sandbox_targets
 from labs.svg import render_topology
 from netcore.errors import NotFound, PodpathError
 from netcore.sandbox.registry import record_exists
 from netcore.topology.model import Topology
 
-# The parts of the talk (exercise topics, labs.exercises.TOPICS) each lab teaches.
+# The parts of the talk (exercise topics, exercises.TOPICS) each lab teaches.
 LAB_TOPICS: dict[str, tuple[str, ...]] = {
     "evolution": ("evolution",),
     "connecting-containers": ("connecting-containers",),
@@ -53,23 +55,31 @@ def exercise_get(*, classroom: Classroom, exercise_id: str) -> Exercise:
 
 def exercise_sandbox_get(*, user, classroom: Classroom, exercise_id: str) -> Sandbox | None:
     return Sandbox.objects.filter(owner=user, classroom=classroom, exercise_id=exercise_id) \
-        .select_related("submission", "classroom").first()
+        .select_related("classroom").first()
+
+
+def applied_submission(*, sandbox: Sandbox) -> Submission | None:
+    """The document the sandbox runs now (None: the exercise's starting state)."""
+    applied = AppliedDocument.objects.filter(sandbox=sandbox).select_related("submission").first()
+    return None if applied is None else applied.submission
 
 
 def exercise_document(*, sandbox: Sandbox, exercise: Exercise) -> str:
     """What the editor holds: the document last applied, else the starting topology (topology
     exercises) or nothing (cluster exercises add manifests to what is there)."""
-    if sandbox.submission is not None:
-        return sandbox.submission.text
+    applied = applied_submission(sandbox=sandbox)
+    if applied is not None:
+        return applied.text
     return exercise.start_text if exercise.kind == "topology" else ""
 
 
 def exercise_topology(*, sandbox: Sandbox, exercise: Exercise, ready: bool) -> Topology | None:
     """What the sandbox looks like now: the applied topology (or the starting one), or its cluster compiled."""
     if exercise.kind == "topology":
-        if sandbox.submission is not None:
+        applied = applied_submission(sandbox=sandbox)
+        if applied is not None:
             try:
-                return topology_from_text(sandbox.submission.text, "submission")
+                return topology_from_text(applied.text, "submission")
             except PodpathError:
                 pass
         return exercise.topology

@@ -10,9 +10,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from labs import exercise_selectors as selectors
-from labs.models import Classroom
-from labs.roles import can_teach
+from classrooms.models import Classroom
+from classrooms.roles import can_teach
+from exercises import selectors
 
 CSV_HEADER = ("student", "exercise", "time", "passed", "failed criteria")
 

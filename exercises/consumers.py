@@ -3,7 +3,7 @@
 ``ExerciseConsumer`` (``ws/exercise/<sandbox>/``) follows an exercise sandbox's group ``sandbox.<name>``:
 the agent's progress, and the picture once a build, reset or submission is done.
 ``ClassroomConsumer`` (``ws/classroom/<code>/``) follows a class's group ``classroom.<code>``, fed by
-``labs.exercise_services`` when an attempt or an answer is recorded: it re-reads the cell or the tally
+``exercises.services`` when an attempt or an answer is recorded: it re-reads the cell or the tally
 that changed and forwards it. Neither writes anything.
 """
 
@@ -14,12 +14,12 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from django.template.loader import render_to_string
 
-from labs import exercise_selectors as selectors
+from classrooms.models import Classroom
+from classrooms.roles import can_teach, can_use_sandbox
+from exercises import get_exercise, selectors
+from exercises.services import classroom_group
 from labs.consumers import FORBIDDEN, GroupConsumer, SandboxConsumer
-from labs.exercise_services import classroom_group
-from labs.exercises import get_exercise
-from labs.models import Classroom, Sandbox
-from labs.roles import can_teach, can_use_sandbox
+from labs.models import Sandbox
 
 __all__ = ["FORBIDDEN", "ClassroomConsumer", "ExerciseConsumer"]
 
@@ -28,7 +28,7 @@ RESTAGED = ("exercise_start", "exercise_reset", "exercise_submit")  # jobs that 
 
 @database_sync_to_async
 def allowed_exercise_sandbox(user, name: str) -> Sandbox | None:
-    sandbox = Sandbox.objects.select_related("classroom", "submission").filter(name=name).first()
+    sandbox = Sandbox.objects.select_related("classroom").filter(name=name).first()
     if sandbox is None or not sandbox.exercise_id or not can_use_sandbox(user, sandbox):
         return None
     return sandbox
@@ -37,7 +37,7 @@ def allowed_exercise_sandbox(user, name: str) -> Sandbox | None:
 @database_sync_to_async
 def render_stage(name: str, *, unless_building: bool = False) -> str | None:
     """The picture and the console's targets, read afresh (the submission may have changed)."""
-    sandbox = Sandbox.objects.select_related("classroom", "submission").get(name=name)
+    sandbox = Sandbox.objects.select_related("classroom").get(name=name)
     stage = selectors.exercise_stage_get(sandbox=sandbox, exercise=get_exercise(sandbox.exercise_id))
     if unless_building and stage.building:
         return None

@@ -10,7 +10,7 @@
 Checks run concurrently: every TCP/UDP probe together on one event loop (``netcore.reach``), pings
 and commands on threads, object checks straight from the stored cluster; then the packet walks, one
 at a time, with nothing else of the check in flight. The judging itself is pure
-(``labs.exercises.judge``).
+(``exercises.judge``).
 """
 
 from __future__ import annotations
@@ -22,16 +22,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from labs.catalog import Try
-from labs.exercises.judge import (
-    Reached,
-    command_judge,
-    object_judge,
-    path_judge,
-    reachability_judge,
-    target_address,
-)
-from labs.exercises.model import (
+from exercises.definition import (
     Check,
     CheckResult,
     Command,
@@ -42,7 +33,16 @@ from labs.exercises.model import (
     SubmitError,
     SubmitResult,
 )
-from labs.exercises.submission import manifests_from_text, topology_from_text
+from exercises.judge import (
+    Reached,
+    command_judge,
+    object_judge,
+    path_judge,
+    reachability_judge,
+    target_address,
+)
+from exercises.submission import manifests_from_text, topology_from_text
+from labs.catalog import Try
 from labs.tries import PLACEHOLDER, expand, namespace_for, run_try
 from netcore import names
 from netcore.errors import PodpathError, SpecError

@@ -1,0 +1,137 @@
+"""What the web side and the agent say to each other: channel names, job names and message shapes.
+
+The one vocabulary both sides share. The web side (services, consumers, ``agent.client``) sends jobs
+and watch requests on ``AGENT_CHANNEL``; the agent (``agent.worker``, running ``agent.jobs``) answers on
+the sandbox's group and, for a call, on the caller's reply channel. Plain data only: this module
+imports neither netcore nor Django, so either side may import it without pulling in the other.
+
+    in  (AGENT_CHANNEL)     JobMessage | WatchMessage
+    out (sandbox group)     ProgressMessage, then DoneMessage | FailedMessage;  StateMessage while watched
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, NotRequired, TypedDict
+
+AGENT_CHANNEL = "podpath-agent"
+
+
+def sandbox_group(sandbox: str) -> str:
+    """The group every page watching a sandbox joins; the agent is its only sender."""
+    return f"sandbox.{sandbox}"
+
+
+# -- job names: what the agent can be asked to do (agent.jobs.JOBS runs them) ---------------------------
+
+LAB_START, LAB_STEP, LAB_RESET = "lab_start", "lab_step", "lab_reset"
+DELETE, APPLY, CNI, GC = "delete", "apply", "cni", "gc"
+KERNEL_VIEW, CONSOLE, WALK = "kernel_view", "console", "walk"
+EXERCISE_START, EXERCISE_SUBMIT, EXERCISE_CHECK = "exercise_start", "exercise_submit", "exercise_check"
+EXERCISE_RESET, EXERCISE_PREDICT = "exercise_reset", "exercise_predict"
+
+JOB_NAMES = frozenset({
+    LAB_START, LAB_STEP, LAB_RESET, DELETE, APPLY, CNI, GC, KERNEL_VIEW, CONSOLE, WALK,
+    EXERCISE_START, EXERCISE_SUBMIT, EXERCISE_CHECK, EXERCISE_RESET, EXERCISE_PREDICT,
+})
+
+# The kernel tabs of the player: tab name -> the command the agent runs in every host of the sandbox.
+KERNEL_TABS = {
+    "links": ["ip", "-d", "-br", "link", "show"],
+    "addresses": ["ip", "-br", "-4", "addr", "show"],
+    "routes": ["ip", "route", "show", "table", "main"],
+    "nftables": ["nft", "list", "ruleset"],
+    "conntrack": ["conntrack", "-L"],
+}
+
+
+# -- message types and shapes -----------------------------------------------------------------------------
+
+JOB_TYPE, WATCH_TYPE, UNWATCH_TYPE = "agent.job", "agent.watch", "agent.unwatch"
+PROGRESS_TYPE, DONE_TYPE, FAILED_TYPE, STATE_TYPE = "job.progress", "job.done", "job.failed", "state.view"
+
+
+class JobMessage(TypedDict):
+    type: Literal["agent.job"]
+    job: str
+    sandbox: str
+    args: dict[str, Any]
+    job_id: str
+    reply_channel: NotRequired[str]  # a call waits for the outcome here
+
+
+class WatchMessage(TypedDict):
+    type: Literal["agent.watch", "agent.unwatch"]
+    sandbox: str
+    watcher: str  # the channel name of the page
+
+
+class ProgressMessage(TypedDict):
+    type: Literal["job.progress"]
+    job_id: str
+    job: str
+    done: int
+    total: int
+    what: str
+
+
+class SpecDetail(TypedDict):
+    source: str
+    field: str
+    expected: str
+
+
+class DoneMessage(TypedDict):
+    type: Literal["job.done"]
+    job_id: str
+    job: str
+    sandbox: str
+    result: dict[str, Any]
+
+
+class FailedMessage(TypedDict):
+    type: Literal["job.failed"]
+    job_id: str
+    job: str
+    sandbox: str
+    error: str
+    spec: NotRequired[SpecDetail]  # a refused document: the page shows the error at the field
+
+
+class StateMessage(TypedDict):
+    type: Literal["state.view"]
+    view: dict[str, Any]  # labs.live.LiveView.to_message()
+
+
+def job_message(job: str, sandbox: str, args: dict[str, Any], job_id: str,
+                reply_channel: str | None = None) -> JobMessage:
+    """A job for the agent; an unknown job name is refused here, before it crosses the channel layer."""
+    if job not in JOB_NAMES:
+        raise ValueError(f"unknown job {job!r} (jobs: {', '.join(sorted(JOB_NAMES))})")
+    message: JobMessage = {"type": JOB_TYPE, "job": job, "sandbox": sandbox, "args": args, "job_id": job_id}
+    if reply_channel:
+        message["reply_channel"] = reply_channel
+    return message
+
+
+def watch_message(sandbox: str, watcher: str, *, watching: bool = True) -> WatchMessage:
+    return {"type": WATCH_TYPE if watching else UNWATCH_TYPE, "sandbox": sandbox, "watcher": watcher}
+
+
+def progress_message(job_id: str, job: str, done: int, total: int, what: str) -> ProgressMessage:
+    return {"type": PROGRESS_TYPE, "job_id": job_id, "job": job, "done": done, "total": total, "what": what}
+
+
+def done_message(job_id: str, job: str, sandbox: str, result: dict[str, Any]) -> DoneMessage:
+    return {"type": DONE_TYPE, "job_id": job_id, "job": job, "sandbox": sandbox, "result": result}
+
+
+def failed_message(job_id: str, job: str, sandbox: str, error: str,
+                   spec: SpecDetail | None = None) -> FailedMessage:
+    message: FailedMessage = {"type": FAILED_TYPE, "job_id": job_id, "job": job, "sandbox": sandbox, "error": error}
+    if spec is not None:
+        message["spec"] = spec
+    return message
+
+
+def state_message(view: dict[str, Any]) -> StateMessage:
+    return {"type": STATE_TYPE, "view": view}
