@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -82,3 +83,14 @@ def test_gc_reports_what_it_removed():
     result = podpath("sandbox", "gc")
     assert result.returncode == 0
     assert result.stdout.startswith(("nothing to collect", "removed "))
+
+
+def test_a_cluster_labs_commands_to_try_are_printed_with_the_sandboxs_addresses(sandbox_name):
+    try:
+        created = podpath("sandbox", "create", sandbox_name, "--lab", "kubernetes", "--step", "6")
+        assert created.returncode == 0, created.stderr
+        assert "{{" not in created.stdout, created.stdout
+        assert re.search(rf"try: podpath exec -s {sandbox_name} client -- curl -s -m 2 http://10\.\d+\.\d+\.\d+:8080/",
+                         created.stdout), created.stdout
+    finally:
+        podpath("sandbox", "delete", sandbox_name)

@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import json
+import textwrap
 
 from labs.catalog import get_lab
+from labs.catalog import Step
 from labs.management.base import PodpathCommand
+from labs.management.commands.apply import resource_name
 from labs.selectors import lab_list
+
+
+def step_state(step: Step) -> list[str]:
+    """What a step builds: a topology's hosts, or a cluster's size, pod network and objects."""
+    if step.cluster is None:
+        return [f"hosts: {', '.join(step.topology.host_names())}"]
+    objects = [resource_name(o["kind"], o["metadata"]["name"]) for o in step.cluster.objects]
+    return [f"cluster: {step.cluster.nodes} nodes, pod network {step.cluster.cni}",
+            f"objects: {', '.join(objects) or 'none'}"]
 
 
 class Command(PodpathCommand):
@@ -35,8 +47,11 @@ class Command(PodpathCommand):
         if lab.summary:
             self.stdout.write(lab.summary)
         for step in lab.steps:
-            hosts = ", ".join(step.topology.host_names())
-            self.stdout.write(f"\n{step.number}. {step.title}\n   hosts: {hosts}")
+            self.stdout.write(f"\n{step.number}. {step.title}")
+            for line in step_state(step):
+                label, _, items = line.partition(": ")
+                self.stdout.write(textwrap.fill(items, width=100, initial_indent=f"   {label}: ",
+                                                subsequent_indent=" " * (len(label) + 5), break_on_hyphens=False))
             for attempt in step.tries:
                 should = "succeed" if attempt.expect == "success" else "fail"
                 self.stdout.write(f"   try on {attempt.host}: {attempt.command}  (should {should})")
