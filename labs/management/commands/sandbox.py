@@ -7,6 +7,7 @@ import json
 from labs import player
 from labs.catalog import get_lab
 from labs.management.base import PodpathCommand
+from labs.selectors import step_tries
 from labs.tries import run_try
 from netcore import names
 from netcore.kube import api
@@ -50,7 +51,7 @@ class Command(PodpathCommand):
         step = lab.step(number)
         self.stdout.write(f"sandbox {name}: {lab.id} step {number}/{len(lab.steps)}: {step.title}")
         self.stdout.write(f"  {report.describe()}")
-        for attempt in step.tries:
+        for attempt in step_tries(sandbox=name, step=step):
             self.stdout.write(f"  try: podpath exec -s {name} {attempt.host} -- {attempt.command}")
 
     def do_create(self, name: str, lab: str | None, cluster: bool, step: int, nodes: int, cni: str, **_):
