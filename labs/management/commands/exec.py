@@ -26,7 +26,7 @@ class Command(PodpathCommand):
     help = "Run a command inside a host or pod of a sandbox: podpath exec -s NAME TARGET -- CMD ..."
 
     def add_arguments(self, parser):
-        parser.add_argument("-s", "--sandbox", required=True)
+        self.add_sandbox_argument(parser)
         parser.add_argument("-n", "--namespace", default="default", help="the pod's namespace (clusters)")
         parser.add_argument("-c", "--container", help="a container of the pod (they share one network)")
         parser.add_argument("--host", help="a host instead of a pod: internet, external, router, node0, ...")

@@ -7,6 +7,7 @@ import textwrap
 
 from labs.catalog import get_lab
 from labs.catalog import Step
+from labs.management import completers
 from labs.management.base import PodpathCommand
 from labs.management.commands.apply import resource_name
 from labs.selectors import lab_list
@@ -29,7 +30,7 @@ class Command(PodpathCommand):
         listing = sub.add_parser("list", help="list the labs")
         listing.add_argument("-o", "--output", choices=["text", "json"], default="text")
         show = sub.add_parser("show", help="show a lab's steps")
-        show.add_argument("lab")
+        show.add_argument("lab").completer = completers.labs
 
     def handle(self, *args, action: str, **options):
         if action == "list":

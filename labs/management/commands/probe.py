@@ -21,10 +21,10 @@ def csv(text: str) -> list[str]:
 
 
 class Command(PodpathCommand):
-    help = "Probe reachability between pods with real connections (one probe, or a matrix)."
+    help = "Probe reachability between pods with real connections: one probe, or a matrix."
 
     def add_arguments(self, parser):
-        parser.add_argument("-s", "--sandbox", required=True)
+        self.add_sandbox_argument(parser)
         parser.add_argument("--from", dest="source", metavar="NS/POD")
         parser.add_argument("--to", dest="target", metavar="NS/POD|IP")
         parser.add_argument("--port", type=int)

@@ -6,6 +6,7 @@ import json
 
 from labs import player
 from labs.catalog import get_lab
+from labs.management import completers
 from labs.management.base import PodpathCommand
 from labs.selectors import step_tries
 from labs.tries import run_try
@@ -25,7 +26,7 @@ class Command(PodpathCommand):
         create = sub.add_parser("create", help="create a sandbox on a lab's step, or holding a cluster")
         create.add_argument("name")
         what = create.add_mutually_exclusive_group(required=True)
-        what.add_argument("--lab")
+        what.add_argument("--lab").completer = completers.labs
         what.add_argument("--cluster", action="store_true", help="an empty Kubernetes cluster")
         create.add_argument("--step", type=int, default=1)
         create.add_argument("--nodes", type=int, default=2, help="cluster nodes (1 to 8)")
@@ -33,15 +34,15 @@ class Command(PodpathCommand):
         listing = sub.add_parser("list", help="list sandboxes with their state")
         listing.add_argument("-o", "--output", choices=["text", "json"], default="text")
         step = sub.add_parser("step", help="move a sandbox to step N of its lab")
-        step.add_argument("name")
+        step.add_argument("name").completer = completers.sandboxes
         step.add_argument("step", type=int)
         reset = sub.add_parser("reset", help="put a sandbox back on its lab's first step")
-        reset.add_argument("name")
+        reset.add_argument("name").completer = completers.sandboxes
         delete = sub.add_parser("delete", help="delete a sandbox and everything it owns")
-        delete.add_argument("name")
+        delete.add_argument("name").completer = completers.sandboxes
         sub.add_parser("gc", help="remove namespaces, files and runners that no sandbox owns")
         attempt = sub.add_parser("try", help="run the current step's commands to try and judge them")
-        attempt.add_argument("name")
+        attempt.add_argument("name").completer = completers.sandboxes
 
     def handle(self, *args, action: str, **options):
         getattr(self, f"do_{action}")(**options)
