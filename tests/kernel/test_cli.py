@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -94,3 +95,19 @@ def test_a_cluster_labs_commands_to_try_are_printed_with_the_sandboxs_addresses(
                          created.stdout), created.stdout
     finally:
         podpath("sandbox", "delete", sandbox_name)
+
+
+def test_the_current_sandbox_serves_commands_until_it_is_deleted(sandbox, tmp_path):
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path)}
+    env.pop("PODPATH_SANDBOX", None)
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*PODPATH, *args], capture_output=True, text=True, timeout=120, env=env)
+
+    assert run("use", sandbox).returncode == 0
+    ran = run("exec", "c1", "--", "ip", "netns", "identify")
+    assert ran.returncode == 0 and ran.stdout.strip() == f"pp-{sandbox}-c1"
+    assert run("sandbox", "delete", sandbox).returncode == 0
+    assert not (tmp_path / "podpath" / "sandbox").exists()
+    missing = run("exec", "c1", "--", "true")
+    assert missing.returncode == 2 and "no sandbox given" in missing.stderr

@@ -8,6 +8,7 @@ from labs import player
 from labs.catalog import get_lab
 from labs.management import completers
 from labs.management.base import PodpathCommand
+from labs.management.context import store_sandbox, stored_sandbox
 from labs.selectors import step_tries
 from labs.tries import run_try
 from netcore import names
@@ -79,6 +80,8 @@ class Command(PodpathCommand):
         self.require_root()
         lifecycle.delete_sandbox(name)
         self.stdout.write(f"sandbox {name} deleted")
+        if stored_sandbox() == name:  # `podpath use` pointed at it: no current sandbox now
+            store_sandbox(None)
 
     def do_gc(self, **_):
         self.require_root()
