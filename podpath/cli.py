@@ -22,8 +22,10 @@ from importlib.metadata import PackageNotFoundError, version
 # the rest of the line to Django.
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Labs and sandboxes", ("lab", "sandbox", "use")),
-    ("Cluster (kubectl-style; exec and trace reach a lab's hosts too)",
-     ("apply", "get", "describe", "delete", "exec", "cni", "probe", "trace")),
+    (
+        "Cluster (kubectl-style; exec and trace reach a lab's hosts too)",
+        ("apply", "get", "describe", "delete", "exec", "cni", "probe", "trace"),
+    ),
     ("Serving", ("serve", "agent")),
     ("Admin", ("manage", "demo_accounts", "completion")),
 )
@@ -44,8 +46,11 @@ def summary(help_text: str) -> str:
 
 def overview(summaries: dict[str, str]) -> str:
     """The text of `podpath --help`: one screen, Podpath's commands only."""
-    lines = ["Podpath: container and Kubernetes networking on a real Linux kernel.",
-             "usage: podpath COMMAND [ARGS]; podpath COMMAND --help shows its options.", ""]
+    lines = [
+        "Podpath: container and Kubernetes networking on a real Linux kernel.",
+        "usage: podpath COMMAND [ARGS]; podpath COMMAND --help shows its options.",
+        "",
+    ]
     for title, names in GROUPS:
         lines += [f"{title}:", *(f"  {name:13} {summaries[name]}" for name in names)]
     lines += ["-s NAME defaults to the current sandbox: podpath use NAME, or PODPATH_SANDBOX."]

@@ -25,8 +25,8 @@ def run_command(*args: str) -> str:
 
 def test_lab_show_lists_a_cluster_labs_objects_per_step():
     shown = run_command("lab", "show", "kubernetes")
-    step = shown[shown.index("\n6. "):]
-    step = step[:step.index("\n7. ")]
+    step = shown[shown.index("\n6. ") :]
+    step = step[: step.index("\n7. ")]
     assert "cluster: 2 nodes, pod network vxlan" in step
     assert "objects: pod/hello-world, pod/client, service/hello-world-service" in step
     assert "try on client: curl -s -m 2 http://{{svc:hello-world-service}}/  (should fail)" in step
@@ -42,6 +42,7 @@ def test_lab_show_works_for_every_lab():
 
 
 # -- podpath --help: the product's commands, grouped, on one screen ---------------------------------
+
 
 def podpath_main(capsys, *args: str) -> tuple[int, str, str]:
     from podpath.cli import main
@@ -77,13 +78,39 @@ def test_podpath_alone_shows_the_products_commands_grouped_on_one_screen(capsys,
         assert django_only not in out
 
 
-@pytest.mark.parametrize("command", ["lab", "sandbox", "use", "apply", "get", "describe", "delete", "exec", "cni",
-                                     "probe", "trace", "serve", "agent", "demo_accounts", "completion"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        "lab",
+        "sandbox",
+        "use",
+        "apply",
+        "get",
+        "describe",
+        "delete",
+        "exec",
+        "cni",
+        "probe",
+        "trace",
+        "serve",
+        "agent",
+        "demo_accounts",
+        "completion",
+    ],
+)
 def test_each_commands_help_shows_only_its_own_options(capsys, command):
     code, out, _ = podpath_main(capsys, command, "--help")
     assert code == 0 and out.startswith(f"usage: podpath {command} ")
-    for django_option in ("--settings", "--pythonpath", "--traceback", "--verbosity", "--no-color",
-                          "--force-color", "--skip-checks", "--version"):
+    for django_option in (
+        "--settings",
+        "--pythonpath",
+        "--traceback",
+        "--verbosity",
+        "--no-color",
+        "--force-color",
+        "--skip-checks",
+        "--version",
+    ):
         assert django_option not in out, (command, django_option)
 
 
@@ -116,6 +143,7 @@ def test_an_unknown_command_is_a_one_line_error_with_a_suggestion(capsys):
 
 
 # -- the current sandbox: -s, then PODPATH_SANDBOX, then `podpath use` ------------------------------
+
 
 @pytest.fixture
 def config_home(tmp_path, monkeypatch):
@@ -177,8 +205,10 @@ def test_commands_use_the_current_sandbox_and_s_overrides_it(capsys, config_home
 def test_a_command_that_needs_a_sandbox_says_how_to_name_one(capsys, config_home):
     code, out, err = podpath_main(capsys, "get", "pods")
     assert code == 2 and out == ""
-    assert err == ("Error: no sandbox given: name one with -s NAME, or set the current one with "
-                   "`podpath use NAME` (or PODPATH_SANDBOX)\n")
+    assert err == (
+        "Error: no sandbox given: name one with -s NAME, or set the current one with "
+        "`podpath use NAME` (or PODPATH_SANDBOX)\n"
+    )
     assert podpath_main(capsys, "use")[0] == 2
 
 
@@ -193,14 +223,23 @@ def test_use_refuses_an_unknown_sandbox_and_clear_forgets(capsys, config_home, t
 
 # -- bash completion ----------------------------------------------------------------------------------
 
+
 def complete(line: str) -> list[str]:
     """What bash offers after ``line``, through the script `podpath completion bash` prints."""
-    script = ('eval "$(podpath completion bash)"; COMP_LINE="$LINE"; COMP_POINT=${#COMP_LINE}; '
-              'read -ra COMP_WORDS <<< "$LINE"; [[ "$LINE" == *" " ]] && COMP_WORDS+=(""); '
-              'COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); _python_argcomplete podpath; printf "%s\\n" "${COMPREPLY[@]}"')
+    script = (
+        'eval "$(podpath completion bash)"; COMP_LINE="$LINE"; COMP_POINT=${#COMP_LINE}; '
+        'read -ra COMP_WORDS <<< "$LINE"; [[ "$LINE" == *" " ]] && COMP_WORDS+=(""); '
+        'COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); _python_argcomplete podpath; printf "%s\\n" "${COMPREPLY[@]}"'
+    )
     bin_dir = str(Path(sys.executable).parent)
-    result = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60,
-                            env={**os.environ, "LINE": line, "PATH": f"{bin_dir}:{os.environ['PATH']}"})
+    result = subprocess.run(
+        ["bash", "-c", script],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "LINE": line, "PATH": f"{bin_dir}:{os.environ['PATH']}"},
+    )
     assert result.returncode == 0, result.stderr
     return [word.strip() for word in result.stdout.splitlines() if word.strip()]
 
@@ -211,9 +250,27 @@ def test_completion_bash_prints_a_script_for_podpath(capsys):
 
 
 def test_bash_completes_commands_subcommands_options_and_names(two_sandboxes):
-    assert complete("podpath ") == ["-h", "--help", "lab", "sandbox", "use", "apply", "get", "describe",
-                                    "delete", "exec", "cni", "probe", "trace", "serve", "agent", "manage",
-                                    "demo_accounts", "completion", "help"]
+    assert complete("podpath ") == [
+        "-h",
+        "--help",
+        "lab",
+        "sandbox",
+        "use",
+        "apply",
+        "get",
+        "describe",
+        "delete",
+        "exec",
+        "cni",
+        "probe",
+        "trace",
+        "serve",
+        "agent",
+        "manage",
+        "demo_accounts",
+        "completion",
+        "help",
+    ]
     assert complete("podpath sandbox cr") == ["create"]
     assert complete("podpath sandbox create s1 --lab kub") == ["kubernetes"]
     options = complete("podpath get -")

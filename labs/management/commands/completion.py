@@ -6,7 +6,7 @@ from labs.management.base import PodpathCommand
 
 
 class Command(PodpathCommand):
-    help = "Print the bash completion script: eval \"$(podpath completion bash)\" (README, Shell completion)."
+    help = 'Print the bash completion script: eval "$(podpath completion bash)" (README, Shell completion).'
 
     def add_arguments(self, parser):
         parser.add_argument("shell", choices=["bash"])

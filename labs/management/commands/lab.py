@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 import textwrap
 
-from labs.catalog import get_lab
-from labs.catalog import Step
+from labs.catalog import Step, get_lab
 from labs.management import completers
 from labs.management.base import PodpathCommand
 from labs.management.commands.apply import resource_name

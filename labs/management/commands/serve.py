@@ -11,8 +11,13 @@ class Command(PodpathCommand):
     help = "Serve the dashboard on 127.0.0.1:8000 or ADDR:PORT; web and agent in one process unless REDIS_URL is set."
 
     def add_arguments(self, parser):
-        parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000", metavar="ADDR:PORT",
-                            help="where to listen (default 127.0.0.1:8000)")
+        parser.add_argument(
+            "addrport",
+            nargs="?",
+            default="127.0.0.1:8000",
+            metavar="ADDR:PORT",
+            help="where to listen (default 127.0.0.1:8000)",
+        )
 
     def handle(self, *args, addrport: str, **options):
         # Daphne's runserver: HTTP and websockets; the reloader would start the agent twice.

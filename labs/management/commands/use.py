@@ -10,8 +10,10 @@ from netcore.sandbox.registry import read_record
 
 
 class Command(PodpathCommand):
-    help = (f"Set or show the current sandbox, the default for -s; {ENV_VAR} overrides it. "
-            "With no name, print the current one.")
+    help = (
+        f"Set or show the current sandbox, the default for -s; {ENV_VAR} overrides it. "
+        "With no name, print the current one."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("name", nargs="?", help="a sandbox on this machine").completer = completers.sandboxes
