@@ -1,4 +1,4 @@
-"""`podpath apply -s SANDBOX -f FILE|-`: kubectl apply, on the sandbox's cluster."""
+"""`podpath apply [-s SANDBOX] -f FILE|-`: kubectl apply, on the sandbox's cluster."""
 
 from __future__ import annotations
 

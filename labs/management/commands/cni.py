@@ -1,4 +1,4 @@
-"""`podpath cni -s SANDBOX MODE`: switch a live cluster's pod network (bridge, vxlan or nat)."""
+"""`podpath cni [-s SANDBOX] MODE`: switch a live cluster's pod network (bridge, vxlan or nat)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`podpath delete -s SANDBOX (KIND NAME... | -f FILE) [-n NS]`: kubectl delete."""
+"""`podpath delete [-s SANDBOX] (KIND NAME... | -f FILE) [-n NS]`: kubectl delete."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`podpath describe -s SANDBOX KIND NAME [-n NS]`: kubectl describe."""
+"""`podpath describe [-s SANDBOX] KIND NAME [-n NS]`: kubectl describe."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """`podpath exec`: run a real command inside a host or a pod of a sandbox.
 
-    podpath exec -s NAME HOST -- CMD ...                 a host of a lab sandbox
-    podpath exec -s NAME [-n NS] POD [-c CTR] -- CMD ... a pod of a cluster sandbox
-    podpath exec -s NAME --host internet|external|NODE -- CMD ...
+    podpath exec [-s NAME] HOST -- CMD ...                 a host of a lab sandbox
+    podpath exec [-s NAME] [-n NS] POD [-c CTR] -- CMD ... a pod of a cluster sandbox
+    podpath exec [-s NAME] --host internet|external|NODE -- CMD ...
 
 The process is replaced by `ip netns exec`, so the command's output and exit code are the command's
 own; `ip netns exec` also mounts the host's /etc/netns files (resolv.conf, hosts) over /etc. A pod's
@@ -23,7 +23,7 @@ from netcore.sandbox.registry import read_record
 
 
 class Command(PodpathCommand):
-    help = "Run a command inside a host or pod of a sandbox: podpath exec -s NAME TARGET -- CMD ..."
+    help = "Run a command inside a host or pod of a sandbox: podpath exec [-s NAME] TARGET -- CMD ..."
 
     def add_arguments(self, parser):
         self.add_sandbox_argument(parser)
@@ -47,7 +47,7 @@ class Command(PodpathCommand):
             argv = [target, *argv]
             target = None
         if not argv:
-            raise Error("no command given: podpath exec -s NAME TARGET -- CMD ...")
+            raise Error("no command given: podpath exec [-s NAME] TARGET -- CMD ...")
         netns = self.resolve(sandbox, namespace, container, host, target)
         sys.stdout.flush()
         sys.stderr.flush()
@@ -77,7 +77,7 @@ class Command(PodpathCommand):
         if host:
             return host_namespace(sandbox, host)
         if not target:
-            raise Error("name a host or pod: podpath exec -s NAME TARGET -- CMD ...")
+            raise Error("name a host or pod: podpath exec [-s NAME] TARGET -- CMD ...")
         if read_record(sandbox).meta.get("kind") != "cluster":
             return host_namespace(sandbox, target)
         cluster = api.load_cluster(sandbox)

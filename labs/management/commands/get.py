@@ -1,4 +1,4 @@
-"""`podpath get -s SANDBOX KIND [NAME] [-n NS|-A] [-o json|yaml|wide] [-l SELECTOR]`: kubectl get."""
+"""`podpath get [-s SANDBOX] KIND [NAME] [-n NS|-A] [-o json|yaml|wide] [-l SELECTOR]`: kubectl get."""
 
 from __future__ import annotations
 

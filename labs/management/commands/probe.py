@@ -1,7 +1,7 @@
 """`podpath probe`: real connections between pods, one, or the NetworkPolicy e2e suite's matrix.
 
-    podpath probe -s SB --from NS/POD --to NS/POD|IP --port P [--protocol TCP|UDP] [-o json]
-    podpath probe -s SB --matrix [--namespaces x,y,z] [--ports 80,81] [--protocols TCP,UDP]
+    podpath probe [-s SB] --from NS/POD --to NS/POD|IP --port P [--protocol TCP|UDP] [-o json]
+    podpath probe [-s SB] --matrix [--namespaces x,y,z] [--ports 80,81] [--protocols TCP,UDP]
                   [--via service|pod] [-o json]
 
 A single probe exits 0 when it connects and 1 when it does not.

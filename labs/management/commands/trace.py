@@ -1,6 +1,6 @@
 """`podpath trace`: the life of one real packet, hop by hop, request and reply.
 
-    podpath trace -s SB --from SRC --to DST [--protocol tcp|udp|icmp] [--port P] [-o text|json]
+    podpath trace [-s SB] --from SRC --to DST [--protocol tcp|udp|icmp] [--port P] [-o text|json]
                   [--pcap FILE] [--record FILE] [--timeout S] [--wide]
 
 SRC is a pod (POD or NS/POD) or a host (external, internet, a node, a lab's host); DST a URL, IP[:PORT],
