@@ -85,7 +85,16 @@ def unknown(name: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else list(argv)
+    try:
+        dispatch(sys.argv[1:] if argv is None else list(argv))
+    except BrokenPipeError:  # `podpath lab show kubernetes | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(141)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+def dispatch(args: list[str]) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "podpath.settings")
     import django
     from django.core.management import execute_from_command_line

@@ -142,6 +142,14 @@ def test_an_unknown_command_is_a_one_line_error_with_a_suggestion(capsys):
     assert err == "Error: unknown command 'gett' (did you mean get?); podpath --help lists the commands\n"
 
 
+def test_output_cut_short_by_a_pipe_ends_quietly():
+    """`podpath lab show kubernetes | head`: no traceback when the reader stops early. `true` reads
+    nothing and is gone long before podpath (a second of imports) writes."""
+    line = f"{sys.executable} -m podpath.cli lab show kubernetes | true; echo ${{PIPESTATUS[0]}}"
+    result = subprocess.run(["bash", "-c", line], check=False, capture_output=True, text=True, timeout=60)
+    assert (result.stdout, result.stderr) == ("141\n", "")
+
+
 # -- the current sandbox: -s, then PODPATH_SANDBOX, then `podpath use` ------------------------------
 
 
