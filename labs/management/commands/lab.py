@@ -14,11 +14,12 @@ from labs.selectors import lab_list
 
 def step_state(step: Step) -> list[str]:
     """What a step builds: a topology's hosts, or a cluster's size, pod network and objects."""
-    if step.cluster is None:
-        return [f"hosts: {', '.join(step.topology.host_names())}"]
-    objects = [resource_name(o["kind"], o["metadata"]["name"]) for o in step.cluster.objects]
-    return [f"cluster: {step.cluster.nodes} nodes, pod network {step.cluster.cni}",
-            f"objects: {', '.join(objects) or 'none'}"]
+    if step.cluster is not None:
+        objects = [resource_name(o["kind"], o["metadata"]["name"]) for o in step.cluster.objects]
+        return [f"cluster: {step.cluster.nodes} nodes, pod network {step.cluster.cni}",
+                f"objects: {', '.join(objects) or 'none'}"]
+    hosts = step.topology.host_names() if step.topology is not None else []
+    return [f"hosts: {', '.join(hosts) or 'none'}"]
 
 
 class Command(PodpathCommand):
