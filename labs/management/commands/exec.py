@@ -41,8 +41,8 @@ class Command(PodpathCommand):
         elif "--" in argv:
             # kubectl puts options after the pod: `exec POD -c CONTAINER -- CMD`.
             split = argv.index("--")
-            options, argv = argv[:split], argv[split + 1:]
-            namespace, container, host = self.trailing_options(options, namespace, container, host)
+            between, argv = argv[:split], argv[split + 1:]
+            namespace, container, host = self.trailing_options(between, namespace, container, host)
         if host and target:
             argv = [target, *argv]
             target = None

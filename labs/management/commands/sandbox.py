@@ -65,6 +65,7 @@ class Command(PodpathCommand):
             self.stdout.write(f"  {report.describe()}")
             self.stdout.write(f"  try: podpath apply -s {name} -f pod.yaml; podpath get -s {name} pods -o wide")
             return
+        assert lab is not None  # --lab and --cluster are a required either-or
         get_lab(lab).step(step)  # refuse a bad name, an unknown lab or step before touching anything
         self.report(name, player.lab_start(sandbox=name, lab_id=lab, step=step, progress=self.progress))
 
