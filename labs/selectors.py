@@ -73,6 +73,26 @@ def sandbox_targets(*, sandbox: Sandbox, topology: Topology | None, nodes: int) 
     return pods + [f"node{i}" for i in range(nodes)] + ["internet", "external", "router"]
 
 
+def step_tries(*, sandbox: str, step: Step) -> list[Try]:
+    """A step's commands to try as the learner should type them: a cluster's address placeholders
+    (``{{svc:hello-world-service}}``) filled in from the sandbox's objects. The player and the CLI show these."""
+    if step.cluster is None:
+        return list(step.tries)
+    from netcore.kube import api
+
+    try:
+        cluster = api.load_cluster(sandbox)
+    except PodpathError:
+        return list(step.tries)
+    shown = []
+    for attempt in step.tries:
+        try:
+            shown.append(replace(attempt, command=expand(attempt.command, cluster)))
+        except PodpathError:  # an object the step has not made yet: show the placeholder
+            shown.append(attempt)
+    return shown
+
+
 @dataclass
 class Player:
     sandbox: Sandbox
@@ -98,21 +118,7 @@ class Player:
         """The step's commands to try, with address placeholders filled in from this sandbox's cluster."""
         if self.step is None:
             return []
-        if self.step.cluster is None:
-            return list(self.step.tries)
-        from netcore.kube import api
-
-        try:
-            cluster = api.load_cluster(self.sandbox.name)
-        except PodpathError:
-            return list(self.step.tries)
-        shown = []
-        for attempt in self.step.tries:
-            try:
-                shown.append(replace(attempt, command=expand(attempt.command, cluster)))
-            except PodpathError:  # an object the step has not made yet: show the placeholder
-                shown.append(attempt)
-        return shown
+        return step_tries(sandbox=self.sandbox.name, step=self.step)
 
     @property
     def svg(self) -> SafeString:

@@ -1,4 +1,5 @@
-"""What every `podpath` command shares: one-line errors with exit code 2, a root check, progress."""
+"""What every `podpath` command shares: one-line errors with exit code 2, help that shows only the
+command's own options, the current sandbox (`-s`, PODPATH_SANDBOX or `podpath use`), a root check, progress."""
 
 from __future__ import annotations
 
@@ -7,7 +8,14 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from labs.management import completers
+from labs.management.context import ENV_VAR, current_sandbox
 from netcore.errors import PodpathError
+
+# Django's options for every command: still accepted, but no part of a Podpath command's help.
+DJANGO_OPTIONS = {"--version", "--verbosity", "--settings", "--pythonpath", "--traceback", "--no-color",
+                  "--force-color", "--skip-checks"}
+NO_SANDBOX = f"no sandbox given: name one with -s NAME, or set the current one with `podpath use NAME` (or {ENV_VAR})"
 
 
 class Error(CommandError):
@@ -20,8 +28,21 @@ class Error(CommandError):
 class PodpathCommand(BaseCommand):
     requires_system_checks: list = []
     requires_migrations_checks = False
+    suppressed_base_arguments = DJANGO_OPTIONS
+    takes_sandbox = False  # set by add_sandbox_argument: fill in the current sandbox when -s is not given
+
+    def add_sandbox_argument(self, parser) -> None:
+        self.takes_sandbox = True
+        parser.add_argument("-s", "--sandbox", metavar="NAME",
+                            help=f"the sandbox (default: {ENV_VAR}, or the one `podpath use` set)"
+                            ).completer = completers.sandboxes
 
     def execute(self, *args, **options):
+        if self.takes_sandbox and not options.get("sandbox"):
+            current = current_sandbox()
+            if current is None:
+                raise Error(NO_SANDBOX)
+            options["sandbox"] = current.name
         try:
             return super().execute(*args, **options)
         except PodpathError as error:

@@ -41,7 +41,7 @@ def podpath_server():
         subprocess.run([*podpath, *args], env=env, check=True, capture_output=True)
     port = free_port()
     log = open(var / "server.log", "wb")
-    server = subprocess.Popen([*podpath, "runserver", "--noreload", "--insecure", f"127.0.0.1:{port}"], env=env,
+    server = subprocess.Popen([*podpath, "serve", f"127.0.0.1:{port}"], env=env,
                               stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while True:

@@ -21,7 +21,7 @@ def fetch(url: str) -> tuple[int, str]:
 def test_scripts_serve_turns_no_debug_on():
     text = SERVE.read_text()
     assert "PODPATH_DEBUG" not in re.sub(r"#.*", "", text)
-    assert "runserver --noreload --insecure 127.0.0.1:8000" in text  # what podpath_server runs too
+    assert "podpath serve 127.0.0.1:8000" in text  # what podpath_server runs too
 
 
 def test_a_missing_page_shows_no_url_patterns_or_settings(podpath_server):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 
@@ -82,3 +84,30 @@ def test_gc_reports_what_it_removed():
     result = podpath("sandbox", "gc")
     assert result.returncode == 0
     assert result.stdout.startswith(("nothing to collect", "removed "))
+
+
+def test_a_cluster_labs_commands_to_try_are_printed_with_the_sandboxs_addresses(sandbox_name):
+    try:
+        created = podpath("sandbox", "create", sandbox_name, "--lab", "kubernetes", "--step", "6")
+        assert created.returncode == 0, created.stderr
+        assert "{{" not in created.stdout, created.stdout
+        assert re.search(rf"try: podpath exec -s {sandbox_name} client -- curl -s -m 2 http://10\.\d+\.\d+\.\d+:8080/",
+                         created.stdout), created.stdout
+    finally:
+        podpath("sandbox", "delete", sandbox_name)
+
+
+def test_the_current_sandbox_serves_commands_until_it_is_deleted(sandbox, tmp_path):
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path)}
+    env.pop("PODPATH_SANDBOX", None)
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*PODPATH, *args], check=False, capture_output=True, text=True, timeout=120, env=env)
+
+    assert run("use", sandbox).returncode == 0
+    ran = run("exec", "c1", "--", "ip", "netns", "identify")
+    assert ran.returncode == 0 and ran.stdout.strip() == f"pp-{sandbox}-c1"
+    assert run("sandbox", "delete", sandbox).returncode == 0
+    assert not (tmp_path / "podpath" / "sandbox").exists()
+    missing = run("exec", "c1", "--", "true")
+    assert missing.returncode == 2 and "no sandbox given" in missing.stderr

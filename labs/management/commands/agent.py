@@ -9,7 +9,7 @@ from labs.management.base import PodpathCommand
 
 
 class Command(PodpathCommand):
-    help = "Run the agent that builds and changes sandboxes for the web tier (needs a shared channel layer)."
+    help = "Run the agent that builds and changes sandboxes for the web tier; needs a shared channel layer."
 
     def handle(self, *args, **options):
         self.require_root()

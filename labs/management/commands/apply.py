@@ -1,4 +1,4 @@
-"""`podpath apply -s SANDBOX -f FILE|-`: kubectl apply, on the sandbox's cluster."""
+"""`podpath apply [-s SANDBOX] -f FILE|-`: kubectl apply, on the sandbox's cluster."""
 
 from __future__ import annotations
 
@@ -29,10 +29,10 @@ def resource_name(kind: str, name: str) -> str:
 
 
 class Command(PodpathCommand):
-    help = "Create or update cluster objects from manifests (all documents are validated first)."
+    help = "Create or update cluster objects from manifests; all documents are validated first."
 
     def add_arguments(self, parser):
-        parser.add_argument("-s", "--sandbox", required=True)
+        self.add_sandbox_argument(parser)
         parser.add_argument("-f", "--filename", required=True, action="append",
                             help="a manifest file, or - for standard input (repeatable)")
 

@@ -1,4 +1,4 @@
-"""`podpath cni -s SANDBOX MODE`: switch a live cluster's pod network (bridge, vxlan or nat)."""
+"""`podpath cni [-s SANDBOX] MODE`: switch a live cluster's pod network (bridge, vxlan or nat)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ class Command(PodpathCommand):
     help = "Switch the pod network of a live cluster: pods, Services and addresses stay as they are."
 
     def add_arguments(self, parser):
-        parser.add_argument("-s", "--sandbox", required=True)
+        self.add_sandbox_argument(parser)
         parser.add_argument("mode", choices=CNI_MODES)
 
     def handle(self, *args, sandbox: str, mode: str, **options):

@@ -1,7 +1,8 @@
-"""`podpath delete -s SANDBOX (KIND NAME... | -f FILE) [-n NS]`: kubectl delete."""
+"""`podpath delete [-s SANDBOX] (KIND NAME... | -f FILE) [-n NS]`: kubectl delete."""
 
 from __future__ import annotations
 
+from labs.management import completers
 from labs.management.base import Error, PodpathCommand
 from labs.management.commands.apply import read_source
 from netcore.kube import api
@@ -10,11 +11,11 @@ from netcore.kube.kinds import resolve_kind
 
 
 class Command(PodpathCommand):
-    help = "Delete cluster objects by kind and name, or those a manifest names."
+    help = "Delete cluster objects by kind and name, or those in a manifest."
 
     def add_arguments(self, parser):
-        parser.add_argument("-s", "--sandbox", required=True)
-        parser.add_argument("kind", nargs="?")
+        self.add_sandbox_argument(parser)
+        parser.add_argument("kind", nargs="?").completer = completers.kinds
         parser.add_argument("names", nargs="*")
         parser.add_argument("-f", "--filename", action="append")
         parser.add_argument("-n", "--namespace", default="default")

@@ -18,7 +18,7 @@ DEMO_ACCOUNTS = (
 
 
 class Command(PodpathCommand):
-    help = "Create (or reset) the demo accounts and print their names and passwords."
+    help = "Create or reset the demo accounts; print their names and passwords."
     requires_migrations_checks = True
 
     def handle(self, *args, **options):

@@ -1,7 +1,8 @@
-"""`podpath describe -s SANDBOX KIND NAME [-n NS]`: kubectl describe."""
+"""`podpath describe [-s SANDBOX] KIND NAME [-n NS]`: kubectl describe."""
 
 from __future__ import annotations
 
+from labs.management import completers
 from labs.management.base import Error, PodpathCommand
 from netcore.kube import api
 from netcore.kube.kinds import KINDS, resolve_kind
@@ -9,11 +10,11 @@ from netcore.kube.printers import render_describe
 
 
 class Command(PodpathCommand):
-    help = "Show one cluster object in words, with what it relates to (a Service's endpoints, say)."
+    help = "Show one cluster object in words, with what it relates to: a Service's endpoints, say."
 
     def add_arguments(self, parser):
-        parser.add_argument("-s", "--sandbox", required=True)
-        parser.add_argument("kind")
+        self.add_sandbox_argument(parser)
+        parser.add_argument("kind").completer = completers.kinds
         parser.add_argument("name")
         parser.add_argument("-n", "--namespace", default="default")
 

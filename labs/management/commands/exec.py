@@ -1,8 +1,8 @@
 """`podpath exec`: run a real command inside a host or a pod of a sandbox.
 
-    podpath exec -s NAME HOST -- CMD ...                 a host of a lab sandbox
-    podpath exec -s NAME [-n NS] POD [-c CTR] -- CMD ... a pod of a cluster sandbox
-    podpath exec -s NAME --host internet|external|NODE -- CMD ...
+    podpath exec [-s NAME] HOST -- CMD ...                 a host of a lab sandbox
+    podpath exec [-s NAME] [-n NS] POD [-c CTR] -- CMD ... a pod of a cluster sandbox
+    podpath exec [-s NAME] --host internet|external|NODE -- CMD ...
 
 The process is replaced by `ip netns exec`, so the command's output and exit code are the command's
 own; `ip netns exec` also mounts the host's /etc/netns files (resolv.conf, hosts) over /etc. A pod's
@@ -23,10 +23,10 @@ from netcore.sandbox.registry import read_record
 
 
 class Command(PodpathCommand):
-    help = "Run a command inside a host or pod of a sandbox: podpath exec -s NAME TARGET -- CMD ..."
+    help = "Run a command inside a host or pod of a sandbox: podpath exec [-s NAME] TARGET -- CMD ..."
 
     def add_arguments(self, parser):
-        parser.add_argument("-s", "--sandbox", required=True)
+        self.add_sandbox_argument(parser)
         parser.add_argument("-n", "--namespace", default="default", help="the pod's namespace (clusters)")
         parser.add_argument("-c", "--container", help="a container of the pod (they share one network)")
         parser.add_argument("--host", help="a host instead of a pod: internet, external, router, node0, ...")
@@ -41,13 +41,13 @@ class Command(PodpathCommand):
         elif "--" in argv:
             # kubectl puts options after the pod: `exec POD -c CONTAINER -- CMD`.
             split = argv.index("--")
-            options, argv = argv[:split], argv[split + 1:]
-            namespace, container, host = self.trailing_options(options, namespace, container, host)
+            between, argv = argv[:split], argv[split + 1:]
+            namespace, container, host = self.trailing_options(between, namespace, container, host)
         if host and target:
             argv = [target, *argv]
             target = None
         if not argv:
-            raise Error("no command given: podpath exec -s NAME TARGET -- CMD ...")
+            raise Error("no command given: podpath exec [-s NAME] TARGET -- CMD ...")
         netns = self.resolve(sandbox, namespace, container, host, target)
         sys.stdout.flush()
         sys.stderr.flush()
@@ -77,7 +77,7 @@ class Command(PodpathCommand):
         if host:
             return host_namespace(sandbox, host)
         if not target:
-            raise Error("name a host or pod: podpath exec -s NAME TARGET -- CMD ...")
+            raise Error("name a host or pod: podpath exec [-s NAME] TARGET -- CMD ...")
         if read_record(sandbox).meta.get("kind") != "cluster":
             return host_namespace(sandbox, target)
         cluster = api.load_cluster(sandbox)

@@ -1,10 +1,11 @@
-"""`podpath get -s SANDBOX KIND [NAME] [-n NS|-A] [-o json|yaml|wide] [-l SELECTOR]`: kubectl get."""
+"""`podpath get [-s SANDBOX] KIND [NAME] [-n NS|-A] [-o json|yaml|wide] [-l SELECTOR]`: kubectl get."""
 
 from __future__ import annotations
 
 import sys
 from datetime import datetime, timezone
 
+from labs.management import completers
 from labs.management.base import PodpathCommand
 from netcore.kube import api
 from netcore.kube.kinds import resolve_kind
@@ -16,8 +17,9 @@ class Command(PodpathCommand):
     help = "List cluster objects, or show one, shaped like kubectl's output."
 
     def add_arguments(self, parser):
-        parser.add_argument("-s", "--sandbox", required=True)
-        parser.add_argument("kind", help="pods, po, services, svc, deployments, ... (comma-separated allowed)")
+        self.add_sandbox_argument(parser)
+        parser.add_argument("kind", help="pods, po, services, svc, deployments, ... (comma-separated allowed)"
+                            ).completer = completers.kinds
         parser.add_argument("names", nargs="*")
         parser.add_argument("-n", "--namespace", default="default")
         parser.add_argument("-A", "--all-namespaces", action="store_true")

@@ -1,7 +1,7 @@
 """`podpath probe`: real connections between pods, one, or the NetworkPolicy e2e suite's matrix.
 
-    podpath probe -s SB --from NS/POD --to NS/POD|IP --port P [--protocol TCP|UDP] [-o json]
-    podpath probe -s SB --matrix [--namespaces x,y,z] [--ports 80,81] [--protocols TCP,UDP]
+    podpath probe [-s SB] --from NS/POD --to NS/POD|IP --port P [--protocol TCP|UDP] [-o json]
+    podpath probe [-s SB] --matrix [--namespaces x,y,z] [--ports 80,81] [--protocols TCP,UDP]
                   [--via service|pod] [-o json]
 
 A single probe exits 0 when it connects and 1 when it does not.
@@ -21,10 +21,10 @@ def csv(text: str) -> list[str]:
 
 
 class Command(PodpathCommand):
-    help = "Probe reachability between pods with real connections (one probe, or a matrix)."
+    help = "Probe reachability between pods with real connections: one probe, or a matrix."
 
     def add_arguments(self, parser):
-        parser.add_argument("-s", "--sandbox", required=True)
+        self.add_sandbox_argument(parser)
         parser.add_argument("--from", dest="source", metavar="NS/POD")
         parser.add_argument("--to", dest="target", metavar="NS/POD|IP")
         parser.add_argument("--port", type=int)

@@ -6,7 +6,10 @@ import json
 
 from labs import stepper
 from labs.catalog import get_lab
+from labs.management import completers
 from labs.management.base import PodpathCommand
+from labs.management.context import store_sandbox, stored_sandbox
+from labs.selectors import step_tries
 from labs.tries import run_try
 from netcore import names
 from netcore.kube import api
@@ -24,7 +27,7 @@ class Command(PodpathCommand):
         create = sub.add_parser("create", help="create a sandbox on a lab's step, or holding a cluster")
         create.add_argument("name")
         what = create.add_mutually_exclusive_group(required=True)
-        what.add_argument("--lab")
+        what.add_argument("--lab").completer = completers.labs
         what.add_argument("--cluster", action="store_true", help="an empty Kubernetes cluster")
         create.add_argument("--step", type=int, default=1)
         create.add_argument("--nodes", type=int, default=2, help="cluster nodes (1 to 8)")
@@ -32,15 +35,15 @@ class Command(PodpathCommand):
         listing = sub.add_parser("list", help="list sandboxes with their state")
         listing.add_argument("-o", "--output", choices=["text", "json"], default="text")
         step = sub.add_parser("step", help="move a sandbox to step N of its lab")
-        step.add_argument("name")
+        step.add_argument("name").completer = completers.sandboxes
         step.add_argument("step", type=int)
         reset = sub.add_parser("reset", help="put a sandbox back on its lab's first step")
-        reset.add_argument("name")
+        reset.add_argument("name").completer = completers.sandboxes
         delete = sub.add_parser("delete", help="delete a sandbox and everything it owns")
-        delete.add_argument("name")
+        delete.add_argument("name").completer = completers.sandboxes
         sub.add_parser("gc", help="remove namespaces, files and runners that no sandbox owns")
         attempt = sub.add_parser("try", help="run the current step's commands to try and judge them")
-        attempt.add_argument("name")
+        attempt.add_argument("name").completer = completers.sandboxes
 
     def handle(self, *args, action: str, **options):
         getattr(self, f"do_{action}")(**options)
@@ -50,7 +53,7 @@ class Command(PodpathCommand):
         step = lab.step(number)
         self.stdout.write(f"sandbox {name}: {lab.id} step {number}/{len(lab.steps)}: {step.title}")
         self.stdout.write(f"  {report.describe()}")
-        for attempt in step.tries:
+        for attempt in step_tries(sandbox=name, step=step):
             self.stdout.write(f"  try: podpath exec -s {name} {attempt.host} -- {attempt.command}")
 
     def do_create(self, name: str, lab: str | None, cluster: bool, step: int, nodes: int, cni: str, **_):
@@ -62,6 +65,7 @@ class Command(PodpathCommand):
             self.stdout.write(f"  {report.describe()}")
             self.stdout.write(f"  try: podpath apply -s {name} -f pod.yaml; podpath get -s {name} pods -o wide")
             return
+        assert lab is not None  # --lab and --cluster are a required either-or
         get_lab(lab).step(step)  # refuse a bad name, an unknown lab or step before touching anything
         self.report(name, stepper.lab_start(sandbox=name, lab_id=lab, step=step, progress=self.progress))
 
@@ -77,6 +81,8 @@ class Command(PodpathCommand):
         self.require_root()
         lifecycle.delete_sandbox(name)
         self.stdout.write(f"sandbox {name} deleted")
+        if stored_sandbox() == name:  # `podpath use` pointed at it: no current sandbox now
+            store_sandbox(None)
 
     def do_gc(self, **_):
         self.require_root()

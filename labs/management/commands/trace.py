@@ -1,6 +1,6 @@
 """`podpath trace`: the life of one real packet, hop by hop, request and reply.
 
-    podpath trace -s SB --from SRC --to DST [--protocol tcp|udp|icmp] [--port P] [-o text|json]
+    podpath trace [-s SB] --from SRC --to DST [--protocol tcp|udp|icmp] [--port P] [-o text|json]
                   [--pcap FILE] [--record FILE] [--timeout S] [--wide]
 
 SRC is a pod (POD or NS/POD) or a host (external, internet, a node, a lab's host); DST a URL, IP[:PORT],
@@ -39,7 +39,7 @@ class Command(PodpathCommand):
     help = "Send one real packet and show its walk hop by hop: NAT, routes, policy verdicts, the reply."
 
     def add_arguments(self, parser):
-        parser.add_argument("-s", "--sandbox", required=True)
+        self.add_sandbox_argument(parser)
         parser.add_argument("--from", dest="source", required=True, metavar="SRC",
                             help="a pod (POD or NS/POD) or a host: external, internet, node0, a lab host")
         parser.add_argument("--to", dest="destination", required=True, metavar="DST",
