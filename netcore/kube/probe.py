@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from netcore.errors import NotFound, PodpathError
 from netcore.kube import api
-from netcore.kube.cluster import SYSTEM_NAMESPACES, Cluster
+from netcore.kube.store import SYSTEM_NAMESPACES, Cluster
 from netcore.kube.compile.network import pod_hosts
 from netcore.kube.selectors import matches_service
 from netcore import names

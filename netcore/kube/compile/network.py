@@ -21,7 +21,7 @@ import json
 
 from netcore import names
 from netcore.kube import addresses
-from netcore.kube.cluster import Cluster
+from netcore.kube.store import Cluster
 from netcore.kube.compile.dns import dns_records
 from netcore.kube.compile.ingress import INGRESS_IMAGE, ingress_data, ingress_servers
 from netcore.kube.compile.policies import render_policy_chains

@@ -31,7 +31,7 @@ import ipaddress
 from collections.abc import Iterable
 
 from netcore.kube import addresses
-from netcore.kube.cluster import Cluster
+from netcore.kube.store import Cluster
 from netcore.kube.compile.policy_rules import Allow, Isolation, pod_isolations
 from netcore.kube.compile.services import chain, map_block, short_hash
 from netcore.kube.controllers import node_index

@@ -26,7 +26,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from netcore.kube.cluster import Cluster
+from netcore.kube.store import Cluster
 from netcore.kube.selectors import matches
 
 DIRECTIONS = ("Ingress", "Egress")
