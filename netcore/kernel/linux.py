@@ -193,9 +193,9 @@ class ApplySession:
                 netns.delete(namespace)
                 etc_files.remove(namespace)
             elif isinstance(op, LoadRuleset):
-                nft.load(namespace, op.text, self.fd(op.host))
+                nft.load(self.fd(op.host), op.text)
             elif isinstance(op, DeleteRuleset):
-                nft.load(namespace, None, self.fd(op.host))
+                nft.load(self.fd(op.host), None)
             else:
                 raise TypeError(f"no handler for {op!r}")
         except FileNotFoundError as error:

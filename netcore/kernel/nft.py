@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import ctypes
 import queue
-import subprocess
 import threading
 
 from pyroute2.netlink.nfnetlink.nftsocket import nft_table_msg
@@ -64,13 +63,10 @@ if _lib is not None:
     threading.Thread(target=_free_contexts, name="nft-context-free", daemon=True).start()
 
 
-def load(namespace: str, table_text: str | None, fd: int | None = None) -> None:
-    """Replace (or with None, remove) Podpath's table inside ``namespace`` in one transaction."""
-    script = transaction(table_text)
-    if _lib is None or fd is None:
-        run(namespace, ["-f", "-"], script)
-        return
-    run_in(fd, script)
+def load(fd: int, table_text: str | None) -> None:
+    """Replace (or with None, remove) Podpath's table inside the namespace ``fd`` refers to, in one
+    transaction."""
+    run_in(fd, transaction(table_text))
 
 
 # libnftables output flags (enum nft_output_flags)
@@ -94,16 +90,6 @@ def run_in(fd: int, script: str, output_flags: int = 0) -> str:
         return (_lib.nft_ctx_get_output_buffer(context) or b"").decode(errors="replace")
     finally:
         _to_free.put(context)
-
-
-def run(namespace: str, args: list[str], stdin: str | None = None) -> str:
-    result = subprocess.run(
-        ["ip", "netns", "exec", namespace, "nft", *args],
-        input=stdin, capture_output=True, text=True, timeout=30,
-    )
-    if result.returncode != 0:
-        raise NftError(result.stderr.strip() or f"nft exited with {result.returncode}")
-    return result.stdout
 
 
 def loaded_digest(channel: netlink.Channel) -> str | None:

@@ -13,9 +13,7 @@ import struct
 from netcore.kernel import ctnetlink
 from netcore.kernel.ctnetlink import (
     AF_INET,
-    CT_DELETE,
     CT_GET,
-    CT_NEW,
     CTA_IP_V4_DST,
     CTA_IP_V4_SRC,
     CTA_PROTO_DST_PORT,

@@ -10,7 +10,7 @@ import ipaddress
 from typing import Any
 
 from netcore import names
-from netcore.errors import InvalidName, SpecError
+from netcore.errors import InvalidName
 from netcore.topology.model import (
     DEFAULT_ROUTE,
     Endpoint,

@@ -56,11 +56,6 @@ def walk_tuple(raw: ctnetlink.RawTuple) -> Tuple:
     return Tuple(name, raw.src, raw.sport, raw.dst, raw.dport)
 
 
-def parse_tuple(data: bytes | None) -> Tuple | None:
-    raw = ctnetlink.decode_tuple(data)
-    return None if raw is None else walk_tuple(raw)  # None: IPv6, not a walk's business
-
-
 def parse_entry(host: str, body: bytes) -> CtEntry | None:
     """Decode one ctnetlink message body (after the netlink header)."""
     raw = ctnetlink.decode_entry(body)

@@ -156,7 +156,3 @@ def explain(kind: str, chain: str, text: str | None) -> str:
     if kind == "dnat" and service:
         return f"Service {service}"
     return text or chain
-
-
-def policy_name(decision: Decision) -> str | None:
-    return decision.by.name if decision.by and decision.by.kind == "networkpolicy" else None
