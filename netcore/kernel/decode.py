@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import socket
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+# struct nlmsghdr: length, type, flags, sequence number, port id (the one definition netcore uses)
+NLMSGHDR = struct.Struct("=IHHII")
 # struct ifinfomsg: family, pad, type, index, flags, change
 IFINFOMSG = struct.Struct("=BxHiII")
 # struct ifaddrmsg: family, prefixlen, flags, scope, index
@@ -34,6 +37,22 @@ IFA_ADDRESS, IFA_LOCAL = 1, 2
 RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_PREFSRC, RTA_TABLE = 1, 4, 5, 6, 7, 15
 NDA_DST = 1
 NUD_NOARP, NUD_PERMANENT = 0x40, 0x80
+
+
+def nlmsg(msg_type: int, flags: int, seq: int, payload: bytes) -> bytes:
+    """Return one netlink message: its header, then the payload."""
+    return NLMSGHDR.pack(NLMSGHDR.size + len(payload), msg_type, flags, seq, 0) + payload
+
+
+def messages(data: bytes) -> Iterator[tuple[int, int, bytes, int]]:
+    """Yield (type, sequence, body, flags) for each message in a netlink datagram."""
+    offset = 0
+    while offset + NLMSGHDR.size <= len(data):
+        length, msg_type, flags, seq, _pid = NLMSGHDR.unpack_from(data, offset)
+        if length < NLMSGHDR.size:
+            break
+        yield msg_type, seq, data[offset + NLMSGHDR.size:offset + length], flags
+        offset += (length + 3) & ~3
 
 
 def attributes(data: bytes, offset: int = 0, end: int | None = None) -> dict[int, bytes]:

@@ -12,10 +12,10 @@ import copy
 import ipaddress
 
 from netcore.kube import addresses
-from netcore.kube.store import SYSTEM_NAMESPACES, Cluster, Key, key_of, stamp_new
-from netcore.kube.naming import node_name, safe_suffix, template_hash
 from netcore.kube.ingress import derive_ingress_status, ingress_system_objects
+from netcore.kube.naming import node_name, safe_suffix, template_hash
 from netcore.kube.selectors import matches, matches_service
+from netcore.kube.store import SYSTEM_NAMESPACES, Cluster, Key, key_of, stamp_new
 
 KUBERNETES_VERSION = "v1.34.0-podpath"
 DNS_IMAGE = "podpath/coredns"

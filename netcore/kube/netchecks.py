@@ -13,9 +13,18 @@ import ipaddress
 from typing import Any
 
 from netcore.kube.fields import Path, Problem, format_path, quote
-from netcore.kube.rules import (check_label_selector, check_labels, data_key_error, dns1035_label_error,
-                                dns1123_label_error, dns1123_subdomain_error, ipv4_error, port_name_error,
-                                port_number_error, wildcard_host_error)
+from netcore.kube.rules import (
+    check_label_selector,
+    check_labels,
+    data_key_error,
+    dns1035_label_error,
+    dns1123_label_error,
+    dns1123_subdomain_error,
+    ipv4_error,
+    port_name_error,
+    port_number_error,
+    wildcard_host_error,
+)
 
 SERVICE_CIDR = ipaddress.IPv4Network("10.96.0.0/12")
 NODE_PORTS = (30000, 32767)

@@ -12,8 +12,15 @@ import re
 from typing import Any
 
 from netcore.kube.fields import Path, Problem, format_path, quote
-from netcore.kube.rules import (check_label_selector, check_labels, dns1123_label_error, dns1123_subdomain_error,
-                                env_var_name_error, port_name_error, port_number_error)
+from netcore.kube.rules import (
+    check_label_selector,
+    check_labels,
+    dns1123_label_error,
+    dns1123_subdomain_error,
+    env_var_name_error,
+    port_name_error,
+    port_number_error,
+)
 from netcore.kube.selectors import format_label_selector, format_labels, matches
 
 

@@ -14,12 +14,23 @@ from datetime import datetime
 from typing import Any, Callable, Literal
 
 from netcore.kube.columns import COLUMNS
-from netcore.kube.describers import (describe_deployment, describe_generic, describe_namespace, describe_node,
-                                     describe_pod)
+from netcore.kube.describers import (
+    describe_deployment,
+    describe_generic,
+    describe_namespace,
+    describe_node,
+    describe_pod,
+)
 from netcore.kube.kinds import Kind
-from netcore.kube.netdescribers import (describe_endpoint_slice, describe_endpoints, describe_ingress,
-                                        describe_ingress_class, describe_network_policy, describe_secret,
-                                        describe_service)
+from netcore.kube.netdescribers import (
+    describe_endpoint_slice,
+    describe_endpoints,
+    describe_ingress,
+    describe_ingress_class,
+    describe_network_policy,
+    describe_secret,
+    describe_service,
+)
 from netcore.kube.tabwriter import GET_TABLE, tabwrite
 from netcore.kube.yamlio import dump_yaml
 

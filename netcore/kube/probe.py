@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from netcore import names
 from netcore.errors import NotFound, PodpathError
 from netcore.kube import api
-from netcore.kube.store import SYSTEM_NAMESPACES, Cluster
 from netcore.kube.compile.network import pod_hosts
 from netcore.kube.selectors import matches_service
-from netcore import names
+from netcore.kube.store import SYSTEM_NAMESPACES, Cluster
 from netcore.reach import Outcome, Probe, probe_all
 
 PROTOCOLS = ("TCP", "UDP")

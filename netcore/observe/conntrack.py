@@ -10,7 +10,7 @@ from __future__ import annotations
 import socket
 import struct
 
-from netcore.kernel import ctnetlink
+from netcore.kernel import ctnetlink, decode
 from netcore.kernel.ctnetlink import (
     AF_INET,
     CT_GET,
@@ -81,7 +81,7 @@ def merge(old: ConntrackEntry | None, new: ConntrackEntry) -> ConntrackEntry:
 
 def _request(flags: int, seq: int, attrs: bytes = b"") -> bytes:
     payload = NFGENMSG.pack(AF_INET, 0, 0) + attrs
-    return struct.pack("=IHHII", 16 + len(payload), CT_GET, flags, seq, 0) + payload
+    return decode.nlmsg(CT_GET, flags, seq, payload)
 
 
 def dump_request(seq: int) -> bytes:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+from netcore.kernel import ctnetlink
 from netcore.observe import conntrack, rtnl
 from netcore.observe.model import ConntrackEntry, ConntrackKey, HostState, Route
 
@@ -59,9 +60,9 @@ def fold_conntrack(old: Mapping[ConntrackKey, ConntrackEntry], messages: Iterabl
         if entry is None:
             continue
         seen.add(entry.key)
-        if msg_type == conntrack.CT_DELETE:
+        if msg_type == ctnetlink.CT_DELETE:
             table.pop(entry.key, None)
-        elif msg_type == conntrack.CT_NEW:
+        elif msg_type == ctnetlink.CT_NEW:
             table[entry.key] = conntrack.merge(table.get(entry.key), entry)
     return table, seen
 

@@ -22,7 +22,7 @@ import struct
 from concurrent.futures import Future
 
 from netcore.errors import NotFound
-from netcore.kernel import netlink, netns
+from netcore.kernel import decode, netlink, netns
 from netcore.observe import conntrack, procnet, rtnl, trace
 from netcore.observe.model import Address, ConntrackEntry, ConntrackKey, HostState, IfCounters, Link, Route
 
@@ -219,7 +219,7 @@ class HostWatch:
                 requests.append(conntrack.get_request(key, seq))
             sock.sendall(b"".join(requests))
             while wanted:
-                for reply_type, seq, body, _flags in netlink.split(sock.recv(RECV_SIZE)):
+                for reply_type, seq, body, _flags in decode.messages(sock.recv(RECV_SIZE)):
                     key = wanted.pop(seq, None)
                     if key is None:
                         continue
@@ -248,7 +248,7 @@ class HostWatch:
         interrupted = False
         while True:
             data = sock.recv(RECV_SIZE)
-            for reply_type, seq, body, flags in netlink.split(data):
+            for reply_type, seq, body, flags in decode.messages(data):
                 if seq != wanted:
                     continue  # the tail of an abandoned dump
                 interrupted |= bool(flags & NLM_F_DUMP_INTR)
@@ -283,5 +283,5 @@ class HostWatch:
                     raise
                 overflow = True
                 continue
-            messages += [(msg_type, body) for msg_type, _seq, body, _flags in netlink.split(data)]
+            messages += [(msg_type, body) for msg_type, _seq, body, _flags in decode.messages(data)]
         return messages, overflow

@@ -90,5 +90,5 @@ def dump_request(msg_type: int, seq: int) -> bytes:
         payload = decode.IFADDRMSG.pack(AF_INET, 0, 0, 0, 0)
     else:
         payload = decode.RTMSG.pack(AF_INET, 0, 0, 0, RT_TABLE_MAIN, 0, 0, 0, 0)
-    return struct.pack("=IHHII", 16 + len(payload), msg_type, NLM_F_REQUEST | NLM_F_DUMP, seq, 0) + payload
+    return decode.nlmsg(msg_type, NLM_F_REQUEST | NLM_F_DUMP, seq, payload)
 

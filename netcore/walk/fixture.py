@@ -9,14 +9,11 @@ remainder, so a fixture stays a few kilobytes.
 
 from __future__ import annotations
 
-import struct
-
+from netcore.kernel import decode
 from netcore.walk import nftrace
 from netcore.walk.flow import matches_reply, matches_request
 from netcore.walk.recording import Recording
 from netcore.walk.stitch import Material, identify, stitch_leg, upstream_exchange
-
-NLMSGHDR = struct.Struct("=IHHII")
 
 
 def trimmed(recording: Recording, spare: int = 6) -> Recording:
@@ -62,7 +59,7 @@ def keep_traces(recording: Recording, ours, spare: int) -> tuple[dict[str, list[
     for host, datagrams in recording.traces.items():
         kept, others, keeping = [], 0, {}
         for data in datagrams:
-            for msg_type, body in nftrace.split_netlink(data):
+            for msg_type, _seq, body, _flags in decode.messages(data):
                 event = nftrace.parse_message(host, body) if msg_type == nftrace.TRACE_MESSAGE else None
                 if event is None:
                     continue
@@ -75,7 +72,7 @@ def keep_traces(recording: Recording, ours, spare: int) -> tuple[dict[str, list[
                 if not keeping.get(event.id):
                     continue
                 chains.setdefault(host, set()).add(event.chain)
-                message = NLMSGHDR.pack(NLMSGHDR.size + len(body), msg_type, 0, 0, 0) + body
+                message = decode.nlmsg(msg_type, 0, 0, body)
                 kept.append(message + b"\0" * (-len(message) % 4))
         out[host] = [b"".join(kept)] if kept else []
     return out, chains

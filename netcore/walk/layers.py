@@ -6,7 +6,7 @@ Pure.
 from __future__ import annotations
 
 from netcore.walk.model import Layers, Outer
-from netcore.walk.packet import Frame, L3, L4, flag_text
+from netcore.walk.packet import L3, L4, Frame, flag_text
 
 
 def l3_json(l3: L3 | None) -> dict | None:

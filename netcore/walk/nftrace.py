@@ -21,7 +21,6 @@ NFT_MSG_TRACE = 17
 TRACE_MESSAGE = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_TRACE
 NFNLGRP_NFTRACE = 9
 NFGENMSG_SIZE = 4
-NLMSGHDR = struct.Struct("=IHHII")
 
 (TRACE_TABLE, TRACE_CHAIN, TRACE_RULE_HANDLE, TRACE_TYPE, TRACE_VERDICT, TRACE_ID, TRACE_LL_HEADER,
  TRACE_NETWORK_HEADER, TRACE_TRANSPORT_HEADER, TRACE_IIF, TRACE_IIFTYPE, TRACE_OIF, TRACE_OIFTYPE,
@@ -112,22 +111,11 @@ def parse_message(host: str, body: bytes) -> TraceEvent | None:
     )
 
 
-def split_netlink(data: bytes):
-    """Yield (type, body) for each message of a netlink datagram."""
-    offset = 0
-    while offset + NLMSGHDR.size <= len(data):
-        length, msg_type = NLMSGHDR.unpack_from(data, offset)[:2]
-        if length < NLMSGHDR.size:
-            break
-        yield msg_type, data[offset + NLMSGHDR.size:offset + length]
-        offset += (length + 3) & ~3
-
-
 def parse_datagrams(host: str, datagrams: list[bytes]) -> list[TraceEvent]:
     """Decode every trace message in the datagrams read from one namespace's trace socket, in order."""
     events = []
     for data in datagrams:
-        for msg_type, body in split_netlink(data):
+        for msg_type, _seq, body, _flags in decode.messages(data):
             if msg_type == TRACE_MESSAGE:
                 event = parse_message(host, body)
                 if event is not None:

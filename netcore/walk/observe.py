@@ -29,9 +29,9 @@ import threading
 import time
 
 from netcore.errors import NotFound, PodpathError
-from netcore.kernel import netns, nft
+from netcore.kernel import decode, netns, nft
 from netcore.kernel.ctnetlink import CT_DELETE, CT_GET, CT_NEW, CTA_TUPLE_ORIG
-from netcore.walk.nftrace import NFNLGRP_NFTRACE, split_netlink
+from netcore.walk.nftrace import NFNLGRP_NFTRACE
 from netcore.walk.recording import Captured
 
 ETH_P_ALL = 0x0003
@@ -42,7 +42,6 @@ NETLINK_ADD_MEMBERSHIP = 1
 NETLINK_NETFILTER = 12
 NLM_F_REQUEST, NLM_F_DUMP = 0x1, 0x300
 NLMSG_ERROR, NLMSG_DONE = 2, 3
-NLMSGHDR = struct.Struct("=IHHII")
 BUFFER = 4 << 20
 SNAPLEN = 512
 TRACE_PRIORITY = -450  # before conntrack's defragmentation (-400), raw (-300) and every Podpath chain
@@ -195,7 +194,7 @@ class Observer:
                 except BlockingIOError:
                     break
                 datagrams.append(data)
-                entries += [body for kind, body in split_netlink(data) if kind in (CT_NEW, CT_DELETE)]
+                entries += [body for kind, _seq, body, _flags in decode.messages(data) if kind in (CT_NEW, CT_DELETE)]
         return traces, events
 
     def read_conntrack(self, events: dict[str, list[bytes]], traces: dict[str, list[bytes]]) -> dict[str, list[bytes]]:
@@ -275,7 +274,7 @@ def read_entries(sock: socket.socket, announced: list[bytes], timeout: float = 1
         if original is None:
             continue
         payload = bytes([socket.AF_INET, 0, 0, 0]) + original
-        requests.append(NLMSGHDR.pack(NLMSGHDR.size + len(payload), CT_GET, NLM_F_REQUEST, seq, 0) + payload)
+        requests.append(decode.nlmsg(CT_GET, NLM_F_REQUEST, seq, payload))
         wanted.add(seq)
     if not requests:
         return []
@@ -286,15 +285,10 @@ def read_entries(sock: socket.socket, announced: list[bytes], timeout: float = 1
         if not ready:
             break
         data = sock.recv(1 << 20)
-        offset = 0
-        while offset + NLMSGHDR.size <= len(data):
-            length, msg_type, _flags, seq, _pid = NLMSGHDR.unpack_from(data, offset)
-            if length < NLMSGHDR.size:
-                break
+        for msg_type, seq, body, _flags in decode.messages(data):
             if msg_type == CT_NEW:
-                out.append(data[offset + NLMSGHDR.size:offset + length])
+                out.append(body)
             wanted.discard(seq)  # an answer, or an error (ENOENT: gone since the event)
-            offset += (length + 3) & ~3
     return out
 
 
@@ -319,14 +313,13 @@ def bound(sock: socket.socket) -> None:
 def dump_conntrack(sock: socket.socket, timeout: float = 1.0) -> list[bytes]:
     """Return the body of every conntrack entry (IPv4) of the socket's namespace."""
     bound(sock)
-    header = NLMSGHDR.pack(NLMSGHDR.size + 4, CT_GET, NLM_F_REQUEST | NLM_F_DUMP, 1, 0)
-    sock.sendall(header + bytes([socket.AF_INET, 0, 0, 0]))
+    sock.sendall(decode.nlmsg(CT_GET, NLM_F_REQUEST | NLM_F_DUMP, 1, bytes([socket.AF_INET, 0, 0, 0])))
     out = []
     while True:
         ready, _, _ = select.select([sock], [], [], timeout)
         if not ready:
             raise OSError("conntrack dump: no answer")
-        for msg_type, body in split_netlink(sock.recv(1 << 20)):
+        for msg_type, _seq, body, _flags in decode.messages(sock.recv(1 << 20)):
             if msg_type == NLMSG_DONE:
                 return out
             if msg_type == NLMSG_ERROR:

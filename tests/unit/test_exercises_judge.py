@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from labs.exercises.judge import (
+    MISSING,
     Reached,
     command_judge,
     field_value,
-    MISSING,
     object_judge,
     path_judge,
     reachability_judge,

@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 
 from netcore.errors import SpecError
+from netcore.kube import images
 from netcore.kube.api import is_user_object, parse_manifests
 from netcore.kube.cluster import ClusterConfig, apply_objects, delete_objects, new_cluster
 from netcore.kube.compile.ingress import CONTROLLER_404, compile_routes, ingress_servers, match_request
 from netcore.kube.compile.network import compile_cluster
-from netcore.kube import images
 from netcore.kube.ingress import INGRESS_ADDRESS, INGRESS_IMAGE, served_ingresses
 from tests import ingress_conformance as cases
 from tests.talk import TALK_INGRESS, TALK_LOAD_BALANCER, TALK_POD

@@ -7,9 +7,7 @@ import pytest
 from netcore.errors import SpecError
 from netcore.kube.defaults import apply_defaults
 from netcore.kube.manifests import InvalidManifest, load_documents, validate_objects
-
 from tests.talk import TALK
-
 
 # Typical of the Kubernetes e2e network tests (test/e2e/network): agnhost netexec servers, services with
 # named target ports, a headless service, policies combining selectors, ipBlock with except, endPort.

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from netcore.errors import SpecError
-from netcore.kube.selectors import (format_label_selector, format_labels, matches, matches_service,
-                                    parse_label_selector)
+from netcore.kube.selectors import format_label_selector, format_labels, matches, matches_service, parse_label_selector
 
 WEB = {"app": "web", "tier": "frontend", "env": "a"}
 

@@ -15,8 +15,9 @@ from pyroute2.netlink.rtnl.ifaddrmsg import ifaddrmsg
 from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
 from pyroute2.netlink.rtnl.rtmsg import rtmsg
 
-from netcore.observe import conntrack, procnet, rtnl, trace
+from netcore.kernel import ctnetlink, decode
 from netcore.kernel.decode import attributes
+from netcore.observe import conntrack, procnet, rtnl, trace
 from netcore.observe.deltas import Traced
 from netcore.observe.fold import fold_conntrack, fold_lookups, fold_rtnl
 from netcore.observe.model import Address, ConntrackEntry, HostState, IfCounters, Link, Route, Trace, Tuple
@@ -166,10 +167,10 @@ def test_events_fold_into_a_host_and_bridge_port_notifications_are_not_the_link(
 
 def test_conntrack_events_fold_in_order():
     new, update = ct_message(tcp_state=1), ct_message(status=0x2 | 0x8 | 0x10, tcp_state=None)
-    table, seen = fold_conntrack({}, [(conntrack.CT_NEW, new), (conntrack.CT_NEW, update)])
+    table, seen = fold_conntrack({}, [(ctnetlink.CT_NEW, new), (ctnetlink.CT_NEW, update)])
     (entry,) = table.values()
     assert entry.state == "SYN_SENT" and "SEEN_REPLY" in entry.status and seen == {entry.key}
-    assert fold_conntrack(table, [(conntrack.CT_DELETE, update)]) == ({}, {entry.key})
+    assert fold_conntrack(table, [(ctnetlink.CT_DELETE, update)]) == ({}, {entry.key})
     assert fold_lookups(table, {entry.key: None}) == {}
     assert fold_lookups(table, {entry.key: conntrack.entry(ct_message(tcp_state=3))})[entry.key].state == "ESTABLISHED"
 
@@ -178,7 +179,7 @@ def test_a_lookup_by_tuple_names_the_original_tuple_and_zone():
     entry = conntrack.entry(ct_message())
     request = conntrack.get_request(entry.key, 9)
     length, kind, flags, seq, _pid = struct.unpack_from("=IHHII", request)
-    assert (length, kind, flags, seq) == (len(request), conntrack.CT_GET, 0x1, 9)
+    assert (length, kind, flags, seq) == (len(request), ctnetlink.CT_GET, 0x1, 9)
     # The request's attributes are a message body the decoder reads back as the same original tuple.
     assert conntrack._tuple(decode_attrs(request[16:])[1]) == (6, entry.orig)
 
@@ -232,8 +233,8 @@ def test_an_icmp_echo_names_its_id_and_type_as_conntrack_does():
 
 def test_a_walks_trace_datagrams_become_one_traced_delta_per_step_and_nothing_else():
     recording = Recording.from_json(json.loads((GOLDEN_DIR / "walk-service-bridge.json").read_text()))
-    messages = [(kind, body) for data in recording.traces["node0"] for kind, body in nftrace.split_netlink(data)]
-    messages.append((conntrack.CT_NEW, ct_message()))  # the same socket may carry other groups: left out
+    messages = [(kind, body) for data in recording.traces["node0"] for kind, _seq, body, _flags in decode.messages(data)]
+    messages.append((ctnetlink.CT_NEW, ct_message()))  # the same socket may carry other groups: left out
     deltas = trace.traced("node0", messages)
     walk_events = nftrace.parse_datagrams("node0", recording.traces["node0"])
     assert len(deltas) == len(walk_events) > 10

@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import pytest
 
-from netcore.walk.model import Walk, Endpoint
+from netcore.walk.model import Endpoint, Walk
 from netcore.walk.recording import Captured, Recording
 from netcore.walk.render import render_walk
 from netcore.walk.stitch import stitch

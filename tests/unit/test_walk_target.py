@@ -144,7 +144,7 @@ def test_a_pods_resolver_tries_the_search_domains_first():
 
 
 def test_dns_answers_in_words():
-    from dnslib import A, DNSRecord, RR
+    from dnslib import RR, A, DNSRecord
 
     question = DNSRecord.parse(dns.query("web.default.svc.cluster.local"))
     answer = question.reply()

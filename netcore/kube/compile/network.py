@@ -21,13 +21,13 @@ import json
 
 from netcore import names
 from netcore.kube import addresses
-from netcore.kube.store import Cluster
 from netcore.kube.compile.dns import dns_records
 from netcore.kube.compile.ingress import INGRESS_IMAGE, ingress_data, ingress_servers
 from netcore.kube.compile.policies import render_policy_chains
 from netcore.kube.compile.services import render_service_chains, service_ports
 from netcore.kube.controllers import DNS_IMAGE, node_index
 from netcore.kube.naming import digest, node_name, pod_host, pod_veth
+from netcore.kube.store import Cluster
 from netcore.topology.model import Endpoint, Host, Interface, Link, Route, Server, Topology, Vxlan
 from netcore.topology.sysctls import BRIDGE_NF
 

@@ -31,10 +31,10 @@ import ipaddress
 from collections.abc import Iterable
 
 from netcore.kube import addresses
-from netcore.kube.store import Cluster
 from netcore.kube.compile.policy_rules import Allow, Isolation, pod_isolations
 from netcore.kube.compile.services import chain, map_block, short_hash
 from netcore.kube.controllers import node_index
+from netcore.kube.store import Cluster
 
 COMMENT_MAX = 128  # nft refuses longer comments
 IDENT_MAX = 200  # chain names stay under nft's 256 characters

@@ -26,8 +26,8 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from netcore.kube.store import Cluster
 from netcore.kube.selectors import matches
+from netcore.kube.store import Cluster
 
 DIRECTIONS = ("Ingress", "Egress")
 PEERS_FIELD = {"Ingress": "from", "Egress": "to"}
