@@ -53,7 +53,7 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 # The bench's sandboxes live beside any real ones (in /run/podpath, named bn<token>...), so that a
@@ -69,8 +69,8 @@ from raw_floor import host_address  # noqa: E402
 
 from netcore.sandbox import lifecycle  # noqa: E402
 from netcore.sandbox.registry import read_record  # noqa: E402
-from netcore.topology.model import Endpoint, Host, Interface, Link, Topology  # noqa: E402
 from netcore.topology import sysctls as podpath_sysctls  # noqa: E402
+from netcore.topology.model import Endpoint, Host, Interface, Link, Topology  # noqa: E402
 
 NETNS_DIR = "/run/netns"
 TARGETS = {"hosts": 200, "build_s": 0.6, "teardown_async_s": 0.2}
@@ -444,7 +444,7 @@ class Bench:
                 present = namespaces_with_prefix(prefix)
                 wanted = len(read_record(sandbox).hosts)  # a cluster step's hosts exist only once compiled
                 row["hosts_built"] = f"{len(present)}/{wanted}"
-                row.update(self.teardown_with_probe(present, lambda: lifecycle.delete_sandbox(sandbox)))
+                row.update(self.teardown_with_probe(present, lambda sandbox=sandbox: lifecycle.delete_sandbox(sandbox)))
                 self.live_sandboxes.discard(sandbox)
                 row.update(facts)
             except Exception as error:  # a lab being written may not build: report it, go on
@@ -506,7 +506,7 @@ class Bench:
         raw_floor.ensure_netns_dir()
         labs, player, lab_status = self.load_labs() if not args.no_labs else ([], None, "skipped (--no-labs)")
         import podpath_phases  # noqa: F401 - imported now so its netcore imports are fingerprinted too
-        started = datetime.now(timezone.utc)
+        started = datetime.now(UTC)
         self.code_at_start = code_fingerprint()
         switch_runs: dict[tuple[int, str], list[dict]] = {}
         lab_runs: list[dict] = []
@@ -555,7 +555,7 @@ class Bench:
                 build, not_found = podpath_phases.build(sandbox, switch_topology(n))
             teardown: dict = {}
 
-            def delete() -> None:
+            def delete(sandbox: str = sandbox, teardown: dict = teardown, not_found: list = not_found) -> None:
                 rows, missing = podpath_phases.teardown(sandbox)
                 teardown.update(rows)
                 not_found.extend(missing)
@@ -706,7 +706,7 @@ def assemble(args, started, switch_runs, lab_runs, lab_status, breakdown, floor_
         "meta": {
             "command": "cd /work/main && " + " ".join(shlex.quote(a) for a in [".venv/bin/python", *sys.argv]),
             "started": started.isoformat(timespec="seconds"),
-            "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
             "runs": args.runs, "sizes": args.sizes, "machine": machine(),
             "source": source_state(),
             "floor": {"sysctls": {} if args.floor_no_sysctls else managed_sysctls(),

@@ -54,7 +54,7 @@ import tempfile
 import textwrap
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -220,7 +220,7 @@ def start_server(var: Path) -> tuple[subprocess.Popen, str, dict, object]:
                 server.terminate()
                 server.wait(timeout=10)
                 log.close()
-                raise RuntimeError("the server did not start:\n" + (var / "server.log").read_text()[-3000:])
+                raise RuntimeError("the server did not start:\n" + (var / "server.log").read_text()[-3000:]) from None
             time.sleep(0.1)
 
 
@@ -348,7 +348,7 @@ def run(args) -> dict:
 
     if not os.path.exists(CHROMIUM):
         raise SystemExit(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    started = datetime.now(UTC).isoformat(timespec="seconds")
     load_before = os.getloadavg()
     var = Path(tempfile.mkdtemp(prefix="podpath-bench-live-"))
     sandboxes: list[str] = []

@@ -43,7 +43,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
@@ -262,7 +262,7 @@ def run(args) -> dict:
     token = secrets.token_hex(3)
     created: list[str] = []
     topology = lab_topology()
-    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    started = datetime.now(UTC).isoformat(timespec="seconds")
     load_before = os.getloadavg()
     try:
         latency_sandbox = f"bo{token}l"

@@ -94,7 +94,7 @@ class FakeKernel:
 
     def do_DeleteNamespace(self, op: DeleteNamespace) -> str | None:
         self.hosts.discard(op.host)
-        for end, device in list(self.devices.items()):
+        for end in list(self.devices):
             if end.host == op.host:
                 self.remove_device(end)
         self.sysctls = {k: v for k, v in self.sysctls.items() if k[0] != op.host}

@@ -363,7 +363,7 @@ class ApplySession:
         self.pending_aliases.clear()
         for host, aliases in sorted(by_host.items()):
             ops = [SetLink(host, ifname, up=False, master=None) for ifname, _ in aliases]
-            requests = [messages.set_link(op, 0, alias) for op, (_, alias) in zip(ops, aliases)]
+            requests = [messages.set_link(op, 0, alias) for op, (_, alias) in zip(ops, aliases, strict=True)]
             self.send(self.channel(host), ops, requests)
 
 

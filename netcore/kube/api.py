@@ -9,7 +9,7 @@ topology is put back and the stored cluster is unchanged: nothing is half-applie
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from netcore import names
 from netcore.errors import NotFound, PodpathError, SpecError
@@ -37,7 +37,7 @@ CLUSTER_FILE = "cluster.json"
 
 
 def now_timestamp() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def cluster_path(sandbox: str):

@@ -7,9 +7,10 @@ endpoints cut to three with ``+ 2 more...``, ages as ``3m12s``. Each row functio
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from netcore.kube.selectors import format_label_selector, format_labels
 

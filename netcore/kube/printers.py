@@ -10,8 +10,9 @@ API server lists objects (by namespace, then name). An empty list renders as not
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 from netcore.kube.columns import COLUMNS
 from netcore.kube.describers import (

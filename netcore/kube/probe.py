@@ -100,7 +100,7 @@ def matrix(sandbox: str, namespaces: list[str] | None = None, ports: list[int] =
                     ip = target["status"]["podIP"] if via == "pod" else service_address(cluster, target, port, protocol)
                     plan.append((label(source), label(target), port, protocol, Probe(namespace, ip, port, protocol)))
     outcomes = probe_all([p[4] for p in plan], timeout)
-    return [Cell(s, t, port, protocol, outcome) for (s, t, port, protocol, _), outcome in zip(plan, outcomes)]
+    return [Cell(s, t, port, protocol, outcome) for (s, t, port, protocol, _), outcome in zip(plan, outcomes, strict=True)]
 
 
 def render_matrix(cells: list[Cell]) -> str:

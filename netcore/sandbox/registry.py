@@ -12,7 +12,7 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from netcore import names
 from netcore.errors import NotFound
@@ -26,11 +26,11 @@ class SandboxRecord:
     meta: dict = field(default_factory=dict)
 
     def age_seconds(self) -> float:
-        return (datetime.now(timezone.utc) - datetime.fromisoformat(self.created)).total_seconds()
+        return (datetime.now(UTC) - datetime.fromisoformat(self.created)).total_seconds()
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def read_record(name: str) -> SandboxRecord:

@@ -12,9 +12,10 @@ flows.
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from netcore import names
 from netcore.errors import PodpathError
@@ -47,7 +48,7 @@ def walk(*, sandbox: str, source: str, destination: str, protocol: str | None = 
     """
     started = time.monotonic()
     marks = [("start", time.perf_counter())]
-    started_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    started_at = datetime.now(UTC).isoformat(timespec="milliseconds")
     record = read_record(names.check_sandbox_name(sandbox))
     cluster = pod_hosts = None
     if record.meta.get("kind") == "cluster":
@@ -85,7 +86,7 @@ def walk(*, sandbox: str, source: str, destination: str, protocol: str | None = 
                                legs[-1].server.place if legs else None, target.label)
     result = Walk(sandbox, source_end, destination_end, target.protocol, tuple(legs), started_at,
                   (time.monotonic() - started) * 1000.0, target.notes)
-    phases = {name: end - begin for (_, begin), (name, end) in zip(marks, marks[1:])}
+    phases = {name: end - begin for (_, begin), (name, end) in itertools.pairwise(marks)}
     return WalkResult(result, recording, phases)
 
 

@@ -242,7 +242,7 @@ def hops(material: Material, path: list[Seen], direction: str, path_decisions_: 
          start_ns: int, first_index: int, floods: dict[str, list[str]]) -> list[Hop]:
     changes = path_changes(path, direction, path_decisions_, material.facts, request_decisions, floods)
     out = []
-    for offset, (seen, hop_changes) in enumerate(zip(path, changes)):
+    for offset, (seen, hop_changes) in enumerate(zip(path, changes, strict=True)):
         layers, outer = layers_of(seen.frame)
         out.append(Hop(first_index + offset, seen.capture.time_ns, (seen.capture.time_ns - start_ns) / 1000.0,
                        material.place(seen.host), seen.capture.interface, seen.capture.direction, layers, outer,

@@ -233,7 +233,7 @@ def tcp_handler(server: Server) -> Callable[[asyncio.StreamReader, asyncio.Strea
                     break
                 writer.write(len(reply).to_bytes(2, "big") + reply)
                 await writer.drain()
-        except (asyncio.IncompleteReadError, asyncio.TimeoutError, OSError):
+        except (TimeoutError, asyncio.IncompleteReadError, OSError):
             pass
         finally:
             writer.close()

@@ -141,7 +141,7 @@ class PodNetwork:
             for server in conf.nameservers:
                 try:
                     address, final = await self.query_a(server, name)
-                except (OSError, asyncio.TimeoutError, DNSError) as error:
+                except (TimeoutError, OSError, DNSError) as error:
                     failure = "i/o timeout" if isinstance(error, asyncio.TimeoutError) else describe(error)
                     continue
                 if address:
@@ -198,7 +198,7 @@ class PodNetwork:
             try:
                 await loop.sock_sendall(sock, payload)
                 return await asyncio.wait_for(loop.sock_recv(sock, size), timeout)
-            except (OSError, asyncio.TimeoutError) as error:
+            except (TimeoutError, OSError) as error:
                 raise ExchangeFailed(local, error) from error
         finally:
             self.release(sock)

@@ -107,7 +107,7 @@ async def read_request(reader: asyncio.StreamReader) -> Request | None:
     """Read one request, or return None when the client sends nothing usable."""
     try:
         head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), READ_TIMEOUT_S)
-    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, asyncio.TimeoutError, ConnectionError):
+    except (TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
         return None
     lines = head.decode("latin-1").split("\r\n")
     parts = lines[0].split(" ")
@@ -125,7 +125,7 @@ async def read_request(reader: asyncio.StreamReader) -> Request | None:
     if length.isdigit() and 0 < int(length) <= MAX_BODY_BYTES:
         try:
             body = await asyncio.wait_for(reader.readexactly(int(length)), READ_TIMEOUT_S)
-        except (asyncio.IncompleteReadError, asyncio.TimeoutError, ConnectionError):
+        except (TimeoutError, asyncio.IncompleteReadError, ConnectionError):
             return None
     return Request(method=parts[0], target=parts[1], version=parts[2], headers=headers, body=body,
                    header_list=header_list)

@@ -221,7 +221,7 @@ class IngressNginx:
             await loop.sock_sendall(sock, GENERATION_REQUEST)
             while chunk := await asyncio.wait_for(loop.sock_recv(sock, 4096), PROBE_TIMEOUT_S):
                 data += chunk
-        except (OSError, asyncio.TimeoutError):
+        except (TimeoutError, OSError):
             return None
         finally:
             sock.close()

@@ -150,7 +150,7 @@ async def dial_http(network: PodNetwork, address: tuple[str, int], payload: str)
     target = "/" + quote(payload, safe="/?&=%:@!$'()*+,;~-._")
     try:
         body = await network.http_get(address, target, DIAL_TIMEOUT_S)
-    except (TimeoutError, asyncio.TimeoutError):
+    except TimeoutError:
         return "", f'Get "{url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)'
     except OSError as error:
         return "", f'Get "{url}": dial tcp {address[0]}:{address[1]}: connect: {describe(error)}'

@@ -257,7 +257,7 @@ class Runner:
                 return
             try:
                 await asyncio.wait_for(self.stopped.wait(), WATCHDOG_S)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     async def run(self, ready_fd: int | None) -> None:

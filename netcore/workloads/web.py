@@ -10,7 +10,7 @@ from collections.abc import Callable
 from netcore.topology.model import Server
 from netcore.workloads.http import Handler, Request, Response, canonical_header, go_json
 
-NGINX_WELCOME = """<!DOCTYPE html>
+NGINX_WELCOME = b"""<!DOCTYPE html>
 <html>
 <head>
 <title>Welcome to nginx!</title>
@@ -33,7 +33,7 @@ Commercial support is available at
 <p><em>Thank you for using nginx.</em></p>
 </body>
 </html>
-""".encode()
+"""
 HTML = "text/html"
 
 

@@ -197,7 +197,7 @@ def guard_redirects(server: VirtualServer) -> None:
     is simply not that location's (an Exact ``/p/`` does not match ``/p``, nor does ``/void/*``). An
     exact location for ``/p`` sends it where the other locations would.
     """
-    for (match, path), location in list(server.locations.items()):
+    for (_match, path), location in list(server.locations.items()):
         bare = path.rstrip("/")
         if not bare or not path.endswith("/") or not location.backend.upstream or ("exact", bare) in server.locations:
             continue
