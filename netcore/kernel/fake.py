@@ -58,9 +58,17 @@ class FakeKernel:
         self.applied: list[Operation] = []
 
     def read(self) -> State:
-        return State(hosts=frozenset(self.hosts), devices=dict(self.devices), addresses=frozenset(self.addresses),
-                     routes=frozenset(self.routes), sysctls=dict(self.sysctls), rulesets=dict(self.rulesets),
-                     files=dict(self.files), servers=frozenset(self.servers), data=dict(self.data))
+        return State(
+            hosts=frozenset(self.hosts),
+            devices=dict(self.devices),
+            addresses=frozenset(self.addresses),
+            routes=frozenset(self.routes),
+            sysctls=dict(self.sysctls),
+            rulesets=dict(self.rulesets),
+            files=dict(self.files),
+            servers=frozenset(self.servers),
+            data=dict(self.data),
+        )
 
     def apply(self, plan: Plan, progress: Progress | None = None) -> None:
         for done, op in enumerate(plan.ops, 1):
@@ -227,8 +235,9 @@ class FakeKernel:
         missing = self.need_host(op.server.host)
         if missing:
             return missing
-        if any((s.host, s.protocol, s.port) == (op.server.host, op.server.protocol, op.server.port)
-               for s in self.servers):
+        if any(
+            (s.host, s.protocol, s.port) == (op.server.host, op.server.protocol, op.server.port) for s in self.servers
+        ):
             return "Address already in use"
         self.servers.add(op.server)
         return None

@@ -240,8 +240,9 @@ class ApplySession:
     def flush_neighbours(self, host: str, op: FlushNeighbours) -> None:
         """Delete every learnt neighbour entry of a host in one batch."""
         channel = self.channel(host)
-        learnt = [n for n in map(decode.neighbour, channel.dump_raw(*messages.dump_neighbours()))
-                  if n.learnt and n.address]
+        learnt = [
+            n for n in map(decode.neighbour, channel.dump_raw(*messages.dump_neighbours())) if n.learnt and n.address
+        ]
         requests = [messages.delete_neighbour(n.index, n.address) for n in learnt]
         self.send(channel, [op] * len(requests), requests)
 
@@ -332,8 +333,12 @@ class ApplySession:
         ifindex = index.get(op.ifname if isinstance(op, (AddAddress, DeleteAddress)) else op.dev)
         if ifindex is None:
             raise ApplyError(op, "no such interface")
-        builders = {AddAddress: messages.add_address, DeleteAddress: messages.delete_address,
-                    AddRoute: messages.add_route, DeleteRoute: messages.delete_route}
+        builders = {
+            AddAddress: messages.add_address,
+            DeleteAddress: messages.delete_address,
+            AddRoute: messages.add_route,
+            DeleteRoute: messages.delete_route,
+        }
         return builders[type(op)](op, ifindex)
 
     def wait_for_bridge_ports(self, limit_s: float = BRIDGE_WAIT_S) -> None:
@@ -349,8 +354,14 @@ class ApplySession:
             channel = self.channel(host)
             while True:
                 links = [decode.link(b) for b in channel.dump_raw(*messages.dump_links())]
-                waiting = [link.name for link in links if link.port_state is not None and link.carrier
-                           and link.flags & 1 and link.port_state != decode.BR_STATE_FORWARDING]
+                waiting = [
+                    link.name
+                    for link in links
+                    if link.port_state is not None
+                    and link.carrier
+                    and link.flags & 1
+                    and link.port_state != decode.BR_STATE_FORWARDING
+                ]
                 if not waiting or time.monotonic() > deadline:
                     break
                 time.sleep(0.01)

@@ -72,8 +72,12 @@ def create_link(op: CreateLink, peer_netns_fd: int | None = None, index: int = 0
         if peer_netns_fd is not None:
             peer_attrs.append(("IFLA_NET_NS_FD", peer_netns_fd))
         # The peer cannot be brought up at creation (the kernel answers ENOTCONN); SetLink does it.
-        info.append(("IFLA_INFO_DATA", {"attrs": [("VETH_INFO_PEER", {"index": peer_index, "flags": 0, "change": 0,
-                                                                       "attrs": peer_attrs})]}))
+        info.append(
+            (
+                "IFLA_INFO_DATA",
+                {"attrs": [("VETH_INFO_PEER", {"index": peer_index, "flags": 0, "change": 0, "attrs": peer_attrs})]},
+            )
+        )
     elif op.kind == "vxlan":
         raise ValueError("create_vxlan() builds VXLAN devices (it needs the underlay's index)")
     attrs.append(("IFLA_LINKINFO", {"attrs": info}))
@@ -82,8 +86,11 @@ def create_link(op: CreateLink, peer_netns_fd: int | None = None, index: int = 0
 
 def create_vxlan(op: CreateLink, dev_index: int | None, index: int = 0) -> tuple:
     vx = op.vxlan
-    data: list = [("IFLA_VXLAN_ID", vx.vni), ("IFLA_VXLAN_PORT", vx.port),
-                  ("IFLA_VXLAN_LEARNING", 1 if vx.learning else 0)]
+    data: list = [
+        ("IFLA_VXLAN_ID", vx.vni),
+        ("IFLA_VXLAN_PORT", vx.port),
+        ("IFLA_VXLAN_LEARNING", 1 if vx.learning else 0),
+    ]
     if dev_index is not None:
         data.append(("IFLA_VXLAN_LINK", dev_index))
     if vx.local:

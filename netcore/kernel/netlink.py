@@ -162,7 +162,7 @@ def ext_ack_message(body: bytes, flags: int) -> str:
         if length < 4:
             break
         if attr_type == NLMSGERR_ATTR_MSG:
-            return body[offset + 4:offset + length].rstrip(b"\0").decode(errors="replace")
+            return body[offset + 4 : offset + length].rstrip(b"\0").decode(errors="replace")
         offset += (length + 3) & ~3
     return ""
 

@@ -99,5 +99,5 @@ def loaded_digest(channel: netlink.Channel) -> str | None:
     for table in channel.dump(request, NFT_MSG_GETTABLE, nft_table_msg):
         if table["nfgen_family"] == NFPROTO_INET and table.get_attr("NFTA_TABLE_NAME") == TABLE_NAME:
             comment = table.get_attr("NFTA_TABLE_USERDATA") or ""
-            return comment[len(COMMENT_PREFIX):] if comment.startswith(COMMENT_PREFIX) else "unknown"
+            return comment[len(COMMENT_PREFIX) :] if comment.startswith(COMMENT_PREFIX) else "unknown"
     return None

@@ -29,8 +29,18 @@ from netcore.kube.store import (
 
 # The model is re-exported: callers that change a cluster import everything from here.
 __all__ = [
-    "CNI_MODES", "DERIVED", "SYSTEM_NAMESPACES", "Cluster", "ClusterConfig", "Key", "apply_objects",
-    "delete_objects", "describe_key", "key_of", "new_cluster", "with_cni",
+    "CNI_MODES",
+    "DERIVED",
+    "SYSTEM_NAMESPACES",
+    "Cluster",
+    "ClusterConfig",
+    "Key",
+    "apply_objects",
+    "delete_objects",
+    "describe_key",
+    "key_of",
+    "new_cluster",
+    "with_cni",
 ]
 
 DERIVED = {"Node", "ReplicaSet", "Endpoints", "EndpointSlice"}
@@ -55,7 +65,9 @@ def apply_objects(cluster: Cluster, objects: list[dict], now: str) -> tuple[Clus
         if key[0] in DERIVED:
             raise SpecError(describe_key(key), "kind", f"a kind you can apply; {key[0]} is derived by the cluster")
         if key[1] and ("Namespace", "", key[1]) not in result.objects:
-            raise SpecError(describe_key(key), "metadata.namespace", f'an existing namespace: namespaces "{key[1]}" not found')
+            raise SpecError(
+                describe_key(key), "metadata.namespace", f'an existing namespace: namespaces "{key[1]}" not found'
+            )
         existing = result.objects.get(key)
         if existing is None:
             fresh = copy.deepcopy(obj)
@@ -77,8 +89,13 @@ def apply_objects(cluster: Cluster, objects: list[dict], now: str) -> tuple[Clus
 
 
 def same_user_content(old: dict, new: dict) -> bool:
-    pick = lambda o: (o.get("spec"), o.get("data"), o.get("stringData"), o["metadata"].get("labels"),  # noqa: E731
-                      o["metadata"].get("annotations"))
+    pick = lambda o: (
+        o.get("spec"),
+        o.get("data"),
+        o.get("stringData"),
+        o["metadata"].get("labels"),  # noqa: E731
+        o["metadata"].get("annotations"),
+    )
     return pick(old) == pick(new)
 
 
@@ -101,12 +118,17 @@ def merge_update(existing: dict, incoming: dict, key: Key) -> dict:
         node = old_spec.pop("nodeName", None)
         wanted = new_spec.pop("nodeName", None)
         if wanted not in (None, node):
-            raise SpecError(describe_key(key), "spec.nodeName",
-                            f"the node the pod runs on ({node}): a pod cannot move (delete and recreate it)")
+            raise SpecError(
+                describe_key(key),
+                "spec.nodeName",
+                f"the node the pod runs on ({node}): a pod cannot move (delete and recreate it)",
+            )
         if strip_images(old_spec) != strip_images(new_spec):
-            raise SpecError(describe_key(key), "spec",
-                            "pod updates may not change fields other than the containers' images (delete and"
-                            " recreate the pod)")
+            raise SpecError(
+                describe_key(key),
+                "spec",
+                "pod updates may not change fields other than the containers' images (delete and recreate the pod)",
+            )
         merged["spec"]["nodeName"] = node
     return merged
 
@@ -125,7 +147,9 @@ def keep_service_allocations(existing: dict, merged: dict, key: Key) -> None:
         if "clusterIPs" in old:
             new["clusterIPs"] = old["clusterIPs"]
     elif new["clusterIP"] != old.get("clusterIP"):
-        raise SpecError(describe_key(key), "spec.clusterIP", f"the same address ({old.get('clusterIP')}): the field is immutable")
+        raise SpecError(
+            describe_key(key), "spec.clusterIP", f"the same address ({old.get('clusterIP')}): the field is immutable"
+        )
     old_ports = {(p.get("port"), p.get("protocol", "TCP")): p.get("nodePort") for p in old.get("ports", [])}
     if new.get("type") in ("NodePort", "LoadBalancer"):
         for port in new.get("ports", []):

@@ -23,8 +23,14 @@ from netcore.kube.kinds import Kind
 
 SCHEMA_VERSION = "1.34.0"
 SCHEMA_DIR = ("kubernetes-json-schema", f"v{SCHEMA_VERSION}-local-strict")
-TYPE_WORDS = {"integer": "an integer", "number": "a number", "string": "a string", "boolean": "true or false",
-              "object": "a mapping", "array": "a list"}
+TYPE_WORDS = {
+    "integer": "an integer",
+    "number": "a number",
+    "string": "a string",
+    "boolean": "true or false",
+    "object": "a mapping",
+    "array": "a list",
+}
 
 
 def strict_integer(checker: Any, instance: Any) -> bool:
@@ -74,8 +80,11 @@ def translate(error: jsonschema.ValidationError) -> list[Problem]:
         known = sorted(schema.get("properties", {}))
         return [Problem((*path, key), unknown_field(key, known)) for key in instance if key not in known]
     if error.validator == "required":
-        return [Problem((*path, key), "a value (this field is required)")
-                for key in error.validator_value if key not in instance]
+        return [
+            Problem((*path, key), "a value (this field is required)")
+            for key in error.validator_value
+            if key not in instance
+        ]
     if error.validator == "type":
         hint = ""
         if "string" in as_list(error.validator_value) and isinstance(instance, (bool, int, float)):

@@ -57,9 +57,15 @@ class Cluster:
         return str(self.revision)
 
     def to_json(self) -> str:
-        return json.dumps({"config": {"nodes": self.config.nodes, "cni": self.config.cni},
-                           "revision": self.revision, "objects": list(self.objects.values())},
-                          sort_keys=True, separators=(",", ":"))
+        return json.dumps(
+            {
+                "config": {"nodes": self.config.nodes, "cni": self.config.cni},
+                "revision": self.revision,
+                "objects": list(self.objects.values()),
+            },
+            sort_keys=True,
+            separators=(",", ":"),
+        )
 
     @classmethod
     def from_json(cls, text: str) -> Cluster:

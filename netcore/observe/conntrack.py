@@ -33,12 +33,28 @@ from netcore.kernel.ctnetlink import (
 from netcore.observe.model import ConntrackEntry, ConntrackKey, Tuple, tcp_state_name
 
 NFNLGRP_CONNTRACK_NEW, NFNLGRP_CONNTRACK_UPDATE, NFNLGRP_CONNTRACK_DESTROY = 1, 2, 3
-GROUPS = (1 << (NFNLGRP_CONNTRACK_NEW - 1)) | (1 << (NFNLGRP_CONNTRACK_UPDATE - 1)) \
-    | (1 << (NFNLGRP_CONNTRACK_DESTROY - 1))
+GROUPS = (
+    (1 << (NFNLGRP_CONNTRACK_NEW - 1)) | (1 << (NFNLGRP_CONNTRACK_UPDATE - 1)) | (1 << (NFNLGRP_CONNTRACK_DESTROY - 1))
+)
 PORTED = (6, 17, 33, 132, 136)  # TCP, UDP, DCCP, SCTP, UDP-Lite: tuples with ports
-STATUS_FLAGS = ("EXPECTED", "SEEN_REPLY", "ASSURED", "CONFIRMED", "SRC_NAT", "DST_NAT", "SEQ_ADJUST",
-                "SRC_NAT_DONE", "DST_NAT_DONE", "DYING", "FIXED_TIMEOUT", "TEMPLATE", "UNTRACKED", "HELPER",
-                "OFFLOAD", "HW_OFFLOAD")  # IPS_* bit by bit
+STATUS_FLAGS = (
+    "EXPECTED",
+    "SEEN_REPLY",
+    "ASSURED",
+    "CONFIRMED",
+    "SRC_NAT",
+    "DST_NAT",
+    "SEQ_ADJUST",
+    "SRC_NAT_DONE",
+    "DST_NAT_DONE",
+    "DYING",
+    "FIXED_TIMEOUT",
+    "TEMPLATE",
+    "UNTRACKED",
+    "HELPER",
+    "OFFLOAD",
+    "HW_OFFLOAD",
+)  # IPS_* bit by bit
 
 
 def status_names(value: int) -> frozenset[str]:
@@ -68,8 +84,14 @@ def entry(body: bytes) -> ConntrackEntry | None:
     state = None
     if raw.orig.protocol == IPPROTO_TCP and raw.tcp_state is not None:
         state = tcp_state_name(raw.tcp_state)
-    return ConntrackEntry(protocol=raw.orig.protocol, orig=_model_tuple(raw.orig), reply=_model_tuple(raw.reply),
-                          status=status_names(raw.status), state=state, zone=raw.zone)
+    return ConntrackEntry(
+        protocol=raw.orig.protocol,
+        orig=_model_tuple(raw.orig),
+        reply=_model_tuple(raw.reply),
+        status=status_names(raw.status),
+        state=state,
+        zone=raw.zone,
+    )
 
 
 def merge(old: ConntrackEntry | None, new: ConntrackEntry) -> ConntrackEntry:

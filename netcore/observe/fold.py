@@ -43,12 +43,19 @@ def fold_rtnl(old: HostState, messages: Sequence[tuple[int, bytes]], routes: fro
                 addresses.add(address)
             else:
                 addresses.discard(address)
-    return HostState(links=links, addresses=frozenset(a for a in addresses if a.index in links), routes=routes,
-                     counters={i: c for i, c in old.counters.items() if i in links}, conntrack=old.conntrack)
+    return HostState(
+        links=links,
+        addresses=frozenset(a for a in addresses if a.index in links),
+        routes=routes,
+        counters={i: c for i, c in old.counters.items() if i in links},
+        conntrack=old.conntrack,
+    )
 
 
-def fold_conntrack(old: Mapping[ConntrackKey, ConntrackEntry], messages: Iterable[tuple[int, bytes]],
-                   ) -> tuple[dict[ConntrackKey, ConntrackEntry], set[ConntrackKey]]:
+def fold_conntrack(
+    old: Mapping[ConntrackKey, ConntrackEntry],
+    messages: Iterable[tuple[int, bytes]],
+) -> tuple[dict[ConntrackKey, ConntrackEntry], set[ConntrackKey]]:
     """Apply conntrack NEW/UPDATE (CT_NEW) and DESTROY (CT_DELETE) events, in order.
 
     Return the new table and the keys the events were about.
@@ -67,8 +74,9 @@ def fold_conntrack(old: Mapping[ConntrackKey, ConntrackEntry], messages: Iterabl
     return table, seen
 
 
-def fold_lookups(old: Mapping[ConntrackKey, ConntrackEntry],
-                 found: Mapping[ConntrackKey, ConntrackEntry | None]) -> dict[ConntrackKey, ConntrackEntry]:
+def fold_lookups(
+    old: Mapping[ConntrackKey, ConntrackEntry], found: Mapping[ConntrackKey, ConntrackEntry | None]
+) -> dict[ConntrackKey, ConntrackEntry]:
     """Apply the answers of lookups by tuple: an entry as found, or (None) gone."""
     table = dict(old)
     for key, entry in found.items():

@@ -166,9 +166,13 @@ class HostWatch:
     def read_host(self, conntrack: bool = True) -> HostState:
         """Read everything of the host now (``conntrack=False``: all but its conntrack table)."""
         links = self.read_links()
-        return HostState(links=links, addresses=self.read_addresses(links), routes=self.read_routes(),
-                         counters=self.read_counters(links, force=True) or {},
-                         conntrack=self.read_conntrack(if_any=True) if conntrack else {})
+        return HostState(
+            links=links,
+            addresses=self.read_addresses(links),
+            routes=self.read_routes(),
+            counters=self.read_counters(links, force=True) or {},
+            conntrack=self.read_conntrack(if_any=True) if conntrack else {},
+        )
 
     def read_links(self) -> dict[int, Link]:
         return {link.index: link for link in map(rtnl.link, self._dump(self.route.sock, rtnl.RTM_GETLINK))}
@@ -213,7 +217,7 @@ class HostWatch:
         for start in range(0, len(keys), GET_BATCH):
             wanted: dict[int, ConntrackKey] = {}
             requests = []
-            for key in keys[start:start + GET_BATCH]:
+            for key in keys[start : start + GET_BATCH]:
                 seq = next(self._seq)
                 wanted[seq] = key
                 requests.append(conntrack.get_request(key, seq))

@@ -22,8 +22,18 @@ from netcore.kernel.ctnetlink import TCP_STATES, tcp_state_name  # noqa: F401 - 
 OPERSTATES = ("UNKNOWN", "NOTPRESENT", "DOWN", "LOWERLAYERDOWN", "TESTING", "DORMANT", "UP")  # IF_OPER_*
 ROUTE_PROTOCOLS = {0: "unspec", 1: "redirect", 2: "kernel", 3: "boot", 4: "static"}  # RTPROT_*
 ROUTE_SCOPES = {0: "global", 200: "site", 253: "link", 254: "host", 255: "nowhere"}  # RT_SCOPE_*
-ROUTE_TYPES = {1: "unicast", 2: "local", 3: "broadcast", 4: "anycast", 5: "multicast", 6: "blackhole",
-               7: "unreachable", 8: "prohibit", 9: "throw", 10: "nat"}  # RTN_*
+ROUTE_TYPES = {
+    1: "unicast",
+    2: "local",
+    3: "broadcast",
+    4: "anycast",
+    5: "multicast",
+    6: "blackhole",
+    7: "unreachable",
+    8: "prohibit",
+    9: "throw",
+    10: "nat",
+}  # RTN_*
 
 
 @dataclass(frozen=True)
@@ -182,4 +192,3 @@ def route_scope_name(value: int) -> str:
 
 def route_type_name(value: int) -> str:
     return ROUTE_TYPES.get(value, str(value))
-

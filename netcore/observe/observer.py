@@ -121,10 +121,11 @@ class SandboxObserver:
                     self._stop()
                 if missing < 0:
                     raise ValueError(f"sequence {after} is ahead of the observer's {self.seq}")
-                raise SnapshotTooOld(f"deltas after {after} are gone from the history (now at {self.seq});"
-                                     " take a new snapshot")
+                raise SnapshotTooOld(
+                    f"deltas after {after} are gone from the history (now at {self.seq}); take a new snapshot"
+                )
             sub = Subscription(self, after, None, limit or self.subscriber_limit)
-            for delta in list(self._history)[len(self._history) - missing:]:
+            for delta in list(self._history)[len(self._history) - missing :]:
                 sub.push(delta)
         self._subscribers.append(sub)
         return sub
@@ -211,7 +212,7 @@ class SandboxObserver:
         if complete:  # ``changed`` lists every namespace of the sandbox, or is None: list them here
             self._rescan(changed, OPEN_SLICE)
         else:
-            self._to_check.update(name[len(self.prefix):] for name in changed)
+            self._to_check.update(name[len(self.prefix) :] for name in changed)
             self._check(OPEN_SLICE)
 
     def on_tick(self) -> None:

@@ -44,9 +44,21 @@ def trace(body: bytes) -> Trace | None:
             elif l4 is not None:
                 sport, dport = l4.sport, l4.dport
             packet = Tuple(l3.src, l3.dst, sport, dport)
-    return Trace(id=event.id, family=FAMILIES.get(body[0], str(body[0])), table=event.table, chain=event.chain,
-                 type=event.type, handle=event.handle, verdict=event.verdict, target=event.target, iif=event.iif,
-                 oif=event.oif, mark=event.mark, protocol=protocol, packet=packet)
+    return Trace(
+        id=event.id,
+        family=FAMILIES.get(body[0], str(body[0])),
+        table=event.table,
+        chain=event.chain,
+        type=event.type,
+        handle=event.handle,
+        verdict=event.verdict,
+        target=event.target,
+        iif=event.iif,
+        oif=event.oif,
+        mark=event.mark,
+        protocol=protocol,
+        packet=packet,
+    )
 
 
 def traced(host: str, messages: Iterable[tuple[int, bytes]]) -> list[Traced]:

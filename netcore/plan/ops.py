@@ -231,9 +231,25 @@ class StopServer:
 
 
 Operation = (
-    CreateNamespace | DeleteNamespace | SetSysctl | CreateLink | DeleteLink | SetLink | AddAddress
-    | DeleteAddress | AddRoute | DeleteRoute | FlushNeighbours | LoadRuleset | DeleteRuleset | WriteFile | DeleteFile
-    | WriteData | DeleteData | StartServer | StopServer
+    CreateNamespace
+    | DeleteNamespace
+    | SetSysctl
+    | CreateLink
+    | DeleteLink
+    | SetLink
+    | AddAddress
+    | DeleteAddress
+    | AddRoute
+    | DeleteRoute
+    | FlushNeighbours
+    | LoadRuleset
+    | DeleteRuleset
+    | WriteFile
+    | DeleteFile
+    | WriteData
+    | DeleteData
+    | StartServer
+    | StopServer
 )
 
 

@@ -30,12 +30,7 @@ def render_ruleset(host: Host) -> str | None:
     if not body:
         return None
     digest = ruleset_digest(body)
-    return (
-        f"table {TABLE_FAMILY} {TABLE_NAME} {{\n"
-        f'\tcomment "{COMMENT_PREFIX}{digest}"\n'
-        f"{body}\n"
-        "}\n"
-    )
+    return f'table {TABLE_FAMILY} {TABLE_NAME} {{\n\tcomment "{COMMENT_PREFIX}{digest}"\n{body}\n}}\n'
 
 
 def ruleset_digest(body: str) -> str:
@@ -46,7 +41,7 @@ def digest_of(table_text: str) -> str:
     """Return the digest a rendered table carries in its comment."""
     marker = f'comment "{COMMENT_PREFIX}'
     start = table_text.index(marker) + len(marker)
-    return table_text[start:table_text.index('"', start)]
+    return table_text[start : table_text.index('"', start)]
 
 
 def transaction(table_text: str | None) -> str:

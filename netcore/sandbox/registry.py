@@ -39,8 +39,9 @@ def read_record(name: str) -> SandboxRecord:
         data = json.loads(names.record_path(name).read_text())
     except FileNotFoundError:
         raise NotFound(f"unknown sandbox {name!r}") from None
-    return SandboxRecord(name=data["name"], created=data["created"], hosts=tuple(data.get("hosts", ())),
-                         meta=data.get("meta", {}))
+    return SandboxRecord(
+        name=data["name"], created=data["created"], hosts=tuple(data.get("hosts", ())), meta=data.get("meta", {})
+    )
 
 
 def write_record(record: SandboxRecord) -> None:

@@ -27,8 +27,20 @@ from netcore.topology.reader import Node
 from netcore.topology.sysctls import SETTABLE
 from netcore.workloads.catalog import CATALOG, catalog_names
 
-ROLES = ("host", "machine", "switch", "hypervisor", "vm", "container", "router", "internet", "node",
-         "pod", "client", "service")
+ROLES = (
+    "host",
+    "machine",
+    "switch",
+    "hypervisor",
+    "vm",
+    "container",
+    "router",
+    "internet",
+    "node",
+    "pod",
+    "client",
+    "service",
+)
 INTERFACE_KINDS = ("veth", "bridge", "vxlan")
 NAT_KINDS = ("masquerade", "snat", "dnat")
 PROTOCOLS = ("tcp", "udp")
@@ -38,9 +50,7 @@ def parse_topology(document: Any, source: str, field: str = "topology") -> Topol
     """Return the Topology a document describes, or raise SpecError."""
     root = Node(source, field, document)
     top = root.mapping({"hosts", "links"}, required={"hosts"})
-    hosts = tuple(
-        parse_host(name, node) for name, node in top["hosts"].mapping().items()
-    )
+    hosts = tuple(parse_host(name, node) for name, node in top["hosts"].mapping().items())
     if not hosts:
         raise top["hosts"].fail("at least one host")
     links = tuple(parse_link(node) for node in top.get("links", root.child("links", None)).items())
@@ -53,9 +63,7 @@ def parse_host(name: str, node: Node) -> Host:
     checked_name(node, names.check_host_name, name)
     fields = node.mapping({"role", "inside", "label", "interfaces", "routes", "nat", "sysctls", "servers"})
     get = lambda key: fields.get(key, node.child(key, None))  # noqa: E731
-    interfaces = tuple(
-        parse_interface(ifname, ifnode) for ifname, ifnode in get("interfaces").mapping().items()
-    )
+    interfaces = tuple(parse_interface(ifname, ifnode) for ifname, ifnode in get("interfaces").mapping().items())
     return Host(
         name=name,
         role=get("role").choice(ROLES) if "role" in fields else "host",
@@ -133,8 +141,9 @@ def parse_route(node: Node) -> Route:
 
 
 def parse_nat(node: Node) -> NatRule:
-    fields = node.mapping({"type", "source", "destination", "out", "in", "protocol", "port", "to",
-                           "comment"}, required={"type"})
+    fields = node.mapping(
+        {"type", "source", "destination", "out", "in", "protocol", "port", "to", "comment"}, required={"type"}
+    )
     kind = fields["type"].choice(NAT_KINDS)
     rule = NatRule(
         kind=kind,
@@ -164,8 +173,9 @@ def parse_nat_target(node: Node, kind: str) -> str:
         if port and not 1 <= int(port) <= 65535:
             raise ValueError
     except ValueError:
-        raise node.fail(f"an address like 10.0.0.2{' or 10.0.0.2:80' if kind == 'dnat' else ''},"
-                        f" got {text!r}") from None
+        raise node.fail(
+            f"an address like 10.0.0.2{' or 10.0.0.2:80' if kind == 'dnat' else ''}, got {text!r}"
+        ) from None
     if port and kind != "dnat":
         raise node.fail(f"an address without a port for {kind}, got {text!r}")
     return text
@@ -196,8 +206,9 @@ def parse_server(host: str, node: Node) -> Server:
             if key not in kind.options:
                 raise fields[key].fail(f"no '{key}' option for a {kind_name} server")
             options.append((key, fields[key].text()))
-    return Server(host=host, kind=kind_name, port=fields["port"].integer(1, 65535), protocol=protocol,
-                  options=tuple(options))
+    return Server(
+        host=host, kind=kind_name, port=fields["port"].integer(1, 65535), protocol=protocol, options=tuple(options)
+    )
 
 
 def parse_link(node: Node) -> Link:
@@ -278,22 +289,26 @@ def check_host(host: Host, linked: dict[Endpoint, int], at) -> None:
             bridge = interfaces.get(iface.master)
             if bridge is None or bridge.kind != "bridge":
                 raise where.child("master", iface.master).fail(
-                    f"the name of a bridge on host {host.name}, got {iface.master!r}")
+                    f"the name of a bridge on host {host.name}, got {iface.master!r}"
+                )
             if iface.kind == "bridge":
                 raise where.child("master", iface.master).fail("no master on a bridge itself")
         if iface.vxlan is not None and iface.vxlan.dev is not None and iface.vxlan.dev not in all_ifnames:
-            raise where.child("vxlan", None).child("dev", iface.vxlan.dev).fail(
-                f"an interface of host {host.name}, got {iface.vxlan.dev!r}")
+            raise (
+                where.child("vxlan", None)
+                .child("dev", iface.vxlan.dev)
+                .fail(f"an interface of host {host.name}, got {iface.vxlan.dev!r}")
+            )
     for index, route in enumerate(host.routes):
         where = at("hosts", host.name, "routes", index)
         if route.dev is not None and route.dev not in all_ifnames:
             raise where.child("dev", route.dev).fail(f"an interface of host {host.name}, got {route.dev!r}")
         if route.dev is not None and route.dev in interfaces and not interfaces[route.dev].up:
-            raise where.child("dev", route.dev).fail("an interface that is up (the kernel drops routes of a"
-                                                     " down interface)")
+            raise where.child("dev", route.dev).fail(
+                "an interface that is up (the kernel drops routes of a down interface)"
+            )
         if route.via is not None and not route.onlink and route_device(host, route) is None:
-            raise where.child("via", route.via).fail(
-                f"a gateway on a subnet of one of {host.name}'s up interfaces")
+            raise where.child("via", route.via).fail(f"a gateway on a subnet of one of {host.name}'s up interfaces")
     for index, rule in enumerate(host.nat):
         where = at("hosts", host.name, "nat", index)
         for key, ifname in (("out", rule.out_if), ("in", rule.in_if)):
@@ -304,7 +319,8 @@ def check_host(host: Host, linked: dict[Endpoint, int], at) -> None:
         key = (server.protocol, server.port)
         if key in seen_ports:
             raise at("hosts", host.name, "servers", index).fail(
-                f"one server per port; {server.protocol}/{server.port} is taken")
+                f"one server per port; {server.protocol}/{server.port} is taken"
+            )
         seen_ports.add(key)
 
 

@@ -46,9 +46,7 @@ class Node:
             if not isinstance(key, str):
                 raise self.fail(f"string keys, got {key!r}")
             if allowed is not None and key not in allowed:
-                raise self.child(key, value).fail(
-                    f"unknown field; expected one of: {', '.join(sorted(allowed))}"
-                )
+                raise self.child(key, value).fail(f"unknown field; expected one of: {', '.join(sorted(allowed))}")
             out[key] = self.child(key, value)
         for key in sorted(required - set(out)):
             raise self.child(key, None).fail("a value (this field is required)")
@@ -117,5 +115,11 @@ def type_name(value: Any) -> str:
     """Name a YAML value's type the way a lab author thinks of it."""
     if value is None:
         return "nothing"
-    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "a number",
-            float: "a number"}.get(type(value), type(value).__name__)
+    return {
+        dict: "a mapping",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+    }.get(type(value), type(value).__name__)

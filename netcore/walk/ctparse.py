@@ -39,13 +39,22 @@ class CtEntry:
     def forms(self) -> set[Tuple]:
         """Every shape the original direction takes in this namespace: before, between and after NAT."""
         after = self.reply.reversed()
-        return {self.orig, after,
-                Tuple(self.orig.protocol, self.orig.src, self.orig.sport, after.dst, after.dport),
-                Tuple(self.orig.protocol, after.src, after.sport, self.orig.dst, self.orig.dport)}
+        return {
+            self.orig,
+            after,
+            Tuple(self.orig.protocol, self.orig.src, self.orig.sport, after.dst, after.dport),
+            Tuple(self.orig.protocol, after.src, after.sport, self.orig.dst, self.orig.dport),
+        }
 
     def to_json(self) -> dict:
-        return {"host": self.host, "original": str(self.orig), "reply": str(self.reply),
-                "dnat": self.dnat, "snat": self.snat, "state": self.tcp_state}
+        return {
+            "host": self.host,
+            "original": str(self.orig),
+            "reply": str(self.reply),
+            "dnat": self.dnat,
+            "snat": self.snat,
+            "state": self.tcp_state,
+        }
 
 
 def walk_tuple(raw: ctnetlink.RawTuple) -> Tuple:

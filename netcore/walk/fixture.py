@@ -37,8 +37,15 @@ def trimmed(recording: Recording, spare: int = 6) -> Recording:
         return any(matches_request(l3, l4, f, i) or matches_reply(l3, l4, f, i) for f, i in flows)
 
     traces, chains = keep_traces(recording, ours, spare)
-    return Recording(keep_captures(recording, hops, spare), traces, keep_conntrack(recording, entries, spare),
-                     keep_rules(recording, chains), recording.facts, recording.exchanges, recording.trace_table)
+    return Recording(
+        keep_captures(recording, hops, spare),
+        traces,
+        keep_conntrack(recording, entries, spare),
+        keep_rules(recording, chains),
+        recording.facts,
+        recording.exchanges,
+        recording.trace_table,
+    )
 
 
 def keep_captures(recording: Recording, hops: set, spare: int):

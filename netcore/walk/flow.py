@@ -69,7 +69,9 @@ def matches_reply(l3: L3 | None, l4: L4 | None, forms: frozenset[Tuple], identit
     if flow is None:
         return False
     if identity.protocol == "tcp":
-        answers_syn = flow.protocol == "tcp" and bool(l4.flags & ACK) and l4.ack == ((identity.isn or 0) + 1) & 0xFFFFFFFF
+        answers_syn = (
+            flow.protocol == "tcp" and bool(l4.flags & ACK) and l4.ack == ((identity.isn or 0) + 1) & 0xFFFFFFFF
+        )
         return answers_syn and bool(l4.flags & (SYN | RST))
     if flow.reversed() not in forms:
         return False

@@ -22,14 +22,40 @@ TRACE_MESSAGE = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_TRACE
 NFNLGRP_NFTRACE = 9
 NFGENMSG_SIZE = 4
 
-(TRACE_TABLE, TRACE_CHAIN, TRACE_RULE_HANDLE, TRACE_TYPE, TRACE_VERDICT, TRACE_ID, TRACE_LL_HEADER,
- TRACE_NETWORK_HEADER, TRACE_TRANSPORT_HEADER, TRACE_IIF, TRACE_IIFTYPE, TRACE_OIF, TRACE_OIFTYPE,
- TRACE_MARK, TRACE_NFPROTO, TRACE_POLICY) = range(1, 17)
+(
+    TRACE_TABLE,
+    TRACE_CHAIN,
+    TRACE_RULE_HANDLE,
+    TRACE_TYPE,
+    TRACE_VERDICT,
+    TRACE_ID,
+    TRACE_LL_HEADER,
+    TRACE_NETWORK_HEADER,
+    TRACE_TRANSPORT_HEADER,
+    TRACE_IIF,
+    TRACE_IIFTYPE,
+    TRACE_OIF,
+    TRACE_OIFTYPE,
+    TRACE_MARK,
+    TRACE_NFPROTO,
+    TRACE_POLICY,
+) = range(1, 17)
 TRACE_CT_ID, TRACE_CT_DIRECTION, TRACE_CT_STATUS, TRACE_CT_STATE = 18, 19, 20, 21
 VERDICT_CODE, VERDICT_CHAIN = 1, 2
 TRACE_TYPES = {1: "policy", 2: "return", 3: "rule"}
-VERDICTS = {0: "drop", 1: "accept", 2: "stolen", 3: "queue", 4: "repeat", 5: "stop", -1: "continue",
-            -2: "break", -3: "jump", -4: "goto", -5: "return"}
+VERDICTS = {
+    0: "drop",
+    1: "accept",
+    2: "stolen",
+    3: "queue",
+    4: "repeat",
+    5: "stop",
+    -1: "continue",
+    -2: "break",
+    -3: "jump",
+    -4: "goto",
+    -5: "return",
+}
 
 
 @dataclass(frozen=True)
@@ -102,11 +128,18 @@ def parse_message(host: str, body: bytes) -> TraceEvent | None:
         verdict = VERDICTS.get(_u32(attrs[TRACE_POLICY]) & 0xFF)
     handle = attrs.get(TRACE_RULE_HANDLE)
     return TraceEvent(
-        host=host, id=trace_id, table=table, chain=chain,
+        host=host,
+        id=trace_id,
+        table=table,
+        chain=chain,
         type=TRACE_TYPES.get(_u32(attrs.get(TRACE_TYPE)) or 0, "unknown"),
         handle=struct.unpack("!Q", handle[:8])[0] if handle else None,
-        verdict=verdict, target=target, iif=_u32(attrs.get(TRACE_IIF)), oif=_u32(attrs.get(TRACE_OIF)),
-        network=attrs.get(TRACE_NETWORK_HEADER), transport=attrs.get(TRACE_TRANSPORT_HEADER),
+        verdict=verdict,
+        target=target,
+        iif=_u32(attrs.get(TRACE_IIF)),
+        oif=_u32(attrs.get(TRACE_OIF)),
+        network=attrs.get(TRACE_NETWORK_HEADER),
+        transport=attrs.get(TRACE_TRANSPORT_HEADER),
         mark=_u32(attrs.get(TRACE_MARK)),
     )
 

@@ -53,16 +53,19 @@ NFNLGRP_CONNTRACK_NEW, NFNLGRP_CONNTRACK_DESTROY = 1, 3
 def trace_table_text(name: str, protocols: set[str]) -> str:
     """The walk's own table: mark the walk's protocols for tracing as they enter or leave a namespace."""
     match = f"meta l4proto {{ {', '.join(sorted(protocols))} }}"
-    hook = lambda chain, where: (f"\tchain {chain} {{\n\t\ttype filter hook {where} priority {TRACE_PRIORITY};"  # noqa: E731
-                                 f" policy accept;\n\t\t{match} meta nftrace set 1\n\t}}\n")
+    hook = lambda chain, where: (
+        f"\tchain {chain} {{\n\t\ttype filter hook {where} priority {TRACE_PRIORITY};"  # noqa: E731
+        f" policy accept;\n\t\t{match} meta nftrace set 1\n\t}}\n"
+    )
     return f"table inet {name} {{\n{hook('prerouting', 'prerouting')}{hook('output', 'output')}}}\n"
 
 
 class Observer:
     """Packet sockets in ``hosts``, trace tables and trace sockets in ``rule_hosts``; a context manager."""
 
-    def __init__(self, sandbox: str, hosts: list[str], rule_hosts: list[str], protocols: set[str],
-                 clock_host: str | None = None) -> None:
+    def __init__(
+        self, sandbox: str, hosts: list[str], rule_hosts: list[str], protocols: set[str], clock_host: str | None = None
+    ) -> None:
         self.sandbox = sandbox
         self.clock_host = clock_host
         self.hosts = hosts
@@ -178,8 +181,9 @@ class Observer:
                     size, ancdata, _flags, address = sock.recvmsg_into([buffer], ANCILLARY, socket.MSG_TRUNC)
                 except BlockingIOError:
                     break
-                out.append(Captured(host, address[0], address[2], stamp_of(ancdata),
-                                    bytes(buffer[:min(size, SNAPLEN)]), size))
+                out.append(
+                    Captured(host, address[0], address[2], stamp_of(ancdata), bytes(buffer[: min(size, SNAPLEN)]), size)
+                )
         return out
 
     def read_events(self) -> tuple[dict[str, list[bytes]], dict[str, list[bytes]]]:
@@ -222,8 +226,11 @@ class Observer:
         out = {}
         for host in sorted(hosts & set(self.fds)):
             try:
-                out[host] = nft.run_in(self.fds[host], "list table inet podpath",
-                                       nft.OUTPUT_STATELESS | nft.OUTPUT_HANDLE | nft.OUTPUT_TERSE)
+                out[host] = nft.run_in(
+                    self.fds[host],
+                    "list table inet podpath",
+                    nft.OUTPUT_STATELESS | nft.OUTPUT_HANDLE | nft.OUTPUT_TERSE,
+                )
             except PodpathError:
                 out[host] = ""
         return out
@@ -247,7 +254,7 @@ def read_one(sock: socket.socket) -> tuple[int, bytes | None]:
         size, ancdata, _flags, _address = sock.recvmsg_into([buffer], ANCILLARY, socket.MSG_TRUNC)
     except BlockingIOError:
         return 0, None
-    return stamp_of(ancdata), bytes(buffer[:min(size, SNAPLEN)])
+    return stamp_of(ancdata), bytes(buffer[: min(size, SNAPLEN)])
 
 
 def close_later(sockets: list[socket.socket], workers: int = 16) -> None:
@@ -257,6 +264,7 @@ def close_later(sockets: list[socket.socket], workers: int = 16) -> None:
     costs milliseconds too: one after the other, a cluster's sockets took 130 ms. Nothing waits for
     them, and closed from several threads the grace periods overlap.
     """
+
     def close_all(chunk: list[socket.socket]) -> None:
         for sock in chunk:
             sock.close()
@@ -300,7 +308,7 @@ def original_tuple_attribute(body: bytes) -> bytes | None:
         if length < 4:
             return None
         if kind & 0x3FFF == CTA_TUPLE_ORIG:
-            return body[offset:offset + ((length + 3) & ~3)]
+            return body[offset : offset + ((length + 3) & ~3)]
         offset += (length + 3) & ~3
     return None
 

@@ -30,8 +30,7 @@ ALLOWED_BY = re.compile(r"allowed by (?P<policy>\S+)")
 ISOLATED_BY = re.compile(r"isolated by (?P<policies>.+)$")
 CHAIN_HEADER = re.compile(r'^chain ("[^"]+"|\S+) \{')
 RULE_LINE = re.compile(r"^(?P<text>.*?) # handle (?P<handle>\d+)$")
-NOT_RULES = ("type ", "policy ", "comment ", "}", "set ", "map ", "elements", "flags ", "timeout ", "chain ",
-             "table ")
+NOT_RULES = ("type ", "policy ", "comment ", "}", "set ", "map ", "elements", "flags ", "timeout ", "chain ", "table ")
 
 
 @dataclass(frozen=True)
@@ -83,7 +82,9 @@ def decisions(trace_pass: TracePass, rules: dict[tuple[str, int], str]) -> list[
         rule = Rule(f"inet {event.table}", event.chain, text, event.handle)
         kind = classify(event.chain, event.type, event.verdict, text)
         if kind is not None:
-            out.append(Decision(kind, trace_pass.host, rule, actor(kind, event.chain, text), explain(kind, event.chain, text)))
+            out.append(
+                Decision(kind, trace_pass.host, rule, actor(kind, event.chain, text), explain(kind, event.chain, text))
+            )
     return out
 
 

@@ -9,12 +9,17 @@ from netcore.walk.model import Hop, Leg, Walk
 
 
 def render_walk(walk: Walk, verbose: bool = False) -> str:
-    lines = [f"walk from {walk.source.label} ({walk.source.place.name if walk.source.place else '?'}) "
-             f"to {walk.destination.label}, {walk.protocol}, sandbox {walk.sandbox}"]
+    lines = [
+        f"walk from {walk.source.label} ({walk.source.place.name if walk.source.place else '?'}) "
+        f"to {walk.destination.label}, {walk.protocol}, sandbox {walk.sandbox}"
+    ]
     for leg in walk.legs:
         lines += [""] + render_leg(leg, verbose)
-    lines += ["", f"verdict: {walk.verdict.outcome}: {walk.verdict.text}"
-              + (f" ({walk.verdict.elapsed_ms:.1f} ms)" if walk.verdict.elapsed_ms is not None else "")]
+    lines += [
+        "",
+        f"verdict: {walk.verdict.outcome}: {walk.verdict.text}"
+        + (f" ({walk.verdict.elapsed_ms:.1f} ms)" if walk.verdict.elapsed_ms is not None else ""),
+    ]
     lines += [f"note: {note}" for note in walk.notes]
     return "\n".join(lines) + "\n"
 

@@ -56,10 +56,28 @@ def send(request: Request, fd: int) -> Exchange:
     return send_icmp(request, fd)
 
 
-def exchange(request: Request, client: Tuple, sent: int, outcome: str, answer: str | None, started: float,
-             icmp_seq: int | None = None) -> Exchange:
-    return Exchange(request.purpose, request.summary, request.protocol, request.source_host, client, sent, outcome,
-                    answer, (time.monotonic() - started) * 1000.0, icmp_seq, request.server_label)
+def exchange(
+    request: Request,
+    client: Tuple,
+    sent: int,
+    outcome: str,
+    answer: str | None,
+    started: float,
+    icmp_seq: int | None = None,
+) -> Exchange:
+    return Exchange(
+        request.purpose,
+        request.summary,
+        request.protocol,
+        request.source_host,
+        client,
+        sent,
+        outcome,
+        answer,
+        (time.monotonic() - started) * 1000.0,
+        icmp_seq,
+        request.server_label,
+    )
 
 
 def open_in(fd: int, kind: int, protocol: int = 0) -> socket.socket:
@@ -115,8 +133,9 @@ def send_tcp(request: Request, fd: int) -> Exchange:
 
 
 def http_get(host: str, path: str) -> bytes:
-    return (f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: podpath-walk\r\nAccept: */*\r\n"
-            "Connection: close\r\n\r\n").encode()
+    return (
+        f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: podpath-walk\r\nAccept: */*\r\nConnection: close\r\n\r\n"
+    ).encode()
 
 
 def read_http(sock: socket.socket, deadline: float) -> str:
@@ -195,8 +214,15 @@ def send_icmp(request: Request, fd: int) -> Exchange:
         src = probe.getsockname()[0]
     except OSError as error:
         client = Tuple("icmp", request.source_address, ident, request.address, ident)
-        return exchange(request, client, time.time_ns(), "unreachable" if error.errno in UNREACHABLE else "error",
-                        error.strerror, started, seq)
+        return exchange(
+            request,
+            client,
+            time.time_ns(),
+            "unreachable" if error.errno in UNREACHABLE else "error",
+            error.strerror,
+            started,
+            seq,
+        )
     finally:
         probe.close()
     client = Tuple("icmp", src, ident, request.address, ident)

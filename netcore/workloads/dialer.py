@@ -71,8 +71,6 @@ def parse_hosts(text: str) -> dict[str, str]:
     return found
 
 
-
-
 def candidates(name: str, conf: ResolvConf) -> list[str]:
     """Return the names to ask, in the order a glibc or Go resolver would."""
     if name.endswith("."):
@@ -180,15 +178,16 @@ class PodNetwork:
         try:
             async with asyncio.timeout(timeout):
                 await loop.sock_connect(sock, address)
-                request = (f"GET {target} HTTP/1.1\r\nHost: {address[0]}:{address[1]}\r\n"
-                           "User-Agent: Go-http-client/1.1\r\nConnection: close\r\n\r\n")
+                request = (
+                    f"GET {target} HTTP/1.1\r\nHost: {address[0]}:{address[1]}\r\n"
+                    "User-Agent: Go-http-client/1.1\r\nConnection: close\r\n\r\n"
+                )
                 await loop.sock_sendall(sock, request.encode("latin-1", "replace"))
                 return await read_http_body(loop, sock)
         finally:
             self.release(sock)
 
-    async def udp_exchange(self, address: tuple[str, int], payload: bytes, timeout: float,
-                           size: int = 2048) -> bytes:
+    async def udp_exchange(self, address: tuple[str, int], payload: bytes, timeout: float, size: int = 2048) -> bytes:
         """Send one datagram from inside the pod and wait for one answer; raise ExchangeFailed if none."""
         sock = self.socket(socket.SOCK_DGRAM)
         loop = asyncio.get_running_loop()
@@ -223,7 +222,7 @@ async def read_http_body(loop: asyncio.AbstractEventLoop, sock: socket.socket) -
     chunked = "chunked" in headers.get("transfer-encoding", "").lower()
     while True:
         if length.isdigit() and len(body) >= int(length):
-            return body[:int(length)]
+            return body[: int(length)]
         if chunked and (decoded := dechunk(body)) is not None:
             return decoded
         chunk = await loop.sock_recv(sock, 65536)
@@ -249,7 +248,7 @@ def dechunk(data: bytes) -> bytes | None:
             return out
         if len(data) < end + 2 + size + 2:
             return None
-        out += data[end + 2:end + 2 + size]
+        out += data[end + 2 : end + 2 + size]
         position = end + 2 + size + 2
 
 

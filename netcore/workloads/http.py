@@ -55,8 +55,10 @@ class Request:
 
     def form_value(self, key: str) -> str:
         """Return a parameter as Go's ``FormValue`` does: a form body first, then the query."""
-        if self.method in ("POST", "PUT", "PATCH") and \
-                self.headers.get("content-type", "").split(";")[0].strip() == FORM_TYPE:
+        if (
+            self.method in ("POST", "PUT", "PATCH")
+            and self.headers.get("content-type", "").split(";")[0].strip() == FORM_TYPE
+        ):
             values = parse_qs(self.body.decode("latin-1"), keep_blank_values=True).get(key)
             if values:
                 return values[0]
@@ -76,8 +78,7 @@ class Response:
 
     @classmethod
     def json(cls, data: object, status: int = 200) -> Response:
-        return cls(status=status, body=(json.dumps(data, indent=2) + "\n").encode(),
-                   content_type="application/json")
+        return cls(status=status, body=(json.dumps(data, indent=2) + "\n").encode(), content_type="application/json")
 
     def encode(self, with_body: bool = True) -> bytes:
         head = [f"HTTP/1.1 {self.status} {reason(self.status)}".rstrip()]
@@ -94,8 +95,13 @@ def go_json(data: object, indent: str | None = None) -> bytes:
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
     else:
         text = json.dumps(data, indent=indent, ensure_ascii=False)
-    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
-                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+    for char, escape in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(char, escape)
     return text.encode()
 
@@ -127,8 +133,9 @@ async def read_request(reader: asyncio.StreamReader) -> Request | None:
             body = await asyncio.wait_for(reader.readexactly(int(length)), READ_TIMEOUT_S)
         except (TimeoutError, asyncio.IncompleteReadError, ConnectionError):
             return None
-    return Request(method=parts[0], target=parts[1], version=parts[2], headers=headers, body=body,
-                   header_list=header_list)
+    return Request(
+        method=parts[0], target=parts[1], version=parts[2], headers=headers, body=body, header_list=header_list
+    )
 
 
 def serve(handler: Handler) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]:

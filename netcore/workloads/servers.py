@@ -56,15 +56,17 @@ def echo(server: Server) -> Handler:
     def answer(request: Request) -> Response:
         client_ip, client_port = request.client
         server_ip, server_port = request.server
-        return Response.json({
-            "host": server.host,
-            "client_address": client_ip,
-            "client": f"{client_ip}:{client_port}",
-            "server": f"{server_ip}:{server_port}",
-            "method": request.method,
-            "path": request.path,
-            "headers": request.headers,
-        })
+        return Response.json(
+            {
+                "host": server.host,
+                "client_address": client_ip,
+                "client": f"{client_ip}:{client_port}",
+                "server": f"{server_ip}:{server_port}",
+                "method": request.method,
+                "path": request.path,
+                "headers": request.headers,
+            }
+        )
 
     return answer
 

@@ -39,8 +39,10 @@ HTML = "text/html"
 
 def nginx_error(status: int, title: str) -> Response:
     """Answer with nginx's built-in error page (CRLF line ends, as nginx writes them)."""
-    body = (f"<html>\r\n<head><title>{status} {title}</title></head>\r\n<body>\r\n"
-            f"<center><h1>{status} {title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
+    body = (
+        f"<html>\r\n<head><title>{status} {title}</title></head>\r\n<body>\r\n"
+        f"<center><h1>{status} {title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+    )
     return Response(status=status, body=body.encode(), content_type=HTML, headers={"Server": "nginx"})
 
 
@@ -49,8 +51,9 @@ def nginx(server: Server) -> Handler:
         if request.method not in ("GET", "HEAD"):
             return nginx_error(405, "Not Allowed")
         if request.path in ("/", "/index.html"):
-            return Response(body=NGINX_WELCOME, content_type=HTML,
-                            headers={"Server": "nginx", "Accept-Ranges": "bytes"})
+            return Response(
+                body=NGINX_WELCOME, content_type=HTML, headers={"Server": "nginx", "Accept-Ranges": "bytes"}
+            )
         return nginx_error(404, "Not Found")
 
     return answer
@@ -67,10 +70,19 @@ def echoserver(server: Server) -> Handler:
         for name, value in request.header_list:
             if name.lower() != "host":  # Go's server moves Host out of the header map
                 headers.setdefault(canonical_header(name), []).append(value)
-        data = {"path": request.target, "host": request.headers.get("host", ""), "method": request.method,
-                "proto": request.version, "headers": dict(sorted(headers.items())), **context}
-        return Response(body=go_json(data, indent=" "), content_type="application/json",
-                        headers={"X-Content-Type-Options": "nosniff"})
+        data = {
+            "path": request.target,
+            "host": request.headers.get("host", ""),
+            "method": request.method,
+            "proto": request.version,
+            "headers": dict(sorted(headers.items())),
+            **context,
+        }
+        return Response(
+            body=go_json(data, indent=" "),
+            content_type="application/json",
+            headers={"X-Content-Type-Options": "nosniff"},
+        )
 
     return answer
 
@@ -82,8 +94,7 @@ def http_text(server: Server) -> Handler:
 
     def answer(request: Request) -> Response:
         if as_json:
-            return Response(body=go_json({"Method": request.method, "Body": body}),
-                            content_type="application/json")
+            return Response(body=go_json({"Method": request.method, "Body": body}), content_type="application/json")
         return Response(body=body.encode())
 
     return answer

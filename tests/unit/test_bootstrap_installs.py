@@ -25,15 +25,21 @@ RUNNERS = {"run", "Popen", "check_output", "check_call", "call", "create_subproc
 
 # The Debian package that puts each program on PATH.
 PACKAGE_OF = {
-    "ip": "iproute2", "ss": "iproute2", "bridge": "iproute2", "tc": "iproute2",
+    "ip": "iproute2",
+    "ss": "iproute2",
+    "bridge": "iproute2",
+    "tc": "iproute2",
     "nft": "nftables",
     "conntrack": "conntrack",
     "curl": "curl",
     "ping": "iputils-ping",
     "nc": "netcat-openbsd",
-    "dig": "dnsutils", "nslookup": "dnsutils",
+    "dig": "dnsutils",
+    "nslookup": "dnsutils",
     "nginx": "nginx",
-    "ps": "procps", "sysctl": "procps", "pgrep": "procps",
+    "ps": "procps",
+    "sysctl": "procps",
+    "pgrep": "procps",
     "python3": "python3",
     "chromium": "chromium",
     "tshark": "tshark",
@@ -41,8 +47,26 @@ PACKAGE_OF = {
 
 # Programs of Debian's "required" packages (coreutils, util-linux, libc-bin, dash, bash, dpkg): on every
 # install, so bootstrap need not name them.
-BASE_SYSTEM = {"sh", "bash", "sleep", "cat", "echo", "true", "false", "env", "ls", "kill", "timeout",
-               "findmnt", "mount", "umount", "getent", "hostname", "dpkg", "dpkg-query"}
+BASE_SYSTEM = {
+    "sh",
+    "bash",
+    "sleep",
+    "cat",
+    "echo",
+    "true",
+    "false",
+    "env",
+    "ls",
+    "kill",
+    "timeout",
+    "findmnt",
+    "mount",
+    "umount",
+    "getent",
+    "hostname",
+    "dpkg",
+    "dpkg-query",
+}
 
 
 def bootstrap_packages() -> set[str]:
@@ -171,10 +195,13 @@ def test_the_scan_reads_ip_netns_exec_helpers_and_yaml():
         "inside(ns, 'web', 'tshark', '-r', path)\n"
         "listed(ns, ['nc', '-z'])\n"
         "subprocess.run(['ip', 'netns', 'exec', ns, 'dig', '+short'])\n"
-        "shutil.which('tcpdump')\n")
+        "shutil.which('tcpdump')\n"
+    )
     assert python_programs(tree, forwarding_helpers(tree)) == {"ip", "tshark", "nc", "dig", "tcpdump"}
-    assert yaml_commands({"try": [{"run": "curl -s -m 2 http://{{pod:a}}/"}], "command": ["sleep", "1"]}) \
-        == {"curl", "sleep"}
+    assert yaml_commands({"try": [{"run": "curl -s -m 2 http://{{pod:a}}/"}], "command": ["sleep", "1"]}) == {
+        "curl",
+        "sleep",
+    }
 
 
 def test_every_program_run_is_installed_by_bootstrap_or_comes_with_debian():
@@ -199,6 +226,7 @@ def test_the_package_table_agrees_with_dpkg():
         if owner.returncode != 0:
             continue  # a file dpkg does not know (installed by hand): the table cannot be checked here
         owners = {line.split(":")[0] for line in owner.stdout.splitlines()}
-        dependencies = subprocess.run(["dpkg-query", "-W", "-f=${Depends}", package], capture_output=True,
-                                      text=True, timeout=30).stdout
+        dependencies = subprocess.run(
+            ["dpkg-query", "-W", "-f=${Depends}", package], capture_output=True, text=True, timeout=30
+        ).stdout
         assert owners & {package} or any(o in dependencies for o in owners), (program, package, owners)

@@ -13,11 +13,14 @@ def test_masquerade_table_golden():
 
 
 def test_port_mapping_table_golden():
-    host = Host(name="host", nat=(
-        NatRule(kind="dnat", protocol="tcp", port=8080, to="172.17.0.2:80"),
-        NatRule(kind="dnat", in_if="eth0", destination="198.51.100.2", protocol="udp", port=53, to="172.17.0.3"),
-        NatRule(kind="snat", source="172.17.0.0/16", out_if="eth0", to="198.51.100.2"),
-    ))
+    host = Host(
+        name="host",
+        nat=(
+            NatRule(kind="dnat", protocol="tcp", port=8080, to="172.17.0.2:80"),
+            NatRule(kind="dnat", in_if="eth0", destination="198.51.100.2", protocol="udp", port=53, to="172.17.0.3"),
+            NatRule(kind="snat", source="172.17.0.0/16", out_if="eth0", to="198.51.100.2"),
+        ),
+    )
     assert_golden("ruleset-port-mapping.nft", render_ruleset(host))
 
 

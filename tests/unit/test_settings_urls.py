@@ -16,7 +16,12 @@ def test_postgres_url_keeps_sslmode():
     config = database_from_url("postgres://u:p@h:5432/db?sslmode=require")
     assert config["ENGINE"] == "django.db.backends.postgresql"
     assert (config["USER"], config["PASSWORD"], config["HOST"], config["PORT"], config["NAME"]) == (
-        "u", "p", "h", 5432, "db")
+        "u",
+        "p",
+        "h",
+        5432,
+        "db",
+    )
     assert config["OPTIONS"] == {"sslmode": "require"}
 
 
@@ -46,6 +51,8 @@ def test_a_database_podpath_does_not_ship_a_driver_for_is_refused():
 
 def test_redis_url_goes_to_channels_redis_unchanged():
     url = "rediss://:pw@redis.example:6380/2?ssl_cert_reqs=required"
-    assert channel_layer_from_url(url) == {"BACKEND": "channels_redis.core.RedisChannelLayer",
-                                           "CONFIG": {"hosts": [url]}}
+    assert channel_layer_from_url(url) == {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [url]},
+    }
     assert channel_layer_from_url(None) == {"BACKEND": "channels.layers.InMemoryChannelLayer"}

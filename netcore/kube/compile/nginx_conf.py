@@ -138,9 +138,15 @@ def render_location(location) -> str:
     target = f"= {quote(location.path)}" if location.match == "exact" else quote(location.path)
     lines = [f"        # {location.about}", f"        location {target} {{"]
     if backend.service:
-        lines += [f'            set ${variable} "{value}";' for variable, value in (
-            ("namespace", backend.namespace), ("ingress_name", backend.ingress), ("service_name", backend.service),
-            ("service_port", backend.port))]
+        lines += [
+            f'            set ${variable} "{value}";'
+            for variable, value in (
+                ("namespace", backend.namespace),
+                ("ingress_name", backend.ingress),
+                ("service_name", backend.service),
+                ("service_port", backend.port),
+            )
+        ]
     lines.append(f'            set $proxy_upstream_name "{backend.name}";')
     if backend.upstream:
         lines.append(f"            proxy_pass http://{backend.upstream};")
@@ -157,8 +163,13 @@ def location_order(location) -> tuple:
 
 def render_server(server, certificate_dir: str) -> str:
     default = " default_server" if server.host == "_" else ""
-    lines = ["", "    server {", f"        listen 80{default};", f"        listen 443 ssl http2{default};",
-             f"        server_name {quote(server_name(server.host))};"]
+    lines = [
+        "",
+        "    server {",
+        f"        listen 80{default};",
+        f"        listen 443 ssl http2{default};",
+        f"        server_name {quote(server_name(server.host))};",
+    ]
     if server.certificate:
         path = quote(f"{certificate_dir}/{server.certificate}")
         lines += [f"        ssl_certificate {path};", f"        ssl_certificate_key {path};"]
@@ -184,4 +195,4 @@ def render_nginx_conf(routes, *, certificate_dir: str, fake_certificate: str) ->
 def config_generation(text: str) -> str | None:
     """Return the generation a rendered configuration names on its first line."""
     first = text.split("\n", 1)[0]
-    return first[len(GENERATION_LINE):].strip() or None if first.startswith(GENERATION_LINE) else None
+    return first[len(GENERATION_LINE) :].strip() or None if first.startswith(GENERATION_LINE) else None
