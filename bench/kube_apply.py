@@ -122,10 +122,15 @@ def one_run(index: int) -> dict:
 
 def render_markdown(result: dict) -> str:
     s = result["summary"]
-    row = lambda key, unit, scale: (  # noqa: E731
-        f"{s[key]['median'] * scale:.{0 if scale == 1000 else 2}f} [{s[key]['min'] * scale:.{0 if scale == 1000 else 2}f}"
-        f"-{s[key]['max'] * scale:.{0 if scale == 1000 else 2}f}] {unit}"
-    )
+
+    def row(key: str, unit: str, scale: float) -> str:
+        digits = 0 if scale == 1000 else 2
+        figure = s[key]
+        return (
+            f"{figure['median'] * scale:.{digits}f} [{figure['min'] * scale:.{digits}f}"
+            f"-{figure['max'] * scale:.{digits}f}] {unit}"
+        )
+
     met = lambda key, scale=1: "met" if s[key]["median"] <= TARGETS[key] else "**NOT met**"  # noqa: E731
     return f"""# Performance: a cluster's apply, one more Service, memory per pod
 
@@ -150,7 +155,7 @@ Measured {result["started"]} (UTC), {result["runs"]} runs, on commit {result["co
 - Memory: pods are network namespaces (kernel memory, not counted here) whose servers are sockets in
   the sandbox's one runner process; the figure is that process's resident set growth divided by the
   number of pods.
-"""
+"""  # noqa: E501 (a Markdown page: its table rows and command lines are as long as they read)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -89,13 +89,15 @@ def apply_objects(cluster: Cluster, objects: list[dict], now: str) -> tuple[Clus
 
 
 def same_user_content(old: dict, new: dict) -> bool:
-    pick = lambda o: (
-        o.get("spec"),
-        o.get("data"),
-        o.get("stringData"),
-        o["metadata"].get("labels"),  # noqa: E731
-        o["metadata"].get("annotations"),
-    )
+    def pick(o: dict) -> tuple:
+        return (
+            o.get("spec"),
+            o.get("data"),
+            o.get("stringData"),
+            o["metadata"].get("labels"),
+            o["metadata"].get("annotations"),
+        )
+
     return pick(old) == pick(new)
 
 

@@ -53,10 +53,13 @@ NFNLGRP_CONNTRACK_NEW, NFNLGRP_CONNTRACK_DESTROY = 1, 3
 def trace_table_text(name: str, protocols: set[str]) -> str:
     """The walk's own table: mark the walk's protocols for tracing as they enter or leave a namespace."""
     match = f"meta l4proto {{ {', '.join(sorted(protocols))} }}"
-    hook = lambda chain, where: (
-        f"\tchain {chain} {{\n\t\ttype filter hook {where} priority {TRACE_PRIORITY};"  # noqa: E731
-        f" policy accept;\n\t\t{match} meta nftrace set 1\n\t}}\n"
-    )
+
+    def hook(chain: str, where: str) -> str:
+        return (
+            f"\tchain {chain} {{\n\t\ttype filter hook {where} priority {TRACE_PRIORITY};"
+            f" policy accept;\n\t\t{match} meta nftrace set 1\n\t}}\n"
+        )
+
     return f"table inet {name} {{\n{hook('prerouting', 'prerouting')}{hook('output', 'output')}}}\n"
 
 

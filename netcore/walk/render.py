@@ -48,7 +48,8 @@ def hop_line(hop: Hop, widths: tuple[int, int], verbose: bool) -> str:
     text = f"{when}  {where}  {packet_text(l3, l4)}"
     if hop.outer is not None:
         o3 = hop.outer.layers.l3
-        text += f"  [in VXLAN {hop.outer.vni}: {o3['src']} > {o3['dst']} udp/{hop.outer.layers.l4['dport']} ttl {o3['ttl']}]"
+        outer_port = hop.outer.layers.l4["dport"]
+        text += f"  [in VXLAN {hop.outer.vni}: {o3['src']} > {o3['dst']} udp/{outer_port} ttl {o3['ttl']}]"
     if verbose and l2:
         text += f"  {l2['src']} > {l2['dst']}"
         if l4 and l4.get("protocol") == "tcp":

@@ -40,7 +40,8 @@ def test_a_topology_submission_may_be_bare_or_wrapped_in_topology():
         ("hosts: [", "submission: line 1, column 9: valid YAML (expected the node content, but found '<stream end>')"),
         (
             "hosts:\n  m1: {interfaces: {eth0: {address: 10.0.0.1}}}\n",
-            "submission: hosts.m1.interfaces.eth0.address: an IPv4 address with a prefix, like 10.0.0.1/24, got '10.0.0.1'",
+            "submission: hosts.m1.interfaces.eth0.address: an IPv4 address with a prefix, like 10.0.0.1/24, "
+            "got '10.0.0.1'",
         ),
         ("topology:\n  hosts: {}\n", "submission: topology.hosts: at least one host"),
         ("hosts:\n  m1: {}\nnodes: 2\n", "submission: nodes: unknown field; expected one of: hosts, links"),

@@ -65,7 +65,8 @@ def test_a_deployment_gets_replicas_strategy_and_history_defaults_and_its_templa
         apply_defaults(o)
         for o in validate_objects(
             load_documents(
-                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n"
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n"
+                "spec:\n  selector: {matchLabels: {app: web}}\n"
                 "  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: c, image: nginx}]}\n",
                 "d.yaml",
             ),

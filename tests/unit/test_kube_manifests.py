@@ -512,8 +512,8 @@ TEMPLATE = "template: {metadata: {labels: {app: web}}, spec: {containers: [{name
             'one of TCP, UDP, got "HTTP"',
         ),
         (
-            M
-            + "kind: Service\nspec: {sessionAffinity: ClientIP, sessionAffinityConfig: {clientIP: {timeoutSeconds: 0}}, "
+            M + "kind: Service\nspec: {sessionAffinity: ClientIP, "
+            "sessionAffinityConfig: {clientIP: {timeoutSeconds: 0}}, "
             "ports: [{port: 80}]}",
             "spec.sessionAffinityConfig.clientIP.timeoutSeconds",
             "from 1 to 86400 seconds, got 0",
@@ -557,10 +557,8 @@ TEMPLATE = "template: {metadata: {labels: {app: web}}, spec: {containers: [{name
             "nothing when the strategy type is Recreate",
         ),
         (
-            APPS
-            + "spec: {selector: {matchLabels: {app: web}}, strategy: {rollingUpdate: {maxSurge: 0, maxUnavailable: 0}}, "
-            + TEMPLATE
-            + "}",
+            APPS + "spec: {selector: {matchLabels: {app: web}}, "
+            "strategy: {rollingUpdate: {maxSurge: 0, maxUnavailable: 0}}, " + TEMPLATE + "}",
             "spec.strategy.rollingUpdate.maxUnavailable",
             "more than 0 when maxSurge is 0, got 0",
         ),
