@@ -46,6 +46,10 @@ UNSET = "inherited"
 
 class FakeKernel:
     def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything: the state of a machine that was never touched."""
         self.hosts: set[str] = set()
         self.devices: dict[Endpoint, Device] = {}
         self.addresses: set[Address] = set()
@@ -78,7 +82,7 @@ class FakeKernel:
                 progress(done, len(plan), op.summary())
 
     def destroy(self) -> None:
-        self.__init__()
+        self.reset()
 
     # -- operations -------------------------------------------------------------------------------
 
@@ -124,11 +128,11 @@ class FakeKernel:
             return missing
         if end in self.devices or (op.peer is not None and op.peer in self.devices):
             return "File exists"
-        if op.kind == "vxlan" and op.vxlan.dev and Endpoint(op.host, op.vxlan.dev) not in self.devices:
+        if op.kind == "vxlan" and op.tunnel().dev and Endpoint(op.host, op.tunnel().dev or "") not in self.devices:
             return "No such device"
         self.devices[end] = Device(kind=op.kind, mac=op.mac, peer=op.peer, vxlan=op.vxlan, mtu=op.mtu, up=False)
         if op.kind == "veth":
-            self.devices[op.peer] = Device(kind="veth", mac=op.peer_mac, peer=end, mtu=op.peer_mtu, up=False)
+            self.devices[op.veth_peer()] = Device(kind="veth", mac=op.peer_mac, peer=end, mtu=op.peer_mtu, up=False)
         return None
 
     def do_DeleteLink(self, op: DeleteLink) -> str | None:

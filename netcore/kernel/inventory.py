@@ -179,7 +179,7 @@ def read_routes(host: str, channel: netlink.Channel, index_names: dict[int, str]
             RouteFact(
                 host=host,
                 dst=f"{route.dst or '0.0.0.0'}/{route.dst_len}",
-                dev=index_names.get(route.oif, "?"),
+                dev=index_names.get(route.oif, "?") if route.oif is not None else "?",
                 via=route.gateway,
                 metric=route.priority,
                 onlink=bool(route.flags & RTNH_F_ONLINK),
@@ -189,7 +189,7 @@ def read_routes(host: str, channel: netlink.Channel, index_names: dict[int, str]
 
 def read_netns_files(namespace: str, host: str) -> dict[tuple[str, str], str]:
     directory = names.etc_netns_dir(namespace)
-    out = {}
+    out: dict[tuple[str, str], str] = {}
     try:
         entries = os.listdir(directory)
     except FileNotFoundError:

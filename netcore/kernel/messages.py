@@ -64,7 +64,7 @@ def create_link(op: CreateLink, peer_netns_fd: int | None = None, index: int = 0
         attrs.append(("IFLA_MTU", op.mtu))
     info: list = [("IFLA_INFO_KIND", op.kind)]
     if op.kind == "veth":
-        peer_attrs: list = [("IFLA_IFNAME", op.peer.ifname)]
+        peer_attrs: list = [("IFLA_IFNAME", op.veth_peer().ifname)]
         if op.peer_mac:
             peer_attrs.append(("IFLA_ADDRESS", op.peer_mac))
         if op.peer_mtu:
@@ -85,7 +85,7 @@ def create_link(op: CreateLink, peer_netns_fd: int | None = None, index: int = 0
 
 
 def create_vxlan(op: CreateLink, dev_index: int | None, index: int = 0) -> tuple:
-    vx = op.vxlan
+    vx = op.tunnel()
     data: list = [
         ("IFLA_VXLAN_ID", vx.vni),
         ("IFLA_VXLAN_PORT", vx.port),

@@ -128,7 +128,7 @@ class Channel:
     def dump_raw(self, msg, msg_type: int) -> list[bytes]:
         """Send a dump request; return the body (after the netlink header) of every reply."""
         self.sock.sendall(self._encode(msg, msg_type, NLM_F_REQUEST | NLM_F_DUMP))
-        out = []
+        out: list[bytes] = []
         while True:
             data = self.sock.recv(1 << 20)
             for reply_type, _seq, body, _flags in decode.messages(data):

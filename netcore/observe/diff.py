@@ -61,7 +61,7 @@ def diff_host(host: str, old: HostState, new: HostState) -> list[Delta]:
         changed = {
             index: value
             for index, value in new.counters.items()
-            if index in new.links and (was := old.counters.get(index)) is not value and was != value
+            if index in new.links and (before := old.counters.get(index)) is not value and before != value
         }
         if changed:
             out.append(Counters(host=host, counters=changed))

@@ -19,6 +19,7 @@ import itertools
 import os
 import socket
 import struct
+from collections.abc import Mapping
 from concurrent.futures import Future
 
 from netcore.errors import NotFound
@@ -93,7 +94,7 @@ class HostWatch:
         # kernel's default nf_conntrack_events=2 gives events only to entries born with a listener),
         # so they are looked up one by one until they are gone.
         self.untracked: set[ConntrackKey] = set()
-        self.untracked_checked = (0.0, -1)  # (when, conntrack count then)
+        self.untracked_checked: tuple[float, int | None] = (0.0, -1)  # (when, conntrack count then)
         self.dump: Future | None = None  # a conntrack dump running on a worker thread, using ``netfilter``
 
     @classmethod
@@ -185,7 +186,7 @@ class HostWatch:
         found = (rtnl.route(body) for body in self._dump(self.route.sock, rtnl.RTM_GETROUTE))
         return frozenset(r for r in found if r is not None)
 
-    def read_counters(self, links: dict[int, Link], force: bool = False) -> dict[int, IfCounters] | None:
+    def read_counters(self, links: Mapping[int, Link], force: bool = False) -> dict[int, IfCounters] | None:
         """Return counters of the given links; None when the file's bytes did not change since the last read."""
         raw = read_to_end(self.counters_fd)
         if raw == self.last_net_dev and not force:
@@ -224,16 +225,16 @@ class HostWatch:
             sock.sendall(b"".join(requests))
             while wanted:
                 for reply_type, seq, body, _flags in decode.messages(sock.recv(RECV_SIZE)):
-                    key = wanted.pop(seq, None)
-                    if key is None:
+                    answered = wanted.pop(seq, None)
+                    if answered is None:
                         continue
                     if reply_type == netlink.NLMSG_ERROR:
                         code = -struct.unpack_from("=i", body)[0]
                         if code not in (errno.ENOENT, 0):
                             raise OSError(code, f"conntrack lookup in {self.namespace}: {os.strerror(code)}")
-                        out[key] = None
+                        out[answered] = None
                     else:
-                        out[key] = conntrack.entry(body)
+                        out[answered] = conntrack.entry(body)
         return out
 
     def _dump(self, sock: socket.socket, msg_type: int | None) -> list[bytes]:

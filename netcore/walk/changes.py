@@ -116,8 +116,9 @@ def request_rewrites(previous: Seen, seen: Seen, decisions: list[Decision], fact
         before, after = address(a.dst, a.dport, a.protocol), address(b.dst, b.dport, b.protocol)
         decision = first(decisions, "dnat")
         by = decision.by if decision else None
-        if by is None and facts.service_at(a.dst, a.dport, a.protocol):
-            by = Actor("service", facts.service_at(a.dst, a.dport, a.protocol))
+        service = facts.service_at(a.dst, a.dport, a.protocol)
+        if by is None and service:
+            by = Actor("service", service)
         out.append(
             Change(
                 "dnat",
@@ -235,7 +236,7 @@ def bridge_change(previous: Seen, seen: Seen, facts: Facts, flooded: list[str]) 
         text = f"bridge {bridge} on {host} hands it to port {seen.capture.interface}"
     else:
         return None
-    if flooded:
+    if flooded and seen.frame.l2 is not None:
         text += (
             f" (flooded: {bridge} had not learnt {seen.frame.l2.dst} yet, so port"
             f"{'s' if len(flooded) > 1 else ''} {', '.join(flooded)} got a copy, which went nowhere)"

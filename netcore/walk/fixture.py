@@ -62,7 +62,8 @@ def keep_captures(recording: Recording, hops: set, spare: int):
 def keep_traces(recording: Recording, ours, spare: int) -> tuple[dict[str, list[bytes]], dict[str, set[str]]]:
     """Keep the trace passes of the walk's packets (and ``spare`` others) as one datagram per
     namespace; return them with the chains those passes went through."""
-    out, chains = {}, {}
+    out: dict[str, list[bytes]] = {}
+    chains: dict[str, set[str]] = {}
     for host, datagrams in recording.traces.items():
         kept, others, keeping = [], 0, {}
         for data in datagrams:

@@ -9,6 +9,9 @@ tests go through it, so a field added here and forgotten there fails a round-tri
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar
+
+T = TypeVar("T")
 
 SCHEMA = "podpath.walk/1"
 OUTCOMES = ("delivered", "dropped", "rejected", "no-route", "timeout", "unresolved")
@@ -266,6 +269,12 @@ def _place(data: dict | None) -> Place | None:
     return Place(data["host"], data["name"], data.get("role") or "host")
 
 
+def _required(value: T | None, what: str, data: object) -> T:
+    if value is None:
+        raise ValueError(f"{what} missing in {data!r}")
+    return value
+
+
 def _actor(data: dict | None) -> Actor | None:
     return Actor(data["kind"], data["name"]) if data else None
 
@@ -286,7 +295,7 @@ def _hop(data: dict) -> Hop:
         index=data["index"],
         time_ns=data["time_ns"],
         offset_us=data["offset_us"],
-        place=_place(data),
+        place=_required(_place(data), "the hop's host", data),
         interface=data["interface"],
         direction=data["direction"],
         layers=Layers(data["l2"], data["l3"], data["l4"]),
@@ -320,8 +329,8 @@ def walk_from_json(data: dict) -> Walk:
             purpose=leg["purpose"],
             summary=leg["summary"],
             protocol=leg["protocol"],
-            client=_endpoint(leg["client"]),
-            server=_endpoint(leg["server"]),
+            client=_required(_endpoint(leg["client"]), "the client", leg),
+            server=_required(_endpoint(leg["server"]), "the server", leg),
             request=tuple(_hop(h) for h in leg["request"]),
             reply=tuple(_hop(h) for h in leg["reply"]),
             verdict=_verdict(leg["verdict"]),
@@ -331,8 +340,8 @@ def walk_from_json(data: dict) -> Walk:
     )
     return Walk(
         data["sandbox"],
-        _endpoint(data["source"]),
-        _endpoint(data["destination"]),
+        _required(_endpoint(data["source"]), "the source", data),
+        _required(_endpoint(data["destination"]), "the destination", data),
         data["protocol"],
         legs,
         data.get("started", ""),

@@ -125,7 +125,8 @@ def parse_message(host: str, body: bytes) -> TraceEvent | None:
             verdict = VERDICTS.get(number if number < 0 else number & 0xFF, str(number))
         target = decode.text(nested.get(VERDICT_CHAIN))
     elif TRACE_POLICY in attrs:
-        verdict = VERDICTS.get(_u32(attrs[TRACE_POLICY]) & 0xFF)
+        policy = _u32(attrs[TRACE_POLICY])
+        verdict = VERDICTS.get(policy & 0xFF) if policy is not None else None
     handle = attrs.get(TRACE_RULE_HANDLE)
     return TraceEvent(
         host=host,
@@ -166,7 +167,7 @@ def passes(events: list[TraceEvent], ignore_tables: tuple[str, ...] = ()) -> lis
     for event in events:
         if event.table.startswith(ignore_tables) if ignore_tables else False:
             continue
-        if event.carries_packet:
+        if event.network is not None:  # carries_packet
             l3, _l4, _ = parse_ipv4(event.network)
             l4 = None
             if l3 is not None and event.transport is not None:

@@ -325,7 +325,7 @@ def dump_conntrack(sock: socket.socket, timeout: float = 1.0) -> list[bytes]:
     """Return the body of every conntrack entry (IPv4) of the socket's namespace."""
     bound(sock)
     sock.sendall(decode.nlmsg(CT_GET, NLM_F_REQUEST | NLM_F_DUMP, 1, bytes([socket.AF_INET, 0, 0, 0])))
-    out = []
+    out: list[bytes] = []
     while True:
         ready, _, _ = select.select([sock], [], [], timeout)
         if not ready:

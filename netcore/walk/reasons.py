@@ -71,7 +71,7 @@ def service_of_chain(chain: str) -> str | None:
 
 
 def has_word(text: str | None, word: str) -> bool:
-    return bool(text) and re.search(rf"(^|\s){word}(\s|$)", text) is not None
+    return text is not None and re.search(rf"(^|\s){word}(\s|$)", text) is not None
 
 
 def decisions(trace_pass: TracePass, rules: dict[tuple[str, int], str]) -> list[Decision]:

@@ -47,8 +47,8 @@ def hop_line(hop: Hop, widths: tuple[int, int], verbose: bool) -> str:
     where = f"{hop.place.name:<{widths[0]}}  {hop.interface:<{widths[1]}}  {hop.direction:<3}"
     text = f"{when}  {where}  {packet_text(l3, l4)}"
     if hop.outer is not None:
-        o3 = hop.outer.layers.l3
-        outer_port = hop.outer.layers.l4["dport"]
+        o3, o4 = hop.outer.layers.l3 or {}, hop.outer.layers.l4 or {}  # VXLAN: always IPv4 and UDP
+        outer_port = o4.get("dport")
         text += f"  [in VXLAN {hop.outer.vni}: {o3['src']} > {o3['dst']} udp/{outer_port} ttl {o3['ttl']}]"
     if verbose and l2:
         text += f"  {l2['src']} > {l2['dst']}"
@@ -60,7 +60,9 @@ def hop_line(hop: Hop, widths: tuple[int, int], verbose: bool) -> str:
 def packet_text(l3: dict | None, l4: dict | None) -> str:
     if l3 is None:
         return "(not IPv4)"
-    protocol = (l4 or {}).get("protocol", str(l3["protocol"]))
+    if l4 is None:
+        return f"{l3['src']} > {l3['dst']} {l3['protocol']} ttl {l3['ttl']}"
+    protocol = l4.get("protocol", str(l3["protocol"]))
     if protocol in ("tcp", "udp"):
         flow = f"{l3['src']}:{l4['sport']} > {l3['dst']}:{l4['dport']} {protocol}"
         if protocol == "tcp":

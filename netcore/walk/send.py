@@ -103,15 +103,22 @@ def source_of(sock: socket.socket, fallback: str) -> tuple[str, int]:
     return (address if address != "0.0.0.0" else fallback), port
 
 
+def port_of(request: Request) -> int:
+    if request.port is None:
+        raise ValueError(f"a {request.protocol} request needs a port")  # resolve_target always gives one
+    return request.port
+
+
 def send_tcp(request: Request, fd: int) -> Exchange:
+    port = port_of(request)
     started = time.monotonic()
     deadline = started + request.timeout
     sock = open_in(fd, socket.SOCK_STREAM)
     try:
         sent = time.time_ns()
-        code = sock.connect_ex((request.address, request.port))
+        code = sock.connect_ex((request.address, port))
         src, sport = source_of(sock, request.source_address)
-        client = Tuple("tcp", src, sport, request.address, request.port)
+        client = Tuple("tcp", src, sport, request.address, port)
         if code in UNREACHABLE:
             return exchange(request, client, sent, "unreachable", os.strerror(code), started)
         if code not in (0, errno.EINPROGRESS):
@@ -166,19 +173,20 @@ def summary_of(data: bytes) -> str:
 
 
 def send_udp(request: Request, fd: int) -> Exchange:
+    port = port_of(request)
     started = time.monotonic()
     deadline = started + request.timeout
     sock = open_in(fd, socket.SOCK_DGRAM)
     try:
         sent = time.time_ns()
         try:
-            sock.connect((request.address, request.port))  # picks the source address, sends nothing
+            sock.connect((request.address, port))  # picks the source address, sends nothing
         except OSError as error:
-            client = Tuple("udp", request.source_address, 0, request.address, request.port)
+            client = Tuple("udp", request.source_address, 0, request.address, port)
             outcome = "unreachable" if error.errno in UNREACHABLE else "error"
             return exchange(request, client, sent, outcome, error.strerror, started)
         src, sport = source_of(sock, request.source_address)
-        client = Tuple("udp", src, sport, request.address, request.port)
+        client = Tuple("udp", src, sport, request.address, port)
         sent = time.time_ns()
         sock.send(request.payload)
         if not wait(sock, deadline):
@@ -239,7 +247,7 @@ def send_icmp(request: Request, fd: int) -> Exchange:
         while wait(sock, deadline):
             packet = sock.recv(4096)
             l3, l4, _ = parse_ipv4(packet)
-            if l4 is None or l4.protocol != "icmp":
+            if l3 is None or l4 is None or l4.protocol != "icmp":
                 continue
             if l4.icmp_type == ICMP_ECHO_REPLY and l4.sport == ident and l4.seq == seq:
                 return exchange(request, client, sent, "answered", f"echo reply from {l3.src}", started, seq)

@@ -64,7 +64,8 @@ def stitch(recording: Recording) -> list[Leg]:
         if upstream is not None:
             behind = stitch_leg(material, upstream)
             if behind.verdict.outcome == "delivered":
-                text = f"{behind.verdict.text} (through {leg.verdict.at.name}, which answered the client)"
+                proxy = leg.reply[0].place  # upstream_exchange found the proxy's connection after this reply
+                text = f"{behind.verdict.text} (through {proxy.name}, which answered the client)"
                 behind = replace(behind, verdict=replace(behind.verdict, text=text))
             legs.append(behind)
     return legs
@@ -82,9 +83,11 @@ def upstream_exchange(material: Material, leg: Leg, exchange: Exchange) -> Excha
     begin = leg.reply[0].time_ns
     end = exchange.sent_ns + int(exchange.elapsed_ms * 1_000_000) + CLOCK_SLACK_NS
     for seen in material.seen:
-        l4 = seen.frame.l4
+        l4, flow = seen.frame.l4, seen.frame.tuple()
         if (
-            seen.host != proxy
+            l4 is None
+            or flow is None
+            or seen.host != proxy
             or seen.capture.direction != "out"
             or not begin <= seen.capture.time_ns <= end
             or l4.protocol != "tcp"
@@ -92,7 +95,6 @@ def upstream_exchange(material: Material, leg: Leg, exchange: Exchange) -> Excha
             or l4.flags & ACK
         ):
             continue
-        flow = seen.frame.tuple()
         target = material.facts.pods.get(flow.dst)
         label = f"pod {target}" if target else flow.dst
         return Exchange(
@@ -125,7 +127,9 @@ def identify(material: Material, exchange: Exchange):
         None,
     )
     forms, used = flow_forms(exchange.client, material.entries)
-    identity = identity_from(sent.frame.l3, sent.frame.l4, exchange.protocol) if sent is not None else None
+    identity = None
+    if sent is not None and sent.frame.l3 is not None and sent.frame.l4 is not None:  # is_first_send: both there
+        identity = identity_from(sent.frame.l3, sent.frame.l4, exchange.protocol)
     return sent, identity, forms, used
 
 
@@ -234,7 +238,8 @@ def select_request(seen: list[Seen], sent: Seen, forms, identity: Identity) -> l
 
 def select_reply(seen: list[Seen], sent: Seen, forms, identity: Identity) -> list[Seen]:
     """The reply's hops: from where it was born, up to that place's next copy (a retransmission)."""
-    out, places = [], set()
+    out: list[Seen] = []
+    places = set()
     for s in seen:
         if s.capture.time_ns < sent.capture.time_ns or not matches_reply(s.frame.l3, s.frame.l4, forms, identity):
             continue
@@ -389,6 +394,7 @@ def judge_reply(
     born = reply[0]
     at = material.place(born.host)
     l3, l4 = born.frame.l3, born.frame.l4
+    assert l3 is not None and l4 is not None, "select_reply matched the reply by its IP and transport headers"
     elapsed = exchange.elapsed_ms
     reject = first(request_decisions.get(born.host, []), "reject")
     arrived = next((s for s in request if s.host == born.host), None)

@@ -92,8 +92,8 @@ def resolve_target(
         protocol = "tcp"
         http_host = name if given_port in (80, 443) else f"{name}:{given_port}"
     else:
-        name, given_port = split_port(spec)
-        port = port or given_port
+        name, named_port = split_port(spec)
+        port = port or named_port
     if scheme == "https":
         http_host = None  # no TLS here: connect only
     if is_ipv4(name):
