@@ -360,7 +360,7 @@ def allocate_services(cluster: Cluster) -> None:
                 ports.add(port["nodePort"])
             elif kind == "ClusterIP":
                 port.pop("nodePort", None)
-        status = {"loadBalancer": {}}
+        status: dict[str, dict] = {"loadBalancer": {}}
         if kind == "LoadBalancer":
             current = [i["ip"] for i in service.get("status", {}).get("loadBalancer", {}).get("ingress", [])]
             wanted = spec.get("loadBalancerIP")

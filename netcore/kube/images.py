@@ -375,25 +375,24 @@ def netexec(c: Container, argv: list[tuple[str, str]]) -> list[Listener]:
             found["udp-listen-addresses"][1],
             "no --udp-listen-addresses: Podpath's netexec listens on every address of the pod",
         )
-    check_port(http_port, http_where)
-    if udp_port != -1:
-        check_port(udp_port, udp_where)
+    http_port = check_port(http_port, http_where)
+    udp_port = -1 if udp_port == -1 else check_port(udp_port, udp_where)
     options = [("hostname", c.hostname), ("udp-port", str(udp_port))]
     override = flag(found, "http-override", "", c)[0]
     if override:
         options.append(("http-override", str(override)))
     if flag(found, "tls-cert-file", "", c)[0]:
         options.append(("tls", "true"))  # served with the runner's self-signed certificate
-    listeners = [Listener("netexec", int(http_port), "tcp", tuple(options), http_where)]
+    listeners = [Listener("netexec", http_port, "tcp", tuple(options), http_where)]
     if udp_port != -1:
-        listeners.append(Listener("netexec", int(udp_port), "udp", (("hostname", c.hostname),), udp_where))
+        listeners.append(Listener("netexec", udp_port, "udp", (("hostname", c.hostname),), udp_where))
     return listeners
 
 
 def serve_hostname(c: Container, argv: list[tuple[str, str]]) -> list[Listener]:
     found = parse_flags("serve-hostname", argv, {"tcp": bool, "udp": bool, "http": bool, "close": bool, "port": int})
-    port, port_where = flag(found, "port", 9376, c)
-    check_port(port, port_where)
+    given, port_where = flag(found, "port", 9376, c)
+    port = check_port(given, port_where)
     do_http, do_tcp, do_udp = (flag(found, name, name == "http", c)[0] for name in ("http", "tcp", "udp"))
     if do_http and (do_tcp or do_udp):
         where = found["tcp" if do_tcp else "udp"][1]
@@ -405,7 +404,7 @@ def serve_hostname(c: Container, argv: list[tuple[str, str]]) -> list[Listener]:
         )
     text = (("text", c.hostname),)
     wanted = [("http-text", "tcp", do_http), ("tcp-text", "tcp", do_tcp), ("udp-text", "udp", do_udp)]
-    return [Listener(kind, int(port), protocol, text, port_where) for kind, protocol, on in wanted if on]
+    return [Listener(kind, port, protocol, text, port_where) for kind, protocol, on in wanted if on]
 
 
 def porter(c: Container, argv: list[tuple[str, str]]) -> list[Listener]:

@@ -194,7 +194,9 @@ def label(document: Any) -> str:
     """Name a document for error messages: `` (Service default/hello-world-service)``."""
     if not isinstance(document, dict) or not isinstance(document.get("kind"), str):
         return ""
-    meta = document.get("metadata") if isinstance(document.get("metadata"), dict) else {}
+    meta = document.get("metadata")
+    if not isinstance(meta, dict):
+        meta = {}
     kind, name, namespace = document["kind"], meta.get("name"), meta.get("namespace")
     known = BY_KIND.get(kind)
     if not isinstance(namespace, str) or not namespace:

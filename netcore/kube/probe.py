@@ -7,6 +7,7 @@ Service selecting the target pod) and prints the truth table the e2e suite print
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from netcore import names
@@ -88,8 +89,8 @@ def probe_one(sandbox: str, source: str, target: str, port: int, protocol: str =
 def matrix(
     sandbox: str,
     namespaces: list[str] | None = None,
-    ports: list[int] = (80,),
-    protocols: list[str] = ("TCP",),
+    ports: Sequence[int] = (80,),
+    protocols: Sequence[str] = ("TCP",),
     via: str = "pod",
     timeout: float = 1.0,
 ) -> list[Cell]:

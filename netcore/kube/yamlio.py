@@ -44,7 +44,7 @@ RESOLVERS = [
 BOOLEANS = {"y": True, "yes": True, "true": True, "on": True, "n": False, "no": False, "false": False, "off": False}
 
 
-def install_resolvers(cls: type) -> None:
+def install_resolvers(cls: type[yaml.resolver.BaseResolver]) -> None:
     """Replace a loader's or dumper's implicit scalar types with go-yaml v2's."""
     cls.yaml_implicit_resolvers = {}
     for tag, pattern, first in RESOLVERS:
@@ -103,7 +103,8 @@ def parse_stream(text: str, source: str) -> list[Any]:
 def parse_json_stream(text: str, source: str) -> list[Any]:
     """Parse one or more concatenated JSON values, refusing duplicate keys."""
     decoder = json.JSONDecoder(object_pairs_hook=unique_pairs)
-    documents, position = [], 0
+    documents: list[Any] = []
+    position = 0
     while True:
         while position < len(text) and text[position].isspace():
             position += 1

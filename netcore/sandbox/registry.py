@@ -60,7 +60,7 @@ def record_exists(name: str) -> bool:
 
 
 def list_records() -> list[SandboxRecord]:
-    out = []
+    out: list[SandboxRecord] = []
     root = names.runtime_root()
     if not root.is_dir():
         return out

@@ -49,11 +49,14 @@ def compile_state(topology: Topology) -> State:
             )
             addresses.update(Address(end, cidr) for cidr in iface.addresses)
         for route in host.routes:
+            dev = route_device(host, route)
+            if dev is None:  # parse_topology refuses a route that leaves by no interface
+                raise ValueError(f"route {route.dst} on host {host.name} leaves by no interface")
             routes.add(
                 RouteFact(
                     host=host.name,
                     dst=route.dst,
-                    dev=route_device(host, route),
+                    dev=dev,
                     via=route.via,
                     metric=route.metric,
                     onlink=route.onlink,

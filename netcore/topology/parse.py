@@ -249,11 +249,11 @@ def check_topology(topology: Topology, root: Node) -> None:
     linked: dict[Endpoint, int] = {}
     for index, link in enumerate(topology.links):
         for position, end in enumerate(link.ends()):
-            host = hosts.get(end.host)
+            owner = hosts.get(end.host)
             where = at("links", index, position)
-            if host is None:
+            if owner is None:
                 raise where.fail(f"an end on a declared host, but there is no host {end.host!r}")
-            declared = host.interface(end.ifname)
+            declared = owner.interface(end.ifname)
             if declared is not None and declared.kind != "veth":
                 raise where.fail(f"a veth end, but {end} is a {declared.kind}")
             if end in linked:
@@ -269,7 +269,8 @@ def check_topology(topology: Topology, root: Node) -> None:
 def check_inside_cycles(topology: Topology, at) -> None:
     parents = {h.name: h.inside for h in topology.hosts}
     for start in parents:
-        seen, current = set(), start
+        seen: set[str] = set()
+        current: str | None = start
         while current is not None:
             if current in seen:
                 raise at("hosts", start, "inside").fail("hosts drawn inside each other without a cycle")
@@ -316,12 +317,12 @@ def check_host(host: Host, linked: dict[Endpoint, int], at) -> None:
                 raise where.child(key, ifname).fail(f"an interface of host {host.name}, got {ifname!r}")
     seen_ports: set[tuple[str, int]] = set()
     for index, server in enumerate(host.servers):
-        key = (server.protocol, server.port)
-        if key in seen_ports:
+        port_key = (server.protocol, server.port)
+        if port_key in seen_ports:
             raise at("hosts", host.name, "servers", index).fail(
                 f"one server per port; {server.protocol}/{server.port} is taken"
             )
-        seen_ports.add(key)
+        seen_ports.add(port_key)
 
 
 def route_device(host: Host, route: Route) -> str | None:

@@ -7,6 +7,7 @@ prefix, like 10.0.0.1/24") instead of a KeyError from deep inside the parser.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +34,7 @@ class Node:
 
     # -- shapes -----------------------------------------------------------------------------------
 
-    def mapping(self, allowed: set[str] | None = None, required: set[str] = frozenset()) -> dict[str, Node]:
+    def mapping(self, allowed: set[str] | None = None, required: AbstractSet[str] = frozenset()) -> dict[str, Node]:
         """Return the children of a mapping, refusing unknown and missing keys."""
         if self.value is None:
             self_value: dict = {}

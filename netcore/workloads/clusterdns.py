@@ -78,7 +78,7 @@ def parse_records(data: object, serial: int = 1) -> Records:
 
     names, upstream = table("records"), table("upstream")
     zone = normal(zone)
-    parents = set()
+    parents: set[str] = set()
     reverse: dict[str, list[str]] = {}
     for name, addresses in names.items():
         labels = name.split(".")

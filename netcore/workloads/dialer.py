@@ -88,7 +88,7 @@ class PodNetwork:
         self.namespace = namespace
         self.open: set[socket.socket] | None = None
 
-    def socket(self, kind: int) -> socket.socket:
+    def open_socket(self, kind: int) -> socket.socket:
         """Create a non-blocking IPv4 socket inside the namespace."""
         fd = netns.open_fd(self.namespace)
         try:
@@ -153,7 +153,7 @@ class PodNetwork:
         from dnslib import QTYPE, RCODE, DNSRecord
 
         query = DNSRecord.question(name, "A")
-        sock = self.socket(socket.SOCK_DGRAM)
+        sock = self.open_socket(socket.SOCK_DGRAM)
         loop = asyncio.get_running_loop()
         try:
             await loop.sock_connect(sock, (server, 53))
@@ -173,7 +173,7 @@ class PodNetwork:
 
     async def http_get(self, address: tuple[str, int], target: str, timeout: float) -> bytes:
         """GET ``target`` from ``address`` over a connection made inside the pod; return the body."""
-        sock = self.socket(socket.SOCK_STREAM)
+        sock = self.open_socket(socket.SOCK_STREAM)
         loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(timeout):
@@ -189,7 +189,7 @@ class PodNetwork:
 
     async def udp_exchange(self, address: tuple[str, int], payload: bytes, timeout: float, size: int = 2048) -> bytes:
         """Send one datagram from inside the pod and wait for one answer; raise ExchangeFailed if none."""
-        sock = self.socket(socket.SOCK_DGRAM)
+        sock = self.open_socket(socket.SOCK_DGRAM)
         loop = asyncio.get_running_loop()
         try:
             await loop.sock_connect(sock, address)  # connected: an ICMP error comes back as ECONNREFUSED

@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from typing import Any
 from urllib.parse import parse_qs
 
 MAX_HEAD_BYTES = 16 * 1024
@@ -138,7 +139,7 @@ async def read_request(reader: asyncio.StreamReader) -> Request | None:
     )
 
 
-def serve(handler: Handler) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]:
+def serve(handler: Handler) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Coroutine[Any, Any, None]]:
     """Wrap a request handler into an asyncio connection callback."""
 
     async def on_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -151,7 +152,7 @@ def serve(handler: Handler) -> Callable[[asyncio.StreamReader, asyncio.StreamWri
                 request.server = writer.get_extra_info("sockname")[:2]
                 try:
                     result = handler(request)
-                    response = await result if asyncio.iscoroutine(result) else result
+                    response = result if isinstance(result, Response) else await result
                 except Exception:  # a bug in one handler must not take the connection's answer with it
                     log.exception("handler failed for %s %s", request.method, request.target)
                     response = Response.text("internal server error\n", status=500)

@@ -133,11 +133,11 @@ async def dial(request: Request, network: PodNetwork) -> Response:
     response = ""
     for _ in range(tries):
         if protocol == "udp":
-            response, error = await dial_udp(network, address, payload)
+            response, failure = await dial_udp(network, address, payload)
         else:
-            response, error = await dial_http(network, address, payload)
-        if error:
-            errors.append(error)
+            response, failure = await dial_http(network, address, payload)
+        if failure:
+            errors.append(failure)
         else:
             responses.append(response)
     output: dict[str, list[str]] = {}

@@ -119,7 +119,10 @@ def reset(transport: asyncio.BaseTransport) -> None:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, LINGER_RESET)
         except OSError:
             pass
-    transport.abort()
+    if isinstance(transport, asyncio.WriteTransport):  # every connection's transport is one
+        transport.abort()
+    else:
+        transport.close()
 
 
 class Serving:

@@ -5,7 +5,8 @@ the fixed texts of agnhost's porter and serve-hostname (over HTTP, raw TCP or UD
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from netcore.topology.model import Server
 from netcore.workloads.http import Handler, Request, Response, canonical_header, go_json
@@ -100,7 +101,7 @@ def http_text(server: Server) -> Handler:
     return answer
 
 
-def tcp_text(server: Server) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], object]:
+def tcp_text(server: Server) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Coroutine[Any, Any, None]]:
     """Write a text on every connection and close it, as serve-hostname --tcp does."""
     body = server.option("text").encode()
 

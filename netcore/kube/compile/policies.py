@@ -142,7 +142,8 @@ def protocol_matches(allow: Allow) -> list[str]:
         if any(r.first is None for r in ranges):
             out.append(f"meta l4proto {protocol}")
         elif ranges:
-            out.append(f"{protocol} dport {one_or_set(port_text(r.first, r.last) for r in ranges)}")
+            texts = (port_text(r.first, r.last) for r in ranges if r.first is not None)  # all, in this branch
+            out.append(f"{protocol} dport {one_or_set(texts)}")
     return out
 
 

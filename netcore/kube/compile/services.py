@@ -76,9 +76,9 @@ def render_service_chains(ports: list[ServicePort], node: str, pod_cidr: str = s
     """Return the kube-proxy-style chains, sets and maps for one node."""
     ports = sorted((p for p in ports if p.cluster_ip), key=lambda p: p.ident)
     out: list[str] = []
-    service_ips, nodeports, no_ep, no_ep_nodeports, cluster_ips = [], [], [], [], set()
+    cluster_ips = sorted({sp.cluster_ip for sp in ports if sp.cluster_ip})
+    service_ips, nodeports, no_ep, no_ep_nodeports = [], [], [], []
     for sp in ports:
-        cluster_ips.add(sp.cluster_ip)
         key = f"{sp.cluster_ip} . {sp.protocol} . {sp.port}"
         if not sp.endpoints:
             no_ep.append(f'{key} comment "{sp.ident}" : goto reject-chain')
@@ -101,7 +101,7 @@ def render_service_chains(ports: list[ServicePort], node: str, pod_cidr: str = s
         for endpoint in sp.endpoints:
             out += render_endpoint(sp, endpoint)
     head = [
-        set_block("cluster-ips", "ipv4_addr", sorted(cluster_ips)),
+        set_block("cluster-ips", "ipv4_addr", cluster_ips),
         map_block("service-ips", "ipv4_addr . inet_proto . inet_service : verdict", service_ips),
         map_block("service-nodeports", "inet_proto . inet_service : verdict", nodeports),
         map_block("no-endpoint-services", "ipv4_addr . inet_proto . inet_service : verdict", no_ep),
