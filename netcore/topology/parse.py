@@ -7,6 +7,7 @@ source file, the field path and what was expected there.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from typing import Any
 
 from netcore import names
@@ -227,7 +228,7 @@ def parse_endpoint(node: Node) -> Endpoint:
     return Endpoint(host, ifname)
 
 
-def checked_name(node: Node, check, value: str) -> None:
+def checked_name(node: Node, check: Callable[[str], str], value: str) -> None:
     try:
         check(value)
     except InvalidName as error:
@@ -266,7 +267,7 @@ def check_topology(topology: Topology, root: Node) -> None:
         check_host(host, linked, at)
 
 
-def check_inside_cycles(topology: Topology, at) -> None:
+def check_inside_cycles(topology: Topology, at: Callable[..., Node]) -> None:
     parents = {h.name: h.inside for h in topology.hosts}
     for start in parents:
         seen: set[str] = set()
@@ -278,7 +279,7 @@ def check_inside_cycles(topology: Topology, at) -> None:
             current = parents.get(current)
 
 
-def check_host(host: Host, linked: dict[Endpoint, int], at) -> None:
+def check_host(host: Host, linked: dict[Endpoint, int], at: Callable[..., Node]) -> None:
     interfaces = {i.name: i for i in host.interfaces}
     # Interfaces only named by a link are implicit veth ends.
     all_ifnames = set(interfaces) | {e.ifname for e in linked if e.host == host.name}

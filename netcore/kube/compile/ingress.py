@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from netcore import names
 from netcore.kube.compile.nginx_conf import render_nginx_conf
 from netcore.kube.ingress import INGRESS_IMAGE, served_ingresses
+from netcore.kube.store import Cluster
 from netcore.topology.model import Server
 
 __all__ = ["INGRESS_IMAGE", "compile_routes", "ingress_data", "ingress_servers", "match_request"]
@@ -114,7 +115,7 @@ class Routes:
 class Upstreams:
     """Upstreams by (namespace, service, port), named ``<namespace>-<service>-<port>`` like ingress-nginx's."""
 
-    def __init__(self, cluster) -> None:
+    def __init__(self, cluster: Cluster) -> None:
         self.cluster = cluster
         self.by_key: dict[tuple[str, str, str], Upstream] = {}
 
@@ -257,7 +258,7 @@ def certificate_matches_key(cert: bytes, key: bytes) -> bool:
 # -- the routes ---------------------------------------------------------------------------------------
 
 
-def compile_routes(cluster) -> Routes:
+def compile_routes(cluster: Cluster) -> Routes:
     """Return the controller's virtual servers, upstreams and certificates for the served Ingresses."""
     upstreams = Upstreams(cluster)
     servers = {DEFAULT_SERVER: VirtualServer(DEFAULT_SERVER)}
@@ -306,7 +307,7 @@ def compile_routes(cluster) -> Routes:
     )
 
 
-def assign_certificates(cluster, ingresses: list[dict], servers: dict[str, VirtualServer]) -> dict[str, str]:
+def assign_certificates(cluster: Cluster, ingresses: list[dict], servers: dict[str, VirtualServer]) -> dict[str, str]:
     """Give each TLS host the first usable certificate an Ingress names for it; return the PEM files."""
     files: dict[str, str] = {}
     for ingress in ingresses:
@@ -354,7 +355,7 @@ def match_request(routes: Routes, host: str, path: str) -> Location:
 # -- what the network compiler asks for ---------------------------------------------------------------
 
 
-def ingress_data(cluster, sandbox: str) -> tuple[tuple[str, str], ...]:
+def ingress_data(cluster: Cluster, sandbox: str) -> tuple[tuple[str, str], ...]:
     """Sandbox data files the controller reads (written before it starts or reloads)."""
     routes = compile_routes(cluster)
     data_dir = names.data_dir(sandbox)

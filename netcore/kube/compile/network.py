@@ -18,13 +18,14 @@ LoadBalancer addresses are routed by the router to the node that announces them,
 from __future__ import annotations
 
 import json
+from typing import Protocol
 
 from netcore import names
 from netcore.kube import addresses
 from netcore.kube.compile.dns import dns_records
 from netcore.kube.compile.ingress import INGRESS_IMAGE, ingress_data, ingress_servers
 from netcore.kube.compile.policies import render_policy_chains
-from netcore.kube.compile.services import render_service_chains, service_ports
+from netcore.kube.compile.services import ServicePort, render_service_chains, service_ports
 from netcore.kube.controllers import DNS_IMAGE, node_index
 from netcore.kube.naming import digest, node_name, pod_host, pod_veth
 from netcore.kube.store import Cluster
@@ -35,6 +36,12 @@ UNDERLAY_MTU = 9000  # room for VXLAN's 50 bytes, so pods keep a 1500-byte MTU i
 VXLAN_PORT = 4789
 DNS_DATA = "dns.json"
 INFRA_HOSTS = {"lan", "router", "internet", "external"}
+
+
+class Images(Protocol):
+    """The image catalog (``netcore.kube.images``): the servers a pod's containers run."""
+
+    def pod_servers(self, pod: dict, host: str) -> tuple[Server, ...]: ...
 
 
 def pod_hosts(cluster: Cluster) -> dict[tuple[str, str], str]:
@@ -49,7 +56,7 @@ def pod_hosts(cluster: Cluster) -> dict[tuple[str, str], str]:
     return out
 
 
-def compile_cluster(cluster: Cluster, sandbox: str, images) -> Topology:
+def compile_cluster(cluster: Cluster, sandbox: str, images: Images) -> Topology:
     """Return the whole Topology of a cluster. ``images.pod_servers(pod, host)`` gives a pod's servers."""
     hosts_of = pod_hosts(cluster)
     ports = service_ports(cluster)
@@ -85,7 +92,7 @@ def compile_cluster(cluster: Cluster, sandbox: str, images) -> Topology:
     return Topology(hosts=tuple(hosts), links=tuple(links), data=data)
 
 
-def servers_of(pod: dict, host: str, images, data_path: str, sandbox: str) -> tuple[Server, ...]:
+def servers_of(pod: dict, host: str, images: Images, data_path: str, sandbox: str) -> tuple[Server, ...]:
     containers = pod["spec"].get("containers", [])
     if any(c.get("image") == INGRESS_IMAGE for c in containers):
         return tuple(ingress_servers(pod, host, sandbox))
@@ -107,7 +114,7 @@ def lan_switch(cluster: Cluster) -> Host:
     )
 
 
-def router(cluster: Cluster, ports) -> Host:
+def router(cluster: Cluster, ports: list[ServicePort]) -> Host:
     """The cluster's edge: node network on one side, the internet segment on the other."""
     routes = tuple(
         Route(dst=f"{ip}/32", via=addresses.node_address(node_index(node)))
@@ -128,7 +135,7 @@ def router(cluster: Cluster, ports) -> Host:
     )
 
 
-def load_balancer_announcers(cluster: Cluster, ports) -> dict[str, str]:
+def load_balancer_announcers(cluster: Cluster, ports: list[ServicePort]) -> dict[str, str]:
     """Pick the node that answers for each LoadBalancer address (MetalLB's layer-2 leader).
 
     With externalTrafficPolicy Local only a node with a ready endpoint may announce; with Cluster any
@@ -160,7 +167,9 @@ def outside(name: str, address: str, servers: tuple[Server, ...]) -> Host:
     )
 
 
-def node_host(cluster: Cluster, index: int, pods: list[dict], hosts_of, ports) -> Host:
+def node_host(
+    cluster: Cluster, index: int, pods: list[dict], hosts_of: dict[tuple[str, str], str], ports: list[ServicePort]
+) -> Host:
     node = node_name(index)
     cidr = str(addresses.node_pod_cidr(index))
     interfaces = [

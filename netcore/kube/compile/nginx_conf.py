@@ -21,6 +21,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # ingress.py builds the routes and imports this module to render them
+    from netcore.kube.compile.ingress import Location, Routes, Upstream, VirtualServer
 
 GENERATION_LINE = "# podpath ingress-nginx generation "
 STATUS_ADDRESS = "127.0.0.1:10246"  # ingress-nginx's own status port, on loopback only
@@ -128,12 +132,12 @@ def server_name(host: str) -> str:
     return host
 
 
-def render_upstream(upstream) -> str:
+def render_upstream(upstream: Upstream) -> str:
     servers = "".join(f"        server {endpoint} max_fails=0;\n" for endpoint in upstream.endpoints)
     return f"\n    upstream {upstream.name} {{\n{servers}    }}\n"
 
 
-def render_location(location) -> str:
+def render_location(location: Location) -> str:
     backend = location.backend
     target = f"= {quote(location.path)}" if location.match == "exact" else quote(location.path)
     lines = [f"        # {location.about}", f"        location {target} {{"]
@@ -156,12 +160,12 @@ def render_location(location) -> str:
     return "\n".join(lines) + "\n"
 
 
-def location_order(location) -> tuple:
+def location_order(location: Location) -> tuple:
     """Exact locations first, then prefixes longest first (nginx's own precedence, for the reader)."""
     return (location.match != "exact", -len(location.path), location.path)
 
 
-def render_server(server, certificate_dir: str) -> str:
+def render_server(server: VirtualServer, certificate_dir: str) -> str:
     default = " default_server" if server.host == "_" else ""
     lines = [
         "",
@@ -179,7 +183,7 @@ def render_server(server, certificate_dir: str) -> str:
     return out + "    }\n"
 
 
-def render_nginx_conf(routes, *, certificate_dir: str, fake_certificate: str) -> str:
+def render_nginx_conf(routes: Routes, *, certificate_dir: str, fake_certificate: str) -> str:
     """Return nginx.conf for the routes, its first line naming its generation."""
     body = HEAD.replace("{fake}", quote(fake_certificate))
     body += "".join(render_upstream(u) for u in routes.upstreams)

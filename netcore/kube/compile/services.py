@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from netcore.kube import addresses
 from netcore.kube.naming import digest
+from netcore.kube.store import Cluster
 
 MASQ_MARK = "0x4000"
 
@@ -224,7 +225,7 @@ def numgen(chains: list[str]) -> str:
     return f"numgen random mod {len(chains)} vmap {{ {choices} }}"
 
 
-def service_ports(cluster) -> list[ServicePort]:
+def service_ports(cluster: Cluster) -> list[ServicePort]:
     """Collect every Service port with its endpoints (from the Endpoints objects the controllers derived)."""
     out = []
     for service in cluster.list("Service"):
