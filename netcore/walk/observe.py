@@ -31,6 +31,7 @@ import time
 from netcore.errors import NotFound, PodpathError
 from netcore.kernel import decode, netns, nft
 from netcore.kernel.ctnetlink import CT_DELETE, CT_GET, CT_NEW, CTA_TUPLE_ORIG
+from netcore.render import nftables
 from netcore.walk.nftrace import NFNLGRP_NFTRACE
 from netcore.walk.recording import Captured
 
@@ -44,23 +45,8 @@ NLM_F_REQUEST, NLM_F_DUMP = 0x1, 0x300
 NLMSG_ERROR, NLMSG_DONE = 2, 3
 BUFFER = 4 << 20
 SNAPLEN = 512
-TRACE_PRIORITY = -450  # before conntrack's defragmentation (-400), raw (-300) and every Podpath chain
-TRACE_TABLE_PREFIX = "podpath-trace-"
 CLOCK_PROBE = b"podpath-walk: are packets stamped yet?"
 NFNLGRP_CONNTRACK_NEW, NFNLGRP_CONNTRACK_DESTROY = 1, 3
-
-
-def trace_table_text(name: str, protocols: set[str]) -> str:
-    """The walk's own table: mark the walk's protocols for tracing as they enter or leave a namespace."""
-    match = f"meta l4proto {{ {', '.join(sorted(protocols))} }}"
-
-    def hook(chain: str, where: str) -> str:
-        return (
-            f"\tchain {chain} {{\n\t\ttype filter hook {where} priority {TRACE_PRIORITY};"
-            f" policy accept;\n\t\t{match} meta nftrace set 1\n\t}}\n"
-        )
-
-    return f"table inet {name} {{\n{hook('prerouting', 'prerouting')}{hook('output', 'output')}}}\n"
 
 
 class Observer:
@@ -74,7 +60,7 @@ class Observer:
         self.hosts = hosts
         self.rule_hosts = [h for h in rule_hosts if h in hosts]
         self.protocols = protocols
-        self.table = TRACE_TABLE_PREFIX + secrets.token_hex(4)
+        self.table = nftables.TRACE_TABLE_PREFIX + secrets.token_hex(4)
         self.fds: dict[str, int] = {}
         self.packet: dict[str, socket.socket] = {}
         self.trace: dict[str, socket.socket] = {}
@@ -110,7 +96,6 @@ class Observer:
             self.packet[host] = sock
             sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, BUFFER)
             sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
-        text = trace_table_text(self.table, self.protocols)
         for host, trace in self.trace.items():
             trace.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, BUFFER)
             trace.bind((0, 0))
@@ -118,7 +103,7 @@ class Observer:
             for group in (NFNLGRP_NFTRACE, NFNLGRP_CONNTRACK_NEW, NFNLGRP_CONNTRACK_DESTROY):
                 trace.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group)
             self.tables.append(host)  # before loading: a half-done load is still removed
-            nft.run_in(self.fds[host], text)
+            nft.add_trace_table(self.fds[host], self.table, self.protocols)
         if self.clock_host in self.packet:
             self.await_timestamps(self.clock_host)
 
@@ -127,10 +112,9 @@ class Observer:
         errors = []
         for host in self.tables:
             try:
-                nft.run_in(self.fds[host], f"delete table inet {self.table}")
+                nft.delete_trace_table(self.fds[host], self.table)
             except PodpathError as error:
-                if "No such file" not in str(error):
-                    errors.append(f"{host}: {error}")
+                errors.append(f"{host}: {error}")
         self.tables.clear()
         close_later([*self.packet.values(), *self.trace.values(), *self.conntrack.values()])
         self.packet.clear()
