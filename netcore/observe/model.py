@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from netcore.flowtuple import Tuple
 from netcore.kernel.ctnetlink import TCP_STATES, tcp_state_name  # noqa: F401 - part of the model's vocabulary
 
 OPERSTATES = ("UNKNOWN", "NOTPRESENT", "DOWN", "LOWERLAYERDOWN", "TESTING", "DORMANT", "UP")  # IF_OPER_*
@@ -82,16 +83,6 @@ class IfCounters:
     tx_packets: int
 
 
-@dataclass(frozen=True, order=True)
-class Tuple:
-    """One direction of a tracked connection; ports are 0 for ICMP (whose id is ``sport``)."""
-
-    src: str
-    dst: str
-    sport: int = 0
-    dport: int = 0
-
-
 @dataclass(frozen=True)
 class ConntrackEntry:
     """A tracked connection: ``status`` holds flag names such as ``SRC_NAT``, ``DST_NAT``, ``ASSURED``.
@@ -137,7 +128,7 @@ class Trace:
     oif: int | None = None
     mark: int | None = None
     protocol: int | None = None  # IP protocol number of the packet, when the step carries it
-    packet: Tuple | None = None  # its addresses and ports (ICMP: echo id and type), when it carries it
+    packet: Tuple | None = None  # its addresses and ports (ICMP echo: the id), when it carries it
 
 
 @dataclass(frozen=True)

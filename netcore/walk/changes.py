@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from netcore.flowtuple import Tuple
 from netcore.walk.layers import address
 from netcore.walk.model import Actor, Change
-from netcore.walk.packet import Frame, Tuple
+from netcore.walk.packet import Frame
 from netcore.walk.reasons import Decision
 from netcore.walk.recording import Captured, Facts, lookup_route
 

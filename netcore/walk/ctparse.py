@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from netcore.flowtuple import Tuple, from_conntrack
 from netcore.kernel import ctnetlink
-from netcore.walk.packet import IPPROTO, Tuple
 
 CT_NEW, CT_GET, CT_DELETE = ctnetlink.CT_NEW, ctnetlink.CT_GET, ctnetlink.CT_DELETE
 IPS_SEEN_REPLY, IPS_SRC_NAT, IPS_DST_NAT = ctnetlink.IPS_SEEN_REPLY, ctnetlink.IPS_SRC_NAT, ctnetlink.IPS_DST_NAT
@@ -57,18 +57,10 @@ class CtEntry:
         }
 
 
-def walk_tuple(raw: ctnetlink.RawTuple) -> Tuple:
-    """The walk's form of a direction: ICMP echo's identifier stands for both ports."""
-    name = IPPROTO.get(raw.protocol, f"proto-{raw.protocol}")
-    if raw.protocol == ctnetlink.IPPROTO_ICMP:
-        return Tuple(name, raw.src, raw.ident, raw.dst, raw.ident)
-    return Tuple(name, raw.src, raw.sport, raw.dst, raw.dport)
-
-
 def parse_entry(host: str, body: bytes) -> CtEntry | None:
     """Decode one ctnetlink message body (after the netlink header)."""
     raw = ctnetlink.decode_entry(body)
     if raw is None:
         return None
     state = None if raw.tcp_state is None else ctnetlink.tcp_state_name(raw.tcp_state)
-    return CtEntry(host, walk_tuple(raw.orig), walk_tuple(raw.reply), raw.status, state, raw.mark)
+    return CtEntry(host, from_conntrack(raw.orig), from_conntrack(raw.reply), raw.status, state, raw.mark)

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from netcore.flowtuple import Tuple
 from netcore.walk.ctparse import CtEntry
-from netcore.walk.packet import ACK, ICMP_ECHO, ICMP_ECHO_REPLY, L3, L4, RST, SYN, Tuple, tuple_of
+from netcore.walk.packet import ACK, ICMP_ECHO, ICMP_ECHO_REPLY, L3, L4, RST, SYN, tuple_of
 
 
 @dataclass(frozen=True)

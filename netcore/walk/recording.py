@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 
-from netcore.walk.packet import Tuple
+from netcore.flowtuple import Tuple
 
 PACKET_OUTGOING = 4
 

@@ -18,9 +18,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from netcore.flowtuple import Tuple
 from netcore.kernel import netns
 from netcore.walk.layers import icmp_words
-from netcore.walk.packet import ICMP_ECHO, ICMP_ECHO_REPLY, Tuple, parse_ipv4
+from netcore.walk.packet import ICMP_ECHO, ICMP_ECHO_REPLY, parse_ipv4
 from netcore.walk.recording import Exchange
 
 UNREACHABLE = (errno.ENETUNREACH, errno.EHOSTUNREACH)

@@ -15,12 +15,13 @@ from pyroute2.netlink.rtnl.ifaddrmsg import ifaddrmsg
 from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
 from pyroute2.netlink.rtnl.rtmsg import rtmsg
 
+from netcore.flowtuple import Tuple
 from netcore.kernel import ctnetlink, decode
 from netcore.kernel.decode import attributes
 from netcore.observe import conntrack, procnet, rtnl, trace
 from netcore.observe.deltas import Traced
 from netcore.observe.fold import fold_conntrack, fold_lookups, fold_rtnl
-from netcore.observe.model import Address, ConntrackEntry, HostState, IfCounters, Link, Route, Trace, Tuple
+from netcore.observe.model import Address, ConntrackEntry, HostState, IfCounters, Link, Route, Trace
 from netcore.walk import nftrace
 from netcore.walk.recording import Recording
 from tests.golden import GOLDEN_DIR
@@ -142,12 +143,12 @@ def test_a_conntrack_event_gives_both_tuples_the_nat_flags_and_the_tcp_state():
     entry = conntrack.entry(ct_message())
     assert entry == ConntrackEntry(
         6,
-        Tuple("172.17.0.2", "198.51.100.10", 40000, 80),
-        Tuple("198.51.100.10", "198.51.100.2", 80, 40000),
+        Tuple("tcp", "172.17.0.2", 40000, "198.51.100.10", 80),
+        Tuple("tcp", "198.51.100.10", 80, "198.51.100.2", 40000),
         frozenset({"EXPECTED", "CONFIRMED", "SRC_NAT"}),
         "ESTABLISHED",
     )
-    assert entry.key == (0, 6, Tuple("172.17.0.2", "198.51.100.10", 40000, 80))
+    assert entry.key == (0, 6, Tuple("tcp", "172.17.0.2", 40000, "198.51.100.10", 80))
 
 
 def test_an_update_without_protocol_info_keeps_the_tcp_state_it_had():
@@ -158,9 +159,10 @@ def test_an_update_without_protocol_info_keeps_the_tcp_state_it_had():
     assert conntrack.merge(None, update).state is None
 
 
-def test_icmp_entries_key_on_the_echo_id():
+def test_icmp_entries_key_on_the_echo_id_in_both_ports():
     entry = conntrack.entry(ct_message(proto=1, tcp_state=None))
-    assert (entry.protocol, entry.orig.sport, entry.orig.dport, entry.state) == (1, 40000, 8, None)
+    assert (entry.protocol, entry.orig.sport, entry.orig.dport, entry.state) == (1, 40000, 40000, None)
+    assert (entry.reply.sport, entry.reply.dport) == (40000, 40000)  # the reply: the same id, one flow
 
 
 def test_status_names_follow_the_kernel_bits():
@@ -269,7 +271,7 @@ def test_a_trace_message_gives_a_plain_trace_with_the_packets_addresses():
         iif=2,
         oif=3,
         protocol=6,
-        packet=Tuple("172.17.0.2", "198.51.100.10", 40000, 80),
+        packet=Tuple("tcp", "172.17.0.2", 40000, "198.51.100.10", 80),
     )
     # A later step of the same chain: the rule and its verdict only; a jump names where it goes.
     jump = trace_body(
@@ -294,10 +296,10 @@ def test_a_trace_message_gives_a_plain_trace_with_the_packets_addresses():
     assert trace.trace(struct.pack("=BBH", 1, 0, 0) + nla(2, b"x\0")) is None  # no table, no id: not a trace
 
 
-def test_an_icmp_echo_names_its_id_and_type_as_conntrack_does():
+def test_an_icmp_echo_names_its_id_as_conntrack_entries_do():
     ping = bytes.fromhex("4500005400004000400100000a000001") + socket.inet_aton("10.0.0.2")
     event = trace.trace(trace_body("input", 3, nla(8, ping), nla(9, bytes([8, 0, 0, 0]) + struct.pack("!HH", 77, 1))))
-    assert (event.protocol, event.packet) == (1, Tuple("10.0.0.1", "10.0.0.2", 77, 8))
+    assert (event.protocol, event.packet) == (1, Tuple("icmp", "10.0.0.1", 77, "10.0.0.2", 77))
 
 
 def test_a_walks_trace_datagrams_become_one_traced_delta_per_step_and_nothing_else():
@@ -319,7 +321,7 @@ def test_a_walks_trace_datagrams_become_one_traced_delta_per_step_and_nothing_el
     for p in nftrace.passes(walk_events):
         if p.l3 is not None and p.l4 is not None and p.l4.protocol in ("tcp", "udp"):
             assert any(
-                d.event.packet == Tuple(p.l3.src, p.l3.dst, p.l4.sport, p.l4.dport)
+                d.event.packet == Tuple(p.l4.protocol, p.l3.src, p.l4.sport, p.l3.dst, p.l4.dport)
                 and d.event.id == p.id
                 and d.event.chain == p.base_chain
                 for d in deltas

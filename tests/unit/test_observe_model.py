@@ -47,8 +47,8 @@ DEFAULT = Route("0.0.0.0/0", 2, gateway="172.17.0.1")
 C0 = IfCounters(0, 0, 0, 0)
 ENTRY = ConntrackEntry(
     6,
-    Tuple("172.17.0.2", "198.51.100.10", 40000, 80),
-    Tuple("198.51.100.10", "198.51.100.2", 80, 40000),
+    Tuple("tcp", "172.17.0.2", 40000, "198.51.100.10", 80),
+    Tuple("tcp", "198.51.100.10", 80, "198.51.100.2", 40000),
     frozenset({"SRC_NAT", "CONFIRMED"}),
     "SYN_SENT",
 )
@@ -134,7 +134,7 @@ STEP = Trace(
     iif=2,
     oif=3,
     protocol=6,
-    packet=Tuple("172.17.0.2", "198.51.100.10", 40000, 80),
+    packet=Tuple("tcp", "172.17.0.2", 40000, "198.51.100.10", 80),
 )
 
 
@@ -212,8 +212,8 @@ def random_host(rng: random.Random) -> HostState:
     for _ in range(rng.randint(0, 3)):
         entry = ConntrackEntry(
             6,
-            Tuple("10.0.0.1", "10.0.1.1", rng.randint(1, 4), 80),
-            Tuple("10.0.1.1", "10.0.0.1", 80, 1),
+            Tuple("tcp", "10.0.0.1", rng.randint(1, 4), "10.0.1.1", 80),
+            Tuple("tcp", "10.0.1.1", 80, "10.0.0.1", 1),
             frozenset(rng.sample(["ASSURED", "SEEN_REPLY", "SRC_NAT"], 2)),
             rng.choice(["ESTABLISHED", None]),
         )

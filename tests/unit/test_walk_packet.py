@@ -5,7 +5,8 @@ from __future__ import annotations
 import socket
 import struct
 
-from netcore.walk.packet import ACK, SYN, Tuple, flag_text, parse_frame, parse_ipv4
+from netcore.flowtuple import Tuple
+from netcore.walk.packet import ACK, SYN, flag_text, parse_frame, parse_ipv4
 
 MAC_A, MAC_B = bytes.fromhex("02000000000a"), bytes.fromhex("02000000000b")
 

@@ -7,10 +7,11 @@ import json
 import socket
 import struct
 
+from netcore.flowtuple import Tuple
 from netcore.walk import nftrace
 from netcore.walk.ctparse import IPS_DST_NAT, CtEntry, parse_entry
 from netcore.walk.flow import Identity, flow_forms, matches_reply, matches_request
-from netcore.walk.packet import ACK, L3, L4, RST, SYN, Tuple
+from netcore.walk.packet import ACK, L3, L4, RST, SYN
 from netcore.walk.reasons import classify, decisions, explain, parse_rule_listing, service_of_chain
 from netcore.walk.recording import Recording
 from tests.golden import GOLDEN_DIR
