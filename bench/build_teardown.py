@@ -53,7 +53,7 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 # The bench's sandboxes live beside any real ones (in /run/podpath, named bn<token>...), so that a
@@ -87,6 +87,7 @@ PING_RETRY_S = 1.5
 
 # -- naming ------------------------------------------------------------------------------------------
 
+
 class Names:
     """Unique, short names for everything one invocation creates: ``bn<token><kind><counter>``."""
 
@@ -109,20 +110,28 @@ class Names:
 
 # -- topology ----------------------------------------------------------------------------------------
 
+
 def switch_topology(n: int) -> Topology:
-    switch = Host("switch", role="switch",
-                  interfaces=(Interface("br0", kind="bridge"),)
-                  + tuple(Interface(f"p{i}", master="br0") for i in range(n)))
-    hosts = tuple(Host(f"h{i}", interfaces=(Interface("eth0", addresses=(f"{host_address(i)}/16",)),))
-                  for i in range(n))
+    switch = Host(
+        "switch",
+        role="switch",
+        interfaces=(Interface("br0", kind="bridge"),) + tuple(Interface(f"p{i}", master="br0") for i in range(n)),
+    )
+    hosts = tuple(
+        Host(f"h{i}", interfaces=(Interface("eth0", addresses=(f"{host_address(i)}/16",)),)) for i in range(n)
+    )
     links = tuple(Link(Endpoint("switch", f"p{i}"), Endpoint(f"h{i}", "eth0")) for i in range(n))
     return Topology(hosts=(switch,) + hosts, links=links)
 
 
 def ping(namespace: str, address: str) -> tuple[bool, str]:
     """One ping; on failure also say why (the output's last line, and whether the namespace is there)."""
-    result = subprocess.run(["ip", "netns", "exec", namespace, "ping", "-c", "1", "-W", "1", address],
-                            stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    result = subprocess.run(
+        ["ip", "netns", "exec", namespace, "ping", "-c", "1", "-W", "1", address],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+    )
     if result.returncode == 0:
         return True, ""
     lines = (result.stdout + result.stderr).strip().splitlines()
@@ -130,8 +139,12 @@ def ping(namespace: str, address: str) -> tuple[bool, str]:
     why = f"{lines[-1] if lines else 'no output'} (namespace {'present' if present else 'GONE'})"
     if present:  # broken, or only late? (bridge ports left disabled for up to ~1 s were seen)
         time.sleep(PING_RETRY_S)
-        again = subprocess.run(["ip", "netns", "exec", namespace, "ping", "-c", "1", "-W", "1", address],
-                               stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        again = subprocess.run(
+            ["ip", "netns", "exec", namespace, "ping", "-c", "1", "-W", "1", address],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+        )
         why += f"; a second ping {PING_RETRY_S} s later {'got its reply' if again.returncode == 0 else 'failed too'}"
     return False, why
 
@@ -144,6 +157,7 @@ def namespaces_with_prefix(prefix: str) -> list[str]:
 
 
 # -- the teardown probe ------------------------------------------------------------------------------
+
 
 class Probe:
     """Tells when the kernel has really destroyed a sandbox's namespaces, from namespaces we own.
@@ -316,7 +330,7 @@ def _messages(data: bytes):
         length, msg_type, _flags, _seq, _pid = raw_floor.NLMSGHDR.unpack_from(data, offset)
         if length < 16:
             break
-        yield msg_type, data[offset + 16:offset + length]
+        yield msg_type, data[offset + 16 : offset + length]
         offset += (length + 3) & ~3
 
 
@@ -334,6 +348,7 @@ def _nsid(body: bytes) -> int:
 
 
 # -- machine noise -----------------------------------------------------------------------------------
+
 
 def cpu_times() -> tuple[int, int]:
     with open("/proc/stat") as handle:
@@ -364,6 +379,7 @@ def foreign_namespaces(names: Names) -> int:
 
 # -- measurements ------------------------------------------------------------------------------------
 
+
 class Bench:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
@@ -387,8 +403,10 @@ class Bench:
             returned = time.perf_counter() - start
             waited = probe.wait(start)
         if waited["kernel_done_s"] is None:
-            print(f"warning: the kernel did not finish destroying {targets[0]}... within {PROBE_TIMEOUT_S} s",
-                  file=sys.stderr)
+            print(
+                f"warning: the kernel did not finish destroying {targets[0]}... within {PROBE_TIMEOUT_S} s",
+                file=sys.stderr,
+            )
         return {"teardown_s": returned, "teardown_async_s": waited.pop("kernel_done_s"), **waited}
 
     def podpath_switch(self, n: int) -> dict:
@@ -403,11 +421,19 @@ class Bench:
             facts["busy_cores"] = busy_cores(cpu0, cpu_times())
         ok, why = ping(f"pp-{sandbox}-h0", host_address(n - 1))
         prefix = f"pp-{sandbox}-"
-        times = self.teardown_with_probe(namespaces_with_prefix(prefix), lambda: lifecycle.delete_sandbox(sandbox),
-                                         last_host=f"{prefix}h{n - 1}")
+        times = self.teardown_with_probe(
+            namespaces_with_prefix(prefix), lambda: lifecycle.delete_sandbox(sandbox), last_host=f"{prefix}h{n - 1}"
+        )
         self.live_sandboxes.discard(sandbox)
-        return {"sandbox": sandbox, "build_s": build, **times, "ping_ok": ok, "ping_error": why,
-                "operations": report.operations, **facts}
+        return {
+            "sandbox": sandbox,
+            "build_s": build,
+            **times,
+            "ping_ok": ok,
+            "ping_error": why,
+            "operations": report.operations,
+            **facts,
+        }
 
     def floor_switch(self, n: int) -> dict:
         sandbox = self.names.sandbox("f")
@@ -423,8 +449,15 @@ class Bench:
         ok, why = ping(f"{sandbox}-h0", host_address(n - 1))
         times = self.teardown_with_probe(list(floor.created), floor.teardown, last_host=f"{sandbox}-h{n - 1}")
         self.live_floors.remove(floor)
-        return {"sandbox": sandbox, "build_s": build, **times, "ping_ok": ok, "ping_error": why,
-                "phases": floor.phases, **facts}
+        return {
+            "sandbox": sandbox,
+            "build_s": build,
+            **times,
+            "ping_ok": ok,
+            "ping_error": why,
+            "phases": floor.phases,
+            **facts,
+        }
 
     # -- labs ----------------------------------------------------------------------------------------
 
@@ -444,7 +477,7 @@ class Bench:
                 present = namespaces_with_prefix(prefix)
                 wanted = len(read_record(sandbox).hosts)  # a cluster step's hosts exist only once compiled
                 row["hosts_built"] = f"{len(present)}/{wanted}"
-                row.update(self.teardown_with_probe(present, lambda: lifecycle.delete_sandbox(sandbox)))
+                row.update(self.teardown_with_probe(present, lambda sandbox=sandbox: lifecycle.delete_sandbox(sandbox)))
                 self.live_sandboxes.discard(sandbox)
                 row.update(facts)
             except Exception as error:  # a lab being written may not build: report it, go on
@@ -506,7 +539,8 @@ class Bench:
         raw_floor.ensure_netns_dir()
         labs, stepper, lab_status = self.load_labs() if not args.no_labs else ([], None, "skipped (--no-labs)")
         import podpath_phases  # noqa: F401 - imported now so its netcore imports are fingerprinted too
-        started = datetime.now(timezone.utc)
+
+        started = datetime.now(UTC)
         self.code_at_start = code_fingerprint()
         switch_runs: dict[tuple[int, str], list[dict]] = {}
         lab_runs: list[dict] = []
@@ -518,35 +552,45 @@ class Bench:
                     row = self.podpath_switch(n) if approach == "podpath" else self.floor_switch(n)
                     row["run"] = run
                     switch_runs.setdefault((n, approach), []).append(row)
-                    print(f"run {run + 1}/{args.runs}  N={n:<4} {approach:8s} build {row['build_s']:.3f} s  "
-                          f"teardown {row['teardown_s']:.3f} s  +async {fmt(row['teardown_async_s'])} s  "
-                          f"ping {'ok' if row['ping_ok'] else 'FAILED: ' + row['ping_error']}", file=sys.stderr)
+                    print(
+                        f"run {run + 1}/{args.runs}  N={n:<4} {approach:8s} build {row['build_s']:.3f} s  "
+                        f"teardown {row['teardown_s']:.3f} s  +async {fmt(row['teardown_async_s'])} s  "
+                        f"ping {'ok' if row['ping_ok'] else 'FAILED: ' + row['ping_error']}",
+                        file=sys.stderr,
+                    )
             for lab in labs:
                 rows = self.lab_measure(lab, stepper)
                 for row in rows:
                     row["run"] = run
                 lab_runs += rows
-                print(f"run {run + 1}/{args.runs}  lab {lab.id}: {len(rows)} steps"
-                      + ("" if all("error" not in r for r in rows) else " (errors)"), file=sys.stderr)
+                print(
+                    f"run {run + 1}/{args.runs}  lab {lab.id}: {len(rows)} steps"
+                    + ("" if all("error" not in r for r in rows) else " (errors)"),
+                    file=sys.stderr,
+                )
         breakdown = None
         if args.breakdown_runs:
             try:
                 breakdown = self.breakdown(max(args.sizes), args.breakdown_runs)
             except Exception as error:  # noqa: BLE001 - never lose the figures above to the breakdown
                 print(f"warning: phase breakdown failed: {type(error).__name__}: {error}", file=sys.stderr)
-        result = assemble(args, started, switch_runs, lab_runs, lab_status, breakdown,
-                          floor_phases(switch_runs, max(args.sizes)))
+        result = assemble(
+            args, started, switch_runs, lab_runs, lab_status, breakdown, floor_phases(switch_runs, max(args.sizes))
+        )
         now = code_fingerprint([REPO / p for p in self.code_at_start])
         changed = sorted(p for p in set(now) | set(self.code_at_start) if now.get(p) != self.code_at_start.get(p))
         result["meta"]["source_changed_during_run"] = changed
         if changed:
-            print(f"WARNING: code changed while the benchmark ran ({', '.join(changed)}); re-run it on a quiet "
-                  "tree", file=sys.stderr)
+            print(
+                f"WARNING: code changed while the benchmark ran ({', '.join(changed)}); re-run it on a quiet tree",
+                file=sys.stderr,
+            )
         return result
 
     def breakdown(self, n: int, runs: int) -> dict:
         """Where Podpath's time goes at N hosts: separate instrumented runs (not part of the figures above)."""
         import podpath_phases
+
         samples = []
         for _ in range(runs):
             sandbox = self.names.sandbox("b")
@@ -555,15 +599,16 @@ class Bench:
                 build, not_found = podpath_phases.build(sandbox, switch_topology(n))
             teardown: dict = {}
 
-            def delete() -> None:
+            def delete(sandbox: str = sandbox, teardown: dict = teardown, not_found: list = not_found) -> None:
                 rows, missing = podpath_phases.teardown(sandbox)
                 teardown.update(rows)
                 not_found.extend(missing)
 
             times = self.teardown_with_probe(namespaces_with_prefix(f"pp-{sandbox}-"), delete)
             self.live_sandboxes.discard(sandbox)
-            samples.append({"build": build, "teardown": teardown, "kernel_s": times["teardown_async_s"],
-                            "not_found": not_found})
+            samples.append(
+                {"build": build, "teardown": teardown, "kernel_s": times["teardown_async_s"], "not_found": not_found}
+            )
             print(f"breakdown N={n}: build {build['TOTAL create_sandbox'][0]:.3f} s", file=sys.stderr)
         return {"hosts": n, "runs": runs, **podpath_phases.summarize(samples)}
 
@@ -597,12 +642,17 @@ def managed_sysctls() -> dict[str, str]:
 
 def source_state() -> dict:
     """Which code was measured: the commit, and the files that differ from it (the tree is shared)."""
+
     def git(*args: str) -> str:
         result = subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True)
         return result.stdout
+
     dirty = [line[3:] for line in git("status", "--porcelain", "--", "netcore", "labs").splitlines() if line]
-    return {"commit": git("rev-parse", "--short", "HEAD").strip(),
-            "subject": git("log", "-1", "--format=%s").strip(), "uncommitted": dirty}
+    return {
+        "commit": git("rev-parse", "--short", "HEAD").strip(),
+        "subject": git("log", "-1", "--format=%s").strip(),
+        "uncommitted": dirty,
+    }
 
 
 def code_fingerprint(paths: list[Path] | None = None) -> dict[str, str]:
@@ -626,11 +676,11 @@ def floor_phases(switch_runs: dict, n: int) -> dict:
     phases = [r["phases"] for r in rows if r.get("phases")]
     if not phases:
         return {}
-    return {"hosts": n, "runs": len(phases),
-            "phases": {k: statistics.median(p[k] for p in phases) for k in phases[0]}}
+    return {"hosts": n, "runs": len(phases), "phases": {k: statistics.median(p[k] for p in phases) for k in phases[0]}}
 
 
 # -- statistics and report ---------------------------------------------------------------------------
+
 
 def stats(values: list[float | None]) -> dict | None:
     values = [v for v in values if v is not None]
@@ -659,46 +709,69 @@ def machine() -> dict:
         pass
     fs = subprocess.run(["findmnt", "-n", "-o", "FSTYPE", "-T", NETNS_DIR], capture_output=True, text=True)
     import pyroute2
-    return {"nproc": os.cpu_count(), "kernel": platform.release(), "cpu": cpu,
-            "python": platform.python_version(), "pyroute2": getattr(pyroute2, "__version__", "?"),
-            "netns_dir_fs": fs.stdout.strip() or "?", "hostname": platform.node()}
+
+    return {
+        "nproc": os.cpu_count(),
+        "kernel": platform.release(),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "pyroute2": getattr(pyroute2, "__version__", "?"),
+        "netns_dir_fs": fs.stdout.strip() or "?",
+        "hostname": platform.node(),
+    }
 
 
 def assemble(args, started, switch_runs, lab_runs, lab_status, breakdown, floor_breakdown) -> dict:
     switch = []
     for (n, approach), rows in sorted(switch_runs.items()):
-        switch.append({
-            "hosts": n, "approach": approach, "runs": rows,
-            "build_s": stats([r["build_s"] for r in rows]),
-            "teardown_s": stats([r["teardown_s"] for r in rows]),
-            "teardown_async_s": stats([r["teardown_async_s"] for r in rows]),
-            "last_host_veth_s": stats([r.get("last_host_veth_s") for r in rows]),
-            "all_batched_s": stats([r.get("all_batched_s") for r in rows]),
-            "ping_ok": sum(r["ping_ok"] for r in rows), "count": len(rows),
-        })
+        switch.append(
+            {
+                "hosts": n,
+                "approach": approach,
+                "runs": rows,
+                "build_s": stats([r["build_s"] for r in rows]),
+                "teardown_s": stats([r["teardown_s"] for r in rows]),
+                "teardown_async_s": stats([r["teardown_async_s"] for r in rows]),
+                "last_host_veth_s": stats([r.get("last_host_veth_s") for r in rows]),
+                "all_batched_s": stats([r.get("all_batched_s") for r in rows]),
+                "ping_ok": sum(r["ping_ok"] for r in rows),
+                "count": len(rows),
+            }
+        )
     by = {(e["hosts"], e["approach"]): e for e in switch}
     ratios = []
     for n in sorted({e["hosts"] for e in switch}):
         p, f = by.get((n, "podpath")), by.get((n, "floor"))
         if p and f:
-            ratios.append({"hosts": n, **{key: (p[key]["median"] / f[key]["median"]
-                                                if p[key] and f[key] and f[key]["median"] else None)
-                                          for key in ("build_s", "teardown_s", "teardown_async_s")}})
+            ratios.append(
+                {
+                    "hosts": n,
+                    **{
+                        key: (p[key]["median"] / f[key]["median"] if p[key] and f[key] and f[key]["median"] else None)
+                        for key in ("build_s", "teardown_s", "teardown_async_s")
+                    },
+                }
+            )
     labs: dict[tuple[str, int], list[dict]] = {}
     for row in lab_runs:
         labs.setdefault((row["lab"], row["step"]), []).append(row)
     lab_steps = []
     for (lab_id, step), rows in labs.items():
         errors = sorted({r[k] for r in rows for k in ("error", "step_in_error", "walk_error") if k in r})
-        lab_steps.append({
-            "lab": lab_id, "step": step, "slug": rows[0]["slug"],
-            "hosts_built": next((r["hosts_built"] for r in rows if r.get("hosts_built")), None),
-            "build_s": stats([r.get("build_s") for r in rows]),
-            "teardown_s": stats([r.get("teardown_s") for r in rows]),
-            "teardown_async_s": stats([r.get("teardown_async_s") for r in rows]),
-            "step_in_s": stats([r.get("step_in_s") for r in rows]),
-            "errors": errors, "runs": rows,
-        })
+        lab_steps.append(
+            {
+                "lab": lab_id,
+                "step": step,
+                "slug": rows[0]["slug"],
+                "hosts_built": next((r["hosts_built"] for r in rows if r.get("hosts_built")), None),
+                "build_s": stats([r.get("build_s") for r in rows]),
+                "teardown_s": stats([r.get("teardown_s") for r in rows]),
+                "teardown_async_s": stats([r.get("teardown_async_s") for r in rows]),
+                "step_in_s": stats([r.get("step_in_s") for r in rows]),
+                "errors": errors,
+                "runs": rows,
+            }
+        )
     busy = [r.get("busy_cores", 0) for rows in switch_runs.values() for r in rows]
     waited = [r.get("waited_s", 0) for rows in switch_runs.values() for r in rows]
     foreign = [r.get("foreign_netns", 0) for rows in switch_runs.values() for r in rows]
@@ -706,44 +779,62 @@ def assemble(args, started, switch_runs, lab_runs, lab_status, breakdown, floor_
         "meta": {
             "command": "cd /work/main && " + " ".join(shlex.quote(a) for a in [".venv/bin/python", *sys.argv]),
             "started": started.isoformat(timespec="seconds"),
-            "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "runs": args.runs, "sizes": args.sizes, "machine": machine(),
+            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+            "runs": args.runs,
+            "sizes": args.sizes,
+            "machine": machine(),
             "source": source_state(),
-            "floor": {"sysctls": {} if args.floor_no_sysctls else managed_sysctls(),
-                      "description": raw_floor.__doc__.split("\n\n", 1)[1].strip()},
-            "noise": {"busy_cores_during_build": stats(busy), "waited_for_quiet_s": stats(waited),
-                      "foreign_netns_seen": stats(foreign)},
-            "targets": TARGETS, "reference_200": REFERENCE_200,
+            "floor": {
+                "sysctls": {} if args.floor_no_sysctls else managed_sysctls(),
+                "description": raw_floor.__doc__.split("\n\n", 1)[1].strip(),
+            },
+            "noise": {
+                "busy_cores_during_build": stats(busy),
+                "waited_for_quiet_s": stats(waited),
+                "foreign_netns_seen": stats(foreign),
+            },
+            "targets": TARGETS,
+            "reference_200": REFERENCE_200,
         },
-        "switch": switch, "ratios": ratios,
+        "switch": switch,
+        "ratios": ratios,
         "breakdown": {"podpath": breakdown, "floor": floor_breakdown},
         "labs": {"status": lab_status, "steps": lab_steps},
     }
 
 
 def table(result: dict) -> str:
-    lines = ["| N | approach | runs | build s | teardown s | teardown+async (kernel done) s "
-             "| h(N-1) veth gone s | ping ok |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| N | approach | runs | build s | teardown s | teardown+async (kernel done) s "
+        "| h(N-1) veth gone s | ping ok |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for e in result["switch"]:
         name = "Podpath" if e["approach"] == "podpath" else "raw floor"
-        lines.append(f"| {e['hosts']} | {name} | {e['count']} | {fmt_stats(e['build_s'])} | "
-                     f"{fmt_stats(e['teardown_s'])} | {fmt_stats(e['teardown_async_s'])} | "
-                     f"{fmt_stats(e.get('last_host_veth_s'))} | {e['ping_ok']}/{e['count']} |")
+        lines.append(
+            f"| {e['hosts']} | {name} | {e['count']} | {fmt_stats(e['build_s'])} | "
+            f"{fmt_stats(e['teardown_s'])} | {fmt_stats(e['teardown_async_s'])} | "
+            f"{fmt_stats(e.get('last_host_veth_s'))} | {e['ping_ok']}/{e['count']} |"
+        )
     return "\n".join(lines)
 
 
 def ping_failures(result: dict) -> str:
-    rows = [f"- N={e['hosts']} {e['approach']} run {r['run'] + 1}: {r.get('ping_error') or 'no reply'}"
-            for e in result["switch"] for r in e["runs"] if not r["ping_ok"]]
+    rows = [
+        f"- N={e['hosts']} {e['approach']} run {r['run'] + 1}: {r.get('ping_error') or 'no reply'}"
+        for e in result["switch"]
+        for r in e["runs"]
+        if not r["ping_ok"]
+    ]
     return ("Failed pings:\n" + "\n".join(rows)) if rows else ""
 
 
 def ratio_table(result: dict) -> str:
     lines = ["| N | build | teardown | teardown+async (kernel done) |", "|---|---|---|---|"]
     for r in result["ratios"]:
-        lines.append(f"| {r['hosts']} | {fmt(r['build_s'], 2)} | {fmt(r['teardown_s'], 2)} | "
-                     f"{fmt(r['teardown_async_s'], 2)} |")
+        lines.append(
+            f"| {r['hosts']} | {fmt(r['build_s'], 2)} | {fmt(r['teardown_s'], 2)} | {fmt(r['teardown_async_s'], 2)} |"
+        )
     return "\n".join(lines)
 
 
@@ -751,13 +842,17 @@ def lab_table(result: dict) -> str:
     steps = result["labs"]["steps"]
     if not steps:
         return f"No lab figures: {result['labs']['status']}."
-    lines = ["| lab | step | hosts | build s | teardown s | teardown+async s | step-in s | errors |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| lab | step | hosts | build s | teardown s | teardown+async s | step-in s | errors |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for s in steps:
-        lines.append(f"| {s['lab']} | {s['step']} {s['slug']} | {s['hosts_built'] or '?'} | "
-                     f"{fmt_stats(s['build_s'])} | {fmt_stats(s['teardown_s'])} | "
-                     f"{fmt_stats(s['teardown_async_s'])} | {fmt_stats(s['step_in_s'])} | "
-                     f"{'; '.join(s['errors']).replace('|', '/')} |")
+        lines.append(
+            f"| {s['lab']} | {s['step']} {s['slug']} | {s['hosts_built'] or '?'} | "
+            f"{fmt_stats(s['build_s'])} | {fmt_stats(s['teardown_s'])} | "
+            f"{fmt_stats(s['teardown_async_s'])} | {fmt_stats(s['step_in_s'])} | "
+            f"{'; '.join(s['errors']).replace('|', '/')} |"
+        )
     return "\n".join(lines)
 
 
@@ -772,13 +867,17 @@ def targets_text(result: dict) -> list[str]:
         target = TARGETS[key]
         s = e[key]
         verdict = "n/a" if s is None else ("met" if s["median"] <= target else "NOT met")
-        line = (f"- {label} <= {target} s: Podpath median {fmt(s and s['median'])} s "
-                f"[{fmt(s and s['min'])}-{fmt(s and s['max'])}] -> **{verdict}**")
+        line = (
+            f"- {label} <= {target} s: Podpath median {fmt(s and s['median'])} s "
+            f"[{fmt(s and s['min'])}-{fmt(s and s['max'])}] -> **{verdict}**"
+        )
         if floor is not None and floor[key] is not None:
             line += f"; the raw floor: {fmt(floor[key]['median'])} s"
         if key == "teardown_async_s" and e.get("last_host_veth_s"):
-            line += (f". Until the last host's veth vanished (closer to what the earlier notes measured): "
-                     f"Podpath {fmt(e['last_host_veth_s']['median'])} s")
+            line += (
+                f". Until the last host's veth vanished (closer to what the earlier notes measured): "
+                f"Podpath {fmt(e['last_host_veth_s']['median'])} s"
+            )
             if floor is not None and floor.get("last_host_veth_s"):
                 line += f", the floor {fmt(floor['last_host_veth_s']['median'])} s"
         out.append(line)
@@ -789,20 +888,28 @@ def breakdown_text(result: dict) -> list[str]:
     out = []
     pod = result["breakdown"].get("podpath")
     if pod:
-        out += [f"Podpath, N={pod['hosts']}, median of {pod['runs']} separate instrumented runs (timers wrapped "
-                "around netcore functions for these runs only; see `bench/podpath_phases.py`). Each phase "
-                "is its own time, without the listed phases that run inside it, so the main-thread phases "
-                "add up to the build; the /etc/netns files are written on a worker thread at the same time "
-                "(its wall time is shown, and the main thread's wait for it).", "",
-                "| phase | ms | calls |", "|---|---|---|"]
+        out += [
+            f"Podpath, N={pod['hosts']}, median of {pod['runs']} separate instrumented runs (timers wrapped "
+            "around netcore functions for these runs only; see `bench/podpath_phases.py`). Each phase "
+            "is its own time, without the listed phases that run inside it, so the main-thread phases "
+            "add up to the build; the /etc/netns files are written on a worker thread at the same time "
+            "(its wall time is shown, and the main thread's wait for it).",
+            "",
+            "| phase | ms | calls |",
+            "|---|---|---|",
+        ]
         for row in pod["build"]:
             out.append(f"| {row['phase']} | {row['ms']:.1f} | {row['calls']} |")
         total = next((r["ms"] for r in pod["build"] if r["phase"].startswith("TOTAL")), 0.0)
         main = [r for r in pod["build"] if not r["phase"].startswith(("TOTAL", "(worker"))]
         if total:
             top = sorted(main, key=lambda r: -r["ms"])[:4]
-            out += ["", "Largest main-thread phases: " + "; ".join(
-                f"{r['phase']} {r['ms']:.0f} ms ({100 * r['ms'] / total:.0f}%)" for r in top) + "."]
+            out += [
+                "",
+                "Largest main-thread phases: "
+                + "; ".join(f"{r['phase']} {r['ms']:.0f} ms ({100 * r['ms'] / total:.0f}%)" for r in top)
+                + ".",
+            ]
         if pod.get("not_found"):
             out += ["", "(Not in the measured code, so not timed: " + ", ".join(pod["not_found"]) + ".)"]
         out += ["", "| teardown phase | ms | calls |", "|---|---|---|"]
@@ -811,8 +918,12 @@ def breakdown_text(result: dict) -> list[str]:
         out.append("")
     floor = result["breakdown"].get("floor")
     if floor:
-        out += [f"Raw floor, N={floor['hosts']}, median over its {floor['runs']} runs above:", "",
-                "| phase | ms |", "|---|---|"]
+        out += [
+            f"Raw floor, N={floor['hosts']}, median over its {floor['runs']} runs above:",
+            "",
+            "| phase | ms |",
+            "|---|---|",
+        ]
         for phase, seconds in floor["phases"].items():
             out.append(f"| {phase} | {seconds * 1000:.1f} |")
         out.append("")
@@ -832,11 +943,15 @@ def render_markdown(result: dict) -> str:
         "Generated by `bench/build_teardown.py` from its JSON output; do not edit the figures by hand.",
         "The other figures, each generated by its own benchmark:",
         "",
-        "- [performance-kubernetes.md](performance-kubernetes.md) (`bench/kube_apply.py`): apply to ready, one more Service, memory per pod",
-        "- [performance-policy-ingress.md](performance-policy-ingress.md) (`bench/policy_ingress.py`): NetworkPolicy enforcement, the reachability matrix, Ingress reloads",
+        "- [performance-kubernetes.md](performance-kubernetes.md) (`bench/kube_apply.py`): apply to ready, "
+        "one more Service, memory per pod",
+        "- [performance-policy-ingress.md](performance-policy-ingress.md) (`bench/policy_ingress.py`): "
+        "NetworkPolicy enforcement, the reachability matrix, Ingress reloads",
         "- [performance-walk.md](performance-walk.md) (`bench/walk.py`): packet walk latency, cross-node Service path",
-        "- [performance-observe.md](performance-observe.md) (`bench/observe.py`): kernel change to delta, idle observers' CPU",
-        "- [performance-live-picture.md](performance-live-picture.md) (`bench/live_picture.py`): kernel change to the page's picture, in a real browser",
+        "- [performance-observe.md](performance-observe.md) (`bench/observe.py`): kernel change to delta, "
+        "idle observers' CPU",
+        "- [performance-live-picture.md](performance-live-picture.md) (`bench/live_picture.py`): kernel change "
+        "to the page's picture, in a real browser",
         "",
         "## Reproduce",
         "",
@@ -847,9 +962,12 @@ def render_markdown(result: dict) -> str:
         f"Measured {meta['started']} to {meta['finished']} (UTC), {meta['runs']} runs per figure, on "
         f"commit {src.get('commit', '?')} ({src.get('subject', '')})"
         + (f" with uncommitted changes in: {', '.join(src['uncommitted'])}." if src.get("uncommitted") else ".")
-        + (" **Warning: these files changed while the benchmark ran (someone else's edits), so the "
-           f"figures mix code versions: {', '.join(meta['source_changed_during_run'])}.**"
-           if meta.get("source_changed_during_run") else ""),
+        + (
+            " **Warning: these files changed while the benchmark ran (someone else's edits), so the "
+            f"figures mix code versions: {', '.join(meta['source_changed_during_run'])}.**"
+            if meta.get("source_changed_during_run")
+            else ""
+        ),
         "",
         "## Machine",
         "",
@@ -913,7 +1031,8 @@ def render_markdown(result: dict) -> str:
         "- The build is verified by the ping after the timed section; the teardown+async wait also "
         "ensures the next measurement does not compete with the kernel still destroying namespaces.",
         "- The raw floor (`bench/raw_floor.py`) wrote these sysctls in every namespace, as Podpath does: "
-        + (", ".join(f"`{k}={v}`" for k, v in meta["floor"]["sysctls"].items()) or "none") + ".",
+        + (", ".join(f"`{k}={v}`" for k, v in meta["floor"]["sysctls"].items()) or "none")
+        + ".",
         "- The raw floor (`bench/raw_floor.py`):",
         "",
         *("  " + line if line else "" for line in floor_doc.splitlines()),
@@ -934,19 +1053,24 @@ def render_markdown(result: dict) -> str:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--sizes", default="10,50,100,200",
-                        type=lambda s: [int(x) for x in s.split(",") if x.strip()])
+    parser.add_argument("--sizes", default="10,50,100,200", type=lambda s: [int(x) for x in s.split(",") if x.strip()])
     parser.add_argument("--out", default="bench/results/build_teardown.json")
     parser.add_argument("--markdown", help="also write the Markdown report here (e.g. docs/performance.md)")
     parser.add_argument("--from-json", help="do not measure: render --markdown from this JSON result")
-    parser.add_argument("--breakdown-runs", type=int, default=3,
-                        help="instrumented Podpath runs at the largest N for the phase breakdown (0: none)")
+    parser.add_argument(
+        "--breakdown-runs",
+        type=int,
+        default=3,
+        help="instrumented Podpath runs at the largest N for the phase breakdown (0: none)",
+    )
     parser.add_argument("--no-labs", action="store_true", help="skip the lab catalog")
     parser.add_argument("--labs-dir", help="benchmark the labs under this directory instead of labs/content")
-    parser.add_argument("--floor-no-sysctls", action="store_true",
-                        help="the floor skips the sysctls Podpath writes in every namespace")
-    parser.add_argument("--quiet-wait", type=float, default=2.0,
-                        help="max seconds to wait for a quiet machine before each measurement")
+    parser.add_argument(
+        "--floor-no-sysctls", action="store_true", help="the floor skips the sysctls Podpath writes in every namespace"
+    )
+    parser.add_argument(
+        "--quiet-wait", type=float, default=2.0, help="max seconds to wait for a quiet machine before each measurement"
+    )
     parser.add_argument("--settle", type=float, default=0.2)
     args = parser.parse_args(argv)
     if any(n < 1 for n in args.sizes) or max(args.sizes, default=0) > 65000:

@@ -26,8 +26,15 @@ def percentile(values: list[float], p: float) -> float:
 
 def spread(values: list[float]) -> dict:
     """Latency-style figures: p50, p95, p99, min, max, mean and how many."""
-    return {"p50": percentile(values, 50), "p95": percentile(values, 95), "p99": percentile(values, 99),
-            "min": min(values), "max": max(values), "mean": statistics.fmean(values), "n": len(values)}
+    return {
+        "p50": percentile(values, 50),
+        "p95": percentile(values, 95),
+        "p99": percentile(values, 99),
+        "min": min(values),
+        "max": max(values),
+        "mean": statistics.fmean(values),
+        "n": len(values),
+    }
 
 
 def median_range(values: list[float | None]) -> dict | None:
@@ -45,8 +52,9 @@ def machine() -> str:
 def commit(paths: list[str]) -> str:
     """The short commit, and which of ``paths`` had uncommitted changes when the run started."""
     head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-    dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--", *paths],
-                           capture_output=True, text=True).stdout.splitlines()
+    dirty = subprocess.run(
+        ["git", "-C", str(REPO), "status", "--porcelain", "--", *paths], capture_output=True, text=True
+    ).stdout.splitlines()
     touched = sorted({p for line in dirty for p in paths if line[3:].startswith(p.rstrip("/") + "/") or line[3:] == p})
     return head.stdout.strip() + (f" with uncommitted changes in {', '.join(touched)}" if touched else "")
 

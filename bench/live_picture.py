@@ -54,7 +54,7 @@ import tempfile
 import textwrap
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -68,8 +68,15 @@ from netcore.observe import LinkUpdated, apply_delta, forget_observer, observer_
 
 TARGETS = {"down_to_red_p95_ms": 100.0}
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 USER, PASSWORD = "instructor", "instructor-demo"
 LAB = "connecting-containers"
 BUILD_MS = 60_000  # building the sandbox, on a loaded 2-core machine
@@ -109,10 +116,6 @@ MARK_CHANGES = """line => {
 }"""
 
 
-
-
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -120,6 +123,7 @@ def free_port() -> int:
 
 
 # -- the observer in this process ---------------------------------------------------------------------
+
 
 class ObserverThread(threading.Thread):
     """An asyncio loop on its own thread, subscribed to the sandbox's observer; stamps every delta."""
@@ -193,12 +197,15 @@ class ObserverThread(threading.Thread):
             if admin_ms is not None and view_ms is not None:
                 return admin_ms, view_ms
             if time.monotonic() > deadline or self.error is not None:
-                raise RuntimeError(f"the observer did not see the link go {'down' if down else 'up'}"
-                                   f" within {SEEN_S} s ({self.error!r})")
+                raise RuntimeError(
+                    f"the observer did not see the link go {'down' if down else 'up'}"
+                    f" within {SEEN_S} s ({self.error!r})"
+                )
             time.sleep(0.002)
 
 
 # -- the server ------------------------------------------------------------------------------------------
+
 
 def start_server(var: Path) -> tuple[subprocess.Popen, str, dict, object]:
     env = {**os.environ, "PODPATH_VAR_DIR": str(var), "PODPATH_DEBUG": "1"}
@@ -208,8 +215,13 @@ def start_server(var: Path) -> tuple[subprocess.Popen, str, dict, object]:
         subprocess.run([*podpath, *args], env=env, cwd=REPO, check=True, capture_output=True)
     port = free_port()
     log = open(var / "server.log", "wb")
-    server = subprocess.Popen([*podpath, "runserver", "--noreload", f"127.0.0.1:{port}"], env=env, cwd=REPO,
-                              stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [*podpath, "runserver", "--noreload", f"127.0.0.1:{port}"],
+        env=env,
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -220,7 +232,7 @@ def start_server(var: Path) -> tuple[subprocess.Popen, str, dict, object]:
                 server.terminate()
                 server.wait(timeout=10)
                 log.close()
-                raise RuntimeError("the server did not start:\n" + (var / "server.log").read_text()[-3000:])
+                raise RuntimeError("the server did not start:\n" + (var / "server.log").read_text()[-3000:]) from None
             time.sleep(0.1)
 
 
@@ -235,8 +247,9 @@ def stop_server(server: subprocess.Popen) -> None:
 
 def dashboard_sandboxes(env: dict) -> list[str]:
     script = "from labs.models import Sandbox\nprint('SANDBOXES', *Sandbox.objects.values_list('name', flat=True))\n"
-    out = subprocess.run([sys.executable, "-m", "podpath.cli", "shell", "-c", script], env=env, cwd=REPO,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "podpath.cli", "shell", "-c", script], env=env, cwd=REPO, capture_output=True, text=True
+    )
     listed = [line.split()[1:] for line in out.stdout.splitlines() if line.startswith("SANDBOXES")]
     if out.returncode != 0 or not listed:
         raise RuntimeError(f"could not list the dashboard's sandboxes: {out.stderr[-2000:]}")
@@ -245,11 +258,14 @@ def dashboard_sandboxes(env: dict) -> list[str]:
 
 def delete_sandboxes(env: dict) -> str:
     """Delete the sandboxes this run's dashboard made (its own database names them); return any error."""
-    script = ("from labs.models import Sandbox\nfrom netcore.sandbox import lifecycle\n"
-              "from netcore.sandbox.registry import record_exists\n"
-              "for s in Sandbox.objects.all():\n    record_exists(s.name) and lifecycle.delete_sandbox(s.name)\n")
-    out = subprocess.run([sys.executable, "-m", "podpath.cli", "shell", "-c", script], env=env, cwd=REPO,
-                         capture_output=True, text=True)
+    script = (
+        "from labs.models import Sandbox\nfrom netcore.sandbox import lifecycle\n"
+        "from netcore.sandbox.registry import record_exists\n"
+        "for s in Sandbox.objects.all():\n    record_exists(s.name) and lifecycle.delete_sandbox(s.name)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "podpath.cli", "shell", "-c", script], env=env, cwd=REPO, capture_output=True, text=True
+    )
     return "" if out.returncode == 0 else out.stderr[-2000:]
 
 
@@ -261,17 +277,19 @@ def leftover_namespaces(sandboxes: list[str]) -> list[str]:
 
 # -- the measurement -------------------------------------------------------------------------------------
 
+
 def first_message(page, start: int, line_id: str, down: bool) -> tuple[float, float] | None:
     """performance.now() and Date.now() of the first live-state message (from ``start``) that draws the
     cable in its new state."""
     for perf_ms, date_ms, data in page.evaluate(f"window.liveMessages.slice({start})"):
-        if (f'&quot;{line_id}&quot;' in data or f'"{line_id}"' in data) == down:
+        if (f"&quot;{line_id}&quot;" in data or f'"{line_id}"' in data) == down:
             return perf_ms, date_ms
     return None
 
 
-def measure(page, sandbox: str, line_id: str, host: str, ifname: str, observer: ObserverThread,
-            changes: int, gap_s: float) -> list[dict]:
+def measure(
+    page, sandbox: str, line_id: str, host: str, ifname: str, observer: ObserverThread, changes: int, gap_s: float
+) -> list[dict]:
     namespace = names.netns_name(sandbox, host)
     origin = page.evaluate("performance.timeOrigin")  # the page's performance.now() 0, in wall-clock ms
     samples: list[dict] = []
@@ -288,8 +306,10 @@ def measure(page, sandbox: str, line_id: str, host: str, ifname: str, observer: 
             perf_ms, date_ms, is_down = page.evaluate(f"window.linkChanges[{seen_on_page}]")
             wall_ms = origin + perf_ms
             if is_down != down:
-                raise RuntimeError(f"change {number + 1}: the page showed the cable {'down' if is_down else 'up'}"
-                                   f" after `ip link set {state}`")
+                raise RuntimeError(
+                    f"change {number + 1}: the page showed the cable {'down' if is_down else 'up'}"
+                    f" after `ip link set {state}`"
+                )
             admin_ms, view_ms = observer.wait_for(observed_before, down)
             message = first_message(page, messages_before, line_id, down)
             sample[state] = {
@@ -304,15 +324,17 @@ def measure(page, sandbox: str, line_id: str, host: str, ifname: str, observer: 
                 "message_in_page_ms": None if message is None else origin + message[0] - returned,
                 "message_to_class_ms": None if message is None else perf_ms - message[0],
                 # timeOrigin + performance.now() - Date.now(): in [0, 1) ms if the page's clock is the wall's
-                "page_clock_check_ms": [wall_ms - date_ms] + ([] if message is None else
-                                                              [origin + message[0] - message[1]]),
+                "page_clock_check_ms": [wall_ms - date_ms]
+                + ([] if message is None else [origin + message[0] - message[1]]),
             }
             time.sleep(gap_s)
         samples.append(sample)
         d, u = sample["down"], sample["up"]
-        print(f"  {number + 1:3d}: down -> red {d['page_ms']:6.1f} ms (observer {d['observer_link_ms']:5.2f} ms);"
-              f" up -> normal {u['page_ms']:6.1f} ms (observer, cable clear {u['observer_view_ms']:6.1f} ms)",
-              flush=True)
+        print(
+            f"  {number + 1:3d}: down -> red {d['page_ms']:6.1f} ms (observer {d['observer_link_ms']:5.2f} ms);"
+            f" up -> normal {u['page_ms']:6.1f} ms (observer, cable clear {u['observer_view_ms']:6.1f} ms)",
+            flush=True,
+        )
     return samples
 
 
@@ -320,8 +342,11 @@ def summarize(samples: list[dict]) -> dict:
     out: dict = {}
     for state in ("down", "up"):
         rows = [s[state] for s in samples]
-        out[state] = {key: common.spread([r[key] for r in rows if r[key] is not None])
-                      for key in rows[0] if key != "page_clock_check_ms" and any(r[key] is not None for r in rows)}
+        out[state] = {
+            key: common.spread([r[key] for r in rows if r[key] is not None])
+            for key in rows[0]
+            if key != "page_clock_check_ms" and any(r[key] is not None for r in rows)
+        }
         out[state]["observer_before_return"] = sum(1 for r in rows if r["observer_link_ms"] < 0)
         out[state]["page_before_return"] = sum(1 for r in rows if r["page_ms"] < 0)
         out[state]["messages_matched"] = sum(1 for r in rows if r["message_in_page_ms"] is not None)
@@ -339,16 +364,12 @@ def summarize(samples: list[dict]) -> dict:
     return out
 
 
-
-
-
-
 def run(args) -> dict:
     from playwright.sync_api import sync_playwright
 
     if not os.path.exists(CHROMIUM):
         raise SystemExit(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    started = datetime.now(UTC).isoformat(timespec="seconds")
     load_before = os.getloadavg()
     var = Path(tempfile.mkdtemp(prefix="podpath-bench-live-"))
     sandboxes: list[str] = []
@@ -381,8 +402,7 @@ def run(args) -> dict:
                 host, ifname = end.split(".", 1)
                 # Cables come up as the kernel's link watcher gets to them (up to a second after the build).
                 # An SVG line can have an empty box: wait for the element, never for it to be visible.
-                page.wait_for_selector(f"svg#topology line[id='{line_id}']:not(.down)", state="attached",
-                                       timeout=5_000)
+                page.wait_for_selector(f"svg#topology line[id='{line_id}']:not(.down)", state="attached", timeout=5_000)
                 observer = ObserverThread(sandbox, host, ifname, line_id)
                 observer.start()
                 if not observer.ready.wait(timeout=30) or observer.error is not None:
@@ -390,8 +410,11 @@ def run(args) -> dict:
                 if observer.initial_down:
                     raise RuntimeError(f"the observer sees {line_id} down before the first change")
                 page.evaluate(MARK_CHANGES, line_id)
-                print(f"sandbox {sandbox}: toggling {host}:{ifname} ({line_id}) {args.changes} times,"
-                      f" {args.gap_ms:.0f} ms apart", flush=True)
+                print(
+                    f"sandbox {sandbox}: toggling {host}:{ifname} ({line_id}) {args.changes} times,"
+                    f" {args.gap_ms:.0f} ms apart",
+                    flush=True,
+                )
                 samples = measure(page, sandbox, line_id, host, ifname, observer, args.changes, args.gap_ms / 1000)
                 browser_version = browser.version
                 context.close()
@@ -420,13 +443,26 @@ def run(args) -> dict:
         cleanup["var_dir_removed"] = not var.exists()
         print(f"cleanup: {cleanup}", flush=True)
     summary = summarize(samples)
-    return {"started": started, "commit": common.commit(["labs", "static", "templates", "podpath", "netcore/observe"]), "machine": common.machine(), "browser": f"chromium {browser_version}",
-            "targets": TARGETS, "load_average_before": load_before, "load_average_after": os.getloadavg(),
-            "changes": args.changes, "gap_ms": args.gap_ms, "lab": LAB, "link": {"line": line_id, "toggled": end},
-            "summary": summary, "samples": samples, "cleanup": cleanup}
+    return {
+        "started": started,
+        "commit": common.commit(["labs", "static", "templates", "podpath", "netcore/observe"]),
+        "machine": common.machine(),
+        "browser": f"chromium {browser_version}",
+        "targets": TARGETS,
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg(),
+        "changes": args.changes,
+        "gap_ms": args.gap_ms,
+        "lab": LAB,
+        "link": {"line": line_id, "toggled": end},
+        "summary": summary,
+        "samples": samples,
+        "cleanup": cleanup,
+    }
 
 
 # -- the report ------------------------------------------------------------------------------------------
+
 
 def render_markdown(result: dict) -> str:
     s, down, up = result["summary"], result["summary"]["down"], result["summary"]["up"]
@@ -441,19 +477,31 @@ def render_markdown(result: dict) -> str:
     link, toggled = result["link"]["line"], result["link"]["toggled"]
     early = down["observer_before_return"]
     if ratio["down"] is None:
-        down_ratio = (f"none: the observer's median is {down['observer_link_ms']['p50']:.2f} ms, at or before the"
-                      " return")
+        down_ratio = f"none: the observer's median is {down['observer_link_ms']['p50']:.2f} ms, at or before the return"
     else:
         down_ratio = f"{ratio['down']:.1f}x"
     clock = s["page_clock_check_ms"]
     rows = [
-        ("**down -> red**: `ip link set down` returned -> the line has class `down` in the page, p50",
-         f"{down['page_ms']['p50']:.2f} ms", "", ""),
-        ("the same, p95", f"{down['page_ms']['p95']:.2f} ms", f"<= {target:.0f} ms",
-         met(down["page_ms"]["p95"] <= target)),
+        (
+            "**down -> red**: `ip link set down` returned -> the line has class `down` in the page, p50",
+            f"{down['page_ms']['p50']:.2f} ms",
+            "",
+            "",
+        ),
+        (
+            "the same, p95",
+            f"{down['page_ms']['p95']:.2f} ms",
+            f"<= {target:.0f} ms",
+            met(down["page_ms"]["p95"] <= target),
+        ),
         ("the same, max", f"{down['page_ms']['max']:.2f} ms", "", ""),
-        ("the observer in the bench process, same changes: `LinkUpdated` (admin down) taken, from the"
-         " return, p50 / p95 / max", f2(down["observer_link_ms"]), "", ""),
+        (
+            "the observer in the bench process, same changes: `LinkUpdated` (admin down) taken, from the"
+            " return, p50 / p95 / max",
+            f2(down["observer_link_ms"]),
+            "",
+            "",
+        ),
         ("page / observer, medians, from the return (down)", down_ratio, "", ""),
         ("the same from the start of the `ip` command: page p50 / observer p50 (ratio)",
          f"{down['page_from_start_ms']['p50']:.2f} / {down['observer_link_from_start_ms']['p50']:.2f} ms"
@@ -467,24 +515,41 @@ def render_markdown(result: dict) -> str:
         ("**up -> back to normal**: `ip link set up` returned -> class `down` gone, p50 / p95 / max",
          f1(up["page_ms"]), "", ""),
         ("the observer: `LinkUpdated` (admin up) taken, p50 / p95 / max", f2(up["observer_link_ms"]), "", ""),
-        ("the observer: both ends operationally up (the cable clear in `live_view`), p50 / p95 / max",
-         f1(up["observer_view_ms"]), "", ""),
-        ("page / observer (cable clear), medians, from the return (up)",
-         "none" if ratio["up"] is None else f"{ratio['up']:.3f}x", "", ""),
-        ("the web path: page - observer (cable clear) for the same change (up), p50 / p95 / max",
-         f2(up["web_path_ms"]), "", ""),
+        (
+            "the observer: both ends operationally up (the cable clear in `live_view`), p50 / p95 / max",
+            f1(up["observer_view_ms"]),
+            "",
+            "",
+        ),
+        (
+            "page / observer (cable clear), medians, from the return (up)",
+            "none" if ratio["up"] is None else f"{ratio['up']:.3f}x",
+            "",
+            "",
+        ),
+        (
+            "the web path: page - observer (cable clear) for the same change (up), p50 / p95 / max",
+            f2(up["web_path_ms"]),
+            "",
+            "",
+        ),
         ("up, split: message in the page -> class changed, p50 / p95 / max", f2(up["message_to_class_ms"]), "", ""),
         ("the `ip` command itself (start -> return), p50 / p95 / max", f2(down["ip_command_ms"]), "", ""),
-        ("the page's clock: `timeOrigin + performance.now()` - `Date.now()`, min / max over"
-         f" {clock['n']} stamps", f"{clock['min']:.2f} / {clock['max']:.2f} ms", "within [-0.1, 1.1]",
-         met(-0.1 <= clock["min"] and clock["max"] <= 1.1)),
+        (
+            f"the page's clock: `timeOrigin + performance.now()` - `Date.now()`, min / max over {clock['n']} stamps",
+            f"{clock['min']:.2f} / {clock['max']:.2f} ms",
+            "within [-0.1, 1.1]",
+            met(-0.1 <= clock["min"] and clock["max"] <= 1.1),
+        ),
     ]
     table = "\n".join(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows)
     cleanup = result["cleanup"]
     left = cleanup.get("namespaces_left") or []
     shown = "nothing with its prefix" if not left else "LEFT: " + ", ".join(left)
-    cleanup_text = (f"The run's sandbox ({', '.join(cleanup.get('sandboxes', [])) or 'none'}) was deleted afterwards"
-                    f" and `ip netns list` showed {shown}.")
+    cleanup_text = (
+        f"The run's sandbox ({', '.join(cleanup.get('sandboxes', [])) or 'none'}) was deleted afterwards"
+        f" and `ip netns list` showed {shown}."
+    )
     notes = [
         f"What changes: the lab's one cable at its first step, `{link}`; the bench sets `{toggled}` down, then up,"
         f" {changes} times, with `ip -n <its namespace> link set dev ...`, a new process each time"
@@ -526,8 +591,9 @@ def render_markdown(result: dict) -> str:
         f" its observer thread, sharing {result['machine'].split(',')[0]} with other work; a change shows late"
         " when any of them is scheduled late. " + cleanup_text,
     ]
-    notes_text = "\n".join(textwrap.fill("- " + n, width=104, subsequent_indent="  ", break_on_hyphens=False)
-                           for n in notes)
+    notes_text = "\n".join(
+        textwrap.fill("- " + n, width=104, subsequent_indent="  ", break_on_hyphens=False) for n in notes
+    )
     return f"""# Performance: the live picture (a kernel change -> the dashboard's picture, in a browser)
 
 Generated by `bench/live_picture.py` from `bench/results/live_picture.json`; do not edit the figures by hand.
@@ -537,8 +603,8 @@ cd /work/main && .venv/bin/python bench/live_picture.py --changes {changes} --ga
     --markdown docs/performance-live-picture.md
 ```
 
-Measured {result['started']} (UTC) on commit {result['commit']}; {result['machine']},
-{result['browser']} (headless, Debian's package, through Playwright).
+Measured {result["started"]} (UTC) on commit {result["commit"]}; {result["machine"]},
+{result["browser"]} (headless, Debian's package, through Playwright).
 Load average (1/5/15 min) when it started: {load}; when it ended: {load_after}. The machine is shared:
 read the spread, not only the median.
 
@@ -569,10 +635,12 @@ def main(argv: list[str] | None = None) -> int:
         result = run(args)
         common.write_json(args.out, result)
         d, u = result["summary"]["down"], result["summary"]["up"]
-        print(f"down -> red: p50 {d['page_ms']['p50']:.1f} ms, p95 {d['page_ms']['p95']:.1f} ms,"
-              f" max {d['page_ms']['max']:.1f} ms (observer p50 {d['observer_link_ms']['p50']:.2f} ms);"
-              f" up -> normal: p50 {u['page_ms']['p50']:.1f} ms (observer, cable clear,"
-              f" p50 {u['observer_view_ms']['p50']:.1f} ms)")
+        print(
+            f"down -> red: p50 {d['page_ms']['p50']:.1f} ms, p95 {d['page_ms']['p95']:.1f} ms,"
+            f" max {d['page_ms']['max']:.1f} ms (observer p50 {d['observer_link_ms']['p50']:.2f} ms);"
+            f" up -> normal: p50 {u['page_ms']['p50']:.1f} ms (observer, cable clear,"
+            f" p50 {u['observer_view_ms']['p50']:.1f} ms)"
+        )
     if args.markdown:
         Path(args.markdown).write_text(render_markdown(result))
     return 0

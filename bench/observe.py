@@ -43,7 +43,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
@@ -134,14 +134,14 @@ def lab_topology():
     return parse_topology(yaml.safe_load(LAB), "bench-observe.yaml")
 
 
-
-
-
-
 async def measure_latency(sandbox: str, changes: int) -> dict:
     observer = SandboxObserver(sandbox)
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, names.netns_name(sandbox, "c1"), "eth0", str(REPO)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, names.netns_name(sandbox, "c1"), "eth0", str(REPO)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     from_return, from_request = [], []
     try:
         with observer.subscribe() as sub:
@@ -153,8 +153,12 @@ async def measure_latency(sandbox: str, changes: int) -> dict:
                 writer.stdin.flush()
                 while True:
                     delta = await asyncio.wait_for(sub.get(), 5)
-                    if (isinstance(delta, LinkUpdated) and delta.host == "c1" and delta.link.index == eth0
-                            and delta.link.up == up):
+                    if (
+                        isinstance(delta, LinkUpdated)
+                        and delta.host == "c1"
+                        and delta.link.index == eth0
+                        and delta.link.up == up
+                    ):
                         arrived = time.perf_counter()
                         break
                 before, after, error = (await asyncio.to_thread(writer.stdout.readline)).split()
@@ -168,8 +172,12 @@ async def measure_latency(sandbox: str, changes: int) -> dict:
     finally:
         writer.stdin.close()
         writer.wait(timeout=10)
-    return {"changes": changes, "from_return_ms": common.spread(from_return), "from_request_ms": common.spread(from_request),
-            "arrived_before_return": sum(v < 0 for v in from_return)}
+    return {
+        "changes": changes,
+        "from_return_ms": common.spread(from_return),
+        "from_request_ms": common.spread(from_request),
+        "arrived_before_return": sum(v < 0 for v in from_return),
+    }
 
 
 async def measure_idle(sandboxes: list[str], seconds: float) -> dict:
@@ -204,10 +212,20 @@ async def measure_idle(sandboxes: list[str], seconds: float) -> dict:
     stop_s = time.perf_counter() - started
     await asyncio.gather(*readers)
     fds_after = len(os.listdir("/proc/self/fd")) - fds_before
-    return {"sandboxes": len(sandboxes), "hosts": hosts, "observer_fds": fds, "observer_fds_after_stop": fds_after,
-            "seconds": wall, "cpu_s": cpu, "cpu_percent_windows": windows,
-            "cpu_percent": 100 * cpu / wall, "deltas_while_idle": idle_deltas, "start_all_s": start_s,
-            "stop_all_s": stop_s, "running_after_stop": sum(o.running for o in observers)}
+    return {
+        "sandboxes": len(sandboxes),
+        "hosts": hosts,
+        "observer_fds": fds,
+        "observer_fds_after_stop": fds_after,
+        "seconds": wall,
+        "cpu_s": cpu,
+        "cpu_percent_windows": windows,
+        "cpu_percent": 100 * cpu / wall,
+        "deltas_while_idle": idle_deltas,
+        "start_all_s": start_s,
+        "stop_all_s": stop_s,
+        "running_after_stop": sum(o.running for o in observers),
+    }
 
 
 async def measure_big_step(sandbox: str, hosts: int) -> dict:
@@ -245,24 +263,25 @@ async def measure_big_step(sandbox: str, hosts: int) -> dict:
                 break
             await asyncio.sleep(0.2)
             await observer.settle()
-    return {"hosts": len(state.hosts), "deltas": deltas, "step_s": step_s, "settle_after_s": settle_s,
-            "loop_lag_ms": {"p50": common.percentile(lags, 50), "p99": common.percentile(lags, 99), "max": max(lags)},
-            "snapshot_plus_deltas_equals_fresh": equal}
+    return {
+        "hosts": len(state.hosts),
+        "deltas": deltas,
+        "step_s": step_s,
+        "settle_after_s": settle_s,
+        "loop_lag_ms": {"p50": common.percentile(lags, 50), "p99": common.percentile(lags, 99), "max": max(lags)},
+        "snapshot_plus_deltas_equals_fresh": equal,
+    }
 
 
 def comparable(state) -> dict:
     return {host: hs.without_counter_values() for host, hs in state.hosts.items()}
 
 
-
-
-
-
 def run(args) -> dict:
     token = secrets.token_hex(3)
     created: list[str] = []
     topology = lab_topology()
-    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    started = datetime.now(UTC).isoformat(timespec="seconds")
     load_before = os.getloadavg()
     try:
         latency_sandbox = f"bo{token}l"
@@ -270,31 +289,45 @@ def run(args) -> dict:
         created.append(latency_sandbox)
         latency = asyncio.run(measure_latency(latency_sandbox, args.changes))
         lat = latency["from_return_ms"]
-        print(f"change -> delta, from the call's return: p50 {lat['p50']:.2f} ms, p95 {lat['p95']:.2f} ms,"
-              f" max {lat['max']:.2f} ms ({latency['changes']} changes)")
+        print(
+            f"change -> delta, from the call's return: p50 {lat['p50']:.2f} ms, p95 {lat['p95']:.2f} ms,"
+            f" max {lat['max']:.2f} ms ({latency['changes']} changes)"
+        )
         lifecycle.delete_sandbox(created.pop())
         big_sandbox = f"bo{token}b"
         lifecycle.create_sandbox(big_sandbox, switch_topology(2), {"purpose": "bench/observe.py"})
         created.append(big_sandbox)
         big = asyncio.run(measure_big_step(big_sandbox, args.step_hosts))
-        print(f"a step to {args.step_hosts} hosts observed: {big['deltas']} deltas, loop lag p99"
-              f" {big['loop_lag_ms']['p99']:.1f} ms, max {big['loop_lag_ms']['max']:.1f} ms; snapshot + deltas =="
-              f" fresh: {big['snapshot_plus_deltas_equals_fresh']}")
+        print(
+            f"a step to {args.step_hosts} hosts observed: {big['deltas']} deltas, loop lag p99"
+            f" {big['loop_lag_ms']['p99']:.1f} ms, max {big['loop_lag_ms']['max']:.1f} ms; snapshot + deltas =="
+            f" fresh: {big['snapshot_plus_deltas_equals_fresh']}"
+        )
         lifecycle.delete_sandbox(created.pop())
         for i in range(args.sandboxes):
             name = f"bo{token}{i}"
             lifecycle.create_sandbox(name, topology, {"purpose": "bench/observe.py"})
             created.append(name)
         idle = asyncio.run(measure_idle(created, args.idle_seconds))
-        print(f"{idle['sandboxes']} idle sandboxes ({idle['hosts']} hosts): {idle['cpu_percent']:.2f}% of one core"
-              f" ({idle['cpu_s'] * 1000:.0f} ms CPU in {idle['seconds']:.1f} s), {idle['deltas_while_idle']} deltas;"
-              f" start {idle['start_all_s'] * 1000:.0f} ms, stop {idle['stop_all_s'] * 1000:.0f} ms")
+        print(
+            f"{idle['sandboxes']} idle sandboxes ({idle['hosts']} hosts): {idle['cpu_percent']:.2f}% of one core"
+            f" ({idle['cpu_s'] * 1000:.0f} ms CPU in {idle['seconds']:.1f} s), {idle['deltas_while_idle']} deltas;"
+            f" start {idle['start_all_s'] * 1000:.0f} ms, stop {idle['stop_all_s'] * 1000:.0f} ms"
+        )
     finally:
         for name in created:
             lifecycle.delete_sandbox(name)
-    return {"started": started, "commit": common.commit(["netcore/observe", "bench/observe.py"]), "machine": common.machine(), "targets": TARGETS,
-            "load_average_before": load_before, "load_average_after": os.getloadavg(),
-            "latency": latency, "idle": idle, "big_step": big}
+    return {
+        "started": started,
+        "commit": common.commit(["netcore/observe", "bench/observe.py"]),
+        "machine": common.machine(),
+        "targets": TARGETS,
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg(),
+        "latency": latency,
+        "idle": idle,
+        "big_step": big,
+    }
 
 
 def render_markdown(result: dict) -> str:
@@ -310,37 +343,61 @@ def render_markdown(result: dict) -> str:
         ("link change -> `LinkUpdated` at the subscriber, from the call's return, p50", f"{lat['p50']:.2f} ms", "", ""),
         ("the same, p95", f"{lat['p95']:.2f} ms", f"<= {p95_target:.0f} ms", met(lat["p95"] <= p95_target)),
         ("the same, p99 / max", f"{lat['p99']:.2f} / {lat['max']:.2f} ms", "", ""),
-        ("from the request (before `send()`), p50 / p95 / max",
-         f"{req['p50']:.2f} / {req['p95']:.2f} / {req['max']:.2f} ms", "", ""),
-        (f"{idle['sandboxes']} idle sandboxes ({idle['hosts']} hosts) observed: CPU / wall time",
-         f"{idle['cpu_percent']:.2f}% of one core ({window} windows: {spread})", f"little: <= {cpu_target:.0f}%",
-         met(idle["cpu_percent"] <= cpu_target)),
+        (
+            "from the request (before `send()`), p50 / p95 / max",
+            f"{req['p50']:.2f} / {req['p95']:.2f} / {req['max']:.2f} ms",
+            "",
+            "",
+        ),
+        (
+            f"{idle['sandboxes']} idle sandboxes ({idle['hosts']} hosts) observed: CPU / wall time",
+            f"{idle['cpu_percent']:.2f}% of one core ({window} windows: {spread})",
+            f"little: <= {cpu_target:.0f}%",
+            met(idle["cpu_percent"] <= cpu_target),
+        ),
         (f"deltas sent while idle ({idle['seconds']:.0f} s)", str(idle["deltas_while_idle"]), "", ""),
-        (f"starting all {idle['sandboxes']} observers (every socket opened, everything read)",
-         f"{idle['start_all_s'] * 1000:.0f} ms", "", ""),
+        (
+            f"starting all {idle['sandboxes']} observers (every socket opened, everything read)",
+            f"{idle['start_all_s'] * 1000:.0f} ms",
+            "",
+            "",
+        ),
         ("stopping all of them (every socket and fd closed)", f"{idle['stop_all_s'] * 1000:.0f} ms", "", ""),
     ]
     big = result.get("big_step")
     if big:
         lag = big["loop_lag_ms"]
         rows += [
-            (f"a lab step growing a switch to {big['hosts'] - 1} hosts, made by another process, observed:"
-             " deltas", str(big["deltas"]), "", ""),
-            ("the loop's lag meanwhile (a 1 ms timer), p50 / p99 / max",
-             f"{lag['p50']:.1f} / {lag['p99']:.1f} / {lag['max']:.1f} ms", "", ""),
-            ("snapshot + deltas == a fresh read of the kernel, after it",
-             "yes" if big["snapshot_plus_deltas_equals_fresh"] else "**no**", "yes",
-             met(big["snapshot_plus_deltas_equals_fresh"])),
+            (
+                f"a lab step growing a switch to {big['hosts'] - 1} hosts, made by another process, observed: deltas",
+                str(big["deltas"]),
+                "",
+                "",
+            ),
+            (
+                "the loop's lag meanwhile (a 1 ms timer), p50 / p99 / max",
+                f"{lag['p50']:.1f} / {lag['p99']:.1f} / {lag['max']:.1f} ms",
+                "",
+                "",
+            ),
+            (
+                "snapshot + deltas == a fresh read of the kernel, after it",
+                "yes" if big["snapshot_plus_deltas_equals_fresh"] else "**no**",
+                "yes",
+                met(big["snapshot_plus_deltas_equals_fresh"]),
+            ),
         ]
     table = "\n".join(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows)
     per_host = idle["observer_fds"] / idle["hosts"]
     step_text = "- The lab step: not measured."
     if big:
-        step_text = (f"`lifecycle.apply_to_sandbox` from a 2-host switch to {big['hosts'] - 1} hosts, run by a"
-                     f" separate process ({big['step_s']:.2f} s, its Python start included) while observed. New"
-                     " namespaces are opened 16 per loop turn and a batch of link messages is decoded only for"
-                     " the last message about each interface, so the loop keeps answering; the lag is how late"
-                     " a 1 ms timer on the same loop fired.")
+        step_text = (
+            f"`lifecycle.apply_to_sandbox` from a 2-host switch to {big['hosts'] - 1} hosts, run by a"
+            f" separate process ({big['step_s']:.2f} s, its Python start included) while observed. New"
+            " namespaces are opened 16 per loop turn and a batch of link messages is decoded only for"
+            " the last message about each interface, so the loop keeps answering; the lag is how late"
+            " a 1 ms timer on the same loop fired."
+        )
         step_text = textwrap.fill("- The lab step: " + step_text, width=104, subsequent_indent="  ")
     return f"""# Performance: observers (change -> delta latency, idle cost, a big lab step)
 
@@ -348,10 +405,10 @@ Generated by `bench/observe.py` from `bench/results/observe.json`; do not edit t
 
 ```
 cd /work/main && .venv/bin/python bench/observe.py --changes {changes} \\
-    --sandboxes {idle['sandboxes']} --idle-seconds {round(idle['seconds'])} --markdown docs/performance-observe.md
+    --sandboxes {idle["sandboxes"]} --idle-seconds {round(idle["seconds"])} --markdown docs/performance-observe.md
 ```
 
-Measured {result['started']} (UTC) on commit {result['commit']}; {result['machine']}.
+Measured {result["started"]} (UTC) on commit {result["commit"]}; {result["machine"]}.
 Load average (1/5/15 min) when it started: {load}. The machine is shared: read the spread, not only
 the median.
 
@@ -374,9 +431,9 @@ the median.
   conntrack entries that send no events (when the namespace's count moved, or every 5 s); and one
   listing of /run/netns every 5 s, also shared. Nothing else wakes an idle observer (nftables trace
   events exist only while something sets `meta nftrace`, the packet walk for its own flow). While
-  observing, the process held {idle['observer_fds']} more fds ({per_host:.0f} per host: two rtnetlink sockets, three
+  observing, the process held {idle["observer_fds"]} more fds ({per_host:.0f} per host: two rtnetlink sockets, three
   netfilter sockets (conntrack events, trace events, dumps), `/proc/net/dev`, `nf_conntrack_count`;
-  plus one inotify fd for the loop); after the stop, {idle['observer_fds_after_stop']} more than before.
+  plus one inotify fd for the loop); after the stop, {idle["observer_fds_after_stop"]} more than before.
 {step_text}
 - Starting reads every host once (links, addresses, routes, counters) on the loop; a conntrack table
   is dumped only where the namespace tracks something, on a worker thread, because a dump walks the

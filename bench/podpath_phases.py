@@ -116,7 +116,7 @@ class Recorder:
 @contextmanager
 def installed(recorder: Recorder, phase: str):
     try:
-        for owner, attr, label in (BUILD if phase == "build" else TEARDOWN):
+        for owner, attr, label in BUILD if phase == "build" else TEARDOWN:
             recorder.wrap(owner, attr, label)
         if phase == "build" and hasattr(linux, "ThreadPoolExecutor"):
             # The adapter's pool for the files thread, with its future's result() timed.
@@ -142,6 +142,7 @@ def _timed_pool(recorder: Recorder, base: type):
 
             future.result = timed_result
             return future
+
     return TimedPool
 
 
@@ -179,12 +180,22 @@ def summarize(samples: list[dict]) -> dict:
         labels: list[str] = []
         for sample in samples:
             labels += [k for k in sample[part] if k not in labels]
-        out[part] = [{"phase": label,
-                      "ms": statistics.median(s[part].get(label, (0.0, 0))[0] for s in samples) * 1000,
-                      "calls": max(s[part].get(label, (0.0, 0))[1] for s in samples)} for label in labels]
+        out[part] = [
+            {
+                "phase": label,
+                "ms": statistics.median(s[part].get(label, (0.0, 0))[0] for s in samples) * 1000,
+                "calls": max(s[part].get(label, (0.0, 0))[1] for s in samples),
+            }
+            for label in labels
+        ]
     kernel = [s["kernel_s"] for s in samples if s.get("kernel_s") is not None]
     if kernel:
-        out["teardown"].append({"phase": "kernel done (probe), from the start of delete_sandbox",
-                                "ms": statistics.median(kernel) * 1000, "calls": 0})
+        out["teardown"].append(
+            {
+                "phase": "kernel done (probe), from the start of delete_sandbox",
+                "ms": statistics.median(kernel) * 1000,
+                "calls": 0,
+            }
+        )
     out["not_found"] = sorted({name for s in samples for name in s.get("not_found", [])})
     return out

@@ -65,9 +65,9 @@ IFA_ADDRESS, IFA_LOCAL = 1, 2
 RTMGRP_LINK = 1
 RTNLGRP_NSID = 28
 
-NLMSGHDR = struct.Struct("=IHHII")   # len, type, flags, seq, pid
+NLMSGHDR = struct.Struct("=IHHII")  # len, type, flags, seq, pid
 IFINFOMSG = struct.Struct("=BxHiII")  # family, pad, type, index, flags, change
-IFADDRMSG = struct.Struct("=BBBBi")   # family, prefixlen, flags, scope, index
+IFADDRMSG = struct.Struct("=BBBBi")  # family, prefixlen, flags, scope, index
 
 # The sysctls Podpath writes in every namespace (netcore/topology/sysctls.py BASE, without the optional
 # br_netfilter one), for standalone use; the bench passes netcore's actual list instead.
@@ -85,6 +85,7 @@ SYSCTLS: dict[str, str] = {
 def sysctl_paths(sysctls: dict[str, str]) -> list[tuple[str, bytes]]:
     return [("/proc/sys/" + k.replace(".", "/"), v.encode()) for k, v in sysctls.items()]
 
+
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_void_p]
 _libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
@@ -97,6 +98,7 @@ def _check(result: int, what: str) -> None:
 
 
 # -- netlink packing ---------------------------------------------------------------------------------
+
 
 def attr(kind: int, payload: bytes) -> bytes:
     length = 4 + len(payload)
@@ -124,13 +126,25 @@ def link_up(seq: int, index: int, ack: bool = False) -> bytes:
 
 
 def new_bridge(seq: int, name: str, index: int, ack: bool = False) -> bytes:
-    body = ifinfo(index, IFF_UP, IFF_UP) + name_attr(IFLA_IFNAME, name) + attr(
-        IFLA_LINKINFO, name_attr(IFLA_INFO_KIND, "bridge"))
+    body = (
+        ifinfo(index, IFF_UP, IFF_UP)
+        + name_attr(IFLA_IFNAME, name)
+        + attr(IFLA_LINKINFO, name_attr(IFLA_INFO_KIND, "bridge"))
+    )
     return message(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | (NLM_F_ACK if ack else 0), seq, body)
 
 
-def new_veth(seq: int, name: str, index: int, peer: str, peer_index: int, peer_fd: int | None,
-             master: int = 0, up: bool = True, ack: bool = False) -> bytes:
+def new_veth(
+    seq: int,
+    name: str,
+    index: int,
+    peer: str,
+    peer_index: int,
+    peer_fd: int | None,
+    master: int = 0,
+    up: bool = True,
+    ack: bool = False,
+) -> bytes:
     """A veth pair; the peer is born in ``peer_fd``'s namespace (it cannot be brought up here: ENOTCONN).
 
     The kernel honours the peer's requested index only when the first end's index is requested too.
@@ -139,7 +153,8 @@ def new_veth(seq: int, name: str, index: int, peer: str, peer_index: int, peer_f
     if peer_fd is not None:
         peer_attrs += u32(IFLA_NET_NS_FD, peer_fd)
     info = name_attr(IFLA_INFO_KIND, "veth") + attr(
-        IFLA_INFO_DATA, attr(VETH_INFO_PEER, ifinfo(peer_index) + peer_attrs))
+        IFLA_INFO_DATA, attr(VETH_INFO_PEER, ifinfo(peer_index) + peer_attrs)
+    )
     body = ifinfo(index, IFF_UP if up else 0, IFF_UP if up else 0) + name_attr(IFLA_IFNAME, name)
     if master:
         body += u32(IFLA_MASTER, master)
@@ -155,8 +170,9 @@ def new_address(seq: int, index: int, ip: str, prefixlen: int, ack: bool = False
 
 def new_nsid(seq: int, netns_fd: int, nsid: int) -> bytes:
     """Give the namespace behind ``netns_fd`` the id ``nsid`` in the socket's namespace (ack requested)."""
-    body = (struct.pack("=Bxxx", socket.AF_UNSPEC) + u32(NETNSA_FD, netns_fd)
-            + attr(NETNSA_NSID, struct.pack("=i", nsid)))
+    body = (
+        struct.pack("=Bxxx", socket.AF_UNSPEC) + u32(NETNSA_FD, netns_fd) + attr(NETNSA_NSID, struct.pack("=i", nsid))
+    )
     return message(RTM_NEWNSID, NLM_F_ACK, seq, body)
 
 
@@ -183,6 +199,7 @@ def route_socket() -> socket.socket:
 
 
 # -- named namespaces --------------------------------------------------------------------------------
+
 
 def ensure_netns_dir() -> None:
     """Make sure /run/netns exists and is a shared mount point, as `ip netns add` does (idempotent)."""
@@ -238,6 +255,7 @@ def write_sysctls(paths: list[tuple[str, bytes]]) -> None:
 
 # -- the topology ------------------------------------------------------------------------------------
 
+
 def host_address(i: int) -> str:
     """Address of host i (h0 = 10.0.0.1) in 10.0.0.0/16; the same plan the bench gives Podpath."""
     return f"10.0.{(i + 1) // 256}.{(i + 1) % 256}"
@@ -251,7 +269,7 @@ class RawSwitch:
         self.prefix = prefix
         self.n = n
         self.sysctl_paths = sysctl_paths(SYSCTLS if sysctls is None else sysctls)
-        self.created: list[str] = []   # namespace names, in creation order
+        self.created: list[str] = []  # namespace names, in creation order
         self.phases: dict[str, float] = {}
 
     def namespaces(self) -> list[str]:
@@ -300,9 +318,13 @@ class RawSwitch:
         self._close(socks, fds)
         os.close(home)
         t4 = time.perf_counter()
-        self.phases = {"namespaces (file, unshare, mount, socket)": t1 - t0 - sysctl_s, "sysctls": sysctl_s,
-                       "switch batch (bridge, veths)": t2 - t1, "host batches (lo, eth0, address)": t3 - t2,
-                       "close sockets and fds": t4 - t3}
+        self.phases = {
+            "namespaces (file, unshare, mount, socket)": t1 - t0 - sysctl_s,
+            "sysctls": sysctl_s,
+            "switch batch (bridge, veths)": t2 - t1,
+            "host batches (lo, eth0, address)": t3 - t2,
+            "close sockets and fds": t4 - t3,
+        }
 
     @staticmethod
     def _close(socks: list[socket.socket], fds: list[int]) -> None:

@@ -80,11 +80,6 @@ def split_netns_name(name: str) -> tuple[str, str] | None:
     return sandbox, host
 
 
-def netns_path(namespace: str) -> Path:
-    """Return the bind-mount path of a named network namespace."""
-    return NETNS_DIR / namespace
-
-
 def etc_netns_dir(namespace: str) -> Path:
     """Return the directory whose files `ip netns exec` mounts over /etc for that namespace."""
     return ETC_NETNS_DIR / namespace

@@ -60,7 +60,7 @@ async def attempt(probe: Probe, fd: int, timeout: float) -> Outcome:
         await loop.sock_sendall(sock, UDP_PAYLOAD)
         reply = await asyncio.wait_for(loop.sock_recv(sock, 2048), timeout)
         return Outcome(probe, True, "connected", time.monotonic() - started, reply.decode(errors="replace").strip())
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return Outcome(probe, False, "timeout" if probe.protocol == "TCP" else "no reply", time.monotonic() - started)
     except ConnectionRefusedError:
         return Outcome(probe, False, "refused", time.monotonic() - started)

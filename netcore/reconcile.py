@@ -34,8 +34,7 @@ class Report:
         return f"{self.operations} operations ({detail}) in {self.read_s + self.apply_s:.3f} s"
 
 
-def reconcile(kernel: Kernel, desired: State, progress: Progress | None = None,
-              actual: State | None = None) -> Report:
+def reconcile(kernel: Kernel, desired: State, progress: Progress | None = None, actual: State | None = None) -> Report:
     """Make the kernel match ``desired``; pass ``actual`` when it is already known (a new sandbox)."""
     started = time.perf_counter()
     if actual is None:

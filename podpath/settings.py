@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+
+import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PODPATH_VAR_DIR", BASE_DIR / "var"))
@@ -56,23 +57,19 @@ def secret_key() -> str:
         return key
 
 
+DATABASE_ENGINES = ("django.db.backends.postgresql", "django.db.backends.sqlite3")
+
+
 def database_from_url(url: str | None) -> dict:
-    """Translate DATABASE_URL into Django's settings; SQLite in var/ when unset."""
+    """Translate DATABASE_URL into Django's settings (query parameters such as sslmode, connect_timeout or
+    host=/var/run/postgresql become OPTIONS); SQLite in var/ when unset."""
     if not url:
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "db.sqlite3"}
-    parsed = urlparse(url)
-    if parsed.scheme in ("postgres", "postgresql"):
-        return {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": parsed.path.lstrip("/"),
-            "USER": unquote(parsed.username or ""),
-            "PASSWORD": unquote(parsed.password or ""),
-            "HOST": parsed.hostname or "",
-            "PORT": str(parsed.port or ""),
-        }
-    if parsed.scheme == "sqlite":
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": parsed.path}
-    raise ValueError(f"DATABASE_URL: unsupported scheme {parsed.scheme!r} (use postgres:// or sqlite://)")
+    config = dict(dj_database_url.parse(url))
+    if config["ENGINE"] not in DATABASE_ENGINES:
+        # Podpath ships and tests only these two drivers: say so now rather than at the first query.
+        raise ValueError(f"DATABASE_URL: unsupported database {url.split(':', 1)[0]!r} (use postgres:// or sqlite://)")
+    return config
 
 
 def channel_layer_from_url(url: str | None) -> dict:

@@ -37,6 +37,9 @@ RUNTIME_ROOT = Path("/run/podpath")
 RUNTIME_ROOT_EXISTED = RUNTIME_ROOT.exists()
 IS_ROOT = os.geteuid() == 0
 ROOT_TIERS = ("kernel", "browser")
+# pytest-timeout: pyproject's default (120 s) for unit and web tests; building namespaces and driving a
+# browser take longer, but a hung one must still fail in minutes, not use up CI's 90.
+ROOT_TIER_TIMEOUT = 600
 
 
 # Fast tiers first; the browser tier last, because Playwright's sync API keeps an event loop running
@@ -50,6 +53,8 @@ def pytest_collection_modifyitems(config, items):
         tier = Path(str(item.fspath)).parent.name
         if tier in ("kernel", "web", "browser"):
             item.add_marker(getattr(pytest.mark, tier))
+        if tier in ROOT_TIERS and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(ROOT_TIER_TIMEOUT))
         if tier in ROOT_TIERS and not IS_ROOT:
             item.add_marker(pytest.mark.skip(reason="needs root (CI runs as root)"))
 

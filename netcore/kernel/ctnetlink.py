@@ -29,8 +29,18 @@ CTA_PROTO_ICMP_ID, CTA_PROTO_ICMP_TYPE, CTA_PROTO_ICMP_CODE = 4, 5, 6
 CTA_PROTOINFO_TCP, CTA_PROTOINFO_TCP_STATE = 1, 1
 IPPROTO_ICMP, IPPROTO_TCP = 1, 6
 IPS_SEEN_REPLY, IPS_SRC_NAT, IPS_DST_NAT = 1 << 1, 1 << 4, 1 << 5
-TCP_STATES = ("NONE", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT", "CLOSE_WAIT", "LAST_ACK",
-              "TIME_WAIT", "CLOSE", "SYN_SENT2")  # enum tcp_conntrack
+TCP_STATES = (
+    "NONE",
+    "SYN_SENT",
+    "SYN_RECV",
+    "ESTABLISHED",
+    "FIN_WAIT",
+    "CLOSE_WAIT",
+    "LAST_ACK",
+    "TIME_WAIT",
+    "CLOSE",
+    "SYN_SENT2",
+)  # enum tcp_conntrack
 
 
 class RawTuple(NamedTuple):
@@ -79,8 +89,12 @@ def decode_tuple(data: bytes | None) -> RawTuple | None:
     number = proto.get(CTA_PROTO_NUM, b"\0")[0]
     addresses = socket.inet_ntoa(src[:4]), socket.inet_ntoa(dst[:4])
     if number == IPPROTO_ICMP:
-        return RawTuple(number, *addresses, ident=_be16(proto.get(CTA_PROTO_ICMP_ID)),
-                        icmp_type=proto.get(CTA_PROTO_ICMP_TYPE, b"\0")[0])
+        return RawTuple(
+            number,
+            *addresses,
+            ident=_be16(proto.get(CTA_PROTO_ICMP_ID)),
+            icmp_type=proto.get(CTA_PROTO_ICMP_TYPE, b"\0")[0],
+        )
     return RawTuple(number, *addresses, _be16(proto.get(CTA_PROTO_SRC_PORT)), _be16(proto.get(CTA_PROTO_DST_PORT)))
 
 
@@ -97,5 +111,6 @@ def decode_entry(body: bytes) -> RawEntry | None:
         tcp = decode.attributes(decode.attributes(attrs[CTA_PROTOINFO]).get(CTA_PROTOINFO_TCP, b""))
         if tcp.get(CTA_PROTOINFO_TCP_STATE):
             state = tcp[CTA_PROTOINFO_TCP_STATE][0]
-    return RawEntry(orig, reply, _be32(attrs.get(CTA_STATUS)), state, _be16(attrs.get(CTA_ZONE)),
-                    _be32(attrs.get(CTA_MARK)))
+    return RawEntry(
+        orig, reply, _be32(attrs.get(CTA_STATUS)), state, _be16(attrs.get(CTA_ZONE)), _be32(attrs.get(CTA_MARK))
+    )

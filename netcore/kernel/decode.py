@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import socket
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+# struct nlmsghdr: length, type, flags, sequence number, port id (the one definition netcore uses)
+NLMSGHDR = struct.Struct("=IHHII")
 # struct ifinfomsg: family, pad, type, index, flags, change
 IFINFOMSG = struct.Struct("=BxHiII")
 # struct ifaddrmsg: family, prefixlen, flags, scope, index
@@ -36,6 +39,22 @@ NDA_DST = 1
 NUD_NOARP, NUD_PERMANENT = 0x40, 0x80
 
 
+def nlmsg(msg_type: int, flags: int, seq: int, payload: bytes) -> bytes:
+    """Return one netlink message: its header, then the payload."""
+    return NLMSGHDR.pack(NLMSGHDR.size + len(payload), msg_type, flags, seq, 0) + payload
+
+
+def messages(data: bytes) -> Iterator[tuple[int, int, bytes, int]]:
+    """Yield (type, sequence, body, flags) for each message in a netlink datagram."""
+    offset = 0
+    while offset + NLMSGHDR.size <= len(data):
+        length, msg_type, flags, seq, _pid = NLMSGHDR.unpack_from(data, offset)
+        if length < NLMSGHDR.size:
+            break
+        yield msg_type, seq, data[offset + NLMSGHDR.size : offset + length], flags
+        offset += (length + 3) & ~3
+
+
 def attributes(data: bytes, offset: int = 0, end: int | None = None) -> dict[int, bytes]:
     """Return the first value of each attribute type in ``data[offset:end]``."""
     end = len(data) if end is None else end
@@ -44,7 +63,7 @@ def attributes(data: bytes, offset: int = 0, end: int | None = None) -> dict[int
         length, kind = ATTR.unpack_from(data, offset)
         if length < 4:
             break
-        out.setdefault(kind & NLA_TYPE_MASK, data[offset + 4:offset + length])
+        out.setdefault(kind & NLA_TYPE_MASK, data[offset + 4 : offset + length])
         offset += (length + 3) & ~3
     return out
 
@@ -89,14 +108,21 @@ def link(body: bytes) -> LinkInfo:
     info = attributes(attrs[IFLA_LINKINFO]) if IFLA_LINKINFO in attrs else {}
     data = attributes(info[IFLA_INFO_DATA]) if IFLA_INFO_DATA in info else {}
     port = attributes(info[IFLA_INFO_SLAVE_DATA]) if IFLA_INFO_SLAVE_DATA in info else {}
-    return LinkInfo(index=index, flags=flags, name=text(attrs.get(IFLA_IFNAME)) or f"if{index}",
-                    mac=mac(attrs.get(IFLA_ADDRESS)), mtu=u32(attrs.get(IFLA_MTU)),
-                    master=u32(attrs.get(IFLA_MASTER)), alias=text(attrs.get(IFLA_IFALIAS)),
-                    kind=text(info.get(IFLA_INFO_KIND)), data=data,
-                    hairpin=bool(port.get(IFLA_BRPORT_MODE, b"\0")[0]),
-                    carrier=bool(attrs.get(IFLA_CARRIER, b"\0")[0]),
-                    port_state=port[IFLA_BRPORT_STATE][0] if IFLA_BRPORT_STATE in port else None,
-                    operstate=attrs.get(IFLA_OPERSTATE, b"\0")[0])
+    return LinkInfo(
+        index=index,
+        flags=flags,
+        name=text(attrs.get(IFLA_IFNAME)) or f"if{index}",
+        mac=mac(attrs.get(IFLA_ADDRESS)),
+        mtu=u32(attrs.get(IFLA_MTU)),
+        master=u32(attrs.get(IFLA_MASTER)),
+        alias=text(attrs.get(IFLA_IFALIAS)),
+        kind=text(info.get(IFLA_INFO_KIND)),
+        data=data,
+        hairpin=bool(port.get(IFLA_BRPORT_MODE, b"\0")[0]),
+        carrier=bool(attrs.get(IFLA_CARRIER, b"\0")[0]),
+        port_state=port[IFLA_BRPORT_STATE][0] if IFLA_BRPORT_STATE in port else None,
+        operstate=attrs.get(IFLA_OPERSTATE, b"\0")[0],
+    )
 
 
 @dataclass(frozen=True)
@@ -109,8 +135,7 @@ class AddressInfo:
 def address(body: bytes) -> AddressInfo:
     _family, prefixlen, _flags, _scope, index = IFADDRMSG.unpack_from(body)
     attrs = attributes(body, IFADDRMSG.size)
-    return AddressInfo(index=index, prefixlen=prefixlen,
-                       local=ipv4(attrs.get(IFA_LOCAL) or attrs.get(IFA_ADDRESS)))
+    return AddressInfo(index=index, prefixlen=prefixlen, local=ipv4(attrs.get(IFA_LOCAL) or attrs.get(IFA_ADDRESS)))
 
 
 @dataclass(frozen=True)
@@ -132,10 +157,20 @@ class RouteInfo:
 def route(body: bytes) -> RouteInfo:
     family, dst_len, _src_len, _tos, table, protocol, scope, rtype, flags = RTMSG.unpack_from(body)
     attrs = attributes(body, RTMSG.size)
-    return RouteInfo(dst_len=dst_len, table=u32(attrs.get(RTA_TABLE)) or table, protocol=protocol,
-                     type=rtype, dst=ipv4(attrs.get(RTA_DST)), oif=u32(attrs.get(RTA_OIF)),
-                     gateway=ipv4(attrs.get(RTA_GATEWAY)), priority=u32(attrs.get(RTA_PRIORITY)) or 0,
-                     flags=flags, family=family, scope=scope, prefsrc=ipv4(attrs.get(RTA_PREFSRC)))
+    return RouteInfo(
+        dst_len=dst_len,
+        table=u32(attrs.get(RTA_TABLE)) or table,
+        protocol=protocol,
+        type=rtype,
+        dst=ipv4(attrs.get(RTA_DST)),
+        oif=u32(attrs.get(RTA_OIF)),
+        gateway=ipv4(attrs.get(RTA_GATEWAY)),
+        priority=u32(attrs.get(RTA_PRIORITY)) or 0,
+        flags=flags,
+        family=family,
+        scope=scope,
+        prefsrc=ipv4(attrs.get(RTA_PREFSRC)),
+    )
 
 
 @dataclass(frozen=True)

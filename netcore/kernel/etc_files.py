@@ -91,9 +91,9 @@ def apply_file_ops(sandbox: str, ops: Iterable[WriteFile | DeleteFile]) -> None:
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         results = [(op, pool.submit(point, link, target)) for link, target, op in plans]
     for op, result in results:
-        error = result.exception()
-        if error is not None:
-            raise ApplyError(op, getattr(error, "strerror", None) or str(error))
+        failure = result.exception()
+        if failure is not None:
+            raise ApplyError(op, getattr(failure, "strerror", None) or str(failure))
 
 
 def remove(namespace: str) -> None:

@@ -46,6 +46,10 @@ UNSET = "inherited"
 
 class FakeKernel:
     def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything: the state of a machine that was never touched."""
         self.hosts: set[str] = set()
         self.devices: dict[Endpoint, Device] = {}
         self.addresses: set[Address] = set()
@@ -58,9 +62,17 @@ class FakeKernel:
         self.applied: list[Operation] = []
 
     def read(self) -> State:
-        return State(hosts=frozenset(self.hosts), devices=dict(self.devices), addresses=frozenset(self.addresses),
-                     routes=frozenset(self.routes), sysctls=dict(self.sysctls), rulesets=dict(self.rulesets),
-                     files=dict(self.files), servers=frozenset(self.servers), data=dict(self.data))
+        return State(
+            hosts=frozenset(self.hosts),
+            devices=dict(self.devices),
+            addresses=frozenset(self.addresses),
+            routes=frozenset(self.routes),
+            sysctls=dict(self.sysctls),
+            rulesets=dict(self.rulesets),
+            files=dict(self.files),
+            servers=frozenset(self.servers),
+            data=dict(self.data),
+        )
 
     def apply(self, plan: Plan, progress: Progress | None = None) -> None:
         for done, op in enumerate(plan.ops, 1):
@@ -70,7 +82,7 @@ class FakeKernel:
                 progress(done, len(plan), op.summary())
 
     def destroy(self) -> None:
-        self.__init__()
+        self.reset()
 
     # -- operations -------------------------------------------------------------------------------
 
@@ -94,7 +106,7 @@ class FakeKernel:
 
     def do_DeleteNamespace(self, op: DeleteNamespace) -> str | None:
         self.hosts.discard(op.host)
-        for end, device in list(self.devices.items()):
+        for end in list(self.devices):
             if end.host == op.host:
                 self.remove_device(end)
         self.sysctls = {k: v for k, v in self.sysctls.items() if k[0] != op.host}
@@ -116,11 +128,11 @@ class FakeKernel:
             return missing
         if end in self.devices or (op.peer is not None and op.peer in self.devices):
             return "File exists"
-        if op.kind == "vxlan" and op.vxlan.dev and Endpoint(op.host, op.vxlan.dev) not in self.devices:
+        if op.kind == "vxlan" and op.tunnel().dev and Endpoint(op.host, op.tunnel().dev or "") not in self.devices:
             return "No such device"
         self.devices[end] = Device(kind=op.kind, mac=op.mac, peer=op.peer, vxlan=op.vxlan, mtu=op.mtu, up=False)
         if op.kind == "veth":
-            self.devices[op.peer] = Device(kind="veth", mac=op.peer_mac, peer=end, mtu=op.peer_mtu, up=False)
+            self.devices[op.veth_peer()] = Device(kind="veth", mac=op.peer_mac, peer=end, mtu=op.peer_mtu, up=False)
         return None
 
     def do_DeleteLink(self, op: DeleteLink) -> str | None:
@@ -227,8 +239,9 @@ class FakeKernel:
         missing = self.need_host(op.server.host)
         if missing:
             return missing
-        if any((s.host, s.protocol, s.port) == (op.server.host, op.server.protocol, op.server.port)
-               for s in self.servers):
+        if any(
+            (s.host, s.protocol, s.port) == (op.server.host, op.server.protocol, op.server.port) for s in self.servers
+        ):
             return "Address already in use"
         self.servers.add(op.server)
         return None

@@ -77,7 +77,7 @@ def read_state(sandbox: str, channels: dict[str, HostChannels] | None = None) ->
     owned = channels if channels is not None else {}
     try:
         for namespace in netns.list_names(prefix):
-            host = namespace[len(prefix):]
+            host = namespace[len(prefix) :]
             hosts.add(host)
             if host in owned:
                 chan = owned[host]
@@ -102,9 +102,16 @@ def read_state(sandbox: str, channels: dict[str, HostChannels] | None = None) ->
         if channels is None:
             for chan in owned.values():
                 chan.close()
-    return State(hosts=frozenset(hosts), devices=devices, addresses=frozenset(addresses),
-                 routes=frozenset(routes), sysctls=sysctls, rulesets=rulesets, files=files,
-                 data=read_data(sandbox))
+    return State(
+        hosts=frozenset(hosts),
+        devices=devices,
+        addresses=frozenset(addresses),
+        routes=frozenset(routes),
+        sysctls=sysctls,
+        rulesets=rulesets,
+        files=files,
+        data=read_data(sandbox),
+    )
 
 
 def read_data(sandbox: str) -> dict[str, str]:
@@ -126,7 +133,7 @@ def read_devices(host: str, channel: netlink.Channel, devices: dict[Endpoint, De
         kind = link.kind or "other"
         peer = None
         if kind == "veth" and link.alias and link.alias.startswith(PEER_ALIAS_PREFIX):
-            peer_host, _, peer_if = link.alias[len(PEER_ALIAS_PREFIX):].partition(":")
+            peer_host, _, peer_if = link.alias[len(PEER_ALIAS_PREFIX) :].partition(":")
             peer = Endpoint(peer_host, peer_if)
         devices[Endpoint(host, link.name)] = Device(
             kind=kind,
@@ -168,19 +175,21 @@ def read_routes(host: str, channel: netlink.Channel, index_names: dict[int, str]
         route = decode.route(body)
         if route.table != RT_TABLE_MAIN or route.protocol == RTPROT_KERNEL or route.type != RTN_UNICAST:
             continue
-        out.add(RouteFact(
-            host=host,
-            dst=f"{route.dst or '0.0.0.0'}/{route.dst_len}",
-            dev=index_names.get(route.oif, "?"),
-            via=route.gateway,
-            metric=route.priority,
-            onlink=bool(route.flags & RTNH_F_ONLINK),
-        ))
+        out.add(
+            RouteFact(
+                host=host,
+                dst=f"{route.dst or '0.0.0.0'}/{route.dst_len}",
+                dev=index_names.get(route.oif, "?") if route.oif is not None else "?",
+                via=route.gateway,
+                metric=route.priority,
+                onlink=bool(route.flags & RTNH_F_ONLINK),
+            )
+        )
 
 
 def read_netns_files(namespace: str, host: str) -> dict[tuple[str, str], str]:
     directory = names.etc_netns_dir(namespace)
-    out = {}
+    out: dict[tuple[str, str], str] = {}
     try:
         entries = os.listdir(directory)
     except FileNotFoundError:

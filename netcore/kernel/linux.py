@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from itertools import groupby
@@ -90,9 +91,9 @@ class LinuxKernel:
             files_done = pool.submit(etc_files.apply_file_ops, self.sandbox, file_ops) if file_ops else None
             with ApplySession(self, kernel_ops) as session:
                 done = 0
-                for (kind, host), group in groupby(kernel_ops, key=category):
+                for (kind, _host), group in groupby(kernel_ops, key=category):
                     ops = list(group)
-                    session.run(kind, host, ops)
+                    session.run(kind, ops)
                     done += len(ops)
                     if progress is not None:
                         progress(done, len(plan), ops[-1].summary())
@@ -117,7 +118,7 @@ class LinuxKernel:
 class ApplySession:
     """Namespace fds and netlink channels opened during one apply, closed at its end."""
 
-    def __init__(self, kernel: LinuxKernel, ops: list[Operation] = ()) -> None:
+    def __init__(self, kernel: LinuxKernel, ops: Sequence[Operation] = ()) -> None:
         self.kernel = kernel
         # A new namespace's sysctls are written while creating it: the thread is inside it anyway.
         new = {op.host for op in ops if isinstance(op, CreateNamespace)}
@@ -166,20 +167,22 @@ class ApplySession:
 
     # -- dispatch ---------------------------------------------------------------------------------
 
-    def run(self, kind: str, host: str | None, ops: list[Operation]) -> None:
+    def run(self, kind: str, ops: Sequence[Operation]) -> None:
+        """Run one batch of ``category`` ``kind``; all but the first kinds are of one host."""
+        host = ops[0].host
         if kind == "servers":
             self.run_servers(ops)
         elif kind == "data":
-            self.run_data(ops)
+            self.run_data([op for op in ops if isinstance(op, (WriteData, DeleteData))])
         elif kind == "netlink":
             self.run_netlink(host, ops)
         elif kind == "CreateNamespace":
-            self.create_namespaces(ops)
+            self.create_namespaces([op for op in ops if isinstance(op, CreateNamespace)])
         elif kind == "SetSysctl":
             if host not in self.early_sysctls:
                 with netns.entered(self.fd(host)):
-                    self.write_sysctls(ops)
-        elif kind == "FlushNeighbours":
+                    self.write_sysctls([op for op in ops if isinstance(op, SetSysctl)])
+        elif kind == "FlushNeighbours" and isinstance(ops[0], FlushNeighbours):
             self.flush_neighbours(host, ops[0])
         else:
             for op in ops:
@@ -193,9 +196,9 @@ class ApplySession:
                 netns.delete(namespace)
                 etc_files.remove(namespace)
             elif isinstance(op, LoadRuleset):
-                nft.load(namespace, op.text, self.fd(op.host))
+                nft.load(self.fd(op.host), op.text)
             elif isinstance(op, DeleteRuleset):
-                nft.load(namespace, None, self.fd(op.host))
+                nft.load(self.fd(op.host), None)
             else:
                 raise TypeError(f"no handler for {op!r}")
         except FileNotFoundError as error:
@@ -240,9 +243,8 @@ class ApplySession:
     def flush_neighbours(self, host: str, op: FlushNeighbours) -> None:
         """Delete every learnt neighbour entry of a host in one batch."""
         channel = self.channel(host)
-        learnt = [n for n in map(decode.neighbour, channel.dump_raw(*messages.dump_neighbours()))
-                  if n.learnt and n.address]
-        requests = [messages.delete_neighbour(n.index, n.address) for n in learnt]
+        neighbours = map(decode.neighbour, channel.dump_raw(*messages.dump_neighbours()))
+        requests = [messages.delete_neighbour(n.index, n.address) for n in neighbours if n.learnt and n.address]
         self.send(channel, [op] * len(requests), requests)
 
     def run_data(self, ops: list[WriteData | DeleteData]) -> None:
@@ -262,16 +264,16 @@ class ApplySession:
         # Running servers that read these files (DNS records, nginx's configuration) pick them up now.
         workloads.notify_data_changed(self.kernel.sandbox, [op.name for op in ops])
 
-    def run_servers(self, ops: list[Operation]) -> None:
+    def run_servers(self, ops: Sequence[Operation]) -> None:
         start = [op.server for op in ops if isinstance(op, StartServer)]
         stop = [op.server for op in ops if isinstance(op, StopServer)]
         workloads.change_servers(self.kernel.sandbox, start=start, stop=stop)
 
-    def run_netlink(self, host: str, ops: list[Operation]) -> None:
+    def run_netlink(self, host: str, ops: Sequence[Operation]) -> None:
         self.applied.extend(ops)
         self._run_netlink(host, ops)
 
-    def _run_netlink(self, host: str, ops: list[Operation]) -> None:
+    def _run_netlink(self, host: str, ops: Sequence[Operation]) -> None:
         """Send a host's operations in as few datagrams as possible.
 
         Interface indexes come from the session's own bookkeeping in namespaces it created, and from
@@ -303,7 +305,7 @@ class ApplySession:
         return table[name]
 
     @staticmethod
-    def send(channel: netlink.Channel, ops: list[Operation], requests: list[tuple]) -> None:
+    def send(channel: netlink.Channel, ops: Sequence[Operation], requests: list[tuple]) -> None:
         for failure in channel.request(requests):
             op = ops[failure.index]
             if isinstance(op, DELETES) and netlink.is_missing(failure):
@@ -314,12 +316,14 @@ class ApplySession:
         if isinstance(op, CreateLink):
             own_index = self.assign_index(op.host, op.name)
             if op.kind == "veth":
-                self.pending_aliases[Endpoint(op.host, op.name)] = messages.peer_alias(op.peer)
-                self.pending_aliases[op.peer] = messages.peer_alias(Endpoint(op.host, op.name))
-                peer_index = self.assign_index(op.peer.host, op.peer.ifname)
-                return messages.create_link(op, self.fd(op.peer.host), own_index, peer_index)
+                peer = op.veth_peer()
+                self.pending_aliases[Endpoint(op.host, op.name)] = messages.peer_alias(peer)
+                self.pending_aliases[peer] = messages.peer_alias(Endpoint(op.host, op.name))
+                peer_index = self.assign_index(peer.host, peer.ifname)
+                return messages.create_link(op, self.fd(peer.host), own_index, peer_index)
             if op.kind == "vxlan":
-                return messages.create_vxlan(op, index.get(op.vxlan.dev) if op.vxlan.dev else None, own_index)
+                dev = op.tunnel().dev
+                return messages.create_vxlan(op, index.get(dev) if dev else None, own_index)
             return messages.create_link(op, index=own_index)
         if isinstance(op, DeleteLink):
             self.indexes.pop(op.host, None)
@@ -329,12 +333,19 @@ class ApplySession:
             master = index[op.master] if op.master else 0
             alias = self.pending_aliases.pop(Endpoint(op.host, op.name), None)
             return messages.set_link(op, master, alias)
-        ifindex = index.get(op.ifname if isinstance(op, (AddAddress, DeleteAddress)) else op.dev)
+        if not isinstance(op, (AddAddress, DeleteAddress, AddRoute, DeleteRoute)):
+            raise TypeError(f"no netlink request for {op!r}")
+        device = op.ifname if isinstance(op, (AddAddress, DeleteAddress)) else op.dev
+        ifindex = index.get(device) if device else None
         if ifindex is None:
             raise ApplyError(op, "no such interface")
-        builders = {AddAddress: messages.add_address, DeleteAddress: messages.delete_address,
-                    AddRoute: messages.add_route, DeleteRoute: messages.delete_route}
-        return builders[type(op)](op, ifindex)
+        if isinstance(op, AddAddress):
+            return messages.add_address(op, ifindex)
+        if isinstance(op, DeleteAddress):
+            return messages.delete_address(op, ifindex)
+        if isinstance(op, AddRoute):
+            return messages.add_route(op, ifindex)
+        return messages.delete_route(op, ifindex)
 
     def wait_for_bridge_ports(self, limit_s: float = BRIDGE_WAIT_S) -> None:
         """Return once every bridge port with a carrier forwards.
@@ -349,8 +360,14 @@ class ApplySession:
             channel = self.channel(host)
             while True:
                 links = [decode.link(b) for b in channel.dump_raw(*messages.dump_links())]
-                waiting = [link.name for link in links if link.port_state is not None and link.carrier
-                           and link.flags & 1 and link.port_state != decode.BR_STATE_FORWARDING]
+                waiting = [
+                    link.name
+                    for link in links
+                    if link.port_state is not None
+                    and link.carrier
+                    and link.flags & 1
+                    and link.port_state != decode.BR_STATE_FORWARDING
+                ]
                 if not waiting or time.monotonic() > deadline:
                     break
                 time.sleep(0.01)
@@ -363,7 +380,7 @@ class ApplySession:
         self.pending_aliases.clear()
         for host, aliases in sorted(by_host.items()):
             ops = [SetLink(host, ifname, up=False, master=None) for ifname, _ in aliases]
-            requests = [messages.set_link(op, 0, alias) for op, (_, alias) in zip(ops, aliases)]
+            requests = [messages.set_link(op, 0, alias) for op, (_, alias) in zip(ops, aliases, strict=True)]
             self.send(self.channel(host), ops, requests)
 
 

@@ -24,8 +24,8 @@ from pyroute2.netlink.rtnl import (
     RTM_NEWROUTE,
 )
 from pyroute2.netlink.rtnl.ifaddrmsg import ifaddrmsg
-from pyroute2.netlink.rtnl.ndmsg import ndmsg
 from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
+from pyroute2.netlink.rtnl.ndmsg import ndmsg
 from pyroute2.netlink.rtnl.rtmsg import rtmsg
 
 from netcore.names import PEER_ALIAS_PREFIX
@@ -64,7 +64,7 @@ def create_link(op: CreateLink, peer_netns_fd: int | None = None, index: int = 0
         attrs.append(("IFLA_MTU", op.mtu))
     info: list = [("IFLA_INFO_KIND", op.kind)]
     if op.kind == "veth":
-        peer_attrs: list = [("IFLA_IFNAME", op.peer.ifname)]
+        peer_attrs: list = [("IFLA_IFNAME", op.veth_peer().ifname)]
         if op.peer_mac:
             peer_attrs.append(("IFLA_ADDRESS", op.peer_mac))
         if op.peer_mtu:
@@ -72,8 +72,12 @@ def create_link(op: CreateLink, peer_netns_fd: int | None = None, index: int = 0
         if peer_netns_fd is not None:
             peer_attrs.append(("IFLA_NET_NS_FD", peer_netns_fd))
         # The peer cannot be brought up at creation (the kernel answers ENOTCONN); SetLink does it.
-        info.append(("IFLA_INFO_DATA", {"attrs": [("VETH_INFO_PEER", {"index": peer_index, "flags": 0, "change": 0,
-                                                                       "attrs": peer_attrs})]}))
+        info.append(
+            (
+                "IFLA_INFO_DATA",
+                {"attrs": [("VETH_INFO_PEER", {"index": peer_index, "flags": 0, "change": 0, "attrs": peer_attrs})]},
+            )
+        )
     elif op.kind == "vxlan":
         raise ValueError("create_vxlan() builds VXLAN devices (it needs the underlay's index)")
     attrs.append(("IFLA_LINKINFO", {"attrs": info}))
@@ -81,9 +85,12 @@ def create_link(op: CreateLink, peer_netns_fd: int | None = None, index: int = 0
 
 
 def create_vxlan(op: CreateLink, dev_index: int | None, index: int = 0) -> tuple:
-    vx = op.vxlan
-    data: list = [("IFLA_VXLAN_ID", vx.vni), ("IFLA_VXLAN_PORT", vx.port),
-                  ("IFLA_VXLAN_LEARNING", 1 if vx.learning else 0)]
+    vx = op.tunnel()
+    data: list = [
+        ("IFLA_VXLAN_ID", vx.vni),
+        ("IFLA_VXLAN_PORT", vx.port),
+        ("IFLA_VXLAN_LEARNING", 1 if vx.learning else 0),
+    ]
     if dev_index is not None:
         data.append(("IFLA_VXLAN_LINK", dev_index))
     if vx.local:

@@ -18,7 +18,8 @@ import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from netcore.kernel import netns
+from netcore.kernel import decode, netns
+from netcore.kernel.decode import NLMSGHDR
 
 NETLINK_ROUTE = 0
 NETLINK_NETFILTER = 12
@@ -32,7 +33,6 @@ NLM_F_ACK = 0x4
 NLM_F_DUMP = 0x300
 NLM_F_ACK_TLVS = 0x200
 NLMSGERR_ATTR_MSG = 1
-HEADER = struct.Struct("=IHHII")
 MAX_BATCH_BYTES = 48 * 1024
 
 
@@ -107,7 +107,7 @@ class Channel:
 
     def _send_and_collect(self, chunk: list[bytearray], first_seq: int, first_index: int) -> list[Failure]:
         last = chunk[-1]
-        flags = HEADER.unpack_from(last)[2]
+        flags = NLMSGHDR.unpack_from(last)[2]
         struct.pack_into("=H", last, 6, flags | NLM_F_ACK)  # nlmsg_flags of the last request
         last_seq = first_seq + len(chunk) - 1
         self.sock.sendall(b"".join(chunk))
@@ -115,7 +115,7 @@ class Channel:
         done = False
         while not done:
             data = self.sock.recv(1 << 20)
-            for msg_type, seq, body, hdr_flags in split(data):
+            for msg_type, seq, body, hdr_flags in decode.messages(data):
                 if msg_type != NLMSG_ERROR:
                     continue
                 code = -struct.unpack_from("=i", body)[0]
@@ -128,10 +128,10 @@ class Channel:
     def dump_raw(self, msg, msg_type: int) -> list[bytes]:
         """Send a dump request; return the body (after the netlink header) of every reply."""
         self.sock.sendall(self._encode(msg, msg_type, NLM_F_REQUEST | NLM_F_DUMP))
-        out = []
+        out: list[bytes] = []
         while True:
             data = self.sock.recv(1 << 20)
-            for reply_type, _seq, body, _flags in split(data):
+            for reply_type, _seq, body, _flags in decode.messages(data):
                 if reply_type == NLMSG_DONE:
                     return out
                 if reply_type == NLMSG_ERROR:
@@ -145,21 +145,10 @@ class Channel:
         """Send a dump request; return every reply decoded by a pyroute2 message class."""
         out = []
         for body in self.dump_raw(msg, msg_type):
-            reply = decoder(HEADER.pack(HEADER.size + len(body), msg_type, 0, 0, 0) + body)
+            reply = decoder(decode.nlmsg(msg_type, 0, 0, body))
             reply.decode()
             out.append(reply)
         return out
-
-
-def split(data: bytes):
-    """Yield (type, sequence, body, flags) for each message in a netlink datagram."""
-    offset = 0
-    while offset + HEADER.size <= len(data):
-        length, msg_type, flags, seq, _pid = HEADER.unpack_from(data, offset)
-        if length < HEADER.size:
-            break
-        yield msg_type, seq, data[offset + HEADER.size:offset + length], flags
-        offset += (length + 3) & ~3
 
 
 def ext_ack_message(body: bytes, flags: int) -> str:
@@ -167,13 +156,13 @@ def ext_ack_message(body: bytes, flags: int) -> str:
     if not flags & NLM_F_ACK_TLVS:
         return ""
     # errno (4) + the original header (16; NETLINK_CAP_ACK drops its payload), then attributes.
-    offset = 4 + HEADER.size
+    offset = 4 + NLMSGHDR.size
     while offset + 4 <= len(body):
         length, attr_type = struct.unpack_from("=HH", body, offset)
         if length < 4:
             break
         if attr_type == NLMSGERR_ATTR_MSG:
-            return body[offset + 4:offset + length].rstrip(b"\0").decode(errors="replace")
+            return body[offset + 4 : offset + length].rstrip(b"\0").decode(errors="replace")
         offset += (length + 3) & ~3
     return ""
 

@@ -144,8 +144,10 @@ def _create_here(name: str, inside: Callable[[str], None] | None) -> None:
         path.unlink(missing_ok=True)
         raise
     try:
-        _check(_libc.mount(b"/proc/thread-self/ns/net", str(path).encode(), b"none", MS_BIND, None),
-               f"pin namespace {name}")
+        _check(
+            _libc.mount(b"/proc/thread-self/ns/net", str(path).encode(), b"none", MS_BIND, None),
+            f"pin namespace {name}",
+        )
         if inside is not None:
             inside(name)
     except BaseException:

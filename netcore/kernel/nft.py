@@ -4,8 +4,8 @@ Loading runs the same script ``nft -f`` would, through libnftables (the library 
 a shell around), called in-process by a thread that has entered the namespace: the kernel applies the
 whole script atomically or not at all, and no process is forked. Closing the library's netlink socket
 costs the kernel 4 to 13 ms after a transaction, so contexts are released on a background thread,
-off the path of the change. Without the library, ``ip netns exec NS nft -f -`` does the same.
-``run_in`` runs any other script the same way (the packet walk's trace tables, rule listings).
+off the path of the change. The packet walk's own trace tables are added and removed here too (this
+module is the only writer of nftables); ``run_in`` also serves reads (rule listings with handles).
 
 Reading is one netfilter netlink dump of the namespace's tables, whose comment carries the digest of
 the rendered ruleset.
@@ -15,14 +15,20 @@ from __future__ import annotations
 
 import ctypes
 import queue
-import subprocess
 import threading
 
 from pyroute2.netlink.nfnetlink.nftsocket import nft_table_msg
 
 from netcore.errors import PodpathError
 from netcore.kernel import netlink, netns
-from netcore.render.nftables import COMMENT_PREFIX, TABLE_NAME, transaction
+from netcore.render.nftables import (
+    COMMENT_PREFIX,
+    TABLE_FAMILY,
+    TABLE_NAME,
+    TRACE_TABLE_PREFIX,
+    render_trace_table,
+    transaction,
+)
 
 NFPROTO_INET = 1
 NFT_MSG_GETTABLE = (10 << 8) | 1  # NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETTABLE
@@ -64,13 +70,26 @@ if _lib is not None:
     threading.Thread(target=_free_contexts, name="nft-context-free", daemon=True).start()
 
 
-def load(namespace: str, table_text: str | None, fd: int | None = None) -> None:
-    """Replace (or with None, remove) Podpath's table inside ``namespace`` in one transaction."""
-    script = transaction(table_text)
-    if _lib is None or fd is None:
-        run(namespace, ["-f", "-"], script)
-        return
-    run_in(fd, script)
+def load(fd: int, table_text: str | None) -> None:
+    """Replace (or with None, remove) Podpath's table inside the namespace ``fd`` refers to, in one
+    transaction."""
+    run_in(fd, transaction(table_text))
+
+
+def add_trace_table(fd: int, name: str, protocols: set[str]) -> None:
+    """Load a packet walk's own table (``inet podpath-trace-<id>``), which marks its packets for tracing."""
+    run_in(fd, render_trace_table(name, protocols))
+
+
+def delete_trace_table(fd: int, name: str) -> None:
+    """Remove a packet walk's table; one that is already gone (its namespace too, maybe) is no error."""
+    if not name.startswith(TRACE_TABLE_PREFIX):
+        raise ValueError(f"not a trace table: {name!r}")  # never Podpath's own table, never another's
+    try:
+        run_in(fd, f"delete table {TABLE_FAMILY} {name}")
+    except NftError as error:
+        if "No such file" not in str(error):
+            raise
 
 
 # libnftables output flags (enum nft_output_flags)
@@ -96,16 +115,6 @@ def run_in(fd: int, script: str, output_flags: int = 0) -> str:
         _to_free.put(context)
 
 
-def run(namespace: str, args: list[str], stdin: str | None = None) -> str:
-    result = subprocess.run(
-        ["ip", "netns", "exec", namespace, "nft", *args],
-        input=stdin, capture_output=True, text=True, timeout=30,
-    )
-    if result.returncode != 0:
-        raise NftError(result.stderr.strip() or f"nft exited with {result.returncode}")
-    return result.stdout
-
-
 def loaded_digest(channel: netlink.Channel) -> str | None:
     """Return the digest of Podpath's table in the channel's namespace, or None if there is none."""
     request = nft_table_msg()
@@ -113,5 +122,5 @@ def loaded_digest(channel: netlink.Channel) -> str | None:
     for table in channel.dump(request, NFT_MSG_GETTABLE, nft_table_msg):
         if table["nfgen_family"] == NFPROTO_INET and table.get_attr("NFTA_TABLE_NAME") == TABLE_NAME:
             comment = table.get_attr("NFTA_TABLE_USERDATA") or ""
-            return comment[len(COMMENT_PREFIX):] if comment.startswith(COMMENT_PREFIX) else "unknown"
+            return comment[len(COMMENT_PREFIX) :] if comment.startswith(COMMENT_PREFIX) else "unknown"
     return None

@@ -84,10 +84,3 @@ def allocate_load_balancer_ip(taken: set[str]) -> str:
         if address not in taken:
             return address
     raise ValueError("the LoadBalancer pool 203.0.113.0/24 is exhausted")
-
-
-def in_service_range(address: str) -> bool:
-    try:
-        return ipaddress.IPv4Address(address) in SERVICE_CIDR
-    except ValueError:
-        return False

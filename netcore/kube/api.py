@@ -9,7 +9,7 @@ topology is put back and the stored cluster is unchanged: nothing is half-applie
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from netcore import names
 from netcore.errors import NotFound, PodpathError, SpecError
@@ -37,7 +37,7 @@ CLUSTER_FILE = "cluster.json"
 
 
 def now_timestamp() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def cluster_path(sandbox: str):
@@ -64,8 +64,14 @@ def topology_of(sandbox: str, cluster: Cluster):
     return compile_cluster(cluster, sandbox, images)
 
 
-def create_cluster(sandbox: str, nodes: int = 2, cni: str = "bridge", progress: Progress | None = None,
-                   meta: dict | None = None, objects: list[dict] | None = None) -> Report:
+def create_cluster(
+    sandbox: str,
+    nodes: int = 2,
+    cni: str = "bridge",
+    progress: Progress | None = None,
+    meta: dict | None = None,
+    objects: list[dict] | None = None,
+) -> Report:
     """Create a sandbox holding a cluster: nodes, pod network, cluster DNS, the outside, and ``objects``."""
     names.check_sandbox_name(sandbox)
     now = now_timestamp()
@@ -73,11 +79,17 @@ def create_cluster(sandbox: str, nodes: int = 2, cni: str = "bridge", progress: 
     if objects:
         cluster, _ = apply_objects(cluster, objects, now)
     return lifecycle.create_sandbox(
-        sandbox, topology_of(sandbox, cluster), {"kind": "cluster", "nodes": nodes, "cni": cni, **(meta or {})},
-        progress, prepare=lambda: save_cluster(sandbox, cluster))
+        sandbox,
+        topology_of(sandbox, cluster),
+        {"kind": "cluster", "nodes": nodes, "cni": cni, **(meta or {})},
+        progress,
+        prepare=lambda: save_cluster(sandbox, cluster),
+    )
 
 
-def commit(sandbox: str, before: Cluster, after: Cluster, progress: Progress | None, meta: dict | None = None) -> Report:
+def commit(
+    sandbox: str, before: Cluster, after: Cluster, progress: Progress | None, meta: dict | None = None
+) -> Report:
     """Build ``after`` in the kernel, then store it; put ``before`` back if the kernel refuses."""
     try:
         report = lifecycle.apply_locked(sandbox, topology_of(sandbox, after), meta, progress)
@@ -93,15 +105,19 @@ def commit(sandbox: str, before: Cluster, after: Cluster, progress: Progress | N
 
 def parse_manifests(text: str, source: str) -> list[dict]:
     """Parse, validate and default every document; raise on the first invalid one (nothing applied)."""
-    objects = [apply_defaults(obj) for obj in manifests.validate_objects(manifests.load_documents(text, source), source)]
+    objects = [
+        apply_defaults(obj) for obj in manifests.validate_objects(manifests.load_documents(text, source), source)
+    ]
     for index, obj in enumerate(objects):
         pod = pod_template(obj)
         if pod is not None:
             try:
                 images.check_pod(pod)
             except SpecError as error:
-                where = f"{source}: document {index + 1} ({obj['kind']} {obj['metadata'].get('namespace', 'default')}/" \
-                        f"{obj['metadata']['name']})"
+                where = (
+                    f"{source}: document {index + 1} ({obj['kind']} {obj['metadata'].get('namespace', 'default')}/"
+                    f"{obj['metadata']['name']})"
+                )
                 field = error.field if obj["kind"] == "Pod" else f"spec.template.{error.field}"
                 raise SpecError(where, field, error.expected) from None
     return objects
@@ -126,15 +142,26 @@ def apply_manifests(sandbox: str, text: str, source: str, progress: Progress | N
         return outcomes, commit(sandbox, before, after, progress)
 
 
-def replace_user_objects(sandbox: str, objects: list[dict], meta: dict | None = None,
-                         progress: Progress | None = None, cni: str | None = None) -> Report:
+def replace_user_objects(
+    sandbox: str,
+    objects: list[dict],
+    meta: dict | None = None,
+    progress: Progress | None = None,
+    cni: str | None = None,
+) -> Report:
     """Make the cluster hold exactly these user objects (a lab step), others deleted; optionally
     switch its pod network in the same change."""
     with lifecycle.locked(sandbox):
         before = load_cluster(sandbox)
         start = with_cni(before, cni, now_timestamp()) if cni and cni != before.config.cni else before
-        wanted = {(o["kind"], o["metadata"].get("namespace", "default") if o["kind"] != "Namespace" else "",
-                   o["metadata"]["name"]) for o in objects}
+        wanted = {
+            (
+                o["kind"],
+                o["metadata"].get("namespace", "default") if o["kind"] != "Namespace" else "",
+                o["metadata"]["name"],
+            )
+            for o in objects
+        }
         stale = [k for k, o in start.objects.items() if is_user_object(o) and k not in wanted]
         now = now_timestamp()
         middle, _ = delete_objects(start, stale, now) if stale else (start, [])

@@ -11,86 +11,43 @@ addresses, endpoints and status.
 from __future__ import annotations
 
 import copy
-import json
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from netcore.errors import NotFound, PodpathError, SpecError
-from netcore.kube.addresses import MAX_NODES
+from netcore.kube.controllers import run_controllers, system_objects
 from netcore.kube.ingress import admit_ingress, keep_ingress_class
-from netcore.kube.naming import digest
+from netcore.kube.store import (
+    CNI_MODES,
+    SYSTEM_NAMESPACES,
+    Cluster,
+    ClusterConfig,
+    Key,
+    describe_key,
+    key_of,
+    stamp_new,
+)
 
-CNI_MODES = ("bridge", "vxlan", "nat")
-Key = tuple[str, str, str]  # (kind, namespace or "", name)
-CLUSTER_SCOPED = {"Namespace", "Node", "IngressClass"}
+# The model is re-exported: callers that change a cluster import everything from here.
+__all__ = [
+    "CNI_MODES",
+    "DERIVED",
+    "SYSTEM_NAMESPACES",
+    "Cluster",
+    "ClusterConfig",
+    "Key",
+    "apply_objects",
+    "delete_objects",
+    "describe_key",
+    "key_of",
+    "new_cluster",
+    "with_cni",
+]
+
 DERIVED = {"Node", "ReplicaSet", "Endpoints", "EndpointSlice"}
-SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
-
-
-@dataclass(frozen=True)
-class ClusterConfig:
-    nodes: int = 2
-    cni: str = "bridge"
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.nodes <= MAX_NODES:
-            raise PodpathError(f"a cluster has 1 to {MAX_NODES} nodes, not {self.nodes}")
-        if self.cni not in CNI_MODES:
-            raise PodpathError(f"unknown CNI mode {self.cni!r} (modes: {', '.join(CNI_MODES)})")
-
-
-@dataclass
-class Cluster:
-    config: ClusterConfig = field(default_factory=ClusterConfig)
-    objects: dict[Key, dict] = field(default_factory=dict)
-    revision: int = 0
-
-    def copy(self) -> Cluster:
-        return Cluster(self.config, copy.deepcopy(self.objects), self.revision)
-
-    def get(self, kind: str, namespace: str, name: str) -> dict | None:
-        return self.objects.get((kind, "" if kind in CLUSTER_SCOPED else namespace, name))
-
-    def list(self, kind: str, namespace: str | None = None) -> list[dict]:
-        """Return the objects of a kind (in one namespace, or all), sorted by namespace and name."""
-        found = [o for (k, ns, _), o in self.objects.items() if k == kind and (namespace is None or ns == namespace)]
-        return sorted(found, key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
-
-    def put(self, obj: dict) -> None:
-        self.objects[key_of(obj)] = obj
-
-    def next_revision(self) -> str:
-        self.revision += 1
-        return str(self.revision)
-
-    def to_json(self) -> str:
-        return json.dumps({"config": {"nodes": self.config.nodes, "cni": self.config.cni},
-                           "revision": self.revision, "objects": list(self.objects.values())},
-                          sort_keys=True, separators=(",", ":"))
-
-    @classmethod
-    def from_json(cls, text: str) -> Cluster:
-        data = json.loads(text)
-        cluster = cls(ClusterConfig(**data["config"]), revision=data["revision"])
-        for obj in data["objects"]:
-            cluster.put(obj)
-        return cluster
-
-
-def key_of(obj: dict) -> Key:
-    kind = obj["kind"]
-    namespace = "" if kind in CLUSTER_SCOPED else obj["metadata"].get("namespace", "default")
-    return (kind, namespace, obj["metadata"]["name"])
-
-
-def describe_key(key: Key) -> str:
-    kind, namespace, name = key
-    return f"{kind} {namespace}/{name}" if namespace else f"{kind} {name}"
 
 
 def new_cluster(config: ClusterConfig, now: str) -> Cluster:
     """Return an empty cluster: system namespaces, nodes, and cluster DNS."""
-    from netcore.kube.controllers import run_controllers, system_objects
-
     cluster = Cluster(config)
     for obj in system_objects():
         stamp_new(cluster, obj, now)
@@ -98,25 +55,9 @@ def new_cluster(config: ClusterConfig, now: str) -> Cluster:
     return run_controllers(cluster, now)
 
 
-def stamp_new(cluster: Cluster, obj: dict, now: str) -> None:
-    meta = obj.setdefault("metadata", {})
-    meta.setdefault("uid", uid_for(key_of(obj), now))
-    meta.setdefault("creationTimestamp", now)
-    meta["resourceVersion"] = cluster.next_revision()
-    meta.setdefault("generation", 1)
-
-
-def uid_for(key: Key, now: str) -> str:
-    """A UUID-shaped id, stable for the same object created at the same time."""
-    raw = digest("uid", *key, now).hex()
-    return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:32]}"
-
-
 def apply_objects(cluster: Cluster, objects: list[dict], now: str) -> tuple[Cluster, list[tuple[Key, str]]]:
     """Create or update objects; return the new cluster and, per object, "created", "configured" or
     "unchanged" (kubectl's words). Nothing changes if any object is refused."""
-    from netcore.kube.controllers import run_controllers
-
     result = cluster.copy()
     outcomes = []
     for obj in objects:
@@ -124,7 +65,9 @@ def apply_objects(cluster: Cluster, objects: list[dict], now: str) -> tuple[Clus
         if key[0] in DERIVED:
             raise SpecError(describe_key(key), "kind", f"a kind you can apply; {key[0]} is derived by the cluster")
         if key[1] and ("Namespace", "", key[1]) not in result.objects:
-            raise SpecError(describe_key(key), "metadata.namespace", f'an existing namespace: namespaces "{key[1]}" not found')
+            raise SpecError(
+                describe_key(key), "metadata.namespace", f'an existing namespace: namespaces "{key[1]}" not found'
+            )
         existing = result.objects.get(key)
         if existing is None:
             fresh = copy.deepcopy(obj)
@@ -146,8 +89,15 @@ def apply_objects(cluster: Cluster, objects: list[dict], now: str) -> tuple[Clus
 
 
 def same_user_content(old: dict, new: dict) -> bool:
-    pick = lambda o: (o.get("spec"), o.get("data"), o.get("stringData"), o["metadata"].get("labels"),  # noqa: E731
-                      o["metadata"].get("annotations"))
+    def pick(o: dict) -> tuple:
+        return (
+            o.get("spec"),
+            o.get("data"),
+            o.get("stringData"),
+            o["metadata"].get("labels"),
+            o["metadata"].get("annotations"),
+        )
+
     return pick(old) == pick(new)
 
 
@@ -170,12 +120,17 @@ def merge_update(existing: dict, incoming: dict, key: Key) -> dict:
         node = old_spec.pop("nodeName", None)
         wanted = new_spec.pop("nodeName", None)
         if wanted not in (None, node):
-            raise SpecError(describe_key(key), "spec.nodeName",
-                            f"the node the pod runs on ({node}): a pod cannot move (delete and recreate it)")
+            raise SpecError(
+                describe_key(key),
+                "spec.nodeName",
+                f"the node the pod runs on ({node}): a pod cannot move (delete and recreate it)",
+            )
         if strip_images(old_spec) != strip_images(new_spec):
-            raise SpecError(describe_key(key), "spec",
-                            "pod updates may not change fields other than the containers' images (delete and"
-                            " recreate the pod)")
+            raise SpecError(
+                describe_key(key),
+                "spec",
+                "pod updates may not change fields other than the containers' images (delete and recreate the pod)",
+            )
         merged["spec"]["nodeName"] = node
     return merged
 
@@ -194,7 +149,9 @@ def keep_service_allocations(existing: dict, merged: dict, key: Key) -> None:
         if "clusterIPs" in old:
             new["clusterIPs"] = old["clusterIPs"]
     elif new["clusterIP"] != old.get("clusterIP"):
-        raise SpecError(describe_key(key), "spec.clusterIP", f"the same address ({old.get('clusterIP')}): the field is immutable")
+        raise SpecError(
+            describe_key(key), "spec.clusterIP", f"the same address ({old.get('clusterIP')}): the field is immutable"
+        )
     old_ports = {(p.get("port"), p.get("protocol", "TCP")): p.get("nodePort") for p in old.get("ports", [])}
     if new.get("type") in ("NodePort", "LoadBalancer"):
         for port in new.get("ports", []):
@@ -204,8 +161,6 @@ def keep_service_allocations(existing: dict, merged: dict, key: Key) -> None:
 
 def delete_objects(cluster: Cluster, keys: list[Key], now: str) -> tuple[Cluster, list[Key]]:
     """Delete objects (and everything in a deleted namespace); unknown keys are an error."""
-    from netcore.kube.controllers import run_controllers
-
     result = cluster.copy()
     for key in keys:
         if key not in result.objects:
@@ -223,8 +178,6 @@ def delete_objects(cluster: Cluster, keys: list[Key], now: str) -> tuple[Cluster
 
 def with_cni(cluster: Cluster, mode: str, now: str) -> Cluster:
     """Return the cluster with another pod-network mode; pods keep their nodes and addresses."""
-    from netcore.kube.controllers import run_controllers
-
     result = cluster.copy()
     result.config = replace(cluster.config, cni=mode)
     return run_controllers(result, now)

@@ -7,9 +7,10 @@ endpoints cut to three with ``+ 2 more...``, ages as ``3m12s``. Each row functio
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from netcore.kube.selectors import format_label_selector, format_labels
 
@@ -100,8 +101,11 @@ def pod_row(pod: dict[str, Any], wide: bool, now: datetime) -> list[str]:
             reason = state["waiting"]["reason"]
         elif "terminated" in state:
             terminated = state["terminated"]
-            reason = terminated.get("reason") or (f"Signal:{terminated['signal']}" if terminated.get("signal")
-                                                  else f"ExitCode:{terminated.get('exitCode', 0)}")
+            reason = terminated.get("reason") or (
+                f"Signal:{terminated['signal']}"
+                if terminated.get("signal")
+                else f"ExitCode:{terminated.get('exitCode', 0)}"
+            )
         elif container.get("ready") and "running" in state:
             running = True
             ready += 1
@@ -116,8 +120,7 @@ def pod_row(pod: dict[str, Any], wide: bool, now: datetime) -> list[str]:
     if wide:
         ips = status.get("podIPs") or []
         ip = ips[0].get("ip") if ips else status.get("podIP")
-        row += [ip or "<none>", spec.get("nodeName") or "<none>", status.get("nominatedNodeName") or "<none>",
-                "<none>"]
+        row += [ip or "<none>", spec.get("nodeName") or "<none>", status.get("nominatedNodeName") or "<none>", "<none>"]
     return row
 
 
@@ -148,8 +151,14 @@ def service_row(service: dict[str, Any], wide: bool, now: datetime) -> list[str]
         external = ",".join(filter(None, [addresses, external])) or "<pending>"
     elif kind not in ("ClusterIP", "NodePort"):
         external = "<unknown>"
-    row = [service["metadata"]["name"], kind, cluster_ips[0] if cluster_ips else "<none>", external or "<none>",
-           service_ports(spec.get("ports") or []), age(service, now)]
+    row = [
+        service["metadata"]["name"],
+        kind,
+        cluster_ips[0] if cluster_ips else "<none>",
+        external or "<none>",
+        service_ports(spec.get("ports") or []),
+        age(service, now),
+    ]
     return row + [format_labels(spec.get("selector"))] if wide else row
 
 
@@ -162,16 +171,26 @@ def containers_and_images(spec: dict[str, Any]) -> list[str]:
 def deployment_row(deployment: dict[str, Any], wide: bool, now: datetime) -> list[str]:
     """Return a Deployment's cells: READY as ready/desired, UP-TO-DATE, AVAILABLE."""
     spec, status = deployment.get("spec") or {}, deployment.get("status") or {}
-    row = [deployment["metadata"]["name"], f"{status.get('readyReplicas', 0)}/{spec.get('replicas', 0)}",
-           str(status.get("updatedReplicas", 0)), str(status.get("availableReplicas", 0)), age(deployment, now)]
+    row = [
+        deployment["metadata"]["name"],
+        f"{status.get('readyReplicas', 0)}/{spec.get('replicas', 0)}",
+        str(status.get("updatedReplicas", 0)),
+        str(status.get("availableReplicas", 0)),
+        age(deployment, now),
+    ]
     return row + [*containers_and_images(spec), format_label_selector(spec.get("selector"))] if wide else row
 
 
 def replica_set_row(replica_set: dict[str, Any], wide: bool, now: datetime) -> list[str]:
     """Return a ReplicaSet's cells: DESIRED, CURRENT, READY."""
     spec, status = replica_set.get("spec") or {}, replica_set.get("status") or {}
-    row = [replica_set["metadata"]["name"], str(spec.get("replicas", 0)), str(status.get("replicas", 0)),
-           str(status.get("readyReplicas", 0)), age(replica_set, now)]
+    row = [
+        replica_set["metadata"]["name"],
+        str(spec.get("replicas", 0)),
+        str(status.get("replicas", 0)),
+        str(status.get("readyReplicas", 0)),
+        age(replica_set, now),
+    ]
     return row + [*containers_and_images(spec), format_label_selector(spec.get("selector"))] if wide else row
 
 
@@ -203,12 +222,17 @@ def endpoints_row(endpoints: dict[str, Any], wide: bool, now: datetime) -> list[
 
 def endpoint_slice_row(endpoint_slice: dict[str, Any], wide: bool, now: datetime) -> list[str]:
     """Return an EndpointSlice's cells: ports and addresses, cut to three each."""
-    ports = [str(p["port"]) if p.get("port") is not None else p.get("name") or "*"
-             for p in endpoint_slice.get("ports") or []]
+    ports = [
+        str(p["port"]) if p.get("port") is not None else p.get("name") or "*" for p in endpoint_slice.get("ports") or []
+    ]
     addresses = [a for endpoint in endpoint_slice.get("endpoints") or [] for a in endpoint.get("addresses") or []]
-    return [endpoint_slice["metadata"]["name"], endpoint_slice.get("addressType", ""),
-            with_more(ports, len(ports), "<unset>"), with_more(addresses, len(addresses), "<unset>"),
-            age(endpoint_slice, now)]
+    return [
+        endpoint_slice["metadata"]["name"],
+        endpoint_slice.get("addressType", ""),
+        with_more(ports, len(ports), "<unset>"),
+        with_more(addresses, len(addresses), "<unset>"),
+        age(endpoint_slice, now),
+    ]
 
 
 def ingress_hosts(rules: list[dict[str, Any]]) -> str:
@@ -227,10 +251,14 @@ def ingress_hosts(rules: list[dict[str, Any]]) -> str:
 def ingress_row(ingress: dict[str, Any], wide: bool, now: datetime) -> list[str]:
     """Return an Ingress's cells: CLASS, HOSTS, ADDRESS, and PORTS 80 or 80, 443 with TLS."""
     spec = ingress.get("spec") or {}
-    return [ingress["metadata"]["name"], spec.get("ingressClassName") or "<none>",
-            ingress_hosts(spec.get("rules") or []),
-            load_balancer_addresses(ingress.get("status") or {}, wide), "80, 443" if spec.get("tls") else "80",
-            age(ingress, now)]
+    return [
+        ingress["metadata"]["name"],
+        spec.get("ingressClassName") or "<none>",
+        ingress_hosts(spec.get("rules") or []),
+        load_balancer_addresses(ingress.get("status") or {}, wide),
+        "80, 443" if spec.get("tls") else "80",
+        age(ingress, now),
+    ]
 
 
 def ingress_class_row(ingress_class: dict[str, Any], wide: bool, now: datetime) -> list[str]:
@@ -279,11 +307,21 @@ def node_address(node: dict[str, Any], kind: str) -> str:
 def node_row(node: dict[str, Any], wide: bool, now: datetime) -> list[str]:
     """Return a node's cells."""
     info = (node.get("status") or {}).get("nodeInfo") or {}
-    row = [node["metadata"]["name"], node_status(node), node_roles(node), age(node, now),
-           info.get("kubeletVersion", "")]
+    row = [
+        node["metadata"]["name"],
+        node_status(node),
+        node_roles(node),
+        age(node, now),
+        info.get("kubeletVersion", ""),
+    ]
     if wide:
-        row += [node_address(node, "InternalIP"), node_address(node, "ExternalIP"), info.get("osImage") or "<unknown>",
-                info.get("kernelVersion") or "<unknown>", info.get("containerRuntimeVersion") or "<unknown>"]
+        row += [
+            node_address(node, "InternalIP"),
+            node_address(node, "ExternalIP"),
+            info.get("osImage") or "<unknown>",
+            info.get("kernelVersion") or "<unknown>",
+            info.get("containerRuntimeVersion") or "<unknown>",
+        ]
     return row
 
 
@@ -300,8 +338,9 @@ def secret_row(secret: dict[str, Any], wide: bool, now: datetime) -> list[str]:
 
 WORKLOAD_WIDE = ("CONTAINERS", "IMAGES", "SELECTOR")
 COLUMNS: dict[str, Columns] = {
-    "Pod": Columns(("NAME", "READY", "STATUS", "RESTARTS", "AGE"),
-                   ("IP", "NODE", "NOMINATED NODE", "READINESS GATES"), pod_row),
+    "Pod": Columns(
+        ("NAME", "READY", "STATUS", "RESTARTS", "AGE"), ("IP", "NODE", "NOMINATED NODE", "READINESS GATES"), pod_row
+    ),
     "Service": Columns(("NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"), ("SELECTOR",), service_row),
     "Deployment": Columns(("NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"), WORKLOAD_WIDE, deployment_row),
     "ReplicaSet": Columns(("NAME", "DESIRED", "CURRENT", "READY", "AGE"), WORKLOAD_WIDE, replica_set_row),
@@ -310,8 +349,11 @@ COLUMNS: dict[str, Columns] = {
     "Ingress": Columns(("NAME", "CLASS", "HOSTS", "ADDRESS", "PORTS", "AGE"), (), ingress_row),
     "IngressClass": Columns(("NAME", "CONTROLLER", "PARAMETERS", "AGE"), (), ingress_class_row),
     "NetworkPolicy": Columns(("NAME", "POD-SELECTOR", "AGE"), (), network_policy_row),
-    "Node": Columns(("NAME", "STATUS", "ROLES", "AGE", "VERSION"),
-                    ("INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"), node_row),
+    "Node": Columns(
+        ("NAME", "STATUS", "ROLES", "AGE", "VERSION"),
+        ("INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"),
+        node_row,
+    ),
     "Namespace": Columns(("NAME", "STATUS", "AGE"), (), namespace_row),
     "Secret": Columns(("NAME", "TYPE", "DATA", "AGE"), (), secret_row),
 }

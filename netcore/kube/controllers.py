@@ -12,10 +12,10 @@ import copy
 import ipaddress
 
 from netcore.kube import addresses
-from netcore.kube.cluster import SYSTEM_NAMESPACES, Cluster, Key, key_of, stamp_new
-from netcore.kube.naming import node_name, safe_suffix, template_hash
 from netcore.kube.ingress import derive_ingress_status, ingress_system_objects
+from netcore.kube.naming import node_name, safe_suffix, template_hash
 from netcore.kube.selectors import matches, matches_service
+from netcore.kube.store import SYSTEM_NAMESPACES, Cluster, Key, key_of, stamp_new
 
 KUBERNETES_VERSION = "v1.34.0-podpath"
 DNS_IMAGE = "podpath/coredns"
@@ -46,22 +46,51 @@ def system_objects() -> list[dict]:
 def dns_objects() -> list[dict]:
     labels = {"k8s-app": "kube-dns"}
     return [
-        {"apiVersion": "apps/v1", "kind": "Deployment",
-         "metadata": {"name": "coredns", "namespace": "kube-system", "labels": dict(labels)},
-         "spec": {"replicas": 1, "selector": {"matchLabels": dict(labels)},
-                  "template": {"metadata": {"labels": dict(labels)},
-                               # On the control-plane node, beside the ingress controller (where it always landed).
-                               "spec": {"nodeName": "node0",
-                                        "containers": [{"name": "coredns", "image": DNS_IMAGE,
-                                                        "ports": [{"name": "dns", "containerPort": 53, "protocol": "UDP"},
-                                                                  {"name": "dns-tcp", "containerPort": 53, "protocol": "TCP"}]}]}}}},
-        {"apiVersion": "v1", "kind": "Service",
-         "metadata": {"name": "kube-dns", "namespace": "kube-system",
-                      "labels": {"k8s-app": "kube-dns", "kubernetes.io/name": "CoreDNS"}},
-         "spec": {"type": "ClusterIP", "clusterIP": addresses.CLUSTER_DNS_IP, "selector": dict(labels),
-                  "sessionAffinity": "None",
-                  "ports": [{"name": "dns", "port": 53, "targetPort": 53, "protocol": "UDP"},
-                            {"name": "dns-tcp", "port": 53, "targetPort": 53, "protocol": "TCP"}]}},
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "coredns", "namespace": "kube-system", "labels": dict(labels)},
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": dict(labels)},
+                "template": {
+                    "metadata": {"labels": dict(labels)},
+                    # On the control-plane node, beside the ingress controller (where it always landed).
+                    "spec": {
+                        "nodeName": "node0",
+                        "containers": [
+                            {
+                                "name": "coredns",
+                                "image": DNS_IMAGE,
+                                "ports": [
+                                    {"name": "dns", "containerPort": 53, "protocol": "UDP"},
+                                    {"name": "dns-tcp", "containerPort": 53, "protocol": "TCP"},
+                                ],
+                            }
+                        ],
+                    },
+                },
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {
+                "name": "kube-dns",
+                "namespace": "kube-system",
+                "labels": {"k8s-app": "kube-dns", "kubernetes.io/name": "CoreDNS"},
+            },
+            "spec": {
+                "type": "ClusterIP",
+                "clusterIP": addresses.CLUSTER_DNS_IP,
+                "selector": dict(labels),
+                "sessionAffinity": "None",
+                "ports": [
+                    {"name": "dns", "port": 53, "targetPort": 53, "protocol": "UDP"},
+                    {"name": "dns-tcp", "port": 53, "targetPort": 53, "protocol": "TCP"},
+                ],
+            },
+        },
     ]
 
 
@@ -79,22 +108,39 @@ def ensure_namespaces(cluster: Cluster, now: str) -> None:
 
 
 def derive_nodes(cluster: Cluster, now: str) -> None:
-    for (kind, ns, name) in [k for k in cluster.objects if k[0] == "Node"]:
+    for kind, ns, name in [k for k in cluster.objects if k[0] == "Node"]:
         del cluster.objects[(kind, ns, name)]
     for index in range(cluster.config.nodes):
         name = node_name(index)
         roles = {"node-role.kubernetes.io/control-plane": ""} if index == 0 else {}
-        cluster.put({
-            "apiVersion": "v1", "kind": "Node",
-            "metadata": {"name": name, "uid": f"node-{index}", "creationTimestamp": cluster_birth(cluster, now),
-                         "labels": {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", **roles}},
-            "spec": {"podCIDR": str(addresses.node_pod_cidr(index)), "podCIDRs": [str(addresses.node_pod_cidr(index))]},
-            "status": {"addresses": [{"type": "InternalIP", "address": addresses.node_address(index)},
-                                     {"type": "Hostname", "address": name}],
-                       "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady"}],
-                       "nodeInfo": {"kubeletVersion": KUBERNETES_VERSION, "osImage": "Podpath network namespaces",
-                                    "containerRuntimeVersion": "podpath://1"}},
-        })
+        cluster.put(
+            {
+                "apiVersion": "v1",
+                "kind": "Node",
+                "metadata": {
+                    "name": name,
+                    "uid": f"node-{index}",
+                    "creationTimestamp": cluster_birth(cluster, now),
+                    "labels": {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", **roles},
+                },
+                "spec": {
+                    "podCIDR": str(addresses.node_pod_cidr(index)),
+                    "podCIDRs": [str(addresses.node_pod_cidr(index))],
+                },
+                "status": {
+                    "addresses": [
+                        {"type": "InternalIP", "address": addresses.node_address(index)},
+                        {"type": "Hostname", "address": name},
+                    ],
+                    "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady"}],
+                    "nodeInfo": {
+                        "kubeletVersion": KUBERNETES_VERSION,
+                        "osImage": "Podpath network namespaces",
+                        "containerRuntimeVersion": "podpath://1",
+                    },
+                },
+            }
+        )
 
 
 def cluster_birth(cluster: Cluster, now: str) -> str:
@@ -115,10 +161,17 @@ def derive_replicasets_and_pods(cluster: Cluster, now: str) -> None:
         replicas = deployment["spec"].get("replicas", 1)
         if rs is None:
             labels = {**template.get("metadata", {}).get("labels", {}), "pod-template-hash": digest}
-            rs = {"apiVersion": "apps/v1", "kind": "ReplicaSet",
-                  "metadata": {"name": rs_name, "namespace": namespace, "labels": labels,
-                               "ownerReferences": [owner(deployment)]},
-                  "spec": {"selector": {"matchLabels": labels}, "template": copy.deepcopy(template)}}
+            rs = {
+                "apiVersion": "apps/v1",
+                "kind": "ReplicaSet",
+                "metadata": {
+                    "name": rs_name,
+                    "namespace": namespace,
+                    "labels": labels,
+                    "ownerReferences": [owner(deployment)],
+                },
+                "spec": {"selector": {"matchLabels": labels}, "template": copy.deepcopy(template)},
+            }
             rs["spec"]["template"].setdefault("metadata", {})["labels"] = dict(labels)
             stamp_new(cluster, rs, now)
             cluster.put(rs)
@@ -136,14 +189,21 @@ def derive_replicasets_and_pods(cluster: Cluster, now: str) -> None:
 
 
 def owner(obj: dict) -> dict:
-    return {"apiVersion": obj["apiVersion"], "kind": obj["kind"], "name": obj["metadata"]["name"],
-            "uid": obj["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
+    return {
+        "apiVersion": obj["apiVersion"],
+        "kind": obj["kind"],
+        "name": obj["metadata"]["name"],
+        "uid": obj["metadata"]["uid"],
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
 
 
 def reconcile_replicaset_pods(cluster: Cluster, rs: dict, replicas: int, now: str) -> None:
     namespace, rs_uid = rs["metadata"]["namespace"], rs["metadata"]["uid"]
-    mine = [p for p in cluster.list("Pod", namespace)
-            if p["metadata"].get("ownerReferences", [{}])[0].get("uid") == rs_uid]
+    mine = [
+        p for p in cluster.list("Pod", namespace) if p["metadata"].get("ownerReferences", [{}])[0].get("uid") == rs_uid
+    ]
     mine.sort(key=lambda p: (p["metadata"]["creationTimestamp"], p["metadata"]["name"]))
     for extra in mine[replicas:]:
         del cluster.objects[key_of(extra)]
@@ -156,11 +216,18 @@ def reconcile_replicaset_pods(cluster: Cluster, rs: dict, replicas: int, now: st
         if cluster.get("Pod", namespace, name) is not None:
             continue
         template = copy.deepcopy(rs["spec"]["template"])
-        pod = {"apiVersion": "v1", "kind": "Pod",
-               "metadata": {"name": name, "namespace": namespace, "labels": template["metadata"].get("labels", {}),
-                            "annotations": template["metadata"].get("annotations", {}),
-                            "ownerReferences": [owner(rs)]},
-               "spec": template["spec"]}
+        pod = {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {
+                "name": name,
+                "namespace": namespace,
+                "labels": template["metadata"].get("labels", {}),
+                "annotations": template["metadata"].get("annotations", {}),
+                "ownerReferences": [owner(rs)],
+            },
+            "spec": template["spec"],
+        }
         if not pod["metadata"]["annotations"]:
             del pod["metadata"]["annotations"]
         stamp_new(cluster, pod, now)
@@ -177,8 +244,9 @@ def schedule_pods(cluster: Cluster) -> None:
         node = pod["spec"].get("nodeName")
         if node in load:
             load[node] += 1
-    for pod in sorted(pods, key=lambda p: (p["metadata"]["creationTimestamp"], p["metadata"].get("namespace"),
-                                           p["metadata"]["name"])):
+    for pod in sorted(
+        pods, key=lambda p: (p["metadata"]["creationTimestamp"], p["metadata"].get("namespace"), p["metadata"]["name"])
+    ):
         if pod["spec"].get("nodeName") in load:
             continue
         target = min(nodes, key=lambda n: (load[n], nodes.index(n)))
@@ -204,8 +272,10 @@ def assign_pod_addresses(cluster: Cluster, now: str) -> None:
         containers = pod["spec"].get("containers", [])
         pod["status"] = {
             "phase": "Running",
-            "conditions": [{"type": t, "status": "True", "lastTransitionTime": started}
-                           for t in ("Initialized", "Ready", "ContainersReady", "PodScheduled")],
+            "conditions": [
+                {"type": t, "status": "True", "lastTransitionTime": started}
+                for t in ("Initialized", "Ready", "ContainersReady", "PodScheduled")
+            ],
             "hostIP": addresses.node_address(index),
             "hostIPs": [{"ip": addresses.node_address(index)}],
             "podIP": ip,
@@ -213,9 +283,16 @@ def assign_pod_addresses(cluster: Cluster, now: str) -> None:
             "startTime": started,
             "qosClass": "BestEffort",
             "containerStatuses": [
-                {"name": c["name"], "image": c.get("image", ""), "imageID": "", "ready": True, "started": True,
-                 "restartCount": 0, "containerID": f"podpath://{pod['metadata']['uid'][:8]}-{c['name']}",
-                 "state": {"running": {"startedAt": started}}}
+                {
+                    "name": c["name"],
+                    "image": c.get("image", ""),
+                    "imageID": "",
+                    "ready": True,
+                    "started": True,
+                    "restartCount": 0,
+                    "containerID": f"podpath://{pod['metadata']['uid'][:8]}-{c['name']}",
+                    "state": {"running": {"startedAt": started}},
+                }
                 for c in containers
             ],
         }
@@ -235,8 +312,10 @@ def publish_ports(cluster: Cluster) -> None:
     so two pods with port 80 on one node get 8080 and 8081: the port conflicts the talk warns about.
     """
     used: dict[str, set[int]] = {}
-    for pod in sorted(cluster.list("Pod"), key=lambda p: (p["metadata"]["creationTimestamp"],
-                                                         p["metadata"]["namespace"], p["metadata"]["name"])):
+    for pod in sorted(
+        cluster.list("Pod"),
+        key=lambda p: (p["metadata"]["creationTimestamp"], p["metadata"]["namespace"], p["metadata"]["name"]),
+    ):
         annotations = pod["metadata"].setdefault("annotations", {})
         annotations.pop(PUBLISHED, None)
         if cluster.config.cni == "nat":
@@ -249,8 +328,9 @@ def publish_ports(cluster: Cluster) -> None:
                     while candidate in taken:
                         candidate += 1
                     taken.add(candidate)
-                    mappings.append(f"{pod['status']['hostIP']}:{candidate}->{port['containerPort']}"
-                                    f"/{port.get('protocol', 'TCP')}")
+                    mappings.append(
+                        f"{pod['status']['hostIP']}:{candidate}->{port['containerPort']}/{port.get('protocol', 'TCP')}"
+                    )
             if mappings:
                 annotations[PUBLISHED] = ",".join(mappings)
         if not annotations:
@@ -274,11 +354,13 @@ def allocate_services(cluster: Cluster) -> None:
         kind = spec.get("type", "ClusterIP")
         for port in spec.get("ports", []):
             if kind in ("NodePort", "LoadBalancer") and not port.get("nodePort"):
-                port["nodePort"] = addresses.allocate_node_port(f"{name}/{port.get('port')}/{port.get('protocol')}", ports)
+                port["nodePort"] = addresses.allocate_node_port(
+                    f"{name}/{port.get('port')}/{port.get('protocol')}", ports
+                )
                 ports.add(port["nodePort"])
             elif kind == "ClusterIP":
                 port.pop("nodePort", None)
-        status = {"loadBalancer": {}}
+        status: dict[str, dict] = {"loadBalancer": {}}
         if kind == "LoadBalancer":
             current = [i["ip"] for i in service.get("status", {}).get("loadBalancer", {}).get("ingress", [])]
             wanted = spec.get("loadBalancerIP")
@@ -303,31 +385,52 @@ def derive_endpoints(cluster: Cluster, now: str) -> None:
         if not selector:
             continue  # a Service without a selector has endpoints managed by hand (unsupported)
         namespace, name = service["metadata"]["namespace"], service["metadata"]["name"]
-        pods = [p for p in cluster.list("Pod", namespace)
-                if matches_service(selector, p["metadata"].get("labels", {}))
-                and p.get("status", {}).get("phase") == "Running"]
+        pods = [
+            p
+            for p in cluster.list("Pod", namespace)
+            if matches_service(selector, p["metadata"].get("labels", {}))
+            and p.get("status", {}).get("phase") == "Running"
+        ]
         groups = endpoint_groups(service, pods)
-        endpoints = {"apiVersion": "v1", "kind": "Endpoints",
-                     "metadata": {"name": name, "namespace": namespace,
-                                  "labels": dict(service["metadata"].get("labels", {}))},
-                     "subsets": [{"addresses": [address_of(p) for p in group_pods], "ports": group_ports}
-                                 for group_ports, group_pods in groups]}
+        endpoints = {
+            "apiVersion": "v1",
+            "kind": "Endpoints",
+            "metadata": {"name": name, "namespace": namespace, "labels": dict(service["metadata"].get("labels", {}))},
+            "subsets": [
+                {"addresses": [address_of(p) for p in group_pods], "ports": group_ports}
+                for group_ports, group_pods in groups
+            ],
+        }
         if not endpoints["subsets"]:
             del endpoints["subsets"]
         stamp_derived(endpoints, service)
         cluster.put(endpoints)
         for index, (group_ports, group_pods) in enumerate(groups or [([], [])]):
             slice_name = f"{name}-{safe_suffix(5, namespace, name, str(index))}"
-            eps = {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "addressType": "IPv4",
-                   "metadata": {"name": slice_name, "namespace": namespace,
-                                "labels": {"kubernetes.io/service-name": name,
-                                           "endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io"},
-                                "ownerReferences": [owner(service)]},
-                   "endpoints": [{"addresses": [p["status"]["podIP"]],
-                                  "conditions": {"ready": True, "serving": True, "terminating": False},
-                                  "nodeName": p["spec"]["nodeName"], "targetRef": target_ref(p)}
-                                 for p in group_pods],
-                   "ports": group_ports}
+            eps = {
+                "apiVersion": "discovery.k8s.io/v1",
+                "kind": "EndpointSlice",
+                "addressType": "IPv4",
+                "metadata": {
+                    "name": slice_name,
+                    "namespace": namespace,
+                    "labels": {
+                        "kubernetes.io/service-name": name,
+                        "endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io",
+                    },
+                    "ownerReferences": [owner(service)],
+                },
+                "endpoints": [
+                    {
+                        "addresses": [p["status"]["podIP"]],
+                        "conditions": {"ready": True, "serving": True, "terminating": False},
+                        "nodeName": p["spec"]["nodeName"],
+                        "targetRef": target_ref(p),
+                    }
+                    for p in group_pods
+                ],
+                "ports": group_ports,
+            }
             stamp_derived(eps, service)
             cluster.put(eps)
 
@@ -338,8 +441,12 @@ def stamp_derived(obj: dict, source: dict) -> None:
 
 
 def target_ref(pod: dict) -> dict:
-    return {"kind": "Pod", "name": pod["metadata"]["name"], "namespace": pod["metadata"]["namespace"],
-            "uid": pod["metadata"]["uid"]}
+    return {
+        "kind": "Pod",
+        "name": pod["metadata"]["name"],
+        "namespace": pod["metadata"]["namespace"],
+        "uid": pod["metadata"]["uid"],
+    }
 
 
 def address_of(pod: dict) -> dict:
@@ -372,7 +479,9 @@ def resolve_target_port(port: dict, pod: dict) -> int | None:
         return int(target)
     for container in pod["spec"].get("containers", []):
         for container_port in container.get("ports", []):
-            if container_port.get("name") == target and container_port.get("protocol", "TCP") == port.get("protocol", "TCP"):
+            if container_port.get("name") == target and container_port.get("protocol", "TCP") == port.get(
+                "protocol", "TCP"
+            ):
                 return container_port["containerPort"]
     return None
 
@@ -381,21 +490,37 @@ def derive_deployment_status(cluster: Cluster) -> None:
     for deployment in cluster.list("Deployment"):
         namespace = deployment["metadata"]["namespace"]
         selector = deployment["spec"].get("selector")
-        pods = [p for p in cluster.list("Pod", namespace) if matches(selector, p["metadata"].get("labels", {}))
-                and p["metadata"].get("ownerReferences")]
+        pods = [
+            p
+            for p in cluster.list("Pod", namespace)
+            if matches(selector, p["metadata"].get("labels", {})) and p["metadata"].get("ownerReferences")
+        ]
         count = len(pods)
         replicas = deployment["spec"].get("replicas", 1)
         deployment["status"] = {
             "observedGeneration": deployment["metadata"].get("generation", 1),
-            "replicas": count, "updatedReplicas": count, "readyReplicas": count, "availableReplicas": count,
-            "conditions": [{"type": "Available", "status": "True" if count >= replicas else "False",
-                            "reason": "MinimumReplicasAvailable"},
-                           {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable"}],
+            "replicas": count,
+            "updatedReplicas": count,
+            "readyReplicas": count,
+            "availableReplicas": count,
+            "conditions": [
+                {
+                    "type": "Available",
+                    "status": "True" if count >= replicas else "False",
+                    "reason": "MinimumReplicasAvailable",
+                },
+                {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable"},
+            ],
         }
         if not count:
             for field_name in ("readyReplicas", "availableReplicas"):
                 deployment["status"].pop(field_name)
     for rs in cluster.list("ReplicaSet"):
         count = rs["spec"].get("replicas", 0)
-        rs["status"] = {"replicas": count, "readyReplicas": count, "availableReplicas": count,
-                        "fullyLabeledReplicas": count, "observedGeneration": 1}
+        rs["status"] = {
+            "replicas": count,
+            "readyReplicas": count,
+            "availableReplicas": count,
+            "fullyLabeledReplicas": count,
+            "observedGeneration": 1,
+        }

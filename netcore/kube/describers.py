@@ -47,7 +47,7 @@ def write_annotations(page: Page, title: str, annotations: dict[str, str] | None
         if len(value) + len(key) + 2 > MAX_ANNOTATION or "\n" in value:
             page.write(0, f"{key}:\n")
             for line in value.split("\n"):
-                cut = line if len(line) <= MAX_ANNOTATION - 2 else line[:MAX_ANNOTATION - 2] + "..."
+                cut = line if len(line) <= MAX_ANNOTATION - 2 else line[: MAX_ANNOTATION - 2] + "..."
                 page.write(0, f"\t  {cut}\n")
         else:
             page.write(0, f"{key}: {value}\n")
@@ -63,14 +63,24 @@ def write_meta(page: Page, obj: dict[str, Any], *, namespaced: bool = True) -> N
     write_annotations(page, "Annotations", meta.get("annotations"))
 
 
-FIELD_VALUES = {"metadata.name": ("metadata", "name"), "metadata.namespace": ("metadata", "namespace"),
-                "metadata.uid": ("metadata", "uid"), "spec.nodeName": ("spec", "nodeName"),
-                "spec.serviceAccountName": ("spec", "serviceAccountName"), "status.podIP": ("status", "podIP"),
-                "status.hostIP": ("status", "hostIP")}
+FIELD_VALUES = {
+    "metadata.name": ("metadata", "name"),
+    "metadata.namespace": ("metadata", "namespace"),
+    "metadata.uid": ("metadata", "uid"),
+    "spec.nodeName": ("spec", "nodeName"),
+    "spec.serviceAccountName": ("spec", "serviceAccountName"),
+    "status.podIP": ("status", "podIP"),
+    "status.hostIP": ("status", "hostIP"),
+}
 
 
-def write_containers(page: Page, containers: list[dict[str, Any]], statuses: dict[str, dict[str, Any]],
-                     pod: dict[str, Any] | None, space: str) -> None:
+def write_containers(
+    page: Page,
+    containers: list[dict[str, Any]],
+    statuses: dict[str, dict[str, Any]],
+    pod: dict[str, Any] | None,
+    space: str,
+) -> None:
     """Write the Containers section (of a pod, or of a template when ``space`` indents it)."""
     page.write(0, f"{space}Containers:\n")
     for container in containers:
@@ -187,16 +197,22 @@ def describe_deployment(deployment: dict[str, Any], related: dict[str, list[dict
     write_labels(page, "Labels", meta.get("labels"))
     write_annotations(page, "Annotations", meta.get("annotations"))
     page.write(0, f"Selector:\t{format_label_selector(spec.get('selector'))}\n")
-    page.write(0, f"Replicas:\t{spec.get('replicas', 0)} desired | {status.get('updatedReplicas', 0)} updated | "
-                  f"{status.get('replicas', 0)} total | {status.get('availableReplicas', 0)} available | "
-                  f"{status.get('unavailableReplicas', 0)} unavailable\n")
+    page.write(
+        0,
+        f"Replicas:\t{spec.get('replicas', 0)} desired | {status.get('updatedReplicas', 0)} updated | "
+        f"{status.get('replicas', 0)} total | {status.get('availableReplicas', 0)} available | "
+        f"{status.get('unavailableReplicas', 0)} unavailable\n",
+    )
     strategy = spec.get("strategy") or {}
     page.write(0, f"StrategyType:\t{strategy.get('type', '')}\n")
     page.write(0, f"MinReadySeconds:\t{spec.get('minReadySeconds', 0)}\n")
     if strategy.get("rollingUpdate"):
         rolling = strategy["rollingUpdate"]
-        page.write(0, f"RollingUpdateStrategy:\t{rolling.get('maxUnavailable')} max unavailable, "
-                      f"{rolling.get('maxSurge')} max surge\n")
+        page.write(
+            0,
+            f"RollingUpdateStrategy:\t{rolling.get('maxUnavailable')} max unavailable, "
+            f"{rolling.get('maxSurge')} max surge\n",
+        )
     template = spec.get("template") or {}
     page.write(0, "Pod Template:\n")
     write_labels(page, "  Labels", (template.get("metadata") or {}).get("labels"))
@@ -232,17 +248,25 @@ def controlled_by(obj: dict[str, Any], owner: dict[str, Any]) -> bool:
 
 def same_template(replica_set: dict[str, Any], template: dict[str, Any]) -> bool:
     """Tell whether a ReplicaSet runs the Deployment's template (its pod-template-hash label aside)."""
+
     def without_hash(spec: dict[str, Any]) -> dict[str, Any]:
         meta = dict(spec.get("metadata") or {})
         meta["labels"] = {k: v for k, v in (meta.get("labels") or {}).items() if k != "pod-template-hash"}
         return {**spec, "metadata": meta}
+
     return without_hash((replica_set.get("spec") or {}).get("template") or {}) == without_hash(template)
 
 
 def replica_sets(sets: list[dict[str, Any]]) -> str:
     """List replica sets as kubectl does: name (current/desired replicas created)."""
-    return ", ".join(f"{rs['metadata']['name']} ({(rs.get('status') or {}).get('replicas', 0)}/"
-                     f"{(rs.get('spec') or {}).get('replicas', 0)} replicas created)" for rs in sets) or "<none>"
+    return (
+        ", ".join(
+            f"{rs['metadata']['name']} ({(rs.get('status') or {}).get('replicas', 0)}/"
+            f"{(rs.get('spec') or {}).get('replicas', 0)} replicas created)"
+            for rs in sets
+        )
+        or "<none>"
+    )
 
 
 def describe_namespace(namespace: dict[str, Any], related: dict[str, list[dict[str, Any]]]) -> str:
@@ -269,16 +293,24 @@ def describe_node(node: dict[str, Any], related: dict[str, list[dict[str, Any]]]
         page.write(0, "Conditions:\n  Type\tStatus\tReason\tMessage\n")
         page.write(1, "----\t------\t------\t-------\n")
         for condition in status["conditions"]:
-            page.write(1, f"{condition.get('type')} \t{condition.get('status')} \t{condition.get('reason', '')} \t"
-                          f"{condition.get('message', '')}\n")
+            page.write(
+                1,
+                f"{condition.get('type')} \t{condition.get('status')} \t{condition.get('reason', '')} \t"
+                f"{condition.get('message', '')}\n",
+            )
     page.write(0, "Addresses:\n")
     for address in status.get("addresses") or []:
         page.write(1, f"{address.get('type')}:\t{address.get('address')}\n")
     info = status.get("nodeInfo") or {}
     page.write(0, "System Info:\n")
-    for title, key in (("Kernel Version", "kernelVersion"), ("OS Image", "osImage"),
-                       ("Operating System", "operatingSystem"), ("Architecture", "architecture"),
-                       ("Container Runtime Version", "containerRuntimeVersion"), ("Kubelet Version", "kubeletVersion")):
+    for title, key in (
+        ("Kernel Version", "kernelVersion"),
+        ("OS Image", "osImage"),
+        ("Operating System", "operatingSystem"),
+        ("Architecture", "architecture"),
+        ("Container Runtime Version", "containerRuntimeVersion"),
+        ("Kubelet Version", "kubeletVersion"),
+    ):
         page.write(1, f"{title}:\t{info.get(key, '')}\n")
     page.write(0, f"PodCIDR:\t{spec.get('podCIDR', '')}\n")
     page.write(0, f"PodCIDRs:\t{','.join(spec.get('podCIDRs') or [])}\n")

@@ -20,14 +20,41 @@ from netcore.topology.model import Server
 
 HOSTNAME_MAX = 63  # the kernel's limit; Kubernetes truncates a pod's hostname to it
 AGNHOST_MODES = ("netexec", "pause", "porter", "serve-hostname")
-KLOG_FLAGS = {"v": int, "vmodule": str, "logtostderr": bool, "alsologtostderr": bool, "log_dir": str,
-              "log_file": str, "log_file_max_size": int, "skip_headers": bool, "skip_log_headers": bool,
-              "add_dir_header": bool, "one_output": bool, "stderrthreshold": str, "log_backtrace_at": str}
-FIELD_PATHS = ("metadata.name", "metadata.namespace", "metadata.uid", "metadata.labels['KEY']",
-               "metadata.annotations['KEY']", "spec.nodeName", "spec.serviceAccountName", "status.podIP",
-               "status.podIPs", "status.hostIP", "status.hostIPs")
-PORTER_PREFIXES = {"SERVE_PORT_": "http-text", "SERVE_TCP_PORT_": "http-text", "SERVE_UDP_PORT_": "udp-text",
-                   "SERVE_TLS_PORT_": "https-text", "SERVE_SCTP_PORT_": None}
+KLOG_FLAGS = {
+    "v": int,
+    "vmodule": str,
+    "logtostderr": bool,
+    "alsologtostderr": bool,
+    "log_dir": str,
+    "log_file": str,
+    "log_file_max_size": int,
+    "skip_headers": bool,
+    "skip_log_headers": bool,
+    "add_dir_header": bool,
+    "one_output": bool,
+    "stderrthreshold": str,
+    "log_backtrace_at": str,
+}
+FIELD_PATHS = (
+    "metadata.name",
+    "metadata.namespace",
+    "metadata.uid",
+    "metadata.labels['KEY']",
+    "metadata.annotations['KEY']",
+    "spec.nodeName",
+    "spec.serviceAccountName",
+    "status.podIP",
+    "status.podIPs",
+    "status.hostIP",
+    "status.hostIPs",
+)
+PORTER_PREFIXES = {
+    "SERVE_PORT_": "http-text",
+    "SERVE_TCP_PORT_": "http-text",
+    "SERVE_UDP_PORT_": "udp-text",
+    "SERVE_TLS_PORT_": "https-text",
+    "SERVE_SCTP_PORT_": None,
+}
 DNS_RECORDS_ENV = "PODPATH_DNS_RECORDS"
 
 
@@ -64,11 +91,12 @@ class Image:
 
 # -- image names -------------------------------------------------------------------------------------
 
+
 def repository_path(image: str) -> str:
     """Strip registry, tag, digest and Docker Hub's ``library/`` from an image reference."""
     ref = image.strip().split("@", 1)[0]
     if ref.rfind(":") > ref.rfind("/"):
-        ref = ref[:ref.rfind(":")]
+        ref = ref[: ref.rfind(":")]
     parts = ref.lower().split("/")
     if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
         parts = parts[1:]
@@ -94,6 +122,7 @@ def catalog_names() -> list[str]:
 
 # -- the environment ----------------------------------------------------------------------------------
 
+
 def expand(text: str, env: dict[str, str]) -> str:
     """Expand ``$(VAR)`` as Kubernetes does: ``$$`` is a literal ``$``, unknown references stay as written."""
     out, i = [], 0
@@ -102,8 +131,8 @@ def expand(text: str, env: dict[str, str]) -> str:
             out.append("$")
             i += 2
         elif text.startswith("$(", i) and (end := text.find(")", i + 2)) != -1:
-            name = text[i + 2:end]
-            out.append(env.get(name, text[i:end + 1]))
+            name = text[i + 2 : end]
+            out.append(env.get(name, text[i : end + 1]))
             i = end + 1
         else:
             out.append(text[i])
@@ -118,10 +147,13 @@ def field_value(pod: dict, path: str) -> str | None:
     if keyed:
         return str((meta.get(keyed.group(1)) or {}).get(keyed.group(2), ""))
     values = {
-        "metadata.name": meta.get("name"), "metadata.namespace": meta.get("namespace") or "default",
-        "metadata.uid": meta.get("uid"), "spec.nodeName": spec.get("nodeName"),
+        "metadata.name": meta.get("name"),
+        "metadata.namespace": meta.get("namespace") or "default",
+        "metadata.uid": meta.get("uid"),
+        "spec.nodeName": spec.get("nodeName"),
         "spec.serviceAccountName": spec.get("serviceAccountName") or "default",
-        "status.podIP": status.get("podIP"), "status.hostIP": status.get("hostIP"),
+        "status.podIP": status.get("podIP"),
+        "status.hostIP": status.get("hostIP"),
         "status.podIPs": ",".join(i.get("ip", "") for i in status.get("podIPs") or []) or status.get("podIP"),
         "status.hostIPs": ",".join(i.get("ip", "") for i in status.get("hostIPs") or []) or status.get("hostIP"),
     }
@@ -144,15 +176,22 @@ def resolve_env(pod: dict, container: dict, field: str) -> dict[str, tuple[str, 
             raise SpecError("", f"{where}.name", "a variable name")
         if "valueFrom" in item:
             source = item["valueFrom"]
-            path = ((source.get("fieldRef") or {}).get("fieldPath") if isinstance(source, dict)
-                    and set(source) == {"fieldRef"} else None)
+            path = (
+                (source.get("fieldRef") or {}).get("fieldPath")
+                if isinstance(source, dict) and set(source) == {"fieldRef"}
+                else None
+            )
             if path is None:
-                raise SpecError("", f"{where}.valueFrom", "a fieldRef (Podpath cannot resolve configMapKeyRef,"
-                                " secretKeyRef or resourceFieldRef)")
+                raise SpecError(
+                    "",
+                    f"{where}.valueFrom",
+                    "a fieldRef (Podpath cannot resolve configMapKeyRef, secretKeyRef or resourceFieldRef)",
+                )
             value = field_value(pod, path)
             if value is None:
-                raise SpecError("", f"{where}.valueFrom.fieldRef.fieldPath",
-                                f"one of {', '.join(FIELD_PATHS)}, got {path!r}")
+                raise SpecError(
+                    "", f"{where}.valueFrom.fieldRef.fieldPath", f"one of {', '.join(FIELD_PATHS)}, got {path!r}"
+                )
         else:
             raw = item.get("value", "")
             if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
@@ -163,6 +202,7 @@ def resolve_env(pod: dict, container: dict, field: str) -> dict[str, tuple[str, 
 
 
 # -- the images ----------------------------------------------------------------------------------------
+
 
 def check_port(value: object, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
@@ -182,8 +222,8 @@ def declared_tcp_ports(c: Container, default: int) -> list[tuple[int, str]]:
 
 def hello(text: str) -> Callable[[Container], list[Listener]]:
     def listeners(c: Container) -> list[Listener]:
-        return [Listener("hello", port, "tcp", (("text", text),), where)
-                for port, where in declared_tcp_ports(c, 80)]
+        return [Listener("hello", port, "tcp", (("text", text),), where) for port, where in declared_tcp_ports(c, 80)]
+
     return listeners
 
 
@@ -191,8 +231,15 @@ def echoserver(c: Container) -> list[Listener]:
     port_text = c.value("PORT", "3000")
     where = c.env["PORT"][1] if "PORT" in c.env else f"{c.field}.image"
     port = check_port(int(port_text) if port_text.isdigit() else port_text, where)
-    options = tuple((key, c.value(env)) for key, env in (("namespace", "NAMESPACE"), ("ingress", "INGRESS_NAME"),
-                                                          ("service", "SERVICE_NAME"), ("pod", "POD_NAME")))
+    options = tuple(
+        (key, c.value(env))
+        for key, env in (
+            ("namespace", "NAMESPACE"),
+            ("ingress", "INGRESS_NAME"),
+            ("service", "SERVICE_NAME"),
+            ("pod", "POD_NAME"),
+        )
+    )
     return [Listener("echoserver", port, "tcp", options, where)]
 
 
@@ -215,6 +262,7 @@ def coredns(c: Container) -> list[Listener]:
 
 
 # -- agnhost -------------------------------------------------------------------------------------------
+
 
 def agnhost_argv(c: Container) -> list[tuple[str, str]]:
     """Return the argv Kubernetes runs (ENTRYPOINT /agnhost, CMD pause), each word with its field."""
@@ -239,8 +287,12 @@ def agnhost(c: Container) -> list[Listener]:
     argv = agnhost_argv(c)
     if not argv or argv[0][0].rsplit("/", 1)[-1] not in ("agnhost", "agnhost-2"):
         where = argv[0][1] if argv else f"{c.field}.command"
-        raise SpecError("", where, "agnhost's own program (/agnhost): Podpath runs the image's built-in"
-                        f" servers, not other commands; got {argv[0][0] if argv else 'nothing'!r}")
+        raise SpecError(
+            "",
+            where,
+            "agnhost's own program (/agnhost): Podpath runs the image's built-in"
+            f" servers, not other commands; got {argv[0][0] if argv else 'nothing'!r}",
+        )
     rest = argv[1:]
     while rest and rest[0][0].startswith("-"):  # agnhost's logging (klog) flags may come before the mode
         if rest[0][0].lstrip("-").partition("=")[0] not in KLOG_FLAGS:
@@ -265,8 +317,12 @@ def parse_flags(mode: str, argv: list[tuple[str, str]], spec: dict[str, type]) -
         name, eq, value = text.lstrip("-").partition("=")
         known = spec.get(name) or KLOG_FLAGS.get(name)
         if known is None or (not text.startswith("--") and name != "v"):
-            raise SpecError("", where, f"a flag of agnhost {mode}: {', '.join('--' + f for f in spec) or 'none'}"
-                            f" (unknown flag {text.split('=')[0]!r})")
+            raise SpecError(
+                "",
+                where,
+                f"a flag of agnhost {mode}: {', '.join('--' + f for f in spec) or 'none'}"
+                f" (unknown flag {text.split('=')[0]!r})",
+            )
         value_where = where
         if known is not bool and not eq:
             if i + 1 >= len(argv):
@@ -274,8 +330,11 @@ def parse_flags(mode: str, argv: list[tuple[str, str]], spec: dict[str, type]) -
             i += 1
             value, value_where = argv[i]
         if known is bool:
-            parsed: object = True if not eq else {"1": True, "t": True, "true": True, "0": False, "f": False,
-                                                  "false": False}.get(value.lower())
+            parsed: object = (
+                True
+                if not eq
+                else {"1": True, "t": True, "true": True, "0": False, "f": False, "false": False}.get(value.lower())
+            )
             if parsed is None:
                 raise SpecError("", where, f"true or false for --{name}, got {value!r}")
         elif known is int:
@@ -295,8 +354,15 @@ def flag(found: dict, name: str, default: object, c: Container) -> tuple[object,
 
 
 def netexec(c: Container, argv: list[tuple[str, str]]) -> list[Listener]:
-    spec = {"http-port": int, "udp-port": int, "sctp-port": int, "tls-cert-file": str,
-            "tls-private-key-file": str, "http-override": str, "udp-listen-addresses": str}
+    spec = {
+        "http-port": int,
+        "udp-port": int,
+        "sctp-port": int,
+        "tls-cert-file": str,
+        "tls-private-key-file": str,
+        "http-override": str,
+        "udp-listen-addresses": str,
+    }
     found = parse_flags("netexec", argv, spec)
     http_port, http_where = flag(found, "http-port", 8080, c)
     udp_port, udp_where = flag(found, "udp-port", 8081, c)
@@ -304,35 +370,41 @@ def netexec(c: Container, argv: list[tuple[str, str]]) -> list[Listener]:
     if sctp_port != -1:
         raise SpecError("", sctp_where, "no SCTP server: Podpath serves TCP and UDP only (leave --sctp-port unset)")
     if flag(found, "udp-listen-addresses", "", c)[0]:
-        raise SpecError("", found["udp-listen-addresses"][1], "no --udp-listen-addresses: Podpath's netexec"
-                        " listens on every address of the pod")
-    check_port(http_port, http_where)
-    if udp_port != -1:
-        check_port(udp_port, udp_where)
+        raise SpecError(
+            "",
+            found["udp-listen-addresses"][1],
+            "no --udp-listen-addresses: Podpath's netexec listens on every address of the pod",
+        )
+    http_port = check_port(http_port, http_where)
+    udp_port = -1 if udp_port == -1 else check_port(udp_port, udp_where)
     options = [("hostname", c.hostname), ("udp-port", str(udp_port))]
     override = flag(found, "http-override", "", c)[0]
     if override:
         options.append(("http-override", str(override)))
     if flag(found, "tls-cert-file", "", c)[0]:
         options.append(("tls", "true"))  # served with the runner's self-signed certificate
-    listeners = [Listener("netexec", int(http_port), "tcp", tuple(options), http_where)]
+    listeners = [Listener("netexec", http_port, "tcp", tuple(options), http_where)]
     if udp_port != -1:
-        listeners.append(Listener("netexec", int(udp_port), "udp", (("hostname", c.hostname),), udp_where))
+        listeners.append(Listener("netexec", udp_port, "udp", (("hostname", c.hostname),), udp_where))
     return listeners
 
 
 def serve_hostname(c: Container, argv: list[tuple[str, str]]) -> list[Listener]:
     found = parse_flags("serve-hostname", argv, {"tcp": bool, "udp": bool, "http": bool, "close": bool, "port": int})
-    port, port_where = flag(found, "port", 9376, c)
-    check_port(port, port_where)
+    given, port_where = flag(found, "port", 9376, c)
+    port = check_port(given, port_where)
     do_http, do_tcp, do_udp = (flag(found, name, name == "http", c)[0] for name in ("http", "tcp", "udp"))
     if do_http and (do_tcp or do_udp):
         where = found["tcp" if do_tcp else "udp"][1]
-        raise SpecError("", where, "--http=false with --tcp or --udp (agnhost serve-hostname can't serve TCP/UDP"
-                        " mode and HTTP mode at the same time)")
+        raise SpecError(
+            "",
+            where,
+            "--http=false with --tcp or --udp (agnhost serve-hostname can't serve TCP/UDP"
+            " mode and HTTP mode at the same time)",
+        )
     text = (("text", c.hostname),)
     wanted = [("http-text", "tcp", do_http), ("tcp-text", "tcp", do_tcp), ("udp-text", "udp", do_udp)]
-    return [Listener(kind, int(port), protocol, text, port_where) for kind, protocol, on in wanted if on]
+    return [Listener(kind, port, protocol, text, port_where) for kind, protocol, on in wanted if on]
 
 
 def porter(c: Container, argv: list[tuple[str, str]]) -> list[Listener]:
@@ -343,10 +415,13 @@ def porter(c: Container, argv: list[tuple[str, str]]) -> list[Listener]:
         prefix = next((p for p in PORTER_PREFIXES if name.startswith(p)), None)
         if prefix is None:
             continue
-        kind, port_text = PORTER_PREFIXES[prefix], name[len(prefix):]
+        kind, port_text = PORTER_PREFIXES[prefix], name[len(prefix) :]
         if kind is None:
-            raise SpecError("", f"{where}.name", "SERVE_PORT_, SERVE_TCP_PORT_, SERVE_UDP_PORT_ or SERVE_TLS_PORT_:"
-                            " Podpath serves no SCTP")
+            raise SpecError(
+                "",
+                f"{where}.name",
+                "SERVE_PORT_, SERVE_TCP_PORT_, SERVE_UDP_PORT_ or SERVE_TLS_PORT_: Podpath serves no SCTP",
+            )
         port = check_port(int(port_text) if port_text.isdigit() else port_text, f"{where}.name")
         options = (("text", value),) if kind == "udp-text" else (("text", value), ("json", str(as_json).lower()))
         listeners.append(Listener(kind, port, "udp" if kind == "udp-text" else "tcp", options, f"{where}.name"))
@@ -365,25 +440,36 @@ AGNHOST: dict[str, Callable[[Container, list[tuple[str, str]]], list[Listener]]]
     "serve-hostname": serve_hostname,
 }
 
-IMAGES: dict[str, Image] = {image.name: image for image in (
-    Image("hello-world", "HTTP 'Hello World' on each declared TCP containerPort (default 80): the talk's pod",
-          hello("Hello World")),
-    Image("hello-darkness", "HTTP 'Hello Darkness' on each declared TCP containerPort (default 80)",
-          hello("Hello Darkness")),
-    Image("echoserver", "the ingress conformance echoserver: the request as JSON, on $PORT (default 3000)",
-          echoserver),
-    Image("agnhost", "the Kubernetes e2e agnhost: pause, netexec, serve-hostname, porter", agnhost),
-    Image("nginx", "nginx's welcome page on port 80", nginx),
-    Image("busybox", "a client: exec runs the machine's curl, wget, nc, ping, dig and ip in the pod", nothing),
-    Image("curlimages/curl", "a client: exec runs the machine's curl in the pod", nothing),
-    Image("pause", "the pause container: holds the pod's network namespace, serves nothing", nothing),
-    Image("podpath/coredns", f"the cluster DNS, from the records file named by ${DNS_RECORDS_ENV}", coredns),
-    # Its nginx is configured by the cluster compiler (netcore.kube.compile.ingress), not by the pod.
-    Image("podpath/ingress-nginx", "the ingress controller: nginx routing the cluster's Ingresses", nothing),
-)}
+IMAGES: dict[str, Image] = {
+    image.name: image
+    for image in (
+        Image(
+            "hello-world",
+            "HTTP 'Hello World' on each declared TCP containerPort (default 80): the talk's pod",
+            hello("Hello World"),
+        ),
+        Image(
+            "hello-darkness",
+            "HTTP 'Hello Darkness' on each declared TCP containerPort (default 80)",
+            hello("Hello Darkness"),
+        ),
+        Image(
+            "echoserver", "the ingress conformance echoserver: the request as JSON, on $PORT (default 3000)", echoserver
+        ),
+        Image("agnhost", "the Kubernetes e2e agnhost: pause, netexec, serve-hostname, porter", agnhost),
+        Image("nginx", "nginx's welcome page on port 80", nginx),
+        Image("busybox", "a client: exec runs the machine's curl, wget, nc, ping, dig and ip in the pod", nothing),
+        Image("curlimages/curl", "a client: exec runs the machine's curl in the pod", nothing),
+        Image("pause", "the pause container: holds the pod's network namespace, serves nothing", nothing),
+        Image("podpath/coredns", f"the cluster DNS, from the records file named by ${DNS_RECORDS_ENV}", coredns),
+        # Its nginx is configured by the cluster compiler (netcore.kube.compile.ingress), not by the pod.
+        Image("podpath/ingress-nginx", "the ingress controller: nginx routing the cluster's Ingresses", nothing),
+    )
+}
 
 
 # -- pods ------------------------------------------------------------------------------------------------
+
 
 def pod_hostname(pod: dict) -> str:
     meta, spec = pod.get("metadata") or {}, pod.get("spec") or {}
@@ -411,8 +497,12 @@ def pod_listeners(pod: dict) -> list[Listener]:
         for listener in image.listeners(container):
             clash = taken.get((listener.port, listener.protocol))
             if clash is not None:
-                raise SpecError("", listener.field, f"a port nothing else in the pod listens on: "
-                                f"{listener.protocol.upper()} {listener.port} is taken by {clash.field}")
+                raise SpecError(
+                    "",
+                    listener.field,
+                    f"a port nothing else in the pod listens on: "
+                    f"{listener.protocol.upper()} {listener.port} is taken by {clash.field}",
+                )
             taken[(listener.port, listener.protocol)] = listener
             found.append(listener)
     return found
@@ -425,5 +515,7 @@ def check_pod(pod: dict) -> None:
 
 def pod_servers(pod: dict, host: str) -> tuple[Server, ...]:
     """Return the servers the pod runs, on ``host`` (the Podpath host of the pod's namespace)."""
-    return tuple(Server(host=host, kind=one.kind, port=one.port, protocol=one.protocol, options=one.options)
-                 for one in pod_listeners(pod))
+    return tuple(
+        Server(host=host, kind=one.kind, port=one.port, protocol=one.protocol, options=one.options)
+        for one in pod_listeners(pod)
+    )

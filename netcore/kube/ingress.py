@@ -39,24 +39,49 @@ def ingress_system_objects() -> list[dict]:
     """Objects installed with every cluster for the ingress controller (ingress-nginx's cloud manifest)."""
     objects = [
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": INGRESS_NAMESPACE, "labels": dict(LABELS)}},
-        {"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass",
-         "metadata": {"name": INGRESS_CLASS, "labels": dict(CONTROLLER_LABELS),
-                      "annotations": {DEFAULT_CLASS_ANNOTATION: "true"}},
-         "spec": {"controller": INGRESS_CONTROLLER}},
-        {"apiVersion": "apps/v1", "kind": "Deployment",
-         "metadata": {"name": CONTROLLER_NAME, "namespace": INGRESS_NAMESPACE, "labels": dict(CONTROLLER_LABELS)},
-         "spec": {"replicas": 1, "selector": {"matchLabels": dict(CONTROLLER_LABELS)},
-                  "template": {"metadata": {"labels": dict(CONTROLLER_LABELS)},
-                               # No containerPorts: in the "bad way" network they would be published on
-                               # node0 like docker run -p, taking ports from the Pods the lab publishes.
-                               "spec": {"nodeName": CONTROLLER_NODE,
-                                        "containers": [{"name": "controller", "image": INGRESS_IMAGE}]}}}},
-        {"apiVersion": "v1", "kind": "Service",
-         "metadata": {"name": CONTROLLER_NAME, "namespace": INGRESS_NAMESPACE, "labels": dict(CONTROLLER_LABELS)},
-         "spec": {"type": "LoadBalancer", "externalTrafficPolicy": "Local", "loadBalancerIP": INGRESS_ADDRESS,
-                  "selector": dict(CONTROLLER_LABELS),
-                  "ports": [{"name": "http", "port": 80, "targetPort": 80},
-                            {"name": "https", "port": 443, "targetPort": 443}]}},
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "IngressClass",
+            "metadata": {
+                "name": INGRESS_CLASS,
+                "labels": dict(CONTROLLER_LABELS),
+                "annotations": {DEFAULT_CLASS_ANNOTATION: "true"},
+            },
+            "spec": {"controller": INGRESS_CONTROLLER},
+        },
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": CONTROLLER_NAME, "namespace": INGRESS_NAMESPACE, "labels": dict(CONTROLLER_LABELS)},
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": dict(CONTROLLER_LABELS)},
+                "template": {
+                    "metadata": {"labels": dict(CONTROLLER_LABELS)},
+                    # No containerPorts: in the "bad way" network they would be published on
+                    # node0 like docker run -p, taking ports from the Pods the lab publishes.
+                    "spec": {
+                        "nodeName": CONTROLLER_NODE,
+                        "containers": [{"name": "controller", "image": INGRESS_IMAGE}],
+                    },
+                },
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": CONTROLLER_NAME, "namespace": INGRESS_NAMESPACE, "labels": dict(CONTROLLER_LABELS)},
+            "spec": {
+                "type": "LoadBalancer",
+                "externalTrafficPolicy": "Local",
+                "loadBalancerIP": INGRESS_ADDRESS,
+                "selector": dict(CONTROLLER_LABELS),
+                "ports": [
+                    {"name": "http", "port": 80, "targetPort": 80},
+                    {"name": "https", "port": 443, "targetPort": 443},
+                ],
+            },
+        },
     ]
     return [apply_defaults(obj) for obj in objects]
 
@@ -73,24 +98,35 @@ def is_ingress_system_object(obj: dict) -> bool:
 
 # -- classes ------------------------------------------------------------------------------------------
 
+
 def default_classes(cluster) -> list[dict]:
-    return [c for c in cluster.list("IngressClass")
-            if (c["metadata"].get("annotations") or {}).get(DEFAULT_CLASS_ANNOTATION) == "true"]
+    return [
+        c
+        for c in cluster.list("IngressClass")
+        if (c["metadata"].get("annotations") or {}).get(DEFAULT_CLASS_ANNOTATION) == "true"
+    ]
 
 
 def admit_ingress(cluster, ingress: dict) -> None:
     """On create, write the default IngressClass into an Ingress naming none (DefaultIngressClass admission)."""
     spec = ingress.get("spec")
     annotations = ingress.get("metadata", {}).get("annotations") or {}
-    if ingress.get("kind") != "Ingress" or not isinstance(spec, dict) or spec.get("ingressClassName") \
-            or LEGACY_CLASS_ANNOTATION in annotations:
+    if (
+        ingress.get("kind") != "Ingress"
+        or not isinstance(spec, dict)
+        or spec.get("ingressClassName")
+        or LEGACY_CLASS_ANNOTATION in annotations
+    ):
         return
     defaults = default_classes(cluster)
     if len(defaults) > 1:
         meta = ingress["metadata"]
-        raise SpecError(f"Ingress {meta.get('namespace', 'default')}/{meta['name']}", "spec.ingressClassName",
-                        f"a class name: {len(defaults)} default IngressClasses were found "
-                        f"({', '.join(c['metadata']['name'] for c in defaults)}), only 1 allowed")
+        raise SpecError(
+            f"Ingress {meta.get('namespace', 'default')}/{meta['name']}",
+            "spec.ingressClassName",
+            f"a class name: {len(defaults)} default IngressClasses were found "
+            f"({', '.join(c['metadata']['name'] for c in defaults)}), only 1 allowed",
+        )
     if defaults:
         spec["ingressClassName"] = defaults[0]["metadata"]["name"]
 
@@ -117,19 +153,25 @@ def is_served(cluster, ingress: dict) -> bool:
 def served_ingresses(cluster) -> list[dict]:
     """The Ingresses the controller serves, oldest first (on conflicting rules, the oldest wins)."""
     served = [i for i in cluster.list("Ingress") if is_served(cluster, i)]
-    return sorted(served, key=lambda i: (i["metadata"].get("creationTimestamp", ""),
-                                         i["metadata"]["namespace"], i["metadata"]["name"]))
+    return sorted(
+        served,
+        key=lambda i: (i["metadata"].get("creationTimestamp", ""), i["metadata"]["namespace"], i["metadata"]["name"]),
+    )
 
 
 # -- status -------------------------------------------------------------------------------------------
+
 
 def controller_addresses(cluster) -> list[dict]:
     """The controller Service's LoadBalancer entries, which ingress-nginx publishes on what it serves."""
     service = cluster.get("Service", INGRESS_NAMESPACE, CONTROLLER_NAME)
     if service is None:
         return []
-    return [{"ip": entry["ip"]} for entry in service.get("status", {}).get("loadBalancer", {}).get("ingress", [])
-            if entry.get("ip")]
+    return [
+        {"ip": entry["ip"]}
+        for entry in service.get("status", {}).get("loadBalancer", {}).get("ingress", [])
+        if entry.get("ip")
+    ]
 
 
 def derive_ingress_status(cluster) -> None:

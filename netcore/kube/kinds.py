@@ -51,8 +51,15 @@ KINDS: tuple[Kind, ...] = (
     Kind("Service", "", "v1", "services", "service", ("svc",)),
     Kind("Endpoints", "", "v1", "endpoints", "endpoints", ("ep",), read_only=True),
     Kind("EndpointSlice", "discovery.k8s.io", "v1", "endpointslices", "endpointslice", read_only=True),
-    Kind("Ingress", "networking.k8s.io", "v1", "ingresses", "ingress", ("ing",),
-         legacy_api_versions=("extensions/v1beta1", "networking.k8s.io/v1beta1")),
+    Kind(
+        "Ingress",
+        "networking.k8s.io",
+        "v1",
+        "ingresses",
+        "ingress",
+        ("ing",),
+        legacy_api_versions=("extensions/v1beta1", "networking.k8s.io/v1beta1"),
+    ),
     Kind("IngressClass", "networking.k8s.io", "v1", "ingressclasses", "ingressclass", namespaced=False),
     Kind("NetworkPolicy", "networking.k8s.io", "v1", "networkpolicies", "networkpolicy", ("netpol",)),
     Kind("Secret", "", "v1", "secrets", "secret"),
@@ -74,9 +81,7 @@ def resolve_kind(text: str) -> Kind:
     for kind in KINDS:
         if name.lower() in kind.names() and qualifier_matches(kind, qualifier):
             return kind
-    raise NotFound(
-        f"the server doesn't have a resource type \"{text}\" (Podpath supports: {supported_resources()})"
-    )
+    raise NotFound(f'the server doesn\'t have a resource type "{text}" (Podpath supports: {supported_resources()})')
 
 
 def qualifier_matches(kind: Kind, qualifier: str) -> bool:
@@ -101,4 +106,3 @@ def kind_of(api_version: str, kind: str, *, source: str = "manifest") -> Kind:
         return found
     accepted = " or ".join((found.api_version, *found.legacy_api_versions))
     raise SpecError(source, "apiVersion", f"{accepted} for kind {found.kind}, got {quote(api_version)}")
-

@@ -31,8 +31,11 @@ def check_legacy_ingress(obj: dict[str, Any]) -> list[Problem]:
     problems = [Problem(("spec", key), unknown_field(key, SPEC_FIELDS)) for key in spec if key not in SPEC_FIELDS]
     for path, backend in backends(spec):
         if isinstance(backend, dict):
-            problems += [Problem((*path, key), unknown_field(key, BACKEND_FIELDS))
-                         for key in backend if key not in BACKEND_FIELDS]
+            problems += [
+                Problem((*path, key), unknown_field(key, BACKEND_FIELDS))
+                for key in backend
+                if key not in BACKEND_FIELDS
+            ]
     return problems
 
 
@@ -54,8 +57,9 @@ def http_paths(spec: dict[str, Any]) -> list[dict[str, Any]]:
     found = []
     for rule in as_list(spec.get("rules")):
         http = rule.get("http") if isinstance(rule, dict) else None
-        found += [path for path in as_list(http.get("paths") if isinstance(http, dict) else None)
-                  if isinstance(path, dict)]
+        found += [
+            path for path in as_list(http.get("paths") if isinstance(http, dict) else None) if isinstance(path, dict)
+        ]
     return found
 
 
@@ -71,8 +75,7 @@ def convert_legacy_ingress(obj: dict[str, Any]) -> dict[str, Any]:
     meta = out.setdefault("metadata", {})
     if isinstance(meta, dict):
         annotations = meta.get("annotations")
-        meta["annotations"] = {**(annotations if isinstance(annotations, dict) else {}),
-                               CONVERTED_FROM: source_version}
+        meta["annotations"] = {**(annotations if isinstance(annotations, dict) else {}), CONVERTED_FROM: source_version}
     spec = out.get("spec")
     if not isinstance(spec, dict):
         return out
@@ -107,11 +110,11 @@ def legacy_path(path: Path) -> Path:
     if parts[:2] == ["spec", "defaultBackend"]:
         parts[1] = "backend"
     for index, part in enumerate(parts):
-        if part == "backend" and parts[index + 1:index + 2] == ["service"]:
-            rest = parts[index + 2:]
+        if part == "backend" and parts[index + 1 : index + 2] == ["service"]:
+            rest = parts[index + 2 :]
             if rest[:1] == ["name"]:
-                return (*parts[:index + 1], "serviceName", *rest[1:])
+                return (*parts[: index + 1], "serviceName", *rest[1:])
             if rest[:1] == ["port"]:
-                return (*parts[:index + 1], "servicePort", *rest[2:])
-            return (*parts[:index + 1], *rest)
+                return (*parts[: index + 1], "servicePort", *rest[2:])
+            return (*parts[: index + 1], *rest)
     return tuple(parts)

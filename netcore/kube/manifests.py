@@ -30,8 +30,15 @@ from netcore.kube.yamlio import parse_stream
 
 # Written by the API server, not by authors: accepted (so `get -o yaml` output applies again) and dropped.
 SERVER_SET = ("uid", "resourceVersion", "creationTimestamp", "generation")
-CHECKS = {"Pod": check_pod, "Deployment": check_deployment, "Service": check_service, "Ingress": check_ingress,
-          "IngressClass": check_ingress_class, "NetworkPolicy": check_network_policy, "Secret": check_secret}
+CHECKS = {
+    "Pod": check_pod,
+    "Deployment": check_deployment,
+    "Service": check_service,
+    "Ingress": check_ingress,
+    "IngressClass": check_ingress_class,
+    "NetworkPolicy": check_network_policy,
+    "Secret": check_secret,
+}
 
 
 class InvalidManifest(SpecError):
@@ -56,8 +63,11 @@ def flatten(document: Any, source: str, objects: list[dict[str, Any]]) -> None:
     if document is None:
         return
     if not isinstance(document, dict):
-        raise SpecError(f"{source}: document {len(objects) + 1}", "",
-                        f"a Kubernetes object (a mapping with apiVersion and kind), got {describe(document)}")
+        raise SpecError(
+            f"{source}: document {len(objects) + 1}",
+            "",
+            f"a Kubernetes object (a mapping with apiVersion and kind), got {describe(document)}",
+        )
     kind = document.get("kind")
     if isinstance(kind, str) and kind.endswith("List") and isinstance(document.get("items"), list):
         for item in document["items"]:
@@ -78,8 +88,13 @@ def validate_objects(documents: list[dict[str, Any]], source: str) -> list[dict[
             identity = object_key(obj)
             if identity in first_seen:
                 kind, name = identity
-                problems = [Problem(("metadata", "name"), f"an object not already in this file, got {kind} {name} "
-                                                          f"again (also document {first_seen[identity]})")]
+                problems = [
+                    Problem(
+                        ("metadata", "name"),
+                        f"an object not already in this file, got {kind} {name} "
+                        f"again (also document {first_seen[identity]})",
+                    )
+                ]
             first_seen.setdefault(identity, number)
         errors += [SpecError(where, problem.field, problem.expected) for problem in problems]
         if obj is not None:
@@ -92,10 +107,14 @@ def validate_objects(documents: list[dict[str, Any]], source: str) -> list[dict[
 def validate_object(document: Any) -> tuple[dict[str, Any] | None, list[Problem]]:
     """Check one document; return its normalized copy (None when it is not an object) and its problems."""
     if not isinstance(document, dict):
-        return None, [Problem((), f"a Kubernetes object (a mapping with apiVersion and kind), "
-                                  f"got {describe(document)}")]
-    missing = [Problem((field,), "a value (this field is required)") for field in ("apiVersion", "kind")
-               if not document.get(field)]
+        return None, [
+            Problem((), f"a Kubernetes object (a mapping with apiVersion and kind), got {describe(document)}")
+        ]
+    missing = [
+        Problem((field,), "a value (this field is required)")
+        for field in ("apiVersion", "kind")
+        if not document.get(field)
+    ]
     if missing:
         return None, missing
     try:
@@ -103,8 +122,9 @@ def validate_object(document: Any) -> tuple[dict[str, Any] | None, list[Problem]
     except SpecError as error:
         return None, [Problem((error.field,), error.expected)]
     if kind.read_only:
-        return None, [Problem(("kind",), f"a kind manifests can create, got {kind.kind} (Podpath maintains "
-                                         f"{kind.plural} itself)")]
+        return None, [
+            Problem(("kind",), f"a kind manifests can create, got {kind.kind} (Podpath maintains {kind.plural} itself)")
+        ]
     obj = normalize(document, kind)
     legacy = document["apiVersion"] in kind.legacy_api_versions
     if legacy:
@@ -112,8 +132,9 @@ def validate_object(document: Any) -> tuple[dict[str, Any] | None, list[Problem]
         if problems:
             return obj, problems
         obj = convert_legacy_ingress(obj)
-    problems = (null_items(obj, ()) or check_schema(obj, kind) or check_subset(obj, kind.kind)
-                or check_semantics(obj, kind))
+    problems = (
+        null_items(obj, ()) or check_schema(obj, kind) or check_subset(obj, kind.kind) or check_semantics(obj, kind)
+    )
     if legacy:
         problems = [Problem(legacy_path(problem.path), problem.expected) for problem in problems]
     problems.sort(key=lambda problem: document_order(document, problem.path))
@@ -173,7 +194,9 @@ def label(document: Any) -> str:
     """Name a document for error messages: `` (Service default/hello-world-service)``."""
     if not isinstance(document, dict) or not isinstance(document.get("kind"), str):
         return ""
-    meta = document.get("metadata") if isinstance(document.get("metadata"), dict) else {}
+    meta = document.get("metadata")
+    if not isinstance(meta, dict):
+        meta = {}
     kind, name, namespace = document["kind"], meta.get("name"), meta.get("namespace")
     known = BY_KIND.get(kind)
     if not isinstance(namespace, str) or not namespace:

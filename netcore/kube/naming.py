@@ -40,7 +40,7 @@ def pod_host(namespace: str, name: str, taken: set[str]) -> str:
     readable = re.sub(r"-{2,}", "-", readable)
     if len(readable) <= MAX_HOST and readable not in taken:
         return readable
-    short = re.sub(r"-{2,}", "-", readable[:MAX_HOST - 7].strip("-"))
+    short = re.sub(r"-{2,}", "-", readable[: MAX_HOST - 7].strip("-"))
     return f"{short}-{digest(namespace, name).hex()[:6]}"
 
 

@@ -13,9 +13,18 @@ import ipaddress
 from typing import Any
 
 from netcore.kube.fields import Path, Problem, format_path, quote
-from netcore.kube.rules import (check_label_selector, check_labels, data_key_error, dns1035_label_error,
-                                dns1123_label_error, dns1123_subdomain_error, ipv4_error, port_name_error,
-                                port_number_error, wildcard_host_error)
+from netcore.kube.rules import (
+    check_label_selector,
+    check_labels,
+    data_key_error,
+    dns1035_label_error,
+    dns1123_label_error,
+    dns1123_subdomain_error,
+    ipv4_error,
+    port_name_error,
+    port_number_error,
+    wildcard_host_error,
+)
 
 SERVICE_CIDR = ipaddress.IPv4Network("10.96.0.0/12")
 NODE_PORTS = (30000, 32767)
@@ -29,38 +38,60 @@ def check_service(service: dict[str, Any]) -> list[Problem]:
     problems: list[Problem] = []
     ports = spec.get("ports") or []
     if not ports and cluster_ip != "None":
-        problems.append(Problem(("spec", "ports"),
-                                "at least one port (only a headless Service may have none), got none"))
+        problems.append(
+            Problem(("spec", "ports"), "at least one port (only a headless Service may have none), got none")
+        )
     if cluster_ip == "None" and kind != "ClusterIP":
-        problems.append(Problem(("spec", "clusterIP"), f'an address or nothing for a {kind} Service (a headless '
-                                                       f'Service is ClusterIP only), got "None"'))
+        problems.append(
+            Problem(
+                ("spec", "clusterIP"),
+                f'an address or nothing for a {kind} Service (a headless Service is ClusterIP only), got "None"',
+            )
+        )
     elif cluster_ip not in ("", "None"):
         problems += check_address(cluster_ip, SERVICE_CIDR, "the service range", ("spec", "clusterIP"))
     cluster_ips = spec.get("clusterIPs") or []
     if cluster_ips and cluster_ips[0] != cluster_ip:
-        problems.append(Problem(("spec", "clusterIPs", 0),
-                                f"spec.clusterIP ({cluster_ip or 'nothing'}), got {quote(cluster_ips[0])}"))
+        problems.append(
+            Problem(
+                ("spec", "clusterIPs", 0), f"spec.clusterIP ({cluster_ip or 'nothing'}), got {quote(cluster_ips[0])}"
+            )
+        )
     if len(cluster_ips) > 1:
         problems.append(Problem(("spec", "clusterIPs"), f"one address (Podpath is IPv4 only), got {len(cluster_ips)}"))
     problems += check_service_ports(ports, kind)
     problems += check_labels(spec.get("selector") or {}, ("spec", "selector"))
     if spec.get("sessionAffinity") != "ClientIP" and "sessionAffinityConfig" in spec:
-        problems.append(Problem(("spec", "sessionAffinityConfig"),
-                                "nothing unless sessionAffinity is ClientIP, got a mapping"))
+        problems.append(
+            Problem(("spec", "sessionAffinityConfig"), "nothing unless sessionAffinity is ClientIP, got a mapping")
+        )
     timeout = spec.get("sessionAffinityConfig", {}).get("clientIP", {}).get("timeoutSeconds", 10800)
     if not 1 <= timeout <= 86400:
-        problems.append(Problem(("spec", "sessionAffinityConfig", "clientIP", "timeoutSeconds"),
-                                f"from 1 to 86400 seconds, got {timeout}"))
+        problems.append(
+            Problem(
+                ("spec", "sessionAffinityConfig", "clientIP", "timeoutSeconds"),
+                f"from 1 to 86400 seconds, got {timeout}",
+            )
+        )
     if "externalTrafficPolicy" in spec and kind == "ClusterIP":
-        problems.append(Problem(("spec", "externalTrafficPolicy"), "nothing for a ClusterIP Service (it applies to "
-                                f"NodePort and LoadBalancer Services), got {quote(spec['externalTrafficPolicy'])}"))
+        problems.append(
+            Problem(
+                ("spec", "externalTrafficPolicy"),
+                "nothing for a ClusterIP Service (it applies to "
+                f"NodePort and LoadBalancer Services), got {quote(spec['externalTrafficPolicy'])}",
+            )
+        )
     if "loadBalancerIP" in spec:
         if kind != "LoadBalancer":
-            problems.append(Problem(("spec", "loadBalancerIP"), f"nothing for a {kind} Service, got "
-                                                                f"{quote(spec['loadBalancerIP'])}"))
+            problems.append(
+                Problem(
+                    ("spec", "loadBalancerIP"), f"nothing for a {kind} Service, got {quote(spec['loadBalancerIP'])}"
+                )
+            )
         else:
-            problems += check_address(spec["loadBalancerIP"], LOAD_BALANCER_POOL, "the LoadBalancer pool",
-                                      ("spec", "loadBalancerIP"))
+            problems += check_address(
+                spec["loadBalancerIP"], LOAD_BALANCER_POOL, "the LoadBalancer pool", ("spec", "loadBalancerIP")
+            )
     return problems
 
 
@@ -82,13 +113,18 @@ def check_service_ports(ports: list[dict[str, Any]], kind: str) -> list[Problem]
         where = ("spec", "ports", index)
         name, number, protocol = port.get("name"), port.get("port", 0), port.get("protocol", "TCP")
         if not name and len(ports) > 1:
-            problems.append(Problem((*where, "name"),
-                                    "a name (required when a Service has several ports), got nothing"))
+            problems.append(
+                Problem((*where, "name"), "a name (required when a Service has several ports), got nothing")
+            )
         elif name and (error := dns1123_label_error(name)):
             problems.append(Problem((*where, "name"), error))
         elif name and name in names:
-            problems.append(Problem((*where, "name"), f"a name no other port of this Service has, got {quote(name)} "
-                                                      f"(also {format_path(names[name])})"))
+            problems.append(
+                Problem(
+                    (*where, "name"),
+                    f"a name no other port of this Service has, got {quote(name)} (also {format_path(names[name])})",
+                )
+            )
         if name:
             names.setdefault(name, (*where, "name"))
         if error := port_number_error(number):
@@ -98,16 +134,26 @@ def check_service_ports(ports: list[dict[str, Any]], kind: str) -> list[Problem]
             problems.append(Problem((*where, "targetPort"), error))
         node_port = port.get("nodePort")
         if node_port is not None and kind == "ClusterIP":
-            problems.append(Problem((*where, "nodePort"), f"nothing for a ClusterIP Service (node ports belong to "
-                                                          f"NodePort and LoadBalancer Services), got {node_port}"))
+            problems.append(
+                Problem(
+                    (*where, "nodePort"),
+                    f"nothing for a ClusterIP Service (node ports belong to "
+                    f"NodePort and LoadBalancer Services), got {node_port}",
+                )
+            )
         elif node_port is not None and (error := port_number_error(node_port, *NODE_PORTS)):
             problems.append(Problem((*where, "nodePort"), error.replace("a port number", "a node port")))
         for key, value, field in (("port", number, "port"), ("nodePort", node_port, "nodePort")):
             if value is None:
                 continue
             if (key, value, protocol) in numbers:
-                problems.append(Problem((*where, field), f"a {key} no other port of this Service uses, got "
-                                        f"{value}/{protocol} (also {format_path(numbers[key, value, protocol])})"))
+                problems.append(
+                    Problem(
+                        (*where, field),
+                        f"a {key} no other port of this Service uses, got "
+                        f"{value}/{protocol} (also {format_path(numbers[key, value, protocol])})",
+                    )
+                )
             numbers.setdefault((key, value, protocol), (*where, field))
     return problems
 
@@ -154,8 +200,11 @@ def check_http_path(path: dict[str, Any], where: Path) -> list[Problem]:
         if not text:
             problems.append(Problem((*where, "path"), f"a path for pathType {path_type}, got nothing"))
         elif any(bad in text for bad in BAD_SEQUENCES) or text.endswith(("/..", "/.")):
-            problems.append(Problem((*where, "path"), f"a path without //, /./, /../ or %2f for pathType {path_type}, "
-                                                      f"got {quote(text)}"))
+            problems.append(
+                Problem(
+                    (*where, "path"), f"a path without //, /./, /../ or %2f for pathType {path_type}, got {quote(text)}"
+                )
+            )
     return problems
 
 
@@ -186,8 +235,12 @@ def check_ingress_class(ingress_class: dict[str, Any]) -> list[Problem]:
     if not controller:
         return [Problem(("spec", "controller"), "a controller name like podpath.dev/ingress-nginx, got nothing")]
     if not slash or not rest or dns1123_subdomain_error(domain) or len(controller) > 250:
-        return [Problem(("spec", "controller"),
-                        f"a domain-prefixed path like podpath.dev/ingress-nginx, got {quote(controller)}")]
+        return [
+            Problem(
+                ("spec", "controller"),
+                f"a domain-prefixed path like podpath.dev/ingress-nginx, got {quote(controller)}",
+            )
+        ]
     return []
 
 
@@ -197,8 +250,9 @@ def check_network_policy(policy: dict[str, Any]) -> list[Problem]:
     problems = check_label_selector(spec.get("podSelector") or {}, ("spec", "podSelector"))
     types = spec.get("policyTypes") or []
     if len(set(types)) != len(types):
-        problems.append(Problem(("spec", "policyTypes"),
-                                f"each of Ingress and Egress at most once, got {', '.join(types)}"))
+        problems.append(
+            Problem(("spec", "policyTypes"), f"each of Ingress and Egress at most once, got {', '.join(types)}")
+        )
     for direction, peers_field in (("ingress", "from"), ("egress", "to")):
         for index, rule in enumerate(spec.get(direction) or []):
             where = ("spec", direction, index)
@@ -229,16 +283,18 @@ def check_peer(peer: dict[str, Any], path: Path) -> list[Problem]:
     except ValueError:
         return [Problem((*path, "ipBlock", "cidr"), f"a network like 10.0.0.0/24, got {quote(block.get('cidr'))}")]
     if network.version != 4:
-        return [Problem((*path, "ipBlock", "cidr"),
-                        f"an IPv4 network (Podpath is IPv4 only), got {quote(block['cidr'])}")]
+        return [
+            Problem((*path, "ipBlock", "cidr"), f"an IPv4 network (Podpath is IPv4 only), got {quote(block['cidr'])}")
+        ]
     for index, text in enumerate(block.get("except") or []):
         try:
             inner = ipaddress.ip_network(text, strict=False)
         except ValueError:
             inner = None
         if inner is None or inner.version != 4 or not inner.subnet_of(network) or inner == network:
-            problems.append(Problem((*path, "ipBlock", "except", index),
-                                    f"a network strictly inside {network}, got {quote(text)}"))
+            problems.append(
+                Problem((*path, "ipBlock", "except", index), f"a network strictly inside {network}, got {quote(text)}")
+            )
     return problems
 
 
@@ -263,8 +319,12 @@ def check_secret(secret: dict[str, Any]) -> list[Problem]:
     problems = []
     if secret.get("type") != "kubernetes.io/tls":
         default = " (the default when type is not set)" if secret.get("type") == "Opaque" else ""
-        problems.append(Problem(("type",), f'"kubernetes.io/tls" (the Secret type Podpath uses), got '
-                                           f'{quote(secret.get("type"))}{default}'))
+        problems.append(
+            Problem(
+                ("type",),
+                f'"kubernetes.io/tls" (the Secret type Podpath uses), got {quote(secret.get("type"))}{default}',
+            )
+        )
     data = secret.get("data") or {}
     for key, value in data.items():
         if error := data_key_error(key):
@@ -273,10 +333,16 @@ def check_secret(secret: dict[str, Any]) -> list[Problem]:
             try:
                 base64.b64decode(value, validate=True)
             except (binascii.Error, ValueError):
-                problems.append(Problem(("data", key), "base64-encoded bytes (or use stringData for text), got text "
-                                                       "that is not base64"))
+                problems.append(
+                    Problem(
+                        ("data", key), "base64-encoded bytes (or use stringData for text), got text that is not base64"
+                    )
+                )
     for key in ("tls.crt", "tls.key"):
         if key not in data:
-            problems.append(Problem(("data", key), f"a value in data or stringData (type kubernetes.io/tls needs "
-                                                   f"{key}), got nothing"))
+            problems.append(
+                Problem(
+                    ("data", key), f"a value in data or stringData (type kubernetes.io/tls needs {key}), got nothing"
+                )
+            )
     return problems

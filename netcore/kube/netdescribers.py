@@ -29,8 +29,11 @@ def slices_of(service_name: str, related: Related) -> list[dict[str, Any]] | Non
     """Return a Service's EndpointSlices (labelled kubernetes.io/service-name), or None when none were given."""
     if "EndpointSlice" not in related:
         return None
-    return [s for s in related["EndpointSlice"]
-            if ((s.get("metadata") or {}).get("labels") or {}).get("kubernetes.io/service-name") == service_name]
+    return [
+        s
+        for s in related["EndpointSlice"]
+        if ((s.get("metadata") or {}).get("labels") or {}).get("kubernetes.io/service-name") == service_name
+    ]
 
 
 def format_endpoint_slices(slices: list[dict[str, Any]], port_names: set[str] | None) -> str:
@@ -85,8 +88,11 @@ def describe_service(service: dict[str, Any], related: Related) -> str:
         page.write(0, f"TargetPort:\t{port.get('targetPort', port.get('port'))}/{protocol}\n")
         if port.get("nodePort"):
             page.write(0, f"NodePort:\t{port_name or '<unset>'}\t{port['nodePort']}/{protocol}\n")
-        shown = format_endpoint_slices(slices, {port_name}) if slices is not None else \
-            format_endpoints(endpoints, {port_name})
+        shown = (
+            format_endpoint_slices(slices, {port_name})
+            if slices is not None
+            else format_endpoints(endpoints, {port_name})
+        )
         page.write(0, f"Endpoints:\t{shown}\n")
     if not spec.get("ports") and slices is None:  # kubectl before EndpointSlices printed this line
         page.write(0, f"Endpoints:\t{format_endpoints(endpoints, None)}\n")
@@ -151,8 +157,9 @@ def backend_text(backend: dict[str, Any], related: Related) -> str:
             port_name = service_port.get("name", "")
         elif port.get("name") and port["name"] == service_port.get("name"):
             port_name = service_port.get("name", "")
-    shown = format_endpoint_slices(slices, {port_name}) if slices is not None else \
-        format_endpoints(endpoints, {port_name})
+    shown = (
+        format_endpoint_slices(slices, {port_name}) if slices is not None else format_endpoints(endpoints, {port_name})
+    )
     return f"{text} ({shown})"
 
 
@@ -183,8 +190,9 @@ def describe_network_policy(policy: dict[str, Any], related: Related) -> str:
     return page.render()
 
 
-def write_policy_rules(page: Page, rules: list[dict[str, Any]], direction: str, peers: str,
-                       words: tuple[str, str]) -> None:
+def write_policy_rules(
+    page: Page, rules: list[dict[str, Any]], direction: str, peers: str, words: tuple[str, str]
+) -> None:
     """Write a direction's rules in words, as kubectl's printNetworkPolicySpecIngressFrom/EgressTo."""
     indent = "    "
     title, side = words

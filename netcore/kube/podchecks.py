@@ -12,8 +12,15 @@ import re
 from typing import Any
 
 from netcore.kube.fields import Path, Problem, format_path, quote
-from netcore.kube.rules import (check_label_selector, check_labels, dns1123_label_error, dns1123_subdomain_error,
-                                env_var_name_error, port_name_error, port_number_error)
+from netcore.kube.rules import (
+    check_label_selector,
+    check_labels,
+    dns1123_label_error,
+    dns1123_subdomain_error,
+    env_var_name_error,
+    port_name_error,
+    port_number_error,
+)
 from netcore.kube.selectors import format_label_selector, format_labels, matches
 
 
@@ -37,16 +44,24 @@ def check_pod_spec(spec: dict[str, Any], path: Path) -> list[Problem]:
         if error := dns1123_label_error(name):
             problems.append(Problem((*where, "name"), error))
         elif name in names:
-            problems.append(Problem((*where, "name"), f"a name no other container of this pod has, got {quote(name)} "
-                                                      f"(also {format_path(names[name])})"))
+            problems.append(
+                Problem(
+                    (*where, "name"),
+                    f"a name no other container of this pod has, got {quote(name)} (also {format_path(names[name])})",
+                )
+            )
         names.setdefault(name, (*where, "name"))
         if not container.get("image"):
             problems.append(Problem((*where, "image"), "an image, like hello-world:1.0 (this field is required)"))
         problems += check_env(container.get("env") or [], (*where, "env"))
         problems += check_container_ports(container.get("ports") or [], (*where, "ports"), port_names, ports)
     if spec.get("terminationGracePeriodSeconds", 0) < 0:
-        problems.append(Problem((*path, "terminationGracePeriodSeconds"),
-                                f"0 or more seconds, got {spec['terminationGracePeriodSeconds']}"))
+        problems.append(
+            Problem(
+                (*path, "terminationGracePeriodSeconds"),
+                f"0 or more seconds, got {spec['terminationGracePeriodSeconds']}",
+            )
+        )
     for field in ("hostname", "subdomain"):
         if field in spec and (error := dns1123_label_error(spec[field])):
             problems.append(Problem((*path, field), error))
@@ -70,8 +85,9 @@ def check_env(env: list[dict[str, Any]], path: Path) -> list[Problem]:
     return problems
 
 
-def check_container_ports(ports: list[dict[str, Any]], path: Path, names: dict[str, Path],
-                          seen: dict[tuple[int, str], Path]) -> list[Problem]:
+def check_container_ports(
+    ports: list[dict[str, Any]], path: Path, names: dict[str, Path], seen: dict[tuple[int, str], Path]
+) -> list[Problem]:
     """Check one container's ports against each other and against the pod's other containers."""
     problems = []
     for index, port in enumerate(ports):
@@ -80,9 +96,14 @@ def check_container_ports(ports: list[dict[str, Any]], path: Path, names: dict[s
         if error := port_number_error(number):
             problems.append(Problem((*where, "containerPort"), error))
         elif (number, protocol) in seen:
-            problems.append(Problem((*where, "containerPort"), f"a port no other port of this pod declares, got "
-                                    f"{number}/{protocol} (also {format_path(seen[number, protocol])}; a pod's "
-                                    f"containers share one network namespace)"))
+            problems.append(
+                Problem(
+                    (*where, "containerPort"),
+                    f"a port no other port of this pod declares, got "
+                    f"{number}/{protocol} (also {format_path(seen[number, protocol])}; a pod's "
+                    f"containers share one network namespace)",
+                )
+            )
         seen.setdefault((number, protocol), (*where, "containerPort"))
         name = port.get("name")
         if name is None:
@@ -90,8 +111,12 @@ def check_container_ports(ports: list[dict[str, Any]], path: Path, names: dict[s
         if error := port_name_error(name):
             problems.append(Problem((*where, "name"), error))
         elif name in names:
-            problems.append(Problem((*where, "name"), f"a name no other port of this pod has, got {quote(name)} "
-                                                      f"(also {format_path(names[name])})"))
+            problems.append(
+                Problem(
+                    (*where, "name"),
+                    f"a name no other port of this pod has, got {quote(name)} (also {format_path(names[name])})",
+                )
+            )
         names.setdefault(name, (*where, "name"))
     return problems
 
@@ -106,20 +131,32 @@ def check_deployment(deployment: dict[str, Any]) -> list[Problem]:
     template = spec.get("template") or {}
     labels = (template.get("metadata") or {}).get("labels") or {}
     if not selector.get("matchLabels") and not selector.get("matchExpressions"):
-        problems.append(Problem(("spec", "selector"), "matchLabels or matchExpressions naming the template's labels, "
-                                                      "got an empty selector"))
+        problems.append(
+            Problem(
+                ("spec", "selector"),
+                "matchLabels or matchExpressions naming the template's labels, got an empty selector",
+            )
+        )
     else:
         selector_problems = check_label_selector(selector, ("spec", "selector"))
         problems += selector_problems
         if not selector_problems and not matches(selector, labels):
-            problems.append(Problem(("spec", "template", "metadata", "labels"),
-                                    f"labels that spec.selector ({format_label_selector(selector)}) selects, "
-                                    f"got {format_labels(labels)}"))
+            problems.append(
+                Problem(
+                    ("spec", "template", "metadata", "labels"),
+                    f"labels that spec.selector ({format_label_selector(selector)}) selects, "
+                    f"got {format_labels(labels)}",
+                )
+            )
     problems += check_labels(labels, ("spec", "template", "metadata", "labels"))
     pod_spec = template.get("spec") or {}
     if pod_spec.get("restartPolicy", "Always") != "Always":
-        problems.append(Problem(("spec", "template", "spec", "restartPolicy"),
-                                f"Always (a Deployment restarts its pods), got {quote(pod_spec['restartPolicy'])}"))
+        problems.append(
+            Problem(
+                ("spec", "template", "spec", "restartPolicy"),
+                f"Always (a Deployment restarts its pods), got {quote(pod_spec['restartPolicy'])}",
+            )
+        )
     problems += check_pod_spec(pod_spec, ("spec", "template", "spec"))
     problems += check_strategy(spec.get("strategy") or {})
     for field, low in (("revisionHistoryLimit", 0), ("progressDeadlineSeconds", 1)):

@@ -10,32 +10,52 @@ API server lists objects (by namespace, then name). An empty list renders as not
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 from netcore.kube.columns import COLUMNS
-from netcore.kube.describers import (describe_deployment, describe_generic, describe_namespace, describe_node,
-                                     describe_pod)
+from netcore.kube.describers import (
+    describe_deployment,
+    describe_generic,
+    describe_namespace,
+    describe_node,
+    describe_pod,
+)
 from netcore.kube.kinds import Kind
-from netcore.kube.netdescribers import (describe_endpoint_slice, describe_endpoints, describe_ingress,
-                                        describe_ingress_class, describe_network_policy, describe_secret,
-                                        describe_service)
+from netcore.kube.netdescribers import (
+    describe_endpoint_slice,
+    describe_endpoints,
+    describe_ingress,
+    describe_ingress_class,
+    describe_network_policy,
+    describe_secret,
+    describe_service,
+)
 from netcore.kube.tabwriter import GET_TABLE, tabwrite
 from netcore.kube.yamlio import dump_yaml
 
 Describer = Callable[[dict[str, Any], dict[str, list[dict[str, Any]]]], str]
 DESCRIBERS: dict[str, Describer] = {
-    "Pod": describe_pod, "Deployment": describe_deployment, "Namespace": describe_namespace, "Node": describe_node,
-    "Secret": describe_secret, "IngressClass": describe_ingress_class, "Service": describe_service,
-    "Ingress": describe_ingress, "NetworkPolicy": describe_network_policy, "Endpoints": describe_endpoints,
+    "Pod": describe_pod,
+    "Deployment": describe_deployment,
+    "Namespace": describe_namespace,
+    "Node": describe_node,
+    "Secret": describe_secret,
+    "IngressClass": describe_ingress_class,
+    "Service": describe_service,
+    "Ingress": describe_ingress,
+    "NetworkPolicy": describe_network_policy,
+    "Endpoints": describe_endpoints,
     "EndpointSlice": describe_endpoint_slice,
 }
 # Go's encoding/json escapes these even inside strings; kubectl's -o json shows \u003cnone\u003e.
 GO_JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
-def render_table(kind: Kind, objects: list[dict[str, Any]], *, wide: bool = False, all_namespaces: bool = False,
-                 now: datetime) -> str:
+def render_table(
+    kind: Kind, objects: list[dict[str, Any]], *, wide: bool = False, all_namespaces: bool = False, now: datetime
+) -> str:
     """Render objects of one kind as ``kubectl get`` does; an empty list renders as an empty string."""
     if not objects:
         return ""

@@ -7,14 +7,15 @@ Service selecting the target pod) and prints the truth table the e2e suite print
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from netcore import names
 from netcore.errors import NotFound, PodpathError
 from netcore.kube import api
-from netcore.kube.cluster import SYSTEM_NAMESPACES, Cluster
 from netcore.kube.compile.network import pod_hosts
 from netcore.kube.selectors import matches_service
-from netcore import names
+from netcore.kube.store import SYSTEM_NAMESPACES, Cluster
 from netcore.reach import Outcome, Probe, probe_all
 
 PROTOCOLS = ("TCP", "UDP")
@@ -29,9 +30,16 @@ class Cell:
     outcome: Outcome
 
     def to_json(self) -> dict:
-        return {"from": self.source, "to": self.target, "port": self.port, "protocol": self.protocol,
-                "address": self.outcome.probe.ip, "connected": self.outcome.connected,
-                "detail": self.outcome.detail, "seconds": round(self.outcome.seconds, 3)}
+        return {
+            "from": self.source,
+            "to": self.target,
+            "port": self.port,
+            "protocol": self.protocol,
+            "address": self.outcome.probe.ip,
+            "connected": self.outcome.connected,
+            "detail": self.outcome.detail,
+            "seconds": round(self.outcome.seconds, 3),
+        }
 
 
 def split_pod(ref: str) -> tuple[str, str]:
@@ -55,15 +63,16 @@ def service_address(cluster: Cluster, pod: dict, port: int, protocol: str) -> st
     """The ClusterIP of a Service that selects ``pod`` and serves ``port``/``protocol``."""
     for service in cluster.list("Service", pod["metadata"]["namespace"]):
         ip = service["spec"].get("clusterIP")
-        if ip in (None, "", "None") or not matches_service(service["spec"].get("selector"), pod["metadata"].get("labels", {})):
+        if ip in (None, "", "None") or not matches_service(
+            service["spec"].get("selector"), pod["metadata"].get("labels", {})
+        ):
             continue
         if any(p["port"] == port and p.get("protocol", "TCP") == protocol for p in service["spec"].get("ports", [])):
             return ip
     raise NotFound(f"no Service selects pod {label(pod)} on {protocol}/{port} (needed for --via service)")
 
 
-def probe_one(sandbox: str, source: str, target: str, port: int, protocol: str = "TCP",
-              timeout: float = 1.0) -> Cell:
+def probe_one(sandbox: str, source: str, target: str, port: int, protocol: str = "TCP", timeout: float = 1.0) -> Cell:
     """Probe from a pod to a pod (``ns/pod``) or an address."""
     cluster = api.load_cluster(sandbox)
     hosts = pod_hosts(cluster)
@@ -77,16 +86,23 @@ def probe_one(sandbox: str, source: str, target: str, port: int, protocol: str =
     return Cell(label(origin), target, port, protocol, outcome)
 
 
-def matrix(sandbox: str, namespaces: list[str] | None = None, ports: list[int] = (80,),
-           protocols: list[str] = ("TCP",), via: str = "pod", timeout: float = 1.0) -> list[Cell]:
+def matrix(
+    sandbox: str,
+    namespaces: list[str] | None = None,
+    ports: Sequence[int] = (80,),
+    protocols: Sequence[str] = ("TCP",),
+    via: str = "pod",
+    timeout: float = 1.0,
+) -> list[Cell]:
     """Probe every pod to every pod of ``namespaces`` on each port and protocol."""
     cluster = api.load_cluster(sandbox)
     for protocol in protocols:
         if protocol not in PROTOCOLS:
             raise PodpathError(f"unknown protocol {protocol!r} (protocols: {', '.join(PROTOCOLS)})")
     if namespaces is None:
-        namespaces = sorted({p["metadata"]["namespace"] for p in cluster.list("Pod")} - set(SYSTEM_NAMESPACES)
-                            - {"ingress-nginx"})
+        namespaces = sorted(
+            {p["metadata"]["namespace"] for p in cluster.list("Pod")} - set(SYSTEM_NAMESPACES) - {"ingress-nginx"}
+        )
     pods = [p for ns in namespaces for p in cluster.list("Pod", ns)]
     if not pods:
         raise PodpathError(f"no pods in namespaces {', '.join(namespaces) or '(none)'}")
@@ -100,7 +116,9 @@ def matrix(sandbox: str, namespaces: list[str] | None = None, ports: list[int] =
                     ip = target["status"]["podIP"] if via == "pod" else service_address(cluster, target, port, protocol)
                     plan.append((label(source), label(target), port, protocol, Probe(namespace, ip, port, protocol)))
     outcomes = probe_all([p[4] for p in plan], timeout)
-    return [Cell(s, t, port, protocol, outcome) for (s, t, port, protocol, _), outcome in zip(plan, outcomes)]
+    return [
+        Cell(s, t, port, protocol, outcome) for (s, t, port, protocol, _), outcome in zip(plan, outcomes, strict=True)
+    ]
 
 
 def render_matrix(cells: list[Cell]) -> str:

@@ -45,8 +45,10 @@ def dns1035_label_error(value: str) -> str | None:
     """Check a DNS-1035 label: Service names, which must start with a letter."""
     if len(value) <= 63 and DNS1035_LABEL.fullmatch(value):
         return None
-    return (f"a DNS-1035 label (lower-case letters, digits and '-', starting with a letter and ending with a "
-            f"letter or digit, at most 63 characters), got {quote(value)}")
+    return (
+        f"a DNS-1035 label (lower-case letters, digits and '-', starting with a letter and ending with a "
+        f"letter or digit, at most 63 characters), got {quote(value)}"
+    )
 
 
 def wildcard_host_error(value: str) -> str | None:
@@ -64,11 +66,19 @@ def wildcard_host_error(value: str) -> str | None:
 
 def port_name_error(value: str) -> str | None:
     """Check a named port (IANA_SVC_NAME): what container ports, targetPorts and policies refer to."""
-    if (len(value) <= 15 and IANA_SVC_NAME.fullmatch(value) and re.search("[a-z]", value)
-            and "--" not in value and not value.startswith("-") and not value.endswith("-")):
+    if (
+        len(value) <= 15
+        and IANA_SVC_NAME.fullmatch(value)
+        and re.search("[a-z]", value)
+        and "--" not in value
+        and not value.startswith("-")
+        and not value.endswith("-")
+    ):
         return None
-    return (f"a port name (at most 15 lower-case letters, digits and '-', with at least one letter, no '--', "
-            f"not starting or ending with '-'), got {quote(value)}")
+    return (
+        f"a port name (at most 15 lower-case letters, digits and '-', with at least one letter, no '--', "
+        f"not starting or ending with '-'), got {quote(value)}"
+    )
 
 
 def port_number_error(value: int, low: int = 1, high: int = 65535) -> str | None:
@@ -85,24 +95,30 @@ def qualified_name_error(value: str) -> str | None:
         return f"a key whose prefix before '/' is a DNS-1123 subdomain like example.com, got {quote(value)}"
     if len(name) <= 63 and QUALIFIED_NAME.fullmatch(name):
         return None
-    return (f"a key of at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit, "
-            f"with an optional prefix like example.com/, got {quote(value)}")
+    return (
+        f"a key of at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit, "
+        f"with an optional prefix like example.com/, got {quote(value)}"
+    )
 
 
 def label_value_error(value: str) -> str | None:
     """Check a label value: empty, or a short name of letters, digits, '-', '_' and '.'."""
     if value == "" or (len(value) <= 63 and QUALIFIED_NAME.fullmatch(value)):
         return None
-    return (f"a label value (empty, or at most 63 letters, digits, '-', '_' or '.', starting and ending with a "
-            f"letter or digit), got {quote(value)}")
+    return (
+        f"a label value (empty, or at most 63 letters, digits, '-', '_' or '.', starting and ending with a "
+        f"letter or digit), got {quote(value)}"
+    )
 
 
 def env_var_name_error(value: str) -> str | None:
     """Check an environment variable name."""
     if ENV_VAR_NAME.fullmatch(value):
         return None
-    return (f"an environment variable name (letters, digits, '_', '-' or '.', not starting with a digit), "
-            f"got {quote(value)}")
+    return (
+        f"an environment variable name (letters, digits, '_', '-' or '.', not starting with a digit), "
+        f"got {quote(value)}"
+    )
 
 
 def data_key_error(value: str) -> str | None:
@@ -168,8 +184,9 @@ def check_label_selector(selector: dict[str, Any], path: Path) -> list[Problem]:
         if error := qualified_name_error(key):
             problems.append(Problem((*where, "key"), error))
         if operator not in LABEL_OPERATORS:
-            problems.append(Problem((*where, "operator"),
-                                    f"one of {', '.join(LABEL_OPERATORS)}, got {quote(operator)}"))
+            problems.append(
+                Problem((*where, "operator"), f"one of {', '.join(LABEL_OPERATORS)}, got {quote(operator)}")
+            )
         elif operator in ("In", "NotIn") and not values:
             problems.append(Problem((*where, "values"), f"at least one value for operator {operator}, got none"))
         elif operator in ("Exists", "DoesNotExist") and values:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -23,8 +24,14 @@ from netcore.kube.kinds import Kind
 
 SCHEMA_VERSION = "1.34.0"
 SCHEMA_DIR = ("kubernetes-json-schema", f"v{SCHEMA_VERSION}-local-strict")
-TYPE_WORDS = {"integer": "an integer", "number": "a number", "string": "a string", "boolean": "true or false",
-              "object": "a mapping", "array": "a list"}
+TYPE_WORDS = {
+    "integer": "an integer",
+    "number": "a number",
+    "string": "a string",
+    "boolean": "true or false",
+    "object": "a mapping",
+    "array": "a list",
+}
 
 
 def strict_integer(checker: Any, instance: Any) -> bool:
@@ -69,23 +76,24 @@ def check_schema(obj: dict[str, Any], kind: Kind) -> list[Problem]:
 def translate(error: jsonschema.ValidationError) -> list[Problem]:
     """Turn one jsonschema error into problems worded for a manifest author."""
     path = tuple(error.absolute_path)
-    instance, schema = error.instance, error.schema
-    if error.validator == "additionalProperties" and error.validator_value is False:
+    instance: Any = error.instance  # the part of the document that failed: any JSON value
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
+    value: Any = error.validator_value  # a piece of the JSON schema: its shape depends on the validator
+    if error.validator == "additionalProperties" and value is False:
         known = sorted(schema.get("properties", {}))
         return [Problem((*path, key), unknown_field(key, known)) for key in instance if key not in known]
     if error.validator == "required":
-        return [Problem((*path, key), "a value (this field is required)")
-                for key in error.validator_value if key not in instance]
+        return [Problem((*path, key), "a value (this field is required)") for key in value if key not in instance]
     if error.validator == "type":
         hint = ""
-        if "string" in as_list(error.validator_value) and isinstance(instance, (bool, int, float)):
+        if "string" in as_list(value) and isinstance(instance, (bool, int, float)):
             hint = " (YAML reads y, n, yes, no, on, off, true, false and numbers as such: quote the value)"
-        return [Problem(path, f"{type_words(error.validator_value)}, got {describe(instance)}{hint}")]
+        return [Problem(path, f"{type_words(value)}, got {describe(instance)}{hint}")]
     if error.validator == "oneOf":
-        types = [t for sub in error.validator_value for t in as_list(sub.get("type", []))]
+        types = [t for sub in value for t in as_list(sub.get("type", []))]
         return [Problem(path, f"{type_words(types)}, got {describe(instance)}")]
     if error.validator == "enum":
-        return [Problem(path, f"one of {', '.join(map(quote, error.validator_value))}, got {quote(instance)}")]
+        return [Problem(path, f"one of {', '.join(map(quote, value))}, got {quote(instance)}")]
     return [Problem(path, error.message)]
 
 

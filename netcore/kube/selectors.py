@@ -122,11 +122,13 @@ class SelectorParser:
             self.expressions.append({"key": key, "operator": "NotIn", "values": [self.value()]})
         elif operator in ("in", "notin"):
             self.take()
-            self.expressions.append({"key": key, "operator": "In" if operator == "in" else "NotIn",
-                                     "values": self.values()})
+            self.expressions.append(
+                {"key": key, "operator": "In" if operator == "in" else "NotIn", "values": self.values()}
+            )
         elif operator in ("<", ">"):
-            raise self.fail(f"one of =, ==, !=, in, notin after {key!r} (label selectors have no {operator}), "
-                            f"got {operator!r}")
+            raise self.fail(
+                f"one of =, ==, !=, in, notin after {key!r} (label selectors have no {operator}), got {operator!r}"
+            )
         else:
             raise self.fail(f"one of =, ==, !=, in, notin, ',' or the end after {key!r}, got {operator!r}")
 
@@ -159,8 +161,11 @@ class SelectorParser:
             if token == ")":
                 break
             if token != ",":
-                raise self.fail(f"',' or ')' in a list of values, got {token!r}" if token else
-                                "')' to close the list of values, got the end")
+                raise self.fail(
+                    f"',' or ')' in a list of values, got {token!r}"
+                    if token
+                    else "')' to close the list of values, got the end"
+                )
         if values == [""]:
             raise self.fail("at least one value between the parentheses, got none")
         return sorted(set(values))
@@ -181,8 +186,12 @@ def format_label_selector(selector: dict[str, Any] | None) -> str:
     for expression in (selector or {}).get("matchExpressions") or []:
         key, operator = expression["key"], expression["operator"]
         values = ",".join(sorted(expression.get("values") or []))
-        text = {"In": f"{key} in ({values})", "NotIn": f"{key} notin ({values})", "Exists": key,
-                "DoesNotExist": f"!{key}"}.get(operator, f"{key} {operator} ({values})")
+        text = {
+            "In": f"{key} in ({values})",
+            "NotIn": f"{key} notin ({values})",
+            "Exists": key,
+            "DoesNotExist": f"!{key}",
+        }.get(operator, f"{key} {operator} ({values})")
         requirements.append((key, text))
     if not requirements:
         return "<none>"

@@ -25,11 +25,29 @@ def under(prefix: str, paths: tuple[str, ...]) -> tuple[str, ...]:
 
 METADATA = ("metadata.name", "metadata.namespace", "metadata.labels.*", "metadata.annotations.*")
 SELECTOR = ("matchLabels.*", "matchExpressions[].key", "matchExpressions[].operator", "matchExpressions[].values")
-CONTAINER = ("name", "image", "imagePullPolicy", "command", "args", "env[].name", "env[].value",
-             "env[].valueFrom.fieldRef.fieldPath", "env[].valueFrom.fieldRef.apiVersion",
-             "ports[].name", "ports[].containerPort", "ports[].protocol")
-POD_SPEC = (*under("containers[]", CONTAINER), "nodeName", "restartPolicy", "terminationGracePeriodSeconds",
-            "hostname", "subdomain", "dnsPolicy")
+CONTAINER = (
+    "name",
+    "image",
+    "imagePullPolicy",
+    "command",
+    "args",
+    "env[].name",
+    "env[].value",
+    "env[].valueFrom.fieldRef.fieldPath",
+    "env[].valueFrom.fieldRef.apiVersion",
+    "ports[].name",
+    "ports[].containerPort",
+    "ports[].protocol",
+)
+POD_SPEC = (
+    *under("containers[]", CONTAINER),
+    "nodeName",
+    "restartPolicy",
+    "terminationGracePeriodSeconds",
+    "hostname",
+    "subdomain",
+    "dnsPolicy",
+)
 SERVICE_BACKEND = ("service.name", "service.port.number", "service.port.name")
 PEER = (*under("podSelector", SELECTOR), *under("namespaceSelector", SELECTOR), "ipBlock.cidr", "ipBlock.except")
 POLICY_PORT = ("protocol", "port", "endPort")
@@ -37,26 +55,76 @@ POLICY_PORT = ("protocol", "port", "endPort")
 SUPPORTED: dict[str, tuple[str, ...]] = {
     "Namespace": METADATA,
     "Pod": (*METADATA, *under("spec", POD_SPEC)),
-    "Deployment": (*METADATA, "spec.replicas", *under("spec.selector", SELECTOR),
-                   "spec.template.metadata.labels.*", "spec.template.metadata.annotations.*",
-                   *under("spec.template.spec", POD_SPEC), "spec.strategy.type",
-                   "spec.strategy.rollingUpdate.maxSurge", "spec.strategy.rollingUpdate.maxUnavailable",
-                   "spec.revisionHistoryLimit", "spec.progressDeadlineSeconds"),
-    "Service": (*METADATA, *under("spec", (
-        "type", "clusterIP", "clusterIPs", "ports[].name", "ports[].port", "ports[].targetPort", "ports[].protocol",
-        "ports[].nodePort", "selector.*", "sessionAffinity", "sessionAffinityConfig.clientIP.timeoutSeconds",
-        "externalTrafficPolicy", "internalTrafficPolicy", "ipFamilies[]", "ipFamilyPolicy",
-        "publishNotReadyAddresses", "loadBalancerIP"))),
+    "Deployment": (
+        *METADATA,
+        "spec.replicas",
+        *under("spec.selector", SELECTOR),
+        "spec.template.metadata.labels.*",
+        "spec.template.metadata.annotations.*",
+        *under("spec.template.spec", POD_SPEC),
+        "spec.strategy.type",
+        "spec.strategy.rollingUpdate.maxSurge",
+        "spec.strategy.rollingUpdate.maxUnavailable",
+        "spec.revisionHistoryLimit",
+        "spec.progressDeadlineSeconds",
+    ),
+    "Service": (
+        *METADATA,
+        *under(
+            "spec",
+            (
+                "type",
+                "clusterIP",
+                "clusterIPs",
+                "ports[].name",
+                "ports[].port",
+                "ports[].targetPort",
+                "ports[].protocol",
+                "ports[].nodePort",
+                "selector.*",
+                "sessionAffinity",
+                "sessionAffinityConfig.clientIP.timeoutSeconds",
+                "externalTrafficPolicy",
+                "internalTrafficPolicy",
+                "ipFamilies[]",
+                "ipFamilyPolicy",
+                "publishNotReadyAddresses",
+                "loadBalancerIP",
+            ),
+        ),
+    ),
     "Secret": (*METADATA, "type", "data.*", "stringData.*"),
     "IngressClass": (*METADATA, "spec.controller"),
-    "Ingress": (*METADATA, *under("spec", (
-        "ingressClassName", *under("defaultBackend", SERVICE_BACKEND), "rules[].host", "rules[].http.paths[].path",
-        "rules[].http.paths[].pathType", *under("rules[].http.paths[].backend", SERVICE_BACKEND),
-        "tls[].hosts", "tls[].secretName"))),
-    "NetworkPolicy": (*METADATA, *under("spec", (
-        *under("podSelector", SELECTOR), "policyTypes[]", *under("ingress[].from[]", PEER),
-        *under("ingress[].ports[]", POLICY_PORT), *under("egress[].to[]", PEER),
-        *under("egress[].ports[]", POLICY_PORT)))),
+    "Ingress": (
+        *METADATA,
+        *under(
+            "spec",
+            (
+                "ingressClassName",
+                *under("defaultBackend", SERVICE_BACKEND),
+                "rules[].host",
+                "rules[].http.paths[].path",
+                "rules[].http.paths[].pathType",
+                *under("rules[].http.paths[].backend", SERVICE_BACKEND),
+                "tls[].hosts",
+                "tls[].secretName",
+            ),
+        ),
+    ),
+    "NetworkPolicy": (
+        *METADATA,
+        *under(
+            "spec",
+            (
+                *under("podSelector", SELECTOR),
+                "policyTypes[]",
+                *under("ingress[].from[]", PEER),
+                *under("ingress[].ports[]", POLICY_PORT),
+                *under("egress[].to[]", PEER),
+                *under("egress[].ports[]", POLICY_PORT),
+            ),
+        ),
+    ),
 }
 
 PROTOCOLS = (("TCP", "UDP"), ("TCP", "UDP", "SCTP"))
@@ -65,9 +133,20 @@ POD_VALUES = {
     "containers[].ports[].protocol": PROTOCOLS,
     "containers[].env[].valueFrom.fieldRef.fieldPath": (
         ("metadata.name", "metadata.namespace", "status.podIP", "status.hostIP", "spec.nodeName"),
-        ("metadata.name", "metadata.namespace", "metadata.uid", "metadata.labels", "metadata.annotations",
-         "spec.nodeName", "spec.serviceAccountName", "status.hostIP", "status.hostIPs", "status.podIP",
-         "status.podIPs")),
+        (
+            "metadata.name",
+            "metadata.namespace",
+            "metadata.uid",
+            "metadata.labels",
+            "metadata.annotations",
+            "spec.nodeName",
+            "spec.serviceAccountName",
+            "status.hostIP",
+            "status.hostIPs",
+            "status.podIP",
+            "status.podIPs",
+        ),
+    ),
     "containers[].env[].valueFrom.fieldRef.apiVersion": (("v1",), ("v1",)),
     "restartPolicy": (("Always", "OnFailure", "Never"),) * 2,
     "dnsPolicy": (("ClusterFirst",), ("ClusterFirst", "ClusterFirstWithHostNet", "Default", "None")),
@@ -80,8 +159,10 @@ VALUES: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...] | None]]] = {
         "spec.strategy.type": (("RollingUpdate", "Recreate"),) * 2,
     },
     "Service": {
-        "spec.type": (("ClusterIP", "NodePort", "LoadBalancer"),
-                      ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")),
+        "spec.type": (
+            ("ClusterIP", "NodePort", "LoadBalancer"),
+            ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName"),
+        ),
         "spec.ports[].protocol": PROTOCOLS,
         "spec.sessionAffinity": (("None", "ClientIP"),) * 2,
         "spec.externalTrafficPolicy": (("Cluster", "Local"),) * 2,
@@ -119,8 +200,14 @@ def check_subset(obj: dict[str, Any], kind: str) -> list[Problem]:
     return problems
 
 
-def walk(value: Any, node: dict[str, Any], path: Path, pattern: str,
-         values: dict[str, tuple[tuple[str, ...], tuple[str, ...] | None]], problems: list[Problem]) -> None:
+def walk(
+    value: Any,
+    node: dict[str, Any],
+    path: Path,
+    pattern: str,
+    values: dict[str, tuple[tuple[str, ...], tuple[str, ...] | None]],
+    problems: list[Problem],
+) -> None:
     """Check one value against its node of the tree, recording problems."""
     if not node:
         if pattern in values and isinstance(value, str):
@@ -141,14 +228,16 @@ def walk(value: Any, node: dict[str, Any], path: Path, pattern: str,
         walk(child, node[key], (*path, key), where, values, problems)
 
 
-def check_value(value: str, supported: tuple[str, ...], known: tuple[str, ...] | None, path: Path,
-                problems: list[Problem]) -> None:
+def check_value(
+    value: str, supported: tuple[str, ...], known: tuple[str, ...] | None, path: Path, problems: list[Problem]
+) -> None:
     """Record a problem for a value outside the implemented ones, saying whether Kubernetes knows it."""
     if value in supported:
         return
     base = re.sub(r"\['[^']*'\]$", "", value)  # metadata.labels['app'] is a valid fieldPath
     if known is None or value in known or base in known:
-        problems.append(Problem(path, f"{quote(value)} is not supported by Podpath "
-                                      f"(supported: {', '.join(supported)})"))
+        problems.append(
+            Problem(path, f"{quote(value)} is not supported by Podpath (supported: {', '.join(supported)})")
+        )
     else:
         problems.append(Problem(path, f"one of {', '.join(supported)}, got {quote(value)}"))

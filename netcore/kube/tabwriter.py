@@ -21,8 +21,9 @@ def tabwrite(text: str, *, minwidth: int, padding: int) -> str:
     return "\n".join(out) + ("\n" if trailing_newline else "")
 
 
-def layout(lines: list[list[str]], widths: list[int], line0: int, line1: int, out: list[str],
-           minwidth: int, padding: int) -> None:
+def layout(
+    lines: list[list[str]], widths: list[int], line0: int, line1: int, out: list[str], minwidth: int, padding: int
+) -> None:
     """Lay out lines[line0:line1] given the widths of the columns to the left (Writer.format in Go)."""
     column = len(widths)
     this = line0

@@ -21,19 +21,30 @@ BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 # go-yaml v2's implicit scalars (resolve.go), in the order it tries them.
 RESOLVERS = [
-    ("tag:yaml.org,2002:bool", r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE"
-                               r"|on|On|ON|off|Off|OFF)$", "yYnNtTfFoO"),
+    (
+        "tag:yaml.org,2002:bool",
+        r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE"
+        r"|on|On|ON|off|Off|OFF)$",
+        "yYnNtTfFoO",
+    ),
     ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
-    ("tag:yaml.org,2002:int", r"^(?:[-+]?0b[0-1_]+|[-+]?0o?[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$",
-     "-+0123456789"),
-    ("tag:yaml.org,2002:float", r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
-                                r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$", "-+0123456789."),
+    (
+        "tag:yaml.org,2002:int",
+        r"^(?:[-+]?0b[0-1_]+|[-+]?0o?[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$",
+        "-+0123456789",
+    ),
+    (
+        "tag:yaml.org,2002:float",
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+0123456789.",
+    ),
     ("tag:yaml.org,2002:merge", r"^(?:<<)$", "<"),
 ]
 BOOLEANS = {"y": True, "yes": True, "true": True, "on": True, "n": False, "no": False, "false": False, "off": False}
 
 
-def install_resolvers(cls: type) -> None:
+def install_resolvers(cls: type[yaml.resolver.BaseResolver]) -> None:
     """Replace a loader's or dumper's implicit scalar types with go-yaml v2's."""
     cls.yaml_implicit_resolvers = {}
     for tag, pattern, first in RESOLVERS:
@@ -52,7 +63,8 @@ class KubectlLoader(BaseLoader):  # type: ignore[misc, valid-type]
             if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
                 if key_node.value in seen:
                     raise yaml.constructor.ConstructorError(
-                        None, None, f"mapping key {key_node.value!r} already defined", key_node.start_mark)
+                        None, None, f"mapping key {key_node.value!r} already defined", key_node.start_mark
+                    )
                 seen.add(key_node.value)
         self.flatten_mapping(node)
         mapping: dict[Any, Any] = {}
@@ -61,7 +73,8 @@ class KubectlLoader(BaseLoader):  # type: ignore[misc, valid-type]
             if not isinstance(key, str):
                 if not isinstance(key_node, yaml.ScalarNode):
                     raise yaml.constructor.ConstructorError(
-                        None, None, "a mapping key must be a string", key_node.start_mark)
+                        None, None, "a mapping key must be a string", key_node.start_mark
+                    )
                 key = key_node.value  # sigs.k8s.io/yaml turns 80: or true: into the string key
             mapping[key] = self.construct_object(value_node, deep=deep)
         return mapping
@@ -90,7 +103,8 @@ def parse_stream(text: str, source: str) -> list[Any]:
 def parse_json_stream(text: str, source: str) -> list[Any]:
     """Parse one or more concatenated JSON values, refusing duplicate keys."""
     decoder = json.JSONDecoder(object_pairs_hook=unique_pairs)
-    documents, position = [], 0
+    documents: list[Any] = []
+    position = 0
     while True:
         while position < len(text) and text[position].isspace():
             position += 1
@@ -99,8 +113,9 @@ def parse_json_stream(text: str, source: str) -> list[Any]:
         try:
             document, position = decoder.raw_decode(text, position)
         except json.JSONDecodeError as error:
-            raise SpecError(f"{source}: line {error.lineno}, column {error.colno}", "",
-                            f"not valid JSON ({error.msg})") from None
+            raise SpecError(
+                f"{source}: line {error.lineno}, column {error.colno}", "", f"not valid JSON ({error.msg})"
+            ) from None
         except ValueError as error:
             raise SpecError(source, "", f"not valid JSON ({error})") from None
         documents.append(document)
@@ -124,12 +139,15 @@ install_resolvers(KubectlDumper)
 # go-yaml v2 also quotes strings that older YAML readers would take for timestamps or base-60 numbers.
 KubectlDumper.add_implicit_resolver(
     "tag:yaml.org,2002:timestamp",
-    re.compile(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?"
-               r"(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?$"),
-    list("0123456789"))
+    re.compile(
+        r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?"
+        r"(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?$"
+    ),
+    list("0123456789"),
+)
 KubectlDumper.add_implicit_resolver(
-    "tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$"),
-    list("-+0123456789"))
+    "tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$"), list("-+0123456789")
+)
 
 
 def represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:

@@ -10,12 +10,11 @@ from __future__ import annotations
 import socket
 import struct
 
-from netcore.kernel import ctnetlink
+from netcore.flowtuple import Tuple, from_conntrack
+from netcore.kernel import ctnetlink, decode
 from netcore.kernel.ctnetlink import (
     AF_INET,
-    CT_DELETE,
     CT_GET,
-    CT_NEW,
     CTA_IP_V4_DST,
     CTA_IP_V4_SRC,
     CTA_PROTO_DST_PORT,
@@ -32,37 +31,47 @@ from netcore.kernel.ctnetlink import (
     IPPROTO_TCP,
     NFGENMSG,
 )
-from netcore.observe.model import ConntrackEntry, ConntrackKey, Tuple, tcp_state_name
+from netcore.observe.model import ConntrackEntry, ConntrackKey, tcp_state_name
 
 NFNLGRP_CONNTRACK_NEW, NFNLGRP_CONNTRACK_UPDATE, NFNLGRP_CONNTRACK_DESTROY = 1, 2, 3
-GROUPS = (1 << (NFNLGRP_CONNTRACK_NEW - 1)) | (1 << (NFNLGRP_CONNTRACK_UPDATE - 1)) \
-    | (1 << (NFNLGRP_CONNTRACK_DESTROY - 1))
+GROUPS = (
+    (1 << (NFNLGRP_CONNTRACK_NEW - 1)) | (1 << (NFNLGRP_CONNTRACK_UPDATE - 1)) | (1 << (NFNLGRP_CONNTRACK_DESTROY - 1))
+)
+ICMP_ECHO = 8
 PORTED = (6, 17, 33, 132, 136)  # TCP, UDP, DCCP, SCTP, UDP-Lite: tuples with ports
-STATUS_FLAGS = ("EXPECTED", "SEEN_REPLY", "ASSURED", "CONFIRMED", "SRC_NAT", "DST_NAT", "SEQ_ADJUST",
-                "SRC_NAT_DONE", "DST_NAT_DONE", "DYING", "FIXED_TIMEOUT", "TEMPLATE", "UNTRACKED", "HELPER",
-                "OFFLOAD", "HW_OFFLOAD")  # IPS_* bit by bit
+STATUS_FLAGS = (
+    "EXPECTED",
+    "SEEN_REPLY",
+    "ASSURED",
+    "CONFIRMED",
+    "SRC_NAT",
+    "DST_NAT",
+    "SEQ_ADJUST",
+    "SRC_NAT_DONE",
+    "DST_NAT_DONE",
+    "DYING",
+    "FIXED_TIMEOUT",
+    "TEMPLATE",
+    "UNTRACKED",
+    "HELPER",
+    "OFFLOAD",
+    "HW_OFFLOAD",
+)  # IPS_* bit by bit
 
 
 def status_names(value: int) -> frozenset[str]:
     return frozenset(name for bit, name in enumerate(STATUS_FLAGS) if value & (1 << bit))
 
 
-def _model_tuple(raw: ctnetlink.RawTuple) -> Tuple:
-    # ICMP: the echo id as ``sport`` and the type as ``dport``, so echo and reply keys differ as in the kernel.
-    if raw.protocol == IPPROTO_ICMP:
-        return Tuple(raw.src, raw.dst, raw.ident, raw.icmp_type)
-    return Tuple(raw.src, raw.dst, raw.sport, raw.dport)
-
-
 def _tuple(data: bytes | None) -> tuple[int, Tuple] | None:
     raw = ctnetlink.decode_tuple(data)
-    return None if raw is None else (raw.protocol, _model_tuple(raw))
+    return None if raw is None else (raw.protocol, from_conntrack(raw))
 
 
 def entry(body: bytes) -> ConntrackEntry | None:
     """Decode a CT_NEW/CT_DELETE body (after the netlink header); None unless it is IPv4.
 
-    For ICMP, ``sport`` is the echo id and ``dport`` the ICMP type.
+    For ICMP echo, both ports are the echo id.
     """
     raw = ctnetlink.decode_entry(body)
     if raw is None:
@@ -70,8 +79,14 @@ def entry(body: bytes) -> ConntrackEntry | None:
     state = None
     if raw.orig.protocol == IPPROTO_TCP and raw.tcp_state is not None:
         state = tcp_state_name(raw.tcp_state)
-    return ConntrackEntry(protocol=raw.orig.protocol, orig=_model_tuple(raw.orig), reply=_model_tuple(raw.reply),
-                          status=status_names(raw.status), state=state, zone=raw.zone)
+    return ConntrackEntry(
+        protocol=raw.orig.protocol,
+        orig=from_conntrack(raw.orig),
+        reply=from_conntrack(raw.reply),
+        status=status_names(raw.status),
+        state=state,
+        zone=raw.zone,
+    )
 
 
 def merge(old: ConntrackEntry | None, new: ConntrackEntry) -> ConntrackEntry:
@@ -83,7 +98,7 @@ def merge(old: ConntrackEntry | None, new: ConntrackEntry) -> ConntrackEntry:
 
 def _request(flags: int, seq: int, attrs: bytes = b"") -> bytes:
     payload = NFGENMSG.pack(AF_INET, 0, 0) + attrs
-    return struct.pack("=IHHII", 16 + len(payload), CT_GET, flags, seq, 0) + payload
+    return decode.nlmsg(CT_GET, flags, seq, payload)
 
 
 def dump_request(seq: int) -> bytes:
@@ -103,15 +118,16 @@ def _nla(kind: int, payload: bytes, nested: bool = False) -> bytes:
 def get_request(key: ConntrackKey, seq: int) -> bytes:
     """IPCTNL_MSG_CT_GET for one entry, by its original tuple: a hash lookup, not a walk.
 
-    The answer is the entry (a CT_NEW message) or an ENOENT error. ICMP entries are looked up with
-    code 0 (only echo, timestamp and information requests are tracked with an id).
+    The answer is the entry (a CT_NEW message) or an ENOENT error. ICMP entries are looked up as echo
+    requests, code 0: the original direction of every ping (conntrack tracks an id for echo, timestamp
+    and information requests only, and nothing in a sandbox sends the last two).
     """
     zone, protocol, orig = key
     ip = _nla(CTA_IP_V4_SRC, socket.inet_aton(orig.src)) + _nla(CTA_IP_V4_DST, socket.inet_aton(orig.dst))
     proto = _nla(CTA_PROTO_NUM, bytes([protocol]))
     if protocol == IPPROTO_ICMP:
         proto += _nla(CTA_PROTO_ICMP_ID, struct.pack("!H", orig.sport))
-        proto += _nla(CTA_PROTO_ICMP_TYPE, bytes([orig.dport])) + _nla(CTA_PROTO_ICMP_CODE, b"\0")
+        proto += _nla(CTA_PROTO_ICMP_TYPE, bytes([ICMP_ECHO])) + _nla(CTA_PROTO_ICMP_CODE, b"\0")
     elif protocol in PORTED:
         proto += _nla(CTA_PROTO_SRC_PORT, struct.pack("!H", orig.sport))
         proto += _nla(CTA_PROTO_DST_PORT, struct.pack("!H", orig.dport))

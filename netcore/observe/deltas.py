@@ -117,8 +117,20 @@ class Traced(Delta):
     event: Trace
 
 
-DELTA_TYPES = (HostAdded, HostRemoved, LinkUpdated, LinkRemoved, AddressAdded, AddressRemoved, RouteAdded,
-               RouteRemoved, Counters, ConntrackUpdated, ConntrackRemoved, Traced)
+DELTA_TYPES = (
+    HostAdded,
+    HostRemoved,
+    LinkUpdated,
+    LinkRemoved,
+    AddressAdded,
+    AddressRemoved,
+    RouteAdded,
+    RouteRemoved,
+    Counters,
+    ConntrackUpdated,
+    ConntrackRemoved,
+    Traced,
+)
 
 
 def apply_delta(state: SandboxState, delta: Delta) -> SandboxState:
@@ -157,8 +169,7 @@ def apply_change(hosts: Mapping[str, HostState], delta: Delta) -> dict[str, Host
 
 
 def _unknown_host(delta: Delta) -> ModelError:
-    return ModelError(f"{type(delta).__name__} {delta.seq} is about host {delta.host!r}, which the state"
-                      " does not have")
+    return ModelError(f"{type(delta).__name__} {delta.seq} is about host {delta.host!r}, which the state does not have")
 
 
 def change_host(host: HostState, delta: Delta) -> HostState:

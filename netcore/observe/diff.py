@@ -39,8 +39,11 @@ def diff_host(host: str, old: HostState, new: HostState) -> list[Delta]:
     if links_differ:
         # Identity first: a folded state shares every untouched Link with the old one, and comparing
         # dataclasses field by field is what a switch with 200 ports would spend its time on.
-        out += [LinkUpdated(host=host, link=link) for index, link in sorted(new.links.items())
-                if (was := old.links.get(index)) is not link and was != link]
+        out += [
+            LinkUpdated(host=host, link=link)
+            for index, link in sorted(new.links.items())
+            if (was := old.links.get(index)) is not link and was != link
+        ]
     if old.addresses is not new.addresses:
         out += [AddressRemoved(host=host, address=a) for a in sorted(old.addresses - new.addresses)]
         out += [AddressAdded(host=host, address=a) for a in sorted(new.addresses - old.addresses)]
@@ -49,11 +52,17 @@ def diff_host(host: str, old: HostState, new: HostState) -> list[Delta]:
         out += [RouteAdded(host=host, route=r) for r in sorted(new.routes - old.routes, key=_route_key)]
     if old.conntrack is not new.conntrack:
         out += [ConntrackRemoved(host=host, key=key) for key in old.conntrack if key not in new.conntrack]
-        out += [ConntrackUpdated(host=host, entry=entry) for key, entry in new.conntrack.items()
-                if old.conntrack.get(key) != entry]
+        out += [
+            ConntrackUpdated(host=host, entry=entry)
+            for key, entry in new.conntrack.items()
+            if old.conntrack.get(key) != entry
+        ]
     if old.counters is not new.counters:
-        changed = {index: value for index, value in new.counters.items()
-                   if index in new.links and (was := old.counters.get(index)) is not value and was != value}
+        changed = {
+            index: value
+            for index, value in new.counters.items()
+            if index in new.links and (before := old.counters.get(index)) is not value and before != value
+        }
         if changed:
             out.append(Counters(host=host, counters=changed))
     if links_differ:
@@ -74,5 +83,14 @@ def diff_states(old: SandboxState, new: SandboxState) -> list[Delta]:
 
 def _route_key(route) -> tuple:
     # Route fields may be None; sort on a key that never compares None with a value.
-    return (route.dst, route.oif or 0, route.gateway or "", route.metric, route.protocol, route.scope, route.type,
-            route.prefsrc or "", route.onlink)
+    return (
+        route.dst,
+        route.oif or 0,
+        route.gateway or "",
+        route.metric,
+        route.protocol,
+        route.scope,
+        route.type,
+        route.prefsrc or "",
+        route.onlink,
+    )

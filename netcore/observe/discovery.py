@@ -36,9 +36,9 @@ def list_hosts(prefix: str, listing: list[str] | None = None) -> tuple[dict[str,
         inode = namespace_inode(namespace)
         if inode is None:
             if netns.exists(namespace):
-                pending.append(namespace[len(prefix):])
+                pending.append(namespace[len(prefix) :])
             continue
-        found[namespace[len(prefix):]] = inode
+        found[namespace[len(prefix) :]] = inode
     return found, pending
 
 
@@ -71,7 +71,7 @@ class NetnsDirWatch:
             offset = 0
             while offset + EVENT.size <= len(data):
                 _wd, mask, _cookie, length = EVENT.unpack_from(data, offset)
-                name = data[offset + EVENT.size:offset + EVENT.size + length].split(b"\0", 1)[0]
+                name = data[offset + EVENT.size : offset + EVENT.size + length].split(b"\0", 1)[0]
                 offset += EVENT.size + length
                 if mask & IN_IGNORED:
                     self.lost = True  # the directory itself went away: the watch is gone with it

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+from netcore.kernel import ctnetlink
 from netcore.observe import conntrack, rtnl
 from netcore.observe.model import ConntrackEntry, ConntrackKey, HostState, Route
 
@@ -42,12 +43,19 @@ def fold_rtnl(old: HostState, messages: Sequence[tuple[int, bytes]], routes: fro
                 addresses.add(address)
             else:
                 addresses.discard(address)
-    return HostState(links=links, addresses=frozenset(a for a in addresses if a.index in links), routes=routes,
-                     counters={i: c for i, c in old.counters.items() if i in links}, conntrack=old.conntrack)
+    return HostState(
+        links=links,
+        addresses=frozenset(a for a in addresses if a.index in links),
+        routes=routes,
+        counters={i: c for i, c in old.counters.items() if i in links},
+        conntrack=old.conntrack,
+    )
 
 
-def fold_conntrack(old: Mapping[ConntrackKey, ConntrackEntry], messages: Iterable[tuple[int, bytes]],
-                   ) -> tuple[dict[ConntrackKey, ConntrackEntry], set[ConntrackKey]]:
+def fold_conntrack(
+    old: Mapping[ConntrackKey, ConntrackEntry],
+    messages: Iterable[tuple[int, bytes]],
+) -> tuple[dict[ConntrackKey, ConntrackEntry], set[ConntrackKey]]:
     """Apply conntrack NEW/UPDATE (CT_NEW) and DESTROY (CT_DELETE) events, in order.
 
     Return the new table and the keys the events were about.
@@ -59,15 +67,16 @@ def fold_conntrack(old: Mapping[ConntrackKey, ConntrackEntry], messages: Iterabl
         if entry is None:
             continue
         seen.add(entry.key)
-        if msg_type == conntrack.CT_DELETE:
+        if msg_type == ctnetlink.CT_DELETE:
             table.pop(entry.key, None)
-        elif msg_type == conntrack.CT_NEW:
+        elif msg_type == ctnetlink.CT_NEW:
             table[entry.key] = conntrack.merge(table.get(entry.key), entry)
     return table, seen
 
 
-def fold_lookups(old: Mapping[ConntrackKey, ConntrackEntry],
-                 found: Mapping[ConntrackKey, ConntrackEntry | None]) -> dict[ConntrackKey, ConntrackEntry]:
+def fold_lookups(
+    old: Mapping[ConntrackKey, ConntrackEntry], found: Mapping[ConntrackKey, ConntrackEntry | None]
+) -> dict[ConntrackKey, ConntrackEntry]:
     """Apply the answers of lookups by tuple: an entry as found, or (None) gone."""
     table = dict(old)
     for key, entry in found.items():

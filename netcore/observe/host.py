@@ -19,10 +19,11 @@ import itertools
 import os
 import socket
 import struct
+from collections.abc import Mapping
 from concurrent.futures import Future
 
 from netcore.errors import NotFound
-from netcore.kernel import netlink, netns
+from netcore.kernel import decode, netlink, netns
 from netcore.observe import conntrack, procnet, rtnl, trace
 from netcore.observe.model import Address, ConntrackEntry, ConntrackKey, HostState, IfCounters, Link, Route
 
@@ -93,7 +94,7 @@ class HostWatch:
         # kernel's default nf_conntrack_events=2 gives events only to entries born with a listener),
         # so they are looked up one by one until they are gone.
         self.untracked: set[ConntrackKey] = set()
-        self.untracked_checked = (0.0, -1)  # (when, conntrack count then)
+        self.untracked_checked: tuple[float, int | None] = (0.0, -1)  # (when, conntrack count then)
         self.dump: Future | None = None  # a conntrack dump running on a worker thread, using ``netfilter``
 
     @classmethod
@@ -166,9 +167,13 @@ class HostWatch:
     def read_host(self, conntrack: bool = True) -> HostState:
         """Read everything of the host now (``conntrack=False``: all but its conntrack table)."""
         links = self.read_links()
-        return HostState(links=links, addresses=self.read_addresses(links), routes=self.read_routes(),
-                         counters=self.read_counters(links, force=True) or {},
-                         conntrack=self.read_conntrack(if_any=True) if conntrack else {})
+        return HostState(
+            links=links,
+            addresses=self.read_addresses(links),
+            routes=self.read_routes(),
+            counters=self.read_counters(links, force=True) or {},
+            conntrack=self.read_conntrack(if_any=True) if conntrack else {},
+        )
 
     def read_links(self) -> dict[int, Link]:
         return {link.index: link for link in map(rtnl.link, self._dump(self.route.sock, rtnl.RTM_GETLINK))}
@@ -181,7 +186,7 @@ class HostWatch:
         found = (rtnl.route(body) for body in self._dump(self.route.sock, rtnl.RTM_GETROUTE))
         return frozenset(r for r in found if r is not None)
 
-    def read_counters(self, links: dict[int, Link], force: bool = False) -> dict[int, IfCounters] | None:
+    def read_counters(self, links: Mapping[int, Link], force: bool = False) -> dict[int, IfCounters] | None:
         """Return counters of the given links; None when the file's bytes did not change since the last read."""
         raw = read_to_end(self.counters_fd)
         if raw == self.last_net_dev and not force:
@@ -213,23 +218,23 @@ class HostWatch:
         for start in range(0, len(keys), GET_BATCH):
             wanted: dict[int, ConntrackKey] = {}
             requests = []
-            for key in keys[start:start + GET_BATCH]:
+            for key in keys[start : start + GET_BATCH]:
                 seq = next(self._seq)
                 wanted[seq] = key
                 requests.append(conntrack.get_request(key, seq))
             sock.sendall(b"".join(requests))
             while wanted:
-                for reply_type, seq, body, _flags in netlink.split(sock.recv(RECV_SIZE)):
-                    key = wanted.pop(seq, None)
-                    if key is None:
+                for reply_type, seq, body, _flags in decode.messages(sock.recv(RECV_SIZE)):
+                    answered = wanted.pop(seq, None)
+                    if answered is None:
                         continue
                     if reply_type == netlink.NLMSG_ERROR:
                         code = -struct.unpack_from("=i", body)[0]
                         if code not in (errno.ENOENT, 0):
                             raise OSError(code, f"conntrack lookup in {self.namespace}: {os.strerror(code)}")
-                        out[key] = None
+                        out[answered] = None
                     else:
-                        out[key] = conntrack.entry(body)
+                        out[answered] = conntrack.entry(body)
         return out
 
     def _dump(self, sock: socket.socket, msg_type: int | None) -> list[bytes]:
@@ -248,7 +253,7 @@ class HostWatch:
         interrupted = False
         while True:
             data = sock.recv(RECV_SIZE)
-            for reply_type, seq, body, flags in netlink.split(data):
+            for reply_type, seq, body, flags in decode.messages(data):
                 if seq != wanted:
                     continue  # the tail of an abandoned dump
                 interrupted |= bool(flags & NLM_F_DUMP_INTR)
@@ -283,5 +288,5 @@ class HostWatch:
                     raise
                 overflow = True
                 continue
-            messages += [(msg_type, body) for msg_type, _seq, body, _flags in netlink.split(data)]
+            messages += [(msg_type, body) for msg_type, _seq, body, _flags in decode.messages(data)]
         return messages, overflow

@@ -17,13 +17,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from netcore.flowtuple import Tuple
 from netcore.kernel.ctnetlink import TCP_STATES, tcp_state_name  # noqa: F401 - part of the model's vocabulary
 
 OPERSTATES = ("UNKNOWN", "NOTPRESENT", "DOWN", "LOWERLAYERDOWN", "TESTING", "DORMANT", "UP")  # IF_OPER_*
 ROUTE_PROTOCOLS = {0: "unspec", 1: "redirect", 2: "kernel", 3: "boot", 4: "static"}  # RTPROT_*
 ROUTE_SCOPES = {0: "global", 200: "site", 253: "link", 254: "host", 255: "nowhere"}  # RT_SCOPE_*
-ROUTE_TYPES = {1: "unicast", 2: "local", 3: "broadcast", 4: "anycast", 5: "multicast", 6: "blackhole",
-               7: "unreachable", 8: "prohibit", 9: "throw", 10: "nat"}  # RTN_*
+ROUTE_TYPES = {
+    1: "unicast",
+    2: "local",
+    3: "broadcast",
+    4: "anycast",
+    5: "multicast",
+    6: "blackhole",
+    7: "unreachable",
+    8: "prohibit",
+    9: "throw",
+    10: "nat",
+}  # RTN_*
 
 
 @dataclass(frozen=True)
@@ -72,16 +83,6 @@ class IfCounters:
     tx_packets: int
 
 
-@dataclass(frozen=True, order=True)
-class Tuple:
-    """One direction of a tracked connection; ports are 0 for ICMP (whose id is ``sport``)."""
-
-    src: str
-    dst: str
-    sport: int = 0
-    dport: int = 0
-
-
 @dataclass(frozen=True)
 class ConntrackEntry:
     """A tracked connection: ``status`` holds flag names such as ``SRC_NAT``, ``DST_NAT``, ``ASSURED``.
@@ -127,7 +128,7 @@ class Trace:
     oif: int | None = None
     mark: int | None = None
     protocol: int | None = None  # IP protocol number of the packet, when the step carries it
-    packet: Tuple | None = None  # its addresses and ports (ICMP: echo id and type), when it carries it
+    packet: Tuple | None = None  # its addresses and ports (ICMP echo: the id), when it carries it
 
 
 @dataclass(frozen=True)
@@ -182,4 +183,3 @@ def route_scope_name(value: int) -> str:
 
 def route_type_name(value: int) -> str:
     return ROUTE_TYPES.get(value, str(value))
-

@@ -33,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from collections.abc import Sequence
 from concurrent import futures
 from dataclasses import replace
 
@@ -90,6 +91,13 @@ class SandboxObserver:
         return self._loop is not None
 
     @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The loop the observer runs on, between start and stop."""
+        if self._loop is None:
+            raise RuntimeError(f"observer {self.sandbox} is not running")
+        return self._loop
+
+    @property
     def seq(self) -> int:
         return self._state.seq
 
@@ -121,10 +129,11 @@ class SandboxObserver:
                     self._stop()
                 if missing < 0:
                     raise ValueError(f"sequence {after} is ahead of the observer's {self.seq}")
-                raise SnapshotTooOld(f"deltas after {after} are gone from the history (now at {self.seq});"
-                                     " take a new snapshot")
+                raise SnapshotTooOld(
+                    f"deltas after {after} are gone from the history (now at {self.seq}); take a new snapshot"
+                )
             sub = Subscription(self, after, None, limit or self.subscriber_limit)
-            for delta in list(self._history)[len(self._history) - missing:]:
+            for delta in list(self._history)[len(self._history) - missing :]:
                 sub.push(delta)
         self._subscribers.append(sub)
         return sub
@@ -174,7 +183,7 @@ class SandboxObserver:
 
     # -- the one write path -----------------------------------------------------------------------
 
-    def _emit(self, deltas: list[Delta]) -> None:
+    def _emit(self, deltas: Sequence[Delta]) -> None:
         for delta in deltas:
             delta = replace(delta, seq=self._state.seq + 1)
             self._state = apply_delta(self._state, delta)
@@ -211,7 +220,7 @@ class SandboxObserver:
         if complete:  # ``changed`` lists every namespace of the sandbox, or is None: list them here
             self._rescan(changed, OPEN_SLICE)
         else:
-            self._to_check.update(name[len(self.prefix):] for name in changed)
+            self._to_check.update(name[len(self.prefix) :] for name in changed or ())
             self._check(OPEN_SLICE)
 
     def on_tick(self) -> None:
@@ -235,7 +244,7 @@ class SandboxObserver:
         if limit is not None and len(hosts) > limit:
             hosts = hosts[:limit]
             if "more" not in self._timers:
-                self._timers["more"] = self._loop.call_soon(self._on_more)
+                self._timers["more"] = self.loop.call_soon(self._on_more)
         self._to_check.difference_update(hosts)
         pending = []
         for host in hosts:
@@ -255,7 +264,7 @@ class SandboxObserver:
             self._to_check.update(pending)
             self._pending_delay = min(max(self._pending_delay * 2, 0.002), 1.0)
             if "pending" not in self._timers:
-                self._timers["pending"] = self._loop.call_later(self._pending_delay, self._on_pending)
+                self._timers["pending"] = self.loop.call_later(self._pending_delay, self._on_pending)
         else:
             self._pending_delay = 0.0
 
@@ -279,13 +288,13 @@ class SandboxObserver:
         self._watches[host] = watch
         self._inodes[host] = watch.inode
         self._emit(diff_host(host, previous, state) if previous else [HostAdded(host=host, state=state)])
-        self._loop.add_reader(watch.events.fileno(), self._on_rtnl, host)
-        self._loop.add_reader(watch.nft_events.fileno(), self._on_trace, host)
-        self._timers[f"settle {host}"] = self._loop.call_later(SETTLE_REREAD, guarded, self._on_settle, host)
+        self.loop.add_reader(watch.events.fileno(), self._on_rtnl, host)
+        self.loop.add_reader(watch.nft_events.fileno(), self._on_trace, host)
+        self._timers[f"settle {host}"] = self.loop.call_later(SETTLE_REREAD, guarded, self._on_settle, host)
         if dump:
             self._dump_conntrack(host, watch, first=True)
         else:
-            self._loop.add_reader(watch.ct_events.fileno(), self._on_conntrack, host)
+            self.loop.add_reader(watch.ct_events.fileno(), self._on_conntrack, host)
         return True
 
     def _close_watch(self, host: str) -> None:
@@ -377,16 +386,16 @@ class SandboxObserver:
 
     def _dump_conntrack(self, host: str, watch: HostWatch, first: bool) -> None:
         """Dump the host's conntrack table on a worker thread: the kernel walks a table all namespaces share."""
-        self._loop.remove_reader(watch.ct_events.fileno())
+        self.loop.remove_reader(watch.ct_events.fileno())
         watch.dump = _dump_executor().submit(watch.read_conntrack)
-        done = asyncio.wrap_future(watch.dump, loop=self._loop)
+        done = asyncio.wrap_future(watch.dump, loop=self.loop)
         done.add_done_callback(lambda _done: guarded(self._on_dump, host, watch, first))
         self._dumps.add(done)
         done.add_done_callback(self._dumps.discard)
 
     def _on_dump(self, host: str, watch: HostWatch, first: bool) -> None:
         dump, watch.dump = watch.dump, None
-        if self._watches.get(host) is not watch or dump.cancelled():
+        if self._watches.get(host) is not watch or dump is None or dump.cancelled():
             return  # the host went away meanwhile
         try:
             table = dump.result()
@@ -401,14 +410,14 @@ class SandboxObserver:
         # own event later in the queue, so the last word is the kernel's latest.
         table, seen = fold_conntrack(table, messages)
         watch.untracked = (set(table) if first else watch.untracked & table.keys()) - seen
-        self._loop.add_reader(watch.ct_events.fileno(), self._on_conntrack, host)
+        self.loop.add_reader(watch.ct_events.fileno(), self._on_conntrack, host)
         old = self._state.hosts[host]
         self._emit(diff_host(host, old, replace(old, conntrack=table)))
 
     def _lookups_due(self, watch: HostWatch, known: int, force: bool) -> bool:
         """Say whether to look untracked entries up: the kernel's count moved or differs from the
         ``known`` entries (one may be gone without an event), or 5 s passed."""
-        now, count = self._loop.time(), watch.conntrack_count()
+        now, count = self.loop.time(), watch.conntrack_count()
         when, last = watch.untracked_checked
         if force or count != last or count != known or now - when >= RESCAN:
             watch.untracked_checked = (now, count)
@@ -423,9 +432,10 @@ class SandboxObserver:
                 lookups = bool(watch.untracked) and watch.dump is None
                 if lookups:
                     self._on_conntrack(host)  # queued events first: the lookups below are newer
-                    watch = self._watches.get(host)
-                    if watch is None:
+                    still = self._watches.get(host)
+                    if still is None:
                         continue
+                    watch = still
                 old = self._state.hosts[host]
                 # Read even unchanged bytes when an interface has no counters yet: it may have been
                 # listed before the model knew its link.
@@ -454,7 +464,7 @@ class SandboxObserver:
         self._to_check.add(host)
         if self._loop is not None and "pending" not in self._timers:
             self._pending_delay = min(max(self._pending_delay * 2, 0.002), 1.0)
-            self._timers["pending"] = self._loop.call_later(self._pending_delay, self._on_pending)
+            self._timers["pending"] = self.loop.call_later(self._pending_delay, self._on_pending)
 
 
 _dump_pool: futures.ThreadPoolExecutor | None = None

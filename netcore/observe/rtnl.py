@@ -46,10 +46,18 @@ def link(body: bytes) -> Link:
         kind = info.kind or "other"
     peer = None
     if info.alias and info.alias.startswith(PEER_ALIAS_PREFIX):
-        peer = info.alias[len(PEER_ALIAS_PREFIX):]
-    return Link(index=info.index, name=info.name, kind=kind, mac=info.mac, mtu=info.mtu,
-                up=bool(info.flags & IFF_UP), operstate=operstate_name(info.operstate),
-                master=info.master or None, peer=peer)
+        peer = info.alias[len(PEER_ALIAS_PREFIX) :]
+    return Link(
+        index=info.index,
+        name=info.name,
+        kind=kind,
+        mac=info.mac,
+        mtu=info.mtu,
+        up=bool(info.flags & IFF_UP),
+        operstate=operstate_name(info.operstate),
+        master=info.master or None,
+        peer=peer,
+    )
 
 
 def link_index(body: bytes) -> int:
@@ -71,10 +79,17 @@ def route(body: bytes) -> Route | None:
     info = decode.route(body)
     if info.family != AF_INET or info.table != RT_TABLE_MAIN:
         return None
-    return Route(dst=f"{info.dst or '0.0.0.0'}/{info.dst_len}", oif=info.oif, gateway=info.gateway,
-                 protocol=route_protocol_name(info.protocol), scope=route_scope_name(info.scope),
-                 type=route_type_name(info.type), metric=info.priority, prefsrc=info.prefsrc,
-                 onlink=bool(info.flags & RTNH_F_ONLINK))
+    return Route(
+        dst=f"{info.dst or '0.0.0.0'}/{info.dst_len}",
+        oif=info.oif,
+        gateway=info.gateway,
+        protocol=route_protocol_name(info.protocol),
+        scope=route_scope_name(info.scope),
+        type=route_type_name(info.type),
+        metric=info.priority,
+        prefsrc=info.prefsrc,
+        onlink=bool(info.flags & RTNH_F_ONLINK),
+    )
 
 
 def dump_request(msg_type: int, seq: int) -> bytes:
@@ -90,5 +105,4 @@ def dump_request(msg_type: int, seq: int) -> bytes:
         payload = decode.IFADDRMSG.pack(AF_INET, 0, 0, 0, 0)
     else:
         payload = decode.RTMSG.pack(AF_INET, 0, 0, 0, RT_TABLE_MAIN, 0, 0, 0, 0)
-    return struct.pack("=IHHII", 16 + len(payload), msg_type, NLM_F_REQUEST | NLM_F_DUMP, seq, 0) + payload
-
+    return decode.nlmsg(msg_type, NLM_F_REQUEST | NLM_F_DUMP, seq, payload)

@@ -91,6 +91,8 @@ class LoopServices:
             self.dir_watch = None
 
     def _on_dir_event(self) -> None:
+        if self.dir_watch is None:
+            return  # closed while the event was queued
         changed = self.dir_watch.read()
         if changed is None:  # events were lost: everyone looks at everything
             for member in [m for same in self.members.values() for m in same]:

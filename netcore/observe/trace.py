@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from netcore.flowtuple import Tuple, protocol_name
 from netcore.observe.deltas import Traced
-from netcore.observe.model import Trace, Tuple
+from netcore.observe.model import Trace
 from netcore.walk.nftrace import NFNLGRP_NFTRACE, TRACE_MESSAGE, parse_message
-from netcore.walk.packet import ICMP_ECHO, ICMP_ECHO_REPLY, parse_ipv4, parse_transport
+from netcore.walk.packet import parse_ipv4, parse_transport, tuple_of
 
 GROUPS = 1 << (NFNLGRP_NFTRACE - 1)  # the bind() mask of the trace group
 FAMILIES = {1: "inet", 2: "ip", 3: "arp", 5: "netdev", 7: "bridge", 10: "ip6"}  # NFPROTO_*: the table's family
@@ -27,7 +28,7 @@ def trace(body: bytes) -> Trace | None:
     """Decode a trace message body (after the netlink header); None if it is not a usable trace.
 
     ``packet`` is there only on the first step of a base chain (the kernel sends the headers once per
-    chain) and only for IPv4; for ICMP, ``sport`` is the echo id and ``dport`` the ICMP type.
+    chain) and only for IPv4; for ICMP echo both ports are the echo id (as in conntrack entries).
     """
     event = parse_message("", body)
     if event is None:
@@ -37,16 +38,23 @@ def trace(body: bytes) -> Trace | None:
         l3, _l4, _payload = parse_ipv4(event.network)  # the network header alone: the transport's is apart
         if l3 is not None:
             l4 = parse_transport(l3.protocol, event.transport)[0] if event.transport is not None else None
-            protocol, sport, dport = l3.protocol, 0, 0
-            if l4 is not None and l4.protocol == "icmp":
-                sport = l4.sport if l4.icmp_type in (ICMP_ECHO, ICMP_ECHO_REPLY) else 0
-                dport = l4.icmp_type
-            elif l4 is not None:
-                sport, dport = l4.sport, l4.dport
-            packet = Tuple(l3.src, l3.dst, sport, dport)
-    return Trace(id=event.id, family=FAMILIES.get(body[0], str(body[0])), table=event.table, chain=event.chain,
-                 type=event.type, handle=event.handle, verdict=event.verdict, target=event.target, iif=event.iif,
-                 oif=event.oif, mark=event.mark, protocol=protocol, packet=packet)
+            protocol = l3.protocol
+            packet = tuple_of(l3, l4) or Tuple(protocol_name(l3.protocol), l3.src, 0, l3.dst, 0)
+    return Trace(
+        id=event.id,
+        family=FAMILIES.get(body[0], str(body[0])),
+        table=event.table,
+        chain=event.chain,
+        type=event.type,
+        handle=event.handle,
+        verdict=event.verdict,
+        target=event.target,
+        iif=event.iif,
+        oif=event.oif,
+        mark=event.mark,
+        protocol=protocol,
+        packet=packet,
+    )
 
 
 def traced(host: str, messages: Iterable[tuple[int, bytes]]) -> list[Traced]:

@@ -52,6 +52,18 @@ class CreateLink:
     peer_mtu: int | None = None
     vxlan: Vxlan | None = None
 
+    def veth_peer(self) -> Endpoint:
+        """The other end of a veth: the plan gives every veth one."""
+        if self.peer is None:
+            raise ValueError(f"veth {self.host}:{self.name} has no peer")
+        return self.peer
+
+    def tunnel(self) -> Vxlan:
+        """The tunnel settings of a VXLAN device: the plan gives every one them."""
+        if self.vxlan is None:
+            raise ValueError(f"vxlan {self.host}:{self.name} has no tunnel settings")
+        return self.vxlan
+
     def summary(self) -> str:
         if self.kind == "veth":
             return f"add veth {self.host}:{self.name} <-> {self.peer}"
@@ -231,9 +243,25 @@ class StopServer:
 
 
 Operation = (
-    CreateNamespace | DeleteNamespace | SetSysctl | CreateLink | DeleteLink | SetLink | AddAddress
-    | DeleteAddress | AddRoute | DeleteRoute | FlushNeighbours | LoadRuleset | DeleteRuleset | WriteFile | DeleteFile
-    | WriteData | DeleteData | StartServer | StopServer
+    CreateNamespace
+    | DeleteNamespace
+    | SetSysctl
+    | CreateLink
+    | DeleteLink
+    | SetLink
+    | AddAddress
+    | DeleteAddress
+    | AddRoute
+    | DeleteRoute
+    | FlushNeighbours
+    | LoadRuleset
+    | DeleteRuleset
+    | WriteFile
+    | DeleteFile
+    | WriteData
+    | DeleteData
+    | StartServer
+    | StopServer
 )
 
 

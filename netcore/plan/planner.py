@@ -142,8 +142,9 @@ def surviving_devices(actual: State, gone: frozenset[str], doomed: set[Endpoint]
     return survivors
 
 
-def flushed_devices(devices: dict[Endpoint, Device], desired: State, before: set[Address],
-                    after: set[Address]) -> set[Endpoint]:
+def flushed_devices(
+    devices: dict[Endpoint, Device], desired: State, before: set[Address], after: set[Address]
+) -> set[Endpoint]:
     """Return devices whose routes the kernel flushes: set down, or left without an address."""
     out = set()
     for end, device in devices.items():
@@ -167,11 +168,20 @@ def create_links(desired: State, devices: dict[Endpoint, Device]) -> list[Create
             if peer is None or not creator_is(end, peer, degree):
                 continue
             peer_device = desired.devices[peer]
-            creates.append(CreateLink(end.host, end.ifname, "veth", device.mac, device.mtu, peer=peer,
-                                      peer_mac=peer_device.mac, peer_mtu=peer_device.mtu))
+            creates.append(
+                CreateLink(
+                    end.host,
+                    end.ifname,
+                    "veth",
+                    device.mac,
+                    device.mtu,
+                    peer=peer,
+                    peer_mac=peer_device.mac,
+                    peer_mtu=peer_device.mtu,
+                )
+            )
         else:
-            creates.append(CreateLink(end.host, end.ifname, device.kind, device.mac, device.mtu,
-                                      vxlan=device.vxlan))
+            creates.append(CreateLink(end.host, end.ifname, device.kind, device.mac, device.mtu, vxlan=device.vxlan))
     return sorted(creates, key=lambda op: (CREATE_ORDER.get(op.kind, 9), op.host, op.name))
 
 
@@ -180,8 +190,9 @@ def creator_is(end: Endpoint, peer: Endpoint, degree: Counter) -> bool:
     return (-degree[end.host], end) < (-degree[peer.host], peer)
 
 
-def configure_hosts(desired: State, devices: dict[Endpoint, Device], addresses: set[Address],
-                    routes: set[RouteFact]) -> list[Operation]:
+def configure_hosts(
+    desired: State, devices: dict[Endpoint, Device], addresses: set[Address], routes: set[RouteFact]
+) -> list[Operation]:
     """Return link settings, addresses and routes, grouped by host."""
     by_host: dict[str, list[Operation]] = {}
     for end, device in sorted(desired.devices.items()):
@@ -189,14 +200,15 @@ def configure_hosts(desired: State, devices: dict[Endpoint, Device], addresses: 
         # A created device starts down and detached.
         current_settings = current.settings() if current is not None else (False, None, False)
         if current_settings != device.settings():
-            by_host.setdefault(end.host, []).append(SetLink(end.host, end.ifname, device.up, device.master,
-                                                            device.hairpin))
+            by_host.setdefault(end.host, []).append(
+                SetLink(end.host, end.ifname, device.up, device.master, device.hairpin)
+            )
     for address in sorted(desired.addresses - addresses):
-        by_host.setdefault(address.end.host, []).append(AddAddress(address.end.host, address.end.ifname,
-                                                                   address.cidr))
+        by_host.setdefault(address.end.host, []).append(AddAddress(address.end.host, address.end.ifname, address.cidr))
     for route in sorted(desired.routes - routes, key=route_order):
-        by_host.setdefault(route.host, []).append(AddRoute(route.host, route.dst, route.dev, route.via,
-                                                           route.metric, route.onlink))
+        by_host.setdefault(route.host, []).append(
+            AddRoute(route.host, route.dst, route.dev, route.via, route.metric, route.onlink)
+        )
     return [op for host in sorted(by_host) for op in by_host[host]]
 
 

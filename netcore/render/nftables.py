@@ -21,6 +21,8 @@ from netcore.topology.model import Host, NatRule
 TABLE_FAMILY = "inet"
 TABLE_NAME = "podpath"
 COMMENT_PREFIX = "podpath "
+TRACE_TABLE_PREFIX = "podpath-trace-"  # the packet walk's own tables, one per walk while it runs
+TRACE_PRIORITY = -450  # before conntrack's defragmentation (-400), raw (-300) and every Podpath chain
 
 
 def render_ruleset(host: Host) -> str | None:
@@ -30,12 +32,7 @@ def render_ruleset(host: Host) -> str | None:
     if not body:
         return None
     digest = ruleset_digest(body)
-    return (
-        f"table {TABLE_FAMILY} {TABLE_NAME} {{\n"
-        f'\tcomment "{COMMENT_PREFIX}{digest}"\n'
-        f"{body}\n"
-        "}\n"
-    )
+    return f'table {TABLE_FAMILY} {TABLE_NAME} {{\n\tcomment "{COMMENT_PREFIX}{digest}"\n{body}\n}}\n'
 
 
 def ruleset_digest(body: str) -> str:
@@ -46,7 +43,22 @@ def digest_of(table_text: str) -> str:
     """Return the digest a rendered table carries in its comment."""
     marker = f'comment "{COMMENT_PREFIX}'
     start = table_text.index(marker) + len(marker)
-    return table_text[start:table_text.index('"', start)]
+    return table_text[start : table_text.index('"', start)]
+
+
+def render_trace_table(name: str, protocols: set[str]) -> str:
+    """The packet walk's own table: mark the walk's protocols for tracing as they enter or leave a namespace."""
+    if not name.startswith(TRACE_TABLE_PREFIX):
+        raise ValueError(f"a trace table's name starts with {TRACE_TABLE_PREFIX}, not {name!r}")
+    match = f"meta l4proto {{ {', '.join(sorted(protocols))} }}"
+
+    def hook(chain: str, where: str) -> str:
+        return (
+            f"\tchain {chain} {{\n\t\ttype filter hook {where} priority {TRACE_PRIORITY};"
+            f" policy accept;\n\t\t{match} meta nftrace set 1\n\t}}\n"
+        )
+
+    return f"table {TABLE_FAMILY} {name} {{\n{hook('prerouting', 'prerouting')}{hook('output', 'output')}}}\n"
 
 
 def transaction(table_text: str | None) -> str:

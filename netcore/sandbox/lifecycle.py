@@ -39,8 +39,13 @@ def kernel_for(name: str) -> Kernel:
     return LinuxKernel(name)
 
 
-def create_sandbox(name: str, desired: Topology, meta: dict | None = None,
-                   progress: Progress | None = None, prepare: Callable[[], None] | None = None) -> Report:
+def create_sandbox(
+    name: str,
+    desired: Topology,
+    meta: dict | None = None,
+    progress: Progress | None = None,
+    prepare: Callable[[], None] | None = None,
+) -> Report:
     """Create sandbox ``name`` and build ``desired`` in it; on failure nothing is left behind.
 
     ``prepare`` runs under the lock once the record exists and before anything is built (to write
@@ -53,8 +58,9 @@ def create_sandbox(name: str, desired: Topology, meta: dict | None = None,
             raise AlreadyExists(f"sandbox {name!r} already exists")
         kernel = kernel_for(name)
         kernel.destroy()  # leftovers carrying this sandbox's prefix are its own by name
-        write_record(SandboxRecord(name=name, created=now_iso(), hosts=tuple(sorted(state.hosts)),
-                                   meta=dict(meta or {})))
+        write_record(
+            SandboxRecord(name=name, created=now_iso(), hosts=tuple(sorted(state.hosts)), meta=dict(meta or {}))
+        )
         try:
             if prepare is not None:
                 prepare()
@@ -66,15 +72,15 @@ def create_sandbox(name: str, desired: Topology, meta: dict | None = None,
             raise
 
 
-def apply_to_sandbox(name: str, desired: Topology, meta: dict | None = None,
-                     progress: Progress | None = None) -> Report:
+def apply_to_sandbox(
+    name: str, desired: Topology, meta: dict | None = None, progress: Progress | None = None
+) -> Report:
     """Move an existing sandbox to ``desired``, touching only what differs; update its record."""
     with locked(name):
         return apply_locked(name, desired, meta, progress)
 
 
-def apply_locked(name: str, desired: Topology, meta: dict | None = None,
-                 progress: Progress | None = None) -> Report:
+def apply_locked(name: str, desired: Topology, meta: dict | None = None, progress: Progress | None = None) -> Report:
     """``apply_to_sandbox`` for a caller that already holds the sandbox's lock."""
     state = compile_state(desired)
     record = read_record(name)
@@ -124,11 +130,13 @@ class SandboxStatus:
 
 
 def sandbox_status(record: SandboxRecord) -> SandboxStatus:
-    present = {n[len(names.sandbox_prefix(record.name)):]
-               for n in netns.list_names(names.sandbox_prefix(record.name))}
-    return SandboxStatus(record=record, namespaces=len(present),
-                         missing_hosts=tuple(sorted(set(record.hosts) - present)),
-                         runner_pid=workloads.runner_pid(record.name))
+    present = {n[len(names.sandbox_prefix(record.name)) :] for n in netns.list_names(names.sandbox_prefix(record.name))}
+    return SandboxStatus(
+        record=record,
+        namespaces=len(present),
+        missing_hosts=tuple(sorted(set(record.hosts) - present)),
+        runner_pid=workloads.runner_pid(record.name),
+    )
 
 
 def list_sandboxes() -> list[SandboxStatus]:
@@ -159,8 +167,11 @@ class GarbageReport:
         total = len(self.namespaces) + len(self.netns_dirs) + len(self.runtime_dirs)
         if not total:
             return "nothing to collect"
-        parts = [f"{len(self.namespaces)} namespaces", f"{len(self.netns_dirs)} /etc/netns directories",
-                 f"{len(self.runtime_dirs)} runtime directories"]
+        parts = [
+            f"{len(self.namespaces)} namespaces",
+            f"{len(self.netns_dirs)} /etc/netns directories",
+            f"{len(self.runtime_dirs)} runtime directories",
+        ]
         return "removed " + ", ".join(parts)
 
 

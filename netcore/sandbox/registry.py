@@ -12,7 +12,7 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from netcore import names
 from netcore.errors import NotFound
@@ -26,11 +26,11 @@ class SandboxRecord:
     meta: dict = field(default_factory=dict)
 
     def age_seconds(self) -> float:
-        return (datetime.now(timezone.utc) - datetime.fromisoformat(self.created)).total_seconds()
+        return (datetime.now(UTC) - datetime.fromisoformat(self.created)).total_seconds()
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def read_record(name: str) -> SandboxRecord:
@@ -39,8 +39,9 @@ def read_record(name: str) -> SandboxRecord:
         data = json.loads(names.record_path(name).read_text())
     except FileNotFoundError:
         raise NotFound(f"unknown sandbox {name!r}") from None
-    return SandboxRecord(name=data["name"], created=data["created"], hosts=tuple(data.get("hosts", ())),
-                         meta=data.get("meta", {}))
+    return SandboxRecord(
+        name=data["name"], created=data["created"], hosts=tuple(data.get("hosts", ())), meta=data.get("meta", {})
+    )
 
 
 def write_record(record: SandboxRecord) -> None:
@@ -59,7 +60,7 @@ def record_exists(name: str) -> bool:
 
 
 def list_records() -> list[SandboxRecord]:
-    out = []
+    out: list[SandboxRecord] = []
     root = names.runtime_root()
     if not root.is_dir():
         return out

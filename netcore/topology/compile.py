@@ -49,8 +49,19 @@ def compile_state(topology: Topology) -> State:
             )
             addresses.update(Address(end, cidr) for cidr in iface.addresses)
         for route in host.routes:
-            routes.add(RouteFact(host=host.name, dst=route.dst, dev=route_device(host, route),
-                                 via=route.via, metric=route.metric, onlink=route.onlink))
+            dev = route_device(host, route)
+            if dev is None:  # parse_topology refuses a route that leaves by no interface
+                raise ValueError(f"route {route.dst} on host {host.name} leaves by no interface")
+            routes.add(
+                RouteFact(
+                    host=host.name,
+                    dst=route.dst,
+                    dev=dev,
+                    via=route.via,
+                    metric=route.metric,
+                    onlink=route.onlink,
+                )
+            )
         for key, value in {**base_sysctls(), **dict(host.sysctls)}.items():
             sysctls[(host.name, key)] = value
         text = render_ruleset(host)
@@ -63,8 +74,9 @@ def compile_state(topology: Topology) -> State:
     for link in topology.links:
         for end, peer in ((link.a, link.b), (link.b, link.a)):
             if end not in devices:
-                devices[end] = Device(kind="veth", mac=names.mac_address(end.host, end.ifname), peer=peer,
-                                      mtu=DEFAULT_MTU["veth"])
+                devices[end] = Device(
+                    kind="veth", mac=names.mac_address(end.host, end.ifname), peer=peer, mtu=DEFAULT_MTU["veth"]
+                )
 
     return State(
         hosts=frozenset(topology.host_names()),

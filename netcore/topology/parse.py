@@ -7,10 +7,11 @@ source file, the field path and what was expected there.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from typing import Any
 
 from netcore import names
-from netcore.errors import InvalidName, SpecError
+from netcore.errors import InvalidName
 from netcore.topology.model import (
     DEFAULT_ROUTE,
     Endpoint,
@@ -27,8 +28,20 @@ from netcore.topology.reader import Node
 from netcore.topology.sysctls import SETTABLE
 from netcore.workloads.catalog import CATALOG, catalog_names
 
-ROLES = ("host", "machine", "switch", "hypervisor", "vm", "container", "router", "internet", "node",
-         "pod", "client", "service")
+ROLES = (
+    "host",
+    "machine",
+    "switch",
+    "hypervisor",
+    "vm",
+    "container",
+    "router",
+    "internet",
+    "node",
+    "pod",
+    "client",
+    "service",
+)
 INTERFACE_KINDS = ("veth", "bridge", "vxlan")
 NAT_KINDS = ("masquerade", "snat", "dnat")
 PROTOCOLS = ("tcp", "udp")
@@ -38,9 +51,7 @@ def parse_topology(document: Any, source: str, field: str = "topology") -> Topol
     """Return the Topology a document describes, or raise SpecError."""
     root = Node(source, field, document)
     top = root.mapping({"hosts", "links"}, required={"hosts"})
-    hosts = tuple(
-        parse_host(name, node) for name, node in top["hosts"].mapping().items()
-    )
+    hosts = tuple(parse_host(name, node) for name, node in top["hosts"].mapping().items())
     if not hosts:
         raise top["hosts"].fail("at least one host")
     links = tuple(parse_link(node) for node in top.get("links", root.child("links", None)).items())
@@ -53,9 +64,7 @@ def parse_host(name: str, node: Node) -> Host:
     checked_name(node, names.check_host_name, name)
     fields = node.mapping({"role", "inside", "label", "interfaces", "routes", "nat", "sysctls", "servers"})
     get = lambda key: fields.get(key, node.child(key, None))  # noqa: E731
-    interfaces = tuple(
-        parse_interface(ifname, ifnode) for ifname, ifnode in get("interfaces").mapping().items()
-    )
+    interfaces = tuple(parse_interface(ifname, ifnode) for ifname, ifnode in get("interfaces").mapping().items())
     return Host(
         name=name,
         role=get("role").choice(ROLES) if "role" in fields else "host",
@@ -133,8 +142,9 @@ def parse_route(node: Node) -> Route:
 
 
 def parse_nat(node: Node) -> NatRule:
-    fields = node.mapping({"type", "source", "destination", "out", "in", "protocol", "port", "to",
-                           "comment"}, required={"type"})
+    fields = node.mapping(
+        {"type", "source", "destination", "out", "in", "protocol", "port", "to", "comment"}, required={"type"}
+    )
     kind = fields["type"].choice(NAT_KINDS)
     rule = NatRule(
         kind=kind,
@@ -164,8 +174,9 @@ def parse_nat_target(node: Node, kind: str) -> str:
         if port and not 1 <= int(port) <= 65535:
             raise ValueError
     except ValueError:
-        raise node.fail(f"an address like 10.0.0.2{' or 10.0.0.2:80' if kind == 'dnat' else ''},"
-                        f" got {text!r}") from None
+        raise node.fail(
+            f"an address like 10.0.0.2{' or 10.0.0.2:80' if kind == 'dnat' else ''}, got {text!r}"
+        ) from None
     if port and kind != "dnat":
         raise node.fail(f"an address without a port for {kind}, got {text!r}")
     return text
@@ -196,8 +207,9 @@ def parse_server(host: str, node: Node) -> Server:
             if key not in kind.options:
                 raise fields[key].fail(f"no '{key}' option for a {kind_name} server")
             options.append((key, fields[key].text()))
-    return Server(host=host, kind=kind_name, port=fields["port"].integer(1, 65535), protocol=protocol,
-                  options=tuple(options))
+    return Server(
+        host=host, kind=kind_name, port=fields["port"].integer(1, 65535), protocol=protocol, options=tuple(options)
+    )
 
 
 def parse_link(node: Node) -> Link:
@@ -216,7 +228,7 @@ def parse_endpoint(node: Node) -> Endpoint:
     return Endpoint(host, ifname)
 
 
-def checked_name(node: Node, check, value: str) -> None:
+def checked_name(node: Node, check: Callable[[str], str], value: str) -> None:
     try:
         check(value)
     except InvalidName as error:
@@ -238,11 +250,11 @@ def check_topology(topology: Topology, root: Node) -> None:
     linked: dict[Endpoint, int] = {}
     for index, link in enumerate(topology.links):
         for position, end in enumerate(link.ends()):
-            host = hosts.get(end.host)
+            owner = hosts.get(end.host)
             where = at("links", index, position)
-            if host is None:
+            if owner is None:
                 raise where.fail(f"an end on a declared host, but there is no host {end.host!r}")
-            declared = host.interface(end.ifname)
+            declared = owner.interface(end.ifname)
             if declared is not None and declared.kind != "veth":
                 raise where.fail(f"a veth end, but {end} is a {declared.kind}")
             if end in linked:
@@ -255,10 +267,11 @@ def check_topology(topology: Topology, root: Node) -> None:
         check_host(host, linked, at)
 
 
-def check_inside_cycles(topology: Topology, at) -> None:
+def check_inside_cycles(topology: Topology, at: Callable[..., Node]) -> None:
     parents = {h.name: h.inside for h in topology.hosts}
     for start in parents:
-        seen, current = set(), start
+        seen: set[str] = set()
+        current: str | None = start
         while current is not None:
             if current in seen:
                 raise at("hosts", start, "inside").fail("hosts drawn inside each other without a cycle")
@@ -266,7 +279,7 @@ def check_inside_cycles(topology: Topology, at) -> None:
             current = parents.get(current)
 
 
-def check_host(host: Host, linked: dict[Endpoint, int], at) -> None:
+def check_host(host: Host, linked: dict[Endpoint, int], at: Callable[..., Node]) -> None:
     interfaces = {i.name: i for i in host.interfaces}
     # Interfaces only named by a link are implicit veth ends.
     all_ifnames = set(interfaces) | {e.ifname for e in linked if e.host == host.name}
@@ -278,22 +291,26 @@ def check_host(host: Host, linked: dict[Endpoint, int], at) -> None:
             bridge = interfaces.get(iface.master)
             if bridge is None or bridge.kind != "bridge":
                 raise where.child("master", iface.master).fail(
-                    f"the name of a bridge on host {host.name}, got {iface.master!r}")
+                    f"the name of a bridge on host {host.name}, got {iface.master!r}"
+                )
             if iface.kind == "bridge":
                 raise where.child("master", iface.master).fail("no master on a bridge itself")
         if iface.vxlan is not None and iface.vxlan.dev is not None and iface.vxlan.dev not in all_ifnames:
-            raise where.child("vxlan", None).child("dev", iface.vxlan.dev).fail(
-                f"an interface of host {host.name}, got {iface.vxlan.dev!r}")
+            raise (
+                where.child("vxlan", None)
+                .child("dev", iface.vxlan.dev)
+                .fail(f"an interface of host {host.name}, got {iface.vxlan.dev!r}")
+            )
     for index, route in enumerate(host.routes):
         where = at("hosts", host.name, "routes", index)
         if route.dev is not None and route.dev not in all_ifnames:
             raise where.child("dev", route.dev).fail(f"an interface of host {host.name}, got {route.dev!r}")
         if route.dev is not None and route.dev in interfaces and not interfaces[route.dev].up:
-            raise where.child("dev", route.dev).fail("an interface that is up (the kernel drops routes of a"
-                                                     " down interface)")
+            raise where.child("dev", route.dev).fail(
+                "an interface that is up (the kernel drops routes of a down interface)"
+            )
         if route.via is not None and not route.onlink and route_device(host, route) is None:
-            raise where.child("via", route.via).fail(
-                f"a gateway on a subnet of one of {host.name}'s up interfaces")
+            raise where.child("via", route.via).fail(f"a gateway on a subnet of one of {host.name}'s up interfaces")
     for index, rule in enumerate(host.nat):
         where = at("hosts", host.name, "nat", index)
         for key, ifname in (("out", rule.out_if), ("in", rule.in_if)):
@@ -301,11 +318,12 @@ def check_host(host: Host, linked: dict[Endpoint, int], at) -> None:
                 raise where.child(key, ifname).fail(f"an interface of host {host.name}, got {ifname!r}")
     seen_ports: set[tuple[str, int]] = set()
     for index, server in enumerate(host.servers):
-        key = (server.protocol, server.port)
-        if key in seen_ports:
+        port_key = (server.protocol, server.port)
+        if port_key in seen_ports:
             raise at("hosts", host.name, "servers", index).fail(
-                f"one server per port; {server.protocol}/{server.port} is taken")
-        seen_ports.add(key)
+                f"one server per port; {server.protocol}/{server.port} is taken"
+            )
+        seen_ports.add(port_key)
 
 
 def route_device(host: Host, route: Route) -> str | None:

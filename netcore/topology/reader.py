@@ -7,6 +7,7 @@ prefix, like 10.0.0.1/24") instead of a KeyError from deep inside the parser.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +34,7 @@ class Node:
 
     # -- shapes -----------------------------------------------------------------------------------
 
-    def mapping(self, allowed: set[str] | None = None, required: set[str] = frozenset()) -> dict[str, Node]:
+    def mapping(self, allowed: set[str] | None = None, required: AbstractSet[str] = frozenset()) -> dict[str, Node]:
         """Return the children of a mapping, refusing unknown and missing keys."""
         if self.value is None:
             self_value: dict = {}
@@ -46,9 +47,7 @@ class Node:
             if not isinstance(key, str):
                 raise self.fail(f"string keys, got {key!r}")
             if allowed is not None and key not in allowed:
-                raise self.child(key, value).fail(
-                    f"unknown field; expected one of: {', '.join(sorted(allowed))}"
-                )
+                raise self.child(key, value).fail(f"unknown field; expected one of: {', '.join(sorted(allowed))}")
             out[key] = self.child(key, value)
         for key in sorted(required - set(out)):
             raise self.child(key, None).fail("a value (this field is required)")
@@ -117,5 +116,11 @@ def type_name(value: Any) -> str:
     """Name a YAML value's type the way a lab author thinks of it."""
     if value is None:
         return "nothing"
-    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "a number",
-            float: "a number"}.get(type(value), type(value).__name__)
+    return {
+        dict: "a mapping",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+    }.get(type(value), type(value).__name__)

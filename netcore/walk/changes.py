@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from netcore.flowtuple import Tuple
 from netcore.walk.layers import address
 from netcore.walk.model import Actor, Change
-from netcore.walk.packet import Frame, Tuple
+from netcore.walk.packet import Frame
 from netcore.walk.reasons import Decision
 from netcore.walk.recording import Captured, Facts, lookup_route
 
@@ -41,9 +42,14 @@ class Seen:
         return Tuple(l4.protocol, l3.src, l4.sport, l3.dst, l4.dport)
 
 
-def path_changes(path: list[Seen], direction: str, decisions: dict[str, list[Decision]], facts: Facts,
-                 request_decisions: dict[str, list[Decision]],
-                 floods: dict[str, list[str]] | None = None) -> list[tuple[Change, ...]]:
+def path_changes(
+    path: list[Seen],
+    direction: str,
+    decisions: dict[str, list[Decision]],
+    facts: Facts,
+    request_decisions: dict[str, list[Decision]],
+    floods: dict[str, list[str]] | None = None,
+) -> list[tuple[Change, ...]]:
     """Return each hop's changes; ``decisions`` are this path's, ``request_decisions`` the request's,
     ``floods`` the ports each host's bridge flooded the packet to besides the path."""
     out: list[tuple[Change, ...]] = []
@@ -89,8 +95,10 @@ def policy_hops(path: list[Seen]) -> dict[str, int]:
 def tunnel_changes(previous: Seen, seen: Seen) -> list[Change]:
     before, after = previous.frame.outer, seen.frame.outer
     if after is not None and before is None:
-        text = (f"encapsulated in VXLAN (VNI {after.vni}) by {previous.capture.interface}: outer "
-                f"{after.l3.src} -> {after.l3.dst} UDP {after.l4.dport}")
+        text = (
+            f"encapsulated in VXLAN (VNI {after.vni}) by {previous.capture.interface}: outer "
+            f"{after.l3.src} -> {after.l3.dst} UDP {after.l4.dport}"
+        )
         return [Change("encapsulate", text, by=Actor("tunnel", previous.capture.interface))]
     if before is not None and after is None:
         text = f"decapsulated by {seen.capture.interface} (VNI {before.vni}): the pod's own packet again"
@@ -109,17 +117,34 @@ def request_rewrites(previous: Seen, seen: Seen, decisions: list[Decision], fact
         before, after = address(a.dst, a.dport, a.protocol), address(b.dst, b.dport, b.protocol)
         decision = first(decisions, "dnat")
         by = decision.by if decision else None
-        if by is None and facts.service_at(a.dst, a.dport, a.protocol):
-            by = Actor("service", facts.service_at(a.dst, a.dport, a.protocol))
-        out.append(Change("dnat", f"DNAT {before} -> {after} {by_words(by, decision, facts, seen.host)}", before, after,
-                          by, decision.rule if decision else None))
+        service = facts.service_at(a.dst, a.dport, a.protocol)
+        if by is None and service:
+            by = Actor("service", service)
+        out.append(
+            Change(
+                "dnat",
+                f"DNAT {before} -> {after} {by_words(by, decision, facts, seen.host)}",
+                before,
+                after,
+                by,
+                decision.rule if decision else None,
+            )
+        )
     if (a.src, a.sport) != (b.src, b.sport):
         before, after = address(a.src, a.sport, a.protocol), address(b.src, b.sport, b.protocol)
         decision = first(decisions, "masquerade", "snat")
         kind = "snat" if decision is not None and decision.kind == "snat" else "masquerade"
         label = "SNAT" if kind == "snat" else "SNAT (masquerade)"
-        out.append(Change(kind, f"{label} {before} -> {after} {snat_words(decision, decisions, seen, facts)}",
-                          before, after, decision.by if decision else None, decision.rule if decision else None))
+        out.append(
+            Change(
+                kind,
+                f"{label} {before} -> {after} {snat_words(decision, decisions, seen, facts)}",
+                before,
+                after,
+                decision.by if decision else None,
+                decision.rule if decision else None,
+            )
+        )
     return out
 
 
@@ -156,8 +181,10 @@ def reply_rewrites(previous: Seen, seen: Seen, request_decisions: list[Decision]
         before, after = address(a.src, a.sport, a.protocol), address(b.src, b.sport, b.protocol)
         decision = first(request_decisions, "dnat")
         owner = f" of Service {decision.by.name}" if decision and decision.by and decision.by.kind == "service" else ""
-        text = (f"un-DNAT {before} -> {after} by conntrack on {host}: the reply{owner} comes from the "
-                "address the client asked for")
+        text = (
+            f"un-DNAT {before} -> {after} by conntrack on {host}: the reply{owner} comes from the "
+            "address the client asked for"
+        )
         out.append(Change("un-dnat", text, before, after, decision.by if decision else None))
     if (a.dst, a.dport) != (b.dst, b.dport):
         before, after = address(a.dst, a.dport, a.protocol), address(b.dst, b.dport, b.protocol)
@@ -210,9 +237,11 @@ def bridge_change(previous: Seen, seen: Seen, facts: Facts, flooded: list[str]) 
         text = f"bridge {bridge} on {host} hands it to port {seen.capture.interface}"
     else:
         return None
-    if flooded:
-        text += (f" (flooded: {bridge} had not learnt {seen.frame.l2.dst} yet, so port"
-                 f"{'s' if len(flooded) > 1 else ''} {', '.join(flooded)} got a copy, which went nowhere)")
+    if flooded and seen.frame.l2 is not None:
+        text += (
+            f" (flooded: {bridge} had not learnt {seen.frame.l2.dst} yet, so port"
+            f"{'s' if len(flooded) > 1 else ''} {', '.join(flooded)} got a copy, which went nowhere)"
+        )
     return Change("bridge", text, by=Actor("bridge", f"{host}:{bridge}"))
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from netcore.flowtuple import Tuple, from_conntrack
 from netcore.kernel import ctnetlink
-from netcore.walk.packet import IPPROTO, Tuple
 
 CT_NEW, CT_GET, CT_DELETE = ctnetlink.CT_NEW, ctnetlink.CT_GET, ctnetlink.CT_DELETE
 IPS_SEEN_REPLY, IPS_SRC_NAT, IPS_DST_NAT = ctnetlink.IPS_SEEN_REPLY, ctnetlink.IPS_SRC_NAT, ctnetlink.IPS_DST_NAT
@@ -39,26 +39,22 @@ class CtEntry:
     def forms(self) -> set[Tuple]:
         """Every shape the original direction takes in this namespace: before, between and after NAT."""
         after = self.reply.reversed()
-        return {self.orig, after,
-                Tuple(self.orig.protocol, self.orig.src, self.orig.sport, after.dst, after.dport),
-                Tuple(self.orig.protocol, after.src, after.sport, self.orig.dst, self.orig.dport)}
+        return {
+            self.orig,
+            after,
+            Tuple(self.orig.protocol, self.orig.src, self.orig.sport, after.dst, after.dport),
+            Tuple(self.orig.protocol, after.src, after.sport, self.orig.dst, self.orig.dport),
+        }
 
     def to_json(self) -> dict:
-        return {"host": self.host, "original": str(self.orig), "reply": str(self.reply),
-                "dnat": self.dnat, "snat": self.snat, "state": self.tcp_state}
-
-
-def walk_tuple(raw: ctnetlink.RawTuple) -> Tuple:
-    """The walk's form of a direction: ICMP echo's identifier stands for both ports."""
-    name = IPPROTO.get(raw.protocol, f"proto-{raw.protocol}")
-    if raw.protocol == ctnetlink.IPPROTO_ICMP:
-        return Tuple(name, raw.src, raw.ident, raw.dst, raw.ident)
-    return Tuple(name, raw.src, raw.sport, raw.dst, raw.dport)
-
-
-def parse_tuple(data: bytes | None) -> Tuple | None:
-    raw = ctnetlink.decode_tuple(data)
-    return None if raw is None else walk_tuple(raw)  # None: IPv6, not a walk's business
+        return {
+            "host": self.host,
+            "original": str(self.orig),
+            "reply": str(self.reply),
+            "dnat": self.dnat,
+            "snat": self.snat,
+            "state": self.tcp_state,
+        }
 
 
 def parse_entry(host: str, body: bytes) -> CtEntry | None:
@@ -67,4 +63,4 @@ def parse_entry(host: str, body: bytes) -> CtEntry | None:
     if raw is None:
         return None
     state = None if raw.tcp_state is None else ctnetlink.tcp_state_name(raw.tcp_state)
-    return CtEntry(host, walk_tuple(raw.orig), walk_tuple(raw.reply), raw.status, state, raw.mark)
+    return CtEntry(host, from_conntrack(raw.orig), from_conntrack(raw.reply), raw.status, state, raw.mark)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from dnslib import DNSRecord, QTYPE, RCODE
+from dnslib import QTYPE, RCODE, DNSRecord
 
 DNS_PORT = 53
 

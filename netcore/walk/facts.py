@@ -16,8 +16,9 @@ from netcore.walk.recording import Facts, RouteEntry
 CLUSTER_ROLES = {"lan": "switch", "router": "router", "internet": "internet", "external": "client"}
 
 
-def facts_from(state: State, roles: dict[str, str] | None = None, cluster=None,
-               pod_hosts: dict[tuple[str, str], str] | None = None) -> Facts:
+def facts_from(
+    state: State, roles: dict[str, str] | None = None, cluster=None, pod_hosts: dict[tuple[str, str], str] | None = None
+) -> Facts:
     """Build the facts; ``roles`` come from the lab's topology, or are derived for a cluster."""
     names: dict[str, str] = {}
     host_roles: dict[str, str] = dict(roles or {})
@@ -30,8 +31,11 @@ def facts_from(state: State, roles: dict[str, str] | None = None, cluster=None,
         for host in sorted(state.hosts):
             host_roles.setdefault(host, "node" if host.startswith("node") else CLUSTER_ROLES.get(host, "host"))
         services = service_addresses(cluster)
-        pods = {p["status"]["podIP"]: f"{p['metadata']['namespace']}/{p['metadata']['name']}"
-                for p in cluster.list("Pod") if (p.get("status") or {}).get("podIP")}
+        pods = {
+            p["status"]["podIP"]: f"{p['metadata']['namespace']}/{p['metadata']['name']}"
+            for p in cluster.list("Pod")
+            if (p.get("status") or {}).get("podIP")
+        }
     addresses: dict[str, str] = {}
     routes: dict[str, list[RouteEntry]] = {}
     for address in sorted(state.addresses):
@@ -42,12 +46,23 @@ def facts_from(state: State, roles: dict[str, str] | None = None, cluster=None,
     for route in sorted(state.routes):
         routes.setdefault(route.host, []).append(RouteEntry(route.dst, route.dev, route.via, route.metric))
     masters = {f"{end.host}:{end.ifname}": device.master for end, device in state.devices.items() if device.master}
-    peers = {f"{end.host}:{end.ifname}": f"{device.peer.host}:{device.peer.ifname}"
-             for end, device in state.devices.items() if device.peer is not None}
+    peers = {
+        f"{end.host}:{end.ifname}": f"{device.peer.host}:{device.peer.ifname}"
+        for end, device in state.devices.items()
+        if device.peer is not None
+    }
     ports = sorted({device.vxlan.port for device in state.devices.values() if device.vxlan is not None}) or [4789]
-    return Facts(names=names, roles=host_roles, addresses=addresses,
-                 routes={host: tuple(entries) for host, entries in routes.items()}, masters=masters,
-                 vxlan_ports=tuple(ports), services=services, pods=pods, peers=peers)
+    return Facts(
+        names=names,
+        roles=host_roles,
+        addresses=addresses,
+        routes={host: tuple(entries) for host, entries in routes.items()},
+        masters=masters,
+        vxlan_ports=tuple(ports),
+        services=services,
+        pods=pods,
+        peers=peers,
+    )
 
 
 def service_addresses(cluster) -> dict[str, str]:

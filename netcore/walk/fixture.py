@@ -9,14 +9,11 @@ remainder, so a fixture stays a few kilobytes.
 
 from __future__ import annotations
 
-import struct
-
+from netcore.kernel import decode
 from netcore.walk import nftrace
 from netcore.walk.flow import matches_reply, matches_request
 from netcore.walk.recording import Recording
 from netcore.walk.stitch import Material, identify, stitch_leg, upstream_exchange
-
-NLMSGHDR = struct.Struct("=IHHII")
 
 
 def trimmed(recording: Recording, spare: int = 6) -> Recording:
@@ -40,8 +37,15 @@ def trimmed(recording: Recording, spare: int = 6) -> Recording:
         return any(matches_request(l3, l4, f, i) or matches_reply(l3, l4, f, i) for f, i in flows)
 
     traces, chains = keep_traces(recording, ours, spare)
-    return Recording(keep_captures(recording, hops, spare), traces, keep_conntrack(recording, entries, spare),
-                     keep_rules(recording, chains), recording.facts, recording.exchanges, recording.trace_table)
+    return Recording(
+        keep_captures(recording, hops, spare),
+        traces,
+        keep_conntrack(recording, entries, spare),
+        keep_rules(recording, chains),
+        recording.facts,
+        recording.exchanges,
+        recording.trace_table,
+    )
 
 
 def keep_captures(recording: Recording, hops: set, spare: int):
@@ -58,11 +62,12 @@ def keep_captures(recording: Recording, hops: set, spare: int):
 def keep_traces(recording: Recording, ours, spare: int) -> tuple[dict[str, list[bytes]], dict[str, set[str]]]:
     """Keep the trace passes of the walk's packets (and ``spare`` others) as one datagram per
     namespace; return them with the chains those passes went through."""
-    out, chains = {}, {}
+    out: dict[str, list[bytes]] = {}
+    chains: dict[str, set[str]] = {}
     for host, datagrams in recording.traces.items():
         kept, others, keeping = [], 0, {}
         for data in datagrams:
-            for msg_type, body in nftrace.split_netlink(data):
+            for msg_type, _seq, body, _flags in decode.messages(data):
                 event = nftrace.parse_message(host, body) if msg_type == nftrace.TRACE_MESSAGE else None
                 if event is None:
                     continue
@@ -75,7 +80,7 @@ def keep_traces(recording: Recording, ours, spare: int) -> tuple[dict[str, list[
                 if not keeping.get(event.id):
                     continue
                 chains.setdefault(host, set()).add(event.chain)
-                message = NLMSGHDR.pack(NLMSGHDR.size + len(body), msg_type, 0, 0, 0) + body
+                message = decode.nlmsg(msg_type, 0, 0, body)
                 kept.append(message + b"\0" * (-len(message) % 4))
         out[host] = [b"".join(kept)] if kept else []
     return out, chains

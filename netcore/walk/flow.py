@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from netcore.flowtuple import Tuple
 from netcore.walk.ctparse import CtEntry
-from netcore.walk.packet import ACK, ICMP_ECHO, ICMP_ECHO_REPLY, RST, SYN, L3, L4, Tuple, tuple_of
+from netcore.walk.packet import ACK, ICMP_ECHO, ICMP_ECHO_REPLY, L3, L4, RST, SYN, tuple_of
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def flow_forms(client: Tuple, entries: list[CtEntry]) -> tuple[frozenset[Tuple],
 
 def matches_request(l3: L3 | None, l4: L4 | None, forms: frozenset[Tuple], identity: Identity) -> bool:
     flow = tuple_of(l3, l4)
-    if flow is None:
+    if flow is None or l3 is None or l4 is None:
         return False
     if identity.protocol == "tcp":
         return flow.protocol == "tcp" and bool(l4.flags & SYN) and not l4.flags & ACK and l4.seq == identity.isn
@@ -66,10 +67,12 @@ def matches_reply(l3: L3 | None, l4: L4 | None, forms: frozenset[Tuple], identit
     if l4 is not None and l4.is_icmp_error and l4.quoted is not None:
         return matches_request(*l4.quoted, forms, identity)
     flow = tuple_of(l3, l4)
-    if flow is None:
+    if flow is None or l4 is None:
         return False
     if identity.protocol == "tcp":
-        answers_syn = flow.protocol == "tcp" and bool(l4.flags & ACK) and l4.ack == ((identity.isn or 0) + 1) & 0xFFFFFFFF
+        answers_syn = (
+            flow.protocol == "tcp" and bool(l4.flags & ACK) and l4.ack == ((identity.isn or 0) + 1) & 0xFFFFFFFF
+        )
         return answers_syn and bool(l4.flags & (SYN | RST))
     if flow.reversed() not in forms:
         return False
@@ -89,7 +92,7 @@ def identity_from(l3: L3, l4: L4, protocol: str) -> Identity:
 
 def is_first_send(l3: L3 | None, l4: L4 | None, client: Tuple, icmp_seq: int | None) -> bool:
     """True for the request as it leaves the source: the client's own tuple, and a SYN or echo."""
-    if tuple_of(l3, l4) != client:
+    if l4 is None or tuple_of(l3, l4) != client:
         return False
     if client.protocol == "tcp":
         return bool(l4.flags & SYN) and not l4.flags & ACK

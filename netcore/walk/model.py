@@ -9,11 +9,25 @@ tests go through it, so a field added here and forgotten there fails a round-tri
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar
+
+T = TypeVar("T")
 
 SCHEMA = "podpath.walk/1"
 OUTCOMES = ("delivered", "dropped", "rejected", "no-route", "timeout", "unresolved")
-CHANGE_KINDS = ("dnat", "snat", "masquerade", "un-dnat", "un-snat", "route", "bridge", "encapsulate",
-                "decapsulate", "policy", "local")
+CHANGE_KINDS = (
+    "dnat",
+    "snat",
+    "masquerade",
+    "un-dnat",
+    "un-snat",
+    "route",
+    "bridge",
+    "encapsulate",
+    "decapsulate",
+    "policy",
+    "local",
+)
 
 
 @dataclass(frozen=True)
@@ -64,8 +78,14 @@ class Change:
     rule: Rule | None = None
 
     def to_json(self) -> dict:
-        return {"kind": self.kind, "text": self.text, "before": self.before, "after": self.after,
-                "by": self.by.to_json() if self.by else None, "rule": self.rule.to_json() if self.rule else None}
+        return {
+            "kind": self.kind,
+            "text": self.text,
+            "before": self.before,
+            "after": self.after,
+            "by": self.by.to_json() if self.by else None,
+            "rule": self.rule.to_json() if self.rule else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -108,10 +128,17 @@ class Hop:
     wire_length: int = 0
 
     def to_json(self) -> dict:
-        return {"index": self.index, "time_ns": self.time_ns, "offset_us": round(self.offset_us, 1),
-                **self.place.to_json(), "interface": self.interface, "direction": self.direction,
-                **self.layers.to_json(), "outer": self.outer.to_json() if self.outer else None,
-                "changes": [c.to_json() for c in self.changes]}
+        return {
+            "index": self.index,
+            "time_ns": self.time_ns,
+            "offset_us": round(self.offset_us, 1),
+            **self.place.to_json(),
+            "interface": self.interface,
+            "direction": self.direction,
+            **self.layers.to_json(),
+            "outer": self.outer.to_json() if self.outer else None,
+            "changes": [c.to_json() for c in self.changes],
+        }
 
 
 @dataclass(frozen=True)
@@ -124,8 +151,12 @@ class Endpoint:
     label: str | None = None  # what the user asked for: "Service default/web", "http://web:8080/"
 
     def to_json(self) -> dict:
-        return {"address": self.address, "port": self.port, "label": self.label,
-                **(self.place.to_json() if self.place else {"host": None, "name": None, "role": None})}
+        return {
+            "address": self.address,
+            "port": self.port,
+            "label": self.label,
+            **(self.place.to_json() if self.place else {"host": None, "name": None, "role": None}),
+        }
 
 
 @dataclass(frozen=True)
@@ -140,11 +171,16 @@ class Verdict:
     elapsed_ms: float | None = None
 
     def to_json(self) -> dict:
-        return {"outcome": self.outcome, "text": self.text, "at": self.at.to_json() if self.at else None,
-                "by": self.by.to_json() if self.by else None, "rule": self.rule.to_json() if self.rule else None,
-                "answered_by": self.answered_by.to_json() if self.answered_by else None,
-                "answer": self.answer,
-                "elapsed_ms": None if self.elapsed_ms is None else round(self.elapsed_ms, 3)}
+        return {
+            "outcome": self.outcome,
+            "text": self.text,
+            "at": self.at.to_json() if self.at else None,
+            "by": self.by.to_json() if self.by else None,
+            "rule": self.rule.to_json() if self.rule else None,
+            "answered_by": self.answered_by.to_json() if self.answered_by else None,
+            "answer": self.answer,
+            "elapsed_ms": None if self.elapsed_ms is None else round(self.elapsed_ms, 3),
+        }
 
 
 @dataclass(frozen=True)
@@ -162,10 +198,17 @@ class Leg:
     nat: tuple[dict, ...] = ()
 
     def to_json(self) -> dict:
-        return {"purpose": self.purpose, "summary": self.summary, "protocol": self.protocol,
-                "client": self.client.to_json(), "server": self.server.to_json(),
-                "request": [h.to_json() for h in self.request], "reply": [h.to_json() for h in self.reply],
-                "nat": list(self.nat), "verdict": self.verdict.to_json()}
+        return {
+            "purpose": self.purpose,
+            "summary": self.summary,
+            "protocol": self.protocol,
+            "client": self.client.to_json(),
+            "server": self.server.to_json(),
+            "request": [h.to_json() for h in self.request],
+            "reply": [h.to_json() for h in self.reply],
+            "nat": list(self.nat),
+            "verdict": self.verdict.to_json(),
+        }
 
 
 @dataclass(frozen=True)
@@ -191,26 +234,45 @@ class Walk:
         if last.outcome != "delivered":
             return last  # the DNS server itself was not reached
         asked = ", ".join(leg.summary.removeprefix("DNS query for ").removesuffix(" (A)") for leg in self.legs)
-        return Verdict("unresolved", f"no address: the DNS answered {last.answer} for {asked}", last.at,
-                       answer=last.answer, elapsed_ms=last.elapsed_ms)
+        return Verdict(
+            "unresolved",
+            f"no address: the DNS answered {last.answer} for {asked}",
+            last.at,
+            answer=last.answer,
+            elapsed_ms=last.elapsed_ms,
+        )
 
     def hops(self) -> list[Hop]:
         return [hop for leg in self.legs for hop in (*leg.request, *leg.reply)]
 
     def to_json(self) -> dict:
-        return {"schema": SCHEMA, "sandbox": self.sandbox, "started": self.started,
-                "duration_ms": round(self.duration_ms, 1), "protocol": self.protocol,
-                "source": self.source.to_json(), "destination": self.destination.to_json(),
-                "verdict": self.verdict.to_json(), "notes": list(self.notes),
-                "legs": [leg.to_json() for leg in self.legs]}
+        return {
+            "schema": SCHEMA,
+            "sandbox": self.sandbox,
+            "started": self.started,
+            "duration_ms": round(self.duration_ms, 1),
+            "protocol": self.protocol,
+            "source": self.source.to_json(),
+            "destination": self.destination.to_json(),
+            "verdict": self.verdict.to_json(),
+            "notes": list(self.notes),
+            "legs": [leg.to_json() for leg in self.legs],
+        }
 
 
 # -- reading the JSON form back --------------------------------------------------------------------
+
 
 def _place(data: dict | None) -> Place | None:
     if not data or data.get("host") is None:
         return None
     return Place(data["host"], data["name"], data.get("role") or "host")
+
+
+def _required(value: T | None, what: str, data: object) -> T:
+    if value is None:
+        raise ValueError(f"{what} missing in {data!r}")
+    return value
 
 
 def _actor(data: dict | None) -> Actor | None:
@@ -230,30 +292,59 @@ def _endpoint(data: dict | None) -> Endpoint | None:
 def _hop(data: dict) -> Hop:
     outer = data.get("outer")
     return Hop(
-        index=data["index"], time_ns=data["time_ns"], offset_us=data["offset_us"], place=_place(data),
-        interface=data["interface"], direction=data["direction"],
+        index=data["index"],
+        time_ns=data["time_ns"],
+        offset_us=data["offset_us"],
+        place=_required(_place(data), "the hop's host", data),
+        interface=data["interface"],
+        direction=data["direction"],
         layers=Layers(data["l2"], data["l3"], data["l4"]),
         outer=Outer(Layers(outer["l2"], outer["l3"], outer["l4"]), outer["vxlan"]["vni"]) if outer else None,
-        changes=tuple(Change(c["kind"], c["text"], c.get("before"), c.get("after"), _actor(c.get("by")),
-                             _rule(c.get("rule"))) for c in data.get("changes", [])),
+        changes=tuple(
+            Change(c["kind"], c["text"], c.get("before"), c.get("after"), _actor(c.get("by")), _rule(c.get("rule")))
+            for c in data.get("changes", [])
+        ),
     )
 
 
 def _verdict(data: dict) -> Verdict:
-    return Verdict(data["outcome"], data["text"], _place(data.get("at")), _actor(data.get("by")),
-                   _rule(data.get("rule")), _endpoint(data.get("answered_by")), data.get("answer"),
-                   data.get("elapsed_ms"))
+    return Verdict(
+        data["outcome"],
+        data["text"],
+        _place(data.get("at")),
+        _actor(data.get("by")),
+        _rule(data.get("rule")),
+        _endpoint(data.get("answered_by")),
+        data.get("answer"),
+        data.get("elapsed_ms"),
+    )
 
 
 def walk_from_json(data: dict) -> Walk:
     """Read a walk back from its JSON form (frames are not part of it)."""
     if data.get("schema") != SCHEMA:
         raise ValueError(f"not a {SCHEMA} document: schema {data.get('schema')!r}")
-    legs = tuple(Leg(
-        purpose=leg["purpose"], summary=leg["summary"], protocol=leg["protocol"],
-        client=_endpoint(leg["client"]), server=_endpoint(leg["server"]),
-        request=tuple(_hop(h) for h in leg["request"]), reply=tuple(_hop(h) for h in leg["reply"]),
-        verdict=_verdict(leg["verdict"]), nat=tuple(leg.get("nat", ())),
-    ) for leg in data["legs"])
-    return Walk(data["sandbox"], _endpoint(data["source"]), _endpoint(data["destination"]), data["protocol"],
-                legs, data.get("started", ""), data.get("duration_ms", 0.0), tuple(data.get("notes", ())))
+    legs = tuple(
+        Leg(
+            purpose=leg["purpose"],
+            summary=leg["summary"],
+            protocol=leg["protocol"],
+            client=_required(_endpoint(leg["client"]), "the client", leg),
+            server=_required(_endpoint(leg["server"]), "the server", leg),
+            request=tuple(_hop(h) for h in leg["request"]),
+            reply=tuple(_hop(h) for h in leg["reply"]),
+            verdict=_verdict(leg["verdict"]),
+            nat=tuple(leg.get("nat", ())),
+        )
+        for leg in data["legs"]
+    )
+    return Walk(
+        data["sandbox"],
+        _required(_endpoint(data["source"]), "the source", data),
+        _required(_endpoint(data["destination"]), "the destination", data),
+        data["protocol"],
+        legs,
+        data.get("started", ""),
+        data.get("duration_ms", 0.0),
+        tuple(data.get("notes", ())),
+    )

@@ -21,16 +21,41 @@ NFT_MSG_TRACE = 17
 TRACE_MESSAGE = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_TRACE
 NFNLGRP_NFTRACE = 9
 NFGENMSG_SIZE = 4
-NLMSGHDR = struct.Struct("=IHHII")
 
-(TRACE_TABLE, TRACE_CHAIN, TRACE_RULE_HANDLE, TRACE_TYPE, TRACE_VERDICT, TRACE_ID, TRACE_LL_HEADER,
- TRACE_NETWORK_HEADER, TRACE_TRANSPORT_HEADER, TRACE_IIF, TRACE_IIFTYPE, TRACE_OIF, TRACE_OIFTYPE,
- TRACE_MARK, TRACE_NFPROTO, TRACE_POLICY) = range(1, 17)
+(
+    TRACE_TABLE,
+    TRACE_CHAIN,
+    TRACE_RULE_HANDLE,
+    TRACE_TYPE,
+    TRACE_VERDICT,
+    TRACE_ID,
+    TRACE_LL_HEADER,
+    TRACE_NETWORK_HEADER,
+    TRACE_TRANSPORT_HEADER,
+    TRACE_IIF,
+    TRACE_IIFTYPE,
+    TRACE_OIF,
+    TRACE_OIFTYPE,
+    TRACE_MARK,
+    TRACE_NFPROTO,
+    TRACE_POLICY,
+) = range(1, 17)
 TRACE_CT_ID, TRACE_CT_DIRECTION, TRACE_CT_STATUS, TRACE_CT_STATE = 18, 19, 20, 21
 VERDICT_CODE, VERDICT_CHAIN = 1, 2
 TRACE_TYPES = {1: "policy", 2: "return", 3: "rule"}
-VERDICTS = {0: "drop", 1: "accept", 2: "stolen", 3: "queue", 4: "repeat", 5: "stop", -1: "continue",
-            -2: "break", -3: "jump", -4: "goto", -5: "return"}
+VERDICTS = {
+    0: "drop",
+    1: "accept",
+    2: "stolen",
+    3: "queue",
+    4: "repeat",
+    5: "stop",
+    -1: "continue",
+    -2: "break",
+    -3: "jump",
+    -4: "goto",
+    -5: "return",
+}
 
 
 @dataclass(frozen=True)
@@ -100,34 +125,31 @@ def parse_message(host: str, body: bytes) -> TraceEvent | None:
             verdict = VERDICTS.get(number if number < 0 else number & 0xFF, str(number))
         target = decode.text(nested.get(VERDICT_CHAIN))
     elif TRACE_POLICY in attrs:
-        verdict = VERDICTS.get(_u32(attrs[TRACE_POLICY]) & 0xFF)
+        policy = _u32(attrs[TRACE_POLICY])
+        verdict = VERDICTS.get(policy & 0xFF) if policy is not None else None
     handle = attrs.get(TRACE_RULE_HANDLE)
     return TraceEvent(
-        host=host, id=trace_id, table=table, chain=chain,
+        host=host,
+        id=trace_id,
+        table=table,
+        chain=chain,
         type=TRACE_TYPES.get(_u32(attrs.get(TRACE_TYPE)) or 0, "unknown"),
         handle=struct.unpack("!Q", handle[:8])[0] if handle else None,
-        verdict=verdict, target=target, iif=_u32(attrs.get(TRACE_IIF)), oif=_u32(attrs.get(TRACE_OIF)),
-        network=attrs.get(TRACE_NETWORK_HEADER), transport=attrs.get(TRACE_TRANSPORT_HEADER),
+        verdict=verdict,
+        target=target,
+        iif=_u32(attrs.get(TRACE_IIF)),
+        oif=_u32(attrs.get(TRACE_OIF)),
+        network=attrs.get(TRACE_NETWORK_HEADER),
+        transport=attrs.get(TRACE_TRANSPORT_HEADER),
         mark=_u32(attrs.get(TRACE_MARK)),
     )
-
-
-def split_netlink(data: bytes):
-    """Yield (type, body) for each message of a netlink datagram."""
-    offset = 0
-    while offset + NLMSGHDR.size <= len(data):
-        length, msg_type = NLMSGHDR.unpack_from(data, offset)[:2]
-        if length < NLMSGHDR.size:
-            break
-        yield msg_type, data[offset + NLMSGHDR.size:offset + length]
-        offset += (length + 3) & ~3
 
 
 def parse_datagrams(host: str, datagrams: list[bytes]) -> list[TraceEvent]:
     """Decode every trace message in the datagrams read from one namespace's trace socket, in order."""
     events = []
     for data in datagrams:
-        for msg_type, body in split_netlink(data):
+        for msg_type, _seq, body, _flags in decode.messages(data):
             if msg_type == TRACE_MESSAGE:
                 event = parse_message(host, body)
                 if event is not None:
@@ -145,7 +167,7 @@ def passes(events: list[TraceEvent], ignore_tables: tuple[str, ...] = ()) -> lis
     for event in events:
         if event.table.startswith(ignore_tables) if ignore_tables else False:
             continue
-        if event.carries_packet:
+        if event.network is not None:  # carries_packet
             l3, _l4, _ = parse_ipv4(event.network)
             l4 = None
             if l3 is not None and event.transport is not None:

@@ -29,9 +29,10 @@ import threading
 import time
 
 from netcore.errors import NotFound, PodpathError
-from netcore.kernel import netns, nft
+from netcore.kernel import decode, netns, nft
 from netcore.kernel.ctnetlink import CT_DELETE, CT_GET, CT_NEW, CTA_TUPLE_ORIG
-from netcore.walk.nftrace import NFNLGRP_NFTRACE, split_netlink
+from netcore.render import nftables
+from netcore.walk.nftrace import NFNLGRP_NFTRACE
 from netcore.walk.recording import Captured
 
 ETH_P_ALL = 0x0003
@@ -42,34 +43,24 @@ NETLINK_ADD_MEMBERSHIP = 1
 NETLINK_NETFILTER = 12
 NLM_F_REQUEST, NLM_F_DUMP = 0x1, 0x300
 NLMSG_ERROR, NLMSG_DONE = 2, 3
-NLMSGHDR = struct.Struct("=IHHII")
 BUFFER = 4 << 20
 SNAPLEN = 512
-TRACE_PRIORITY = -450  # before conntrack's defragmentation (-400), raw (-300) and every Podpath chain
-TRACE_TABLE_PREFIX = "podpath-trace-"
 CLOCK_PROBE = b"podpath-walk: are packets stamped yet?"
 NFNLGRP_CONNTRACK_NEW, NFNLGRP_CONNTRACK_DESTROY = 1, 3
-
-
-def trace_table_text(name: str, protocols: set[str]) -> str:
-    """The walk's own table: mark the walk's protocols for tracing as they enter or leave a namespace."""
-    match = f"meta l4proto {{ {', '.join(sorted(protocols))} }}"
-    hook = lambda chain, where: (f"\tchain {chain} {{\n\t\ttype filter hook {where} priority {TRACE_PRIORITY};"  # noqa: E731
-                                 f" policy accept;\n\t\t{match} meta nftrace set 1\n\t}}\n")
-    return f"table inet {name} {{\n{hook('prerouting', 'prerouting')}{hook('output', 'output')}}}\n"
 
 
 class Observer:
     """Packet sockets in ``hosts``, trace tables and trace sockets in ``rule_hosts``; a context manager."""
 
-    def __init__(self, sandbox: str, hosts: list[str], rule_hosts: list[str], protocols: set[str],
-                 clock_host: str | None = None) -> None:
+    def __init__(
+        self, sandbox: str, hosts: list[str], rule_hosts: list[str], protocols: set[str], clock_host: str | None = None
+    ) -> None:
         self.sandbox = sandbox
         self.clock_host = clock_host
         self.hosts = hosts
         self.rule_hosts = [h for h in rule_hosts if h in hosts]
         self.protocols = protocols
-        self.table = TRACE_TABLE_PREFIX + secrets.token_hex(4)
+        self.table = nftables.TRACE_TABLE_PREFIX + secrets.token_hex(4)
         self.fds: dict[str, int] = {}
         self.packet: dict[str, socket.socket] = {}
         self.trace: dict[str, socket.socket] = {}
@@ -105,7 +96,6 @@ class Observer:
             self.packet[host] = sock
             sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, BUFFER)
             sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
-        text = trace_table_text(self.table, self.protocols)
         for host, trace in self.trace.items():
             trace.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, BUFFER)
             trace.bind((0, 0))
@@ -113,7 +103,7 @@ class Observer:
             for group in (NFNLGRP_NFTRACE, NFNLGRP_CONNTRACK_NEW, NFNLGRP_CONNTRACK_DESTROY):
                 trace.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group)
             self.tables.append(host)  # before loading: a half-done load is still removed
-            nft.run_in(self.fds[host], text)
+            nft.add_trace_table(self.fds[host], self.table, self.protocols)
         if self.clock_host in self.packet:
             self.await_timestamps(self.clock_host)
 
@@ -122,10 +112,9 @@ class Observer:
         errors = []
         for host in self.tables:
             try:
-                nft.run_in(self.fds[host], f"delete table inet {self.table}")
+                nft.delete_trace_table(self.fds[host], self.table)
             except PodpathError as error:
-                if "No such file" not in str(error):
-                    errors.append(f"{host}: {error}")
+                errors.append(f"{host}: {error}")
         self.tables.clear()
         close_later([*self.packet.values(), *self.trace.values(), *self.conntrack.values()])
         self.packet.clear()
@@ -179,8 +168,9 @@ class Observer:
                     size, ancdata, _flags, address = sock.recvmsg_into([buffer], ANCILLARY, socket.MSG_TRUNC)
                 except BlockingIOError:
                     break
-                out.append(Captured(host, address[0], address[2], stamp_of(ancdata),
-                                    bytes(buffer[:min(size, SNAPLEN)]), size))
+                out.append(
+                    Captured(host, address[0], address[2], stamp_of(ancdata), bytes(buffer[: min(size, SNAPLEN)]), size)
+                )
         return out
 
     def read_events(self) -> tuple[dict[str, list[bytes]], dict[str, list[bytes]]]:
@@ -195,7 +185,7 @@ class Observer:
                 except BlockingIOError:
                     break
                 datagrams.append(data)
-                entries += [body for kind, body in split_netlink(data) if kind in (CT_NEW, CT_DELETE)]
+                entries += [body for kind, _seq, body, _flags in decode.messages(data) if kind in (CT_NEW, CT_DELETE)]
         return traces, events
 
     def read_conntrack(self, events: dict[str, list[bytes]], traces: dict[str, list[bytes]]) -> dict[str, list[bytes]]:
@@ -223,8 +213,11 @@ class Observer:
         out = {}
         for host in sorted(hosts & set(self.fds)):
             try:
-                out[host] = nft.run_in(self.fds[host], "list table inet podpath",
-                                       nft.OUTPUT_STATELESS | nft.OUTPUT_HANDLE | nft.OUTPUT_TERSE)
+                out[host] = nft.run_in(
+                    self.fds[host],
+                    "list table inet podpath",
+                    nft.OUTPUT_STATELESS | nft.OUTPUT_HANDLE | nft.OUTPUT_TERSE,
+                )
             except PodpathError:
                 out[host] = ""
         return out
@@ -248,7 +241,7 @@ def read_one(sock: socket.socket) -> tuple[int, bytes | None]:
         size, ancdata, _flags, _address = sock.recvmsg_into([buffer], ANCILLARY, socket.MSG_TRUNC)
     except BlockingIOError:
         return 0, None
-    return stamp_of(ancdata), bytes(buffer[:min(size, SNAPLEN)])
+    return stamp_of(ancdata), bytes(buffer[: min(size, SNAPLEN)])
 
 
 def close_later(sockets: list[socket.socket], workers: int = 16) -> None:
@@ -258,6 +251,7 @@ def close_later(sockets: list[socket.socket], workers: int = 16) -> None:
     costs milliseconds too: one after the other, a cluster's sockets took 130 ms. Nothing waits for
     them, and closed from several threads the grace periods overlap.
     """
+
     def close_all(chunk: list[socket.socket]) -> None:
         for sock in chunk:
             sock.close()
@@ -275,7 +269,7 @@ def read_entries(sock: socket.socket, announced: list[bytes], timeout: float = 1
         if original is None:
             continue
         payload = bytes([socket.AF_INET, 0, 0, 0]) + original
-        requests.append(NLMSGHDR.pack(NLMSGHDR.size + len(payload), CT_GET, NLM_F_REQUEST, seq, 0) + payload)
+        requests.append(decode.nlmsg(CT_GET, NLM_F_REQUEST, seq, payload))
         wanted.add(seq)
     if not requests:
         return []
@@ -286,15 +280,10 @@ def read_entries(sock: socket.socket, announced: list[bytes], timeout: float = 1
         if not ready:
             break
         data = sock.recv(1 << 20)
-        offset = 0
-        while offset + NLMSGHDR.size <= len(data):
-            length, msg_type, _flags, seq, _pid = NLMSGHDR.unpack_from(data, offset)
-            if length < NLMSGHDR.size:
-                break
+        for msg_type, seq, body, _flags in decode.messages(data):
             if msg_type == CT_NEW:
-                out.append(data[offset + NLMSGHDR.size:offset + length])
+                out.append(body)
             wanted.discard(seq)  # an answer, or an error (ENOENT: gone since the event)
-            offset += (length + 3) & ~3
     return out
 
 
@@ -306,7 +295,7 @@ def original_tuple_attribute(body: bytes) -> bytes | None:
         if length < 4:
             return None
         if kind & 0x3FFF == CTA_TUPLE_ORIG:
-            return body[offset:offset + ((length + 3) & ~3)]
+            return body[offset : offset + ((length + 3) & ~3)]
         offset += (length + 3) & ~3
     return None
 
@@ -319,14 +308,13 @@ def bound(sock: socket.socket) -> None:
 def dump_conntrack(sock: socket.socket, timeout: float = 1.0) -> list[bytes]:
     """Return the body of every conntrack entry (IPv4) of the socket's namespace."""
     bound(sock)
-    header = NLMSGHDR.pack(NLMSGHDR.size + 4, CT_GET, NLM_F_REQUEST | NLM_F_DUMP, 1, 0)
-    sock.sendall(header + bytes([socket.AF_INET, 0, 0, 0]))
-    out = []
+    sock.sendall(decode.nlmsg(CT_GET, NLM_F_REQUEST | NLM_F_DUMP, 1, bytes([socket.AF_INET, 0, 0, 0])))
+    out: list[bytes] = []
     while True:
         ready, _, _ = select.select([sock], [], [], timeout)
         if not ready:
             raise OSError("conntrack dump: no answer")
-        for msg_type, body in split_netlink(sock.recv(1 << 20)):
+        for msg_type, _seq, body, _flags in decode.messages(sock.recv(1 << 20)):
             if msg_type == NLMSG_DONE:
                 return out
             if msg_type == NLMSG_ERROR:

@@ -2,8 +2,7 @@
 and VXLAN (outer headers, then the frame it carries).
 
 Pure. Parsing never raises on short or foreign data: what cannot be read is left out (a frame that
-is not IPv4 has no ``l3``). A flow's identity is a ``Tuple``; ICMP echo uses its identifier as both
-ports, as conntrack does.
+is not IPv4 has no ``l3``). A flow's identity is a ``netcore.flowtuple.Tuple``.
 """
 
 from __future__ import annotations
@@ -12,34 +11,15 @@ import socket
 import struct
 from dataclasses import dataclass
 
+from netcore.flowtuple import IPPROTO, PROTO_NUMBER, Tuple
+
 ETH_P_IP = 0x0800
 ETH_P_8021Q = 0x8100
-IPPROTO = {1: "icmp", 6: "tcp", 17: "udp"}
-PROTO_NUMBER = {name: number for number, name in IPPROTO.items()}
 VXLAN_PORT = 4789
 ICMP_ECHO_REPLY, ICMP_UNREACHABLE, ICMP_ECHO, ICMP_TIME_EXCEEDED = 0, 3, 8, 11
 ICMP_ERRORS = (3, 4, 5, 11, 12)
 TCP_FLAGS = "FSRPAUEC"  # bit 0 (FIN) upwards, as tcpdump letters them
 FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
-
-
-@dataclass(frozen=True, order=True)
-class Tuple:
-    """A flow in one direction: protocol, source and destination (ports, or the ICMP echo id)."""
-
-    protocol: str
-    src: str
-    sport: int
-    dst: str
-    dport: int
-
-    def reversed(self) -> Tuple:
-        return Tuple(self.protocol, self.dst, self.dport, self.src, self.sport)
-
-    def __str__(self) -> str:
-        if self.protocol == "icmp":
-            return f"icmp {self.src} -> {self.dst} id {self.sport}"
-        return f"{self.protocol} {self.src}:{self.sport} -> {self.dst}:{self.dport}"
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,7 @@ ALLOWED_BY = re.compile(r"allowed by (?P<policy>\S+)")
 ISOLATED_BY = re.compile(r"isolated by (?P<policies>.+)$")
 CHAIN_HEADER = re.compile(r'^chain ("[^"]+"|\S+) \{')
 RULE_LINE = re.compile(r"^(?P<text>.*?) # handle (?P<handle>\d+)$")
-NOT_RULES = ("type ", "policy ", "comment ", "}", "set ", "map ", "elements", "flags ", "timeout ", "chain ",
-             "table ")
+NOT_RULES = ("type ", "policy ", "comment ", "}", "set ", "map ", "elements", "flags ", "timeout ", "chain ", "table ")
 
 
 @dataclass(frozen=True)
@@ -72,7 +71,7 @@ def service_of_chain(chain: str) -> str | None:
 
 
 def has_word(text: str | None, word: str) -> bool:
-    return bool(text) and re.search(rf"(^|\s){word}(\s|$)", text) is not None
+    return text is not None and re.search(rf"(^|\s){word}(\s|$)", text) is not None
 
 
 def decisions(trace_pass: TracePass, rules: dict[tuple[str, int], str]) -> list[Decision]:
@@ -83,7 +82,9 @@ def decisions(trace_pass: TracePass, rules: dict[tuple[str, int], str]) -> list[
         rule = Rule(f"inet {event.table}", event.chain, text, event.handle)
         kind = classify(event.chain, event.type, event.verdict, text)
         if kind is not None:
-            out.append(Decision(kind, trace_pass.host, rule, actor(kind, event.chain, text), explain(kind, event.chain, text)))
+            out.append(
+                Decision(kind, trace_pass.host, rule, actor(kind, event.chain, text), explain(kind, event.chain, text))
+            )
     return out
 
 
@@ -156,7 +157,3 @@ def explain(kind: str, chain: str, text: str | None) -> str:
     if kind == "dnat" and service:
         return f"Service {service}"
     return text or chain
-
-
-def policy_name(decision: Decision) -> str | None:
-    return decision.by.name if decision.by and decision.by.kind == "networkpolicy" else None

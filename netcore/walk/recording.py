@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 
-from netcore.walk.packet import Tuple
+from netcore.flowtuple import Tuple
 
 PACKET_OUTGOING = 4
 
@@ -64,19 +64,35 @@ class Facts:
 
     def service_at(self, ip: str, port: int, protocol: str) -> str | None:
         return self.services.get(f"{ip}:{port}/{protocol}") or (
-            self.services.get(f"*:{port}/{protocol}") if self.addresses.get(ip) else None)
+            self.services.get(f"*:{port}/{protocol}") if self.addresses.get(ip) else None
+        )
 
     def to_json(self) -> dict:
-        return {"names": self.names, "roles": self.roles, "addresses": self.addresses,
-                "routes": {h: [r.__dict__ for r in rs] for h, rs in self.routes.items()},
-                "masters": self.masters, "vxlan_ports": list(self.vxlan_ports), "services": self.services,
-                "pods": self.pods, "peers": self.peers}
+        return {
+            "names": self.names,
+            "roles": self.roles,
+            "addresses": self.addresses,
+            "routes": {h: [r.__dict__ for r in rs] for h, rs in self.routes.items()},
+            "masters": self.masters,
+            "vxlan_ports": list(self.vxlan_ports),
+            "services": self.services,
+            "pods": self.pods,
+            "peers": self.peers,
+        }
 
     @staticmethod
     def from_json(data: dict) -> Facts:
-        return Facts(data["names"], data["roles"], data["addresses"],
-                     {h: tuple(RouteEntry(**r) for r in rs) for h, rs in data["routes"].items()},
-                     data["masters"], tuple(data["vxlan_ports"]), data["services"], data["pods"], data.get("peers", {}))
+        return Facts(
+            data["names"],
+            data["roles"],
+            data["addresses"],
+            {h: tuple(RouteEntry(**r) for r in rs) for h, rs in data["routes"].items()},
+            data["masters"],
+            tuple(data["vxlan_ports"]),
+            data["services"],
+            data["pods"],
+            data.get("peers", {}),
+        )
 
 
 def lookup_route(routes: tuple[RouteEntry, ...], destination: str) -> RouteEntry | None:
@@ -114,16 +130,35 @@ class Exchange:
     server_label: str | None = None
 
     def to_json(self) -> dict:
-        return {"purpose": self.purpose, "summary": self.summary, "protocol": self.protocol,
-                "source_host": self.source_host, "client": self.client.__dict__, "sent_ns": self.sent_ns,
-                "outcome": self.outcome, "answer": self.answer, "elapsed_ms": self.elapsed_ms,
-                "icmp_seq": self.icmp_seq, "server_label": self.server_label}
+        return {
+            "purpose": self.purpose,
+            "summary": self.summary,
+            "protocol": self.protocol,
+            "source_host": self.source_host,
+            "client": self.client.__dict__,
+            "sent_ns": self.sent_ns,
+            "outcome": self.outcome,
+            "answer": self.answer,
+            "elapsed_ms": self.elapsed_ms,
+            "icmp_seq": self.icmp_seq,
+            "server_label": self.server_label,
+        }
 
     @staticmethod
     def from_json(data: dict) -> Exchange:
-        return Exchange(data["purpose"], data["summary"], data["protocol"], data["source_host"],
-                        Tuple(**data["client"]), data["sent_ns"], data["outcome"], data.get("answer"),
-                        data.get("elapsed_ms", 0.0), data.get("icmp_seq"), data.get("server_label"))
+        return Exchange(
+            data["purpose"],
+            data["summary"],
+            data["protocol"],
+            data["source_host"],
+            Tuple(**data["client"]),
+            data["sent_ns"],
+            data["outcome"],
+            data.get("answer"),
+            data.get("elapsed_ms", 0.0),
+            data.get("icmp_seq"),
+            data.get("server_label"),
+        )
 
 
 @dataclass
@@ -138,21 +173,38 @@ class Recording:
 
     def to_json(self) -> dict:
         return {
-            "captures": [{"host": c.host, "interface": c.interface, "pkttype": c.pkttype, "time_ns": c.time_ns,
-                          "data": c.data.hex(), "wire_length": c.wire_length} for c in self.captures],
+            "captures": [
+                {
+                    "host": c.host,
+                    "interface": c.interface,
+                    "pkttype": c.pkttype,
+                    "time_ns": c.time_ns,
+                    "data": c.data.hex(),
+                    "wire_length": c.wire_length,
+                }
+                for c in self.captures
+            ],
             "traces": {h: [d.hex() for d in ds] for h, ds in self.traces.items()},
             "conntrack": {h: [d.hex() for d in ds] for h, ds in self.conntrack.items()},
-            "rules": self.rules, "facts": self.facts.to_json(),
-            "exchanges": [e.to_json() for e in self.exchanges], "trace_table": self.trace_table,
+            "rules": self.rules,
+            "facts": self.facts.to_json(),
+            "exchanges": [e.to_json() for e in self.exchanges],
+            "trace_table": self.trace_table,
         }
 
     @staticmethod
     def from_json(data: dict) -> Recording:
         return Recording(
-            captures=[Captured(c["host"], c["interface"], c["pkttype"], c["time_ns"], bytes.fromhex(c["data"]),
-                               c["wire_length"]) for c in data["captures"]],
+            captures=[
+                Captured(
+                    c["host"], c["interface"], c["pkttype"], c["time_ns"], bytes.fromhex(c["data"]), c["wire_length"]
+                )
+                for c in data["captures"]
+            ],
             traces={h: [bytes.fromhex(d) for d in ds] for h, ds in data["traces"].items()},
             conntrack={h: [bytes.fromhex(d) for d in ds] for h, ds in data["conntrack"].items()},
-            rules=data["rules"], facts=Facts.from_json(data["facts"]),
-            exchanges=[Exchange.from_json(e) for e in data["exchanges"]], trace_table=data.get("trace_table", ""),
+            rules=data["rules"],
+            facts=Facts.from_json(data["facts"]),
+            exchanges=[Exchange.from_json(e) for e in data["exchanges"]],
+            trace_table=data.get("trace_table", ""),
         )

@@ -9,12 +9,17 @@ from netcore.walk.model import Hop, Leg, Walk
 
 
 def render_walk(walk: Walk, verbose: bool = False) -> str:
-    lines = [f"walk from {walk.source.label} ({walk.source.place.name if walk.source.place else '?'}) "
-             f"to {walk.destination.label}, {walk.protocol}, sandbox {walk.sandbox}"]
+    lines = [
+        f"walk from {walk.source.label} ({walk.source.place.name if walk.source.place else '?'}) "
+        f"to {walk.destination.label}, {walk.protocol}, sandbox {walk.sandbox}"
+    ]
     for leg in walk.legs:
         lines += [""] + render_leg(leg, verbose)
-    lines += ["", f"verdict: {walk.verdict.outcome}: {walk.verdict.text}"
-              + (f" ({walk.verdict.elapsed_ms:.1f} ms)" if walk.verdict.elapsed_ms is not None else "")]
+    lines += [
+        "",
+        f"verdict: {walk.verdict.outcome}: {walk.verdict.text}"
+        + (f" ({walk.verdict.elapsed_ms:.1f} ms)" if walk.verdict.elapsed_ms is not None else ""),
+    ]
     lines += [f"note: {note}" for note in walk.notes]
     return "\n".join(lines) + "\n"
 
@@ -42,8 +47,9 @@ def hop_line(hop: Hop, widths: tuple[int, int], verbose: bool) -> str:
     where = f"{hop.place.name:<{widths[0]}}  {hop.interface:<{widths[1]}}  {hop.direction:<3}"
     text = f"{when}  {where}  {packet_text(l3, l4)}"
     if hop.outer is not None:
-        o3 = hop.outer.layers.l3
-        text += f"  [in VXLAN {hop.outer.vni}: {o3['src']} > {o3['dst']} udp/{hop.outer.layers.l4['dport']} ttl {o3['ttl']}]"
+        o3, o4 = hop.outer.layers.l3 or {}, hop.outer.layers.l4 or {}  # VXLAN: always IPv4 and UDP
+        outer_port = o4.get("dport")
+        text += f"  [in VXLAN {hop.outer.vni}: {o3['src']} > {o3['dst']} udp/{outer_port} ttl {o3['ttl']}]"
     if verbose and l2:
         text += f"  {l2['src']} > {l2['dst']}"
         if l4 and l4.get("protocol") == "tcp":
@@ -54,7 +60,9 @@ def hop_line(hop: Hop, widths: tuple[int, int], verbose: bool) -> str:
 def packet_text(l3: dict | None, l4: dict | None) -> str:
     if l3 is None:
         return "(not IPv4)"
-    protocol = (l4 or {}).get("protocol", str(l3["protocol"]))
+    if l4 is None:
+        return f"{l3['src']} > {l3['dst']} {l3['protocol']} ttl {l3['ttl']}"
+    protocol = l4.get("protocol", str(l3["protocol"]))
     if protocol in ("tcp", "udp"):
         flow = f"{l3['src']}:{l4['sport']} > {l3['dst']}:{l4['dport']} {protocol}"
         if protocol == "tcp":

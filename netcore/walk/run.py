@@ -12,9 +12,10 @@ flows.
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from netcore import names
 from netcore.errors import PodpathError
@@ -39,15 +40,23 @@ class WalkResult:
     phases: dict[str, float]  # seconds: read, observe, exchange, collect, stitch (bench/walk.py)
 
 
-def walk(*, sandbox: str, source: str, destination: str, protocol: str | None = None, port: int | None = None,
-         timeout: float = DEFAULT_TIMEOUT, roles: dict[str, str] | None = None) -> WalkResult:
+def walk(
+    *,
+    sandbox: str,
+    source: str,
+    destination: str,
+    protocol: str | None = None,
+    port: int | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    roles: dict[str, str] | None = None,
+) -> WalkResult:
     """Send one request from ``source`` to ``destination`` in ``sandbox`` and return its walk.
 
     ``roles`` name the hosts' roles (a lab step's topology knows them; a cluster's are derived).
     """
     started = time.monotonic()
     marks = [("start", time.perf_counter())]
-    started_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    started_at = datetime.now(UTC).isoformat(timespec="milliseconds")
     record = read_record(names.check_sandbox_name(sandbox))
     cluster = pod_hosts = None
     if record.meta.get("kind") == "cluster":
@@ -60,8 +69,15 @@ def walk(*, sandbox: str, source: str, destination: str, protocol: str | None = 
     facts = facts_from(state, roles, cluster, pod_hosts)
     host_addresses = addresses_by_host(state)
     src = resolve_source(source, set(state.hosts), cluster, pod_hosts)
-    target = resolve_target(destination, src, protocol.lower() if protocol else None, port, cluster=cluster,
-                            pod_hosts=pod_hosts, host_addresses=host_addresses)
+    target = resolve_target(
+        destination,
+        src,
+        protocol.lower() if protocol else None,
+        port,
+        cluster=cluster,
+        pod_hosts=pod_hosts,
+        host_addresses=host_addresses,
+    )
     protocols = {target.protocol, "icmp"} | ({"udp"} if target.dns_name else set())
     marks.append(("read", time.perf_counter()))
     with Observer(sandbox, sorted(state.hosts), sorted(state.rulesets), protocols, src.host) as observer:
@@ -73,19 +89,41 @@ def walk(*, sandbox: str, source: str, destination: str, protocol: str | None = 
         marks.append(("exchange", time.perf_counter()))
         captures = observer.read_captures()
         traces, events = observer.read_events()
-        recording = Recording(captures, traces, observer.read_conntrack(events, traces), facts=facts, exchanges=exchanges,
-                              trace_table=observer.table)
+        recording = Recording(
+            captures,
+            traces,
+            observer.read_conntrack(events, traces),
+            facts=facts,
+            exchanges=exchanges,
+            trace_table=observer.table,
+        )
         recording.rules = observer.read_rules({h for h, d in recording.traces.items() if d})
     marks.append(("collect", time.perf_counter()))  # the trace tables are gone too
     legs = stitch(recording)
     marks.append(("stitch", time.perf_counter()))
-    source_end = Endpoint(legs[0].client.address if legs else "", None, Place(src.host, facts.name(src.host),
-                          facts.role(src.host)), source)
-    destination_end = Endpoint(target.address or (legs[-1].server.address if legs else ""), target.port,
-                               legs[-1].server.place if legs else None, target.label)
-    result = Walk(sandbox, source_end, destination_end, target.protocol, tuple(legs), started_at,
-                  (time.monotonic() - started) * 1000.0, target.notes)
-    phases = {name: end - begin for (_, begin), (name, end) in zip(marks, marks[1:])}
+    source_end = Endpoint(
+        legs[0].client.address if legs else "",
+        None,
+        Place(src.host, facts.name(src.host), facts.role(src.host)),
+        source,
+    )
+    destination_end = Endpoint(
+        target.address or (legs[-1].server.address if legs else ""),
+        target.port,
+        legs[-1].server.place if legs else None,
+        target.label,
+    )
+    result = Walk(
+        sandbox,
+        source_end,
+        destination_end,
+        target.protocol,
+        tuple(legs),
+        started_at,
+        (time.monotonic() - started) * 1000.0,
+        target.notes,
+    )
+    phases = {name: end - begin for (_, begin), (name, end) in itertools.pairwise(marks)}
     return WalkResult(result, recording, phases)
 
 
@@ -112,9 +150,19 @@ def exchange_all(sandbox: str, src: Source, target: Target, fd: int, timeout: fl
         if not servers:
             raise PodpathError(f"{src.label} has no nameserver: cannot resolve {target.dns_name}")
         for name in dns.candidates(target.dns_name, search, ndots):
-            query = Request("dns", f"DNS query for {name} (A)", src.host, "udp", servers[0], dns.DNS_PORT, timeout,
-                            payload=dns.query(name), server_label="cluster DNS", decode=dns.answer_words,
-                            source_address=own)
+            query = Request(
+                "dns",
+                f"DNS query for {name} (A)",
+                src.host,
+                "udp",
+                servers[0],
+                dns.DNS_PORT,
+                timeout,
+                payload=dns.query(name),
+                server_label="cluster DNS",
+                decode=dns.answer_words,
+                source_address=own,
+            )
             answered = send(query, fd)
             exchanges.append(answered)
             address = dns.first_address(answered.answer)
@@ -122,7 +170,18 @@ def exchange_all(sandbox: str, src: Source, target: Target, fd: int, timeout: fl
                 break
     if address:
         summary = f"{target.protocol.upper()} {target.spec}" + (" (HTTP GET)" if target.http_host else "")
-        request = Request("request", summary, src.host, target.protocol, address, target.port, timeout,
-                          target.http_host, target.path, server_label=target.label, source_address=own)
+        request = Request(
+            "request",
+            summary,
+            src.host,
+            target.protocol,
+            address,
+            target.port,
+            timeout,
+            target.http_host,
+            target.path,
+            server_label=target.label,
+            source_address=own,
+        )
         exchanges.append(send(request, fd))
     return exchanges

@@ -18,9 +18,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from netcore.flowtuple import Tuple
 from netcore.kernel import netns
 from netcore.walk.layers import icmp_words
-from netcore.walk.packet import ICMP_ECHO, ICMP_ECHO_REPLY, Tuple, parse_ipv4
+from netcore.walk.packet import ICMP_ECHO, ICMP_ECHO_REPLY, parse_ipv4
 from netcore.walk.recording import Exchange
 
 UNREACHABLE = (errno.ENETUNREACH, errno.EHOSTUNREACH)
@@ -56,10 +57,28 @@ def send(request: Request, fd: int) -> Exchange:
     return send_icmp(request, fd)
 
 
-def exchange(request: Request, client: Tuple, sent: int, outcome: str, answer: str | None, started: float,
-             icmp_seq: int | None = None) -> Exchange:
-    return Exchange(request.purpose, request.summary, request.protocol, request.source_host, client, sent, outcome,
-                    answer, (time.monotonic() - started) * 1000.0, icmp_seq, request.server_label)
+def exchange(
+    request: Request,
+    client: Tuple,
+    sent: int,
+    outcome: str,
+    answer: str | None,
+    started: float,
+    icmp_seq: int | None = None,
+) -> Exchange:
+    return Exchange(
+        request.purpose,
+        request.summary,
+        request.protocol,
+        request.source_host,
+        client,
+        sent,
+        outcome,
+        answer,
+        (time.monotonic() - started) * 1000.0,
+        icmp_seq,
+        request.server_label,
+    )
 
 
 def open_in(fd: int, kind: int, protocol: int = 0) -> socket.socket:
@@ -85,15 +104,22 @@ def source_of(sock: socket.socket, fallback: str) -> tuple[str, int]:
     return (address if address != "0.0.0.0" else fallback), port
 
 
+def port_of(request: Request) -> int:
+    if request.port is None:
+        raise ValueError(f"a {request.protocol} request needs a port")  # resolve_target always gives one
+    return request.port
+
+
 def send_tcp(request: Request, fd: int) -> Exchange:
+    port = port_of(request)
     started = time.monotonic()
     deadline = started + request.timeout
     sock = open_in(fd, socket.SOCK_STREAM)
     try:
         sent = time.time_ns()
-        code = sock.connect_ex((request.address, request.port))
+        code = sock.connect_ex((request.address, port))
         src, sport = source_of(sock, request.source_address)
-        client = Tuple("tcp", src, sport, request.address, request.port)
+        client = Tuple("tcp", src, sport, request.address, port)
         if code in UNREACHABLE:
             return exchange(request, client, sent, "unreachable", os.strerror(code), started)
         if code not in (0, errno.EINPROGRESS):
@@ -115,8 +141,9 @@ def send_tcp(request: Request, fd: int) -> Exchange:
 
 
 def http_get(host: str, path: str) -> bytes:
-    return (f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: podpath-walk\r\nAccept: */*\r\n"
-            "Connection: close\r\n\r\n").encode()
+    return (
+        f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: podpath-walk\r\nAccept: */*\r\nConnection: close\r\n\r\n"
+    ).encode()
 
 
 def read_http(sock: socket.socket, deadline: float) -> str:
@@ -147,19 +174,20 @@ def summary_of(data: bytes) -> str:
 
 
 def send_udp(request: Request, fd: int) -> Exchange:
+    port = port_of(request)
     started = time.monotonic()
     deadline = started + request.timeout
     sock = open_in(fd, socket.SOCK_DGRAM)
     try:
         sent = time.time_ns()
         try:
-            sock.connect((request.address, request.port))  # picks the source address, sends nothing
+            sock.connect((request.address, port))  # picks the source address, sends nothing
         except OSError as error:
-            client = Tuple("udp", request.source_address, 0, request.address, request.port)
+            client = Tuple("udp", request.source_address, 0, request.address, port)
             outcome = "unreachable" if error.errno in UNREACHABLE else "error"
             return exchange(request, client, sent, outcome, error.strerror, started)
         src, sport = source_of(sock, request.source_address)
-        client = Tuple("udp", src, sport, request.address, request.port)
+        client = Tuple("udp", src, sport, request.address, port)
         sent = time.time_ns()
         sock.send(request.payload)
         if not wait(sock, deadline):
@@ -195,8 +223,15 @@ def send_icmp(request: Request, fd: int) -> Exchange:
         src = probe.getsockname()[0]
     except OSError as error:
         client = Tuple("icmp", request.source_address, ident, request.address, ident)
-        return exchange(request, client, time.time_ns(), "unreachable" if error.errno in UNREACHABLE else "error",
-                        error.strerror, started, seq)
+        return exchange(
+            request,
+            client,
+            time.time_ns(),
+            "unreachable" if error.errno in UNREACHABLE else "error",
+            error.strerror,
+            started,
+            seq,
+        )
     finally:
         probe.close()
     client = Tuple("icmp", src, ident, request.address, ident)
@@ -213,7 +248,7 @@ def send_icmp(request: Request, fd: int) -> Exchange:
         while wait(sock, deadline):
             packet = sock.recv(4096)
             l3, l4, _ = parse_ipv4(packet)
-            if l4 is None or l4.protocol != "icmp":
+            if l3 is None or l4 is None or l4.protocol != "icmp":
                 continue
             if l4.icmp_type == ICMP_ECHO_REPLY and l4.sport == ident and l4.seq == seq:
                 return exchange(request, client, sent, "answered", f"echo reply from {l3.src}", started, seq)

@@ -42,8 +42,10 @@ class Material:
                 unique.setdefault((host, entry.orig, entry.reply), entry)
         self.entries = list(unique.values())
         ignore = (recording.trace_table,) if recording.trace_table else ()
-        self.passes = {host: nftrace.passes(nftrace.parse_datagrams(host, datagrams), ignore)
-                       for host, datagrams in recording.traces.items()}
+        self.passes = {
+            host: nftrace.passes(nftrace.parse_datagrams(host, datagrams), ignore)
+            for host, datagrams in recording.traces.items()
+        }
         self.rules = {host: parse_rule_listing(text) for host, text in recording.rules.items()}
 
     def place(self, host: str) -> Place:
@@ -62,7 +64,8 @@ def stitch(recording: Recording) -> list[Leg]:
         if upstream is not None:
             behind = stitch_leg(material, upstream)
             if behind.verdict.outcome == "delivered":
-                text = f"{behind.verdict.text} (through {leg.verdict.at.name}, which answered the client)"
+                proxy = leg.reply[0].place  # upstream_exchange found the proxy's connection after this reply
+                text = f"{behind.verdict.text} (through {proxy.name}, which answered the client)"
                 behind = replace(behind, verdict=replace(behind.verdict, text=text))
             legs.append(behind)
     return legs
@@ -80,27 +83,53 @@ def upstream_exchange(material: Material, leg: Leg, exchange: Exchange) -> Excha
     begin = leg.reply[0].time_ns
     end = exchange.sent_ns + int(exchange.elapsed_ms * 1_000_000) + CLOCK_SLACK_NS
     for seen in material.seen:
-        l4 = seen.frame.l4
-        if (seen.host != proxy or seen.capture.direction != "out" or not begin <= seen.capture.time_ns <= end
-                or l4.protocol != "tcp" or not l4.flags & SYN or l4.flags & ACK):
+        l4, flow = seen.frame.l4, seen.frame.tuple()
+        if (
+            l4 is None
+            or flow is None
+            or seen.host != proxy
+            or seen.capture.direction != "out"
+            or not begin <= seen.capture.time_ns <= end
+            or l4.protocol != "tcp"
+            or not l4.flags & SYN
+            or l4.flags & ACK
+        ):
             continue
-        flow = seen.frame.tuple()
         target = material.facts.pods.get(flow.dst)
         label = f"pod {target}" if target else flow.dst
-        return Exchange("upstream", f"{material.facts.name(proxy)} connects to {label} for the client",
-                        "tcp", proxy, flow, seen.capture.time_ns, "answered", exchange.answer,
-                        exchange.elapsed_ms, None, label)
+        return Exchange(
+            "upstream",
+            f"{material.facts.name(proxy)} connects to {label} for the client",
+            "tcp",
+            proxy,
+            flow,
+            seen.capture.time_ns,
+            "answered",
+            exchange.answer,
+            exchange.elapsed_ms,
+            None,
+            label,
+        )
     return None
 
 
 def identify(material: Material, exchange: Exchange):
     """Return (the request as the source sent it, its identity, the flow's shapes, conntrack entries)."""
-    sent = next((s for s in material.seen
-                 if s.host == exchange.source_host and s.capture.direction == "out"
-                 and s.capture.time_ns >= exchange.sent_ns - CLOCK_SLACK_NS
-                 and is_first_send(s.frame.l3, s.frame.l4, exchange.client, exchange.icmp_seq)), None)
+    sent = next(
+        (
+            s
+            for s in material.seen
+            if s.host == exchange.source_host
+            and s.capture.direction == "out"
+            and s.capture.time_ns >= exchange.sent_ns - CLOCK_SLACK_NS
+            and is_first_send(s.frame.l3, s.frame.l4, exchange.client, exchange.icmp_seq)
+        ),
+        None,
+    )
     forms, used = flow_forms(exchange.client, material.entries)
-    identity = identity_from(sent.frame.l3, sent.frame.l4, exchange.protocol) if sent is not None else None
+    identity = None
+    if sent is not None and sent.frame.l3 is not None and sent.frame.l4 is not None:  # is_first_send: both there
+        identity = identity_from(sent.frame.l3, sent.frame.l4, exchange.protocol)
     return sent, identity, forms, used
 
 
@@ -117,21 +146,39 @@ def stitch_leg(material: Material, exchange: Exchange) -> Leg:
     request_decisions = path_decisions(material, forms, identity, matches_request)
     reply_decisions = path_decisions(material, forms, identity, matches_reply)
     start = request[0].capture.time_ns if request else exchange.sent_ns
-    request_hops = hops(material, request, "request", request_decisions, request_decisions, start, 0,
-                        request_floods)
+    request_hops = hops(material, request, "request", request_decisions, request_decisions, start, 0, request_floods)
     if request_hops and not reply:
-        request_hops[-1] = unseen_rewrites(material, request_hops[-1], forms, identity,
-                                           request_decisions.get(request_hops[-1].place.host, []))
-    reply_hops = hops(material, reply, "reply", reply_decisions, request_decisions, start, len(request_hops),
-                      reply_floods)
-    client = Endpoint(exchange.client.src, port_of(exchange.client.sport, exchange.protocol),
-                      material.place(exchange.source_host), facts.name(exchange.source_host))
+        request_hops[-1] = unseen_rewrites(
+            material, request_hops[-1], forms, identity, request_decisions.get(request_hops[-1].place.host, [])
+        )
+    reply_hops = hops(
+        material, reply, "reply", reply_decisions, request_decisions, start, len(request_hops), reply_floods
+    )
+    client = Endpoint(
+        exchange.client.src,
+        port_of(exchange.client.sport, exchange.protocol),
+        material.place(exchange.source_host),
+        facts.name(exchange.source_host),
+    )
     server_host = facts.addresses.get(exchange.client.dst)
-    server = Endpoint(exchange.client.dst, port_of(exchange.client.dport, exchange.protocol),
-                      material.place(server_host) if server_host else None, exchange.server_label)
+    server = Endpoint(
+        exchange.client.dst,
+        port_of(exchange.client.dport, exchange.protocol),
+        material.place(server_host) if server_host else None,
+        exchange.server_label,
+    )
     verdict = judge(material, exchange, request, reply, request_decisions)
-    return Leg(exchange.purpose, exchange.summary, exchange.protocol, client, server, tuple(request_hops),
-               tuple(reply_hops), verdict, tuple(e.to_json() for e in used))
+    return Leg(
+        exchange.purpose,
+        exchange.summary,
+        exchange.protocol,
+        client,
+        server,
+        tuple(request_hops),
+        tuple(reply_hops),
+        verdict,
+        tuple(e.to_json() for e in used),
+    )
 
 
 def unseen_rewrites(material: Material, last: Hop, forms, identity: Identity, decisions: list[Decision]) -> Hop:
@@ -141,8 +188,11 @@ def unseen_rewrites(material: Material, last: Hop, forms, identity: Identity, de
     rewrite, in the headers of the chains it met after (the first and last pass in that namespace).
     """
     done = {c.kind for c in last.changes}
-    passes = [p for p in material.passes.get(last.place.host, [])
-              if p.l3 is not None and matches_request(p.l3, p.l4, forms, identity)]
+    passes = [
+        p
+        for p in material.passes.get(last.place.host, [])
+        if p.l3 is not None and matches_request(p.l3, p.l4, forms, identity)
+    ]
     if not passes:
         return last
     first_seen = Seen.flow_of(passes[0].l3, passes[0].l4)
@@ -153,8 +203,16 @@ def unseen_rewrites(material: Material, last: Hop, forms, identity: Identity, de
             before = address(first_seen.dst, first_seen.dport, first_seen.protocol)
             after = address(last_seen.dst, last_seen.dport, last_seen.protocol)
             words = by_words(decision.by, decision, material.facts, last.place.host)
-            extra.append(Change("dnat", f"DNAT {before} -> {after} {words} (seen by nft trace: the packet died "
-                                "before it left)", before, after, decision.by, decision.rule))
+            extra.append(
+                Change(
+                    "dnat",
+                    f"DNAT {before} -> {after} {words} (seen by nft trace: the packet died before it left)",
+                    before,
+                    after,
+                    decision.by,
+                    decision.rule,
+                )
+            )
             done.add("dnat")
     return replace(last, changes=last.changes + tuple(extra)) if extra else last
 
@@ -180,7 +238,8 @@ def select_request(seen: list[Seen], sent: Seen, forms, identity: Identity) -> l
 
 def select_reply(seen: list[Seen], sent: Seen, forms, identity: Identity) -> list[Seen]:
     """The reply's hops: from where it was born, up to that place's next copy (a retransmission)."""
-    out, places = [], set()
+    out: list[Seen] = []
+    places = set()
     for s in seen:
         if s.capture.time_ns < sent.capture.time_ns or not matches_reply(s.frame.l3, s.frame.l4, forms, identity):
             continue
@@ -225,7 +284,7 @@ def prune_floods(path: list[Seen], facts: Facts) -> tuple[list[Seen], dict[str, 
     for index, seen in enumerate(path):
         if seen.capture.direction != "in" or seen.capture.pkttype != PACKET_OTHERHOST or index == len(path) - 1:
             continue
-        if any(later.host == seen.host for later in path[index + 1:]):
+        if any(later.host == seen.host for later in path[index + 1 :]):
             continue
         dead.add(index)
         feeder = facts.peers.get(f"{seen.host}:{seen.capture.interface}")
@@ -238,20 +297,45 @@ def prune_floods(path: list[Seen], facts: Facts) -> tuple[list[Seen], dict[str, 
     return [s for index, s in enumerate(path) if index not in dead], floods
 
 
-def hops(material: Material, path: list[Seen], direction: str, path_decisions_: dict, request_decisions: dict,
-         start_ns: int, first_index: int, floods: dict[str, list[str]]) -> list[Hop]:
+def hops(
+    material: Material,
+    path: list[Seen],
+    direction: str,
+    path_decisions_: dict,
+    request_decisions: dict,
+    start_ns: int,
+    first_index: int,
+    floods: dict[str, list[str]],
+) -> list[Hop]:
     changes = path_changes(path, direction, path_decisions_, material.facts, request_decisions, floods)
     out = []
-    for offset, (seen, hop_changes) in enumerate(zip(path, changes)):
+    for offset, (seen, hop_changes) in enumerate(zip(path, changes, strict=True)):
         layers, outer = layers_of(seen.frame)
-        out.append(Hop(first_index + offset, seen.capture.time_ns, (seen.capture.time_ns - start_ns) / 1000.0,
-                       material.place(seen.host), seen.capture.interface, seen.capture.direction, layers, outer,
-                       hop_changes, seen.capture.data, seen.capture.wire_length))
+        out.append(
+            Hop(
+                first_index + offset,
+                seen.capture.time_ns,
+                (seen.capture.time_ns - start_ns) / 1000.0,
+                material.place(seen.host),
+                seen.capture.interface,
+                seen.capture.direction,
+                layers,
+                outer,
+                hop_changes,
+                seen.capture.data,
+                seen.capture.wire_length,
+            )
+        )
     return out
 
 
-def judge(material: Material, exchange: Exchange, request: list[Seen], reply: list[Seen],
-          request_decisions: dict[str, list[Decision]]) -> Verdict:
+def judge(
+    material: Material,
+    exchange: Exchange,
+    request: list[Seen],
+    reply: list[Seen],
+    request_decisions: dict[str, list[Decision]],
+) -> Verdict:
     """Say how the walk ended, where, and because of what."""
     facts = material.facts
     elapsed = exchange.elapsed_ms
@@ -264,18 +348,29 @@ def judge(material: Material, exchange: Exchange, request: list[Seen], reply: li
         return Verdict(kind, f"{kind} by {at.name}: {drop.why}", at, drop.by, drop.rule, elapsed_ms=elapsed)
     if not request and exchange.outcome == "unreachable":
         at = material.place(exchange.source_host)
-        return Verdict("no-route", f"no route: {at.name} has no route to {exchange.client.dst}", at,
-                       elapsed_ms=elapsed)
+        return Verdict("no-route", f"no route: {at.name} has no route to {exchange.client.dst}", at, elapsed_ms=elapsed)
     if exchange.outcome in ("answered", "connected"):
-        return Verdict("delivered", f"delivered (answer: {exchange.answer or exchange.outcome}); no hop captured",
-                       answer=exchange.answer, elapsed_ms=elapsed)
+        return Verdict(
+            "delivered",
+            f"delivered (answer: {exchange.answer or exchange.outcome}); no hop captured",
+            answer=exchange.answer,
+            elapsed_ms=elapsed,
+        )
     if request:
         last = request[-1]
         where = f"{facts.name(last.host)} {last.capture.interface} ({last.capture.direction})"
-        return Verdict("timeout", f"no answer within {elapsed / 1000:.1f} s; last seen on {where}",
-                       material.place(last.host), elapsed_ms=elapsed)
-    return Verdict("timeout", f"no answer within {elapsed / 1000:.1f} s; the request was never seen leaving",
-                   material.place(exchange.source_host), elapsed_ms=elapsed)
+        return Verdict(
+            "timeout",
+            f"no answer within {elapsed / 1000:.1f} s; last seen on {where}",
+            material.place(last.host),
+            elapsed_ms=elapsed,
+        )
+    return Verdict(
+        "timeout",
+        f"no answer within {elapsed / 1000:.1f} s; the request was never seen leaving",
+        material.place(exchange.source_host),
+        elapsed_ms=elapsed,
+    )
 
 
 def dropping_decision(request: list[Seen], request_decisions: dict[str, list[Decision]]) -> Decision | None:
@@ -288,12 +383,18 @@ def dropping_decision(request: list[Seen], request_decisions: dict[str, list[Dec
     return None
 
 
-def judge_reply(material: Material, exchange: Exchange, request: list[Seen], reply: list[Seen],
-                request_decisions: dict[str, list[Decision]]) -> Verdict:
+def judge_reply(
+    material: Material,
+    exchange: Exchange,
+    request: list[Seen],
+    reply: list[Seen],
+    request_decisions: dict[str, list[Decision]],
+) -> Verdict:
     facts = material.facts
     born = reply[0]
     at = material.place(born.host)
     l3, l4 = born.frame.l3, born.frame.l4
+    assert l3 is not None and l4 is not None, "select_reply matched the reply by its IP and transport headers"
     elapsed = exchange.elapsed_ms
     reject = first(request_decisions.get(born.host, []), "reject")
     arrived = next((s for s in request if s.host == born.host), None)
@@ -305,16 +406,28 @@ def judge_reply(material: Material, exchange: Exchange, request: list[Seen], rep
         if service and reject.rule.chain == "reject-chain":
             why = f"Service {service} has no endpoints ({reject.why})"
         by = Actor("service", service) if service and reject.rule.chain == "reject-chain" else reject.by
-        return Verdict("rejected", f"rejected by {at.name}: {why}; it answered {answer_words(l4)}", at, by,
-                       reject.rule, elapsed_ms=elapsed)
+        return Verdict(
+            "rejected",
+            f"rejected by {at.name}: {why}; it answered {answer_words(l4)}",
+            at,
+            by,
+            reject.rule,
+            elapsed_ms=elapsed,
+        )
     if l4.is_icmp_error:
         if l4.icmp_type == 3 and l4.icmp_code in NO_ROUTE_CODES or l4.icmp_type == 11:
-            return Verdict("no-route", f"no route: {at.name} cannot reach {asked.dst} ({icmp_words(l4)})", at,
-                           Actor("route", at.name), elapsed_ms=elapsed)
+            return Verdict(
+                "no-route",
+                f"no route: {at.name} cannot reach {asked.dst} ({icmp_words(l4)})",
+                at,
+                Actor("route", at.name),
+                elapsed_ms=elapsed,
+            )
         return Verdict("rejected", f"rejected by {at.name}: {icmp_words(l4)} for {target}", at, elapsed_ms=elapsed)
     if l4.protocol == "tcp" and l4.flags & RST and not l4.flags & SYN:
-        return Verdict("rejected", f"connection refused by {at.name}: nothing listens on {target}", at,
-                       elapsed_ms=elapsed)
+        return Verdict(
+            "rejected", f"connection refused by {at.name}: nothing listens on {target}", at, elapsed_ms=elapsed
+        )
     answered_by = Endpoint(l3.src, port_of(l4.sport, l4.protocol), at, at.name)
     answer = exchange.answer or exchange.outcome
     text = f"delivered to {at.name} ({address(l3.src, l4.sport, l4.protocol)}), which answered: {answer}"

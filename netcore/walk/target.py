@@ -45,8 +45,6 @@ class Target:
     notes: tuple[str, ...] = ()  # what the user should know about how DST was read
 
 
-
-
 def resolve_source(spec: str, hosts: set[str], cluster=None, pod_hosts: dict | None = None) -> Source:
     if cluster is not None:
         namespace, _, name = spec.rpartition("/")
@@ -55,8 +53,10 @@ def resolve_source(spec: str, hosts: set[str], cluster=None, pod_hosts: dict | N
             return Source(host, f"pod {namespace or 'default'}/{name}", namespace or "default")
         if not namespace and spec in hosts:
             return Source(spec, spec)
-        raise NotFound(f"no pod {namespace or 'default'}/{name} and no host {spec!r} in this cluster "
-                       "(hosts: external, internet, router, node0, ...)")
+        raise NotFound(
+            f"no pod {namespace or 'default'}/{name} and no host {spec!r} in this cluster "
+            "(hosts: external, internet, router, node0, ...)"
+        )
     if spec not in hosts:
         raise NotFound(f"no host {spec!r} in this sandbox (hosts: {', '.join(sorted(hosts))})")
     return Source(spec, spec)
@@ -69,8 +69,16 @@ def split_port(text: str) -> tuple[str, int | None]:
     return text, None
 
 
-def resolve_target(spec: str, source: Source, protocol: str | None, port: int | None, *, cluster=None,
-                   pod_hosts: dict | None = None, host_addresses: dict[str, list[str]] | None = None) -> Target:
+def resolve_target(
+    spec: str,
+    source: Source,
+    protocol: str | None,
+    port: int | None,
+    *,
+    cluster=None,
+    pod_hosts: dict | None = None,
+    host_addresses: dict[str, list[str]] | None = None,
+) -> Target:
     """Return where the walk goes. ``host_addresses`` maps each host to its CIDRs (first is preferred)."""
     http_host, path, scheme = None, "/", None
     url = URL.match(spec)
@@ -84,8 +92,8 @@ def resolve_target(spec: str, source: Source, protocol: str | None, port: int | 
         protocol = "tcp"
         http_host = name if given_port in (80, 443) else f"{name}:{given_port}"
     else:
-        name, given_port = split_port(spec)
-        port = port or given_port
+        name, named_port = split_port(spec)
+        port = port or named_port
     if scheme == "https":
         http_host = None  # no TLS here: connect only
     if is_ipv4(name):
@@ -96,8 +104,18 @@ def resolve_target(spec: str, source: Source, protocol: str | None, port: int | 
     else:
         found = lab_target(spec, name, source, protocol or "tcp", port, host_addresses or {})
     if url:
-        found = Target(found.spec, found.label, "tcp", found.address, found.port, found.dns_name,
-                       http_host, path, found.service, notes=found.notes)
+        found = Target(
+            found.spec,
+            found.label,
+            "tcp",
+            found.address,
+            found.port,
+            found.dns_name,
+            http_host,
+            path,
+            found.service,
+            notes=found.notes,
+        )
     return finish(found, url is not None and scheme == "http")
 
 
@@ -116,10 +134,20 @@ def finish(target: Target, is_url: bool) -> Target:
         http_host = host if port == 80 else f"{host}:{port}"
     if target.protocol != "tcp":
         http_host = None
-    return Target(target.spec, target.label, target.protocol, target.address, port, target.dns_name, http_host,
-                  target.path, target.service, target.http, target.hostname, target.notes)
-
-
+    return Target(
+        target.spec,
+        target.label,
+        target.protocol,
+        target.address,
+        port,
+        target.dns_name,
+        http_host,
+        target.path,
+        target.service,
+        target.http,
+        target.hostname,
+        target.notes,
+    )
 
 
 def lab_target(spec, name, source, protocol, port, host_addresses) -> Target:
@@ -143,18 +171,34 @@ def cluster_target(spec, name, source, protocol, port, cluster, pod_hosts, host_
         label = f"pod {pod['metadata']['namespace']}/{short}"
         protocol = protocol or "tcp"
         chosen = container_port(pod, protocol, port)
-        return Target(spec, label, protocol, pod["status"]["podIP"], port or (chosen or {}).get("containerPort"),
-                      http=chosen is not None and speaks_http(chosen, chosen["containerPort"]),
-                      notes=bad_way_note(cluster, source, pod))
+        return Target(
+            spec,
+            label,
+            protocol,
+            pod["status"]["podIP"],
+            port or (chosen or {}).get("containerPort"),
+            http=chosen is not None and speaks_http(chosen, chosen["containerPort"]),
+            notes=bad_way_note(cluster, source, pod),
+        )
     if not namespace and name in host_addresses:
         address = nearest_address(host_addresses[name], host_addresses.get(source.host, []))
         return Target(spec, name, protocol or "tcp", address, port)
     ingress = ingress_address(cluster, name)
     if ingress is not None:
-        note = (f"{name} is in no DNS here: the walk goes to the address of Ingress {ingress[1]} "
-                f"({ingress[0]}), as a DNS record for it would say, with Host: {name}")
-        return Target(spec, f"Ingress {ingress[1]} (host {name})", protocol or "tcp", ingress[0], port, http=True,
-                      hostname=name, notes=(note,))
+        note = (
+            f"{name} is in no DNS here: the walk goes to the address of Ingress {ingress[1]} "
+            f"({ingress[0]}), as a DNS record for it would say, with Host: {name}"
+        )
+        return Target(
+            spec,
+            f"Ingress {ingress[1]} (host {name})",
+            protocol or "tcp",
+            ingress[0],
+            port,
+            http=True,
+            hostname=name,
+            notes=(note,),
+        )
     if source.pod_namespace is not None and not namespace:
         return Target(spec, name, protocol or "tcp", None, port, dns_name=name)  # let the pod's DNS say
     raise NotFound(f"{spec}: no pod, Service or host {name!r} in this cluster")
@@ -170,9 +214,13 @@ def bad_way_note(cluster, source: Source, pod: dict) -> tuple[str, ...]:
         return ()
     published = pod["metadata"].get("annotations", {}).get("podpath.dev/published-ports", "")
     doors = [item.split("->")[0] for item in published.split(",") if "->" in item]
-    where = f"its node publishes {', '.join(doors)} (try --to {doors[0]})" if doors else "its node publishes no port for it"
-    return (f"the nat pod network (the bad way) routes no pod address between nodes: pod "
-            f"{pod['metadata']['namespace']}/{pod['metadata']['name']} is on {pod['spec'].get('nodeName')}, and {where}",)
+    where = (
+        f"its node publishes {', '.join(doors)} (try --to {doors[0]})" if doors else "its node publishes no port for it"
+    )
+    return (
+        f"the nat pod network (the bad way) routes no pod address between nodes: pod "
+        f"{pod['metadata']['namespace']}/{pod['metadata']['name']} is on {pod['spec'].get('nodeName')}, and {where}",
+    )
 
 
 def ingress_address(cluster, host: str) -> tuple[str, str] | None:
@@ -186,8 +234,6 @@ def ingress_address(cluster, host: str) -> tuple[str, str] | None:
     return None
 
 
-
-
 def service_target(spec, name, source, protocol, port, service, host_addresses) -> Target:
     meta, spec_ = service["metadata"], service["spec"]
     label = f"Service {meta['namespace']}/{meta['name']}"
@@ -197,18 +243,49 @@ def service_target(spec, name, source, protocol, port, service, host_addresses) 
     protocol = protocol or (chosen.get("protocol", "TCP").lower() if chosen else "tcp")
     http = chosen is not None and speaks_http(chosen, chosen["port"])
     if source.pod_namespace is not None:  # a pod asks its DNS, as curl would
-        return Target(spec, label, protocol, None, port or (chosen["port"] if chosen else None), dns_name=name,
-                      service=ident, http=http)
-    balancers = [i["ip"] for i in (service.get("status") or {}).get("loadBalancer", {}).get("ingress", []) if i.get("ip")]
+        return Target(
+            spec,
+            label,
+            protocol,
+            None,
+            port or (chosen["port"] if chosen else None),
+            dns_name=name,
+            service=ident,
+            http=http,
+        )
+    balancers = [
+        i["ip"] for i in (service.get("status") or {}).get("loadBalancer", {}).get("ingress", []) if i.get("ip")
+    ]
     if balancers:
-        return Target(spec, f"{label} (LoadBalancer)", protocol, balancers[0],
-                      port or (chosen["port"] if chosen else None), service=ident, http=http)
+        return Target(
+            spec,
+            f"{label} (LoadBalancer)",
+            protocol,
+            balancers[0],
+            port or (chosen["port"] if chosen else None),
+            service=ident,
+            http=http,
+        )
     if chosen is not None and chosen.get("nodePort"):
-        return Target(spec, f"{label} (NodePort on node0)", protocol, node_address(0), port or chosen["nodePort"],
-                      service=ident, http=http)
+        return Target(
+            spec,
+            f"{label} (NodePort on node0)",
+            protocol,
+            node_address(0),
+            port or chosen["nodePort"],
+            service=ident,
+            http=http,
+        )
     if source.host.startswith("node") and spec_.get("clusterIP") not in (None, "", "None"):
-        return Target(spec, label, protocol, spec_["clusterIP"], port or (chosen["port"] if chosen else None),
-                      service=ident, http=http)
+        return Target(
+            spec,
+            label,
+            protocol,
+            spec_["clusterIP"],
+            port or (chosen["port"] if chosen else None),
+            service=ident,
+            http=http,
+        )
     raise PodpathError(f"{spec}: {label} has no address outside the cluster (it is a {spec_.get('type', 'ClusterIP')})")
 
 

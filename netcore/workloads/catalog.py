@@ -31,28 +31,50 @@ class ServerKind:
 KINDS: dict[str, ServerKind] = {
     kind.name: kind
     for kind in (
-        ServerKind("hello", "HTTP server that answers a fixed text and a newline (default: Hello World)",
-                   options=("text",)),
+        ServerKind(
+            "hello", "HTTP server that answers a fixed text and a newline (default: Hello World)", options=("text",)
+        ),
         ServerKind("echo", "HTTP server that answers JSON naming the client address it saw"),
-        ServerKind("http-text", "HTTP server that answers a text as it is (agnhost porter, serve-hostname)",
-                   options=("text", "json")),
-        ServerKind("https-text", "HTTPS server (self-signed certificate made at start) answering a text",
-                   options=("text", "json")),
-        ServerKind("tcp-text", "raw TCP server that writes a text and closes the connection",
-                   options=("text",)),
-        ServerKind("udp-text", "UDP server that answers every datagram with a text", protocols=("udp",),
-                   options=("text",)),
+        ServerKind(
+            "http-text",
+            "HTTP server that answers a text as it is (agnhost porter, serve-hostname)",
+            options=("text", "json"),
+        ),
+        ServerKind(
+            "https-text",
+            "HTTPS server (self-signed certificate made at start) answering a text",
+            options=("text", "json"),
+        ),
+        ServerKind("tcp-text", "raw TCP server that writes a text and closes the connection", options=("text",)),
+        ServerKind(
+            "udp-text", "UDP server that answers every datagram with a text", protocols=("udp",), options=("text",)
+        ),
         ServerKind("nginx", "HTTP server answering nginx's welcome page"),
-        ServerKind("echoserver", "the ingress conformance echoserver: JSON describing the request",
-                   options=("namespace", "ingress", "service", "pod")),
-        ServerKind("netexec", "agnhost netexec: HTTP endpoints (/hostname, /clientip, /echo, /dial...) over TCP,"
-                   " or its UDP commands", protocols=("tcp", "udp"),
-                   options=("hostname", "udp-port", "http-override", "tls")),
-        ServerKind("cluster-dns", "cluster DNS answering from a JSON records file, re-read when it changes",
-                   protocols=("udp", "tcp"), options=("records",), required=("records",)),
-        ServerKind("ingress-nginx", "the ingress controller: a real nginx (HTTP 80, HTTPS 443) run from a"
-                   " configuration file, reloaded gracefully when it changes", options=("config", "runtime"),
-                   required=("config", "runtime")),
+        ServerKind(
+            "echoserver",
+            "the ingress conformance echoserver: JSON describing the request",
+            options=("namespace", "ingress", "service", "pod"),
+        ),
+        ServerKind(
+            "netexec",
+            "agnhost netexec: HTTP endpoints (/hostname, /clientip, /echo, /dial...) over TCP, or its UDP commands",
+            protocols=("tcp", "udp"),
+            options=("hostname", "udp-port", "http-override", "tls"),
+        ),
+        ServerKind(
+            "cluster-dns",
+            "cluster DNS answering from a JSON records file, re-read when it changes",
+            protocols=("udp", "tcp"),
+            options=("records",),
+            required=("records",),
+        ),
+        ServerKind(
+            "ingress-nginx",
+            "the ingress controller: a real nginx (HTTP 80, HTTPS 443) run from a"
+            " configuration file, reloaded gracefully when it changes",
+            options=("config", "runtime"),
+            required=("config", "runtime"),
+        ),
     )
 }
 

@@ -30,13 +30,23 @@ _starting: dict[str, tuple[subprocess.Popen, int]] = {}  # spawned, not yet wait
 
 
 def server_to_wire(server: Server) -> dict:
-    return {"host": server.host, "kind": server.kind, "port": server.port, "protocol": server.protocol,
-            "options": [list(pair) for pair in server.options]}
+    return {
+        "host": server.host,
+        "kind": server.kind,
+        "port": server.port,
+        "protocol": server.protocol,
+        "options": [list(pair) for pair in server.options],
+    }
 
 
 def server_from_wire(wire: dict) -> Server:
-    return Server(host=wire["host"], kind=wire["kind"], port=int(wire["port"]), protocol=wire["protocol"],
-                  options=tuple(tuple(pair) for pair in wire.get("options", [])))
+    return Server(
+        host=wire["host"],
+        kind=wire["kind"],
+        port=int(wire["port"]),
+        protocol=wire["protocol"],
+        options=tuple(tuple(pair) for pair in wire.get("options", [])),
+    )
 
 
 def runner_pid(sandbox: str) -> int | None:
@@ -70,8 +80,12 @@ def spawn_runner(sandbox: str) -> None:
     try:
         process = subprocess.Popen(
             [sys.executable, "-m", RUNNER_MODULE, "--sandbox", sandbox, "--ready-fd", str(write_end)],
-            pass_fds=(write_end,), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-            start_new_session=True, cwd=str(Path(__file__).resolve().parents[2]),
+            pass_fds=(write_end,),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+            cwd=str(Path(__file__).resolve().parents[2]),
         )
     except BaseException:
         os.close(read_end)
@@ -97,8 +111,9 @@ def ensure_runner(sandbox: str) -> int:
         os.close(read_end)
     if message != b"ready\n":
         stop_pid(process.pid, sandbox)
-        raise PodpathError(f"the workload runner of sandbox {sandbox} did not start; see "
-                           f"{names.runner_log_path(sandbox)}")
+        raise PodpathError(
+            f"the workload runner of sandbox {sandbox} did not start; see {names.runner_log_path(sandbox)}"
+        )
     names.runner_pid_path(sandbox).write_text(f"{process.pid}\n")
     return process.pid
 
@@ -126,8 +141,7 @@ def change_servers(sandbox: str, start: list[Server], stop: list[Server]) -> Non
     if not start and runner_pid(sandbox) is None:
         return  # nothing runs, so nothing to stop
     ensure_runner(sandbox)
-    answer = control(sandbox, {"stop": [server_to_wire(s) for s in stop],
-                               "start": [server_to_wire(s) for s in start]})
+    answer = control(sandbox, {"stop": [server_to_wire(s) for s in stop], "start": [server_to_wire(s) for s in start]})
     if not answer.get("ok"):
         failed = answer.get("server")
         what = server_from_wire(failed).summary() if failed else "workload runner"

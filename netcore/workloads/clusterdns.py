@@ -78,15 +78,22 @@ def parse_records(data: object, serial: int = 1) -> Records:
 
     names, upstream = table("records"), table("upstream")
     zone = normal(zone)
-    parents = set()
+    parents: set[str] = set()
     reverse: dict[str, list[str]] = {}
     for name, addresses in names.items():
         labels = name.split(".")
         parents.update(".".join(labels[i:]) for i in range(1, len(labels)))
         for address in addresses:
             reverse.setdefault(reverse_name(address), []).append(name)
-    return Records(zone=zone, ttl=ttl, names=names, upstream=upstream, parents=frozenset(parents - set(names)),
-                   reverse={k: tuple(v) for k, v in reverse.items()}, serial=serial)
+    return Records(
+        zone=zone,
+        ttl=ttl,
+        names=names,
+        upstream=upstream,
+        parents=frozenset(parents - set(names)),
+        reverse={k: tuple(v) for k, v in reverse.items()},
+        serial=serial,
+    )
 
 
 class RecordsFile:
@@ -137,14 +144,19 @@ def in_zone(name: str, zone: str) -> bool:
 
 def soa(records: Records) -> RR:
     zone = records.zone
-    return RR(zone + ".", QTYPE.SOA, ttl=records.ttl,
-              rdata=SOA(f"ns.dns.{zone}.", f"hostmaster.{zone}.", (records.serial, *SOA_TIMES, records.ttl)))
+    return RR(
+        zone + ".",
+        QTYPE.SOA,
+        ttl=records.ttl,
+        rdata=SOA(f"ns.dns.{zone}.", f"hostmaster.{zone}.", (records.serial, *SOA_TIMES, records.ttl)),
+    )
 
 
 def answer(query: DNSRecord, records: Records | None) -> DNSRecord:
     """Build the reply to one query."""
-    reply = DNSRecord(DNSHeader(id=query.header.id, qr=1, opcode=query.header.opcode, rd=query.header.rd, ra=1),
-                      q=query.q)
+    reply = DNSRecord(
+        DNSHeader(id=query.header.id, qr=1, opcode=query.header.opcode, rd=query.header.rd, ra=1), q=query.q
+    )
     if query.header.opcode != 0:
         reply.header.rcode = RCODE.NOTIMP
         return reply
@@ -204,8 +216,18 @@ def respond(data: bytes, records: Records | None, udp: bool) -> bytes | None:
     if udp:
         size = min(max(client_edns.rclass, UDP_LIMIT), EDNS_LIMIT) if client_edns is not None else UDP_LIMIT
         if len(packed) > size:
-            truncated = DNSRecord(DNSHeader(id=reply.header.id, qr=1, aa=reply.header.aa, tc=1,
-                                            rd=reply.header.rd, ra=1, rcode=reply.header.rcode), q=query.q)
+            truncated = DNSRecord(
+                DNSHeader(
+                    id=reply.header.id,
+                    qr=1,
+                    aa=reply.header.aa,
+                    tc=1,
+                    rd=reply.header.rd,
+                    ra=1,
+                    rcode=reply.header.rcode,
+                ),
+                q=query.q,
+            )
             packed = truncated.pack()
     return packed
 
@@ -233,7 +255,7 @@ def tcp_handler(server: Server) -> Callable[[asyncio.StreamReader, asyncio.Strea
                     break
                 writer.write(len(reply).to_bytes(2, "big") + reply)
                 await writer.drain()
-        except (asyncio.IncompleteReadError, asyncio.TimeoutError, OSError):
+        except (TimeoutError, asyncio.IncompleteReadError, OSError):
             pass
         finally:
             writer.close()

@@ -71,8 +71,6 @@ def parse_hosts(text: str) -> dict[str, str]:
     return found
 
 
-
-
 def candidates(name: str, conf: ResolvConf) -> list[str]:
     """Return the names to ask, in the order a glibc or Go resolver would."""
     if name.endswith("."):
@@ -90,7 +88,7 @@ class PodNetwork:
         self.namespace = namespace
         self.open: set[socket.socket] | None = None
 
-    def socket(self, kind: int) -> socket.socket:
+    def open_socket(self, kind: int) -> socket.socket:
         """Create a non-blocking IPv4 socket inside the namespace."""
         fd = netns.open_fd(self.namespace)
         try:
@@ -141,7 +139,7 @@ class PodNetwork:
             for server in conf.nameservers:
                 try:
                     address, final = await self.query_a(server, name)
-                except (OSError, asyncio.TimeoutError, DNSError) as error:
+                except (TimeoutError, OSError, DNSError) as error:
                     failure = "i/o timeout" if isinstance(error, asyncio.TimeoutError) else describe(error)
                     continue
                 if address:
@@ -155,7 +153,7 @@ class PodNetwork:
         from dnslib import QTYPE, RCODE, DNSRecord
 
         query = DNSRecord.question(name, "A")
-        sock = self.socket(socket.SOCK_DGRAM)
+        sock = self.open_socket(socket.SOCK_DGRAM)
         loop = asyncio.get_running_loop()
         try:
             await loop.sock_connect(sock, (server, 53))
@@ -175,22 +173,23 @@ class PodNetwork:
 
     async def http_get(self, address: tuple[str, int], target: str, timeout: float) -> bytes:
         """GET ``target`` from ``address`` over a connection made inside the pod; return the body."""
-        sock = self.socket(socket.SOCK_STREAM)
+        sock = self.open_socket(socket.SOCK_STREAM)
         loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(timeout):
                 await loop.sock_connect(sock, address)
-                request = (f"GET {target} HTTP/1.1\r\nHost: {address[0]}:{address[1]}\r\n"
-                           "User-Agent: Go-http-client/1.1\r\nConnection: close\r\n\r\n")
+                request = (
+                    f"GET {target} HTTP/1.1\r\nHost: {address[0]}:{address[1]}\r\n"
+                    "User-Agent: Go-http-client/1.1\r\nConnection: close\r\n\r\n"
+                )
                 await loop.sock_sendall(sock, request.encode("latin-1", "replace"))
                 return await read_http_body(loop, sock)
         finally:
             self.release(sock)
 
-    async def udp_exchange(self, address: tuple[str, int], payload: bytes, timeout: float,
-                           size: int = 2048) -> bytes:
+    async def udp_exchange(self, address: tuple[str, int], payload: bytes, timeout: float, size: int = 2048) -> bytes:
         """Send one datagram from inside the pod and wait for one answer; raise ExchangeFailed if none."""
-        sock = self.socket(socket.SOCK_DGRAM)
+        sock = self.open_socket(socket.SOCK_DGRAM)
         loop = asyncio.get_running_loop()
         try:
             await loop.sock_connect(sock, address)  # connected: an ICMP error comes back as ECONNREFUSED
@@ -198,7 +197,7 @@ class PodNetwork:
             try:
                 await loop.sock_sendall(sock, payload)
                 return await asyncio.wait_for(loop.sock_recv(sock, size), timeout)
-            except (OSError, asyncio.TimeoutError) as error:
+            except (TimeoutError, OSError) as error:
                 raise ExchangeFailed(local, error) from error
         finally:
             self.release(sock)
@@ -223,7 +222,7 @@ async def read_http_body(loop: asyncio.AbstractEventLoop, sock: socket.socket) -
     chunked = "chunked" in headers.get("transfer-encoding", "").lower()
     while True:
         if length.isdigit() and len(body) >= int(length):
-            return body[:int(length)]
+            return body[: int(length)]
         if chunked and (decoded := dechunk(body)) is not None:
             return decoded
         chunk = await loop.sock_recv(sock, 65536)
@@ -249,7 +248,7 @@ def dechunk(data: bytes) -> bytes | None:
             return out
         if len(data) < end + 2 + size + 2:
             return None
-        out += data[end + 2:end + 2 + size]
+        out += data[end + 2 : end + 2 + size]
         position = end + 2 + size + 2
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from typing import Any
 from urllib.parse import parse_qs
 
 MAX_HEAD_BYTES = 16 * 1024
@@ -55,8 +56,10 @@ class Request:
 
     def form_value(self, key: str) -> str:
         """Return a parameter as Go's ``FormValue`` does: a form body first, then the query."""
-        if self.method in ("POST", "PUT", "PATCH") and \
-                self.headers.get("content-type", "").split(";")[0].strip() == FORM_TYPE:
+        if (
+            self.method in ("POST", "PUT", "PATCH")
+            and self.headers.get("content-type", "").split(";")[0].strip() == FORM_TYPE
+        ):
             values = parse_qs(self.body.decode("latin-1"), keep_blank_values=True).get(key)
             if values:
                 return values[0]
@@ -76,8 +79,7 @@ class Response:
 
     @classmethod
     def json(cls, data: object, status: int = 200) -> Response:
-        return cls(status=status, body=(json.dumps(data, indent=2) + "\n").encode(),
-                   content_type="application/json")
+        return cls(status=status, body=(json.dumps(data, indent=2) + "\n").encode(), content_type="application/json")
 
     def encode(self, with_body: bool = True) -> bytes:
         head = [f"HTTP/1.1 {self.status} {reason(self.status)}".rstrip()]
@@ -94,8 +96,13 @@ def go_json(data: object, indent: str | None = None) -> bytes:
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
     else:
         text = json.dumps(data, indent=indent, ensure_ascii=False)
-    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
-                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+    for char, escape in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(char, escape)
     return text.encode()
 
@@ -107,7 +114,7 @@ async def read_request(reader: asyncio.StreamReader) -> Request | None:
     """Read one request, or return None when the client sends nothing usable."""
     try:
         head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), READ_TIMEOUT_S)
-    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, asyncio.TimeoutError, ConnectionError):
+    except (TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
         return None
     lines = head.decode("latin-1").split("\r\n")
     parts = lines[0].split(" ")
@@ -125,13 +132,14 @@ async def read_request(reader: asyncio.StreamReader) -> Request | None:
     if length.isdigit() and 0 < int(length) <= MAX_BODY_BYTES:
         try:
             body = await asyncio.wait_for(reader.readexactly(int(length)), READ_TIMEOUT_S)
-        except (asyncio.IncompleteReadError, asyncio.TimeoutError, ConnectionError):
+        except (TimeoutError, asyncio.IncompleteReadError, ConnectionError):
             return None
-    return Request(method=parts[0], target=parts[1], version=parts[2], headers=headers, body=body,
-                   header_list=header_list)
+    return Request(
+        method=parts[0], target=parts[1], version=parts[2], headers=headers, body=body, header_list=header_list
+    )
 
 
-def serve(handler: Handler) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]:
+def serve(handler: Handler) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Coroutine[Any, Any, None]]:
     """Wrap a request handler into an asyncio connection callback."""
 
     async def on_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -144,7 +152,7 @@ def serve(handler: Handler) -> Callable[[asyncio.StreamReader, asyncio.StreamWri
                 request.server = writer.get_extra_info("sockname")[:2]
                 try:
                     result = handler(request)
-                    response = await result if asyncio.iscoroutine(result) else result
+                    response = result if isinstance(result, Response) else await result
                 except Exception:  # a bug in one handler must not take the connection's answer with it
                     log.exception("handler failed for %s %s", request.method, request.target)
                     response = Response.text("internal server error\n", status=500)

@@ -100,7 +100,7 @@ def config_generation(path: Path) -> str:
         first = handle.readline()
     if not first.startswith(GENERATION_LINE):
         raise NginxFailed(f"{path} names no generation on its first line")
-    return first[len(GENERATION_LINE):].strip()
+    return first[len(GENERATION_LINE) :].strip()
 
 
 class IngressNginx:
@@ -117,8 +117,20 @@ class IngressNginx:
         self.generation: str | None = None
 
     def argv(self, *extra: str) -> list[str]:
-        return [IP, "netns", "exec", self.namespace, NGINX, "-p", f"{self.prefix}/", "-c", str(self.config),
-                "-e", str(self.prefix / "error.log"), *extra]
+        return [
+            IP,
+            "netns",
+            "exec",
+            self.namespace,
+            NGINX,
+            "-p",
+            f"{self.prefix}/",
+            "-c",
+            str(self.config),
+            "-e",
+            str(self.prefix / "error.log"),
+            *extra,
+        ]
 
     def reads(self, data_names: list[str]) -> bool:
         """Whether a change to these sandbox data files concerns this nginx (its configuration names a
@@ -134,17 +146,28 @@ class IngressNginx:
         wanted = config_generation(self.config)
         with open(self.prefix / "nginx.out", "ab") as output:
             self.process = subprocess.Popen(
-                self.argv("-g", "daemon off;"), stdin=subprocess.DEVNULL, stdout=output, stderr=output,
-                env=ENV, close_fds=True, start_new_session=True,
-                preexec_fn=functools.partial(die_with_parent, os.getpid()))
+                self.argv("-g", "daemon off;"),
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=output,
+                env=ENV,
+                close_fds=True,
+                start_new_session=True,
+                preexec_fn=functools.partial(die_with_parent, os.getpid()),
+            )
         try:
             await self.serving(wanted, old_workers=[], timeout=START_TIMEOUT_S)
         except NginxFailed:
             await self.stop()
             raise
         self.generation = wanted
-        log.info("nginx %d serves %s in %s, %.0f ms after start", self.process.pid, wanted, self.namespace,
-                 (asyncio.get_running_loop().time() - started) * 1000)
+        log.info(
+            "nginx %d serves %s in %s, %.0f ms after start",
+            self.process.pid,
+            wanted,
+            self.namespace,
+            (asyncio.get_running_loop().time() - started) * 1000,
+        )
 
     async def reload(self) -> None:
         """Test the new configuration, reload gracefully, and return once the new workers serve."""
@@ -153,8 +176,9 @@ class IngressNginx:
             return
         loop = asyncio.get_running_loop()
         started = loop.time()
-        test = await asyncio.create_subprocess_exec(*self.argv("-t", "-q"), stdin=subprocess.DEVNULL,
-                                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=ENV)
+        test = await asyncio.create_subprocess_exec(
+            *self.argv("-t", "-q"), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=ENV
+        )
         output, _ = await test.communicate()
         if test.returncode != 0:
             raise NginxFailed(f"nginx refused the new configuration: {output.decode(errors='replace').strip()}")
@@ -165,8 +189,13 @@ class IngressNginx:
         os.kill(self.process.pid, signal.SIGHUP)  # the PID is ours: unreaped, it cannot be reused
         await self.serving(wanted, old, RELOAD_TIMEOUT_S)
         self.generation = wanted
-        log.info("nginx %d reloaded to %s: tested in %.0f ms, new workers serving %.0f ms after SIGHUP",
-                 self.process.pid, wanted, (tested - started) * 1000, (loop.time() - tested) * 1000)
+        log.info(
+            "nginx %d reloaded to %s: tested in %.0f ms, new workers serving %.0f ms after SIGHUP",
+            self.process.pid,
+            wanted,
+            (tested - started) * 1000,
+            (loop.time() - tested) * 1000,
+        )
 
     async def stop(self) -> None:
         process, self.process = self.process, None
@@ -201,8 +230,9 @@ class IngressNginx:
             if await self.probe() == generation and not any(accepting(w) for w in old_workers):
                 return
             if loop.time() > deadline:
-                raise NginxFailed(f"nginx did not serve configuration {generation} within {timeout:g} s: "
-                                  f"{self.log_tail()}")
+                raise NginxFailed(
+                    f"nginx did not serve configuration {generation} within {timeout:g} s: {self.log_tail()}"
+                )
             await asyncio.sleep(POLL_S)
 
     async def probe(self) -> str | None:
@@ -221,7 +251,7 @@ class IngressNginx:
             await loop.sock_sendall(sock, GENERATION_REQUEST)
             while chunk := await asyncio.wait_for(loop.sock_recv(sock, 4096), PROBE_TIMEOUT_S):
                 data += chunk
-        except (OSError, asyncio.TimeoutError):
+        except (TimeoutError, OSError):
             return None
         finally:
             sock.close()
@@ -236,5 +266,8 @@ class IngressNginx:
                 lines += (self.prefix / name).read_text(errors="replace").splitlines()[-3:]
             except FileNotFoundError:
                 pass
-        return " | ".join(line.strip() for line in lines if "[emerg]" in line or "[alert]" in line) \
-            or " | ".join(lines[-2:]) or "no output"
+        return (
+            " | ".join(line.strip() for line in lines if "[emerg]" in line or "[alert]" in line)
+            or " | ".join(lines[-2:])
+            or "no output"
+        )

@@ -30,14 +30,12 @@ NEEDS_A_CONTAINER = ("/shell", "/upload", "/exit", "/shutdown")
 
 def text(body: str, status: int = 200) -> Response:
     """Answer like Go's ResponseWriter: no Content-Type on an empty body."""
-    return Response(status=status, body=body.encode(),
-                    content_type="text/plain; charset=utf-8" if body else "")
+    return Response(status=status, body=body.encode(), content_type="text/plain; charset=utf-8" if body else "")
 
 
 def go_error(message: str, status: int) -> Response:
     """Answer like Go's ``http.Error``."""
-    return Response(status=status, body=(message + "\n").encode(),
-                    headers={"X-Content-Type-Options": "nosniff"})
+    return Response(status=status, body=(message + "\n").encode(), headers={"X-Content-Type-Options": "nosniff"})
 
 
 def go_now() -> str:
@@ -62,11 +60,16 @@ class Netexec:
 
     def __call__(self, request: Request) -> Response | Awaitable[Response]:
         if self.override:
-            request = Request(method="GET", target=self.override, version=request.version, headers={},
-                              client=request.client, server=request.server)
+            request = Request(
+                method="GET",
+                target=self.override,
+                version=request.version,
+                headers={},
+                client=request.client,
+                server=request.server,
+            )
         if request.path in NEEDS_A_CONTAINER:
-            return text(f"{request.path} is not supported in Podpath: pods have no container to run it in\n",
-                        501)
+            return text(f"{request.path} is not supported in Podpath: pods have no container to run it in\n", 501)
         route = ROUTES.get(request.path)
         return route(self, request) if route else text(f"NOW: {go_now()}")
 
@@ -79,7 +82,7 @@ def echo(request: Request) -> Response:
     msg, code = request.form_value("msg"), request.form_value("code")
     if code:
         if not re.fullmatch(r"[+-]?\d+", code) or not 100 <= int(code) <= 999:
-            return text(f'argument \'code\' must be an integer or empty, got "{code}"\n')
+            return text(f"argument 'code' must be an integer or empty, got \"{code}\"\n")
         return text(msg, int(code))
     return text(msg)
 
@@ -89,15 +92,16 @@ def redirect(request: Request) -> Response:
     status = 302
     if code:
         if not re.fullmatch(r"[+-]?\d+", code):
-            return text(f'argument \'code\' must be an integer or empty, got "{code}"\n')
+            return text(f"argument 'code' must be an integer or empty, got \"{code}\"\n")
         status = int(code)
     if "://" not in location and not location.startswith("/"):
         # Go's http.Redirect resolves a relative location against the request's directory.
         location = posixpath.dirname(request.path).rstrip("/") + "/" + location
     if request.method in ("GET", "HEAD"):
         body = f'<a href="{escape(location)}">{reason(status)}</a>.\n\n'
-        return Response(status=status, body=body.encode(), content_type="text/html; charset=utf-8",
-                        headers={"Location": location})
+        return Response(
+            status=status, body=body.encode(), content_type="text/html; charset=utf-8", headers={"Location": location}
+        )
     return Response(status=status, content_type="", headers={"Location": location})
 
 
@@ -109,8 +113,7 @@ async def dial(request: Request, network: PodNetwork) -> Response:
     tries = 1
     if tries_text:
         if not re.fullmatch(r"[+-]?\d+", tries_text):
-            return go_error(f'tries parameter is invalid. strconv.Atoi: parsing "{tries_text}": invalid syntax',
-                            400)
+            return go_error(f'tries parameter is invalid. strconv.Atoi: parsing "{tries_text}": invalid syntax', 400)
         tries = int(tries_text)
         if tries > MAX_TRIES:
             return go_error(f"tries parameter is invalid. at most {MAX_TRIES} in Podpath", 400)
@@ -130,11 +133,11 @@ async def dial(request: Request, network: PodNetwork) -> Response:
     response = ""
     for _ in range(tries):
         if protocol == "udp":
-            response, error = await dial_udp(network, address, payload)
+            response, failure = await dial_udp(network, address, payload)
         else:
-            response, error = await dial_http(network, address, payload)
-        if error:
-            errors.append(error)
+            response, failure = await dial_http(network, address, payload)
+        if failure:
+            errors.append(failure)
         else:
             responses.append(response)
     output: dict[str, list[str]] = {}
@@ -150,7 +153,7 @@ async def dial_http(network: PodNetwork, address: tuple[str, int], payload: str)
     target = "/" + quote(payload, safe="/?&=%:@!$'()*+,;~-._")
     try:
         body = await network.http_get(address, target, DIAL_TIMEOUT_S)
-    except (TimeoutError, asyncio.TimeoutError):
+    except TimeoutError:
         return "", f'Get "{url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)'
     except OSError as error:
         return "", f'Get "{url}": dial tcp {address[0]}:{address[1]}: connect: {describe(error)}'
@@ -161,10 +164,15 @@ async def dial_udp(network: PodNetwork, address: tuple[str, int], payload: str) 
     try:
         data = await network.udp_exchange(address, payload.encode(), DIAL_TIMEOUT_S)
     except ExchangeFailed as failed:
-        cause = "i/o timeout" if isinstance(failed.cause, (TimeoutError, asyncio.TimeoutError)) \
+        cause = (
+            "i/o timeout"
+            if isinstance(failed.cause, (TimeoutError, asyncio.TimeoutError))
             else f"read: {describe(failed.cause)}"
-        return "", (f"reading from udp connection failed. err:'read udp {failed.local[0]}:{failed.local[1]}->"
-                    f"{address[0]}:{address[1]}: {cause}'")
+        )
+        return "", (
+            f"reading from udp connection failed. err:'read udp {failed.local[0]}:{failed.local[1]}->"
+            f"{address[0]}:{address[1]}: {cause}'"
+        )
     except OSError as error:
         return "", f"udp dial failed. err:dial udp {address[0]}:{address[1]}: {describe(error)}"
     if not data:

@@ -119,7 +119,10 @@ def reset(transport: asyncio.BaseTransport) -> None:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, LINGER_RESET)
         except OSError:
             pass
-    transport.abort()
+    if isinstance(transport, asyncio.WriteTransport):  # every connection's transport is one
+        transport.abort()
+    else:
+        transport.close()
 
 
 class Serving:
@@ -137,15 +140,19 @@ class Serving:
         loop = asyncio.get_running_loop()
         if isinstance(endpoint, Datagram):
             self.listener, _ = await loop.create_datagram_endpoint(
-                lambda: DatagramServer(endpoint.on_datagram), sock=sock)
+                lambda: DatagramServer(endpoint.on_datagram), sock=sock
+            )
             return
         if isinstance(endpoint, Http):
             on_connection, context = serve(endpoint.handler), tls.server_context() if endpoint.tls else None
         else:
             on_connection, context = endpoint.on_connection, None
         self.listener = await loop.create_server(
-            lambda: TrackedStream(self, on_connection), sock=sock, ssl=context,
-            ssl_handshake_timeout=TLS_HANDSHAKE_S if context else None)
+            lambda: TrackedStream(self, on_connection),
+            sock=sock,
+            ssl=context,
+            ssl_handshake_timeout=TLS_HANDSHAKE_S if context else None,
+        )
 
     def finished(self, task: asyncio.Task) -> None:
         self.tasks.discard(task)
@@ -257,7 +264,7 @@ class Runner:
                 return
             try:
                 await asyncio.wait_for(self.stopped.wait(), WATCHDOG_S)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     async def run(self, ready_fd: int | None) -> None:
@@ -285,8 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sandbox", required=True)
     parser.add_argument("--ready-fd", type=int)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     asyncio.run(Runner(names.check_sandbox_name(args.sandbox)).run(args.ready_fd))
     return 0
 

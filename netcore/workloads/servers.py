@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from netcore.topology.model import Server
 from netcore.workloads import netexec, web
@@ -20,7 +21,7 @@ from netcore.workloads.catalog import check_server_options
 from netcore.workloads.dialer import PodNetwork
 from netcore.workloads.http import Handler, Request, Response
 
-OnConnection = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+OnConnection = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Coroutine[Any, Any, None]]
 OnDatagram = Callable[[bytes, tuple[str, int]], bytes | None]
 
 
@@ -56,15 +57,17 @@ def echo(server: Server) -> Handler:
     def answer(request: Request) -> Response:
         client_ip, client_port = request.client
         server_ip, server_port = request.server
-        return Response.json({
-            "host": server.host,
-            "client_address": client_ip,
-            "client": f"{client_ip}:{client_port}",
-            "server": f"{server_ip}:{server_port}",
-            "method": request.method,
-            "path": request.path,
-            "headers": request.headers,
-        })
+        return Response.json(
+            {
+                "host": server.host,
+                "client_address": client_ip,
+                "client": f"{client_ip}:{client_port}",
+                "server": f"{server_ip}:{server_port}",
+                "method": request.method,
+                "path": request.path,
+                "headers": request.headers,
+            }
+        )
 
     return answer
 

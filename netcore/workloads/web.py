@@ -5,12 +5,13 @@ the fixed texts of agnhost's porter and serve-hostname (over HTTP, raw TCP or UD
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from netcore.topology.model import Server
 from netcore.workloads.http import Handler, Request, Response, canonical_header, go_json
 
-NGINX_WELCOME = """<!DOCTYPE html>
+NGINX_WELCOME = b"""<!DOCTYPE html>
 <html>
 <head>
 <title>Welcome to nginx!</title>
@@ -33,14 +34,16 @@ Commercial support is available at
 <p><em>Thank you for using nginx.</em></p>
 </body>
 </html>
-""".encode()
+"""
 HTML = "text/html"
 
 
 def nginx_error(status: int, title: str) -> Response:
     """Answer with nginx's built-in error page (CRLF line ends, as nginx writes them)."""
-    body = (f"<html>\r\n<head><title>{status} {title}</title></head>\r\n<body>\r\n"
-            f"<center><h1>{status} {title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
+    body = (
+        f"<html>\r\n<head><title>{status} {title}</title></head>\r\n<body>\r\n"
+        f"<center><h1>{status} {title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+    )
     return Response(status=status, body=body.encode(), content_type=HTML, headers={"Server": "nginx"})
 
 
@@ -49,8 +52,9 @@ def nginx(server: Server) -> Handler:
         if request.method not in ("GET", "HEAD"):
             return nginx_error(405, "Not Allowed")
         if request.path in ("/", "/index.html"):
-            return Response(body=NGINX_WELCOME, content_type=HTML,
-                            headers={"Server": "nginx", "Accept-Ranges": "bytes"})
+            return Response(
+                body=NGINX_WELCOME, content_type=HTML, headers={"Server": "nginx", "Accept-Ranges": "bytes"}
+            )
         return nginx_error(404, "Not Found")
 
     return answer
@@ -67,10 +71,19 @@ def echoserver(server: Server) -> Handler:
         for name, value in request.header_list:
             if name.lower() != "host":  # Go's server moves Host out of the header map
                 headers.setdefault(canonical_header(name), []).append(value)
-        data = {"path": request.target, "host": request.headers.get("host", ""), "method": request.method,
-                "proto": request.version, "headers": dict(sorted(headers.items())), **context}
-        return Response(body=go_json(data, indent=" "), content_type="application/json",
-                        headers={"X-Content-Type-Options": "nosniff"})
+        data = {
+            "path": request.target,
+            "host": request.headers.get("host", ""),
+            "method": request.method,
+            "proto": request.version,
+            "headers": dict(sorted(headers.items())),
+            **context,
+        }
+        return Response(
+            body=go_json(data, indent=" "),
+            content_type="application/json",
+            headers={"X-Content-Type-Options": "nosniff"},
+        )
 
     return answer
 
@@ -82,14 +95,13 @@ def http_text(server: Server) -> Handler:
 
     def answer(request: Request) -> Response:
         if as_json:
-            return Response(body=go_json({"Method": request.method, "Body": body}),
-                            content_type="application/json")
+            return Response(body=go_json({"Method": request.method, "Body": body}), content_type="application/json")
         return Response(body=body.encode())
 
     return answer
 
 
-def tcp_text(server: Server) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], object]:
+def tcp_text(server: Server) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Coroutine[Any, Any, None]]:
     """Write a text on every connection and close it, as serve-hostname --tcp does."""
     body = server.option("text").encode()
 

@@ -57,18 +57,28 @@ def test_a_valid_lab_directory_loads(tmp_path):
     assert lab.steps[0].tries[0].argv() == ["ping", "-c", "1", "-W", "1", "10.0.0.2"]
 
 
-@pytest.mark.parametrize(("lab_yaml", "step", "where", "expected"), [
-    ("title: Demo\nsteps: [01-one.yaml]\n", STEP.replace("10.0.0.2/24}", "10.0.0.2/33}"),
-     "01-one.yaml: topology.hosts.m2.interfaces.eth0.address", "an IPv4 address with a prefix"),
-    ("title: Demo\nsteps: [01-one.yaml]\n", STEP.replace("on: m1", "on: m9"), "01-one.yaml: try[0].on",
-     "a host of this step (m1, m2)"),
-    ("title: Demo\nsteps: [01-one.yaml]\n", STEP.replace("title: One\n", ""), "01-one.yaml: title", "required"),
-    ("title: Demo\nsteps: [01-one.yaml]\n", STEP + "  - {on: m1, run: 'unclosed}\n", "01-one.yaml",
-     "valid YAML"),
-    ("title: Demo\nsteps: [02-missing.yaml]\n", STEP, "02-missing.yaml", "a file that exists"),
-    ("title: Demo\nsteps: [../../etc/passwd]\n", STEP, "lab.yaml: steps[0]", "a step file name"),
-    ("steps: [01-one.yaml]\n", STEP, "lab.yaml: title", "required"),
-])
+@pytest.mark.parametrize(
+    ("lab_yaml", "step", "where", "expected"),
+    [
+        (
+            "title: Demo\nsteps: [01-one.yaml]\n",
+            STEP.replace("10.0.0.2/24}", "10.0.0.2/33}"),
+            "01-one.yaml: topology.hosts.m2.interfaces.eth0.address",
+            "an IPv4 address with a prefix",
+        ),
+        (
+            "title: Demo\nsteps: [01-one.yaml]\n",
+            STEP.replace("on: m1", "on: m9"),
+            "01-one.yaml: try[0].on",
+            "a host of this step (m1, m2)",
+        ),
+        ("title: Demo\nsteps: [01-one.yaml]\n", STEP.replace("title: One\n", ""), "01-one.yaml: title", "required"),
+        ("title: Demo\nsteps: [01-one.yaml]\n", STEP + "  - {on: m1, run: 'unclosed}\n", "01-one.yaml", "valid YAML"),
+        ("title: Demo\nsteps: [02-missing.yaml]\n", STEP, "02-missing.yaml", "a file that exists"),
+        ("title: Demo\nsteps: [../../etc/passwd]\n", STEP, "lab.yaml: steps[0]", "a step file name"),
+        ("steps: [01-one.yaml]\n", STEP, "lab.yaml: title", "required"),
+    ],
+)
 def test_a_malformed_lab_names_the_file_the_field_and_what_was_expected(tmp_path, lab_yaml, step, where, expected):
     directory = write_lab(tmp_path, lab_yaml, {"01-one.yaml": step})
     with pytest.raises(SpecError) as caught:

@@ -8,8 +8,12 @@ from tests.topologies import CONTAINERS, topology
 
 
 def inside(child, parent) -> bool:
-    return (parent.x <= child.x and child.x + child.w <= parent.x + parent.w
-            and parent.y <= child.y and child.y + child.h <= parent.y + parent.h)
+    return (
+        parent.x <= child.x
+        and child.x + child.w <= parent.x + parent.w
+        and parent.y <= child.y
+        and child.y + child.h <= parent.y + parent.h
+    )
 
 
 def overlap(a, b) -> bool:

@@ -45,8 +45,9 @@ spec:
 
 
 def cluster_with(text: str, nodes: int = 2, cni: str = "bridge"):
-    cluster, outcomes = apply_objects(new_cluster(ClusterConfig(nodes=nodes, cni=cni), NOW),
-                                      parse_manifests(text, "test.yaml"), NOW)
+    cluster, outcomes = apply_objects(
+        new_cluster(ClusterConfig(nodes=nodes, cni=cni), NOW), parse_manifests(text, "test.yaml"), NOW
+    )
     return cluster
 
 
@@ -68,7 +69,9 @@ def test_deployment_pods_spread_over_nodes_and_get_addresses_from_their_node():
         index = int(pod["spec"]["nodeName"][4:])
         assert pod["status"]["podIP"].startswith(f"10.244.{index}.")
         assert pod["status"]["hostIP"] == f"172.18.0.{index + 2}"
-        assert pod["metadata"]["name"].startswith("web-") and pod["metadata"]["ownerReferences"][0]["kind"] == "ReplicaSet"
+        assert (
+            pod["metadata"]["name"].startswith("web-") and pod["metadata"]["ownerReferences"][0]["kind"] == "ReplicaSet"
+        )
 
 
 def test_reapplying_keeps_every_allocation_and_reports_unchanged():
@@ -80,8 +83,9 @@ def test_reapplying_keeps_every_allocation_and_reports_unchanged():
     assert kept["spec"]["clusterIP"] == service["spec"]["clusterIP"]
     assert kept["spec"]["ports"][0]["nodePort"] == service["spec"]["ports"][0]["nodePort"]
     assert kept["status"] == service["status"]
-    assert {p["status"]["podIP"] for p in again.list("Pod", "default")} == \
-        {p["status"]["podIP"] for p in cluster.list("Pod", "default")}
+    assert {p["status"]["podIP"] for p in again.list("Pod", "default")} == {
+        p["status"]["podIP"] for p in cluster.list("Pod", "default")
+    }
 
 
 def test_the_api_server_refusals():
@@ -89,10 +93,12 @@ def test_the_api_server_refusals():
     moved = WEB.replace("type: LoadBalancer", "type: LoadBalancer\n  clusterIP: 10.96.5.5")
     with pytest.raises(SpecError, match="immutable"):
         apply_objects(cluster, parse_manifests(moved, "test.yaml"), LATER)
-    elsewhere = WEB.replace("metadata: {name: web}\nspec:\n  type", "metadata: {name: web, namespace: nowhere}\nspec:\n  type")
+    elsewhere = WEB.replace(
+        "metadata: {name: web}\nspec:\n  type", "metadata: {name: web, namespace: nowhere}\nspec:\n  type"
+    )
     with pytest.raises(SpecError, match='namespaces "nowhere" not found'):
         apply_objects(cluster, parse_manifests(elsewhere, "test.yaml"), LATER)
-    with pytest.raises(NotFound, match='not found'):
+    with pytest.raises(NotFound, match="not found"):
         delete_objects(cluster, [("Pod", "default", "ghost")], LATER)
     with pytest.raises(PodpathError, match="derived"):
         delete_objects(cluster, [("Node", "", "node0")], LATER)
@@ -110,18 +116,26 @@ def test_scaling_down_keeps_the_oldest_pods_and_a_template_change_replaces_them(
     first = sorted(p["metadata"]["name"] for p in cluster.list("Pod", "default"))
     smaller, _ = apply_objects(cluster, parse_manifests(WEB.replace("replicas: 3", "replicas: 1"), "t"), LATER)
     assert [p["metadata"]["name"] for p in smaller.list("Pod", "default")][0] in first
-    changed, _ = apply_objects(cluster, parse_manifests(WEB.replace("--http-port=8080]", "--http-port=8080, --udp-port=9000]"), "t"), LATER)
+    changed, _ = apply_objects(
+        cluster, parse_manifests(WEB.replace("--http-port=8080]", "--http-port=8080, --udp-port=9000]"), "t"), LATER
+    )
     assert not set(first) & {p["metadata"]["name"] for p in changed.list("Pod", "default")}
 
 
 def test_bad_way_publishes_container_ports_on_the_node_like_docker_run_p():
     two = WEB.replace("replicas: 3", "replicas: 4")
     cluster = cluster_with(two, nodes=2, cni="nat")
-    published = sorted(p["metadata"]["annotations"]["podpath.dev/published-ports"] for p in cluster.list("Pod", "default"))
+    published = sorted(
+        p["metadata"]["annotations"]["podpath.dev/published-ports"] for p in cluster.list("Pod", "default")
+    )
     # Pods with port 8080 on one node: the second one there gets the next free port, and so on (node1
     # gets three: node0 already runs coredns and the ingress controller).
-    assert published == ["172.18.0.2:8080->8080/TCP", "172.18.0.3:8080->8080/TCP",
-                         "172.18.0.3:8081->8080/TCP", "172.18.0.3:8082->8080/TCP"]
+    assert published == [
+        "172.18.0.2:8080->8080/TCP",
+        "172.18.0.3:8080->8080/TCP",
+        "172.18.0.3:8081->8080/TCP",
+        "172.18.0.3:8082->8080/TCP",
+    ]
     back = with_cni(cluster, "bridge", LATER)
     assert all("annotations" not in p["metadata"] for p in back.list("Pod", "default"))
 
@@ -147,4 +161,6 @@ def test_pod_hosts_are_readable_and_unique():
     cluster = cluster_with(WEB)
     hosts = pod_hosts(cluster)
     assert len(set(hosts.values())) == len(hosts)
-    assert hosts[("kube-system", next(p["metadata"]["name"] for p in cluster.list("Pod", "kube-system")))].startswith("kube-system-coredns-")
+    assert hosts[("kube-system", next(p["metadata"]["name"] for p in cluster.list("Pod", "kube-system")))].startswith(
+        "kube-system-coredns-"
+    )

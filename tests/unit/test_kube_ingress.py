@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 
 from netcore.errors import SpecError
+from netcore.kube import images
 from netcore.kube.api import is_user_object, parse_manifests
 from netcore.kube.cluster import ClusterConfig, apply_objects, delete_objects, new_cluster
 from netcore.kube.compile.ingress import CONTROLLER_404, compile_routes, ingress_servers, match_request
 from netcore.kube.compile.network import compile_cluster
-from netcore.kube import images
 from netcore.kube.ingress import INGRESS_ADDRESS, INGRESS_IMAGE, served_ingresses
 from tests import ingress_conformance as cases
 from tests.talk import TALK_INGRESS, TALK_LOAD_BALANCER, TALK_POD
@@ -34,6 +34,7 @@ def answer(routes, host: str, path: str) -> str | int:
 
 
 # -- the controller's objects -------------------------------------------------------------------------
+
 
 def test_every_cluster_has_the_controller_its_service_and_the_default_class():
     cluster = new_cluster(ClusterConfig(nodes=2), NOW)
@@ -60,8 +61,10 @@ def test_the_system_keeps_its_addresses_and_the_talks_load_balancer_still_gets_t
 
 
 def test_a_requested_load_balancer_address_is_kept_for_its_service_and_pending_when_taken():
-    asking = ("apiVersion: v1\nkind: Service\nmetadata: {{name: {}}}\nspec: {{type: LoadBalancer, loadBalancerIP: {}, "
-              "selector: {{app: a}}, ports: [{{port: 80}}]}}\n")
+    asking = (
+        "apiVersion: v1\nkind: Service\nmetadata: {{name: {}}}\nspec: {{type: LoadBalancer, loadBalancerIP: {}, "
+        "selector: {{app: a}}, ports: [{{port: 80}}]}}\n"
+    )
     cluster = cluster_with(asking.format("mine", "203.0.113.50"), asking.format("thief", INGRESS_ADDRESS))
     assert cluster.get("Service", "default", "mine")["status"]["loadBalancer"]["ingress"][0]["ip"] == "203.0.113.50"
     assert cluster.get("Service", "default", "thief")["status"]["loadBalancer"] == {}
@@ -78,14 +81,18 @@ def test_the_controller_pod_runs_nginx_from_the_sandbox_configuration():
     topology = compile_cluster(cluster, "k1", images)
     (host,) = [h for h in topology.hosts if h.label.startswith("pod ingress-nginx/")]
     (server,) = host.servers
-    assert (server.kind, server.port, server.option("config")) == ("ingress-nginx", 80,
-                                                                   "/run/podpath/k1/data/ingress-nginx.conf")
+    assert (server.kind, server.port, server.option("config")) == (
+        "ingress-nginx",
+        80,
+        "/run/podpath/k1/data/ingress-nginx.conf",
+    )
     assert dict(topology.data)["ingress-nginx.conf"].startswith("# podpath ingress-nginx generation ")
     images.check_pod(cluster.list("Pod", "ingress-nginx")[0])  # its image is in the catalog
     assert server == ingress_servers({}, host.name, "k1")[0]
 
 
 # -- classes and status ---------------------------------------------------------------------------------
+
 
 def test_a_classless_ingress_gets_the_default_class_on_create_and_keeps_it_on_update():
     cluster = cluster_with(cases.CLASSES)
@@ -117,13 +124,16 @@ def test_without_a_default_class_a_classless_ingress_is_ignored_and_two_defaults
     assert cluster.get("Ingress", "ingress-class", "default-class")["status"]["loadBalancer"] == {}
     # the class nginx is gone: only the legacy annotation still says nginx
     assert [i["metadata"]["name"] for i in served_ingresses(cluster)] == ["legacy-nginx"]
-    second = ("apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: second, annotations: "
-              "{ingressclass.kubernetes.io/is-default-class: 'true'}}\nspec: {controller: k8s.io/ingress-nginx}\n")
+    second = (
+        "apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: second, annotations: "
+        "{ingressclass.kubernetes.io/is-default-class: 'true'}}\nspec: {controller: k8s.io/ingress-nginx}\n"
+    )
     with pytest.raises(SpecError, match="2 default IngressClasses"):
         cluster_with(second, cases.classed("late", "late").replace("ingress-class", "default"))
 
 
 # -- routes: the conformance features ----------------------------------------------------------------------
+
 
 def test_host_rules_exact_wildcard_of_one_label_and_no_match():
     routes = compile_routes(cluster_with(cases.HOST_RULES))
@@ -145,8 +155,9 @@ def test_default_backend_catches_every_host_and_path():
 
 
 def test_a_default_backend_beside_rules_serves_what_the_rules_leave_on_its_hosts_only():
-    text = cases.PATH_RULES.replace("spec:\n  rules:", "spec:\n  defaultBackend: {service: {name: aaa-prefix, "
-                                    "port: {number: 8080}}}\n  rules:")
+    text = cases.PATH_RULES.replace(
+        "spec:\n  rules:", "spec:\n  defaultBackend: {service: {name: aaa-prefix, port: {number: 8080}}}\n  rules:"
+    )
     routes = compile_routes(cluster_with(text))
     assert answer(routes, "exact-path-rules", "/bar") == "aaa-prefix"
     assert answer(routes, "exact-path-rules", "/foo") == "foo-exact"
@@ -165,8 +176,9 @@ def test_load_balancing_uses_every_endpoint_of_the_service():
 def test_backends_by_port_name_and_unavailable_backends_answer_503():
     cluster = cluster_with(cases.HOST_RULES, cases.UNAVAILABLE)
     routes = compile_routes(cluster)
-    (pod,) = [p for p in cluster.list("Pod", "host-rules")
-              if p["metadata"]["labels"]["app"] == "host-rules-foo-bar-com"]
+    (pod,) = [
+        p for p in cluster.list("Pod", "host-rules") if p["metadata"]["labels"]["app"] == "host-rules-foo-bar-com"
+    ]
     upstream = next(u for u in routes.upstreams if u.name == "host-rules-foo-bar-com-http")
     assert upstream.endpoints == (f"{pod['status']['podIP']}:3000",)
     for path in ("/no-endpoints", "/no-service", "/no-port"):
@@ -174,12 +186,18 @@ def test_backends_by_port_name_and_unavailable_backends_answer_503():
 
 
 def test_the_oldest_ingress_wins_a_contested_path_and_exact_beats_an_implied_exact():
-    first = cases.classed("first", "contested").replace("ingress-class-prefix", "aaa-prefix").replace(
-        "namespace: ingress-class", "namespace: path-rules")
-    second = first.replace("name: first", "name: second").replace("aaa-prefix", "foo-prefix") + \
-        "      - {path: /x, pathType: Exact, backend: {service: {name: foo-exact, port: {number: 8080}}}}\n"
+    first = (
+        cases.classed("first", "contested")
+        .replace("ingress-class-prefix", "aaa-prefix")
+        .replace("namespace: ingress-class", "namespace: path-rules")
+    )
+    second = (
+        first.replace("name: first", "name: second").replace("aaa-prefix", "foo-prefix")
+        + "      - {path: /x, pathType: Exact, backend: {service: {name: foo-exact, port: {number: 8080}}}}\n"
+    )
     third = first.replace("name: first", "name: third").replace(
-        "{path: /, pathType: Prefix", "{path: /x, pathType: Prefix")
+        "{path: /, pathType: Prefix", "{path: /x, pathType: Prefix"
+    )
     cluster = cluster_with(cases.PATH_RULES, first, now=NOW)
     cluster, _ = apply_objects(cluster, parse_manifests(third, "t"), LATER)
     cluster, _ = apply_objects(cluster, parse_manifests(second, "t"), "2026-11-26T10:10:00Z")
@@ -193,7 +211,8 @@ def test_the_talks_ingress_routes_hosts_and_everything_under_void():
     services = "\n---\n".join(
         f"apiVersion: v1\nkind: Service\nmetadata: {{name: {name}}}\n"
         f"spec: {{selector: {{app: {name}}}, ports: [{{port: 8080, targetPort: 80}}]}}\n"
-        for name in ("hello-world", "hello-darkness"))
+        for name in ("hello-world", "hello-darkness")
+    )
     darkness = TALK_POD.replace("hello-world", "hello-darkness")
     routes = compile_routes(cluster_with("\n---\n".join([TALK_POD, darkness, services, TALK_INGRESS])))
     assert answer(routes, "world.hello.org", "/anything") == "hello-world"
@@ -209,8 +228,12 @@ def test_tls_hosts_get_their_secrets_certificate_and_others_the_fake_one():
     broken = cases.tls_secret("sni", "missing", "three.tls.test").replace("tls.key: ", f"tls.key: {other_key}\n  old: ")
     routes = compile_routes(cluster_with(cases.SNI, broken))
     by_host = {s.host: s.certificate for s in routes.servers}
-    assert by_host == {"_": None, "one.tls.test": "ingress-tls-sni.one.pem", "two.tls.test": "ingress-tls-sni.two.pem",
-                       "three.tls.test": None}  # its Secret's key belongs to another certificate
+    assert by_host == {
+        "_": None,
+        "one.tls.test": "ingress-tls-sni.one.pem",
+        "two.tls.test": "ingress-tls-sni.two.pem",
+        "three.tls.test": None,
+    }  # its Secret's key belongs to another certificate
     assert [name for name, _ in routes.certificates] == ["ingress-tls-sni.one.pem", "ingress-tls-sni.two.pem"]
     pem = dict(routes.certificates)["ingress-tls-sni.one.pem"]
     assert pem.startswith("-----BEGIN CERTIFICATE-----") and "-----BEGIN PRIVATE KEY-----" in pem

@@ -22,7 +22,8 @@ NOW = "2026-11-26T10:00:00Z"
 TALK_SERVICES = "\n---\n".join(
     f"apiVersion: v1\nkind: Service\nmetadata: {{name: {name}}}\n"
     f"spec: {{selector: {{app: {name}}}, ports: [{{port: 8080, targetPort: 80}}]}}\n"
-    for name in ("hello-world", "hello-darkness"))
+    for name in ("hello-world", "hello-darkness")
+)
 
 
 def data_of(*texts: str, sandbox: str = "k1", nodes: int = 2) -> dict[str, str]:
@@ -41,19 +42,26 @@ def test_the_talks_ingress_golden():
 
 def test_the_conformance_features_golden():
     data = data_of(cases.ALL, nodes=3)
-    assert sorted(data) == ["ingress-nginx.conf", "ingress-tls-host-rules.conformance-tls.pem",
-                            "ingress-tls-sni.one.pem", "ingress-tls-sni.two.pem"]
+    assert sorted(data) == [
+        "ingress-nginx.conf",
+        "ingress-tls-host-rules.conformance-tls.pem",
+        "ingress-tls-sni.one.pem",
+        "ingress-tls-sni.two.pem",
+    ]
     assert_golden("ingress-nginx-conformance.conf", data["ingress-nginx.conf"])
 
 
 def test_the_generation_changes_with_a_certificate_and_only_with_what_nginx_reads():
     before = data_of(cases.SNI)["ingress-nginx.conf"]
     assert data_of(cases.SNI)["ingress-nginx.conf"] == before  # rendering is deterministic
-    renewed = cases.SNI.replace(cases.tls_secret("sni", "one", "one.tls.test"),
-                                cases.tls_secret("sni", "one", "one-renewed.tls.test").replace("one-renewed", "one"))
+    renewed = cases.SNI.replace(
+        cases.tls_secret("sni", "one", "one.tls.test"),
+        cases.tls_secret("sni", "one", "one-renewed.tls.test").replace("one-renewed", "one"),
+    )
     after = data_of(renewed)["ingress-nginx.conf"]
     assert after.split("\n", 2)[2] == before.split("\n", 2)[2].replace(
-        nginx_conf.config_generation(before), nginx_conf.config_generation(after))
+        nginx_conf.config_generation(before), nginx_conf.config_generation(after)
+    )
     assert nginx_conf.config_generation(after) != nginx_conf.config_generation(before)
 
 
@@ -70,12 +78,14 @@ def test_paths_nginx_would_misread_are_quoted():
     assert nginx_conf.server_name("*.foo-bar.com") == "~^[^.]+\\.foo-bar\\.com$"
 
 
-@pytest.mark.skipif(shutil.which("nginx") is None and not shutil.os.path.exists("/usr/sbin/nginx"),
-                    reason="needs nginx")
+@pytest.mark.skipif(
+    shutil.which("nginx") is None and not shutil.os.path.exists("/usr/sbin/nginx"), reason="needs nginx"
+)
 def test_nginx_accepts_the_rendered_configuration(tmp_path, monkeypatch):
     monkeypatch.setenv("PODPATH_RUN_DIR", str(tmp_path))
-    odd = cases.classed("odd", "odd").replace("{path: /, pathType: Prefix", '{path: "/a b;{}", pathType: '
-                                              "ImplementationSpecific")
+    odd = cases.classed("odd", "odd").replace(
+        "{path: /, pathType: Prefix", '{path: "/a b;{}", pathType: ImplementationSpecific'
+    )
     data = data_of(cases.ALL, cases.DEFAULT_BACKEND, odd, sandbox="k1", nodes=3)
     data_dir = names.data_dir("k1")
     data_dir.mkdir(parents=True)
@@ -86,7 +96,10 @@ def test_nginx_accepts_the_rendered_configuration(tmp_path, monkeypatch):
     prefix.mkdir(parents=True)
     ingress_nginx.ensure_fake_certificate(runtime / FAKE_CERTIFICATE)
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    result = subprocess.run([nginx, "-t", "-p", f"{prefix}/", "-c", str(data_dir / "ingress-nginx.conf"),
-                             "-e", str(prefix / "error.log")], capture_output=True, text=True)
+    result = subprocess.run(
+        [nginx, "-t", "-p", f"{prefix}/", "-c", str(data_dir / "ingress-nginx.conf"), "-e", str(prefix / "error.log")],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     assert "test is successful" in result.stderr

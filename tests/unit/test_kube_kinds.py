@@ -8,16 +8,41 @@ from netcore.errors import NotFound, SpecError
 from netcore.kube.kinds import KINDS, kind_of, resolve_kind
 
 
-@pytest.mark.parametrize(("text", "kind"), [
-    ("pod", "Pod"), ("pods", "Pod"), ("po", "Pod"), ("Pod", "Pod"), ("PODS", "Pod"), ("pod.v1", "Pod"),
-    ("pods.v1.", "Pod"), ("deployments.apps", "Deployment"), ("deployment.v1.apps", "Deployment"),
-    ("deploy", "Deployment"), ("rs", "ReplicaSet"), ("replicasets.apps", "ReplicaSet"), ("svc", "Service"),
-    ("services", "Service"), ("ep", "Endpoints"), ("endpoints", "Endpoints"), ("endpointslices", "EndpointSlice"),
-    ("endpointslice.discovery.k8s.io", "EndpointSlice"), ("endpointslices.v1.discovery.k8s.io", "EndpointSlice"),
-    ("ing", "Ingress"), ("ingresses.networking.k8s.io", "Ingress"), ("ingressclasses", "IngressClass"),
-    ("netpol", "NetworkPolicy"), ("networkpolicies.networking.k8s.io", "NetworkPolicy"), ("ns", "Namespace"),
-    ("namespace", "Namespace"), ("no", "Node"), ("nodes", "Node"), ("secrets", "Secret"), (" svc ", "Service"),
-])
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("pod", "Pod"),
+        ("pods", "Pod"),
+        ("po", "Pod"),
+        ("Pod", "Pod"),
+        ("PODS", "Pod"),
+        ("pod.v1", "Pod"),
+        ("pods.v1.", "Pod"),
+        ("deployments.apps", "Deployment"),
+        ("deployment.v1.apps", "Deployment"),
+        ("deploy", "Deployment"),
+        ("rs", "ReplicaSet"),
+        ("replicasets.apps", "ReplicaSet"),
+        ("svc", "Service"),
+        ("services", "Service"),
+        ("ep", "Endpoints"),
+        ("endpoints", "Endpoints"),
+        ("endpointslices", "EndpointSlice"),
+        ("endpointslice.discovery.k8s.io", "EndpointSlice"),
+        ("endpointslices.v1.discovery.k8s.io", "EndpointSlice"),
+        ("ing", "Ingress"),
+        ("ingresses.networking.k8s.io", "Ingress"),
+        ("ingressclasses", "IngressClass"),
+        ("netpol", "NetworkPolicy"),
+        ("networkpolicies.networking.k8s.io", "NetworkPolicy"),
+        ("ns", "Namespace"),
+        ("namespace", "Namespace"),
+        ("no", "Node"),
+        ("nodes", "Node"),
+        ("secrets", "Secret"),
+        (" svc ", "Service"),
+    ],
+)
 def test_every_kubectl_spelling_resolves(text, kind):
     assert resolve_kind(text).kind == kind
 
@@ -45,8 +70,9 @@ def test_manifests_name_kinds_by_api_version_and_kind():
     assert kind_of("extensions/v1beta1", "Ingress").kind == "Ingress"  # the talk's, converted on input
     with pytest.raises(SpecError) as caught:
         kind_of("extensions/v1beta1", "NetworkPolicy", source="np.yaml")
-    assert str(caught.value) == ('np.yaml: apiVersion: networking.k8s.io/v1 for kind NetworkPolicy, '
-                                 'got "extensions/v1beta1"')
+    assert str(caught.value) == (
+        'np.yaml: apiVersion: networking.k8s.io/v1 for kind NetworkPolicy, got "extensions/v1beta1"'
+    )
     with pytest.raises(SpecError) as caught:
         kind_of("v1", "pod")  # kinds are case-sensitive in manifests, as in Kubernetes
     assert caught.value.field == "kind" and caught.value.expected.endswith('got "pod"')

@@ -31,21 +31,28 @@ spec:
 
 
 def policy(name: str, spec: str, namespace: str = "default") -> str:
-    return (f'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n'
-            f'metadata: {{name: {name}, namespace: "{namespace}"}}\nspec:\n{spec}')
+    return (
+        f"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+        f'metadata: {{name: {name}, namespace: "{namespace}"}}\nspec:\n{spec}'
+    )
 
 
 def namespace(name: str, labels: str = "") -> str:
     return f'apiVersion: v1\nkind: Namespace\nmetadata: {{name: "{name}", labels: {{{labels}}}}}'
 
 
-TALK_PODS = [pod("frontend", 0, "role: frontend"), pod("backend", 0, "role: backend"),
-             pod("database", 1, "role: database"), pod("other", 1, "role: other")]
+TALK_PODS = [
+    pod("frontend", 0, "role: frontend"),
+    pod("backend", 0, "role: backend"),
+    pod("database", 1, "role: database"),
+    pod("other", 1, "role: other"),
+]
 
 
 def cluster_with(*documents: str, nodes: int = 2):
-    cluster, _ = apply_objects(new_cluster(ClusterConfig(nodes=nodes), NOW),
-                               parse_manifests("\n---\n".join(documents), "test.yaml"), NOW)
+    cluster, _ = apply_objects(
+        new_cluster(ClusterConfig(nodes=nodes), NOW), parse_manifests("\n---\n".join(documents), "test.yaml"), NOW
+    )
     return cluster
 
 
@@ -54,6 +61,7 @@ def relabel(cluster, *documents: str):
 
 
 # -- a walker for the rendered chains --------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Packet:
@@ -130,7 +138,7 @@ def run(chains, maps, name: str, packet: Packet, origin: str) -> tuple[str, str]
         if "vmap" in tokens:
             where = tokens.index("vmap")
             verdict = maps[tokens[where + 1][1:]].get(packet.src if tokens[where - 1] == "saddr" else packet.dst)
-            if not matches(tokens[:where - 2], packet, origin) or verdict is None:
+            if not matches(tokens[: where - 2], packet, origin) or verdict is None:
                 continue
             tokens = verdict.split()
         elif not matches([t for t in tokens if t not in ("accept", "drop")], packet, origin):
@@ -173,6 +181,7 @@ def reaches(cluster, source: str, destination: str, protocol: str = "tcp", port:
 
 # -- the talk's policy ---------------------------------------------------------------------------------
 
+
 def test_the_talks_policy_golden_per_node():
     cluster = cluster_with(*TALK_PODS, TALK_NETWORK_POLICY)
     assert_golden("netpol-talk-node0.nft", render_policy_chains(cluster, "node0") + "\n")
@@ -203,6 +212,7 @@ def test_every_drop_names_the_pod_and_the_policies_and_every_allow_its_rule():
 
 # -- isolation, defaults, union ------------------------------------------------------------------------
 
+
 def test_no_policy_renders_nothing_and_unselected_pods_are_not_isolated():
     assert render_policy_chains(cluster_with(*TALK_PODS), "node0") == ""
     cluster = cluster_with(*TALK_PODS, policy("deny", "  podSelector: {matchLabels: {role: backend}}\n  ingress: []"))
@@ -223,14 +233,17 @@ def test_policy_types_defaults():
 
 def test_policies_add_up_and_the_drop_names_every_isolating_policy():
     from_role = "  ingress: [{{from: [{{podSelector: {{matchLabels: {{role: {}}}}}}}]}}]"
-    cluster = cluster_with(*TALK_PODS,
-                           policy("allow-frontend", "  podSelector: {matchLabels: {role: backend}}\n"
-                                  + from_role.format("frontend")),
-                           policy("allow-other", "  podSelector: {}\n" + from_role.format("other")))
+    cluster = cluster_with(
+        *TALK_PODS,
+        policy("allow-frontend", "  podSelector: {matchLabels: {role: backend}}\n" + from_role.format("frontend")),
+        policy("allow-other", "  podSelector: {}\n" + from_role.format("other")),
+    )
     assert reaches(cluster, "frontend", "backend") and reaches(cluster, "other", "backend")
     assert not reaches(cluster, "database", "backend")
-    assert walk(cluster, Packet(ip(cluster, "database"), ip(cluster, "backend")))[1] == \
-        "ingress to default/backend denied: isolated by default/allow-frontend, default/allow-other"
+    assert (
+        walk(cluster, Packet(ip(cluster, "database"), ip(cluster, "backend")))[1]
+        == "ingress to default/backend denied: isolated by default/allow-frontend, default/allow-other"
+    )
 
 
 def test_replies_and_the_nodes_own_traffic_pass_before_any_pod_chain():
@@ -245,14 +258,21 @@ def test_replies_and_the_nodes_own_traffic_pass_before_any_pod_chain():
 
 # -- peers ---------------------------------------------------------------------------------------------
 
-NAMESPACES = [namespace("team-a", "team: a"), namespace("team-b", "team: b"),
-              pod("a-web", 0, "app: web", "team-a"), pod("a-db", 1, "app: db", "team-a"),
-              pod("b-web", 1, "app: web", "team-b"), pod("b-job", 0, "app: job", "team-b")]
+NAMESPACES = [
+    namespace("team-a", "team: a"),
+    namespace("team-b", "team: b"),
+    pod("a-web", 0, "app: web", "team-a"),
+    pod("a-db", 1, "app: db", "team-a"),
+    pod("b-web", 1, "app: web", "team-b"),
+    pod("b-job", 0, "app: job", "team-b"),
+]
 
 
 def guarded(peers: str):
-    return cluster_with(*NAMESPACES, policy("guard", f"  podSelector: {{matchLabels: {{app: db}}}}\n"
-                                                      f"  ingress: [{{from: {peers}}}]", "team-a"))
+    return cluster_with(
+        *NAMESPACES,
+        policy("guard", f"  podSelector: {{matchLabels: {{app: db}}}}\n  ingress: [{{from: {peers}}}]", "team-a"),
+    )
 
 
 def admitted(cluster) -> set[str]:
@@ -278,8 +298,10 @@ def test_both_selectors_in_one_peer_and_as_two_peers():
 def test_match_expressions():
     not_in = "[{namespaceSelector: {}, podSelector: {matchExpressions: [{key: app, operator: NotIn, values: [web]}]}}]"
     assert admitted(guarded(not_in)) == {"team-b/b-job"}
-    exists = "[{namespaceSelector: {matchExpressions: [{key: team, operator: Exists}]}, " \
-             "podSelector: {matchExpressions: [{key: app, operator: In, values: [web, job]}]}}]"
+    exists = (
+        "[{namespaceSelector: {matchExpressions: [{key: team, operator: Exists}]}, "
+        "podSelector: {matchExpressions: [{key: app, operator: In, values: [web, job]}]}}]"
+    )
     assert admitted(guarded(exists)) == {"team-a/a-web", "team-b/b-web", "team-b/b-job"}
 
 
@@ -288,16 +310,29 @@ def test_relabeling_a_pod_or_a_namespace_changes_the_rules():
     assert admitted(cluster) == set()
     cluster = relabel(cluster, namespace("team-b", "team: b, trusted: 'yes'"))
     assert admitted(cluster) == {"team-b/b-web", "team-b/b-job"}
-    cluster = relabel(cluster, pod("b-job", 0, "app: job, gone: 'yes'", "team-b"),
-                      policy("guard", "  podSelector: {matchLabels: {app: db}}\n  ingress: [{from: [{namespaceSelector:"
-                                      " {matchLabels: {trusted: 'yes'}}, podSelector: {matchExpressions: [{key: gone,"
-                                      " operator: DoesNotExist}]}}]}]", "team-a"))
+    cluster = relabel(
+        cluster,
+        pod("b-job", 0, "app: job, gone: 'yes'", "team-b"),
+        policy(
+            "guard",
+            "  podSelector: {matchLabels: {app: db}}\n  ingress: [{from: [{namespaceSelector:"
+            " {matchLabels: {trusted: 'yes'}}, podSelector: {matchExpressions: [{key: gone,"
+            " operator: DoesNotExist}]}}]}]",
+            "team-a",
+        ),
+    )
     assert admitted(cluster) == {"team-b/b-web"}
 
 
 def test_ip_block_with_exceptions_and_the_address_the_pod_sees():
-    cluster = cluster_with(*TALK_PODS, policy("outside", """  podSelector: {matchLabels: {role: backend}}
-  ingress: [{from: [{ipBlock: {cidr: 198.51.100.0/24, except: [198.51.100.100/32, 198.51.100.128/25]}}]}]"""))
+    cluster = cluster_with(
+        *TALK_PODS,
+        policy(
+            "outside",
+            """  podSelector: {matchLabels: {role: backend}}
+  ingress: [{from: [{ipBlock: {cidr: 198.51.100.0/24, except: [198.51.100.100/32, 198.51.100.128/25]}}]}]""",
+        ),
+    )
     backend = ip(cluster, "backend")
     chains, _ = parse(render_policy_chains(cluster, "node0"))
     [rule, _] = [rs for name, rs in chains.items() if name.startswith("policy-ingress-")][0]
@@ -310,30 +345,53 @@ def test_ip_block_with_exceptions_and_the_address_the_pod_sees():
 
 
 def test_ip_block_covers_pod_addresses_for_egress():
-    cluster = cluster_with(*TALK_PODS, policy("to-node1-pods", """  podSelector: {matchLabels: {role: backend}}
+    cluster = cluster_with(
+        *TALK_PODS,
+        policy(
+            "to-node1-pods",
+            """  podSelector: {matchLabels: {role: backend}}
   policyTypes: [Egress]
-  egress: [{to: [{ipBlock: {cidr: 10.244.1.0/24}}]}]"""))
+  egress: [{to: [{ipBlock: {cidr: 10.244.1.0/24}}]}]""",
+        ),
+    )
     assert reaches(cluster, "backend", "database") and not reaches(cluster, "backend", "frontend")
 
 
 # -- ports ---------------------------------------------------------------------------------------------
 
+
 def test_ports_by_number_range_and_protocol():
-    cluster = cluster_with(*TALK_PODS, policy("ports", """  podSelector: {matchLabels: {role: backend}}
+    cluster = cluster_with(
+        *TALK_PODS,
+        policy(
+            "ports",
+            """  podSelector: {matchLabels: {role: backend}}
   ingress:
-  - ports: [{port: 80}, {port: 32000, endPort: 32768}, {protocol: UDP, port: 53}, {protocol: UDP, port: 5353}]"""))
+  - ports: [{port: 80}, {port: 32000, endPort: 32768}, {protocol: UDP, port: 53}, {protocol: UDP, port: 5353}]""",
+        ),
+    )
     chains, _ = parse(render_policy_chains(cluster, "node0"))
     rules = [r for name, rs in chains.items() if name.startswith("policy-ingress-") for r in rs]
-    assert rules[:2] == ['tcp dport { 80, 32000-32768 } accept comment "allowed by default/ports ingress[0]"',
-                         'udp dport { 53, 5353 } accept comment "allowed by default/ports ingress[0]"']
-    for port, protocol, ok in [(80, "tcp", True), (32768, "tcp", True), (32769, "tcp", False), (53, "udp", True),
-                               (53, "tcp", False), (80, "udp", False)]:
+    assert rules[:2] == [
+        'tcp dport { 80, 32000-32768 } accept comment "allowed by default/ports ingress[0]"',
+        'udp dport { 53, 5353 } accept comment "allowed by default/ports ingress[0]"',
+    ]
+    for port, protocol, ok in [
+        (80, "tcp", True),
+        (32768, "tcp", True),
+        (32769, "tcp", False),
+        (53, "udp", True),
+        (53, "tcp", False),
+        (80, "udp", False),
+    ]:
         assert reaches(cluster, "frontend", "backend", protocol, port) == ok, (port, protocol)
 
 
 def test_a_protocol_without_a_port_allows_all_its_ports():
-    cluster = cluster_with(*TALK_PODS, policy("udp", "  podSelector: {matchLabels: {role: backend}}\n"
-                                                     "  ingress: [{ports: [{protocol: UDP}]}]"))
+    cluster = cluster_with(
+        *TALK_PODS,
+        policy("udp", "  podSelector: {matchLabels: {role: backend}}\n  ingress: [{ports: [{protocol: UDP}]}]"),
+    )
     assert reaches(cluster, "frontend", "backend", "udp", 9999)
     assert not reaches(cluster, "frontend", "backend", "tcp", 80)
 
@@ -342,24 +400,34 @@ HTTP_8080 = "[{name: http, containerPort: 8080}]"
 
 
 def test_a_named_ingress_port_resolves_on_each_isolated_pod():
-    cluster = cluster_with(pod("one", 0, "app: web"), pod("two", 0, "app: web", ports=HTTP_8080),
-                           pod("client", 1, "app: client"),
-                           policy("http", "  podSelector: {matchLabels: {app: web}}\n"
-                                          "  ingress: [{ports: [{port: http}]}]"))
+    cluster = cluster_with(
+        pod("one", 0, "app: web"),
+        pod("two", 0, "app: web", ports=HTTP_8080),
+        pod("client", 1, "app: client"),
+        policy("http", "  podSelector: {matchLabels: {app: web}}\n  ingress: [{ports: [{port: http}]}]"),
+    )
     assert reaches(cluster, "client", "one", port=80) and not reaches(cluster, "client", "one", port=8080)
     assert reaches(cluster, "client", "two", port=8080) and not reaches(cluster, "client", "two", port=80)
     # The name with another protocol is another port: dns is UDP, so TCP "dns" allows nothing.
-    cluster = relabel(cluster, policy("http", "  podSelector: {matchLabels: {app: web}}\n"
-                                              "  ingress: [{ports: [{port: dns, protocol: TCP}]}]"))
+    cluster = relabel(
+        cluster,
+        policy("http", "  podSelector: {matchLabels: {app: web}}\n  ingress: [{ports: [{port: dns, protocol: TCP}]}]"),
+    )
     assert not reaches(cluster, "client", "one", "tcp", 53) and not reaches(cluster, "client", "one", "udp", 53)
 
 
 def test_a_named_egress_port_resolves_on_each_destination_pod():
-    cluster = cluster_with(pod("one", 0, "app: web"), pod("two", 1, "app: web", ports=HTTP_8080),
-                           pod("client", 0, "app: client"),
-                           policy("http", """  podSelector: {matchLabels: {app: client}}
+    cluster = cluster_with(
+        pod("one", 0, "app: web"),
+        pod("two", 1, "app: web", ports=HTTP_8080),
+        pod("client", 0, "app: client"),
+        policy(
+            "http",
+            """  podSelector: {matchLabels: {app: client}}
   policyTypes: [Egress]
-  egress: [{to: [{podSelector: {matchLabels: {app: web}}}], ports: [{port: http}]}]"""))
+  egress: [{to: [{podSelector: {matchLabels: {app: web}}}], ports: [{port: http}]}]""",
+        ),
+    )
     chains, _ = parse(render_policy_chains(cluster, "node0"))
     [rule] = [r for name, rs in chains.items() if name.startswith("policy-egress-") for r in rs][:1]
     assert rule.startswith(f"ip daddr . tcp dport {{ {ip(cluster, 'one')} . 80, {ip(cluster, 'two')} . 8080 }} accept")
@@ -368,6 +436,7 @@ def test_a_named_egress_port_resolves_on_each_destination_pod():
 
 
 # -- names ---------------------------------------------------------------------------------------------
+
 
 def test_chain_names_and_comments_stay_within_nfts_limits():
     long_name = "p" * 200

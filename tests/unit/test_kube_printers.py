@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -17,7 +17,7 @@ from netcore.kube.yamlio import parse_stream
 from tests.golden import assert_golden
 from tests.unit.test_kube_manifests import E2E, TALK
 
-NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 
 
 def cluster() -> dict[str, dict]:
@@ -30,22 +30,50 @@ def cluster() -> dict[str, dict]:
             objects[f"{obj['kind']}/{obj['metadata']['name']}"] = obj
     pod = objects["Pod/hello-world"]
     pod["spec"]["nodeName"] = "node-1"
-    pod["status"] = {"phase": "Running", "hostIP": "172.18.0.2", "podIP": "10.244.0.7",
-                     "podIPs": [{"ip": "10.244.0.7"}], "startTime": "2024-05-01T11:56:48Z", "qosClass": "BestEffort",
-                     "conditions": [{"type": "Ready", "status": "True"}, {"type": "PodScheduled", "status": "True"}],
-                     "containerStatuses": [{"name": "hello-world", "ready": True, "restartCount": 0,
-                                            "image": "hello-world:1.0", "imageID": "podpath://hello-world",
-                                            "containerID": "podpath://hello-world-0f6b2c1e",
-                                            "state": {"running": {"startedAt": "2024-05-01T11:56:50Z"}}}]}
+    pod["status"] = {
+        "phase": "Running",
+        "hostIP": "172.18.0.2",
+        "podIP": "10.244.0.7",
+        "podIPs": [{"ip": "10.244.0.7"}],
+        "startTime": "2024-05-01T11:56:48Z",
+        "qosClass": "BestEffort",
+        "conditions": [{"type": "Ready", "status": "True"}, {"type": "PodScheduled", "status": "True"}],
+        "containerStatuses": [
+            {
+                "name": "hello-world",
+                "ready": True,
+                "restartCount": 0,
+                "image": "hello-world:1.0",
+                "imageID": "podpath://hello-world",
+                "containerID": "podpath://hello-world-0f6b2c1e",
+                "state": {"running": {"startedAt": "2024-05-01T11:56:50Z"}},
+            }
+        ],
+    }
     server = objects["Pod/netserver-0"]
     server["metadata"]["creationTimestamp"] = "2024-04-29T08:30:00Z"
-    server["status"] = {"phase": "Running", "hostIP": "172.18.0.2", "podIP": "10.244.1.5",
-                        "podIPs": [{"ip": "10.244.1.5"}],
-                        "containerStatuses": [{"name": "webserver", "ready": False, "restartCount": 3,
-                                               "state": {"waiting": {"reason": "CrashLoopBackOff"}},
-                                               "lastState": {"terminated": {"exitCode": 2, "reason": "Error",
-                                                                            "startedAt": "2024-05-01T11:40:00Z",
-                                                                            "finishedAt": "2024-05-01T11:45:00Z"}}}]}
+    server["status"] = {
+        "phase": "Running",
+        "hostIP": "172.18.0.2",
+        "podIP": "10.244.1.5",
+        "podIPs": [{"ip": "10.244.1.5"}],
+        "containerStatuses": [
+            {
+                "name": "webserver",
+                "ready": False,
+                "restartCount": 3,
+                "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+                "lastState": {
+                    "terminated": {
+                        "exitCode": 2,
+                        "reason": "Error",
+                        "startedAt": "2024-05-01T11:40:00Z",
+                        "finishedAt": "2024-05-01T11:45:00Z",
+                    }
+                },
+            }
+        ],
+    }
     service = objects["Service/hello-world-service"]
     service["spec"].update(clusterIP="10.103.8.175", clusterIPs=["10.103.8.175"])
     balancer = objects["Service/hello-world"]
@@ -57,72 +85,146 @@ def cluster() -> dict[str, dict]:
     node_port["spec"]["ports"][0]["nodePort"] = 31080
     objects["Ingress/echo"]["status"] = {"loadBalancer": {"ingress": [{"ip": "203.0.113.11"}]}}
     objects["Endpoints/hello-world-service"] = {
-        "apiVersion": "v1", "kind": "Endpoints",
-        "metadata": {"name": "hello-world-service", "namespace": "default",
-                     "creationTimestamp": "2024-05-01T11:56:48Z"},
-        "subsets": [{"addresses": [{"ip": f"10.244.{n}.7"} for n in range(5)],
-                     "ports": [{"port": 80, "protocol": "TCP"}]}]}
+        "apiVersion": "v1",
+        "kind": "Endpoints",
+        "metadata": {
+            "name": "hello-world-service",
+            "namespace": "default",
+            "creationTimestamp": "2024-05-01T11:56:48Z",
+        },
+        "subsets": [
+            {"addresses": [{"ip": f"10.244.{n}.7"} for n in range(5)], "ports": [{"port": 80, "protocol": "TCP"}]}
+        ],
+    }
     objects["EndpointSlice/hello-world-8m2xd"] = {
-        "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "addressType": "IPv4",
-        "metadata": {"name": "hello-world-8m2xd", "namespace": "default", "creationTimestamp": "2024-05-01T11:56:48Z",
-                     "labels": {"kubernetes.io/service-name": "hello-world"}},
+        "apiVersion": "discovery.k8s.io/v1",
+        "kind": "EndpointSlice",
+        "addressType": "IPv4",
+        "metadata": {
+            "name": "hello-world-8m2xd",
+            "namespace": "default",
+            "creationTimestamp": "2024-05-01T11:56:48Z",
+            "labels": {"kubernetes.io/service-name": "hello-world"},
+        },
         "ports": [{"name": "http", "port": 80, "protocol": "TCP"}],
-        "endpoints": [{"addresses": ["10.244.0.7"], "conditions": {"ready": True}, "nodeName": "node-1",
-                       "targetRef": {"kind": "Pod", "name": "hello-world", "namespace": "default"}}]}
+        "endpoints": [
+            {
+                "addresses": ["10.244.0.7"],
+                "conditions": {"ready": True},
+                "nodeName": "node-1",
+                "targetRef": {"kind": "Pod", "name": "hello-world", "namespace": "default"},
+            }
+        ],
+    }
     objects["EndpointSlice/netserver-q9v4c"] = {
-        "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "addressType": "IPv4",
-        "metadata": {"name": "netserver-q9v4c", "namespace": "nettest-4417",
-                     "creationTimestamp": "2024-05-01T11:56:48Z",
-                     "labels": {"kubernetes.io/service-name": "netserver"}},
+        "apiVersion": "discovery.k8s.io/v1",
+        "kind": "EndpointSlice",
+        "addressType": "IPv4",
+        "metadata": {
+            "name": "netserver-q9v4c",
+            "namespace": "nettest-4417",
+            "creationTimestamp": "2024-05-01T11:56:48Z",
+            "labels": {"kubernetes.io/service-name": "netserver"},
+        },
         "ports": [{"name": "http", "port": 8083, "protocol": "TCP"}],
-        "endpoints": [{"addresses": ["10.244.1.5"], "conditions": {"ready": False}, "hostname": "netserver-0"}]}
+        "endpoints": [{"addresses": ["10.244.1.5"], "conditions": {"ready": False}, "hostname": "netserver-0"}],
+    }
     objects["Endpoints/hello-world"] = {
-        "apiVersion": "v1", "kind": "Endpoints",
+        "apiVersion": "v1",
+        "kind": "Endpoints",
         "metadata": {"name": "hello-world", "namespace": "default", "creationTimestamp": "2024-05-01T11:56:48Z"},
-        "subsets": [{"addresses": [{"ip": "10.244.0.7"}], "ports": [{"name": "http", "port": 80, "protocol": "TCP"}]}]}
+        "subsets": [{"addresses": [{"ip": "10.244.0.7"}], "ports": [{"name": "http", "port": 80, "protocol": "TCP"}]}],
+    }
     objects["EndpointSlice/hello-world-service-x7k2p"] = {
-        "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "addressType": "IPv4",
-        "metadata": {"name": "hello-world-service-x7k2p", "namespace": "default",
-                     "creationTimestamp": "2024-05-01T11:56:48Z",
-                     "labels": {"kubernetes.io/service-name": "hello-world-service"}},
+        "apiVersion": "discovery.k8s.io/v1",
+        "kind": "EndpointSlice",
+        "addressType": "IPv4",
+        "metadata": {
+            "name": "hello-world-service-x7k2p",
+            "namespace": "default",
+            "creationTimestamp": "2024-05-01T11:56:48Z",
+            "labels": {"kubernetes.io/service-name": "hello-world-service"},
+        },
         "ports": [{"name": "", "port": 80, "protocol": "TCP"}],
-        "endpoints": [{"addresses": [f"10.244.{n}.7"], "conditions": {"ready": n != 4}} for n in range(5)]}
+        "endpoints": [{"addresses": [f"10.244.{n}.7"], "conditions": {"ready": n != 4}} for n in range(5)],
+    }
     objects["Node/node-1"] = {
-        "apiVersion": "v1", "kind": "Node",
-        "metadata": {"name": "node-1", "creationTimestamp": "2024-04-28T09:00:00Z",
-                     "labels": {"kubernetes.io/hostname": "node-1", "node-role.kubernetes.io/control-plane": ""}},
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {
+            "name": "node-1",
+            "creationTimestamp": "2024-04-28T09:00:00Z",
+            "labels": {"kubernetes.io/hostname": "node-1", "node-role.kubernetes.io/control-plane": ""},
+        },
         "spec": {"podCIDR": "10.244.0.0/24", "podCIDRs": ["10.244.0.0/24"]},
-        "status": {"conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady",
-                                   "message": "Podpath node is ready"}],
-                   "addresses": [{"type": "InternalIP", "address": "172.18.0.2"},
-                                 {"type": "Hostname", "address": "node-1"}],
-                   "nodeInfo": {"kubeletVersion": "v1.34.0-podpath", "kernelVersion": "6.18.44",
-                                "osImage": "Podpath (network namespaces)", "operatingSystem": "linux",
-                                "architecture": "amd64", "containerRuntimeVersion": "podpath://0.1.0"}}}
+        "status": {
+            "conditions": [
+                {"type": "Ready", "status": "True", "reason": "KubeletReady", "message": "Podpath node is ready"}
+            ],
+            "addresses": [{"type": "InternalIP", "address": "172.18.0.2"}, {"type": "Hostname", "address": "node-1"}],
+            "nodeInfo": {
+                "kubeletVersion": "v1.34.0-podpath",
+                "kernelVersion": "6.18.44",
+                "osImage": "Podpath (network namespaces)",
+                "operatingSystem": "linux",
+                "architecture": "amd64",
+                "containerRuntimeVersion": "podpath://0.1.0",
+            },
+        },
+    }
     objects["Node/node-2"] = {
-        "apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-2", "creationTimestamp": "2024-04-28T09:00:00Z"},
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": "node-2", "creationTimestamp": "2024-04-28T09:00:00Z"},
         "spec": {"unschedulable": True},
-        "status": {"conditions": [{"type": "Ready", "status": "False"}],
-                   "nodeInfo": {"kubeletVersion": "v1.34.0-podpath"}}}
+        "status": {
+            "conditions": [{"type": "Ready", "status": "False"}],
+            "nodeInfo": {"kubeletVersion": "v1.34.0-podpath"},
+        },
+    }
     deployment = objects["Deployment/affinity-clusterip"]
-    deployment["status"] = {"replicas": 3, "updatedReplicas": 3, "readyReplicas": 2, "availableReplicas": 2,
-                            "unavailableReplicas": 1,
-                            "conditions": [
-                                {"type": "Available", "status": "False", "reason": "MinimumReplicasUnavailable"},
-                                {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable"}]}
+    deployment["status"] = {
+        "replicas": 3,
+        "updatedReplicas": 3,
+        "readyReplicas": 2,
+        "availableReplicas": 2,
+        "unavailableReplicas": 1,
+        "conditions": [
+            {"type": "Available", "status": "False", "reason": "MinimumReplicasUnavailable"},
+            {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable"},
+        ],
+    }
     objects["ReplicaSet/affinity-clusterip-5d8f7b9c4"] = {
-        "apiVersion": "apps/v1", "kind": "ReplicaSet",
-        "metadata": {"name": "affinity-clusterip-5d8f7b9c4", "namespace": "nettest-4417",
-                     "creationTimestamp": "2024-05-01T11:56:48Z",
-                     "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "affinity-clusterip",
-                                          "uid": "0f6b2c1e", "controller": True}]},
+        "apiVersion": "apps/v1",
+        "kind": "ReplicaSet",
+        "metadata": {
+            "name": "affinity-clusterip-5d8f7b9c4",
+            "namespace": "nettest-4417",
+            "creationTimestamp": "2024-05-01T11:56:48Z",
+            "ownerReferences": [
+                {
+                    "apiVersion": "apps/v1",
+                    "kind": "Deployment",
+                    "name": "affinity-clusterip",
+                    "uid": "0f6b2c1e",
+                    "controller": True,
+                }
+            ],
+        },
         "spec": {"replicas": 3, "selector": deployment["spec"]["selector"], "template": deployment["spec"]["template"]},
-        "status": {"replicas": 3, "readyReplicas": 2}}
+        "status": {"replicas": 3, "readyReplicas": 2},
+    }
     objects["Namespace/nettest-4417"]["status"] = {"phase": "Active"}
-    objects["Namespace/default"] = {"apiVersion": "v1", "kind": "Namespace",
-                                    "metadata": {"name": "default", "creationTimestamp": "2024-04-28T09:00:00Z",
-                                                 "labels": {"kubernetes.io/metadata.name": "default"}},
-                                    "status": {"phase": "Active"}}
+    objects["Namespace/default"] = {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {
+            "name": "default",
+            "creationTimestamp": "2024-04-28T09:00:00Z",
+            "labels": {"kubernetes.io/metadata.name": "default"},
+        },
+        "status": {"phase": "Active"},
+    }
     return objects
 
 
@@ -134,26 +236,43 @@ def test_get_tables_golden():
     objects = cluster()
     sections = []
     for resource, wide, everywhere in [
-        ("pods", False, False), ("pods", True, True), ("svc", True, True), ("deploy", True, True), ("rs", False, True),
-        ("ep", False, False), ("endpointslices", False, False), ("ing", False, True), ("ingressclasses", False, False),
-        ("netpol", False, True), ("nodes", True, False), ("ns", False, False), ("secrets", False, True),
+        ("pods", False, False),
+        ("pods", True, True),
+        ("svc", True, True),
+        ("deploy", True, True),
+        ("rs", False, True),
+        ("ep", False, False),
+        ("endpointslices", False, False),
+        ("ing", False, True),
+        ("ingressclasses", False, False),
+        ("netpol", False, True),
+        ("nodes", True, False),
+        ("ns", False, False),
+        ("secrets", False, True),
     ]:
         kind = resolve_kind(resource)
-        chosen = [o for o in of_kind(objects, kind.kind)
-                  if everywhere or not kind.namespaced or o["metadata"].get("namespace") == "default"]
+        chosen = [
+            o
+            for o in of_kind(objects, kind.kind)
+            if everywhere or not kind.namespaced or o["metadata"].get("namespace") == "default"
+        ]
         flags = " -o wide" * wide + " -A" * everywhere
-        sections.append(f"$ kubectl get {resource}{flags}\n"
-                        + render_table(kind, chosen, wide=wide, all_namespaces=everywhere, now=NOW))
+        sections.append(
+            f"$ kubectl get {resource}{flags}\n"
+            + render_table(kind, chosen, wide=wide, all_namespaces=everywhere, now=NOW)
+        )
     assert_golden("kube-get-tables.txt", "\n".join(sections))
 
 
 def test_the_talks_pod_and_service_tables_read_as_on_the_slides():
     objects = cluster()
-    assert render_table(resolve_kind("svc"), [objects["Service/hello-world-service"], objects["Service/hello-world"]],
-                        now=NOW) == (
+    assert render_table(
+        resolve_kind("svc"), [objects["Service/hello-world-service"], objects["Service/hello-world"]], now=NOW
+    ) == (
         "NAME                  TYPE           CLUSTER-IP     EXTERNAL-IP    PORT(S)        AGE\n"
         "hello-world           LoadBalancer   10.103.8.176   203.0.113.10   80:31234/TCP   3m12s\n"
-        "hello-world-service   ClusterIP      10.103.8.175   <none>         8080/TCP       3m12s\n")
+        "hello-world-service   ClusterIP      10.103.8.175   <none>         8080/TCP       3m12s\n"
+    )
     table = render_table(resolve_kind("po"), [objects["Pod/netserver-0"]], now=NOW)
     assert table.splitlines()[1].split() == ["netserver-0", "0/1", "CrashLoopBackOff", "3", "(15m", "ago)", "2d3h"]
 
@@ -175,12 +294,30 @@ def test_an_empty_listing_prints_nothing_and_kubectls_message_goes_to_stderr():
     assert no_resources_message(resolve_kind("nodes")) == "No resources found\n"
 
 
-@pytest.mark.parametrize(("seconds", "text"), [
-    (-5, "<invalid>"), (-1, "0s"), (0, "0s"), (5, "5s"), (119, "119s"), (120, "2m"), (192, "3m12s"), (600, "10m"),
-    (10799, "179m"), (3 * 3600, "3h"), (5 * 3600 + 180, "5h3m"), (8 * 3600, "8h"), (47 * 3600, "47h"),
-    (51 * 3600, "2d3h"), (7 * 86400, "7d"), (8 * 86400 + 3600, "8d"), (400 * 86400, "400d"),
-    (3 * 365 * 86400 + 12 * 86400, "3y12d"), (9 * 365 * 86400, "9y"),
-])
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (-5, "<invalid>"),
+        (-1, "0s"),
+        (0, "0s"),
+        (5, "5s"),
+        (119, "119s"),
+        (120, "2m"),
+        (192, "3m12s"),
+        (600, "10m"),
+        (10799, "179m"),
+        (3 * 3600, "3h"),
+        (5 * 3600 + 180, "5h3m"),
+        (8 * 3600, "8h"),
+        (47 * 3600, "47h"),
+        (51 * 3600, "2d3h"),
+        (7 * 86400, "7d"),
+        (8 * 86400 + 3600, "8d"),
+        (400 * 86400, "400d"),
+        (3 * 365 * 86400 + 12 * 86400, "3y12d"),
+        (9 * 365 * 86400, "9y"),
+    ],
+)
 def test_ages_read_like_kubectls(seconds, text):
     assert human_duration(seconds) == text
 
@@ -216,24 +353,27 @@ def related_to(objects: dict[str, dict], obj: dict) -> dict[str, list[dict]]:
     return related
 
 
-@pytest.mark.parametrize(("key", "golden"), [
-    ("Pod/hello-world", "kube-describe-pod.txt"),
-    ("Pod/netserver-0", "kube-describe-pod-crashing.txt"),
-    ("Service/hello-world-service", "kube-describe-service.txt"),
-    ("Service/hello-world", "kube-describe-service-lb.txt"),
-    ("Service/node-port-service", "kube-describe-service-nodeport.txt"),
-    ("Deployment/affinity-clusterip", "kube-describe-deployment.txt"),
-    ("Ingress/hello-ingress", "kube-describe-ingress-talk.txt"),
-    ("Ingress/echo", "kube-describe-ingress.txt"),
-    ("NetworkPolicy/test-network-policy", "kube-describe-netpol-talk.txt"),
-    ("NetworkPolicy/allow-client-a-via-ns-and-pod-selector", "kube-describe-netpol-selectors.txt"),
-    ("NetworkPolicy/allow-egress-cidr-except", "kube-describe-netpol-ipblock.txt"),
-    ("Namespace/nettest-4417", "kube-describe-namespace.txt"),
-    ("Node/node-1", "kube-describe-node.txt"),
-    ("Secret/hello-tls", "kube-describe-secret.txt"),
-    ("Endpoints/hello-world-service", "kube-describe-endpoints.txt"),
-    ("EndpointSlice/hello-world-8m2xd", "kube-describe-endpointslice.txt"),
-])
+@pytest.mark.parametrize(
+    ("key", "golden"),
+    [
+        ("Pod/hello-world", "kube-describe-pod.txt"),
+        ("Pod/netserver-0", "kube-describe-pod-crashing.txt"),
+        ("Service/hello-world-service", "kube-describe-service.txt"),
+        ("Service/hello-world", "kube-describe-service-lb.txt"),
+        ("Service/node-port-service", "kube-describe-service-nodeport.txt"),
+        ("Deployment/affinity-clusterip", "kube-describe-deployment.txt"),
+        ("Ingress/hello-ingress", "kube-describe-ingress-talk.txt"),
+        ("Ingress/echo", "kube-describe-ingress.txt"),
+        ("NetworkPolicy/test-network-policy", "kube-describe-netpol-talk.txt"),
+        ("NetworkPolicy/allow-client-a-via-ns-and-pod-selector", "kube-describe-netpol-selectors.txt"),
+        ("NetworkPolicy/allow-egress-cidr-except", "kube-describe-netpol-ipblock.txt"),
+        ("Namespace/nettest-4417", "kube-describe-namespace.txt"),
+        ("Node/node-1", "kube-describe-node.txt"),
+        ("Secret/hello-tls", "kube-describe-secret.txt"),
+        ("Endpoints/hello-world-service", "kube-describe-endpoints.txt"),
+        ("EndpointSlice/hello-world-8m2xd", "kube-describe-endpointslice.txt"),
+    ],
+)
 def test_describe_pages_golden(key, golden):
     objects = cluster()
     assert_golden(golden, render_describe(objects[key], related_to(objects, objects[key])))
@@ -241,8 +381,9 @@ def test_describe_pages_golden(key, golden):
 
 def test_given_only_endpoints_describe_reads_them_as_older_kubectl_did():
     objects = cluster()
-    page = render_describe(objects["Service/hello-world-service"],
-                           {"Endpoints": [objects["Endpoints/hello-world-service"]]})
+    page = render_describe(
+        objects["Service/hello-world-service"], {"Endpoints": [objects["Endpoints/hello-world-service"]]}
+    )
     assert "Endpoints:                10.244.0.7:80,10.244.1.7:80,10.244.2.7:80 + 2 more...\n" in page
 
 

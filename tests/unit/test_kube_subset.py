@@ -47,9 +47,13 @@ def test_the_schemas_are_the_strict_ones():
 
 
 def test_fields_outside_the_subset_are_reported_and_empty_ones_pass():
-    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "finalizers": ["x"]},
-           "spec": {"volumes": [], "containers": [{"name": "c", "image": "x", "resources": {},
-                                                   "workingDir": "/srv"}]}}
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "p", "finalizers": ["x"]},
+        "spec": {"volumes": [], "containers": [{"name": "c", "image": "x", "resources": {}, "workingDir": "/srv"}]},
+    }
     assert [(p.field, p.expected) for p in check_subset(pod, "Pod")] == [
         ("metadata.finalizers", "not supported by Podpath"),
-        ("spec.containers[0].workingDir", "not supported by Podpath")]
+        ("spec.containers[0].workingDir", "not supported by Podpath"),
+    ]

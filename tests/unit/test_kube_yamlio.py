@@ -9,10 +9,24 @@ from netcore.kube.yamlio import dump_yaml, parse_stream
 
 
 def test_scalars_resolve_as_go_yaml_v2_resolves_them():
-    (doc,) = parse_stream("a: y\nb: Off\nc: 1e3\nd: 0755\ne: 2024-01-01\nf: 1:20\ng: =\nh: ~\ni: 0x1F\n"
-                          "j: '80'\nk: 1_000\nl: .5\n", "m.yaml")
-    assert doc == {"a": True, "b": False, "c": 1000.0, "d": 493, "e": "2024-01-01", "f": "1:20", "g": "=",
-                   "h": None, "i": 31, "j": "80", "k": 1000, "l": 0.5}
+    (doc,) = parse_stream(
+        "a: y\nb: Off\nc: 1e3\nd: 0755\ne: 2024-01-01\nf: 1:20\ng: =\nh: ~\ni: 0x1F\nj: '80'\nk: 1_000\nl: .5\n",
+        "m.yaml",
+    )
+    assert doc == {
+        "a": True,
+        "b": False,
+        "c": 1000.0,
+        "d": 493,
+        "e": "2024-01-01",
+        "f": "1:20",
+        "g": "=",
+        "h": None,
+        "i": 31,
+        "j": "80",
+        "k": 1000,
+        "l": 0.5,
+    }
 
 
 def test_keys_that_are_not_strings_become_their_text_and_merges_work():
@@ -32,9 +46,18 @@ def test_a_byte_order_mark_and_several_json_documents_are_accepted():
 
 
 def test_yaml_is_written_with_sorted_keys_and_quotes_only_where_needed():
-    text = dump_yaml({"metadata": {"name": "web", "resourceVersion": "", "creationTimestamp": "2024-05-01T10:00:00Z",
-                                   "labels": {"enabled": "true", "n": "y", "port": "80", "at": "1:20", "glob": "*.x"}},
-                      "kind": "Pod", "spec": {"args": ["netexec", "--http-port=8083"], "script": "a\nb\n"}})
+    text = dump_yaml(
+        {
+            "metadata": {
+                "name": "web",
+                "resourceVersion": "",
+                "creationTimestamp": "2024-05-01T10:00:00Z",
+                "labels": {"enabled": "true", "n": "y", "port": "80", "at": "1:20", "glob": "*.x"},
+            },
+            "kind": "Pod",
+            "spec": {"args": ["netexec", "--http-port=8083"], "script": "a\nb\n"},
+        }
+    )
     assert text == (
         "kind: Pod\n"
         "metadata:\n"
@@ -53,7 +76,8 @@ def test_yaml_is_written_with_sorted_keys_and_quotes_only_where_needed():
         "  - --http-port=8083\n"
         "  script: |\n"
         "    a\n"
-        "    b\n")
+        "    b\n"
+    )
 
 
 def test_what_is_written_reads_back_the_same():

@@ -15,11 +15,13 @@ from pyroute2.netlink.rtnl.ifaddrmsg import ifaddrmsg
 from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
 from pyroute2.netlink.rtnl.rtmsg import rtmsg
 
-from netcore.observe import conntrack, procnet, rtnl, trace
+from netcore.flowtuple import Tuple
+from netcore.kernel import ctnetlink, decode
 from netcore.kernel.decode import attributes
+from netcore.observe import conntrack, procnet, rtnl, trace
 from netcore.observe.deltas import Traced
 from netcore.observe.fold import fold_conntrack, fold_lookups, fold_rtnl
-from netcore.observe.model import Address, ConntrackEntry, HostState, IfCounters, Link, Route, Trace, Tuple
+from netcore.observe.model import Address, ConntrackEntry, HostState, IfCounters, Link, Route, Trace
 from netcore.walk import nftrace
 from netcore.walk.recording import Recording
 from tests.golden import GOLDEN_DIR
@@ -33,25 +35,42 @@ def body(msg) -> bytes:
 def link_message(family: int = 0, flags: int = 1, attrs: list | None = None) -> bytes:
     msg = ifinfmsg()
     msg["family"], msg["index"], msg["flags"] = family, 3, flags
-    msg["attrs"] = attrs if attrs is not None else [
-        ("IFLA_IFNAME", "veth-c1"), ("IFLA_ADDRESS", "02:00:00:00:00:01"), ("IFLA_MTU", 1500),
-        ("IFLA_OPERSTATE", "LOWERLAYERDOWN"), ("IFLA_MASTER", 2), ("IFLA_IFALIAS", "podpath peer c1:eth0"),
-        ("IFLA_LINKINFO", {"attrs": [("IFLA_INFO_KIND", "veth")]}),
-    ]
+    msg["attrs"] = (
+        attrs
+        if attrs is not None
+        else [
+            ("IFLA_IFNAME", "veth-c1"),
+            ("IFLA_ADDRESS", "02:00:00:00:00:01"),
+            ("IFLA_MTU", 1500),
+            ("IFLA_OPERSTATE", "LOWERLAYERDOWN"),
+            ("IFLA_MASTER", 2),
+            ("IFLA_IFALIAS", "podpath peer c1:eth0"),
+            ("IFLA_LINKINFO", {"attrs": [("IFLA_INFO_KIND", "veth")]}),
+        ]
+    )
     return body(msg)
 
 
 def test_a_link_message_gives_state_carrier_master_and_peer():
-    assert rtnl.link(link_message()) == Link(3, "veth-c1", "veth", "02:00:00:00:00:01", 1500, True, "LOWERLAYERDOWN",
-                                             master=2, peer="c1:eth0")
+    assert rtnl.link(link_message()) == Link(
+        3, "veth-c1", "veth", "02:00:00:00:00:01", 1500, True, "LOWERLAYERDOWN", master=2, peer="c1:eth0"
+    )
     assert rtnl.link_index(link_message()) == 3
 
 
 def test_loopback_is_named_by_its_flag_and_a_link_without_alias_has_no_peer():
     lo = rtnl.link(link_message(flags=0x1 | 0x8, attrs=[("IFLA_IFNAME", "lo"), ("IFLA_OPERSTATE", "UNKNOWN")]))
     assert (lo.kind, lo.operstate, lo.peer, lo.master) == ("loopback", "UNKNOWN", None, None)
-    down = rtnl.link(link_message(flags=0, attrs=[("IFLA_IFNAME", "br0"), ("IFLA_OPERSTATE", "DOWN"),
-                                                   ("IFLA_LINKINFO", {"attrs": [("IFLA_INFO_KIND", "bridge")]})]))
+    down = rtnl.link(
+        link_message(
+            flags=0,
+            attrs=[
+                ("IFLA_IFNAME", "br0"),
+                ("IFLA_OPERSTATE", "DOWN"),
+                ("IFLA_LINKINFO", {"attrs": [("IFLA_INFO_KIND", "bridge")]}),
+            ],
+        )
+    )
     assert (down.kind, down.up, down.operstate) == ("bridge", False, "DOWN")
 
 
@@ -75,8 +94,9 @@ def route_message(table: int = 254, **fields) -> bytes:
 
 
 def test_routes_of_the_main_table_with_protocol_scope_and_source():
-    connected = route_message(dst_len=24, proto=2, scope=253,
-                              attrs=[("RTA_DST", "10.0.0.0"), ("RTA_PREFSRC", "10.0.0.1")])
+    connected = route_message(
+        dst_len=24, proto=2, scope=253, attrs=[("RTA_DST", "10.0.0.0"), ("RTA_PREFSRC", "10.0.0.1")]
+    )
     assert rtnl.route(connected) == Route("10.0.0.0/24", 2, protocol="kernel", scope="link", prefsrc="10.0.0.1")
     default = route_message(attrs=[("RTA_GATEWAY", "10.0.0.254"), ("RTA_PRIORITY", 100)])
     assert rtnl.route(default) == Route("0.0.0.0/0", 2, gateway="10.0.0.254", protocol="static", metric=100)
@@ -108,8 +128,11 @@ def ct_tuple(src: str, dst: str, proto: int, sport: int, dport: int) -> bytes:
 def ct_message(proto: int = 6, status: int = 0x1 | 0x8 | 0x10, tcp_state: int | None = 3) -> bytes:
     data = struct.pack("=BBH", socket.AF_INET, 0, 0)
     data += nla(1, ct_tuple("172.17.0.2", "198.51.100.10", proto, 40000, 80 if proto != 1 else 8), True)
-    data += nla(2, ct_tuple("198.51.100.10", "198.51.100.2", proto, 80 if proto != 1 else 40000,
-                            40000 if proto != 1 else 0), True)
+    data += nla(
+        2,
+        ct_tuple("198.51.100.10", "198.51.100.2", proto, 80 if proto != 1 else 40000, 40000 if proto != 1 else 0),
+        True,
+    )
     data += nla(3, struct.pack("!I", status))
     if tcp_state is not None:
         data += nla(4, nla(1, nla(1, bytes([tcp_state])), True), True)
@@ -118,10 +141,14 @@ def ct_message(proto: int = 6, status: int = 0x1 | 0x8 | 0x10, tcp_state: int | 
 
 def test_a_conntrack_event_gives_both_tuples_the_nat_flags_and_the_tcp_state():
     entry = conntrack.entry(ct_message())
-    assert entry == ConntrackEntry(6, Tuple("172.17.0.2", "198.51.100.10", 40000, 80),
-                                   Tuple("198.51.100.10", "198.51.100.2", 80, 40000),
-                                   frozenset({"EXPECTED", "CONFIRMED", "SRC_NAT"}), "ESTABLISHED")
-    assert entry.key == (0, 6, Tuple("172.17.0.2", "198.51.100.10", 40000, 80))
+    assert entry == ConntrackEntry(
+        6,
+        Tuple("tcp", "172.17.0.2", 40000, "198.51.100.10", 80),
+        Tuple("tcp", "198.51.100.10", 80, "198.51.100.2", 40000),
+        frozenset({"EXPECTED", "CONFIRMED", "SRC_NAT"}),
+        "ESTABLISHED",
+    )
+    assert entry.key == (0, 6, Tuple("tcp", "172.17.0.2", 40000, "198.51.100.10", 80))
 
 
 def test_an_update_without_protocol_info_keeps_the_tcp_state_it_had():
@@ -132,9 +159,10 @@ def test_an_update_without_protocol_info_keeps_the_tcp_state_it_had():
     assert conntrack.merge(None, update).state is None
 
 
-def test_icmp_entries_key_on_the_echo_id():
+def test_icmp_entries_key_on_the_echo_id_in_both_ports():
     entry = conntrack.entry(ct_message(proto=1, tcp_state=None))
-    assert (entry.protocol, entry.orig.sport, entry.orig.dport, entry.state) == (1, 40000, 8, None)
+    assert (entry.protocol, entry.orig.sport, entry.orig.dport, entry.state) == (1, 40000, 40000, None)
+    assert (entry.reply.sport, entry.reply.dport) == (40000, 40000)  # the reply: the same id, one flow
 
 
 def test_status_names_follow_the_kernel_bits():
@@ -150,14 +178,18 @@ veth-c1: 653 8 0 0 0 0 0 0 1080 11 0 0 0 0 0 0
 
 
 def test_proc_net_dev_gives_bytes_and_packets_each_way():
-    assert procnet.parse_net_dev(NET_DEV) == {"lo": IfCounters(0, 0, 0, 0), "eth0": IfCounters(1080, 11, 653, 8),
-                                              "veth-c1": IfCounters(653, 8, 1080, 11)}
+    assert procnet.parse_net_dev(NET_DEV) == {
+        "lo": IfCounters(0, 0, 0, 0),
+        "eth0": IfCounters(1080, 11, 653, 8),
+        "veth-c1": IfCounters(653, 8, 1080, 11),
+    }
 
 
 def test_events_fold_into_a_host_and_bridge_port_notifications_are_not_the_link():
     port = rtnl.link(link_message())
-    old = HostState(links={3: port}, addresses=frozenset({Address(3, "10.0.0.1/24")}),
-                    counters={3: IfCounters(1, 1, 1, 1)})
+    old = HostState(
+        links={3: port}, addresses=frozenset({Address(3, "10.0.0.1/24")}), counters={3: IfCounters(1, 1, 1, 1)}
+    )
     bridge_leave = link_message(family=socket.AF_BRIDGE, attrs=[("IFLA_IFNAME", "veth-c1")])
     assert fold_rtnl(old, [(rtnl.RTM_DELLINK, bridge_leave)], frozenset()).links == {3: port}
     gone = fold_rtnl(old, [(rtnl.RTM_DELLINK, link_message())], frozenset())
@@ -166,10 +198,10 @@ def test_events_fold_into_a_host_and_bridge_port_notifications_are_not_the_link(
 
 def test_conntrack_events_fold_in_order():
     new, update = ct_message(tcp_state=1), ct_message(status=0x2 | 0x8 | 0x10, tcp_state=None)
-    table, seen = fold_conntrack({}, [(conntrack.CT_NEW, new), (conntrack.CT_NEW, update)])
+    table, seen = fold_conntrack({}, [(ctnetlink.CT_NEW, new), (ctnetlink.CT_NEW, update)])
     (entry,) = table.values()
     assert entry.state == "SYN_SENT" and "SEEN_REPLY" in entry.status and seen == {entry.key}
-    assert fold_conntrack(table, [(conntrack.CT_DELETE, update)]) == ({}, {entry.key})
+    assert fold_conntrack(table, [(ctnetlink.CT_DELETE, update)]) == ({}, {entry.key})
     assert fold_lookups(table, {entry.key: None}) == {}
     assert fold_lookups(table, {entry.key: conntrack.entry(ct_message(tcp_state=3))})[entry.key].state == "ESTABLISHED"
 
@@ -178,7 +210,7 @@ def test_a_lookup_by_tuple_names_the_original_tuple_and_zone():
     entry = conntrack.entry(ct_message())
     request = conntrack.get_request(entry.key, 9)
     length, kind, flags, seq, _pid = struct.unpack_from("=IHHII", request)
-    assert (length, kind, flags, seq) == (len(request), conntrack.CT_GET, 0x1, 9)
+    assert (length, kind, flags, seq) == (len(request), ctnetlink.CT_GET, 0x1, 9)
     # The request's attributes are a message body the decoder reads back as the same original tuple.
     assert conntrack._tuple(decode_attrs(request[16:])[1]) == (6, entry.orig)
 
@@ -192,57 +224,105 @@ def test_only_the_last_message_about_a_link_counts():
     down = link_message(flags=0)
     state = fold_rtnl(HostState(), [(rtnl.RTM_NEWLINK, up), (rtnl.RTM_NEWLINK, down)], frozenset())
     assert not state.links[3].up
-    state = fold_rtnl(HostState(), [(rtnl.RTM_NEWLINK, up), (rtnl.RTM_DELLINK, up), (rtnl.RTM_NEWLINK, down)],
-                      frozenset())
+    state = fold_rtnl(
+        HostState(), [(rtnl.RTM_NEWLINK, up), (rtnl.RTM_DELLINK, up), (rtnl.RTM_NEWLINK, down)], frozenset()
+    )
     assert not state.links[3].up
     assert fold_rtnl(state, [(rtnl.RTM_NEWLINK, up), (rtnl.RTM_DELLINK, up)], frozenset()).links == {}
 
 
 def trace_body(chain: str, trace_id: int, *extra: bytes, family: int = 1) -> bytes:
-    return struct.pack("=BBH", family, 0, 0) + nla(1, b"podpath\0") + nla(2, chain.encode() + b"\0") \
-        + nla(6, struct.pack("!I", trace_id)) + b"".join(extra)
+    return (
+        struct.pack("=BBH", family, 0, 0)
+        + nla(1, b"podpath\0")
+        + nla(2, chain.encode() + b"\0")
+        + nla(6, struct.pack("!I", trace_id))
+        + b"".join(extra)
+    )
 
 
 def test_a_trace_message_gives_a_plain_trace_with_the_packets_addresses():
-    syn = bytes.fromhex("4500003c1c4640004006") + b"\0\0" + socket.inet_aton("172.17.0.2") \
+    syn = (
+        bytes.fromhex("4500003c1c4640004006")
+        + b"\0\0"
+        + socket.inet_aton("172.17.0.2")
         + socket.inet_aton("198.51.100.10")
+    )
     tcp = struct.pack("!HHIIBBHHH", 40000, 80, 1, 0, 0xA0, 0x02, 64240, 0, 0)
-    first = trace_body("nat-postrouting", 7, nla(3, struct.pack("!Q", 12)), nla(4, struct.pack("!I", 3)),
-                       nla(5, nla(1, struct.pack("!i", 1)), True), nla(8, syn), nla(9, tcp),
-                       nla(10, struct.pack("!I", 2)), nla(12, struct.pack("!I", 3)))
-    assert trace.trace(first) == Trace(id=7, family="inet", table="podpath", chain="nat-postrouting", type="rule",
-                                       handle=12, verdict="accept", iif=2, oif=3, protocol=6,
-                                       packet=Tuple("172.17.0.2", "198.51.100.10", 40000, 80))
+    first = trace_body(
+        "nat-postrouting",
+        7,
+        nla(3, struct.pack("!Q", 12)),
+        nla(4, struct.pack("!I", 3)),
+        nla(5, nla(1, struct.pack("!i", 1)), True),
+        nla(8, syn),
+        nla(9, tcp),
+        nla(10, struct.pack("!I", 2)),
+        nla(12, struct.pack("!I", 3)),
+    )
+    assert trace.trace(first) == Trace(
+        id=7,
+        family="inet",
+        table="podpath",
+        chain="nat-postrouting",
+        type="rule",
+        handle=12,
+        verdict="accept",
+        iif=2,
+        oif=3,
+        protocol=6,
+        packet=Tuple("tcp", "172.17.0.2", 40000, "198.51.100.10", 80),
+    )
     # A later step of the same chain: the rule and its verdict only; a jump names where it goes.
-    jump = trace_body("services", 7, nla(3, struct.pack("!Q", 48)), nla(4, struct.pack("!I", 3)),
-                      nla(5, nla(1, struct.pack("!i", -3)) + nla(2, b"service-X\0"), True), family=2)
+    jump = trace_body(
+        "services",
+        7,
+        nla(3, struct.pack("!Q", 48)),
+        nla(4, struct.pack("!I", 3)),
+        nla(5, nla(1, struct.pack("!i", -3)) + nla(2, b"service-X\0"), True),
+        family=2,
+    )
     step = trace.trace(jump)
     assert (step.family, step.handle, step.verdict, step.target, step.protocol, step.packet) == (
-        "ip", 48, "jump", "service-X", None, None)
+        "ip",
+        48,
+        "jump",
+        "service-X",
+        None,
+        None,
+    )
     policy = trace.trace(trace_body("filter-forward", 9, nla(4, struct.pack("!I", 1)), nla(16, struct.pack("!I", 0))))
     assert (policy.type, policy.verdict, policy.handle) == ("policy", "drop", None)
     assert trace.trace(struct.pack("=BBH", 1, 0, 0) + nla(2, b"x\0")) is None  # no table, no id: not a trace
 
 
-def test_an_icmp_echo_names_its_id_and_type_as_conntrack_does():
+def test_an_icmp_echo_names_its_id_as_conntrack_entries_do():
     ping = bytes.fromhex("4500005400004000400100000a000001") + socket.inet_aton("10.0.0.2")
     event = trace.trace(trace_body("input", 3, nla(8, ping), nla(9, bytes([8, 0, 0, 0]) + struct.pack("!HH", 77, 1))))
-    assert (event.protocol, event.packet) == (1, Tuple("10.0.0.1", "10.0.0.2", 77, 8))
+    assert (event.protocol, event.packet) == (1, Tuple("icmp", "10.0.0.1", 77, "10.0.0.2", 77))
 
 
 def test_a_walks_trace_datagrams_become_one_traced_delta_per_step_and_nothing_else():
     recording = Recording.from_json(json.loads((GOLDEN_DIR / "walk-service-bridge.json").read_text()))
-    messages = [(kind, body) for data in recording.traces["node0"] for kind, body in nftrace.split_netlink(data)]
-    messages.append((conntrack.CT_NEW, ct_message()))  # the same socket may carry other groups: left out
+    messages = [
+        (kind, body) for data in recording.traces["node0"] for kind, _seq, body, _flags in decode.messages(data)
+    ]
+    messages.append((ctnetlink.CT_NEW, ct_message()))  # the same socket may carry other groups: left out
     deltas = trace.traced("node0", messages)
     walk_events = nftrace.parse_datagrams("node0", recording.traces["node0"])
     assert len(deltas) == len(walk_events) > 10
     assert all(isinstance(d, Traced) and d.host == "node0" and d.seq == 0 for d in deltas)
-    assert [(d.event.id, d.event.table, d.event.chain, d.event.type, d.event.handle, d.event.verdict, d.event.target)
-            for d in deltas] == [(e.id, e.table, e.chain, e.type, e.handle, e.verdict, e.target) for e in walk_events]
+    assert [
+        (d.event.id, d.event.table, d.event.chain, d.event.type, d.event.handle, d.event.verdict, d.event.target)
+        for d in deltas
+    ] == [(e.id, e.table, e.chain, e.type, e.handle, e.verdict, e.target) for e in walk_events]
     assert {d.event.chain for d in deltas} >= {"nat-prerouting", "filter-forward", "nat-postrouting"}
     # Addresses where the kernel sent the packet, as the walk's own grouping reads them.
     for p in nftrace.passes(walk_events):
         if p.l3 is not None and p.l4 is not None and p.l4.protocol in ("tcp", "udp"):
-            assert any(d.event.packet == Tuple(p.l3.src, p.l3.dst, p.l4.sport, p.l4.dport)
-                       and d.event.id == p.id and d.event.chain == p.base_chain for d in deltas)
+            assert any(
+                d.event.packet == Tuple(p.l4.protocol, p.l3.src, p.l4.sport, p.l3.dst, p.l4.dport)
+                and d.event.id == p.id
+                and d.event.chain == p.base_chain
+                for d in deltas
+            )

@@ -45,30 +45,38 @@ ADDR = Address(2, "172.17.0.2/16")
 CONNECTED = Route("172.17.0.0/16", 2, protocol="kernel", scope="link", prefsrc="172.17.0.2")
 DEFAULT = Route("0.0.0.0/0", 2, gateway="172.17.0.1")
 C0 = IfCounters(0, 0, 0, 0)
-ENTRY = ConntrackEntry(6, Tuple("172.17.0.2", "198.51.100.10", 40000, 80),
-                       Tuple("198.51.100.10", "198.51.100.2", 80, 40000),
-                       frozenset({"SRC_NAT", "CONFIRMED"}), "SYN_SENT")
-C1 = HostState(links={1: LO, 2: ETH0}, addresses=frozenset({ADDR}), routes=frozenset({CONNECTED, DEFAULT}),
-               counters={1: C0, 2: C0})
+ENTRY = ConntrackEntry(
+    6,
+    Tuple("tcp", "172.17.0.2", 40000, "198.51.100.10", 80),
+    Tuple("tcp", "198.51.100.10", 80, "198.51.100.2", 40000),
+    frozenset({"SRC_NAT", "CONFIRMED"}),
+    "SYN_SENT",
+)
+C1 = HostState(
+    links={1: LO, 2: ETH0}, addresses=frozenset({ADDR}), routes=frozenset({CONNECTED, DEFAULT}), counters={1: C0, 2: C0}
+)
 
 
 def numbered(deltas, start: int = 0) -> list:
     from dataclasses import replace
+
     return [replace(d, seq=start + i + 1) for i, d in enumerate(deltas)]
 
 
 def test_every_delta_type_changes_exactly_its_part_and_numbers_the_state():
     state = SandboxState("s1")
-    steps = numbered([
-        HostAdded(host="c1", state=C1),
-        LinkUpdated(host="c1", link=ETH0_DOWN),
-        RouteRemoved(host="c1", route=DEFAULT),
-        AddressRemoved(host="c1", address=ADDR),
-        AddressAdded(host="c1", address=Address(2, "10.0.0.1/24")),
-        RouteAdded(host="c1", route=Route("10.0.0.0/24", 2, protocol="kernel", scope="link")),
-        Counters(host="c1", counters={2: IfCounters(100, 1, 50, 1)}),
-        ConntrackUpdated(host="c1", entry=ENTRY),
-    ])
+    steps = numbered(
+        [
+            HostAdded(host="c1", state=C1),
+            LinkUpdated(host="c1", link=ETH0_DOWN),
+            RouteRemoved(host="c1", route=DEFAULT),
+            AddressRemoved(host="c1", address=ADDR),
+            AddressAdded(host="c1", address=Address(2, "10.0.0.1/24")),
+            RouteAdded(host="c1", route=Route("10.0.0.0/24", 2, protocol="kernel", scope="link")),
+            Counters(host="c1", counters={2: IfCounters(100, 1, 50, 1)}),
+            ConntrackUpdated(host="c1", entry=ENTRY),
+        ]
+    )
     state = apply_deltas(state, steps)
     c1 = state.hosts["c1"]
     assert state.seq == 8
@@ -115,8 +123,19 @@ def test_removing_what_is_not_there_changes_nothing():
     assert apply_change(hosts, HostRemoved(host="c9")) == hosts
 
 
-STEP = Trace(id=7, family="inet", table="podpath", chain="nat-postrouting", type="rule", handle=12, verdict="accept",
-             iif=2, oif=3, protocol=6, packet=Tuple("172.17.0.2", "198.51.100.10", 40000, 80))
+STEP = Trace(
+    id=7,
+    family="inet",
+    table="podpath",
+    chain="nat-postrouting",
+    type="rule",
+    handle=12,
+    verdict="accept",
+    iif=2,
+    oif=3,
+    protocol=6,
+    packet=Tuple("tcp", "172.17.0.2", 40000, "198.51.100.10", 80),
+)
 
 
 def test_a_trace_event_is_not_state_it_only_advances_the_sequence():
@@ -130,8 +149,15 @@ def test_a_trace_event_is_not_state_it_only_advances_the_sequence():
     with pytest.raises(ModelError, match="'c9'"):
         apply_delta(after, Traced(host="c9", event=STEP, seq=7))
     # Between state deltas it changes nothing they do: snapshot + deltas stays a fresh read.
-    mixed = numbered([LinkUpdated(host="c1", link=ETH0_DOWN), Traced(host="c1", event=STEP),
-                      RouteRemoved(host="c1", route=DEFAULT), Traced(host="c1", event=STEP)], 5)
+    mixed = numbered(
+        [
+            LinkUpdated(host="c1", link=ETH0_DOWN),
+            Traced(host="c1", event=STEP),
+            RouteRemoved(host="c1", route=DEFAULT),
+            Traced(host="c1", event=STEP),
+        ],
+        5,
+    )
     plain = numbered([LinkUpdated(host="c1", link=ETH0_DOWN), RouteRemoved(host="c1", route=DEFAULT)], 5)
     assert apply_deltas(state, mixed).hosts == apply_deltas(state, plain).hosts
     assert apply_deltas(state, mixed).seq == 9
@@ -139,8 +165,12 @@ def test_a_trace_event_is_not_state_it_only_advances_the_sequence():
 
 def test_diff_of_equal_states_is_empty_and_links_come_first_and_go_last():
     assert diff_host("c1", C1, C1) == []
-    new = HostState(links={1: LO, 3: Link(3, "eth1", "veth", None, 1500, True, "UP")},
-                    addresses=frozenset({Address(3, "10.0.0.1/24")}), routes=frozenset(), counters={1: C0})
+    new = HostState(
+        links={1: LO, 3: Link(3, "eth1", "veth", None, 1500, True, "UP")},
+        addresses=frozenset({Address(3, "10.0.0.1/24")}),
+        routes=frozenset(),
+        counters={1: C0},
+    )
     kinds = [type(d).__name__ for d in diff_host("c1", C1, new)]
     assert kinds[0] == "LinkUpdated" and kinds[-1] == "LinkRemoved"
     assert kinds.index("AddressRemoved") < kinds.index("AddressAdded")
@@ -154,22 +184,39 @@ def test_counters_are_sent_only_for_interfaces_whose_counters_changed():
 def random_host(rng: random.Random) -> HostState:
     links = {}
     for index in rng.sample(range(1, 8), rng.randint(1, 5)):
-        links[index] = Link(index, f"if{index}{rng.choice('ab')}", rng.choice(["veth", "bridge"]), None,
-                            rng.choice([1500, 1400]), rng.random() < 0.7, rng.choice(["UP", "DOWN", "LOWERLAYERDOWN"]),
-                            master=rng.choice([None, 2]))
+        links[index] = Link(
+            index,
+            f"if{index}{rng.choice('ab')}",
+            rng.choice(["veth", "bridge"]),
+            None,
+            rng.choice([1500, 1400]),
+            rng.random() < 0.7,
+            rng.choice(["UP", "DOWN", "LOWERLAYERDOWN"]),
+            master=rng.choice([None, 2]),
+        )
     indexes = sorted(links)
-    addresses = frozenset(Address(rng.choice(indexes), f"10.0.{rng.randint(0, 3)}.1/24")
-                          for _ in range(rng.randint(0, 4)))
-    routes = frozenset(Route(f"10.{rng.randint(0, 4)}.0.0/16", rng.choice(indexes + [None]),
-                             gateway=rng.choice([None, "10.0.0.254"]), metric=rng.choice([0, 100]))
-                       for _ in range(rng.randint(0, 4)))
+    addresses = frozenset(
+        Address(rng.choice(indexes), f"10.0.{rng.randint(0, 3)}.1/24") for _ in range(rng.randint(0, 4))
+    )
+    routes = frozenset(
+        Route(
+            f"10.{rng.randint(0, 4)}.0.0/16",
+            rng.choice(indexes + [None]),
+            gateway=rng.choice([None, "10.0.0.254"]),
+            metric=rng.choice([0, 100]),
+        )
+        for _ in range(rng.randint(0, 4))
+    )
     counters = {i: IfCounters(rng.randint(0, 3), 0, rng.randint(0, 3), 0) for i in indexes}
     conntrack = {}
     for _ in range(rng.randint(0, 3)):
-        entry = ConntrackEntry(6, Tuple("10.0.0.1", "10.0.1.1", rng.randint(1, 4), 80),
-                               Tuple("10.0.1.1", "10.0.0.1", 80, 1),
-                               frozenset(rng.sample(["ASSURED", "SEEN_REPLY", "SRC_NAT"], 2)),
-                               rng.choice(["ESTABLISHED", None]))
+        entry = ConntrackEntry(
+            6,
+            Tuple("tcp", "10.0.0.1", rng.randint(1, 4), "10.0.1.1", 80),
+            Tuple("tcp", "10.0.1.1", 80, "10.0.0.1", 1),
+            frozenset(rng.sample(["ASSURED", "SEEN_REPLY", "SRC_NAT"], 2)),
+            rng.choice(["ESTABLISHED", None]),
+        )
         conntrack[entry.key] = entry
     return HostState(links, addresses, routes, counters, conntrack)
 

@@ -30,34 +30,66 @@ def refusal(document: str) -> SpecError:
     return caught.value
 
 
-@pytest.mark.parametrize(("document", "field", "expected"), [
-    ("hosts: {m1: {interfaces: {eth0: {address: 10.0.0.300/24}}}}\nlinks: [[m1:eth0, m1:eth1]]",
-     "topology.hosts.m1.interfaces.eth0.address", "an IPv4 address with a prefix"),
-    ("hosts: {m1: {interfaces: {eth0: {address: 10.0.0.1}}}}",
-     "topology.hosts.m1.interfaces.eth0.address", "an IPv4 address with a prefix"),
-    ("hosts: {m1: {colour: blue}}", "topology.hosts.m1.colour", "unknown field"),
-    ("hosts: {M1: {}}", "topology.hosts.M1", "invalid host name"),
-    ("hosts: {../etc: {}}", "topology.hosts.../etc", "invalid host name"),
-    ("hosts: {m1: {interfaces: {averyveryverylongname0: {kind: bridge}}}}",
-     "topology.hosts.m1.interfaces.averyveryverylongname0", "invalid interface name"),
-    ("hosts: {m1: {interfaces: {eth0: {}}}}", "topology.hosts.m1.interfaces.eth0", "a link to it"),
-    ("hosts: {m1: {}}\nlinks: [[m1:eth0, m2:eth0]]", "topology.links[0][1]", "no host 'm2'"),
-    ("hosts: {m1: {}, m2: {}}\nlinks: [[m1:eth0, m2:eth0], [m1:eth0, m2:eth1]]",
-     "topology.links[1][0]", "already in links[0]"),
-    ("hosts: {m1: {interfaces: {p1: {master: br9}}}, m2: {}}\nlinks: [[m1:p1, m2:eth0]]",
-     "topology.hosts.m1.interfaces.p1.master", "the name of a bridge"),
-    ("hosts: {m1: {routes: [{to: default, via: 10.0.0.1}]}}",
-     "topology.hosts.m1.routes[0].via", "a gateway on a subnet"),
-    ("hosts: {m1: {routes: [{to: 10.0.0.1/8, dev: eth0}]}}", "topology.hosts.m1.routes[0].to", "a network"),
-    ("hosts: {m1: {nat: [{type: masquerade}]}}", "topology.hosts.m1.nat[0].out", "the interface packets leave"),
-    ("hosts: {m1: {sysctls: {kernel.panic: 1}}}", "topology.hosts.m1.sysctls.kernel.panic", "a sysctl Podpath manages"),
-    ("hosts: {m1: {servers: [{kind: redis, port: 6379}]}}", "topology.hosts.m1.servers[0].kind", "catalog: echo, hello"),
-    ("hosts: {m1: {servers: [{kind: hello, port: 80}, {kind: echo, port: 80}]}}",
-     "topology.hosts.m1.servers[1]", "one server per port"),
-    ("hosts: {m1: {inside: m2}, m2: {inside: m1}}", "topology.hosts.m1.inside", "without a cycle"),
-    ("hosts: []", "topology.hosts", "a mapping"),
-    ("links: []", "topology.hosts", "required"),
-])
+@pytest.mark.parametrize(
+    ("document", "field", "expected"),
+    [
+        (
+            "hosts: {m1: {interfaces: {eth0: {address: 10.0.0.300/24}}}}\nlinks: [[m1:eth0, m1:eth1]]",
+            "topology.hosts.m1.interfaces.eth0.address",
+            "an IPv4 address with a prefix",
+        ),
+        (
+            "hosts: {m1: {interfaces: {eth0: {address: 10.0.0.1}}}}",
+            "topology.hosts.m1.interfaces.eth0.address",
+            "an IPv4 address with a prefix",
+        ),
+        ("hosts: {m1: {colour: blue}}", "topology.hosts.m1.colour", "unknown field"),
+        ("hosts: {M1: {}}", "topology.hosts.M1", "invalid host name"),
+        ("hosts: {../etc: {}}", "topology.hosts.../etc", "invalid host name"),
+        (
+            "hosts: {m1: {interfaces: {averyveryverylongname0: {kind: bridge}}}}",
+            "topology.hosts.m1.interfaces.averyveryverylongname0",
+            "invalid interface name",
+        ),
+        ("hosts: {m1: {interfaces: {eth0: {}}}}", "topology.hosts.m1.interfaces.eth0", "a link to it"),
+        ("hosts: {m1: {}}\nlinks: [[m1:eth0, m2:eth0]]", "topology.links[0][1]", "no host 'm2'"),
+        (
+            "hosts: {m1: {}, m2: {}}\nlinks: [[m1:eth0, m2:eth0], [m1:eth0, m2:eth1]]",
+            "topology.links[1][0]",
+            "already in links[0]",
+        ),
+        (
+            "hosts: {m1: {interfaces: {p1: {master: br9}}}, m2: {}}\nlinks: [[m1:p1, m2:eth0]]",
+            "topology.hosts.m1.interfaces.p1.master",
+            "the name of a bridge",
+        ),
+        (
+            "hosts: {m1: {routes: [{to: default, via: 10.0.0.1}]}}",
+            "topology.hosts.m1.routes[0].via",
+            "a gateway on a subnet",
+        ),
+        ("hosts: {m1: {routes: [{to: 10.0.0.1/8, dev: eth0}]}}", "topology.hosts.m1.routes[0].to", "a network"),
+        ("hosts: {m1: {nat: [{type: masquerade}]}}", "topology.hosts.m1.nat[0].out", "the interface packets leave"),
+        (
+            "hosts: {m1: {sysctls: {kernel.panic: 1}}}",
+            "topology.hosts.m1.sysctls.kernel.panic",
+            "a sysctl Podpath manages",
+        ),
+        (
+            "hosts: {m1: {servers: [{kind: redis, port: 6379}]}}",
+            "topology.hosts.m1.servers[0].kind",
+            "catalog: echo, hello",
+        ),
+        (
+            "hosts: {m1: {servers: [{kind: hello, port: 80}, {kind: echo, port: 80}]}}",
+            "topology.hosts.m1.servers[1]",
+            "one server per port",
+        ),
+        ("hosts: {m1: {inside: m2}, m2: {inside: m1}}", "topology.hosts.m1.inside", "without a cycle"),
+        ("hosts: []", "topology.hosts", "a mapping"),
+        ("links: []", "topology.hosts", "required"),
+    ],
+)
 def test_a_malformed_document_names_file_field_and_expectation(document, field, expected):
     error = refusal(document)
     assert error.source == "lab/step.yaml"

@@ -15,15 +15,35 @@ from netcore.walk.recording import Recording
 from netcore.walk.stitch import stitch
 from tests.golden import GOLDEN_DIR
 
-HOP_KEYS = {"index", "time_ns", "offset_us", "host", "name", "role", "interface", "direction", "l2", "l3", "l4",
-            "outer", "changes"}
+HOP_KEYS = {
+    "index",
+    "time_ns",
+    "offset_us",
+    "host",
+    "name",
+    "role",
+    "interface",
+    "direction",
+    "l2",
+    "l3",
+    "l4",
+    "outer",
+    "changes",
+}
 
 
 def walk_of(name: str) -> Walk:
     recording = Recording.from_json(json.loads((GOLDEN_DIR / f"walk-{name}.json").read_text()))
     legs = tuple(stitch(recording))
-    return Walk("s1", Endpoint(legs[0].client.address, None, legs[0].client.place, "client"), legs[-1].server,
-                legs[-1].protocol, legs, "2026-11-26T10:00:00.000+00:00", 12.5)
+    return Walk(
+        "s1",
+        Endpoint(legs[0].client.address, None, legs[0].client.place, "client"),
+        legs[-1].server,
+        legs[-1].protocol,
+        legs,
+        "2026-11-26T10:00:00.000+00:00",
+        12.5,
+    )
 
 
 @pytest.mark.parametrize("name", ["service-bridge", "vxlan", "policy-drop", "no-endpoints", "ingress"])
@@ -38,7 +58,14 @@ def test_a_hop_holds_its_place_its_layers_and_its_changes():
     data = walk_of("vxlan").to_json()
     hop = next(h for h in data["legs"][0]["request"] if h["outer"])
     assert set(hop) == HOP_KEYS
-    assert set(hop["l2"]) == {"src", "dst", "type"} and set(hop["l3"]) == {"src", "dst", "ttl", "id", "protocol", "length"}
+    assert set(hop["l2"]) == {"src", "dst", "type"} and set(hop["l3"]) == {
+        "src",
+        "dst",
+        "ttl",
+        "id",
+        "protocol",
+        "length",
+    }
     assert set(hop["l4"]) == {"protocol", "sport", "dport", "flags", "seq", "ack"}
     assert hop["outer"]["vxlan"] == {"vni": 4097} and hop["outer"]["l4"]["dport"] == 4789
     change = next(c for h in data["legs"][0]["request"] for c in h["changes"] if c["kind"] == "dnat")
@@ -55,8 +82,11 @@ def test_a_drop_verdict_names_where_and_the_policy():
 
 def test_a_name_that_does_not_resolve_is_its_own_outcome():
     dns = walk_of("service-bridge").legs[0]
-    failed = replace(dns, summary="DNS query for nosuch.default.svc.cluster.local (A)",
-                     verdict=replace(dns.verdict, answer="NXDOMAIN"))
+    failed = replace(
+        dns,
+        summary="DNS query for nosuch.default.svc.cluster.local (A)",
+        verdict=replace(dns.verdict, answer="NXDOMAIN"),
+    )
     walk = Walk("s1", dns.client, dns.server, "tcp", (failed, failed))
     assert walk.verdict.outcome == "unresolved" and "NXDOMAIN" in walk.verdict.text
     assert "nosuch.default.svc.cluster.local" in walk.verdict.text

@@ -5,14 +5,26 @@ from __future__ import annotations
 import socket
 import struct
 
-from netcore.walk.packet import ACK, SYN, Tuple, flag_text, parse_frame, parse_ipv4
+from netcore.flowtuple import Tuple
+from netcore.walk.packet import ACK, SYN, flag_text, parse_frame, parse_ipv4
 
 MAC_A, MAC_B = bytes.fromhex("02000000000a"), bytes.fromhex("02000000000b")
 
 
 def ipv4(src: str, dst: str, protocol: int, payload: bytes, ttl: int = 64, ident: int = 7) -> bytes:
-    header = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), ident, 0x4000, ttl, protocol, 0,
-                         socket.inet_aton(src), socket.inet_aton(dst))
+    header = struct.pack(
+        "!BBHHHBBH4s4s",
+        0x45,
+        0,
+        20 + len(payload),
+        ident,
+        0x4000,
+        ttl,
+        protocol,
+        0,
+        socket.inet_aton(src),
+        socket.inet_aton(dst),
+    )
     return header + payload
 
 

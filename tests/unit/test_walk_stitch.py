@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import pytest
 
-from netcore.walk.model import Walk, Endpoint
+from netcore.walk.model import Endpoint, Walk
 from netcore.walk.recording import Captured, Recording
 from netcore.walk.render import render_walk
 from netcore.walk.stitch import stitch
@@ -39,16 +39,25 @@ def changes(hops, kind: str):
 
 
 def flows(hops) -> list[tuple[str, str]]:
-    return [(f"{h.layers.l3['src']}:{h.layers.l4['sport']}", f"{h.layers.l3['dst']}:{h.layers.l4['dport']}")
-            for h in hops]
+    return [
+        (f"{h.layers.l3['src']}:{h.layers.l4['sport']}", f"{h.layers.l3['dst']}:{h.layers.l4['dport']}") for h in hops
+    ]
 
 
 def test_a_cross_node_service_walk_is_ordered_by_kernel_time_request_then_reply():
     leg = legs("service-bridge")[-1]
     assert path(leg.request) == [
-        ("default-client", "eth0", "out"), ("node0", "veth9146eb15", "in"), ("node0", "cni0", "in"),
-        ("node0", "eth0", "out"), ("lan", "node0", "in"), ("lan", "node1", "out"), ("node1", "eth0", "in"),
-        ("node1", "cni0", "out"), ("node1", "veth726dfe2b", "out"), ("default-hello-world", "eth0", "in")]
+        ("default-client", "eth0", "out"),
+        ("node0", "veth9146eb15", "in"),
+        ("node0", "cni0", "in"),
+        ("node0", "eth0", "out"),
+        ("lan", "node0", "in"),
+        ("lan", "node1", "out"),
+        ("node1", "eth0", "in"),
+        ("node1", "cni0", "out"),
+        ("node1", "veth726dfe2b", "out"),
+        ("default-hello-world", "eth0", "in"),
+    ]
     assert path(leg.reply)[0] == ("default-hello-world", "eth0", "out")
     assert path(leg.reply)[-1] == ("default-client", "eth0", "in")
     times = [h.time_ns for h in (*leg.request, *leg.reply)]
@@ -58,7 +67,7 @@ def test_a_cross_node_service_walk_is_ordered_by_kernel_time_request_then_reply(
 
 def test_dnat_on_the_clients_node_names_the_service_and_the_reply_is_un_dnated():
     leg = legs("service-bridge")[-1]
-    (host, interface, dnat), = changes(leg.request, "dnat")
+    ((host, interface, dnat),) = changes(leg.request, "dnat")
     assert (host, dnat.before, dnat.after) == ("node0", "10.110.65.79:8080", "10.244.1.3:80")
     assert dnat.by.kind == "service" and dnat.by.name == "default/hello-world-service"
     assert dnat.rule.chain.startswith("endpoint-") and "dnat ip to 10.244.1.3:80" in dnat.rule.text
@@ -66,7 +75,7 @@ def test_dnat_on_the_clients_node_names_the_service_and_the_reply_is_un_dnated()
     before = flows(leg.request)
     assert before[1] == ("10.244.0.4:" + before[0][0].split(":")[1], "10.110.65.79:8080")
     assert all(dst == "10.244.1.3:80" for _, dst in before[2:])
-    (host, interface, undo), = changes(leg.reply, "un-dnat")
+    ((host, interface, undo),) = changes(leg.reply, "un-dnat")
     assert (host, undo.before, undo.after) == ("node0", "10.244.1.3:80", "10.110.65.79:8080")
     assert flows(leg.reply)[-1][0] == "10.110.65.79:8080"
 
@@ -107,14 +116,19 @@ def test_same_node_pods_are_switched_by_the_node_bridge_without_routing():
     assert [h for h, _, _ in changes(leg.request, "route")] == []
     assert path(leg.request)[-1][0] == "default-neighbour"
     assert [c.text for _, _, c in changes(leg.request, "bridge")] == [
-        "switched by bridge cni0 on node0: in by port veth9146eb15, out by port veth82649d88"]
+        "switched by bridge cni0 on node0: in by port veth9146eb15, out by port veth82649d88"
+    ]
 
 
 def test_vxlan_hops_carry_the_outer_headers_on_the_node_network():
     leg = legs("vxlan")[-1]
     outer = [(h.place.host, h.interface, h.outer) for h in leg.request if h.outer is not None]
     assert [(host, interface) for host, interface, _ in outer] == [
-        ("node0", "eth0"), ("lan", "node0"), ("lan", "node1"), ("node1", "eth0")]
+        ("node0", "eth0"),
+        ("lan", "node0"),
+        ("lan", "node1"),
+        ("node1", "eth0"),
+    ]
     for _, _, headers in outer:
         assert headers.layers.l3["src"] == "172.18.0.2" and headers.layers.l3["dst"] == "172.18.0.3"
         assert headers.layers.l4["protocol"] == "udp" and headers.layers.l4["dport"] == 4789
@@ -126,26 +140,29 @@ def test_vxlan_hops_carry_the_outer_headers_on_the_node_network():
 
 def test_pod_to_the_internet_is_snatted_to_the_node_address_and_back():
     leg = legs("internet")[-1]
-    (host, interface, snat), = changes(leg.request, "masquerade")
+    ((host, interface, snat),) = changes(leg.request, "masquerade")
     assert (host, interface, snat.after.split(":")[0]) == ("node0", "eth0", "172.18.0.2")
     assert snat.by.kind == "pod-egress" and snat.rule.chain == "pod-egress"
     assert leg.request[-1].layers.l3["src"] == "172.18.0.2"
-    (_, _, unsnat), = changes(leg.reply, "un-snat")
+    ((_, _, unsnat),) = changes(leg.reply, "un-snat")
     assert unsnat.after.split(":")[0] == "10.244.0.4"
     assert '"client_address": "172.18.0.2"' in leg.verdict.answer
 
 
 def test_a_nodeport_with_cluster_policy_is_dnatted_and_masqueraded_with_the_reason():
     leg = legs("nodeport")[-1]
-    (_, _, dnat), = changes(leg.request, "dnat")
-    (_, _, masq), = changes(leg.request, "masquerade")
+    ((_, _, dnat),) = changes(leg.request, "dnat")
+    ((_, _, masq),) = changes(leg.request, "masquerade")
     assert (dnat.before, dnat.after, dnat.by.name) == ("172.18.0.2:30080", "10.244.1.3:80", "default/hello-np")
     assert masq.before.startswith("198.51.100.100:") and masq.after.startswith("172.18.0.2:")
     assert "externalTrafficPolicy: Cluster" in masq.text
     assert leg.request[-1].layers.l3["src"] == "172.18.0.2"
     # The packet visits node0 twice (in and out by eth0) and the switch twice: each visit is judged alone.
     assert [h for h, _, _ in changes(leg.request, "route")].count("lan") == 0
-    assert {c.kind for _, _, c in changes(leg.reply, "un-dnat") + changes(leg.reply, "un-snat")} == {"un-dnat", "un-snat"}
+    assert {c.kind for _, _, c in changes(leg.reply, "un-dnat") + changes(leg.reply, "un-snat")} == {
+        "un-dnat",
+        "un-snat",
+    }
     assert leg.reply[-1].layers.l3["src"] == "172.18.0.2" and leg.reply[-1].layers.l4["sport"] == 30080
 
 
@@ -162,7 +179,7 @@ def test_a_networkpolicy_drop_names_the_policy_and_ignores_the_retransmission():
 
 def test_an_allowed_connection_shows_the_policy_rule_that_let_it_in():
     leg = legs("policy-allow")[-1]
-    (host, interface, policy), = changes(leg.request, "policy")
+    ((host, interface, policy),) = changes(leg.request, "policy")
     assert (host, interface) == ("node1", "cni0")
     assert policy.by.name == "default/test-network-policy"
     assert policy.text == "policy: allowed by default/test-network-policy ingress[0]"
@@ -180,9 +197,9 @@ def test_a_service_without_endpoints_is_rejected_at_once_by_the_clients_node():
 
 def test_the_bad_way_leaves_masqueraded_and_reaches_the_other_nodes_published_port():
     leg = legs("nat-published")[-1]
-    (host, _, masq), = changes(leg.request, "masquerade")
+    ((host, _, masq),) = changes(leg.request, "masquerade")
     assert host == "node0" and masq.after.startswith("172.18.0.2:")
-    (host, _, dnat), = changes(leg.request, "dnat")
+    ((host, _, dnat),) = changes(leg.request, "dnat")
     assert (host, dnat.before, dnat.after) == ("node1", "172.18.0.3:8080", "10.244.1.2:80")
     assert dnat.by.kind == "port-mapping" and dnat.by.name == "default/hello-world"
     assert leg.verdict.outcome == "delivered"
@@ -196,7 +213,7 @@ def test_the_bad_way_has_no_route_to_another_nodes_pod_address():
 
 def test_a_rewrite_in_the_namespace_where_the_packet_died_comes_from_the_trace():
     leg = legs("nat-policy-drop")[-1]
-    (host, interface, dnat), = changes(leg.request, "dnat")
+    ((host, interface, dnat),) = changes(leg.request, "dnat")
     assert (host, interface, dnat.after) == ("node1", "eth0", "10.244.1.2:80")
     assert "seen by nft trace" in dnat.text
     assert leg.verdict.by.name == "default/test-network-policy"
@@ -215,7 +232,7 @@ def test_through_the_ingress_the_walk_has_two_connections_and_the_pod_answered()
 
 def test_a_lab_hosts_masquerade_rule_is_quoted():
     leg = legs("lab-masquerade")[-1]
-    (host, interface, masq), = changes(leg.request, "masquerade")
+    ((host, interface, masq),) = changes(leg.request, "masquerade")
     assert (host, interface, masq.after.split(":")[0]) == ("host", "eth0", "198.51.100.2")
     assert masq.by.kind == "nat-rule" and 'ip saddr 172.17.0.0/16 oifname "eth0"' in masq.rule.text
     assert "counter packets" not in masq.rule.text
@@ -223,10 +240,19 @@ def test_a_lab_hosts_masquerade_rule_is_quoted():
 
 def test_an_echo_across_the_switch_of_the_physical_lab():
     leg = legs("lab-switch")[-1]
-    assert path(leg.request) == [("m1", "eth0", "out"), ("switch", "p1", "in"), ("switch", "p3", "out"),
-                                 ("m3", "eth0", "in")]
-    assert leg.request[0].layers.l4 == {"protocol": "icmp", "type": 8, "code": 0,
-                                        "id": leg.request[0].layers.l4["id"], "seq": 1}
+    assert path(leg.request) == [
+        ("m1", "eth0", "out"),
+        ("switch", "p1", "in"),
+        ("switch", "p3", "out"),
+        ("m3", "eth0", "in"),
+    ]
+    assert leg.request[0].layers.l4 == {
+        "protocol": "icmp",
+        "type": 8,
+        "code": 0,
+        "id": leg.request[0].layers.l4["id"],
+        "seq": 1,
+    }
     assert leg.reply[0].layers.l4["type"] == 0 and leg.verdict.outcome == "delivered"
 
 
@@ -236,18 +262,21 @@ def test_a_bridge_flood_copy_is_left_out_and_said():
     out_hop = next(h for h in leg.request if (h.place.host, h.interface) == ("lan", "node1"))
     original = next(c for c in rec.captures if (c.host, c.interface, c.time_ns) == ("lan", "node1", out_hop.time_ns))
     # The switch had not learnt the MAC yet: it also sent the frame to the router, which let it go.
-    rec.captures += [replace(original, interface="router", time_ns=original.time_ns - 1),
-                     Captured("router", "eth0", 3, original.time_ns + 1, original.data, original.wire_length)]
+    rec.captures += [
+        replace(original, interface="router", time_ns=original.time_ns - 1),
+        Captured("router", "eth0", 3, original.time_ns + 1, original.data, original.wire_length),
+    ]
     flooded = stitch(rec)[-1]
     assert path(flooded.request) == path(leg.request)
-    (_, _, bridge), = [c for c in changes(flooded.request, "bridge") if c[0] == "lan"]
+    ((_, _, bridge),) = [c for c in changes(flooded.request, "bridge") if c[0] == "lan"]
     assert "flooded" in bridge.text and "router" in bridge.text
 
 
 def test_other_traffic_never_appears_as_hops():
     rec = recording("service-bridge")
-    walked = {(h.place.host, h.interface, h.direction, h.time_ns) for leg in stitch(rec)
-              for h in (*leg.request, *leg.reply)}
+    walked = {
+        (h.place.host, h.interface, h.direction, h.time_ns) for leg in stitch(rec) for h in (*leg.request, *leg.reply)
+    }
     others = [c for c in rec.captures if (c.host, c.interface, c.direction, c.time_ns) not in walked]
     assert others, "the fixture keeps some unrelated frames as distractors"
 
@@ -256,6 +285,11 @@ def test_other_traffic_never_appears_as_hops():
 def test_the_text_of_a_walk_is_stable(name):
     rec = recording(name)
     found = stitch(rec)
-    walk = Walk("s1", Endpoint(found[0].client.address, None, found[0].client.place, "SRC"),
-                found[-1].server, found[-1].protocol, tuple(found))
+    walk = Walk(
+        "s1",
+        Endpoint(found[0].client.address, None, found[0].client.place, "SRC"),
+        found[-1].server,
+        found[-1].protocol,
+        tuple(found),
+    )
     assert_golden(f"walk-{name}.txt", render_walk(walk))

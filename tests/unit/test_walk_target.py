@@ -61,8 +61,13 @@ spec:
   selector: {app: web}
   ports: [{port: 80}]
 """
-HOSTS = {"node0": ["172.18.0.2/24", "10.244.0.1/24"], "node1": ["172.18.0.3/24", "10.244.1.1/24"],
-         "external": ["198.51.100.100/24"], "internet": ["198.51.100.10/24"], "router": ["172.18.0.1/24"]}
+HOSTS = {
+    "node0": ["172.18.0.2/24", "10.244.0.1/24"],
+    "node1": ["172.18.0.3/24", "10.244.1.1/24"],
+    "external": ["198.51.100.100/24"],
+    "internet": ["198.51.100.10/24"],
+    "router": ["172.18.0.1/24"],
+}
 
 
 @pytest.fixture(scope="module")
@@ -76,8 +81,9 @@ def source(cluster, spec: str) -> Source:
 
 
 def target(cluster, spec: str, src: str = "client", protocol=None, port=None):
-    return resolve_target(spec, source(cluster, src), protocol, port, cluster=cluster, pod_hosts=pod_hosts(cluster),
-                          host_addresses=HOSTS)
+    return resolve_target(
+        spec, source(cluster, src), protocol, port, cluster=cluster, pod_hosts=pod_hosts(cluster), host_addresses=HOSTS
+    )
 
 
 def test_sources_are_pods_by_name_or_namespace_and_name_or_hosts(cluster):
@@ -99,7 +105,11 @@ def test_from_a_pod_a_service_name_is_asked_to_dns_with_the_services_port(cluste
 def test_a_url_gives_port_path_and_host_header(cluster):
     found = target(cluster, "http://web.team-a.svc.cluster.local:80/hostname?x=1")
     assert (found.dns_name, found.port, found.path, found.http_host) == (
-        "web.team-a.svc.cluster.local", 80, "/hostname?x=1", "web.team-a.svc.cluster.local")
+        "web.team-a.svc.cluster.local",
+        80,
+        "/hostname?x=1",
+        "web.team-a.svc.cluster.local",
+    )
     assert target(cluster, "http://10.96.0.10:8080/").http_host == "10.96.0.10:8080"
 
 
@@ -135,16 +145,19 @@ def test_lab_hosts_prefer_the_address_on_the_sources_network():
 
 def test_a_pods_resolver_tries_the_search_domains_first():
     servers, search, ndots = dns.parse_resolv_conf(
-        "search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n")
+        "search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n"
+    )
     assert (servers, ndots) == (["10.96.0.10"], 5)
-    assert dns.candidates("web.team-a", search, ndots)[:2] == ["web.team-a.default.svc.cluster.local",
-                                                               "web.team-a.svc.cluster.local"]
+    assert dns.candidates("web.team-a", search, ndots)[:2] == [
+        "web.team-a.default.svc.cluster.local",
+        "web.team-a.svc.cluster.local",
+    ]
     assert dns.candidates("a.b.c.d.e.f", search, ndots)[0] == "a.b.c.d.e.f"
     assert dns.candidates("web.", search, ndots) == ["web"]
 
 
 def test_dns_answers_in_words():
-    from dnslib import A, DNSRecord, RR
+    from dnslib import RR, A, DNSRecord
 
     question = DNSRecord.parse(dns.query("web.default.svc.cluster.local"))
     answer = question.reply()

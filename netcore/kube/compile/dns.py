@@ -12,6 +12,7 @@ cluster.local``) turns ``hello-world-service`` and ``hello-world-service.default
 from __future__ import annotations
 
 from netcore.kube import addresses
+from netcore.kube.store import Cluster
 
 ZONE = "cluster.local"
 TTL = 5
@@ -19,7 +20,7 @@ TTL = 5
 UPSTREAM = {"internet.example": [addresses.INTERNET_SERVER]}
 
 
-def dns_records(cluster) -> dict:
+def dns_records(cluster: Cluster) -> dict:
     records: dict[str, list[str]] = {}
     headless = set()
     for service in cluster.list("Service"):

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from netcore import names
 from netcore.kube.compile.nginx_conf import render_nginx_conf
 from netcore.kube.ingress import INGRESS_IMAGE, served_ingresses
+from netcore.kube.store import Cluster
 from netcore.topology.model import Server
 
 __all__ = ["INGRESS_IMAGE", "compile_routes", "ingress_data", "ingress_servers", "match_request"]
@@ -110,10 +111,11 @@ class Routes:
 
 # -- backends -----------------------------------------------------------------------------------------
 
+
 class Upstreams:
     """Upstreams by (namespace, service, port), named ``<namespace>-<service>-<port>`` like ingress-nginx's."""
 
-    def __init__(self, cluster) -> None:
+    def __init__(self, cluster: Cluster) -> None:
         self.cluster = cluster
         self.by_key: dict[tuple[str, str, str], Upstream] = {}
 
@@ -141,17 +143,25 @@ class Upstreams:
         service = self.cluster.get("Service", namespace, name)
         if service is None:
             return ()
-        wanted = next((p for p in service["spec"].get("ports", [])
-                       if ("number" in port and p.get("port") == port["number"])
-                       or ("name" in port and p.get("name") == port["name"])), None)
+        wanted = next(
+            (
+                p
+                for p in service["spec"].get("ports", [])
+                if ("number" in port and p.get("port") == port["number"])
+                or ("name" in port and p.get("name") == port["name"])
+            ),
+            None,
+        )
         if wanted is None or wanted.get("protocol", "TCP") != "TCP":
             return ()
         found = self.cluster.get("Endpoints", namespace, name) or {}
-        out = {f"{address['ip']}:{subset_port['port']}"
-               for subset in found.get("subsets", [])
-               for subset_port in subset.get("ports", [])
-               if subset_port.get("name", "") == wanted.get("name", "") and subset_port.get("protocol", "TCP") == "TCP"
-               for address in subset.get("addresses", [])}
+        out = {
+            f"{address['ip']}:{subset_port['port']}"
+            for subset in found.get("subsets", [])
+            for subset_port in subset.get("ports", [])
+            if subset_port.get("name", "") == wanted.get("name", "") and subset_port.get("protocol", "TCP") == "TCP"
+            for address in subset.get("addresses", [])
+        }
         return tuple(sorted(out, key=endpoint_order))
 
 
@@ -161,6 +171,7 @@ def endpoint_order(endpoint: str) -> tuple[int, ...]:
 
 
 # -- paths --------------------------------------------------------------------------------------------
+
 
 def path_locations(path: dict) -> list[tuple[str, str, str]]:
     """Return the (match, location path, origin) an HTTP path becomes."""
@@ -197,7 +208,7 @@ def guard_redirects(server: VirtualServer) -> None:
     is simply not that location's (an Exact ``/p/`` does not match ``/p``, nor does ``/void/*``). An
     exact location for ``/p`` sends it where the other locations would.
     """
-    for (match, path), location in list(server.locations.items()):
+    for (_match, path), location in list(server.locations.items()):
         bare = path.rstrip("/")
         if not bare or not path.endswith("/") or not location.backend.upstream or ("exact", bare) in server.locations:
             continue
@@ -208,6 +219,7 @@ def guard_redirects(server: VirtualServer) -> None:
 
 
 # -- TLS ----------------------------------------------------------------------------------------------
+
 
 def certificate_file(namespace: str, secret: str) -> str:
     # A namespace has no dots, so the first one ends it: no two Secrets share a file.
@@ -245,12 +257,14 @@ def certificate_matches_key(cert: bytes, key: bytes) -> bool:
 
 # -- the routes ---------------------------------------------------------------------------------------
 
-def compile_routes(cluster) -> Routes:
+
+def compile_routes(cluster: Cluster) -> Routes:
     """Return the controller's virtual servers, upstreams and certificates for the served Ingresses."""
     upstreams = Upstreams(cluster)
     servers = {DEFAULT_SERVER: VirtualServer(DEFAULT_SERVER)}
-    servers[DEFAULT_SERVER].locations[ROOT] = Location("prefix", "/", CONTROLLER_404, "root",
-                                                       "the controller's own 404")
+    servers[DEFAULT_SERVER].locations[ROOT] = Location(
+        "prefix", "/", CONTROLLER_404, "root", "the controller's own 404"
+    )
     ingresses = served_ingresses(cluster)
     for ingress in ingresses:
         meta, spec = ingress["metadata"], ingress.get("spec") or {}
@@ -261,12 +275,14 @@ def compile_routes(cluster) -> Routes:
             catch_all = servers[DEFAULT_SERVER].locations[ROOT]
             if not spec.get("rules") and catch_all.backend == CONTROLLER_404:
                 servers[DEFAULT_SERVER].locations[ROOT] = Location(
-                    "prefix", "/", default, "root", f"{namespace}/{name}: defaultBackend (no rules: the catch-all)")
+                    "prefix", "/", default, "root", f"{namespace}/{name}: defaultBackend (no rules: the catch-all)"
+                )
         for rule in spec.get("rules") or []:
             host = rule.get("host") or DEFAULT_SERVER
             if host not in servers:
-                about = f"{namespace}/{name}: " + ("defaultBackend" if default != CONTROLLER_404 else
-                                                   "no rule for /: the controller's own 404")
+                about = f"{namespace}/{name}: " + (
+                    "defaultBackend" if default != CONTROLLER_404 else "no rule for /: the controller's own 404"
+                )
                 servers[host] = VirtualServer(host, {ROOT: Location("prefix", "/", default, "root", about)})
     for ingress in ingresses:
         meta, spec = ingress["metadata"], ingress.get("spec") or {}
@@ -281,13 +297,17 @@ def compile_routes(cluster) -> Routes:
     for server in servers.values():
         guard_redirects(server)
     certificates = assign_certificates(cluster, ingresses, servers)
-    ordered = [servers[DEFAULT_SERVER]] + sorted((s for h, s in servers.items() if h != DEFAULT_SERVER),
-                                                 key=lambda s: (s.wildcard, s.host))
-    return Routes(tuple(ordered), tuple(sorted(upstreams.by_key.values(), key=lambda u: u.name)),
-                  tuple(sorted(certificates.items())))
+    ordered = [servers[DEFAULT_SERVER]] + sorted(
+        (s for h, s in servers.items() if h != DEFAULT_SERVER), key=lambda s: (s.wildcard, s.host)
+    )
+    return Routes(
+        tuple(ordered),
+        tuple(sorted(upstreams.by_key.values(), key=lambda u: u.name)),
+        tuple(sorted(certificates.items())),
+    )
 
 
-def assign_certificates(cluster, ingresses: list[dict], servers: dict[str, VirtualServer]) -> dict[str, str]:
+def assign_certificates(cluster: Cluster, ingresses: list[dict], servers: dict[str, VirtualServer]) -> dict[str, str]:
     """Give each TLS host the first usable certificate an Ingress names for it; return the PEM files."""
     files: dict[str, str] = {}
     for ingress in ingresses:
@@ -315,8 +335,16 @@ def match_request(routes: Routes, host: str, path: str) -> Location:
     name = name.lower().rstrip(".")
     by_host = {s.host: s for s in routes.servers}
     server = by_host.get(name) or next(
-        (s for s in routes.servers if s.wildcard and name.endswith(s.host[1:])
-         and name[:-len(s.host[1:])] and "." not in name[:-len(s.host[1:])]), by_host[DEFAULT_SERVER])
+        (
+            s
+            for s in routes.servers
+            if s.wildcard
+            and name.endswith(s.host[1:])
+            and name[: -len(s.host[1:])]
+            and "." not in name[: -len(s.host[1:])]
+        ),
+        by_host[DEFAULT_SERVER],
+    )
     exact = server.locations.get(("exact", path))
     if exact is not None:
         return exact
@@ -326,7 +354,8 @@ def match_request(routes: Routes, host: str, path: str) -> Location:
 
 # -- what the network compiler asks for ---------------------------------------------------------------
 
-def ingress_data(cluster, sandbox: str) -> tuple[tuple[str, str], ...]:
+
+def ingress_data(cluster: Cluster, sandbox: str) -> tuple[tuple[str, str], ...]:
     """Sandbox data files the controller reads (written before it starts or reloads)."""
     routes = compile_routes(cluster)
     data_dir = names.data_dir(sandbox)
@@ -337,6 +366,8 @@ def ingress_data(cluster, sandbox: str) -> tuple[tuple[str, str], ...]:
 
 def ingress_servers(pod: dict, host: str, sandbox: str) -> tuple[Server, ...]:
     """The controller pod's server: nginx, run by the workload runner from the configuration file."""
-    options = (("config", str(names.data_dir(sandbox) / CONFIG_NAME)),
-               ("runtime", str(names.sandbox_dir(sandbox) / RUNTIME_DIR)))
+    options = (
+        ("config", str(names.data_dir(sandbox) / CONFIG_NAME)),
+        ("runtime", str(names.sandbox_dir(sandbox) / RUNTIME_DIR)),
+    )
     return (Server(host=host, kind="ingress-nginx", port=80, protocol="tcp", options=options),)

@@ -18,16 +18,17 @@ LoadBalancer addresses are routed by the router to the node that announces them,
 from __future__ import annotations
 
 import json
+from typing import Protocol
 
 from netcore import names
 from netcore.kube import addresses
-from netcore.kube.cluster import Cluster
 from netcore.kube.compile.dns import dns_records
 from netcore.kube.compile.ingress import INGRESS_IMAGE, ingress_data, ingress_servers
 from netcore.kube.compile.policies import render_policy_chains
-from netcore.kube.compile.services import render_service_chains, service_ports
+from netcore.kube.compile.services import ServicePort, render_service_chains, service_ports
 from netcore.kube.controllers import DNS_IMAGE, node_index
 from netcore.kube.naming import digest, node_name, pod_host, pod_veth
+from netcore.kube.store import Cluster
 from netcore.topology.model import Endpoint, Host, Interface, Link, Route, Server, Topology, Vxlan
 from netcore.topology.sysctls import BRIDGE_NF
 
@@ -35,6 +36,12 @@ UNDERLAY_MTU = 9000  # room for VXLAN's 50 bytes, so pods keep a 1500-byte MTU i
 VXLAN_PORT = 4789
 DNS_DATA = "dns.json"
 INFRA_HOSTS = {"lan", "router", "internet", "external"}
+
+
+class Images(Protocol):
+    """The image catalog (``netcore.kube.images``): the servers a pod's containers run."""
+
+    def pod_servers(self, pod: dict, host: str) -> tuple[Server, ...]: ...
 
 
 def pod_hosts(cluster: Cluster) -> dict[tuple[str, str], str]:
@@ -49,15 +56,21 @@ def pod_hosts(cluster: Cluster) -> dict[tuple[str, str], str]:
     return out
 
 
-def compile_cluster(cluster: Cluster, sandbox: str, images) -> Topology:
+def compile_cluster(cluster: Cluster, sandbox: str, images: Images) -> Topology:
     """Return the whole Topology of a cluster. ``images.pod_servers(pod, host)`` gives a pod's servers."""
     hosts_of = pod_hosts(cluster)
     ports = service_ports(cluster)
-    hosts: list[Host] = [lan_switch(cluster), router(cluster, ports), outside("internet", addresses.INTERNET_SERVER,
-                         (Server("internet", "echo", 80),)), outside("external", addresses.EXTERNAL_CLIENT, ())]
-    links = [Link(Endpoint("router", "eth0"), Endpoint("lan", "router")),
-             Link(Endpoint("internet", "eth0"), Endpoint("router", "internet")),
-             Link(Endpoint("external", "eth0"), Endpoint("router", "external"))]
+    hosts: list[Host] = [
+        lan_switch(cluster),
+        router(cluster, ports),
+        outside("internet", addresses.INTERNET_SERVER, (Server("internet", "echo", 80),)),
+        outside("external", addresses.EXTERNAL_CLIENT, ()),
+    ]
+    links = [
+        Link(Endpoint("router", "eth0"), Endpoint("lan", "router")),
+        Link(Endpoint("internet", "eth0"), Endpoint("router", "internet")),
+        Link(Endpoint("external", "eth0"), Endpoint("router", "external")),
+    ]
     pods_by_node: dict[str, list[dict]] = {}
     for pod in cluster.list("Pod"):
         pods_by_node.setdefault(pod["spec"]["nodeName"], []).append(pod)
@@ -72,42 +85,57 @@ def compile_cluster(cluster: Cluster, sandbox: str, images) -> Topology:
             host = hosts_of[(meta["namespace"], meta["name"])]
             hosts.append(pod_namespace(pod, host, index, servers_of(pod, host, images, data_path, sandbox)))
             links.append(Link(Endpoint(host, "eth0"), Endpoint(node, pod_veth(meta["namespace"], meta["name"]))))
-    data = ((DNS_DATA, json.dumps(dns_records(cluster), indent=1, sort_keys=True) + "\n"),
-            *ingress_data(cluster, sandbox))
+    data = (
+        (DNS_DATA, json.dumps(dns_records(cluster), indent=1, sort_keys=True) + "\n"),
+        *ingress_data(cluster, sandbox),
+    )
     return Topology(hosts=tuple(hosts), links=tuple(links), data=data)
 
 
-def servers_of(pod: dict, host: str, images, data_path: str, sandbox: str) -> tuple[Server, ...]:
+def servers_of(pod: dict, host: str, images: Images, data_path: str, sandbox: str) -> tuple[Server, ...]:
     containers = pod["spec"].get("containers", [])
     if any(c.get("image") == INGRESS_IMAGE for c in containers):
         return tuple(ingress_servers(pod, host, sandbox))
     if any(c.get("image") == DNS_IMAGE for c in containers):
-        return tuple(Server(host, "cluster-dns", 53, protocol, (("records", data_path),)) for protocol in ("udp", "tcp"))
+        return tuple(
+            Server(host, "cluster-dns", 53, protocol, (("records", data_path),)) for protocol in ("udp", "tcp")
+        )
     return tuple(images.pod_servers(pod, host))
 
 
 def lan_switch(cluster: Cluster) -> Host:
     ports = [Interface("router", master="br0", mtu=UNDERLAY_MTU)]
     ports += [Interface(node_name(i), master="br0", mtu=UNDERLAY_MTU) for i in range(cluster.config.nodes)]
-    return Host("lan", role="switch", label="node network 172.18.0.0/24",
-                interfaces=(Interface("br0", kind="bridge", mtu=UNDERLAY_MTU), *ports))
-
-
-def router(cluster: Cluster, ports) -> Host:
-    """The cluster's edge: node network on one side, the internet segment on the other."""
-    routes = tuple(Route(dst=f"{ip}/32", via=addresses.node_address(node_index(node)))
-                   for ip, node in sorted(load_balancer_announcers(cluster, ports).items()))
     return Host(
-        "router", role="router", label="edge router",
-        interfaces=(Interface("eth0", addresses=(f"{addresses.ROUTER_NODE_SIDE}/24",), mtu=UNDERLAY_MTU),
-                    Interface("wan0", kind="bridge", addresses=(f"{addresses.ROUTER_INTERNET_SIDE}/24",)),
-                    Interface("internet", master="wan0"), Interface("external", master="wan0")),
+        "lan",
+        role="switch",
+        label="node network 172.18.0.0/24",
+        interfaces=(Interface("br0", kind="bridge", mtu=UNDERLAY_MTU), *ports),
+    )
+
+
+def router(cluster: Cluster, ports: list[ServicePort]) -> Host:
+    """The cluster's edge: node network on one side, the internet segment on the other."""
+    routes = tuple(
+        Route(dst=f"{ip}/32", via=addresses.node_address(node_index(node)))
+        for ip, node in sorted(load_balancer_announcers(cluster, ports).items())
+    )
+    return Host(
+        "router",
+        role="router",
+        label="edge router",
+        interfaces=(
+            Interface("eth0", addresses=(f"{addresses.ROUTER_NODE_SIDE}/24",), mtu=UNDERLAY_MTU),
+            Interface("wan0", kind="bridge", addresses=(f"{addresses.ROUTER_INTERNET_SIDE}/24",)),
+            Interface("internet", master="wan0"),
+            Interface("external", master="wan0"),
+        ),
         routes=routes,
         sysctls=(("net.ipv4.ip_forward", "1"),),
     )
 
 
-def load_balancer_announcers(cluster: Cluster, ports) -> dict[str, str]:
+def load_balancer_announcers(cluster: Cluster, ports: list[ServicePort]) -> dict[str, str]:
     """Pick the node that answers for each LoadBalancer address (MetalLB's layer-2 leader).
 
     With externalTrafficPolicy Local only a node with a ready endpoint may announce; with Cluster any
@@ -129,20 +157,29 @@ def load_balancer_announcers(cluster: Cluster, ports) -> dict[str, str]:
 
 
 def outside(name: str, address: str, servers: tuple[Server, ...]) -> Host:
-    return Host(name, role="internet" if name == "internet" else "client",
-                label=f"{name} {address}",
-                interfaces=(Interface("eth0", addresses=(f"{address}/24",)),),
-                routes=(Route(dst="0.0.0.0/0", via=addresses.ROUTER_INTERNET_SIDE),),
-                servers=servers)
+    return Host(
+        name,
+        role="internet" if name == "internet" else "client",
+        label=f"{name} {address}",
+        interfaces=(Interface("eth0", addresses=(f"{address}/24",)),),
+        routes=(Route(dst="0.0.0.0/0", via=addresses.ROUTER_INTERNET_SIDE),),
+        servers=servers,
+    )
 
 
-def node_host(cluster: Cluster, index: int, pods: list[dict], hosts_of, ports) -> Host:
+def node_host(
+    cluster: Cluster, index: int, pods: list[dict], hosts_of: dict[tuple[str, str], str], ports: list[ServicePort]
+) -> Host:
     node = node_name(index)
     cidr = str(addresses.node_pod_cidr(index))
-    interfaces = [Interface("eth0", addresses=(f"{addresses.node_address(index)}/24",), mtu=UNDERLAY_MTU),
-                  Interface("cni0", kind="bridge", addresses=(f"{addresses.node_gateway(index)}/24",))]
-    interfaces += [Interface(pod_veth(p["metadata"]["namespace"], p["metadata"]["name"]), master="cni0", hairpin=True)
-                   for p in pods]
+    interfaces = [
+        Interface("eth0", addresses=(f"{addresses.node_address(index)}/24",), mtu=UNDERLAY_MTU),
+        Interface("cni0", kind="bridge", addresses=(f"{addresses.node_gateway(index)}/24",)),
+    ]
+    interfaces += [
+        Interface(pod_veth(p["metadata"]["namespace"], p["metadata"]["name"]), master="cni0", hairpin=True)
+        for p in pods
+    ]
     routes = [Route(dst="0.0.0.0/0", via=addresses.ROUTER_NODE_SIDE)]
     mode = cluster.config.cni
     for other in range(cluster.config.nodes):
@@ -153,17 +190,24 @@ def node_host(cluster: Cluster, index: int, pods: list[dict], hosts_of, ports) -
             routes.append(Route(dst=other_cidr, via=addresses.node_address(other)))
         else:
             device = vxlan_device(other)
-            routes.append(Route(dst=other_cidr, via=str(addresses.node_pod_cidr(other).network_address),
-                                dev=device, onlink=True))
+            routes.append(
+                Route(dst=other_cidr, via=str(addresses.node_pod_cidr(other).network_address), dev=device, onlink=True)
+            )
     if mode == "vxlan":
         interfaces += [vxlan_interface(index, other) for other in range(cluster.config.nodes) if other != index]
     nft = [render_service_chains(ports, node), pod_egress(mode), render_policy_chains(cluster, node)]
     nft = [chains for chains in nft if chains]
     if mode == "nat":
         nft.append(port_mappings(index, pods))
-    return Host(node, role="node", label=f"{node} {addresses.node_address(index)} pods {cidr}",
-                interfaces=tuple(interfaces), routes=tuple(routes),
-                sysctls=(("net.ipv4.ip_forward", "1"), (BRIDGE_NF, "1")), nft=tuple(nft))
+    return Host(
+        node,
+        role="node",
+        label=f"{node} {addresses.node_address(index)} pods {cidr}",
+        interfaces=tuple(interfaces),
+        routes=tuple(routes),
+        sysctls=(("net.ipv4.ip_forward", "1"), (BRIDGE_NF, "1")),
+        nft=tuple(nft),
+    )
 
 
 def vxlan_device(other: int) -> str:
@@ -172,18 +216,30 @@ def vxlan_device(other: int) -> str:
 
 def vxlan_interface(index: int, other: int) -> Interface:
     low, high = sorted((index, other))
-    return Interface(vxlan_device(other), kind="vxlan", mtu=1500,
-                     addresses=(f"{addresses.node_pod_cidr(index).network_address}/32",),
-                     vxlan=Vxlan(vni=4096 + low * 16 + high, dev="eth0", local=addresses.node_address(index),
-                                 remote=addresses.node_address(other), port=VXLAN_PORT, learning=False))
+    return Interface(
+        vxlan_device(other),
+        kind="vxlan",
+        mtu=1500,
+        addresses=(f"{addresses.node_pod_cidr(index).network_address}/32",),
+        vxlan=Vxlan(
+            vni=4096 + low * 16 + high,
+            dev="eth0",
+            local=addresses.node_address(index),
+            remote=addresses.node_address(other),
+            port=VXLAN_PORT,
+            learning=False,
+        ),
+    )
 
 
 def pod_egress(mode: str) -> str:
     """Pods reach the outside with their node's address (what the internet sees)."""
     pods = str(addresses.POD_CIDR)
     match = f"ip saddr {pods}" if mode == "nat" else f"ip saddr {pods} ip daddr != {pods}"
-    return ("\tchain pod-egress {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
-            f'\t\t{match} oifname "eth0" masquerade comment "pod egress: SNAT to the node address"\n\t}}')
+    return (
+        "\tchain pod-egress {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
+        f'\t\t{match} oifname "eth0" masquerade comment "pod egress: SNAT to the node address"\n\t}}'
+    )
 
 
 def port_mappings(index: int, pods: list[dict]) -> str:
@@ -193,12 +249,16 @@ def port_mappings(index: int, pods: list[dict]) -> str:
     for pod in sorted(pods, key=lambda p: (p["metadata"]["namespace"], p["metadata"]["name"])):
         for mapping in published_ports(pod):
             host_port, protocol, target = mapping
-            rules.append(f'ip daddr {node_ip} {protocol} dport {host_port} dnat ip to {target} '
-                         f'comment "{pod["metadata"]["namespace"]}/{pod["metadata"]["name"]}"')
+            rules.append(
+                f"ip daddr {node_ip} {protocol} dport {host_port} dnat ip to {target} "
+                f'comment "{pod["metadata"]["namespace"]}/{pod["metadata"]["name"]}"'
+            )
     body = "".join(f"\t\t{r}\n" for r in rules)
-    return ("\tchain port-mapping {\n\t\ttype nat hook prerouting priority dstnat; policy accept;\n"
-            f"{body}\t}}\n\tchain port-mapping-local {{\n\t\ttype nat hook output priority -100; policy accept;\n"
-            f"{body}\t}}")
+    return (
+        "\tchain port-mapping {\n\t\ttype nat hook prerouting priority dstnat; policy accept;\n"
+        f"{body}\t}}\n\tchain port-mapping-local {{\n\t\ttype nat hook output priority -100; policy accept;\n"
+        f"{body}\t}}"
+    )
 
 
 def published_ports(pod: dict) -> list[tuple[int, str, str]]:
@@ -219,11 +279,13 @@ def pod_namespace(pod: dict, host: str, index: int, servers: tuple[Server, ...])
     hostname = pod["spec"].get("hostname", meta["name"])
     search = f"{meta['namespace']}.svc.cluster.local svc.cluster.local cluster.local"
     return Host(
-        host, role="pod", inside=node_name(index), label=f"pod {meta['namespace']}/{meta['name']}",
+        host,
+        role="pod",
+        inside=node_name(index),
+        label=f"pod {meta['namespace']}/{meta['name']}",
         interfaces=(Interface("eth0", addresses=(f"{ip}/24",)),),
         routes=(Route(dst="0.0.0.0/0", via=addresses.node_gateway(index)),),
         servers=servers,
         resolv_conf=f"search {search}\nnameserver {addresses.CLUSTER_DNS_IP}\noptions ndots:5\n",
-        hosts_file=("# Kubernetes-managed hosts file (written by Podpath).\n127.0.0.1\tlocalhost\n"
-                    f"{ip}\t{hostname}\n"),
+        hosts_file=(f"# Kubernetes-managed hosts file (written by Podpath).\n127.0.0.1\tlocalhost\n{ip}\t{hostname}\n"),
     )

@@ -21,6 +21,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # ingress.py builds the routes and imports this module to render them
+    from netcore.kube.compile.ingress import Location, Routes, Upstream, VirtualServer
 
 GENERATION_LINE = "# podpath ingress-nginx generation "
 STATUS_ADDRESS = "127.0.0.1:10246"  # ingress-nginx's own status port, on loopback only
@@ -128,19 +132,25 @@ def server_name(host: str) -> str:
     return host
 
 
-def render_upstream(upstream) -> str:
+def render_upstream(upstream: Upstream) -> str:
     servers = "".join(f"        server {endpoint} max_fails=0;\n" for endpoint in upstream.endpoints)
     return f"\n    upstream {upstream.name} {{\n{servers}    }}\n"
 
 
-def render_location(location) -> str:
+def render_location(location: Location) -> str:
     backend = location.backend
     target = f"= {quote(location.path)}" if location.match == "exact" else quote(location.path)
     lines = [f"        # {location.about}", f"        location {target} {{"]
     if backend.service:
-        lines += [f'            set ${variable} "{value}";' for variable, value in (
-            ("namespace", backend.namespace), ("ingress_name", backend.ingress), ("service_name", backend.service),
-            ("service_port", backend.port))]
+        lines += [
+            f'            set ${variable} "{value}";'
+            for variable, value in (
+                ("namespace", backend.namespace),
+                ("ingress_name", backend.ingress),
+                ("service_name", backend.service),
+                ("service_port", backend.port),
+            )
+        ]
     lines.append(f'            set $proxy_upstream_name "{backend.name}";')
     if backend.upstream:
         lines.append(f"            proxy_pass http://{backend.upstream};")
@@ -150,15 +160,20 @@ def render_location(location) -> str:
     return "\n".join(lines) + "\n"
 
 
-def location_order(location) -> tuple:
+def location_order(location: Location) -> tuple:
     """Exact locations first, then prefixes longest first (nginx's own precedence, for the reader)."""
     return (location.match != "exact", -len(location.path), location.path)
 
 
-def render_server(server, certificate_dir: str) -> str:
+def render_server(server: VirtualServer, certificate_dir: str) -> str:
     default = " default_server" if server.host == "_" else ""
-    lines = ["", "    server {", f"        listen 80{default};", f"        listen 443 ssl http2{default};",
-             f"        server_name {quote(server_name(server.host))};"]
+    lines = [
+        "",
+        "    server {",
+        f"        listen 80{default};",
+        f"        listen 443 ssl http2{default};",
+        f"        server_name {quote(server_name(server.host))};",
+    ]
     if server.certificate:
         path = quote(f"{certificate_dir}/{server.certificate}")
         lines += [f"        ssl_certificate {path};", f"        ssl_certificate_key {path};"]
@@ -168,7 +183,7 @@ def render_server(server, certificate_dir: str) -> str:
     return out + "    }\n"
 
 
-def render_nginx_conf(routes, *, certificate_dir: str, fake_certificate: str) -> str:
+def render_nginx_conf(routes: Routes, *, certificate_dir: str, fake_certificate: str) -> str:
     """Return nginx.conf for the routes, its first line naming its generation."""
     body = HEAD.replace("{fake}", quote(fake_certificate))
     body += "".join(render_upstream(u) for u in routes.upstreams)
@@ -184,4 +199,4 @@ def render_nginx_conf(routes, *, certificate_dir: str, fake_certificate: str) ->
 def config_generation(text: str) -> str | None:
     """Return the generation a rendered configuration names on its first line."""
     first = text.split("\n", 1)[0]
-    return first[len(GENERATION_LINE):].strip() or None if first.startswith(GENERATION_LINE) else None
+    return first[len(GENERATION_LINE) :].strip() or None if first.startswith(GENERATION_LINE) else None

@@ -31,10 +31,10 @@ import ipaddress
 from collections.abc import Iterable
 
 from netcore.kube import addresses
-from netcore.kube.cluster import Cluster
 from netcore.kube.compile.policy_rules import Allow, Isolation, pod_isolations
 from netcore.kube.compile.services import chain, map_block, short_hash
 from netcore.kube.controllers import node_index
+from netcore.kube.store import Cluster
 
 COMMENT_MAX = 128  # nft refuses longer comments
 IDENT_MAX = 200  # chain names stay under nft's 256 characters
@@ -57,17 +57,27 @@ def render_policy_chains(cluster: Cluster, node: str) -> str:
     if egress:
         check = "ip saddr vmap @policy-egress-pods"
         for hook in ("forward", "input"):
-            out.append(chain(f"policy-{hook}", [ESTABLISHED, check],
-                             f"type filter hook {hook} priority filter; policy accept;"))
+            out.append(
+                chain(
+                    f"policy-{hook}", [ESTABLISHED, check], f"type filter hook {hook} priority filter; policy accept;"
+                )
+            )
     if ingress:
         index = node_index(node)
-        own = one_or_set(sorted((addresses.node_address(index), addresses.node_gateway(index)),
-                                key=ipaddress.IPv4Address))
-        out.append(chain("policy-postrouting", [
-            ESTABLISHED,
-            f'ct original ip saddr {own} accept comment "from {node} itself: always allowed"',
-            "ip daddr vmap @policy-ingress-pods",
-        ], "type filter hook postrouting priority srcnat + 10; policy accept;"))
+        own = one_or_set(
+            sorted((addresses.node_address(index), addresses.node_gateway(index)), key=ipaddress.IPv4Address)
+        )
+        out.append(
+            chain(
+                "policy-postrouting",
+                [
+                    ESTABLISHED,
+                    f'ct original ip saddr {own} accept comment "from {node} itself: always allowed"',
+                    "ip daddr vmap @policy-ingress-pods",
+                ],
+                "type filter hook postrouting priority srcnat + 10; policy accept;",
+            )
+        )
     out += [chain(isolation_chain(i), isolation_rules(i)) for i in isolations]
     return "\n".join(out)
 
@@ -93,8 +103,11 @@ def dispatch(isolations: list[Isolation]) -> list[str]:
 
 def isolation_rules(isolation: Isolation) -> list[str]:
     """The pod's allow rules, in policy and rule order, then its attributed drop."""
-    rules = [f'{match} accept comment "{comment("allowed by " + allow.label)}"'.lstrip()
-             for allow in isolation.allows for match in allow_matches(allow)]
+    rules = [
+        f'{match} accept comment "{comment("allowed by " + allow.label)}"'.lstrip()
+        for allow in isolation.allows
+        for match in allow_matches(allow)
+    ]
     if isolation.direction == "Ingress":
         verdict = f"ingress to {isolation.ident} denied"
     else:
@@ -129,7 +142,8 @@ def protocol_matches(allow: Allow) -> list[str]:
         if any(r.first is None for r in ranges):
             out.append(f"meta l4proto {protocol}")
         elif ranges:
-            out.append(f"{protocol} dport {one_or_set(port_text(r.first, r.last) for r in ranges)}")
+            texts = (port_text(r.first, r.last) for r in ranges if r.first is not None)  # all, in this branch
+            out.append(f"{protocol} dport {one_or_set(texts)}")
     return out
 
 
@@ -160,4 +174,4 @@ def policy_list(policies: tuple[str, ...], verdict: str) -> str:
 
 def comment(text: str) -> str:
     """Fit a comment into nft's 128 characters."""
-    return text if len(text) <= COMMENT_MAX else text[:COMMENT_MAX - 3] + "..."
+    return text if len(text) <= COMMENT_MAX else text[: COMMENT_MAX - 3] + "..."

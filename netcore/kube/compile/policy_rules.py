@@ -26,8 +26,8 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from netcore.kube.cluster import Cluster
 from netcore.kube.selectors import matches
+from netcore.kube.store import Cluster
 
 DIRECTIONS = ("Ingress", "Egress")
 PEERS_FIELD = {"Ingress": "from", "Egress": "to"}
@@ -132,8 +132,9 @@ def running_pods(cluster: Cluster) -> list[dict]:
 
 def applies_to(policy: dict, pod: dict) -> bool:
     """Tell whether a policy's podSelector selects this pod (only pods of the policy's namespace)."""
-    return (policy["metadata"].get("namespace", "default") == pod["metadata"]["namespace"]
-            and matches(policy["spec"].get("podSelector") or {}, labels_of(pod)))
+    return policy["metadata"].get("namespace", "default") == pod["metadata"]["namespace"] and matches(
+        policy["spec"].get("podSelector") or {}, labels_of(pod)
+    )
 
 
 def pod_isolations(cluster: Cluster, pod: dict) -> list[Isolation]:
@@ -146,8 +147,16 @@ def pod_isolations(cluster: Cluster, pod: dict) -> list[Isolation]:
             continue
         allows = tuple(allow for policy in isolating for allow in resolve_rules(cluster, policy, direction, pod))
         meta = pod["metadata"]
-        out.append(Isolation(meta["namespace"], meta["name"], pod["status"]["podIP"], direction,
-                             tuple(policy_key(p) for p in isolating), allows))
+        out.append(
+            Isolation(
+                meta["namespace"],
+                meta["name"],
+                pod["status"]["podIP"],
+                direction,
+                tuple(policy_key(p) for p in isolating),
+                allows,
+            )
+        )
     return out
 
 
@@ -182,8 +191,11 @@ def resolve_peers(cluster: Cluster, policy: dict, peers: list[dict]) -> Peers:
         pod_selector, namespace_selector = peer.get("podSelector"), peer.get("namespaceSelector")
         for candidate in pods:
             namespace = candidate["metadata"]["namespace"]
-            in_namespace = (namespace == home if namespace_selector is None
-                            else matches(namespace_selector, namespace_labels.get(namespace)))
+            in_namespace = (
+                namespace == home
+                if namespace_selector is None
+                else matches(namespace_selector, namespace_labels.get(namespace))
+            )
             if in_namespace and (pod_selector is None or matches(pod_selector, labels_of(candidate))):
                 addresses.add(candidate["status"]["podIP"])
     return Peers(False, tuple(sorted(addresses, key=ipaddress.IPv4Address)), tuple(blocks))

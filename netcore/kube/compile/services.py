@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from netcore.kube import addresses
 from netcore.kube.naming import digest
+from netcore.kube.store import Cluster
 
 MASQ_MARK = "0x4000"
 
@@ -76,32 +77,32 @@ def render_service_chains(ports: list[ServicePort], node: str, pod_cidr: str = s
     """Return the kube-proxy-style chains, sets and maps for one node."""
     ports = sorted((p for p in ports if p.cluster_ip), key=lambda p: p.ident)
     out: list[str] = []
-    service_ips, nodeports, no_ep, no_ep_nodeports, cluster_ips = [], [], [], [], set()
+    cluster_ips = sorted({sp.cluster_ip for sp in ports if sp.cluster_ip})
+    service_ips, nodeports, no_ep, no_ep_nodeports = [], [], [], []
     for sp in ports:
-        cluster_ips.add(sp.cluster_ip)
         key = f"{sp.cluster_ip} . {sp.protocol} . {sp.port}"
         if not sp.endpoints:
-            no_ep.append(f"{key} comment \"{sp.ident}\" : goto reject-chain")
+            no_ep.append(f'{key} comment "{sp.ident}" : goto reject-chain')
             for ip in sp.load_balancer_ips:
-                no_ep.append(f"{ip} . {sp.protocol} . {sp.port} comment \"{sp.ident}\" : goto reject-chain")
+                no_ep.append(f'{ip} . {sp.protocol} . {sp.port} comment "{sp.ident}" : goto reject-chain')
             if sp.node_port:
-                no_ep_nodeports.append(f"{sp.protocol} . {sp.node_port} comment \"{sp.ident}\" : goto reject-chain")
+                no_ep_nodeports.append(f'{sp.protocol} . {sp.node_port} comment "{sp.ident}" : goto reject-chain')
             continue
-        service_ips.append(f"{key} comment \"{sp.ident}\" : goto {sp.chain('service')}")
+        service_ips.append(f'{key} comment "{sp.ident}" : goto {sp.chain("service")}')
         has_external = bool(sp.node_port or sp.load_balancer_ips)
         if has_external:
             entry = "goto " + sp.chain("external")
             for ip in sp.load_balancer_ips:
-                service_ips.append(f"{ip} . {sp.protocol} . {sp.port} comment \"{sp.ident}\" : {entry}")
+                service_ips.append(f'{ip} . {sp.protocol} . {sp.port} comment "{sp.ident}" : {entry}')
             if sp.node_port:
-                nodeports.append(f"{sp.protocol} . {sp.node_port} comment \"{sp.ident}\" : {entry}")
+                nodeports.append(f'{sp.protocol} . {sp.node_port} comment "{sp.ident}" : {entry}')
         out += render_service(sp, pod_cidr)
         if has_external:
             out += render_external(sp, node, pod_cidr)
         for endpoint in sp.endpoints:
             out += render_endpoint(sp, endpoint)
     head = [
-        set_block("cluster-ips", "ipv4_addr", sorted(cluster_ips)),
+        set_block("cluster-ips", "ipv4_addr", cluster_ips),
         map_block("service-ips", "ipv4_addr . inet_proto . inet_service : verdict", service_ips),
         map_block("service-nodeports", "inet_proto . inet_service : verdict", nodeports),
         map_block("no-endpoint-services", "ipv4_addr . inet_proto . inet_service : verdict", no_ep),
@@ -122,8 +123,10 @@ def map_block(name: str, spec: str, elements: list[str]) -> str:
 
 
 def affinity_set(sp: ServicePort, endpoint: Endpoint) -> str:
-    return (f"\tset {sp.affinity_set(endpoint)} {{\n\t\ttype ipv4_addr\n\t\tflags dynamic,timeout\n"
-            f"\t\ttimeout {sp.affinity_timeout}s\n\t}}")
+    return (
+        f"\tset {sp.affinity_set(endpoint)} {{\n\t\ttype ipv4_addr\n\t\tflags dynamic,timeout\n"
+        f"\t\ttimeout {sp.affinity_timeout}s\n\t}}"
+    )
 
 
 def chain(name: str, rules: list[str], hook: str | None = None) -> str:
@@ -132,27 +135,53 @@ def chain(name: str, rules: list[str], hook: str | None = None) -> str:
 
 
 BASE_CHAINS = [
-    chain("filter-input", ["ct state new jump nodeport-endpoints-check", "ct state new jump service-endpoints-check"],
-          "type filter hook input priority -110; policy accept;"),
-    chain("filter-forward", ["ct state new jump service-endpoints-check", "ct state new jump cluster-ips-check"],
-          "type filter hook forward priority -110; policy accept;"),
-    chain("filter-output", ["ct state new jump service-endpoints-check"],
-          "type filter hook output priority -110; policy accept;"),
-    chain("filter-output-post-dnat", ["ct state new jump cluster-ips-check"],
-          "type filter hook output priority -90; policy accept;"),
+    chain(
+        "filter-input",
+        ["ct state new jump nodeport-endpoints-check", "ct state new jump service-endpoints-check"],
+        "type filter hook input priority -110; policy accept;",
+    ),
+    chain(
+        "filter-forward",
+        ["ct state new jump service-endpoints-check", "ct state new jump cluster-ips-check"],
+        "type filter hook forward priority -110; policy accept;",
+    ),
+    chain(
+        "filter-output",
+        ["ct state new jump service-endpoints-check"],
+        "type filter hook output priority -110; policy accept;",
+    ),
+    chain(
+        "filter-output-post-dnat",
+        ["ct state new jump cluster-ips-check"],
+        "type filter hook output priority -90; policy accept;",
+    ),
     chain("nat-prerouting", ["jump services"], "type nat hook prerouting priority dstnat; policy accept;"),
     chain("nat-output", ["jump services"], "type nat hook output priority -100; policy accept;"),
     chain("nat-postrouting", ["jump masquerading"], "type nat hook postrouting priority srcnat; policy accept;"),
     chain("mark-for-masquerade", [f"meta mark set meta mark | {MASQ_MARK}"]),
-    chain("masquerading", [f"meta mark & {MASQ_MARK} == 0 return", f"meta mark set meta mark ^ {MASQ_MARK}",
-                           "masquerade fully-random"]),
-    chain("services", ["ip daddr . meta l4proto . th dport vmap @service-ips",
-                       "fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @service-nodeports"]),
+    chain(
+        "masquerading",
+        [f"meta mark & {MASQ_MARK} == 0 return", f"meta mark set meta mark ^ {MASQ_MARK}", "masquerade fully-random"],
+    ),
+    chain(
+        "services",
+        [
+            "ip daddr . meta l4proto . th dport vmap @service-ips",
+            "fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @service-nodeports",
+        ],
+    ),
     chain("service-endpoints-check", ["ip daddr . meta l4proto . th dport vmap @no-endpoint-services"]),
-    chain("nodeport-endpoints-check",
-          ["fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @no-endpoint-nodeports"]),
-    chain("cluster-ips-check", ['ip daddr @cluster-ips reject comment "no such port on this ClusterIP"',
-                                f'ip daddr {addresses.SERVICE_CIDR} drop comment "unallocated ClusterIP"']),
+    chain(
+        "nodeport-endpoints-check",
+        ["fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @no-endpoint-nodeports"],
+    ),
+    chain(
+        "cluster-ips-check",
+        [
+            'ip daddr @cluster-ips reject comment "no such port on this ClusterIP"',
+            f'ip daddr {addresses.SERVICE_CIDR} drop comment "unallocated ClusterIP"',
+        ],
+    ),
     chain("reject-chain", ['reject comment "Service without endpoints"']),
 ]
 
@@ -169,12 +198,17 @@ def render_external(sp: ServicePort, node: str, pod_cidr: str) -> list[str]:
     if not sp.external_local:
         return [chain(sp.chain("external"), ["jump mark-for-masquerade", f"goto {sp.chain('service')}"])]
     local = [e for e in sp.endpoints if e.node == node]
-    rules = [f'ip saddr {pod_cidr} goto {sp.chain("service")} comment "pod traffic for external destinations"',
-             "fib saddr type local jump mark-for-masquerade comment \"masquerade local traffic\"",
-             f"fib saddr type local goto {sp.chain('service')} comment \"route local traffic\"",
-             f"goto {sp.chain('local')}"]
-    local_rules = [numgen([sp.endpoint_chain(e) for e in local])] if local else \
-        ['drop comment "externalTrafficPolicy Local: no endpoint on this node"']
+    rules = [
+        f'ip saddr {pod_cidr} goto {sp.chain("service")} comment "pod traffic for external destinations"',
+        'fib saddr type local jump mark-for-masquerade comment "masquerade local traffic"',
+        f'fib saddr type local goto {sp.chain("service")} comment "route local traffic"',
+        f"goto {sp.chain('local')}",
+    ]
+    local_rules = (
+        [numgen([sp.endpoint_chain(e) for e in local])]
+        if local
+        else ['drop comment "externalTrafficPolicy Local: no endpoint on this node"']
+    )
     return [chain(sp.chain("external"), rules), chain(sp.chain("local"), local_rules)]
 
 
@@ -191,7 +225,7 @@ def numgen(chains: list[str]) -> str:
     return f"numgen random mod {len(chains)} vmap {{ {choices} }}"
 
 
-def service_ports(cluster) -> list[ServicePort]:
+def service_ports(cluster: Cluster) -> list[ServicePort]:
     """Collect every Service port with its endpoints (from the Endpoints objects the controllers derived)."""
     out = []
     for service in cluster.list("Service"):
@@ -209,18 +243,28 @@ def service_ports(cluster) -> list[ServicePort]:
         for port in spec.get("ports", []):
             name = port.get("name", "")
             protocol = port.get("protocol", "TCP")
-            endpoints = tuple(sorted(
-                Endpoint(address["ip"], subset_port["port"], address.get("nodeName", ""))
-                for subset in endpoints_obj.get("subsets", [])
-                for subset_port in subset.get("ports", [])
-                if subset_port.get("name", "") == name and subset_port.get("protocol", "TCP") == protocol
-                for address in subset.get("addresses", [])
-            ))
-            out.append(ServicePort(
-                namespace=meta["namespace"], service=meta["name"], port_name=name, protocol=protocol.lower(),
-                cluster_ip=cluster_ip, port=port["port"], node_port=port.get("nodePort") if external else None,
-                load_balancer_ips=balancers if kind == "LoadBalancer" else (),
-                external_local=external and spec.get("externalTrafficPolicy") == "Local",
-                affinity_timeout=affinity, endpoints=endpoints,
-            ))
+            endpoints = tuple(
+                sorted(
+                    Endpoint(address["ip"], subset_port["port"], address.get("nodeName", ""))
+                    for subset in endpoints_obj.get("subsets", [])
+                    for subset_port in subset.get("ports", [])
+                    if subset_port.get("name", "") == name and subset_port.get("protocol", "TCP") == protocol
+                    for address in subset.get("addresses", [])
+                )
+            )
+            out.append(
+                ServicePort(
+                    namespace=meta["namespace"],
+                    service=meta["name"],
+                    port_name=name,
+                    protocol=protocol.lower(),
+                    cluster_ip=cluster_ip,
+                    port=port["port"],
+                    node_port=port.get("nodePort") if external else None,
+                    load_balancer_ips=balancers if kind == "LoadBalancer" else (),
+                    external_local=external and spec.get("externalTrafficPolicy") == "Local",
+                    affinity_timeout=affinity,
+                    endpoints=endpoints,
+                )
+            )
     return out
