@@ -219,7 +219,7 @@ def checks_run(*, sandbox: str, checks: tuple[Check, ...] | list[Check],
                 for index, verdict in zip(indexes, future.result()):
                     verdicts[index] = verdict
     for index, check in walks:
-        verdicts[index] = timed(lambda: check_one(context, check))
+        verdicts[index] = timed(lambda check=check: check_one(context, check))
     results = []
     for index, check in enumerate(checks):
         passed, observed, seconds = verdicts[index]

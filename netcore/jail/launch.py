@@ -54,12 +54,68 @@ CLONE_NEWUSER = 0x10000000
 # (its flags sit in memory a filter cannot read, so it answers ENOSYS and libc falls back to clone), and
 # the calls refused outright.
 SECCOMP = {
-    "x86_64": {"arch": 0xC000003E, "unshare": 272, "clone": 56, "clone3": 435,
-               "deny": (250, 248, 249, 321, 323, 298, 101, 246, 320, 175, 313, 165, 166, 155, 308, 304, 425,
-                        428, 429, 430, 431, 432, 433)},
-    "aarch64": {"arch": 0xC00000B7, "unshare": 97, "clone": 220, "clone3": 435,
-                "deny": (219, 217, 218, 280, 282, 241, 117, 104, 294, 105, 273, 40, 39, 41, 268, 265, 425,
-                         428, 429, 430, 431, 432, 433)},
+    "x86_64": {
+        "arch": 0xC000003E,
+        "unshare": 272,
+        "clone": 56,
+        "clone3": 435,
+        "deny": (
+            250,
+            248,
+            249,
+            321,
+            323,
+            298,
+            101,
+            246,
+            320,
+            175,
+            313,
+            165,
+            166,
+            155,
+            308,
+            304,
+            425,
+            428,
+            429,
+            430,
+            431,
+            432,
+            433,
+        ),
+    },
+    "aarch64": {
+        "arch": 0xC00000B7,
+        "unshare": 97,
+        "clone": 220,
+        "clone3": 435,
+        "deny": (
+            219,
+            217,
+            218,
+            280,
+            282,
+            241,
+            117,
+            104,
+            294,
+            105,
+            273,
+            40,
+            39,
+            41,
+            268,
+            265,
+            425,
+            428,
+            429,
+            430,
+            431,
+            432,
+            433,
+        ),
+    },
 }
 
 NEW_ROOT = "/tmp"  # mount point of the new root's tmpfs; inside the private mount namespace only
@@ -84,8 +140,16 @@ def check(result: int, what: str) -> None:
 
 
 def mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
-    check(libc.mount(source.encode() if source else None, target.encode(), fstype.encode() if fstype else None,
-                     flags, data.encode() if data else None), f"mount {target}")
+    check(
+        libc.mount(
+            source.encode() if source else None,
+            target.encode(),
+            fstype.encode() if fstype else None,
+            flags,
+            data.encode() if data else None,
+        ),
+        f"mount {target}",
+    )
 
 
 def prctl(option: int, value: int) -> None:
@@ -160,9 +224,15 @@ def enter_root() -> None:
 
 
 def set_limits(limits: dict) -> None:
-    for name, value in (("RLIMIT_CPU", limits["cpu_seconds"]), ("RLIMIT_AS", limits["address_space"]),
-                        ("RLIMIT_NPROC", limits["processes"]), ("RLIMIT_NOFILE", limits["open_files"]),
-                        ("RLIMIT_FSIZE", limits["file_size"]), ("RLIMIT_CORE", 0), ("RLIMIT_MEMLOCK", 0)):
+    for name, value in (
+        ("RLIMIT_CPU", limits["cpu_seconds"]),
+        ("RLIMIT_AS", limits["address_space"]),
+        ("RLIMIT_NPROC", limits["processes"]),
+        ("RLIMIT_NOFILE", limits["open_files"]),
+        ("RLIMIT_FSIZE", limits["file_size"]),
+        ("RLIMIT_CORE", 0),
+        ("RLIMIT_MEMLOCK", 0),
+    ):
         resource.setrlimit(getattr(resource, name), (value, value))
 
 
@@ -201,8 +271,14 @@ def seccomp_program(table: dict) -> list[tuple[int, int, int, int]]:
     for number in deny:
         program += [(jump_eq, 0, 1, number), (ret, 0, 0, errno_eperm)]
     # unshare and clone: allowed unless their flags (args[0], low word at offset 16) ask for CLONE_NEWUSER.
-    program += [(jump_eq, 1, 0, table["unshare"]), (jump_eq, 0, 3, table["clone"]), (load_word, 0, 0, 16),
-                (jump_set, 0, 1, CLONE_NEWUSER), (ret, 0, 0, errno_eperm), (ret, 0, 0, allow)]
+    program += [
+        (jump_eq, 1, 0, table["unshare"]),
+        (jump_eq, 0, 3, table["clone"]),
+        (load_word, 0, 0, 16),
+        (jump_set, 0, 1, CLONE_NEWUSER),
+        (ret, 0, 0, errno_eperm),
+        (ret, 0, 0, allow),
+    ]
     return program
 
 

@@ -13,8 +13,9 @@ from netcore.jail.views import kernel_view
 from netcore.kernel.run import CommandResult, run_in_namespace
 
 
-def run_learner_command(namespace: str, argv: Sequence[str], *, timeout: float,
-                        max_output: int = 64 * 1024) -> CommandResult:
+def run_learner_command(
+    namespace: str, argv: Sequence[str], *, timeout: float, max_output: int = 64 * 1024
+) -> CommandResult:
     """Run ``argv`` in ``namespace`` for a learner: a privileged read-only view, or the jail."""
     view = kernel_view(argv)
     if view is not None:

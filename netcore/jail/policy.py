@@ -18,8 +18,21 @@ LEARNER = "podpath-learner"  # the account every learner command runs as; script
 # Paths under /etc that no learner reads, even where file modes would already refuse them: login
 # secrets, keys, and the configuration of services that may carry passwords.
 ETC_SECRETS = (
-    "shadow", "shadow-", "gshadow", "gshadow-", "ssh", "ssl/private", "sudoers", "sudoers.d",
-    "security/opasswd", "krb5.keytab", "redis", "postgresql", "postgresql-common", "nginx", "netns",
+    "shadow",
+    "shadow-",
+    "gshadow",
+    "gshadow-",
+    "ssh",
+    "ssl/private",
+    "sudoers",
+    "sudoers.d",
+    "security/opasswd",
+    "krb5.keytab",
+    "redis",
+    "postgresql",
+    "postgresql-common",
+    "nginx",
+    "netns",
     "podpath",
 )
 
@@ -73,8 +86,9 @@ class JailSpec:
         return asdict(self)
 
 
-def plan_mounts(*, etc_overrides: dict[str, str], host_root: str = "/",
-                limits: Limits | None = None) -> tuple[Mount, ...]:
+def plan_mounts(
+    *, etc_overrides: dict[str, str], host_root: str = "/", limits: Limits | None = None
+) -> tuple[Mount, ...]:
     """Return the mounts of a fresh root, in order, for a host whose /etc overrides are given.
 
     ``etc_overrides`` maps a file name under /etc (``resolv.conf``, ``hosts``) to the host file that

@@ -22,10 +22,8 @@ CONNTRACK_LIST = {"-L", "--dump"}
 CONNTRACK_TOTALS = {"-S", "--stats", "-C", "--count"}
 CONNTRACK_FLAGS = {"-n", "--src-nat", "-g", "--dst-nat"}
 CONNTRACK_PROTOCOLS = {"tcp", "udp", "icmp", "sctp", "udplite", "dccp", "gre"}
-CONNTRACK_ADDRESS = {"-s", "--src", "--orig-src", "-d", "--dst", "--orig-dst", "-r", "--reply-src",
-                     "-q", "--reply-dst"}
-CONNTRACK_PORT = {"--sport", "--orig-port-src", "--dport", "--orig-port-dst", "--reply-port-src",
-                  "--reply-port-dst"}
+CONNTRACK_ADDRESS = {"-s", "--src", "--orig-src", "-d", "--dst", "--orig-dst", "-r", "--reply-src", "-q", "--reply-dst"}
+CONNTRACK_PORT = {"--sport", "--orig-port-src", "--dport", "--orig-port-dst", "--reply-port-src", "--reply-port-dst"}
 CONNTRACK_OUTPUT = {"extended", "timestamp", "id", "ktimestamp", "labels"}
 
 
@@ -49,8 +47,12 @@ def nft_view(args: list[str]) -> list[str] | None:
         family, name = (rest[2], rest[3]) if len(rest) == 4 else ("ip", rest[2]) if len(rest) == 3 else ("", "")
         if family in NFT_FAMILIES and NFT_NAME.fullmatch(name):
             return ["nft", *flags, "list", "table", family, name]
-    if len(rest) == 5 and rest[:2] == ["list", "chain"] and rest[2] in NFT_FAMILIES and all(
-            NFT_NAME.fullmatch(name) for name in rest[3:]):
+    if (
+        len(rest) == 5
+        and rest[:2] == ["list", "chain"]
+        and rest[2] in NFT_FAMILIES
+        and all(NFT_NAME.fullmatch(name) for name in rest[3:])
+    ):
         return ["nft", *flags, *rest]
     return None
 

@@ -56,8 +56,9 @@ class CommandResult:
         return text
 
 
-def run_in_namespace(namespace: str, argv: Sequence[str], *, timeout: float, max_output: int = 64 * 1024,
-                     jailed: bool = False) -> CommandResult:
+def run_in_namespace(
+    namespace: str, argv: Sequence[str], *, timeout: float, max_output: int = 64 * 1024, jailed: bool = False
+) -> CommandResult:
     """Run ``argv`` in the network namespace ``namespace`` and return its status and capped output."""
     if not argv:
         raise PodpathError("no command given")
@@ -77,19 +78,27 @@ def jail_spec(namespace: str, argv: Sequence[str], timeout: float) -> policy.Jai
     if not netns.exists():
         raise PodpathError(f"no network namespace {namespace}")
     limits = policy.Limits(wall_seconds=timeout)
-    mounts = policy.plan_mounts(etc_overrides=policy.etc_overrides_of(names.etc_netns_dir(namespace)),
-                                limits=limits)
+    mounts = policy.plan_mounts(etc_overrides=policy.etc_overrides_of(names.etc_netns_dir(namespace)), limits=limits)
     ensure_jail_works()
-    return policy.JailSpec(argv=tuple(argv), uid=uid, gid=gid, netns_path=str(netns), mounts=mounts,
-                           limits=limits, hostname=namespace.split("-", 2)[-1][:63])
+    return policy.JailSpec(
+        argv=tuple(argv),
+        uid=uid,
+        gid=gid,
+        netns_path=str(netns),
+        mounts=mounts,
+        limits=limits,
+        hostname=namespace.split("-", 2)[-1][:63],
+    )
 
 
 def learner_ids() -> tuple[int, int]:
     try:
         entry = pwd.getpwnam(policy.LEARNER)
     except KeyError:
-        raise JailUnavailable(f"the learner account {policy.LEARNER!r} is missing, so learner commands cannot "
-                              "run safely: run scripts/bootstrap (it creates the account)") from None
+        raise JailUnavailable(
+            f"the learner account {policy.LEARNER!r} is missing, so learner commands cannot "
+            "run safely: run scripts/bootstrap (it creates the account)"
+        ) from None
     if entry.pw_uid == 0 or entry.pw_gid == 0:
         raise JailUnavailable(f"the learner account {policy.LEARNER!r} must not be root")
     return entry.pw_uid, entry.pw_gid
@@ -108,12 +117,24 @@ def jail_problem() -> str:
     uid, gid = learner_ids()
     if os.geteuid() != 0:
         return "the agent is not root, so it cannot build namespaces"
-    spec = policy.JailSpec(argv=("cat", "/proc/self/status"), uid=uid, gid=gid, netns_path=None,
-                           mounts=policy.plan_mounts(etc_overrides={}), limits=policy.Limits(wall_seconds=5))
+    spec = policy.JailSpec(
+        argv=("cat", "/proc/self/status"),
+        uid=uid,
+        gid=gid,
+        netns_path=None,
+        mounts=policy.plan_mounts(etc_overrides={}),
+        limits=policy.Limits(wall_seconds=5),
+    )
     result = run_capped([sys.executable, "-I", "-S", str(LAUNCHER), json.dumps(spec.to_json_dict())], 10, 65536)
     status = dict(line.split(":", 1) for line in result.text().splitlines() if ":" in line)
-    wanted = {"Uid": f"{uid}\t{uid}\t{uid}\t{uid}", "CapEff": "0000000000000000", "CapPrm": "0000000000000000",
-              "CapBnd": "0000000000000000", "NoNewPrivs": "1", "Seccomp": "2"}
+    wanted = {
+        "Uid": f"{uid}\t{uid}\t{uid}\t{uid}",
+        "CapEff": "0000000000000000",
+        "CapPrm": "0000000000000000",
+        "CapBnd": "0000000000000000",
+        "NoNewPrivs": "1",
+        "Seccomp": "2",
+    }
     for key, value in wanted.items():
         if status.get(key, "").strip() != value:
             detail = result.text().strip().splitlines()[-1:] or ["no output"]
@@ -124,8 +145,9 @@ def jail_problem() -> str:
 def run_capped(command: list[str], timeout: float, max_output: int) -> CommandResult:
     """Run ``command`` with no input; stop it at ``timeout`` seconds or after ``max_output`` bytes."""
     try:
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+        )
     except FileNotFoundError as error:
         return CommandResult(127, f"{error.filename}: command not found\n".encode())
     assert process.stdout is not None
@@ -156,8 +178,9 @@ def run_capped(command: list[str], timeout: float, max_output: int) -> CommandRe
     code = process.wait()
     output = b"".join(chunks)[:max_output]
     if timed_out:
-        return CommandResult(EXIT_TIMEOUT, output + f"\n(stopped after {timeout:g} s)".encode(), timed_out=True,
-                             truncated=truncated)
+        return CommandResult(
+            EXIT_TIMEOUT, output + f"\n(stopped after {timeout:g} s)".encode(), timed_out=True, truncated=truncated
+        )
     return CommandResult(code if code >= 0 else 128 - code, output, truncated=truncated)
 
 

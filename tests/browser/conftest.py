@@ -50,7 +50,7 @@ def podpath_server():
             break
         except OSError:
             if time.monotonic() > deadline or server.poll() is not None:
-                raise RuntimeError((var / "server.log").read_text())
+                raise RuntimeError((var / "server.log").read_text()) from None
             time.sleep(0.1)
     try:
         yield f"http://127.0.0.1:{port}", env

@@ -20,8 +20,8 @@ from contextlib import ExitStack
 
 import pytest
 
-from labs import stepper
 from agent.jobs import console
+from labs import stepper
 from labs.catalog import load_catalog
 from netcore import names
 from netcore.errors import PodpathError
@@ -47,7 +47,8 @@ def build_cluster(name: str, cni: str) -> None:
 
 
 CASES = [pytest.param(build_lab, lab_id, id=lab_id) for lab_id in load_catalog()] + [
-    pytest.param(build_cluster, cni, id=f"cluster-{cni}") for cni in ("bridge", "vxlan", "nat")]
+    pytest.param(build_cluster, cni, id=f"cluster-{cni}") for cni in ("bridge", "vxlan", "nat")
+]
 
 
 def namespaces_of(sandbox: str) -> list[str]:
@@ -68,6 +69,7 @@ def echo_requests_heard(namespace: str) -> int:
 
 def listen(stack: ExitStack, namespace: str | None) -> list[socket.socket]:
     """A TCP listener and a UDP socket on PORT, in a namespace of B (or the machine's loopback)."""
+
     def make() -> list[socket.socket]:
         tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -102,6 +104,7 @@ def heard_anything(sock: socket.socket) -> bool:
 
 async def send_echoes(pairs: list[tuple[str, str]]) -> None:
     """One ICMP echo request from each namespace to each address, fired without waiting for replies."""
+
     def fire(namespace: str, targets: list[str]) -> None:
         with netns.entered_name(namespace):
             sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_ICMP)
@@ -129,8 +132,12 @@ def test_nothing_of_another_sandbox_or_the_machine_is_reachable(build, variant):
             listeners = {ns: listen(stack, ns) for ns in namespaces_of(b)}
             machine = listen(stack, None)
             echoes_before = {ns: echo_requests_heard(ns) for ns in listeners}
-            probes = [Probe(ns, target, PORT, protocol) for ns in namespaces_of(a) for target in targets
-                      for protocol in ("TCP", "UDP")]
+            probes = [
+                Probe(ns, target, PORT, protocol)
+                for ns in namespaces_of(a)
+                for target in targets
+                for protocol in ("TCP", "UDP")
+            ]
             outcomes = probe_all(probes, timeout=0.5)
             asyncio.run(send_echoes([(ns, target) for ns in namespaces_of(a) for target in targets]))
             time.sleep(0.3)
@@ -157,7 +164,8 @@ def test_a_console_cannot_name_another_sandboxs_hosts():
     try:
         for name in (a, b):
             build_lab(name, "connecting-containers")
-        for target in (names.netns_name(b, "c1"), f"../{b}/c1", f"{b}-c1", "c1;id", "/run/netns/" + names.netns_name(b, "c1")):
+        other = names.netns_name(b, "c1")
+        for target in (other, f"../{b}/c1", f"{b}-c1", "c1;id", "/run/netns/" + other):
             with pytest.raises(PodpathError):
                 console(sandbox=a, target=target, line="ip addr show", progress=lambda *_: None)
     finally:

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from labs import stepper
 from agent.jobs import console
+from labs import stepper
 from netcore import names
 from netcore.errors import PodpathError
 from netcore.jail.learner import run_learner_command
@@ -180,13 +180,25 @@ def test_a_jailed_command_is_an_unprivileged_learner_with_its_own_root(two_sandb
     for capabilities in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
         assert int(status[capabilities], 16) == 0, capabilities
     assert status["NoNewPrivs"].strip() == "1" and status["Seccomp"].strip() == "2"
-    assert sorted(run_raw(mine, ["ls", "/"]).text().split()) == ["bin", "dev", "etc", "lib", "lib64", "proc", "sbin",
-                                                                    "sys", "tmp", "usr"]
+    assert sorted(run_raw(mine, ["ls", "/"]).text().split()) == [
+        "bin",
+        "dev",
+        "etc",
+        "lib",
+        "lib64",
+        "proc",
+        "sbin",
+        "sys",
+        "tmp",
+        "usr",
+    ]
     # A fresh /proc of its own PID namespace: the command is PID 1 and sees nothing of the machine.
     assert run_raw(mine, ["sh", "-c", "ls /proc | grep -c '^[0-9]'"]).text().strip() in ("2", "3")
     # The sandbox host's resolver, not the machine's.
-    assert Path(names.etc_netns_dir(names.netns_name(mine, "c1")), "resolv.conf").read_text() == \
-        run_raw(mine, ["cat", "/etc/resolv.conf"]).text()
+    assert (
+        Path(names.etc_netns_dir(names.netns_name(mine, "c1")), "resolv.conf").read_text()
+        == run_raw(mine, ["cat", "/etc/resolv.conf"]).text()
+    )
 
 
 def test_the_jail_reaches_its_own_sandbox_and_ping_works_without_raw_sockets(two_sandboxes):
@@ -219,8 +231,10 @@ def test_sleeping_forever_is_stopped_and_huge_output_is_cut(guard):
 def test_the_console_reads_nftables_and_conntrack_through_podpaths_own_view(two_sandboxes):
     mine, _ = two_sandboxes
     host = names.netns_name(mine, "host")
-    assert run_line(mine, "nft list ruleset", target="host")["output"] == \
-        run_in_namespace(host, ["nft", "list", "ruleset"], timeout=5).text()
+    assert (
+        run_line(mine, "nft list ruleset", target="host")["output"]
+        == run_in_namespace(host, ["nft", "list", "ruleset"], timeout=5).text()
+    )
     listing = run_line(mine, "conntrack -L -p tcp", target="host")
     assert listing["exit"] == 0 and "flow entries have been shown" in listing["output"]
     # In the jail itself, the same listings are refused: they need CAP_NET_ADMIN, which no learner gets.

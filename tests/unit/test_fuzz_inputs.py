@@ -20,13 +20,59 @@ from netcore.errors import InvalidName, PodpathError
 from netcore.jail.views import CONNTRACK_PROTOCOLS, kernel_view
 from netcore.walk.target import Source, resolve_target
 
-HOSTILE = ["; id", "$(id)", "`id`", "| sh", "&& reboot", "> /etc/x", "../../etc/shadow", "\x00", "\n",
-           "-o/etc/x", "--output=/etc/x", "file:///etc/shadow", "@/etc/shadow", "-K/etc/shadow",
-           "a" * 4096, "é", "\u202e", "'", '"', "\\", "*", "~root", "{{svc:x}}", "%00", "-", "--"]
-WORDS = st.one_of(st.sampled_from(HOSTILE), st.sampled_from(sorted(CHECKS)),
-                  st.sampled_from(["-c", "1", "-w", "2", "show", "addr", "route", "list", "ruleset", "-L", "-p",
-                                   "tcp", "10.0.0.1", "http://web/", "-s", "-m"]),
-                  st.text(min_size=0, max_size=30))
+HOSTILE = [
+    "; id",
+    "$(id)",
+    "`id`",
+    "| sh",
+    "&& reboot",
+    "> /etc/x",
+    "../../etc/shadow",
+    "\x00",
+    "\n",
+    "-o/etc/x",
+    "--output=/etc/x",
+    "file:///etc/shadow",
+    "@/etc/shadow",
+    "-K/etc/shadow",
+    "a" * 4096,
+    "é",
+    "\u202e",
+    "'",
+    '"',
+    "\\",
+    "*",
+    "~root",
+    "{{svc:x}}",
+    "%00",
+    "-",
+    "--",
+]
+WORDS = st.one_of(
+    st.sampled_from(HOSTILE),
+    st.sampled_from(sorted(CHECKS)),
+    st.sampled_from(
+        [
+            "-c",
+            "1",
+            "-w",
+            "2",
+            "show",
+            "addr",
+            "route",
+            "list",
+            "ruleset",
+            "-L",
+            "-p",
+            "tcp",
+            "10.0.0.1",
+            "http://web/",
+            "-s",
+            "-m",
+        ]
+    ),
+    st.text(min_size=0, max_size=30),
+)
 LINES = st.one_of(st.lists(WORDS, min_size=0, max_size=8).map(" ".join), st.text(max_size=300))
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -58,8 +104,13 @@ def test_a_view_is_rebuilt_only_from_its_grammar(argv):
 
 
 @FAST
-@given(st.one_of(st.sampled_from(HOSTILE), st.text(max_size=200),
-                 st.builds(lambda host, path: f"http://{host}/{path}", st.text(max_size=40), st.text(max_size=40))))
+@given(
+    st.one_of(
+        st.sampled_from(HOSTILE),
+        st.text(max_size=200),
+        st.builds(lambda host, path: f"http://{host}/{path}", st.text(max_size=40), st.text(max_size=40)),
+    )
+)
 def test_a_walk_target_resolves_or_is_refused_with_a_podpath_error(spec):
     source = Source("c1", "c1")
     try:

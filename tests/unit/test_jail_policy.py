@@ -23,7 +23,10 @@ def test_the_root_holds_the_system_read_only_and_nothing_else_of_the_host(tmp_pa
     assert set(binds) == {"/usr", "/etc"}
     assert all(m.readonly for m in binds.values())
     assert {m.target: m.source for m in mounts if m.kind == "link" and not m.target.startswith("/dev/")} == {
-        "/bin": "usr/bin", "/sbin": "usr/sbin", "/lib": "usr/lib"}
+        "/bin": "usr/bin",
+        "/sbin": "usr/sbin",
+        "/lib": "usr/lib",
+    }
     targets = {m.target for m in mounts}
     for absent in ("/root", "/work", "/run", "/var", "/home"):
         assert absent not in targets

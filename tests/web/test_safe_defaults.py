@@ -20,8 +20,9 @@ def settings_value(expression: str, tmp_path: Path, **env: str) -> str:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("PODPATH_")}
     clean.update({"PODPATH_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "podpath.settings", **env})
     code = f"import django; django.setup(); from django.conf import settings; print({expression})"
-    return subprocess.run([sys.executable, "-c", code], env=clean, capture_output=True, text=True,
-                          check=True).stdout.strip()
+    return subprocess.run(
+        [sys.executable, "-c", code], env=clean, capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 def test_debug_is_off_unless_asked_for(tmp_path):
@@ -48,10 +49,21 @@ def test_the_secret_key_and_database_are_the_owners_alone(tmp_path):
 
 def test_a_deployment_configuration_passes_check_deploy(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PODPATH_")}
-    env.update({"PODPATH_VAR_DIR": str(tmp_path), "PODPATH_DEBUG": "0", "PODPATH_HTTPS": "1",
-                "PODPATH_ALLOWED_HOSTS": "podpath.example.org", "PODPATH_SECRET_KEY": secrets.token_urlsafe(50)})
+    env.update(
+        {
+            "PODPATH_VAR_DIR": str(tmp_path),
+            "PODPATH_DEBUG": "0",
+            "PODPATH_HTTPS": "1",
+            "PODPATH_ALLOWED_HOSTS": "podpath.example.org",
+            "PODPATH_SECRET_KEY": secrets.token_urlsafe(50),
+        }
+    )
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    result = subprocess.run([sys.executable, "-m", "podpath.cli", "check", "--deploy", "--fail-level", "WARNING"],
-                            env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "podpath.cli", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
