@@ -21,7 +21,7 @@ from kubeapi.responses import json_response, status_response
 from kubeapi.tokens import kube_token_check
 from kubeapi.watch import DEFAULT_TIMEOUT_S, watch_stream
 from netcore.errors import PodpathError
-from netcore.kube.rest import discovery
+from netcore.kube.rest import discovery, openapi
 
 JOB_TIMEOUT_S = 120.0
 
@@ -81,6 +81,12 @@ def discovery_response(parts: list[str], accept: str) -> HttpResponse | None:
         answer = discovery.api_group(parts[1])
     elif parts[:1] == ["apis"] and len(parts) == 3:
         answer = discovery.api_resource_list(parts[1], parts[2])
+    elif parts == ["openapi", "v3"]:
+        answer = openapi.openapi_root()
+    elif parts[:2] == ["openapi", "v3"] and parts[2:3] == ["api"] and len(parts) == 4:
+        answer = openapi.openapi_document("", parts[3]) if discovery.kinds_in("", parts[3]) else None
+    elif parts[:2] == ["openapi", "v3"] and parts[2:3] == ["apis"] and len(parts) == 5:
+        answer = openapi.openapi_document(parts[3], parts[4]) if discovery.kinds_in(parts[3], parts[4]) else None
     elif parts[:1] in (["openapi"], []):
         return status_response("NotFound", "the server could not find the requested resource")
     else:

@@ -21,23 +21,35 @@ SUBRESOURCES: dict[tuple[str, str], tuple[str, str, str, list[str]]] = {
     ("Pod", "status"): ("", "v1", "Pod", ["get"]),
     ("Service", "status"): ("", "v1", "Service", ["get"]),
 }
+# kubectl's ``get all``: the kinds in the "all" category, as the API server lists them.
+ALL_CATEGORY = frozenset({"Pod", "Service", "Deployment", "ReplicaSet", "ReplicationController", "DaemonSet",
+                          "StatefulSet", "Job", "CronJob", "HorizontalPodAutoscaler"})
 KUBERNETES_VERSION = {"major": "1", "minor": "32", "gitVersion": "v1.32.0-podpath", "gitCommit": "",
                       "gitTreeState": "clean", "buildDate": "2026-01-01T00:00:00Z", "goVersion": "go1.23",
                       "compiler": "gc", "platform": "linux/amd64"}
 
 
+def served_at(kind: Kind) -> list[tuple[str, str]]:
+    """The group versions a kind is served at: its own, then the older ones manifests may still name
+    (the talk's ``extensions/v1beta1`` Ingress), as the API server served them side by side."""
+    legacy = [(v.rpartition("/")[0], v.rpartition("/")[2]) for v in kind.legacy_api_versions]
+    return [(kind.group, kind.version), *legacy]
+
+
 def group_versions() -> dict[str, list[str]]:
-    """Return each API group's versions ("" is the core group)."""
+    """Return each API group's versions ("" is the core group), preferred first; legacy groups last."""
     found: dict[str, list[str]] = {}
-    for kind in KINDS:
-        versions = found.setdefault(kind.group, [])
-        if kind.version not in versions:
-            versions.append(kind.version)
+    for primary in (True, False):
+        for kind in KINDS:
+            for group, version in served_at(kind)[:1] if primary else served_at(kind)[1:]:
+                versions = found.setdefault(group, [])
+                if version not in versions:
+                    versions.append(version)
     return found
 
 
 def kinds_in(group: str, version: str) -> list[Kind]:
-    return [kind for kind in KINDS if kind.group == group and kind.version == version]
+    return [kind for kind in KINDS if (group, version) in served_at(kind)]
 
 
 def api_versions() -> dict[str, Any]:
@@ -72,8 +84,12 @@ def api_resource_list(group: str, version: str) -> dict[str, Any] | None:
         return None
     resources: list[dict[str, Any]] = []
     for kind in kinds:
-        resources.append({"name": kind.plural, "singularName": kind.singular, "namespaced": kind.namespaced,
-                          "kind": kind.kind, "verbs": verbs_of(kind), "shortNames": list(kind.short_names)})
+        primary = (group, version) == (kind.group, kind.version)
+        entry: dict[str, Any] = {"name": kind.plural, "singularName": kind.singular, "namespaced": kind.namespaced,
+                                 "kind": kind.kind, "verbs": verbs_of(kind)}
+        if primary:  # short names and categories once, at the preferred version
+            entry.update(shortNames=list(kind.short_names), categories=categories_of(kind))
+        resources.append(entry)
         for (owner, sub), (sub_group, sub_version, sub_kind, verbs) in SUBRESOURCES.items():
             if owner == kind.kind:
                 entry = {"name": f"{kind.plural}/{sub}", "singularName": "", "namespaced": kind.namespaced,
@@ -83,6 +99,10 @@ def api_resource_list(group: str, version: str) -> dict[str, Any] | None:
                 resources.append(entry)
     group_version = f"{group}/{version}" if group else version
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": resources}
+
+
+def categories_of(kind: Kind) -> list[str]:
+    return ["all"] if kind.kind in ALL_CATEGORY else []
 
 
 def verbs_of(kind: Kind) -> list[str]:
@@ -105,8 +125,10 @@ def aggregated_discovery(*, core: bool) -> dict[str, Any]:
                     "resource": kind.plural, "singularResource": kind.singular,
                     "responseKind": {"group": group, "version": version, "kind": kind.kind},
                     "scope": "Namespaced" if kind.namespaced else "Cluster", "verbs": verbs_of(kind)}
-                if kind.short_names:
+                if kind.short_names and (group, version) == (kind.group, kind.version):
                     resource["shortNames"] = list(kind.short_names)
+                if categories_of(kind) and (group, version) == (kind.group, kind.version):
+                    resource["categories"] = categories_of(kind)
                 if subs:
                     resource["subresources"] = subs
                 resources.append(resource)

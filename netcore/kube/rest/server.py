@@ -92,6 +92,9 @@ def served(obj: dict[str, Any], cluster: Cluster) -> dict[str, Any]:
     """The object as the API server returns it: every object has a resourceVersion."""
     meta = obj.setdefault("metadata", {})
     meta.setdefault("resourceVersion", str(cluster.revision))
+    if obj.get("kind") == "EndpointSlice":  # the API server writes an unnamed port's name as "" (kubectl needs it)
+        for port in obj.get("ports") or []:
+            port.setdefault("name", "")
     return obj
 
 
