@@ -46,6 +46,11 @@ async def api(request: HttpRequest, sandbox: str, rest: str = "") -> HttpRespons
         return status_response("MethodNotAllowed", f"the server does not allow this method on the requested resource")
     if path.subresource == "log":
         return await pod_log(sandbox, path)
+    content_type = request.headers.get("Content-Type", "")
+    if request.body and "protobuf" in content_type:
+        return status_response("UnsupportedMediaType", "Podpath's API speaks JSON, not protobuf: kubectl's "
+                               "generators (create deployment, create namespace, ...) send protobuf; write the "
+                               "object with --dry-run=client -o yaml and pipe it to kubectl apply -f -")
     try:
         body = json.loads(request.body) if request.body else None
     except ValueError as error:
@@ -55,7 +60,7 @@ async def api(request: HttpRequest, sandbox: str, rest: str = "") -> HttpRespons
         timeout = float(request.GET.get("timeoutSeconds") or DEFAULT_TIMEOUT_S)
         stream = watch_stream(sandbox, args, since=request.GET.get("resourceVersion", ""),
                               table="as=Table" in accept, bookmarks=true(request.GET.get("allowWatchBookmarks")),
-                              timeout=timeout)
+                              timeout=timeout, initial_events=true(request.GET.get("sendInitialEvents")))
         return StreamingHttpResponse(stream, content_type="application/json")
     try:
         answer = await call(KUBE_READ if verb in ("get", "list") else KUBE_WRITE, sandbox, {"request": args},

@@ -70,9 +70,23 @@ def encode(event: str, obj: dict[str, Any], args: dict[str, Any], table: bool) -
     return json.dumps({"type": event, "object": obj}, separators=(",", ":")).encode() + b"\n"
 
 
+def bookmark(args: dict[str, Any], version: str, *, initial_events_end: bool = False) -> bytes:
+    """A BOOKMARK event; the one that ends a watch-list's initial events says so in an annotation."""
+    kind = discovery.kind_for(args["group"], args["version"], args["resource"])
+    assert kind is not None
+    meta: dict[str, Any] = {"resourceVersion": version}
+    if initial_events_end:
+        meta["annotations"] = {"k8s.io/initial-events-end": "true"}
+    return json.dumps({"type": "BOOKMARK", "object": {"kind": kind.kind, "apiVersion": kind.api_version,
+                                                      "metadata": meta}}).encode() + b"\n"
+
+
 async def watch_stream(sandbox: str, args: dict[str, Any], *, since: str, table: bool, bookmarks: bool,
-                       timeout: float) -> AsyncIterator[bytes]:
-    """Yield watch events until ``timeout`` (or the client goes away and the server cancels us)."""
+                       timeout: float, initial_events: bool = False) -> AsyncIterator[bytes]:
+    """Yield watch events until ``timeout`` (or the client goes away and the server cancels us).
+
+    ``initial_events`` is a watch-list (``sendInitialEvents=true``, what ``rollout status`` and informers
+    send): every object as ADDED, then the bookmark that marks the end of them."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     previous: dict[Key, dict[str, Any]] | None = None
@@ -88,14 +102,14 @@ async def watch_stream(sandbox: str, args: dict[str, Any], *, since: str, table:
             return
         current = {key(o): o for o in answer["body"]["items"]}
         last_version = answer["body"]["metadata"].get("resourceVersion", last_version)
-        events = first_events(current, since) if previous is None else changes(previous, current)
+        starting = previous is None
+        events = first_events(current, "" if initial_events else since) if starting else changes(previous, current)
         for event, obj in events:
             yield encode(event, obj, args, table)
+        if starting and initial_events:
+            yield bookmark(args, last_version, initial_events_end=True)
         previous = current
         if bookmarks and loop.time() >= bookmark_at:
-            kind = discovery.kind_for(args["group"], args["version"], args["resource"])
-            assert kind is not None
-            mark = {"kind": kind.kind, "apiVersion": kind.api_version, "metadata": {"resourceVersion": last_version}}
-            yield json.dumps({"type": "BOOKMARK", "object": mark}).encode() + b"\n"
+            yield bookmark(args, last_version)
             bookmark_at = loop.time() + BOOKMARK_S
         await asyncio.sleep(POLL_S)
