@@ -1,7 +1,9 @@
-from django.urls import re_path
+from django.urls import path, re_path
 
-from kubeapi import views
+from kubeapi import downloads, views
 
+app_name = "kubeapi"
 urlpatterns = [
-    re_path(r"^k8s/(?P<sandbox>[a-z0-9-]+)/(?P<rest>.*)$", views.api, name="kube-api"),
+    path("sandbox/<str:name>/kubeconfig/", downloads.kubeconfig, name="kubeconfig"),
+    re_path(r"^k8s/(?P<sandbox>[a-z0-9-]+)/(?P<rest>.*)$", views.api, name="api"),
 ]
