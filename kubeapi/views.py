@@ -43,7 +43,7 @@ async def api(request: HttpRequest, sandbox: str, rest: str = "") -> HttpRespons
         return status_response("NotFound", "the server could not find the requested resource")
     verb = verb_of(request.method or "GET", path, true(request.GET.get("watch")))
     if verb is None:
-        return status_response("MethodNotAllowed", f"the server does not allow this method on the requested resource")
+        return status_response("MethodNotAllowed", "the server does not allow this method on the requested resource")
     if path.subresource == "log":
         return await pod_log(sandbox, path)
     content_type = request.headers.get("Content-Type", "")

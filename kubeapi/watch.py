@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from agent.client import call
@@ -64,7 +64,7 @@ def encode(event: str, obj: dict[str, Any], args: dict[str, Any], table: bool) -
     if table:
         kind = discovery.kind_for(args["group"], args["version"], args["resource"])
         assert kind is not None
-        obj = table_object(kind, [obj], now=datetime.now(timezone.utc),
+        obj = table_object(kind, [obj], now=datetime.now(UTC),
                            resource_version=obj["metadata"].get("resourceVersion", ""),
                            include_object=args.get("include_object", "Metadata"))
     return json.dumps({"type": event, "object": obj}, separators=(",", ":")).encode() + b"\n"
@@ -102,12 +102,14 @@ async def watch_stream(sandbox: str, args: dict[str, Any], *, since: str, table:
             return
         current = {key(o): o for o in answer["body"]["items"]}
         last_version = answer["body"]["metadata"].get("resourceVersion", last_version)
-        starting = previous is None
-        events = first_events(current, "" if initial_events else since) if starting else changes(previous, current)
-        for event, obj in events:
-            yield encode(event, obj, args, table)
-        if starting and initial_events:
-            yield bookmark(args, last_version, initial_events_end=True)
+        if previous is None:
+            for event, obj in first_events(current, "" if initial_events else since):
+                yield encode(event, obj, args, table)
+            if initial_events:
+                yield bookmark(args, last_version, initial_events_end=True)
+        else:
+            for event, obj in changes(previous, current):
+                yield encode(event, obj, args, table)
         previous = current
         if bookmarks and loop.time() >= bookmark_at:
             yield bookmark(args, last_version)

@@ -21,11 +21,14 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('digest', models.CharField(max_length=64, unique=True)),
                 ('created', models.DateTimeField(auto_now=True)),
-                ('sandbox', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='kube_tokens', to='labs.sandbox')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='kube_tokens', to=settings.AUTH_USER_MODEL)),
+                ('sandbox', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE,
+                                              related_name='kube_tokens', to='labs.sandbox')),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE,
+                                           related_name='kube_tokens', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'sandbox'), name='one_kube_token_per_user_sandbox')],
+                'constraints': [models.UniqueConstraint(fields=('user', 'sandbox'),
+                                                        name='one_kube_token_per_user_sandbox')],
             },
         ),
     ]

@@ -76,7 +76,7 @@ def wait_for_port(port: int, server: subprocess.Popen, log: Path) -> None:
             return
         except OSError:
             if time.monotonic() > deadline or server.poll() is not None:
-                raise RuntimeError(log.read_text())
+                raise RuntimeError(log.read_text()) from None
             time.sleep(0.1)
 
 

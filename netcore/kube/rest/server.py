@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass, fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from netcore.errors import PodpathError
@@ -22,7 +22,7 @@ from netcore.kube.kinds import Kind
 from netcore.kube.rest import discovery
 from netcore.kube.rest.patch import apply_patch
 from netcore.kube.rest.selectors import fields_match, parse_field_selector
-from netcore.kube.rest.status import ApiError, already_exists, conflict, not_found, status_of, status_object
+from netcore.kube.rest.status import ApiError, already_exists, conflict, not_found, status_object, status_of
 from netcore.kube.rest.table import table_object
 from netcore.kube.selectors import matches, parse_label_selector
 from netcore.sandbox import lifecycle
@@ -103,7 +103,7 @@ def served(obj: dict[str, Any], cluster: Cluster) -> dict[str, Any]:
 def read(sandbox: str, kind: Kind, request: Request) -> dict[str, Any]:
     cluster = api.load_cluster(sandbox)
     version = str(cluster.revision)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if request.verb == "get":
         obj = cluster.get(kind.kind, scope_of(kind, request), request.name)
         if obj is None:

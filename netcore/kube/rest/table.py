@@ -17,9 +17,15 @@ from netcore.kube.kinds import Kind
 GENERIC = Columns(("NAME", "AGE"), (), lambda obj, wide, now: [obj["metadata"]["name"], age(obj, now)])
 
 
+ACRONYMS = {"IP", "OS"}
+
+
 def column_name(header: str) -> str:
     """Kubernetes' column names are capitalised words (``Cluster-IP``, ``Nominated Node``); kubectl upper-cases."""
-    return " ".join(word.capitalize() if word.isupper() else word for word in header.split(" "))
+    def word(part: str) -> str:
+        return part if part in ACRONYMS else part.capitalize()
+
+    return " ".join("-".join(word(part) for part in piece.split("-")) for piece in header.split(" "))
 
 
 def table_object(kind: Kind, objects: list[dict[str, Any]], *, now: datetime, resource_version: str,
