@@ -51,6 +51,9 @@ async def api(request: HttpRequest, sandbox: str, rest: str = "") -> HttpRespons
         return status_response("UnsupportedMediaType", "Podpath's API speaks JSON, not protobuf: kubectl's "
                                "generators (create deployment, create namespace, ...) send protobuf; write the "
                                "object with --dry-run=client -o yaml and pipe it to kubectl apply -f -")
+    if content_type.startswith("application/apply-patch"):
+        return status_response("UnsupportedMediaType", "server-side apply is not implemented in Podpath: use "
+                               "client-side kubectl apply (without --server-side)")
     try:
         body = json.loads(request.body) if request.body else None
     except ValueError as error:

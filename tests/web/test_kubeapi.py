@@ -128,6 +128,13 @@ def test_protobuf_bodies_are_refused_with_what_to_do(client, people, sandboxes, 
                          ".protobuf", **headers)
     assert answer.status_code == 415 and answer.json()["reason"] == "UnsupportedMediaType"
     assert "--dry-run=client -o yaml" in answer.json()["message"]
+    applied = client.patch("/k8s/k-ada/apps/v1/namespaces/default/deployments/web", "kind: Deployment",
+                           content_type="application/apply-patch+yaml", **headers)
+    assert applied.status_code in (404, 415)
+    server_side = client.patch("/k8s/k-ada/apis/apps/v1/namespaces/default/deployments/web", "kind: Deployment",
+                               content_type="application/apply-patch+yaml", **headers)
+    assert server_side.status_code == 415 and "server-side apply" in server_side.json()["message"]
+    assert agent.jobs == []
 
 
 def test_the_dashboard_hands_the_owner_a_kubeconfig(client, people, sandboxes, settings, tmp_path):  # noqa: F811
