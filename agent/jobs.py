@@ -196,3 +196,14 @@ def exercise_predict(*, sandbox: str, exercise_id: str, progress: Progress) -> d
 
 JOBS.update({"exercise_start": exercise_start, "exercise_submit": exercise_submit, "exercise_check": exercise_check,
              "exercise_reset": exercise_reset, "exercise_predict": exercise_predict})
+
+
+# -- the Kubernetes API (kubeapi): agent.kube_jobs --------------------------------------------------------------
+
+def _kube_jobs() -> dict[str, Callable[..., dict]]:
+    from agent.kube_jobs import kube_exec, kube_request
+
+    return {"kube_read": kube_request, "kube_write": kube_request, "kube_exec": kube_exec}
+
+
+JOBS.update(_kube_jobs())

@@ -28,11 +28,15 @@ DELETE, APPLY, CNI, GC = "delete", "apply", "cni", "gc"
 KERNEL_VIEW, CONSOLE, WALK = "kernel_view", "console", "walk"
 EXERCISE_START, EXERCISE_SUBMIT, EXERCISE_CHECK = "exercise_start", "exercise_submit", "exercise_check"
 EXERCISE_RESET, EXERCISE_PREDICT = "exercise_reset", "exercise_predict"
+KUBE_READ, KUBE_WRITE, KUBE_EXEC = "kube_read", "kube_write", "kube_exec"  # kubeapi: one API request each
 
 JOB_NAMES = frozenset({
     LAB_START, LAB_STEP, LAB_RESET, DELETE, APPLY, CNI, GC, KERNEL_VIEW, CONSOLE, WALK,
     EXERCISE_START, EXERCISE_SUBMIT, EXERCISE_CHECK, EXERCISE_RESET, EXERCISE_PREDICT,
+    KUBE_READ, KUBE_WRITE, KUBE_EXEC,
 })
+# Jobs whose outcome goes to the caller only: they change nothing a page watching the sandbox shows.
+PRIVATE_JOBS = frozenset({KUBE_READ, KUBE_EXEC})
 
 # The kernel tabs of the player: tab name -> the command the agent runs in every host of the sandbox.
 KERNEL_TABS = {
@@ -100,6 +104,40 @@ class FailedMessage(TypedDict):
 class StateMessage(TypedDict):
     type: Literal["state.view"]
     view: dict[str, Any]  # labs.live.LiveView.to_message()
+
+
+class KubeRequest(TypedDict, total=False):
+    """The args of kube_read and kube_write: one API request (netcore.kube.rest.server.Request)."""
+
+    verb: str  # get, list, create, update, patch, delete
+    group: str
+    version: str
+    resource: str
+    namespace: str
+    name: str
+    subresource: str
+    body: Any
+    patch_type: str
+    label_selector: str
+    field_selector: str
+    table: bool
+    include_object: str
+    dry_run: bool
+
+
+class KubeAnswer(TypedDict):
+    """The result of kube_read and kube_write: the HTTP status, the body, the Warning headers."""
+
+    code: int
+    body: Any
+    warnings: list[str]
+
+
+class KubeExecArgs(TypedDict):
+    namespace: str
+    pod: str
+    container: str
+    command: list[str]  # run in the learner jail; result {"exit": int, "output": str}
 
 
 def job_message(job: str, sandbox: str, args: dict[str, Any], job_id: str,

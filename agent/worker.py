@@ -29,6 +29,7 @@ from agent.jobs import run_job
 from agent.protocol import (
     AGENT_CHANNEL,
     JOB_TYPE,
+    PRIVATE_JOBS,
     UNWATCH_TYPE,
     WATCH_TYPE,
     done_message,
@@ -75,7 +76,8 @@ class Agent:
             log.warning("agent: unknown message type %r", message.get("type"))
 
     async def publish(self, message: dict, sandbox: str, reply_channel: str | None) -> None:
-        await self.layer.group_send(sandbox_group(sandbox), message)
+        if message.get("job") not in PRIVATE_JOBS or not reply_channel:
+            await self.layer.group_send(sandbox_group(sandbox), message)
         if reply_channel:
             await self.layer.send(reply_channel, message)
 

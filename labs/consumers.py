@@ -90,7 +90,7 @@ class SandboxConsumer(GroupConsumer):
     async def job_done(self, event: dict) -> None:
         report = event["result"].get("report", {})
         await self.send_progress(done=report.get("describe") or f"{event['job']} done")
-        if event["job"] in ("lab_start", "lab_step", "lab_reset", "apply", "cni"):
+        if event["job"] in ("lab_start", "lab_step", "lab_reset", "apply", "cni", "kube_write"):
             await self.send(text_data=await render_stage(self.sandbox))
 
     async def job_failed(self, event: dict) -> None:

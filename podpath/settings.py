@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "classrooms",
     "labs",
     "exercises",
+    "kubeapi",
 ]
 
 MIDDLEWARE = [
@@ -134,6 +135,9 @@ CHANNEL_LAYERS = {"default": channel_layer_from_url(os.environ.get("REDIS_URL"))
 # The embedded run keeps the agent in the web server's process; with Redis, `podpath agent` runs it
 # beside the kernel (set PODPATH_EMBEDDED_AGENT=0 on web-only machines).
 PODPATH_EMBEDDED_AGENT = env_flag("PODPATH_EMBEDDED_AGENT", not os.environ.get("REDIS_URL"))
+# Where kubectl reaches the Kubernetes API (kubeapi), for the kubeconfigs the dashboard hands out:
+# https://HOST:PORT; `podpath serve --kube-tls PORT` fills it in when unset.
+PODPATH_KUBE_SERVER = os.environ.get("PODPATH_KUBE_SERVER", "")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("classrooms.urls")),
     path("", include("labs.urls")),
     path("", include("exercises.urls")),
+    path("", include("kubeapi.urls")),
     path("admin/", admin.site.urls),
 ]
