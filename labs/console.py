@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 MAX_OUTPUT = 64 * 1024
 TIME_LIMIT_S = 12
+CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 SHELL_SYNTAX = re.compile(r"[;&|<>`$\\\\]|\$\(")
 ALLOWED = "curl, wget, ping -c N, dig, nslookup, getent hosts, nc with -w, ip addr|link|route|neigh show, " \
           "bridge link|fdb|vlan show, nft list ruleset, ss, conntrack -L, sysctl -n KEY, cat /etc/resolv.conf|hosts"
@@ -40,6 +41,8 @@ def parse_command(line: str) -> Command:
     line = line.strip()
     if not line:
         raise Refused("type a command, e.g. ping -c 1 10.0.0.2")
+    if CONTROL.search(line):
+        raise Refused("that line has control characters (a NUL byte, an escape): type the command as text")
     if SHELL_SYNTAX.search(line):
         raise Refused("no shell here: pipes, redirections, ';', '&' and '$' are not allowed")
     try:

@@ -62,6 +62,8 @@ def run_in_namespace(
     """Run ``argv`` in the network namespace ``namespace`` and return its status and capped output."""
     if not argv:
         raise PodpathError("no command given")
+    if any("\x00" in arg for arg in argv):
+        raise PodpathError("a command's arguments cannot contain a NUL byte")
     if jailed:
         spec = jail_spec(namespace, argv, timeout)
         command = [sys.executable, "-I", "-S", str(LAUNCHER), json.dumps(spec.to_json_dict())]

@@ -85,3 +85,10 @@ def test_the_labs_read_only_commands_are_offered(line):
 def test_their_changing_or_file_reading_forms_are_refused(line):
     with pytest.raises(Refused):
         parse_command(line)
+
+
+@pytest.mark.parametrize("line", ["curl \x00", "ping -c 1 10.0.0.1\x00x", "curl http://web/\x1b[2J"])
+def test_control_characters_are_refused(line):
+    """Found by the fuzzer (tests/unit/test_fuzz_inputs.py): a NUL byte passed and crashed the runner."""
+    with pytest.raises(Refused, match="control characters"):
+        parse_command(line)
