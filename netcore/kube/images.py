@@ -380,6 +380,8 @@ IMAGES: dict[str, Image] = {image.name: image for image in (
     Image("podpath/coredns", f"the cluster DNS, from the records file named by ${DNS_RECORDS_ENV}", coredns),
     # Its nginx is configured by the cluster compiler (netcore.kube.compile.ingress), not by the pod.
     Image("podpath/ingress-nginx", "the ingress controller: nginx routing the cluster's Ingresses", nothing),
+    # One per Gateway, made by the gateway controller; configured by netcore.kube.gateway.routes.
+    Image("podpath/gateway-nginx", "a Gateway's data plane: nginx routing its HTTPRoutes", nothing),
 )}
 
 
