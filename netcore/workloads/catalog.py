@@ -53,6 +53,9 @@ KINDS: dict[str, ServerKind] = {
         ServerKind("ingress-nginx", "the ingress controller: a real nginx (HTTP 80, HTTPS 443) run from a"
                    " configuration file, reloaded gracefully when it changes", options=("config", "runtime"),
                    required=("config", "runtime")),
+        ServerKind("gateway-nginx", "a Gateway's data plane: a real nginx (one port per listener) run from a"
+                   " configuration file, reloaded gracefully when it changes", options=("config", "runtime"),
+                   required=("config", "runtime")),
     )
 }
 
