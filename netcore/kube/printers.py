@@ -16,6 +16,7 @@ from typing import Any, Callable, Literal
 from netcore.kube.columns import COLUMNS
 from netcore.kube.describers import (describe_deployment, describe_generic, describe_namespace, describe_node,
                                      describe_pod)
+from netcore.kube.gateway.columns import GATEWAY_COLUMNS
 from netcore.kube.kinds import Kind
 from netcore.kube.netdescribers import (describe_endpoint_slice, describe_endpoints, describe_ingress,
                                         describe_ingress_class, describe_network_policy, describe_secret,
@@ -39,7 +40,7 @@ def render_table(kind: Kind, objects: list[dict[str, Any]], *, wide: bool = Fals
     """Render objects of one kind as ``kubectl get`` does; an empty list renders as an empty string."""
     if not objects:
         return ""
-    columns = COLUMNS[kind.kind]
+    columns = COLUMNS.get(kind.kind) or GATEWAY_COLUMNS[kind.kind]
     with_namespace = all_namespaces and kind.namespaced
     headers = [*(["NAMESPACE"] if with_namespace else []), *columns.headers, *(columns.wide if wide else [])]
     lines = ["\t".join(headers)]

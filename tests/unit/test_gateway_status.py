@@ -163,3 +163,13 @@ def test_deleting_the_gateway_removes_its_deployment_and_service():
     cluster, _ = delete_objects(cluster, [("Gateway", "default", "edge")], NOW)
     assert cluster.get("Deployment", "default", "edge-podpath") is None
     assert cluster.get("Service", "default", "edge-podpath") is None
+
+
+def test_a_regular_expression_that_does_not_compile_keeps_the_route_out():
+    bad = route("r").replace("rules: [{backendRefs", "rules: [{matches: [{path: {type: RegularExpression, "
+                                                     "value: '/a(['}}], backendRefs")
+    cluster = cluster_with(bad)
+    assert parent_conditions(cluster, "r")["Accepted"] == ("False", "UnsupportedValue")
+    listeners = {item["name"]: item["attachedRoutes"] for item in
+                 cluster.get("Gateway", "default", "edge")["status"]["listeners"]}
+    assert listeners["http"] == 0

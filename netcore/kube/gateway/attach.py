@@ -18,6 +18,7 @@ them, the one the status (``status``), the gateway pods (``infra``) and the ngin
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -241,6 +242,20 @@ def resolve_rules(cluster: Objects, route: dict[str, Any]) -> list[RuleState]:
     return rules
 
 
+def unsupported_value(rules: list[RuleState]) -> str | None:
+    """Say which regular expression of the route nginx could not compile (Python's re stands in for PCRE)."""
+    for rule in rules:
+        for match in rule.matches:
+            patterns = [match.path] if match.path_type == "RegularExpression" else []
+            patterns += [c.value for c in (*match.headers, *match.query) if c.type == "RegularExpression"]
+            for pattern in patterns:
+                try:
+                    re.compile(pattern)
+                except re.error as error:
+                    return f"rule {rule.index}: {pattern!r} is not a regular expression: {error}"
+    return None
+
+
 def resolved_refs(rules: list[RuleState]) -> Verdict:
     """ResolvedRefs of a route: the first backend problem, as the condition's reason."""
     problems = [backend.problem for rule in rules for backend in rule.backends if backend.problem]
@@ -308,6 +323,9 @@ def resolve_gateways(cluster: Objects) -> World:
             if rules is None:
                 rules = resolve_rules(cluster, route)
             parent = attach(cluster, route, ref, gateway_state)
+            invalid = unsupported_value(rules)
+            if invalid and parent.listeners:
+                parent.listeners, parent.accepted = {}, (False, "UnsupportedValue", invalid)
             parent.resolved = resolved_refs(rules)
             parents.append(parent)
             for name in parent.listeners:
