@@ -126,15 +126,15 @@ def compile_gateway(cluster: Any, world: World, gateway: GatewayState) -> Gatewa
             if parent.gateway != (gateway.namespace, gateway.name):
                 continue
             for listener_name, hostnames in parent.listeners.items():
-                listener = gateway.listener(listener_name)
-                if listener is None or not listener.works:
+                attached = gateway.listener(listener_name)
+                if attached is None or not attached.works:
                     continue
                 for hostname in hostnames:
-                    if shadowed(listener, hostname, working):
+                    if shadowed(attached, hostname, working):
                         continue
-                    base = hosts[(listener.port, listener.hostname or ANY_HOST)]
-                    host = hosts.setdefault((listener.port, hostname), VirtualHost(
-                        listener.port, hostname, listener.name, base.https, base.certificate))
+                    base = hosts[(attached.port, attached.hostname or ANY_HOST)]
+                    host = hosts.setdefault((attached.port, hostname), VirtualHost(
+                        attached.port, hostname, attached.name, base.https, base.certificate))
                     add_candidates(host, route, targets, upstreams)
     for host in hosts.values():
         host.candidates = ordered(host.candidates)

@@ -129,5 +129,5 @@ def write_statuses(cluster: Any, world: World, addresses: dict[tuple[str, str], 
             gateway["status"] = gateway_status(state, addresses.get(key), serving.get(key, False), now)
     ours = {route.key: route for route in world.routes}
     for route in cluster.list("HTTPRoute"):
-        key = f"{route['metadata']['namespace']}/{route['metadata']['name']}"
-        route["status"] = {"parents": route_parents(ours[key], now) if key in ours else []}
+        name = f"{route['metadata']['namespace']}/{route['metadata']['name']}"
+        route["status"] = {"parents": route_parents(ours[name], now) if name in ours else []}
