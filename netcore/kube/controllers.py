@@ -27,7 +27,7 @@ def run_controllers(cluster: Cluster, now: str) -> Cluster:
     """Derive every controller-owned object and status field; return the same cluster."""
     ensure_namespaces(cluster, now)
     derive_nodes(cluster, now)
-    derive_gateway_infrastructure(cluster, now)  # Gateway API: each Gateway's Deployment and Service
+    derive_gateway_infrastructure(cluster, now)  # Gateway API: each Gateway's pod and Service
     derive_replicasets_and_pods(cluster, now)
     schedule_pods(cluster)
     assign_pod_addresses(cluster, now)

@@ -85,7 +85,7 @@ def test_a_gateway_of_a_foreign_class_waits_for_its_controller():
                            "spec: {gatewayClassName: other, listeners: [{name: h, port: 80, protocol: HTTP}]}\n")
     assert conditions(cluster.get("Gateway", "default", "g")["status"]) == {"Accepted": ("Unknown", "Pending"),
                                                                             "Programmed": ("Unknown", "Pending")}
-    assert cluster.get("Deployment", "default", "g-other") is None
+    assert cluster.get("Pod", "default", "g-other") is None
 
 
 def test_attached_routes_are_counted_per_listener():
@@ -156,12 +156,12 @@ def test_conditions_keep_their_transition_time_while_unchanged():
         "lastTransitionTime"] == later
 
 
-def test_deleting_the_gateway_removes_its_deployment_and_service():
+def test_deleting_the_gateway_removes_its_pod_and_service():
     from netcore.kube.cluster import delete_objects
 
     cluster = cluster_with()
     cluster, _ = delete_objects(cluster, [("Gateway", "default", "edge")], NOW)
-    assert cluster.get("Deployment", "default", "edge-podpath") is None
+    assert cluster.get("Pod", "default", "edge-podpath") is None
     assert cluster.get("Service", "default", "edge-podpath") is None
 
 

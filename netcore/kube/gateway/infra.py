@@ -1,9 +1,11 @@
 """Each Gateway's data plane as Kubernetes objects, and the controller steps that keep them (pure).
 
-As nginx-gateway-fabric provisions it: for each Gateway of Podpath's class, a Deployment
-``<gateway>-<class>`` (one pod of the ``podpath/gateway-nginx`` image, naming its Gateway in its
-environment) and a LoadBalancer Service of the same name with one port per listener port, in the
-Gateway's namespace, owned by the Gateway and labelled ``gateway.networking.k8s.io/gateway-name``.
+Much as nginx-gateway-fabric provisions it: for each Gateway of Podpath's class, a pod
+``<gateway>-<class>`` of the ``podpath/gateway-nginx`` image (naming its Gateway in its environment)
+and a LoadBalancer Service of the same name with one port per listener port, in the Gateway's
+namespace, labelled ``gateway.networking.k8s.io/gateway-name``; the Service is owned by the Gateway.
+A bare pod rather than a Deployment: one replica and no rollout is all a Gateway needs here, and its
+name stays the same whenever the Gateway is made again (a lab step rebuilt reads back the same).
 The Service keeps the client's address (``externalTrafficPolicy: Local``) and asks for the
 Gateway's ``spec.addresses`` IP when it names one; its LoadBalancer address becomes the Gateway's.
 No containerPorts: in the "bad way" network they would be published on the node.
@@ -43,18 +45,16 @@ def owner_of(state: GatewayState) -> dict[str, Any]:
 
 
 def infrastructure(state: GatewayState) -> list[dict[str, Any]]:
-    """The Deployment and (when a listener works) the Service that serve one Gateway."""
+    """The pod and (when a listener works) the Service that serve one Gateway."""
     name, labels = infra_name(state.name, state.class_name), labels_of(state)
     selector = {GATEWAY_NAME_LABEL: state.name, "app.kubernetes.io/managed-by": MANAGED_BY}
     meta = {"name": name, "namespace": state.namespace, "labels": dict(labels), "ownerReferences": [owner_of(state)]}
     env = [{"name": NAMESPACE_ENV, "value": state.namespace}, {"name": NAME_ENV, "value": state.name}]
-    deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": dict(meta),
-                  "spec": {"replicas": 1, "selector": {"matchLabels": dict(selector)},
-                           "template": {"metadata": {"labels": dict(labels)},
-                                        "spec": {"containers": [{"name": "nginx", "image": GATEWAY_IMAGE,
-                                                                 "env": env}]}}}}
+    # No ownerReferences on the pod: the ReplicaSet controller removes pods whose owner is not a ReplicaSet.
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {k: v for k, v in meta.items() if k != "ownerReferences"},
+           "spec": {"containers": [{"name": "nginx", "image": GATEWAY_IMAGE, "env": env}]}}
     ports = sorted({listener.port for listener in state.listeners if listener.works})
-    objects = [apply_defaults(deployment)]
+    objects = [apply_defaults(pod)]
     if ports:
         spec: dict[str, Any] = {"type": "LoadBalancer", "externalTrafficPolicy": "Local", "selector": dict(selector),
                                 "ports": [{"name": f"port-{port}", "port": port, "targetPort": port} for port in ports]}
@@ -69,7 +69,7 @@ def is_gateway_infrastructure(obj: dict[str, Any]) -> bool:
 
 
 def derive_gateway_infrastructure(cluster: Cluster, now: str) -> None:
-    """Create, update or remove each Gateway's Deployment and Service (before pods are derived)."""
+    """Create, update or remove each Gateway's pod and Service (before pods are scheduled)."""
     wanted: set[tuple[str, str, str]] = set()
     for state in resolve_gateways(cluster).gateways.values():
         for obj in infrastructure(state):
@@ -79,14 +79,13 @@ def derive_gateway_infrastructure(cluster: Cluster, now: str) -> None:
             if existing is None:
                 stamp_new(cluster, obj, now)
                 cluster.put(obj)
-            elif existing["spec"].get("ports") != obj["spec"].get("ports") or obj["kind"] == "Deployment" \
-                    and existing["spec"]["template"] != obj["spec"]["template"] \
-                    or existing["spec"].get("loadBalancerIP") != obj["spec"].get("loadBalancerIP"):
+            elif obj["kind"] == "Service" and (existing["spec"].get("ports") != obj["spec"].get("ports")
+                                               or existing["spec"].get("loadBalancerIP") != obj["spec"].get("loadBalancerIP")):
                 merged = {**obj["spec"], **{k: v for k, v in existing["spec"].items()
                                             if k in ("clusterIP", "clusterIPs")}}
                 existing["spec"] = merged
                 existing["metadata"]["resourceVersion"] = cluster.next_revision()
-    for key in [k for k, o in cluster.objects.items() if k[0] in ("Deployment", "Service")
+    for key in [k for k, o in cluster.objects.items() if k[0] in ("Pod", "Service")
                 and is_gateway_infrastructure(o) and k not in wanted]:
         del cluster.objects[key]
 
