@@ -222,7 +222,8 @@ PLACEHOLDER_HELP = ("placeholders like {{pod:NAME}}, {{svc:NAME}}, {{lb:NS/NAME}
                                                    "router, web), got 'web2'"),
     (CLUSTER, set_in(["checks", 0, "kind"], "Gadget"), "checks[0].kind: one of Namespace, Pod, Deployment, "
                                                        "ReplicaSet, Service, Endpoints, EndpointSlice, Ingress, "
-                                                       "IngressClass, Secret, NetworkPolicy, Node, GatewayClass, Gateway, HTTPRoute, ReferenceGrant, got 'Gadget'"),
+                                                       "IngressClass, Secret, NetworkPolicy, Node, GatewayClass, "
+                                                       "Gateway, HTTPRoute, ReferenceGrant, got 'Gadget'"),
     (CLUSTER, set_in(["checks", 0, "has_endpoints"], "yes"), "checks[0].has_endpoints: true or false, got a string"),
     (CLUSTER, set_in(["checks", 0, "kind"], "Pod"), "checks[0].has_endpoints: has_endpoints on a Service only, "
                                                     "not a Pod"),
