@@ -56,13 +56,20 @@ spec:
   hostnames: [tools.example]
   rules:
   - matches: [{path: {type: Exact, value: /old}}]
-    filters: [{type: RequestRedirect, requestRedirect: {path: {type: ReplaceFullPath, replaceFullPath: /new}, statusCode: 301}}]
+    filters:
+    - type: RequestRedirect
+      requestRedirect: {path: {type: ReplaceFullPath, replaceFullPath: /new}, statusCode: 301}
   - matches: [{path: {type: PathPrefix, value: /secure}}]
     filters: [{type: RequestRedirect, requestRedirect: {scheme: https, hostname: shop.example}}]
   - matches: [{path: {type: PathPrefix, value: /api}}]
     filters:
-    - {type: URLRewrite, urlRewrite: {hostname: backend.internal, path: {type: ReplacePrefixMatch, replacePrefixMatch: /v2}}}
-    - {type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: X-Team, value: tools}], add: [{name: X-Trace, value: gateway}], remove: [X-Secret]}}
+    - type: URLRewrite
+      urlRewrite: {hostname: backend.internal, path: {type: ReplacePrefixMatch, replacePrefixMatch: /v2}}
+    - type: RequestHeaderModifier
+      requestHeaderModifier:
+        set: [{name: X-Team, value: tools}]
+        add: [{name: X-Trace, value: gateway}]
+        remove: [X-Secret]
     - {type: ResponseHeaderModifier, responseHeaderModifier: {set: [{name: X-Served-By, value: podpath-gateway}]}}
     backendRefs: [{name: stable, port: 8080}]
   - matches: [{path: {type: PathPrefix, value: /other-team}}]

@@ -106,8 +106,8 @@ def test_nginx_accepts_the_rendered_configuration(tmp_path: Path):
     (tmp_path / "fake.pem").write_bytes(cert + key)
     _, routes = compiled(ISOLATION, "iso")
     conf = tmp_path / "nginx.conf"
-    conf.write_text(render_gateway_conf(routes, certificate_dir=str(tmp_path),
-                                        fake_certificate=str(tmp_path / "fake.pem")).replace("user nobody nogroup;", ""))
+    text = render_gateway_conf(routes, certificate_dir=str(tmp_path), fake_certificate=str(tmp_path / "fake.pem"))
+    conf.write_text(text.replace("user nobody nogroup;", ""))
     result = subprocess.run(["nginx", "-t", "-q", "-p", f"{tmp_path}/", "-c", str(conf), "-e", str(tmp_path / "e.log")],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr

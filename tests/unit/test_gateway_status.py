@@ -27,7 +27,11 @@ spec:
   gatewayClassName: podpath
   listeners:
   - {name: http, port: 80, protocol: HTTP}
-  - {name: store, port: 8080, protocol: HTTP, hostname: "*.shop.example", allowedRoutes: {namespaces: {from: Selector, selector: {matchLabels: {team: shop}}}}}
+  - name: store
+    port: 8080
+    protocol: HTTP
+    hostname: "*.shop.example"
+    allowedRoutes: {namespaces: {from: Selector, selector: {matchLabels: {team: shop}}}}
   - {name: dns, port: 53, protocol: UDP}
 ---
 apiVersion: v1

@@ -79,8 +79,8 @@ def derive_gateway_infrastructure(cluster: Cluster, now: str) -> None:
             if existing is None:
                 stamp_new(cluster, obj, now)
                 cluster.put(obj)
-            elif obj["kind"] == "Service" and (existing["spec"].get("ports") != obj["spec"].get("ports")
-                                               or existing["spec"].get("loadBalancerIP") != obj["spec"].get("loadBalancerIP")):
+            elif obj["kind"] == "Service" and any(existing["spec"].get(field) != obj["spec"].get(field)
+                                                  for field in ("ports", "loadBalancerIP")):
                 merged = {**obj["spec"], **{k: v for k, v in existing["spec"].items()
                                             if k in ("clusterIP", "clusterIPs")}}
                 existing["spec"] = merged

@@ -330,7 +330,8 @@ def render_gateway_conf(routes: GatewayRoutes, *, certificate_dir: str, fake_cer
             defaults.add(host.port)
             listen = f"{host.port} ssl default_server" if host.https else f"{host.port} default_server"
             servers += (f"\n    # port {host.port}: no listener without a hostname, so other hosts get a 404\n"
-                        f"    server {{\n        listen {listen};\n        server_name _;\n        set $gateway_rule \"-\";\n"
+                        f"    server {{\n        listen {listen};\n        server_name _;\n"
+                        f"        set $gateway_rule \"-\";\n"
                         f"        location / {{\n            return 404;\n        }}\n    }}\n")
     body = HEAD.format(gateway=f"{routes.namespace}/{routes.name}", fake=quote(fake_certificate))
     body += "".join(renderer.blocks)
