@@ -372,6 +372,8 @@ IMAGES: dict[str, Image] = {image.name: image for image in (
           hello("Hello Darkness")),
     Image("echoserver", "the ingress conformance echoserver: the request as JSON, on $PORT (default 3000)",
           echoserver),
+    Image("echo-basic", "the Gateway API conformance echo server: the request as JSON, on $PORT (default 3000)",
+          echoserver),
     Image("agnhost", "the Kubernetes e2e agnhost: pause, netexec, serve-hostname, porter", agnhost),
     Image("nginx", "nginx's welcome page on port 80", nginx),
     Image("busybox", "a client: exec runs the machine's curl, wget, nc, ping, dig and ip in the pod", nothing),

@@ -98,13 +98,23 @@ def test_weights_become_shares_and_broken_refs_keep_theirs_as_500():
     assert "75% @503;" in conf and "* @500;" in conf
 
 
+NO_WORKING_LISTENER = GATEWAY_CLASS + """
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: none}
+spec: {gatewayClassName: podpath, listeners: [{name: dns, port: 53, protocol: UDP}]}
+"""
+
+
 @pytest.mark.skipif(shutil.which("nginx") is None, reason="needs the machine's nginx")
-def test_nginx_accepts_the_rendered_configuration(tmp_path: Path):
+@pytest.mark.parametrize("text, name", [(ISOLATION, "iso"), (NO_WORKING_LISTENER, "none")])
+def test_nginx_accepts_the_rendered_configuration(tmp_path: Path, text: str, name: str):
     from tests.ingress_conformance import certificate
 
     cert, key = certificate("fake.example")
     (tmp_path / "fake.pem").write_bytes(cert + key)
-    _, routes = compiled(ISOLATION, "iso")
+    _, routes = compiled(text, name)
     conf = tmp_path / "nginx.conf"
     text = render_gateway_conf(routes, certificate_dir=str(tmp_path), fake_certificate=str(tmp_path / "fake.pem"))
     conf.write_text(text.replace("user nobody nogroup;", ""))

@@ -82,6 +82,9 @@ http {{
         default $http_host;
         "" $host;
     }}
+    map $host $gateway_rule {{  # "-" unless a rule's location sets it (access.log names the rule)
+        default "-";
+    }}
 """
 
 
@@ -278,8 +281,7 @@ def render_server(renderer: Renderer, routes: GatewayRoutes, host: VirtualHost, 
     flags = " default_server" if default else ""
     listen = f"{host.port} ssl{flags}" if host.https else f"{host.port}{flags}"
     lines = ["", f"    # listener {host.listener}, hostname {host.hostname}", "    server {",
-             f"        listen {listen};", f"        server_name {quote(server_name(host.hostname))};",
-             '        set $gateway_rule "-";  # the rule that served the request, for access.log']
+             f"        listen {listen};", f"        server_name {quote(server_name(host.hostname))};"]
     if host.certificate:
         path = quote(f"{certificate_dir}/{host.certificate}")
         lines += [f"        ssl_certificate {path};", f"        ssl_certificate_key {path};"]
@@ -331,7 +333,6 @@ def render_gateway_conf(routes: GatewayRoutes, *, certificate_dir: str, fake_cer
             listen = f"{host.port} ssl default_server" if host.https else f"{host.port} default_server"
             servers += (f"\n    # port {host.port}: no listener without a hostname, so other hosts get a 404\n"
                         f"    server {{\n        listen {listen};\n        server_name _;\n"
-                        f"        set $gateway_rule \"-\";\n"
                         f"        location / {{\n            return 404;\n        }}\n    }}\n")
     body = HEAD.format(gateway=f"{routes.namespace}/{routes.name}", fake=quote(fake_certificate))
     body += "".join(renderer.blocks)
