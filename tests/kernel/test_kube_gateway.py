@@ -229,3 +229,23 @@ def test_the_https_listener_terminates_tls_with_its_secret(cluster, tmp_path):
     result = cluster.on_host("external", "curl", "-s", "-m", "3", "--cacert", str(ca), "--resolve",
                              f"shop.example:443:{address(cluster)}", "https://shop.example/cart")
     assert result.returncode == 0 and json.loads(result.stdout)["service"] == "cart"
+
+
+def test_the_walk_through_the_gateway_names_the_rule_and_follows_nginx_to_the_backend(cluster):
+    from netcore.walk.run import walk
+
+    result = walk(sandbox=cluster.name, source="external", destination="http://shop.example/cart/items").walk
+    request, upstream = result.legs
+    assert request.request[0].layers.l3["dst"] == address(cluster)
+    assert request.verdict.at.name.startswith("pod infra/edge-podpath")
+    assert upstream.purpose == "upstream" and upstream.request[-1].place.host.startswith("apps-gateway-cart")
+    notes = "\n".join(result.notes)
+    assert "Gateway infra/edge" in result.notes[0]
+    assert "listener http, hostname shop.example" in notes
+    assert "matched apps/shop rule 0 (PathPrefix /cart)" in notes
+    assert "backends: apps/cart:8080 weight 1 (100 %)" in notes
+    split = walk(sandbox=cluster.name, source="external", destination="http://shop.example/").walk
+    notes = "\n".join(split.notes)
+    assert "not apps/shop rule 0 (PathPrefix /cart): path / is not PathPrefix /cart" in notes
+    assert "not apps/shop rule 1 (PathPrefix /, header x-canary=always): header x-canary is absent" in notes
+    assert "apps/stable:8080 weight 90 (90 %); apps/canary:8080 weight 10 (10 %)" in notes

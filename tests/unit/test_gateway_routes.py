@@ -131,3 +131,20 @@ def test_kubectl_get_prints_the_crds_columns():
                                   "iso    podpath   203.0.113.10   True         5m"]
     routes = render_table(resolve_kind("httproute"), [cluster.get("HTTPRoute", "default", "split")], now=now)
     assert routes.splitlines()[1].split() == ["split", '["split.org"]', "5m"]
+
+
+def test_the_walk_is_told_which_listener_and_rule_take_a_request_and_why_not_the_others():
+    from netcore.kube.gateway.explain import explain_request
+
+    cluster, _ = compiled(ISOLATION, "iso")
+    found = explain_request(cluster, "abc.foo.example.com", 80, "/wildcard-foo")
+    assert found is not None and (found.address, found.gateway, found.listener) == ("203.0.113.10", "default/iso",
+                                                                                   "abc-foo")
+    assert found.notes == ("listener abc-foo, hostname abc.foo.example.com",
+                           "not default/abc-foo rule 0 (PathPrefix /abc-foo): path /wildcard-foo is not PathPrefix "
+                           "/abc-foo", "no rule matches: the Gateway answers 404")
+    assert explain_request(cluster, "unknown.org", 80) is None  # only hosts a listener or route names
+    split = explain_request(cluster, "split.org", 80)
+    assert split is not None and split.notes[-1] == (
+        "backends: default/web:80 weight 3 (75 %): no ready endpoints, answers 503; "
+        "default/gone:80 weight 1 (25 %): BackendNotFound, answers 500")

@@ -96,7 +96,7 @@ def splits_of(rule: RuleState, upstreams: Upstreams) -> tuple[Split, ...]:
             out.append(Split(backend.weight, None, 503, f"{about}: no ready endpoints"))
         else:
             out.append(Split(backend.weight, found.upstream, 0, about))
-    return tuple(out) or (Split(1, None, 500, "no backend"),)
+    return tuple(out) or (Split(1, None, 500, "(none): no backendRefs with weight"),)
 
 
 def shadowed(listener: ListenerState, hostname: str, listeners: list[ListenerState]) -> bool:
