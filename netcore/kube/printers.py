@@ -17,6 +17,7 @@ from netcore.kube.columns import COLUMNS
 from netcore.kube.describers import (describe_deployment, describe_generic, describe_namespace, describe_node,
                                      describe_pod)
 from netcore.kube.gateway.columns import GATEWAY_COLUMNS
+from netcore.kube.gateway.describe import GATEWAY_DESCRIBERS
 from netcore.kube.kinds import Kind
 from netcore.kube.netdescribers import (describe_endpoint_slice, describe_endpoints, describe_ingress,
                                         describe_ingress_class, describe_network_policy, describe_secret,
@@ -29,7 +30,7 @@ DESCRIBERS: dict[str, Describer] = {
     "Pod": describe_pod, "Deployment": describe_deployment, "Namespace": describe_namespace, "Node": describe_node,
     "Secret": describe_secret, "IngressClass": describe_ingress_class, "Service": describe_service,
     "Ingress": describe_ingress, "NetworkPolicy": describe_network_policy, "Endpoints": describe_endpoints,
-    "EndpointSlice": describe_endpoint_slice,
+    "EndpointSlice": describe_endpoint_slice, **GATEWAY_DESCRIBERS,
 }
 # Go's encoding/json escapes these even inside strings; kubectl's -o json shows \u003cnone\u003e.
 GO_JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}

@@ -148,3 +148,14 @@ def test_the_walk_is_told_which_listener_and_rule_take_a_request_and_why_not_the
     assert split is not None and split.notes[-1] == (
         "backends: default/web:80 weight 3 (75 %): no ready endpoints, answers 503; "
         "default/gone:80 weight 1 (25 %): BackendNotFound, answers 500")
+
+
+def test_describe_spells_out_spec_and_status_as_kubectl_does_for_custom_resources():
+    from netcore.kube.printers import render_describe
+
+    cluster, _ = compiled(ISOLATION, "iso")
+    page = render_describe(cluster.get("Gateway", "default", "iso"), {})
+    assert "API Version:  gateway.networking.k8s.io/v1" in page and "Gateway Class Name:  podpath" in page
+    lines = [line.split() for line in page.splitlines()]
+    assert ["Attached", "Routes:", "1"] in lines and ["Events:", "<none>"] in lines
+    assert ["Value:", "203.0.113.10"] in lines

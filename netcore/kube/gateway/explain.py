@@ -25,8 +25,19 @@ class Explanation:
     notes: tuple[str, ...]
 
 
+def flat(value: Any, prefix: str = "") -> list[str]:
+    """``{"path": {"type": "ReplaceFullPath"}}`` -> ``["path.type=ReplaceFullPath"]``."""
+    if isinstance(value, dict):
+        return [text for key, item in value.items() for text in flat(item, f"{prefix}{key}.")]
+    if isinstance(value, list):
+        return [f"{prefix[:-1]}={', '.join(map(str, value))}"] if value and not isinstance(value[0], dict) else \
+            [text for item in value for text in flat(item, prefix)]
+    return [f"{prefix[:-1]}={value}"]
+
+
 def describe_filters(target: Target) -> list[str]:
-    return [f"filter {item['type']}: {item.get(FILTER_FIELDS.get(item['type'], ''), {})}" for item in target.filters]
+    return [f"filter {item['type']} {' '.join(flat(item.get(FILTER_FIELDS.get(item['type'], ''), {})))}"
+            for item in target.filters]
 
 
 def describe_backends(target: Target) -> str:
@@ -46,7 +57,9 @@ def explain_host(host: VirtualHost, routes_target: Any, request: Request) -> lis
         where = f"{candidate.route} rule {candidate.rule} ({candidate.match.describe()})"
         if problem is None:
             target = routes_target(candidate.target)
-            return [*lines, f"matched {where}", *describe_filters(target), describe_backends(target)]
+            redirects = any("requestRedirect" in item for item in target.filters)
+            return [*lines, f"matched {where}", *describe_filters(target),
+                    "the Gateway answers with the redirect" if redirects else describe_backends(target)]
         lines.append(f"not {where}: {problem}")
     return [*lines, "no rule matches: the Gateway answers 404"]
 
