@@ -177,3 +177,13 @@ def test_a_regular_expression_that_does_not_compile_keeps_the_route_out():
     listeners = {item["name"]: item["attachedRoutes"] for item in
                  cluster.get("Gateway", "default", "edge")["status"]["listeners"]}
     assert listeners["http"] == 0
+
+
+def test_the_gateway_pod_and_service_are_the_controllers_not_the_users():
+    from netcore.kube.api import is_user_object
+
+    cluster = cluster_with()
+    # A lab step removes the user objects it does not name: the gateway's pod must stay with its Gateway.
+    assert not is_user_object(cluster.get("Pod", "default", "edge-podpath"))
+    assert not is_user_object(cluster.get("Service", "default", "edge-podpath"))
+    assert is_user_object(cluster.get("Gateway", "default", "edge"))
