@@ -13,11 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tests.ingress_conformance import certificate, tls_secret
+
 INFRA = "gateway-conformance-infra"
 APP = "gateway-conformance-app-backend"
 WEB = "gateway-conformance-web-backend"
 ECHO_IMAGE = "registry.k8s.io/gateway-api/conformance/echo-basic:v0.1.0"
 GROUP = "gateway.networking.k8s.io/v1"
+TLS_NAMES = ("example.org", "second-example.org", "unknown-example.org", "*.wildcard.org")
 
 
 def backend(namespace: str, name: str) -> str:
@@ -62,6 +65,17 @@ BASE = "\n---\n".join([
     gateway("same-namespace", "{from: Same}"),
     gateway("all-namespaces", "{from: All}"),
     gateway("backend-namespaces", "{from: Selector, selector: {matchLabels: {gateway-conformance: backend}}}"),
+    # The suite makes this certificate for "*", "*.org" and "*.wildcard.org"; curl (OpenSSL) accepts no
+    # wildcard directly under a top-level domain, so the .org names the cases use are listed instead.
+    tls_secret(INFRA, "tls-validity-checks-certificate", *TLS_NAMES),
+    f"apiVersion: {GROUP}\nkind: Gateway\nmetadata: {{name: same-namespace-with-https-listener, namespace: {INFRA}}}\n"
+    f"spec:\n  gatewayClassName: podpath\n  listeners:\n" + "".join(
+        f"  - {{name: {name}, port: 443, protocol: HTTPS, {host}allowedRoutes: {{namespaces: {{from: Same}}}}, "
+        f"tls: {{certificateRefs: [{{group: '', kind: Secret, name: tls-validity-checks-certificate, "
+        f"namespace: {INFRA}}}]}}}}\n"
+        for name, host in (("https", ""), ("https-with-hostname", "hostname: second-example.org, "),
+                           ("https-with-wildcard-hostname", "hostname: '*.wildcard.org', "),
+                           ("https-with-hostname-matching-wildcard", "hostname: fourth-example.wildcard.org, "))),
     backend(INFRA, "infra-backend-v1"), backend(INFRA, "infra-backend-v2"), backend(INFRA, "infra-backend-v3"),
     backend(APP, "app-backend-v1"), backend(WEB, "web-backend"),
 ])
@@ -78,6 +92,7 @@ class Expect:
     backend: str = ""  # the answering pod's name starts with it
     namespace: str = INFRA
     location: str = ""  # a redirect's Location header
+    https: bool = False  # over TLS on 443, SNI the host, the certificate verified (CERTIFICATE)
 
 
 @dataclass(frozen=True)
@@ -125,6 +140,8 @@ def accepted(route_name: str, gateway_name: str = "same-namespace", reason: str 
              status: str = "True") -> Condition:
     return Condition("Route", route_name, "Accepted", status, reason, gateway_name)
 
+
+CERTIFICATE = certificate(*TLS_NAMES)[0]
 
 CASES: tuple[Case, ...] = (
     Case("HTTPRouteSimpleSameNamespace",
@@ -320,6 +337,17 @@ CASES: tuple[Case, ...] = (
          + route("all-namespaces-dedicated-route", f"  - {to(3)}\n", parents="[{name: all-namespaces}]"),
          gateway="all-namespaces",
          expects=(Expect("/shared", backend=v(1)), Expect("/", backend=v(3)))),
+    Case("HTTPRouteHTTPSListener",
+         route("httproute-https-test", f"  - {to(1)}\n", parents="[{name: same-namespace-with-https-listener}]",
+               hostnames="[example.org]") + "---\n"
+         + route("httproute-https-test-no-hostname", f"  - {to(2)}\n",
+                 parents="[{name: same-namespace-with-https-listener, sectionName: https-with-hostname}]"),
+         gateway="same-namespace-with-https-listener",
+         expects=(Expect(host="example.org", backend=v(1), https=True),
+                  Expect(host="unknown-example.org", status=404, https=True),
+                  Expect(host="second-example.org", backend=v(2), https=True)),
+         conditions=(resolved(f"{INFRA}/httproute-https-test", "same-namespace-with-https-listener"),
+                     resolved(f"{INFRA}/httproute-https-test-no-hostname", "same-namespace-with-https-listener"))),
     Case("GatewayInvalidRouteKind",
          "\n---\n".join(
              f"apiVersion: {GROUP}\nkind: Gateway\nmetadata: {{name: {name}, namespace: {INFRA}}}\n"

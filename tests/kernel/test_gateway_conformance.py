@@ -5,6 +5,7 @@ Gateway's nginx to echo-basic backends, then its objects deleted, as the suite r
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -37,14 +38,20 @@ def keys(text: str) -> list[tuple[str, str, str]]:
     return out
 
 
-def send(cluster: ClusterSandbox, address: str, expect: conformance.Expect) -> str:
+def send(cluster: ClusterSandbox, address: str, expect: conformance.Expect, ca: Path) -> str:
     """Send one request as the suite does; return what is wrong with the answer, or ""."""
     argv = ["curl", "-s", "-m", "3", "-D", "/dev/stderr", "-w", "\n%{http_code}"]
-    if expect.host:
-        argv += ["-H", f"Host: {expect.host}"]
+    if expect.https:  # SNI and Host the name, the certificate checked against the Secret's
+        url = f"https://{expect.host}{expect.path}"
+        argv += ["--cacert", str(ca), "--resolve", f"{expect.host}:443:{address}"]
+    else:
+        url = f"http://{address}{expect.path}"
+        argv += ["-H", f"Host: {expect.host}"] if expect.host else []
     for name, value in expect.headers:
         argv += ["-H", f"{name}: {value}"]
-    result = cluster.on_host("external", *argv, f"http://{address}{expect.path}")
+    result = cluster.on_host("external", *argv, url)
+    if result.returncode not in (0, 22):
+        return f"curl failed ({result.returncode}): {result.stderr.strip()[-200:]}"
     body, _, status_text = result.stdout.rpartition("\n")
     status = int(status_text or 0)
     if status != expect.status:
@@ -63,7 +70,9 @@ def send(cluster: ClusterSandbox, address: str, expect: conformance.Expect) -> s
 
 
 @pytest.mark.parametrize("case", conformance.CASES, ids=lambda case: case.name)
-def test_the_conformance_case_passes_through_nginx(cluster, case: conformance.Case):
+def test_the_conformance_case_passes_through_nginx(cluster, case: conformance.Case, tmp_path: Path):
+    ca = tmp_path / "ca.pem"
+    ca.write_bytes(conformance.CERTIFICATE)
     cluster.apply(case.manifests)
     try:
         state = cluster.cluster()
@@ -73,7 +82,7 @@ def test_the_conformance_case_passes_through_nginx(cluster, case: conformance.Ca
             status = state.get("Gateway", conformance.INFRA, case.gateway)["status"]
             address = status["addresses"][0]["value"]
             failures = [f"{expect}: {problem}" for expect in case.expects
-                        if (problem := send(cluster, address, expect))]
+                        if (problem := send(cluster, address, expect, ca))]
             assert not failures, "\n".join(failures)
     finally:
         api.delete_resources(cluster.name, keys(case.manifests))

@@ -53,7 +53,7 @@ def test_the_conformance_case_holds_in_the_model(case: conformance.Case):
     routes = compile_gateway(cluster, world, world.gateways[(conformance.INFRA, case.gateway)])
     for expect in case.expects:
         request = Request(expect.host or "203.0.113.10", expect.path, headers=expect.headers)
-        _, target = route_request(routes, 80, request)
+        _, target = route_request(routes, 443 if expect.https else 80, request)
         if target is None:
             assert expect.status == 404, expect
             continue
