@@ -247,7 +247,8 @@ CASES: tuple[Case, ...] = (
          gateway="httproute-hostname-intersection",
          expects=(Expect("/s1", "very.specific.com", backend=v(1)),
                   Expect("/s1", "very.specific.com:1234", backend=v(1)),
-                  Expect("/s1", "non.matching.com", status=404), Expect("/s1", "foo.nonmatchingwildcard.io", status=404),
+                  Expect("/s1", "non.matching.com", status=404),
+                  Expect("/s1", "foo.nonmatchingwildcard.io", status=404),
                   Expect("/s1", "foo.wildcard.io", status=404),
                   Expect("/non-matching-prefix", "very.specific.com", status=404),
                   Expect("/s2", "foo.wildcard.io", backend=v(2)), Expect("/s2", "bar.wildcard.io", backend=v(2)),
@@ -348,6 +349,63 @@ CASES: tuple[Case, ...] = (
                   Expect(host="second-example.org", backend=v(2), https=True)),
          conditions=(resolved(f"{INFRA}/httproute-https-test", "same-namespace-with-https-listener"),
                      resolved(f"{INFRA}/httproute-https-test-no-hostname", "same-namespace-with-https-listener"))),
+    Case("HTTPRoutePartiallyInvalidViaInvalidReferenceGrant",
+         f"apiVersion: gateway.networking.k8s.io/v1beta1\nkind: ReferenceGrant\n"
+         f"metadata: {{name: invalid-reference-grant, namespace: {APP}}}\n"
+         f"spec:\n  from: [{{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: {INFRA}}}]\n"
+         f"  to: [{{group: '', kind: Service, name: app-backend-v1}}]\n---\n"
+         + route("invalid-reference-grant",
+                 f"  - {{matches: [{{path: {{type: PathPrefix, value: /v2}}}}], "
+                 f"backendRefs: [{{name: app-backend-v2, namespace: {APP}, port: 8080}}]}}\n"
+                 f"  - backendRefs: [{{name: app-backend-v1, namespace: {APP}, port: 8080}}]\n"),
+         expects=(Expect("/v2", status=500), Expect("/", backend="app-backend-v1", namespace=APP)),
+         conditions=(resolved(f"{INFRA}/invalid-reference-grant", reason="RefNotPermitted", status="False"),)),
+    Case("HTTPRouteInvalidReferenceGrant",
+         "---\n".join(
+             f"apiVersion: gateway.networking.k8s.io/v1beta1\nkind: ReferenceGrant\n"
+             f"metadata: {{name: reference-grant-wrong-{what}, namespace: {namespace}}}\n"
+             f"spec:\n  from: [{{group: {from_group}, kind: {from_kind}, namespace: {from_namespace}}}]\n"
+             f"  to: [{{group: '{to_group}', kind: {to_kind}, name: {to_name}}}]\n"
+             for what, namespace, from_group, from_kind, from_namespace, to_group, to_kind, to_name in (
+                 ("namespace", INFRA, "gateway.networking.k8s.io", "HTTPRoute", INFRA, "", "Service", "web-backend"),
+                 ("from-group", WEB, "not-the-group-youre-looking-for", "HTTPRoute", INFRA, "", "Service",
+                  "web-backend"),
+                 ("from-kind", WEB, "gateway.networking.k8s.io", "Gateway", INFRA, "", "Service", "web-backend"),
+                 ("from-namespace", WEB, "gateway.networking.k8s.io", "HTTPRoute",
+                  "not-the-namespace-youre-looking-for", "", "Service", "web-backend"),
+                 ("to-group", WEB, "gateway.networking.k8s.io", "HTTPRoute", INFRA, "not-the-group-youre-looking-for",
+                  "Service", "web-backend"),
+                 ("to-kind", WEB, "gateway.networking.k8s.io", "HTTPRoute", INFRA, "", "Secret", "web-backend"),
+                 ("to-name", WEB, "gateway.networking.k8s.io", "HTTPRoute", INFRA, "", "Secret",
+                  "not-the-service-youre-looking-for")))
+         + "---\n" + route("reference-grant", f"  - backendRefs: [{{name: web-backend, namespace: {WEB}, "
+                                              f"port: 8080}}]\n"),
+         expects=(Expect("/", status=500),),
+         conditions=(resolved(f"{INFRA}/reference-grant", reason="RefNotPermitted", status="False"),)),
+    Case("HTTPRouteInvalidCrossNamespaceParentRef",
+         route("invalid-cross-namespace-parent-ref", "  - backendRefs: [{name: web-backend, port: 8080}]\n",
+               parents=f"[{{name: same-namespace, namespace: {INFRA}}}]", namespace=WEB),
+         conditions=(accepted(f"{WEB}/invalid-cross-namespace-parent-ref", reason="NotAllowedByListeners",
+                              status="False"),
+                     resolved(f"{WEB}/invalid-cross-namespace-parent-ref"))),
+    Case("GatewayInvalidTLSConfiguration",
+         "---\n".join(
+             f"apiVersion: {GROUP}\nkind: Gateway\nmetadata: {{name: gateway-certificate-{name}, namespace: {INFRA}}}\n"
+             f"spec:\n  gatewayClassName: podpath\n  listeners: [{{name: https, port: 443, protocol: HTTPS, "
+             f"allowedRoutes: {{namespaces: {{from: All}}}}, tls: {{certificateRefs: [{ref}]}}}}]\n"
+             for name, ref in (("nonexistent-secret", "{group: '', kind: Secret, name: nonexistent-certificate}"),
+                               ("unsupported-group", "{group: wrong.group.company.io, kind: Secret, "
+                                                     "name: tls-validity-checks-certificate}"),
+                               ("unsupported-kind", "{group: '', kind: WrongKind, "
+                                                    "name: tls-validity-checks-certificate}"),
+                               ("malformed-secret", "{group: '', kind: Secret, name: malformed-certificate}")))
+         + f"---\napiVersion: v1\nkind: Secret\nmetadata: {{name: malformed-certificate, namespace: {INFRA}}}\n"
+           f"type: kubernetes.io/tls\ndata: {{tls.crt: SGVsbG8gd29ybGQK, tls.key: SGVsbG8gd29ybGQK}}\n",
+         gateway="",
+         conditions=tuple(Condition("Listener", f"{INFRA}/gateway-certificate-{name}", "ResolvedRefs", "False",
+                                    "InvalidCertificateRef", "https")
+                          for name in ("nonexistent-secret", "unsupported-group", "unsupported-kind",
+                                       "malformed-secret"))),
     Case("GatewayInvalidRouteKind",
          "\n---\n".join(
              f"apiVersion: {GROUP}\nkind: Gateway\nmetadata: {{name: {name}, namespace: {INFRA}}}\n"
