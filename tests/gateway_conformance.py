@@ -68,6 +68,7 @@ BASE = "\n---\n".join([
     # The suite makes this certificate for "*", "*.org" and "*.wildcard.org"; curl (OpenSSL) accepts no
     # wildcard directly under a top-level domain, so the .org names the cases use are listed instead.
     tls_secret(INFRA, "tls-validity-checks-certificate", *TLS_NAMES),
+    tls_secret(WEB, "certificate", "*.wildcard.org"),
     f"apiVersion: {GROUP}\nkind: Gateway\nmetadata: {{name: same-namespace-with-https-listener, namespace: {INFRA}}}\n"
     f"spec:\n  gatewayClassName: podpath\n  listeners:\n" + "".join(
         f"  - {{name: {name}, port: 443, protocol: HTTPS, {host}allowedRoutes: {{namespaces: {{from: Same}}}}, "
@@ -142,6 +143,24 @@ def accepted(route_name: str, gateway_name: str = "same-namespace", reason: str 
 
 
 CERTIFICATE = certificate(*TLS_NAMES)[0]
+LONG_NAME = "gateway-name-maximum-length-" + "a" * 225  # 253 characters, a DNS subdomain's most
+
+
+def secret_gateway(name: str) -> str:
+    """A Gateway whose HTTPS listener uses the Secret ``certificate`` of the web-backend namespace."""
+    return (f"apiVersion: {GROUP}\nkind: Gateway\nmetadata: {{name: {name}, namespace: {INFRA}}}\n"
+            f"spec:\n  gatewayClassName: podpath\n  listeners:\n  - name: https\n    port: 443\n"
+            f"    protocol: HTTPS\n    allowedRoutes: {{namespaces: {{from: All}}}}\n"
+            f"    tls: {{certificateRefs: [{{group: '', kind: Secret, name: certificate, namespace: {WEB}}}]}}\n")
+
+
+def secret_grant(name: str, namespace: str, from_group: str, from_kind: str, from_namespace: str, to_group: str,
+                 to_kind: str, to_name: str) -> str:
+    target = f", name: {to_name}" if to_name else ""
+    return (f"---\napiVersion: gateway.networking.k8s.io/v1beta1\nkind: ReferenceGrant\n"
+            f"metadata: {{name: {name}, namespace: {namespace}}}\n"
+            f"spec:\n  from: [{{group: {from_group}, kind: {from_kind}, namespace: {from_namespace}}}]\n"
+            f"  to: [{{group: '{to_group}', kind: {to_kind}{target}}}]\n")
 
 CASES: tuple[Case, ...] = (
     Case("HTTPRouteSimpleSameNamespace",
@@ -406,6 +425,43 @@ CASES: tuple[Case, ...] = (
                                     "InvalidCertificateRef", "https")
                           for name in ("nonexistent-secret", "unsupported-group", "unsupported-kind",
                                        "malformed-secret"))),
+    Case("GatewayInvalidParametersRef",
+         f"apiVersion: {GROUP}\nkind: Gateway\nmetadata: {{name: gateway-invalid-parameters-ref, namespace: {INFRA}}}\n"
+         f"spec:\n  gatewayClassName: podpath\n  listeners: [{{name: http, port: 80, protocol: HTTP}}]\n"
+         f"  infrastructure: {{parametersRef: {{group: invalid.io, kind: InvalidParameters, name: invalid}}}}\n",
+         gateway="",
+         conditions=(Condition("Gateway", f"{INFRA}/gateway-invalid-parameters-ref", "Accepted", "False",
+                               "InvalidParameters"),)),
+    Case("GatewayNameMaximumLength",
+         f"apiVersion: {GROUP}\nkind: Gateway\nmetadata: {{name: {LONG_NAME}, namespace: {INFRA}}}\n"
+         f"spec:\n  gatewayClassName: podpath\n  listeners: [{{name: http, port: 80, protocol: HTTP}}]\n",
+         gateway="",
+         conditions=(Condition("Gateway", f"{INFRA}/{LONG_NAME}", "Accepted", "True", "Accepted"),
+                     Condition("Gateway", f"{INFRA}/{LONG_NAME}", "Programmed", "True", "Programmed"))),
+    *(Case(f"GatewaySecretReferenceGrant{title}", secret_gateway(name) + grants, gateway="",
+           conditions=(Condition("Listener", f"{INFRA}/{name}", "ResolvedRefs", status, reason, "https"),
+                       *([Condition("Listener", f"{INFRA}/{name}", "Programmed", "True", "Programmed", "https")]
+                         if status == "True" else [])))
+      for title, name, grants, status, reason in (
+          ("Specific", "gateway-secret-reference-grant-specific",
+           secret_grant("reference-grant-specific", WEB, "gateway.networking.k8s.io", "Gateway", INFRA, "", "Secret",
+                        "certificate"), "True", "ResolvedRefs"),
+          ("AllInNamespace", "gateway-secret-reference-grant-all-in-namespace",
+           secret_grant("reference-grant-all-in-namespace", WEB, "gateway.networking.k8s.io", "Gateway", INFRA, "",
+                        "Secret", ""), "True", "ResolvedRefs"),
+          ("Invalid", "gateway-secret-invalid-reference-grant", "".join(
+              secret_grant(f"reference-grant-wrong-{what}", *rest) for what, *rest in (
+                  ("namespace", APP, "gateway.networking.k8s.io", "Gateway", INFRA, "", "Secret", "certificate"),
+                  ("from-group", WEB, "not-the-group-youre-looking-for", "Gateway", INFRA, "", "Secret",
+                   "certificate"),
+                  ("from-kind", WEB, "gateway.networking.k8s.io", "HTTPRoute", INFRA, "", "Secret", "certificate"),
+                  ("from-namespace", WEB, "gateway.networking.k8s.io", "Gateway", "not-the-namespace-youre-looking-for",
+                   "", "Secret", "certificate"),
+                  ("to-group", WEB, "gateway.networking.k8s.io", "Gateway", INFRA, "not-the-group-youre-looking-for",
+                   "Secret", "not-the-certificate-youre-looking-for"),
+                  ("to-kind", WEB, "gateway.networking.k8s.io", "Gateway", INFRA, "", "Service", "certificate"),
+                  ("to-name", WEB, "gateway.networking.k8s.io", "Gateway", INFRA, "", "Secret",
+                   "not-the-certificate-youre-looking-for"))), "False", "RefNotPermitted"))),
     Case("GatewayInvalidRouteKind",
          "\n---\n".join(
              f"apiVersion: {GROUP}\nkind: Gateway\nmetadata: {{name: {name}, namespace: {INFRA}}}\n"

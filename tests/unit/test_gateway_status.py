@@ -187,3 +187,14 @@ def test_the_gateway_pod_and_service_are_the_controllers_not_the_users():
     assert not is_user_object(cluster.get("Pod", "default", "edge-podpath"))
     assert not is_user_object(cluster.get("Service", "default", "edge-podpath"))
     assert is_user_object(cluster.get("Gateway", "default", "edge"))
+
+
+def test_a_class_with_parameters_is_refused_and_its_gateways_wait():
+    cluster = cluster_with("apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: tuned}\n"
+                           "spec: {controllerName: podpath.dev/gateway-controller, parametersRef: "
+                           "{group: example.com, kind: Tuning, name: fast}}\n---\n"
+                           "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: g}\n"
+                           "spec: {gatewayClassName: tuned, listeners: [{name: h, port: 80, protocol: HTTP}]}\n")
+    assert conditions(cluster.get("GatewayClass", "", "tuned")["status"]) == {"Accepted": ("False",
+                                                                                        "InvalidParameters")}
+    assert conditions(cluster.get("Gateway", "default", "g")["status"])["Accepted"] == ("Unknown", "Pending")

@@ -62,6 +62,7 @@ class GatewayState:
     obj: dict[str, Any]
     listeners: list[ListenerState]
     requested_address: str | None = None
+    invalid_parameters: str | None = None  # why spec.infrastructure.parametersRef cannot be used
 
     @property
     def namespace(self) -> str:
@@ -119,7 +120,8 @@ class RouteState:
 
 @dataclass
 class World:
-    classes: dict[str, dict[str, Any]]  # our GatewayClasses by name
+    classes: dict[str, dict[str, Any]]  # our accepted GatewayClasses by name
+    refused_classes: dict[str, str]  # ours, but not accepted: name -> why
     gateways: dict[tuple[str, str], GatewayState]  # ours, by (namespace, name)
     routes: list[RouteState]  # routes with at least one parentRef to one of our Gateways
 
@@ -300,8 +302,10 @@ def parent_key(route: dict[str, Any], ref: dict[str, Any]) -> tuple[str, str] | 
 
 def resolve_gateways(cluster: Objects) -> World:
     """Return the controller's view of every Gateway API object it owns."""
-    classes = {c["metadata"]["name"]: c for c in cluster.list("GatewayClass")
-               if (c.get("spec") or {}).get("controllerName") == CONTROLLER_NAME}
+    ours = [c for c in cluster.list("GatewayClass") if (c.get("spec") or {}).get("controllerName") == CONTROLLER_NAME]
+    classes = {c["metadata"]["name"]: c for c in ours if not c["spec"].get("parametersRef")}
+    refused = {c["metadata"]["name"]: no_parameters(c["spec"]["parametersRef"]) for c in ours
+               if c["spec"].get("parametersRef")}
     gateways: dict[tuple[str, str], GatewayState] = {}
     for gateway in cluster.list("Gateway"):
         if gateway["spec"].get("gatewayClassName") not in classes:
@@ -309,6 +313,9 @@ def resolve_gateways(cluster: Objects) -> World:
         state = GatewayState(gateway, resolve_listeners(cluster, gateway))
         state.requested_address = next((a.get("value") for a in gateway["spec"].get("addresses") or []
                                         if a.get("type", "IPAddress") == "IPAddress" and a.get("value")), None)
+        parameters = (gateway["spec"].get("infrastructure") or {}).get("parametersRef")
+        if parameters:
+            state.invalid_parameters = no_parameters(parameters)
         gateways[(state.namespace, state.name)] = state
     routes: list[RouteState] = []
     for route in sorted(cluster.list("HTTPRoute"), key=lambda r: (r["metadata"].get("creationTimestamp", ""),
@@ -334,4 +341,9 @@ def resolve_gateways(cluster: Objects) -> World:
                     listener.attached += 1
         if parents and rules is not None:
             routes.append(RouteState(route, rules, parents))
-    return World(classes, gateways, routes)
+    return World(classes, refused, gateways, routes)
+
+
+def no_parameters(ref: dict[str, Any]) -> str:
+    return (f"parametersRef {ref.get('group') or 'core'}/{ref.get('kind')} {ref.get('name')}: Podpath's controller "
+            f"takes no parameters")

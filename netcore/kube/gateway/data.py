@@ -13,7 +13,7 @@ from netcore import names
 from netcore.kube.gateway.attach import resolve_gateways
 from netcore.kube.gateway.infra import NAME_ENV, NAMESPACE_ENV
 from netcore.kube.gateway.nginx import render_gateway_conf
-from netcore.kube.gateway.routes import compile_gateway
+from netcore.kube.gateway.routes import compile_gateway, short
 from netcore.topology.model import Server
 
 SERVER_KIND = "gateway-nginx"
@@ -22,8 +22,9 @@ FAKE_CERTIFICATE = "fake-certificate.pem"
 
 
 def config_name(namespace: str, name: str) -> str:
-    # A namespace has no dots, so the first one ends it: no two Gateways share a file.
-    return f"gateway-{namespace}.{name}.conf"
+    # A namespace has no dots, so the first one ends it: no two Gateways share a file. A name may have
+    # 253 characters, a file name 255 bytes: long names are cut and keep a digest of the whole.
+    return f"gateway-{namespace}.{short(name)}.conf"
 
 
 def gateway_data(cluster: Any, sandbox: str) -> tuple[tuple[str, str], ...]:
@@ -33,6 +34,8 @@ def gateway_data(cluster: Any, sandbox: str) -> tuple[tuple[str, str], ...]:
     fake = names.sandbox_dir(sandbox) / RUNTIME_DIR / FAKE_CERTIFICATE
     files: dict[str, str] = {}
     for (namespace, name), gateway in sorted(world.gateways.items()):
+        if gateway.invalid_parameters:
+            continue
         routes = compile_gateway(cluster, world, gateway)
         files[config_name(namespace, name)] = render_gateway_conf(routes, certificate_dir=str(data_dir),
                                                                   fake_certificate=str(fake))

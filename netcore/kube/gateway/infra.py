@@ -29,9 +29,11 @@ NAMESPACE_ENV, NAME_ENV = "GATEWAY_NAMESPACE", "GATEWAY_NAME"
 def infra_name(gateway: str, gateway_class: str) -> str:
     """``<gateway>-<class>``, cut to a DNS label (63 characters) with a stable suffix when too long."""
     name = f"{gateway}-{gateway_class}"
-    if len(name) <= 63 and "." not in name:
+    if len(name) <= 63 and "." not in name and name[0].isalpha():
         return name
-    return f"{name.replace('.', '-')[:57].rstrip('-')}-{safe_suffix(5, name)}"
+    # A Service name is a DNS-1035 label: a letter first, no dots, 63 characters at most.
+    label = name.replace(".", "-") if name[0].isalpha() else f"gw-{name.replace('.', '-')}"
+    return f"{label[:57].rstrip('-')}-{safe_suffix(5, name)}"
 
 
 def labels_of(state: GatewayState) -> dict[str, str]:
@@ -72,6 +74,8 @@ def derive_gateway_infrastructure(cluster: Cluster, now: str) -> None:
     """Create, update or remove each Gateway's pod and Service (before pods are scheduled)."""
     wanted: set[tuple[str, str, str]] = set()
     for state in resolve_gateways(cluster).gateways.values():
+        if state.invalid_parameters:  # not accepted: nothing to run
+            continue
         for obj in infrastructure(state):
             key = (obj["kind"], state.namespace, obj["metadata"]["name"])
             wanted.add(key)

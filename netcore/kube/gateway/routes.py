@@ -26,6 +26,7 @@ from typing import Any
 from netcore.kube.compile.ingress import Upstream, Upstreams
 from netcore.kube.gateway.attach import GatewayState, ListenerState, RouteState, RuleState, World
 from netcore.kube.gateway.match import ANY_HOST, Candidate, Request, covers, ordered, select, specificity
+from netcore.kube.naming import safe_suffix
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,14 @@ class GatewayRoutes:
         return next(t for t in self.targets if t.name == name)
 
 
+def short(name: str, keep: int = 100) -> str:
+    """A name for a file: a Kubernetes name may have 253 characters, a file name 255 bytes, so a long
+    name is cut and keeps a digest of the whole."""
+    return name if len(name) <= keep else f"{name[:keep - 9]}-{safe_suffix(8, name)}"
+
+
 def certificate_file(listener: ListenerState) -> str:
-    return f"gateway-tls-{listener.certificate_name}.pem"
+    return f"gateway-tls-{short(listener.certificate_name)}.pem"
 
 
 def splits_of(rule: RuleState, upstreams: Upstreams) -> tuple[Split, ...]:

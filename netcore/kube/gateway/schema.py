@@ -125,13 +125,16 @@ LISTENER = obj(
 
 SPECS: dict[str, Schema] = {
     "GatewayClass": obj(("controllerName",), controllerName=string(CONTROLLER, 253, 1),
-                        description=string(None, 64), parametersRef=FREE),
+                        description=string(None, 64),
+                        parametersRef=obj(("group", "kind", "name"), group=REF_GROUP, kind=REF_KIND, name=NAME,
+                                          namespace=REF_NAMESPACE)),
     "Gateway": obj(
         ("gatewayClassName", "listeners"),
         gatewayClassName=NAME,
         listeners=arr(LISTENER, 64, 1),
         addresses=arr(obj(type=string(ADDRESS_TYPE, 253, 1), value=string(None, 253)), 16),
-        infrastructure=FREE, allowedListeners=FREE, tls=FREE,
+        infrastructure=obj(parametersRef=LOCAL_REF, labels=free_map(), annotations=free_map()),
+        allowedListeners=FREE, tls=FREE,
     ),
     "HTTPRoute": obj(
         parentRefs=arr(obj(("name",), group=REF_GROUP, kind=REF_KIND, namespace=REF_NAMESPACE, name=NAME,

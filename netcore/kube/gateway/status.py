@@ -38,10 +38,11 @@ def condition(kind: str, verdict: Verdict, obj: dict[str, Any], now: str,
             "observedGeneration": obj["metadata"].get("generation", 1), "lastTransitionTime": since}
 
 
-def class_status(gateway_class: dict[str, Any], now: str) -> dict[str, Any]:
+def class_status(gateway_class: dict[str, Any], now: str, refused: str | None = None) -> dict[str, Any]:
     previous = (gateway_class.get("status") or {}).get("conditions") or []
-    return {"conditions": [condition("Accepted", (True, "Accepted", "Handled by Podpath's gateway controller"),
-                                     gateway_class, now, previous)]}
+    verdict: Verdict = (False, "InvalidParameters", refused) if refused else (
+        True, "Accepted", "Handled by Podpath's gateway controller")
+    return {"conditions": [condition("Accepted", verdict, gateway_class, now, previous)]}
 
 
 def listener_status(listener: ListenerState, gateway: GatewayState, programmed: bool, now: str,
@@ -68,16 +69,20 @@ def gateway_status(gateway: GatewayState, address: str | None, serving: bool, no
     old = obj.get("status") or {}
     previous = old.get("conditions") or []
     working = [listener for listener in gateway.listeners if listener.works]
-    if len(working) == len(gateway.listeners):
-        accepted: Verdict = (True, "Accepted", "Gateway is accepted")
+    if gateway.invalid_parameters:
+        accepted: Verdict = (False, "InvalidParameters", gateway.invalid_parameters)
+    elif len(working) == len(gateway.listeners):
+        accepted = (True, "Accepted", "Gateway is accepted")
     elif working:
         accepted = (True, "ListenersNotValid", "Some listeners are not valid: "
                     + ", ".join(listener.name for listener in gateway.listeners if not listener.works))
     else:
         accepted = (False, "ListenersNotValid", "No listener is valid")
-    if address is None:
-        programmed: Verdict = (False, "AddressNotAssigned", "No address in the LoadBalancer pool could be assigned"
-                               + (f" ({gateway.requested_address} is taken)" if gateway.requested_address else ""))
+    if gateway.invalid_parameters:
+        programmed: Verdict = (False, "Invalid", "The Gateway is not accepted")
+    elif address is None:
+        programmed = (False, "AddressNotAssigned", "No address in the LoadBalancer pool could be assigned"
+                      + (f" ({gateway.requested_address} is taken)" if gateway.requested_address else ""))
     elif not serving:
         programmed = (False, "Pending", "Waiting for the gateway pod")
     elif not working:
@@ -116,8 +121,9 @@ def write_statuses(cluster: Any, world: World, addresses: dict[tuple[str, str], 
                    serving: dict[tuple[str, str], bool], now: str) -> None:
     """Write every Gateway API object's status from the controller's view."""
     for gateway_class in cluster.list("GatewayClass"):
-        if gateway_class["metadata"]["name"] in world.classes:
-            gateway_class["status"] = class_status(gateway_class, now)
+        name = gateway_class["metadata"]["name"]
+        if name in world.classes or name in world.refused_classes:
+            gateway_class["status"] = class_status(gateway_class, now, world.refused_classes.get(name))
         else:
             gateway_class.pop("status", None)
     for gateway in cluster.list("Gateway"):

@@ -1,7 +1,8 @@
 """The part of Gateway API that Podpath implements, in ``netcore.kube.subset``'s terms (paths and values).
 
 What is outside is refused with "not supported by Podpath" (RequestMirror, CORS, ExtensionRef filters,
-filters on a backendRef, timeouts, retries, session persistence, Gateway infrastructure, frontend and
+filters on a backendRef, timeouts, retries, session persistence, Gateway infrastructure labels and
+annotations, frontend and
 backend TLS settings, addresses other than IPAddress); see docs/gateway.md for why. Protocols other
 than HTTP and HTTPS pass here: the API server accepts them, and the Gateway's status says the listener
 is not supported, as the spec asks.
@@ -30,9 +31,11 @@ def under(prefix: str, paths: tuple[str, ...]) -> tuple[str, ...]:
 
 
 GATEWAY_SUPPORTED: dict[str, tuple[str, ...]] = {
-    "GatewayClass": (*METADATA, "spec.controllerName", "spec.description"),
+    # parametersRef is accepted so the status can refuse it (InvalidParameters): Podpath has no parameters kinds.
+    "GatewayClass": (*METADATA, "spec.controllerName", "spec.description", *under("spec.parametersRef", REF)),
     "Gateway": (*METADATA, "spec.gatewayClassName", *under("spec.listeners[]", LISTENER), "spec.addresses[].type",
-                "spec.addresses[].value"),
+                "spec.addresses[].value", "spec.infrastructure.parametersRef.group",
+                "spec.infrastructure.parametersRef.kind", "spec.infrastructure.parametersRef.name"),
     "HTTPRoute": (*METADATA, *under("spec.parentRefs[]", (*REF, "sectionName", "port")), "spec.hostnames",
                   "spec.rules[].name", *under("spec.rules[].matches[]", MATCH),
                   *under("spec.rules[].filters[]", FILTER),
