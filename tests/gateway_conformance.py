@@ -109,12 +109,41 @@ class Condition:
 
 
 @dataclass(frozen=True)
+class Then:
+    """A change the suite makes after the first checks (the changed objects, applied again), and what then holds."""
+
+    manifests: str
+    conditions: tuple[Condition, ...] = ()
+
+
+@dataclass(frozen=True)
 class Case:
     name: str
     manifests: str
     gateway: str = "same-namespace"
     expects: tuple[Expect, ...] = ()
     conditions: tuple[Condition, ...] = ()
+    then: tuple[Then, ...] = ()
+
+
+def attached(gateway_name: str, listener: str, count: int) -> Condition:
+    """A listener's attachedRoutes, checked as a condition would be."""
+    return Condition("Listener", f"{INFRA}/{gateway_name}", "AttachedRoutes", str(count), "", listener)
+
+
+def https_listener(name: str = "https") -> str:
+    return (f"  - name: {name}\n    port: 443\n    protocol: HTTPS\n    hostname: secure.test.com\n"
+            f"    allowedRoutes: {{namespaces: {{from: All}}}}\n"
+            f"    tls: {{certificateRefs: [{{group: '', kind: Secret, name: tls-validity-checks-certificate, "
+            f"namespace: {INFRA}}}]}}\n")
+
+
+def plain_gateway(name: str, listeners: str) -> str:
+    return (f"apiVersion: {GROUP}\nkind: Gateway\nmetadata: {{name: {name}, namespace: {INFRA}}}\n"
+            f"spec:\n  gatewayClassName: podpath\n  listeners:\n{listeners}")
+
+
+HTTP_LISTENER = "  - {name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}\n"
 
 
 def route(name: str, rules: str, parents: str = "[{name: same-namespace}]", namespace: str = INFRA,
@@ -462,6 +491,35 @@ CASES: tuple[Case, ...] = (
                   ("to-kind", WEB, "gateway.networking.k8s.io", "Gateway", INFRA, "", "Service", "certificate"),
                   ("to-name", WEB, "gateway.networking.k8s.io", "Gateway", INFRA, "", "Secret",
                    "not-the-certificate-youre-looking-for"))), "False", "RefNotPermitted"))),
+    Case("GatewayModifyListeners (add)",
+         plain_gateway("gateway-add-listener", https_listener()) + "---\n"
+         + route("http-route-1", f"  - {to(1)}\n", parents=f"[{{kind: Gateway, name: gateway-add-listener, "
+                                                         f"namespace: {INFRA}}}]"),
+         gateway="",
+         conditions=(attached("gateway-add-listener", "https", 1),),
+         then=(Then(plain_gateway("gateway-add-listener", https_listener() + HTTP_LISTENER),
+                    (attached("gateway-add-listener", "https", 1), attached("gateway-add-listener", "http", 1),
+                     Condition("Listener", f"{INFRA}/gateway-add-listener", "Accepted", "True", "Accepted", "http"),
+                     Condition("Listener", f"{INFRA}/gateway-add-listener", "ResolvedRefs", "True", "ResolvedRefs",
+                               "http"))),)),
+    Case("GatewayModifyListeners (remove)",
+         plain_gateway("gateway-remove-listener", https_listener() + HTTP_LISTENER) + "---\n"
+         + route("http-route-2", f"  - {to(1)}\n", parents=f"[{{kind: Gateway, name: gateway-remove-listener, "
+                                                         f"namespace: {INFRA}}}]"),
+         gateway="",
+         conditions=(attached("gateway-remove-listener", "https", 1), attached("gateway-remove-listener", "http", 1)),
+         then=(Then(plain_gateway("gateway-remove-listener", HTTP_LISTENER),
+                    (attached("gateway-remove-listener", "http", 1),)),)),
+    Case("GatewayObservedGenerationBump",
+         plain_gateway("gateway-observed-generation-bump",
+                       "  - {name: http, hostname: bar.com, port: 80, protocol: HTTP, "
+                       "allowedRoutes: {namespaces: {from: All}}}\n"),
+         gateway="",
+         then=(Then(plain_gateway("gateway-observed-generation-bump",
+                                  "  - {name: http, hostname: bar.com, port: 80, protocol: HTTP, "
+                                  "allowedRoutes: {namespaces: {from: All}}}\n"
+                                  "  - {name: http-2, hostname: foo.com, port: 80, protocol: HTTP, "
+                                  "allowedRoutes: {namespaces: {from: All}}}\n")),)),
     Case("GatewayInvalidRouteKind",
          "\n---\n".join(
              f"apiVersion: {GROUP}\nkind: Gateway\nmetadata: {{name: {name}, namespace: {INFRA}}}\n"

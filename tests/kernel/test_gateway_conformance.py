@@ -14,7 +14,7 @@ from netcore.kube.manifests import load_documents
 from tests import gateway_conformance as conformance
 from tests.conftest import new_sandbox_name
 from tests.kernel.kube_helpers import ClusterSandbox
-from tests.unit.test_gateway_conformance import observed
+from tests.unit.test_gateway_conformance import check_conditions
 
 
 @pytest.fixture(scope="module")
@@ -76,13 +76,15 @@ def test_the_conformance_case_passes_through_nginx(cluster, case: conformance.Ca
     cluster.apply(case.manifests)
     try:
         state = cluster.cluster()
-        for condition in case.conditions:
-            assert observed(state, condition) == (condition.status, condition.reason), condition
+        check_conditions(state, case.manifests, case.conditions)
         if case.gateway:
             status = state.get("Gateway", conformance.INFRA, case.gateway)["status"]
             address = status["addresses"][0]["value"]
             failures = [f"{expect}: {problem}" for expect in case.expects
                         if (problem := send(cluster, address, expect, ca))]
             assert not failures, "\n".join(failures)
+        for then in case.then:
+            cluster.apply(then.manifests)
+            check_conditions(cluster.cluster(), then.manifests, then.conditions)
     finally:
         api.delete_resources(cluster.name, keys(case.manifests))
