@@ -107,8 +107,37 @@ spec: {gatewayClassName: podpath, listeners: [{name: dns, port: 53, protocol: UD
 """
 
 
+# Values nginx would read as variables or syntax, names it has no variable for, every filter.
+AWKWARD = GATEWAY_CLASS + """
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: awkward}
+spec: {gatewayClassName: podpath, listeners: [{name: http, port: 8080, protocol: HTTP, hostname: "*.example.com"}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: awkward}
+spec:
+  parentRefs: [{name: awkward}]
+  rules:
+  - matches:
+    - path: {type: RegularExpression, value: '/v[0-9]+/.*'}
+      headers: [{name: X.Dot, value: a}, {name: x-re, type: RegularExpression, value: '^(a|b)"{2}$'}]
+      queryParams: [{name: q, value: 'x y;z'}]
+    filters:
+    - {type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: X-Cost, value: 'a$b"c; d'}],
+                                                             add: [{name: X.Dot, value: '${x}'}]}}
+    - {type: ResponseHeaderModifier, responseHeaderModifier: {add: [{name: X-Semi, value: 'a;b {c}'}]}}
+    - {type: URLRewrite, urlRewrite: {path: {type: ReplaceFullPath, replaceFullPath: '/new path/$1'}}}
+  - matches: [{path: {type: PathPrefix, value: /old}}]
+    filters:
+    - {type: RequestRedirect, requestRedirect: {path: {type: ReplacePrefixMatch, replacePrefixMatch: '/n$w'}, port: 8443}}
+"""
+
+
 @pytest.mark.skipif(shutil.which("nginx") is None, reason="needs the machine's nginx")
-@pytest.mark.parametrize("text, name", [(ISOLATION, "iso"), (NO_WORKING_LISTENER, "none")])
+@pytest.mark.parametrize("text, name", [(ISOLATION, "iso"), (NO_WORKING_LISTENER, "none"), (AWKWARD, "awkward")])
 def test_nginx_accepts_the_rendered_configuration(tmp_path: Path, text: str, name: str):
     from tests.ingress_conformance import certificate
 

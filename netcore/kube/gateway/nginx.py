@@ -160,25 +160,24 @@ def filter_of(target: Target, kind: str) -> dict[str, Any] | None:
     return next((f.get(kind) for f in target.filters if f.get(kind) is not None), None)
 
 
-def prefix_replacement(renderer: Renderer, target: Target, routes_prefix: str, replacement: str) -> str:
+def prefix_replacement(renderer: Renderer, routes_prefix: str, replacement: str) -> str:
     """A variable holding the path with its matched prefix replaced (the spec's ReplacePrefixMatch table)."""
     prefix = re.escape(routes_prefix.rstrip("/"))
     kept = replacement.rstrip("/")
     return renderer.map("$uri", ((quote(f"~^{prefix}$"), literal(kept or "/")),
-                                 (quote(f"~^{prefix}(/.*)$"), quote(f"{kept}$1"))), default="$uri")
+                                 (quote(f"~^{prefix}(/.*)$"), '"' + literal(kept).strip('"') + '$1"')), default="$uri")
 
 
-def new_path(renderer: Renderer, target: Target, modifier: dict[str, Any] | None, prefix: str) -> str | None:
+def new_path(renderer: Renderer, modifier: dict[str, Any] | None, prefix: str) -> str | None:
     """The path a redirect or rewrite sends (an nginx value), or None to keep the request's."""
     if not modifier:
         return None
     if modifier["type"] == "ReplaceFullPath":
         return literal(modifier.get("replaceFullPath") or "/")
-    return prefix_replacement(renderer, target, prefix, modifier.get("replacePrefixMatch", ""))
+    return prefix_replacement(renderer, prefix, modifier.get("replacePrefixMatch", ""))
 
 
-def render_redirect(renderer: Renderer, target: Target, host: VirtualHost, redirect: dict[str, Any],
-                    prefix: str) -> list[str]:
+def render_redirect(renderer: Renderer, host: VirtualHost, redirect: dict[str, Any], prefix: str) -> list[str]:
     listener_scheme = "https" if host.https else "http"
     scheme = redirect.get("scheme") or listener_scheme
     if "port" in redirect:
@@ -189,7 +188,7 @@ def render_redirect(renderer: Renderer, target: Target, host: VirtualHost, redir
         port = host.port
     port_text = "" if port == WELL_KNOWN_PORTS.get(scheme) else f":{port}"
     hostname = redirect.get("hostname") or "$host"
-    path = new_path(renderer, target, redirect.get("path"), prefix)
+    path = new_path(renderer, redirect.get("path"), prefix)
     location = f"{scheme}://{hostname}{port_text}" + (f"{path}$is_args$args" if path else "$request_uri")
     if path and path.startswith('"'):  # a literal path: keep it inside one quoted string
         location = f'"{scheme}://{hostname}{port_text}{path[1:-1]}$is_args$args"'
@@ -205,6 +204,9 @@ def render_request_headers(renderer: Renderer, modifier: dict[str, Any] | None, 
     for header in (modifier or {}).get("set") or []:
         lines.append(f"        proxy_set_header {quote(header['name'])} {literal(header['value'])};")
     for header in (modifier or {}).get("add") or []:
+        if not HEADER_VARIABLE.fullmatch(header["name"]):  # nginx has no variable for the client's value: set it
+            lines.append(f"        proxy_set_header {quote(header['name'])} {literal(header['value'])};")
+            continue
         variable = "$http_" + header["name"].lower().replace("-", "_")
         inner = literal(header["value"]).strip('"')  # appended to what the client sent, if anything
         joined = renderer.map(variable, (('""', literal(header["value"])),), default=f'"{variable},{inner}"')
@@ -258,12 +260,12 @@ def render_target(renderer: Renderer, target: Target, host: VirtualHost, prefix:
     redirect = filter_of(target, "requestRedirect")
     lines += render_response_headers(filter_of(target, "responseHeaderModifier"))
     if redirect is not None:
-        lines += render_redirect(renderer, target, host, redirect, prefix)
+        lines += render_redirect(renderer, host, redirect, prefix)
     else:
         rewrite = filter_of(target, "urlRewrite") or {}
         host_value = literal(rewrite["hostname"]) if rewrite.get("hostname") else "$gw_host"
         lines += render_request_headers(renderer, filter_of(target, "requestHeaderModifier"), host_value)
-        path = new_path(renderer, target, rewrite.get("path"), prefix)
+        path = new_path(renderer, rewrite.get("path"), prefix)
         uri = "$request_uri" if path is None else (f"{path[1:-1]}$is_args$args" if path.startswith('"')
                                                     else f"{path}$is_args$args")
         lines += render_backend(renderer, target, uri)
