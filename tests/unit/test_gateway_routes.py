@@ -132,7 +132,8 @@ spec:
     - {type: URLRewrite, urlRewrite: {path: {type: ReplaceFullPath, replaceFullPath: '/new path/$1'}}}
   - matches: [{path: {type: PathPrefix, value: /old}}]
     filters:
-    - {type: RequestRedirect, requestRedirect: {path: {type: ReplacePrefixMatch, replacePrefixMatch: '/n$w'}, port: 8443}}
+    - type: RequestRedirect
+      requestRedirect: {path: {type: ReplacePrefixMatch, replacePrefixMatch: '/n$w'}, port: 8443}
 """
 
 
