@@ -59,6 +59,10 @@ spec:
     filters:
     - type: RequestRedirect
       requestRedirect: {path: {type: ReplaceFullPath, replaceFullPath: /new}, statusCode: 301}
+  - matches: [{path: {type: PathPrefix, value: /moved}}]
+    filters:
+    - type: RequestRedirect
+      requestRedirect: {path: {type: ReplacePrefixMatch, replacePrefixMatch: '/n$w'}, port: 8443, statusCode: 308}
   - matches: [{path: {type: PathPrefix, value: /secure}}]
     filters: [{type: RequestRedirect, requestRedirect: {scheme: https, hostname: shop.example}}]
   - matches: [{path: {type: PathPrefix, value: /api}}]
@@ -180,6 +184,8 @@ def test_a_90_10_split_holds_over_1000_requests(cluster):
 def test_redirects_answer_with_the_location_the_filter_says(cluster):
     status, _, headers = curl(cluster, "tools.example", "/old?x=1")
     assert status == 301 and "location: http://tools.example/new?x=1" in headers.lower()
+    status, _, headers = curl(cluster, "tools.example", "/moved/x?y=1")
+    assert status == 308 and "location: http://tools.example:8443/n$w/x?y=1" in headers.lower()
     status, _, headers = curl(cluster, "tools.example", "/secure/page")
     assert status == 302 and "location: https://shop.example/secure/page" in headers.lower()
 
