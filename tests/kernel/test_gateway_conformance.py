@@ -33,8 +33,13 @@ def keys(text: str) -> list[tuple[str, str, str]]:
     out = []
     for document in load_documents(text, "case.yaml"):
         meta = document["metadata"]
-        out.append((document["kind"], "" if document["kind"] == "GatewayClass" else meta.get("namespace", "default"),
-                    meta["name"]))
+        out.append(
+            (
+                document["kind"],
+                "" if document["kind"] == "GatewayClass" else meta.get("namespace", "default"),
+                meta["name"],
+            )
+        )
     return out
 
 
@@ -80,8 +85,9 @@ def test_the_conformance_case_passes_through_nginx(cluster, case: conformance.Ca
         if case.gateway:
             status = state.get("Gateway", conformance.INFRA, case.gateway)["status"]
             address = status["addresses"][0]["value"]
-            failures = [f"{expect}: {problem}" for expect in case.expects
-                        if (problem := send(cluster, address, expect, ca))]
+            failures = [
+                f"{expect}: {problem}" for expect in case.expects if (problem := send(cluster, address, expect, ca))
+            ]
             assert not failures, "\n".join(failures)
         for then in case.then:
             cluster.apply(then.manifests)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from collections import Counter
 from pathlib import Path
 
@@ -91,14 +90,26 @@ spec:
   from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: apps}]
   to: [{group: "", kind: Service}]
 """
-EMPTY_SERVICE = ("apiVersion: v1\nkind: Service\nmetadata: {name: empty, namespace: apps}\n"
-                 "spec: {selector: {app: nothing-yet}, ports: [{port: 8080, targetPort: 3000}]}\n")
-SETUP = "\n---\n".join([
-    GATEWAY_CLASS, cases.namespace("infra"), cases.namespace("apps"), cases.namespace("other"), GATEWAY,
-    cases.tls_secret("infra", "shop-tls", "shop.example"),
-    cases.echo_backend("apps", "gateway", "cart"), cases.echo_backend("apps", "gateway", "stable"),
-    cases.echo_backend("apps", "gateway", "canary"), cases.echo_backend("other", "gateway", "web"),
-    EMPTY_SERVICE, ROUTES])
+EMPTY_SERVICE = (
+    "apiVersion: v1\nkind: Service\nmetadata: {name: empty, namespace: apps}\n"
+    "spec: {selector: {app: nothing-yet}, ports: [{port: 8080, targetPort: 3000}]}\n"
+)
+SETUP = "\n---\n".join(
+    [
+        GATEWAY_CLASS,
+        cases.namespace("infra"),
+        cases.namespace("apps"),
+        cases.namespace("other"),
+        GATEWAY,
+        cases.tls_secret("infra", "shop-tls", "shop.example"),
+        cases.echo_backend("apps", "gateway", "cart"),
+        cases.echo_backend("apps", "gateway", "stable"),
+        cases.echo_backend("apps", "gateway", "canary"),
+        cases.echo_backend("other", "gateway", "web"),
+        EMPTY_SERVICE,
+        ROUTES,
+    ]
+)
 
 
 @pytest.fixture(scope="module")
@@ -133,8 +144,21 @@ def address(cluster: ClusterSandbox) -> str:
 
 def curl(cluster: ClusterSandbox, host: str, path: str = "/", *options: str) -> tuple[int, str, str]:
     """One request from `external` to the Gateway's address: (status, body, response headers)."""
-    result = cluster.on_host("external", "curl", "-s", "-m", "3", "-D", "/dev/stderr", "-w", "\n%{http_code}",
-                             "-H", f"Host: {host}", *options, f"http://{address(cluster)}{path}")
+    result = cluster.on_host(
+        "external",
+        "curl",
+        "-s",
+        "-m",
+        "3",
+        "-D",
+        "/dev/stderr",
+        "-w",
+        "\n%{http_code}",
+        "-H",
+        f"Host: {host}",
+        *options,
+        f"http://{address(cluster)}{path}",
+    )
     body, _, status = result.stdout.rpartition("\n")
     return int(status or 0), body, result.stderr
 
@@ -153,8 +177,7 @@ def test_the_gateway_is_programmed_at_a_load_balancer_address(cluster):
     gateway = cluster.cluster().get("Gateway", "infra", "edge")
     assert conditions(gateway["status"]) == {"Accepted": "Accepted", "Programmed": "Programmed"}
     assert address(cluster).startswith("203.0.113.")
-    assert {item["name"]: item["attachedRoutes"] for item in gateway["status"]["listeners"]} == {"http": 2,
-                                                                                                 "https": 1}
+    assert {item["name"]: item["attachedRoutes"] for item in gateway["status"]["listeners"]} == {"http": 2, "https": 1}
     assert len(gateway_nginx(cluster.name)) == 1
 
 
@@ -191,8 +214,9 @@ def test_redirects_answer_with_the_location_the_filter_says(cluster):
 
 
 def test_rewrite_and_header_modifiers_reach_the_backend(cluster):
-    status, body, headers = curl(cluster, "tools.example", "/api/users?id=7", "-H", "X-Secret: s3cret",
-                                 "-H", "X-Trace: client")
+    status, body, headers = curl(
+        cluster, "tools.example", "/api/users?id=7", "-H", "X-Secret: s3cret", "-H", "X-Trace: client"
+    )
     assert status == 200
     seen = json.loads(body)
     assert (seen["service"], seen["path"], seen["host"]) == ("stable", "/v2/users?id=7", "backend.internal")
@@ -232,8 +256,18 @@ def test_endpoints_are_followed_live(cluster):
 def test_the_https_listener_terminates_tls_with_its_secret(cluster, tmp_path):
     ca = tmp_path / "shop.pem"
     ca.write_bytes(cases.certificate("shop.example")[0])
-    result = cluster.on_host("external", "curl", "-s", "-m", "3", "--cacert", str(ca), "--resolve",
-                             f"shop.example:443:{address(cluster)}", "https://shop.example/cart")
+    result = cluster.on_host(
+        "external",
+        "curl",
+        "-s",
+        "-m",
+        "3",
+        "--cacert",
+        str(ca),
+        "--resolve",
+        f"shop.example:443:{address(cluster)}",
+        "https://shop.example/cart",
+    )
     assert result.returncode == 0 and json.loads(result.stdout)["service"] == "cart"
 
 

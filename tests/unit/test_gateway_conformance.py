@@ -31,13 +31,17 @@ def observed(cluster: Cluster, condition: conformance.Condition) -> tuple[str, s
     namespace, name = condition.name.split("/")
     if condition.kind == "Route":
         route = cluster.get("HTTPRoute", namespace, name) or {}
-        entries = [p for p in (route.get("status") or {}).get("parents") or []
-                   if p["parentRef"]["name"] == condition.listener]
+        entries = [
+            p for p in (route.get("status") or {}).get("parents") or [] if p["parentRef"]["name"] == condition.listener
+        ]
         found = [c for p in entries for c in p["conditions"] if c["type"] == condition.type]
     else:
         status = (cluster.get("Gateway", namespace, name) or {}).get("status") or {}
-        holder: dict[str, Any] = status if condition.kind == "Gateway" else next(
-            (item for item in status.get("listeners") or [] if item["name"] == condition.listener), {})
+        holder: dict[str, Any] = (
+            status
+            if condition.kind == "Gateway"
+            else next((item for item in status.get("listeners") or [] if item["name"] == condition.listener), {})
+        )
         if condition.type == "AttachedRoutes":
             return (str(holder["attachedRoutes"]), "") if holder else None
         found = [c for c in holder.get("conditions") or [] if c["type"] == condition.type]
@@ -50,13 +54,22 @@ def stale_conditions(cluster: Cluster, manifests: str) -> list[str]:
     for document in load_documents(manifests, "c.yaml"):
         if document["kind"] not in ("Gateway", "HTTPRoute"):
             continue
-        obj = cluster.get(document["kind"], document["metadata"].get("namespace", "default"),
-                          document["metadata"]["name"]) or {}
+        obj = (
+            cluster.get(
+                document["kind"], document["metadata"].get("namespace", "default"), document["metadata"]["name"]
+            )
+            or {}
+        )
         status = obj.get("status") or {}
-        every = [*status.get("conditions", []), *(c for item in status.get("listeners", []) + status.get("parents", [])
-                                                  for c in item["conditions"])]
-        stale += [f"{document['kind']} {obj['metadata']['name']}: {c['type']} observed {c['observedGeneration']}"
-                  for c in every if c["observedGeneration"] != obj["metadata"]["generation"]]
+        every = [
+            *status.get("conditions", []),
+            *(c for item in status.get("listeners", []) + status.get("parents", []) for c in item["conditions"]),
+        ]
+        stale += [
+            f"{document['kind']} {obj['metadata']['name']}: {c['type']} observed {c['observedGeneration']}"
+            for c in every
+            if c["observedGeneration"] != obj["metadata"]["generation"]
+        ]
     return stale
 
 
@@ -74,8 +87,10 @@ def test_the_conformance_case_holds_in_the_model(case: conformance.Case):
         objects = [apply_defaults(o) for o in validate_objects(load_documents(then.manifests, "c.yaml"), "c.yaml")]
         cluster, _ = apply_objects(cluster, objects, "2026-01-01T00:05:00Z")
         check_conditions(cluster, then.manifests, then.conditions)
-        assert all(obj["metadata"]["generation"] == 2 for obj in (cluster.get(o["kind"], o["metadata"]["namespace"],
-                                                                              o["metadata"]["name"]) for o in objects))
+        assert all(
+            obj["metadata"]["generation"] == 2
+            for obj in (cluster.get(o["kind"], o["metadata"]["namespace"], o["metadata"]["name"]) for o in objects)
+        )
     if not case.expects:
         return
     world = resolve_gateways(cluster)

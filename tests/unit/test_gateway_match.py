@@ -18,30 +18,36 @@ from netcore.kube.gateway.match import (
 )
 
 
-@pytest.mark.parametrize("pattern, host, expected", [
-    ("*.example.com", "foo.example.com", True),
-    ("*.example.com", "foo.bar.example.com", True),  # a wildcard covers any number of labels
-    ("*.example.com", "example.com", False),
-    ("foo.example.com", "FOO.example.com", True),
-    ("foo.example.com", "bar.example.com", False),
-    ("*", "anything", True),
-])
+@pytest.mark.parametrize(
+    "pattern, host, expected",
+    [
+        ("*.example.com", "foo.example.com", True),
+        ("*.example.com", "foo.bar.example.com", True),  # a wildcard covers any number of labels
+        ("*.example.com", "example.com", False),
+        ("foo.example.com", "FOO.example.com", True),
+        ("foo.example.com", "bar.example.com", False),
+        ("*", "anything", True),
+    ],
+)
 def test_hostnames_match_as_the_spec_says(pattern, host, expected):
     assert hostname_matches(pattern, host) is expected
 
 
-@pytest.mark.parametrize("listener, route, expected", [
-    # The spec's HTTPRoute.hostnames examples.
-    ("foo.example.com", ["foo.example.com"], ["foo.example.com"]),
-    ("*.example.com", ["foo.example.com", "bar.example.com"], ["foo.example.com", "bar.example.com"]),
-    ("foo.example.com", ["*.example.com"], ["foo.example.com"]),
-    ("*.example.com", ["*.foo.example.com"], ["*.foo.example.com"]),
-    ("*.example.com", ["example.com"], []),
-    ("foo.example.com", ["bar.example.com"], []),
-    (None, ["foo.example.com"], ["foo.example.com"]),
-    ("foo.example.com", [], ["foo.example.com"]),
-    (None, [], ["*"]),
-])
+@pytest.mark.parametrize(
+    "listener, route, expected",
+    [
+        # The spec's HTTPRoute.hostnames examples.
+        ("foo.example.com", ["foo.example.com"], ["foo.example.com"]),
+        ("*.example.com", ["foo.example.com", "bar.example.com"], ["foo.example.com", "bar.example.com"]),
+        ("foo.example.com", ["*.example.com"], ["foo.example.com"]),
+        ("*.example.com", ["*.foo.example.com"], ["*.foo.example.com"]),
+        ("*.example.com", ["example.com"], []),
+        ("foo.example.com", ["bar.example.com"], []),
+        (None, ["foo.example.com"], ["foo.example.com"]),
+        ("foo.example.com", [], ["foo.example.com"]),
+        (None, [], ["*"]),
+    ],
+)
 def test_listener_and_route_hostnames_intersect(listener, route, expected):
     assert intersect_hostnames(listener, route) == expected
 
@@ -55,18 +61,21 @@ def test_the_most_specific_hostname_wins():
     assert covers("*.example.com", "*.foo.example.com") and not covers("*.foo.example.com", "*.example.com")
 
 
-@pytest.mark.parametrize("path_type, value, path, expected", [
-    ("PathPrefix", "/abc", "/abc", True),
-    ("PathPrefix", "/abc", "/abc/", True),
-    ("PathPrefix", "/abc", "/abc/def", True),
-    ("PathPrefix", "/abc", "/abcd", False),
-    ("PathPrefix", "/abc/", "/abc", True),  # a trailing slash is ignored
-    ("PathPrefix", "/", "/anything", True),
-    ("Exact", "/abc", "/abc", True),
-    ("Exact", "/abc", "/abc/", False),
-    ("RegularExpression", "/v[0-9]+/.*", "/v2/items", True),
-    ("RegularExpression", "/v[0-9]+", "/v2/items", False),  # anchored at both ends
-])
+@pytest.mark.parametrize(
+    "path_type, value, path, expected",
+    [
+        ("PathPrefix", "/abc", "/abc", True),
+        ("PathPrefix", "/abc", "/abc/", True),
+        ("PathPrefix", "/abc", "/abc/def", True),
+        ("PathPrefix", "/abc", "/abcd", False),
+        ("PathPrefix", "/abc/", "/abc", True),  # a trailing slash is ignored
+        ("PathPrefix", "/", "/anything", True),
+        ("Exact", "/abc", "/abc", True),
+        ("Exact", "/abc", "/abc/", False),
+        ("RegularExpression", "/v[0-9]+/.*", "/v2/items", True),
+        ("RegularExpression", "/v[0-9]+", "/v2/items", False),  # anchored at both ends
+    ],
+)
 def test_paths_match_by_type(path_type, value, path, expected):
     assert (mismatch(Match(path_type, value), Request("h", path)) is None) is expected
 
@@ -93,10 +102,12 @@ def test_precedence_follows_the_specs_order_of_criteria():
     exact = candidate("ns/exact", 0, Match("Exact", "/a/b"), created="2026-02-01T00:00:00Z")
     longest = candidate("ns/long", 0, Match("PathPrefix", "/a/b"))
     shorter_with_method = candidate("ns/method", 0, Match("PathPrefix", "/a", method="GET"))
-    shorter_with_headers = candidate("ns/headers", 0, Match("PathPrefix", "/a", headers=(Condition("x", "1"),
-                                                                                          Condition("y", "1"))))
-    shorter_one_header_and_query = candidate("ns/query", 0, Match("PathPrefix", "/a", headers=(Condition("x", "1"),),
-                                                                  query=(Condition("q", "1"),)))
+    shorter_with_headers = candidate(
+        "ns/headers", 0, Match("PathPrefix", "/a", headers=(Condition("x", "1"), Condition("y", "1")))
+    )
+    shorter_one_header_and_query = candidate(
+        "ns/query", 0, Match("PathPrefix", "/a", headers=(Condition("x", "1"),), query=(Condition("q", "1"),))
+    )
     all_ = [shorter_one_header_and_query, shorter_with_headers, shorter_with_method, longest, exact]
     headers = (("x", "1"), ("y", "1"))
     assert winner(all_, Request("h", "/a/b", "GET", headers, (("q", "1"),))) == "ns/exact#0"

@@ -10,7 +10,9 @@ from netcore.kube.manifests import load_documents, validate_objects
 from tests.gateway_manifests import GATEWAY_CLASS
 
 NOW = "2026-01-01T00:00:00Z"
-BASE = GATEWAY_CLASS + """
+BASE = (
+    GATEWAY_CLASS
+    + """
 ---
 apiVersion: v1
 kind: Namespace
@@ -44,6 +46,7 @@ kind: Service
 metadata: {name: web}
 spec: {selector: {app: web}, ports: [{port: 80}]}
 """
+)
 
 
 def cluster_with(*texts: str) -> Cluster:
@@ -54,11 +57,18 @@ def cluster_with(*texts: str) -> Cluster:
     return cluster
 
 
-def route(name: str, namespace: str = "default", parent: str = "{name: edge, namespace: default}",
-          hostnames: str = "[]", backends: str = "[{name: web, port: 80}]") -> str:
-    return (f"apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: {name}, namespace: "
-            f"{namespace}}}\nspec:\n  parentRefs: [{parent}]\n  hostnames: {hostnames}\n"
-            f"  rules: [{{backendRefs: {backends}}}]\n")
+def route(
+    name: str,
+    namespace: str = "default",
+    parent: str = "{name: edge, namespace: default}",
+    hostnames: str = "[]",
+    backends: str = "[{name: web, port: 80}]",
+) -> str:
+    return (
+        f"apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: {name}, namespace: "
+        f"{namespace}}}\nspec:\n  parentRefs: [{parent}]\n  hostnames: {hostnames}\n"
+        f"  rules: [{{backendRefs: {backends}}}]\n"
+    )
 
 
 def conditions(obj: dict[str, Any]) -> dict[str, tuple[str, str]]:
@@ -85,22 +95,31 @@ def test_our_class_is_accepted_and_the_gateway_gets_an_address_from_the_pool():
 
 
 def test_a_gateway_of_a_foreign_class_waits_for_its_controller():
-    cluster = cluster_with("apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: g}\n"
-                           "spec: {gatewayClassName: other, listeners: [{name: h, port: 80, protocol: HTTP}]}\n")
-    assert conditions(cluster.get("Gateway", "default", "g")["status"]) == {"Accepted": ("Unknown", "Pending"),
-                                                                            "Programmed": ("Unknown", "Pending")}
+    cluster = cluster_with(
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: g}\n"
+        "spec: {gatewayClassName: other, listeners: [{name: h, port: 80, protocol: HTTP}]}\n"
+    )
+    assert conditions(cluster.get("Gateway", "default", "g")["status"]) == {
+        "Accepted": ("Unknown", "Pending"),
+        "Programmed": ("Unknown", "Pending"),
+    }
     assert cluster.get("Pod", "default", "g-other") is None
 
 
 def test_attached_routes_are_counted_per_listener():
-    cluster = cluster_with(route("a"), route("b", hostnames="[a.shop.example]"),
-                           route("c", "shop", hostnames="[x.shop.example]"))
-    listeners = {item["name"]: item["attachedRoutes"] for item in
-                 cluster.get("Gateway", "default", "edge")["status"]["listeners"]}
+    cluster = cluster_with(
+        route("a"), route("b", hostnames="[a.shop.example]"), route("c", "shop", hostnames="[x.shop.example]")
+    )
+    listeners = {
+        item["name"]: item["attachedRoutes"]
+        for item in cluster.get("Gateway", "default", "edge")["status"]["listeners"]
+    }
     # a and b attach to http (Same namespace); b's hostname also meets store's but store allows only team=shop.
     assert listeners == {"http": 2, "store": 1, "dns": 0}
-    assert parent_conditions(cluster, "c", "shop") == {"Accepted": ("True", "Accepted"),
-                                                       "ResolvedRefs": ("True", "ResolvedRefs")}
+    assert parent_conditions(cluster, "c", "shop") == {
+        "Accepted": ("True", "Accepted"),
+        "ResolvedRefs": ("True", "ResolvedRefs"),
+    }
 
 
 def test_a_route_no_listener_allows_is_not_allowed_by_listeners():
@@ -111,8 +130,9 @@ def test_a_route_no_listener_allows_is_not_allowed_by_listeners():
 def test_a_route_whose_hostnames_meet_no_listener_is_refused_for_it():
     cluster = cluster_with(route("r", parent="{name: edge, sectionName: store}", hostnames="[shop.example]"))
     assert parent_conditions(cluster, "r")["Accepted"] == ("False", "NotAllowedByListeners")
-    cluster = cluster_with(route("r", "shop", parent="{name: edge, namespace: default, sectionName: store}",
-                                 hostnames="[shop.example]"))
+    cluster = cluster_with(
+        route("r", "shop", parent="{name: edge, namespace: default, sectionName: store}", hostnames="[shop.example]")
+    )
     assert parent_conditions(cluster, "r", "shop")["Accepted"] == ("False", "NoMatchingListenerHostname")
 
 
@@ -122,15 +142,19 @@ def test_a_parent_ref_naming_no_listener_matches_no_parent():
 
 
 def test_backend_refs_resolve_or_say_why_not():
-    cluster = cluster_with(route("missing", backends="[{name: nope, port: 80}]"),
-                           route("kind", backends="[{group: example.com, kind: Bucket, name: b}]"),
-                           route("port", backends="[{name: web, port: 81}]"),
-                           route("cross", backends="[{name: web, namespace: shop, port: 80}]"))
+    cluster = cluster_with(
+        route("missing", backends="[{name: nope, port: 80}]"),
+        route("kind", backends="[{group: example.com, kind: Bucket, name: b}]"),
+        route("port", backends="[{name: web, port: 81}]"),
+        route("cross", backends="[{name: web, namespace: shop, port: 80}]"),
+    )
     assert parent_conditions(cluster, "missing")["ResolvedRefs"] == ("False", "BackendNotFound")
     assert parent_conditions(cluster, "kind")["ResolvedRefs"] == ("False", "InvalidKind")
     assert parent_conditions(cluster, "port")["ResolvedRefs"] == ("False", "BackendNotFound")
-    assert parent_conditions(cluster, "cross") == {"Accepted": ("True", "Accepted"),
-                                                   "ResolvedRefs": ("False", "RefNotPermitted")}
+    assert parent_conditions(cluster, "cross") == {
+        "Accepted": ("True", "Accepted"),
+        "ResolvedRefs": ("False", "RefNotPermitted"),
+    }
 
 
 def test_a_reference_grant_lets_a_route_use_a_service_in_another_namespace():
@@ -156,8 +180,9 @@ def test_conditions_keep_their_transition_time_while_unchanged():
     cluster, _ = apply_objects(cluster, again, later)
     accepted = cluster.get("HTTPRoute", "default", "r")["status"]["parents"][0]["conditions"][0]
     assert accepted["lastTransitionTime"] == NOW
-    assert cluster.get("HTTPRoute", "default", "s")["status"]["parents"][0]["conditions"][0][
-        "lastTransitionTime"] == later
+    assert (
+        cluster.get("HTTPRoute", "default", "s")["status"]["parents"][0]["conditions"][0]["lastTransitionTime"] == later
+    )
 
 
 def test_deleting_the_gateway_removes_its_pod_and_service():
@@ -170,12 +195,15 @@ def test_deleting_the_gateway_removes_its_pod_and_service():
 
 
 def test_a_regular_expression_that_does_not_compile_keeps_the_route_out():
-    bad = route("r").replace("rules: [{backendRefs", "rules: [{matches: [{path: {type: RegularExpression, "
-                                                     "value: '/a(['}}], backendRefs")
+    bad = route("r").replace(
+        "rules: [{backendRefs", "rules: [{matches: [{path: {type: RegularExpression, value: '/a(['}}], backendRefs"
+    )
     cluster = cluster_with(bad)
     assert parent_conditions(cluster, "r")["Accepted"] == ("False", "UnsupportedValue")
-    listeners = {item["name"]: item["attachedRoutes"] for item in
-                 cluster.get("Gateway", "default", "edge")["status"]["listeners"]}
+    listeners = {
+        item["name"]: item["attachedRoutes"]
+        for item in cluster.get("Gateway", "default", "edge")["status"]["listeners"]
+    }
     assert listeners["http"] == 0
 
 
@@ -190,11 +218,14 @@ def test_the_gateway_pod_and_service_are_the_controllers_not_the_users():
 
 
 def test_a_class_with_parameters_is_refused_and_its_gateways_wait():
-    cluster = cluster_with("apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: tuned}\n"
-                           "spec: {controllerName: podpath.dev/gateway-controller, parametersRef: "
-                           "{group: example.com, kind: Tuning, name: fast}}\n---\n"
-                           "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: g}\n"
-                           "spec: {gatewayClassName: tuned, listeners: [{name: h, port: 80, protocol: HTTP}]}\n")
-    assert conditions(cluster.get("GatewayClass", "", "tuned")["status"]) == {"Accepted": ("False",
-                                                                                        "InvalidParameters")}
+    cluster = cluster_with(
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: tuned}\n"
+        "spec: {controllerName: podpath.dev/gateway-controller, parametersRef: "
+        "{group: example.com, kind: Tuning, name: fast}}\n---\n"
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: g}\n"
+        "spec: {gatewayClassName: tuned, listeners: [{name: h, port: 80, protocol: HTTP}]}\n"
+    )
+    assert conditions(cluster.get("GatewayClass", "", "tuned")["status"]) == {
+        "Accepted": ("False", "InvalidParameters")
+    }
     assert conditions(cluster.get("Gateway", "default", "g")["status"])["Accepted"] == ("Unknown", "Pending")

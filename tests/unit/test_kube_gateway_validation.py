@@ -34,34 +34,47 @@ def test_crd_defaults_are_written_in():
     http = gateway["spec"]["listeners"][0]
     assert http["allowedRoutes"] == {"namespaces": {"from": "Same"}}
     assert gateway["spec"]["listeners"][1]["tls"]["mode"] == "Terminate"
-    assert gateway["spec"]["listeners"][1]["tls"]["certificateRefs"] == [{"name": "shop-tls", "group": "",
-                                                                           "kind": "Secret"}]
+    assert gateway["spec"]["listeners"][1]["tls"]["certificateRefs"] == [
+        {"name": "shop-tls", "group": "", "kind": "Secret"}
+    ]
     spec = route["spec"]
     assert spec["parentRefs"] == [{"name": "shop", "group": "gateway.networking.k8s.io", "kind": "Gateway"}]
-    assert spec["rules"][0]["backendRefs"][0] | {} == {"name": "hello-world", "port": 8080, "weight": 90,
-                                                        "group": "", "kind": "Service"}
+    assert spec["rules"][0]["backendRefs"][0] | {} == {
+        "name": "hello-world",
+        "port": 8080,
+        "weight": 90,
+        "group": "",
+        "kind": "Service",
+    }
     assert spec["rules"][0]["matches"][0]["headers"][0]["type"] == "Exact"
     assert spec["rules"][1]["matches"] == [{"path": {"type": "PathPrefix", "value": "/"}}]
     assert spec["rules"][1]["filters"][0]["requestRedirect"]["statusCode"] == 302
 
 
 def test_a_route_without_rules_gets_the_catch_all_rule():
-    route = apply_defaults(validate("apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
-                                    "metadata: {name: r}\nspec: {parentRefs: [{name: shop}]}\n")[0])
+    route = apply_defaults(
+        validate(
+            "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+            "metadata: {name: r}\nspec: {parentRefs: [{name: shop}]}\n"
+        )[0]
+    )
     assert route["spec"]["rules"] == [{"matches": [{"path": {"type": "PathPrefix", "value": "/"}}]}]
 
 
-@pytest.mark.parametrize("change, expected", [
-    ("value: /cart}", 'spec.rules[0].matches[0].path.value: value must be an absolute path and start with'),
-    ("value: /c//art}", "spec.rules[0].matches[0].path.value: must not contain '//'"),
-    ("weight: 10}", "spec.rules[0].backendRefs[1].colour: unknown field"),
-    ("weight: 90}", "spec.rules[0].backendRefs[0].weight: "),
-    ("port: 8080, weight: 90}", "spec.rules[0].backendRefs[0].port: Must have port for Service reference"),
-    ("requestRedirect: {scheme: https}", "spec.rules[1].filters[0].requestRedirect.scheme: one of"),
-    ("{type: RequestRedirect,", "spec.rules[1].filters: RequestRedirect filter must not be used together with"),
-    ("requestRedirect: {scheme: https}}", "spec.rules[1].filters[0].requestMirror: not supported by Podpath"),
-    ("hostnames: [shop.example]", "spec.hostnames[0]: "),
-])
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        ("value: /cart}", "spec.rules[0].matches[0].path.value: value must be an absolute path and start with"),
+        ("value: /c//art}", "spec.rules[0].matches[0].path.value: must not contain '//'"),
+        ("weight: 10}", "spec.rules[0].backendRefs[1].colour: unknown field"),
+        ("weight: 90}", "spec.rules[0].backendRefs[0].weight: "),
+        ("port: 8080, weight: 90}", "spec.rules[0].backendRefs[0].port: Must have port for Service reference"),
+        ("requestRedirect: {scheme: https}", "spec.rules[1].filters[0].requestRedirect.scheme: one of"),
+        ("{type: RequestRedirect,", "spec.rules[1].filters: RequestRedirect filter must not be used together with"),
+        ("requestRedirect: {scheme: https}}", "spec.rules[1].filters[0].requestMirror: not supported by Podpath"),
+        ("hostnames: [shop.example]", "spec.hostnames[0]: "),
+    ],
+)
 def test_a_route_the_api_server_refuses_is_refused_with_its_reason(change, expected):
     broken = {
         "value: /cart}": ROUTE.replace("value: /cart}", "value: cart}"),
@@ -70,35 +83,52 @@ def test_a_route_the_api_server_refuses_is_refused_with_its_reason(change, expec
         "weight: 90}": ROUTE.replace("weight: 90}", "weight: 1000001}"),
         "port: 8080, weight: 90}": ROUTE.replace("port: 8080, weight: 90}", "weight: 90}"),
         "requestRedirect: {scheme: https}": ROUTE.replace("scheme: https", "scheme: ftp"),
-        "{type: RequestRedirect,": ROUTE.replace("  - filters: [", "  - backendRefs: [{name: a, port: 1}]\n"
-                                                                   "    filters: ["),
+        "{type: RequestRedirect,": ROUTE.replace(
+            "  - filters: [", "  - backendRefs: [{name: a, port: 1}]\n    filters: ["
+        ),
         "requestRedirect: {scheme: https}}": ROUTE.replace(
             "{type: RequestRedirect, requestRedirect: {scheme: https}}",
-            "{type: RequestMirror, requestMirror: {backendRef: {name: a, port: 1}}}"),
+            "{type: RequestMirror, requestMirror: {backendRef: {name: a, port: 1}}}",
+        ),
         "hostnames: [shop.example]": ROUTE.replace("[shop.example]", "[Shop.Example]"),
     }[change]
     assert any(expected in line for line in errors(broken)), errors(broken)
 
 
-@pytest.mark.parametrize("listeners, expected", [
-    ("[{name: a, port: 80, protocol: HTTP}, {name: a, port: 81, protocol: HTTP}]",
-     "spec.listeners[1].name: Listener name must be unique within the Gateway"),
-    ("[{name: a, port: 80, protocol: HTTP}, {name: b, port: 80, protocol: HTTP}]",
-     "spec.listeners[0]: Combination of port, protocol and hostname must be unique"),
-    ("[{name: a, port: 80, protocol: HTTP, tls: {certificateRefs: [{name: x}]}}]",
-     "spec.listeners[0].tls: tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']"),
-    ("[{name: a, port: 443, protocol: HTTPS, tls: {}}]",
-     "spec.listeners[0].tls: certificateRefs or options must be specified when mode is Terminate"),
-    ("[{name: a, port: 70000, protocol: HTTP}]", "spec.listeners[0].port: "),
-    ("[]", "spec.listeners: "),
-])
+@pytest.mark.parametrize(
+    "listeners, expected",
+    [
+        (
+            "[{name: a, port: 80, protocol: HTTP}, {name: a, port: 81, protocol: HTTP}]",
+            "spec.listeners[1].name: Listener name must be unique within the Gateway",
+        ),
+        (
+            "[{name: a, port: 80, protocol: HTTP}, {name: b, port: 80, protocol: HTTP}]",
+            "spec.listeners[0]: Combination of port, protocol and hostname must be unique",
+        ),
+        (
+            "[{name: a, port: 80, protocol: HTTP, tls: {certificateRefs: [{name: x}]}}]",
+            "spec.listeners[0].tls: tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']",
+        ),
+        (
+            "[{name: a, port: 443, protocol: HTTPS, tls: {}}]",
+            "spec.listeners[0].tls: certificateRefs or options must be specified when mode is Terminate",
+        ),
+        ("[{name: a, port: 70000, protocol: HTTP}]", "spec.listeners[0].port: "),
+        ("[]", "spec.listeners: "),
+    ],
+)
 def test_a_gateway_the_api_server_refuses_is_refused_with_its_reason(listeners, expected):
-    text = ("apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: g}\n"
-            f"spec:\n  gatewayClassName: podpath\n  listeners: {listeners}\n")
+    text = (
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: g}\n"
+        f"spec:\n  gatewayClassName: podpath\n  listeners: {listeners}\n"
+    )
     assert any(expected in line for line in errors(text)), errors(text)
 
 
 def test_an_unsupported_protocol_is_accepted_for_the_status_to_refuse():
-    text = ("apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: g}\n"
-            "spec:\n  gatewayClassName: podpath\n  listeners: [{name: udp, port: 53, protocol: UDP}]\n")
+    text = (
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: g}\n"
+        "spec:\n  gatewayClassName: podpath\n  listeners: [{name: udp, port: 53, protocol: UDP}]\n"
+    )
     assert validate(text)[0]["spec"]["listeners"][0]["protocol"] == "UDP"

@@ -128,24 +128,38 @@ class World:
 
 # -- ReferenceGrant ------------------------------------------------------------------------------------
 
-def permitted(cluster: Objects, *, from_kind: str, from_namespace: str, to_kind: str, to_group: str,
-              to_namespace: str, to_name: str) -> bool:
+
+def permitted(
+    cluster: Objects,
+    *,
+    from_kind: str,
+    from_namespace: str,
+    to_kind: str,
+    to_group: str,
+    to_namespace: str,
+    to_name: str,
+) -> bool:
     """Whether a reference across namespaces is allowed: same namespace, or a ReferenceGrant in the
     target's namespace lets objects of this kind from that namespace refer to it."""
     if from_namespace == to_namespace:
         return True
     for grant in cluster.list("ReferenceGrant", to_namespace):
         spec = grant.get("spec") or {}
-        if not any(f.get("group") == GROUP and f.get("kind") == from_kind and f.get("namespace") == from_namespace
-                   for f in spec.get("from") or []):
+        if not any(
+            f.get("group") == GROUP and f.get("kind") == from_kind and f.get("namespace") == from_namespace
+            for f in spec.get("from") or []
+        ):
             continue
-        if any(t.get("group", "") == to_group and t.get("kind") == to_kind and t.get("name", to_name) == to_name
-               for t in spec.get("to") or []):
+        if any(
+            t.get("group", "") == to_group and t.get("kind") == to_kind and t.get("name", to_name) == to_name
+            for t in spec.get("to") or []
+        ):
             return True
     return False
 
 
 # -- listeners ----------------------------------------------------------------------------------------
+
 
 def resolve_listeners(cluster: Objects, gateway: dict[str, Any]) -> list[ListenerState]:
     namespace = gateway["metadata"]["namespace"]
@@ -157,8 +171,11 @@ def resolve_listeners(cluster: Objects, gateway: dict[str, Any]) -> list[Listene
         kinds = [ROUTE_KIND] if protocol in SUPPORTED_PROTOCOLS else []
         state = ListenerState(spec["name"], spec["port"], protocol, spec.get("hostname"), spec, kinds)
         if protocol not in SUPPORTED_PROTOCOLS:
-            state.accepted = (False, "UnsupportedProtocol", f"Protocol {protocol} is not supported by Podpath "
-                                                            f"(HTTP and HTTPS are)")
+            state.accepted = (
+                False,
+                "UnsupportedProtocol",
+                f"Protocol {protocol} is not supported by Podpath (HTTP and HTTPS are)",
+            )
         if allowed_kinds is not None and protocol in SUPPORTED_PROTOCOLS:
             valid = [k for k in allowed_kinds if k.get("group", GROUP) == GROUP and k.get("kind") == "HTTPRoute"]
             state.supported_kinds = [ROUTE_KIND] if valid else []
@@ -183,22 +200,35 @@ def resolve_certificate(cluster: Objects, namespace: str, state: ListenerState) 
         if ref.get("group", "") != "" or ref.get("kind", "Secret") != "Secret":
             state.resolved = (False, "InvalidCertificateRef", f"{ref.get('kind')} {label} is not a Secret")
             return
-        if not permitted(cluster, from_kind="Gateway", from_namespace=namespace, to_kind="Secret", to_group="",
-                         to_namespace=target, to_name=ref["name"]):
-            state.resolved = (False, "RefNotPermitted", f"Secret {label} is in another namespace and no "
-                                                        f"ReferenceGrant there allows it")
+        if not permitted(
+            cluster,
+            from_kind="Gateway",
+            from_namespace=namespace,
+            to_kind="Secret",
+            to_group="",
+            to_namespace=target,
+            to_name=ref["name"],
+        ):
+            state.resolved = (
+                False,
+                "RefNotPermitted",
+                f"Secret {label} is in another namespace and no ReferenceGrant there allows it",
+            )
             return
         pem = secret_pem(cluster.get("Secret", target, ref["name"]))
         if pem is None:
-            state.resolved = (False, "InvalidCertificateRef", f"Secret {label} is missing, not of type "
-                                                              f"kubernetes.io/tls, or its key does not match its "
-                                                              f"certificate")
+            state.resolved = (
+                False,
+                "InvalidCertificateRef",
+                f"Secret {label} is missing, not of type kubernetes.io/tls, or its key does not match its certificate",
+            )
             return
         if state.certificate is None:
             state.certificate, state.certificate_name = pem, f"{target}.{ref['name']}"
 
 
 # -- routes -------------------------------------------------------------------------------------------
+
 
 def allows(cluster: Objects, listener: ListenerState, gateway_namespace: str, route_namespace: str) -> bool:
     """Whether a listener's allowedRoutes let HTTPRoutes of a namespace attach."""
@@ -219,18 +249,37 @@ def resolve_backend(cluster: Objects, namespace: str, ref: dict[str, Any]) -> Ba
     state = BackendState(target, ref["name"], int(ref.get("port", 0)), int(ref.get("weight", 1)))
     label = f"{target}/{ref['name']}"
     if ref.get("group", "") != "" or ref.get("kind", "Service") != "Service":
-        return BackendState(**{**state.__dict__, "problem": (
-            "InvalidKind", f"{ref.get('group') or 'core'}/{ref.get('kind')} {label} is not a Service")})
-    if not permitted(cluster, from_kind="HTTPRoute", from_namespace=namespace, to_kind="Service", to_group="",
-                     to_namespace=target, to_name=ref["name"]):
-        return BackendState(**{**state.__dict__, "problem": (
-            "RefNotPermitted", f"Service {label} is in another namespace and no ReferenceGrant there allows it")})
+        return BackendState(
+            **{
+                **state.__dict__,
+                "problem": ("InvalidKind", f"{ref.get('group') or 'core'}/{ref.get('kind')} {label} is not a Service"),
+            }
+        )
+    if not permitted(
+        cluster,
+        from_kind="HTTPRoute",
+        from_namespace=namespace,
+        to_kind="Service",
+        to_group="",
+        to_namespace=target,
+        to_name=ref["name"],
+    ):
+        return BackendState(
+            **{
+                **state.__dict__,
+                "problem": (
+                    "RefNotPermitted",
+                    f"Service {label} is in another namespace and no ReferenceGrant there allows it",
+                ),
+            }
+        )
     service = cluster.get("Service", target, ref["name"])
     if service is None:
         return BackendState(**{**state.__dict__, "problem": ("BackendNotFound", f"Service {label} not found")})
     if not any(p.get("port") == state.port for p in service["spec"].get("ports") or []):
-        return BackendState(**{**state.__dict__, "problem": (
-            "BackendNotFound", f"Service {label} has no port {state.port}")})
+        return BackendState(
+            **{**state.__dict__, "problem": ("BackendNotFound", f"Service {label} has no port {state.port}")}
+        )
     return state
 
 
@@ -238,9 +287,15 @@ def resolve_rules(cluster: Objects, route: dict[str, Any]) -> list[RuleState]:
     namespace = route["metadata"]["namespace"]
     rules = []
     for index, rule in enumerate((route.get("spec") or {}).get("rules") or []):
-        rules.append(RuleState(index, rule.get("name", ""), [parse_match(m) for m in rule.get("matches") or []],
-                               list(rule.get("filters") or []),
-                               [resolve_backend(cluster, namespace, ref) for ref in rule.get("backendRefs") or []]))
+        rules.append(
+            RuleState(
+                index,
+                rule.get("name", ""),
+                [parse_match(m) for m in rule.get("matches") or []],
+                list(rule.get("filters") or []),
+                [resolve_backend(cluster, namespace, ref) for ref in rule.get("backendRefs") or []],
+            )
+        )
     return rules
 
 
@@ -280,8 +335,7 @@ def attach(cluster: Objects, route: dict[str, Any], ref: dict[str, Any], gateway
         return parent
     allowed = [item for item in listeners if allows(cluster, item, gateway.namespace, namespace)]
     if not allowed:
-        parent.accepted = (False, "NotAllowedByListeners", "No listener allows HTTPRoutes from namespace "
-                                                           f"{namespace}")
+        parent.accepted = (False, "NotAllowedByListeners", f"No listener allows HTTPRoutes from namespace {namespace}")
         return parent
     hostnames = list((route.get("spec") or {}).get("hostnames") or [])
     for listener in allowed:
@@ -289,8 +343,11 @@ def attach(cluster: Objects, route: dict[str, Any], ref: dict[str, Any], gateway
         if served:
             parent.listeners[listener.name] = served
     if not parent.listeners:
-        parent.accepted = (False, "NoMatchingListenerHostname", "No listener hostname matches the route's "
-                                                                f"hostnames ({', '.join(hostnames)})")
+        parent.accepted = (
+            False,
+            "NoMatchingListenerHostname",
+            f"No listener hostname matches the route's hostnames ({', '.join(hostnames)})",
+        )
     return parent
 
 
@@ -304,22 +361,31 @@ def resolve_gateways(cluster: Objects) -> World:
     """Return the controller's view of every Gateway API object it owns."""
     ours = [c for c in cluster.list("GatewayClass") if (c.get("spec") or {}).get("controllerName") == CONTROLLER_NAME]
     classes = {c["metadata"]["name"]: c for c in ours if not c["spec"].get("parametersRef")}
-    refused = {c["metadata"]["name"]: no_parameters(c["spec"]["parametersRef"]) for c in ours
-               if c["spec"].get("parametersRef")}
+    refused = {
+        c["metadata"]["name"]: no_parameters(c["spec"]["parametersRef"]) for c in ours if c["spec"].get("parametersRef")
+    }
     gateways: dict[tuple[str, str], GatewayState] = {}
     for gateway in cluster.list("Gateway"):
         if gateway["spec"].get("gatewayClassName") not in classes:
             continue
         state = GatewayState(gateway, resolve_listeners(cluster, gateway))
-        state.requested_address = next((a.get("value") for a in gateway["spec"].get("addresses") or []
-                                        if a.get("type", "IPAddress") == "IPAddress" and a.get("value")), None)
+        state.requested_address = next(
+            (
+                a.get("value")
+                for a in gateway["spec"].get("addresses") or []
+                if a.get("type", "IPAddress") == "IPAddress" and a.get("value")
+            ),
+            None,
+        )
         parameters = (gateway["spec"].get("infrastructure") or {}).get("parametersRef")
         if parameters:
             state.invalid_parameters = no_parameters(parameters)
         gateways[(state.namespace, state.name)] = state
     routes: list[RouteState] = []
-    for route in sorted(cluster.list("HTTPRoute"), key=lambda r: (r["metadata"].get("creationTimestamp", ""),
-                                                                   r["metadata"]["namespace"], r["metadata"]["name"])):
+    for route in sorted(
+        cluster.list("HTTPRoute"),
+        key=lambda r: (r["metadata"].get("creationTimestamp", ""), r["metadata"]["namespace"], r["metadata"]["name"]),
+    ):
         parents = []
         rules: list[RuleState] | None = None
         for ref in (route.get("spec") or {}).get("parentRefs") or []:
@@ -345,5 +411,7 @@ def resolve_gateways(cluster: Objects) -> World:
 
 
 def no_parameters(ref: dict[str, Any]) -> str:
-    return (f"parametersRef {ref.get('group') or 'core'}/{ref.get('kind')} {ref.get('name')}: Podpath's controller "
-            f"takes no parameters")
+    return (
+        f"parametersRef {ref.get('group') or 'core'}/{ref.get('kind')} {ref.get('name')}: Podpath's controller "
+        f"takes no parameters"
+    )

@@ -21,13 +21,21 @@ def gateway_class_row(obj: dict[str, Any], wide: bool, now: datetime) -> list[st
 
 def gateway_row(obj: dict[str, Any], wide: bool, now: datetime) -> list[str]:
     addresses = (obj.get("status") or {}).get("addresses") or []
-    return [obj["metadata"]["name"], (obj.get("spec") or {}).get("gatewayClassName", ""),
-            addresses[0].get("value", "") if addresses else "", condition_status(obj, "Programmed"), age(obj, now)]
+    return [
+        obj["metadata"]["name"],
+        (obj.get("spec") or {}).get("gatewayClassName", ""),
+        addresses[0].get("value", "") if addresses else "",
+        condition_status(obj, "Programmed"),
+        age(obj, now),
+    ]
 
 
 def route_row(obj: dict[str, Any], wide: bool, now: datetime) -> list[str]:
-    return [obj["metadata"]["name"], str((obj.get("spec") or {}).get("hostnames") or []).replace("'", '"'),
-            age(obj, now)]
+    return [
+        obj["metadata"]["name"],
+        str((obj.get("spec") or {}).get("hostnames") or []).replace("'", '"'),
+        age(obj, now),
+    ]
 
 
 def grant_row(obj: dict[str, Any], wide: bool, now: datetime) -> list[str]:

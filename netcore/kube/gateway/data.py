@@ -37,8 +37,9 @@ def gateway_data(cluster: Any, sandbox: str) -> tuple[tuple[str, str], ...]:
         if gateway.invalid_parameters:
             continue
         routes = compile_gateway(cluster, world, gateway)
-        files[config_name(namespace, name)] = render_gateway_conf(routes, certificate_dir=str(data_dir),
-                                                                  fake_certificate=str(fake))
+        files[config_name(namespace, name)] = render_gateway_conf(
+            routes, certificate_dir=str(data_dir), fake_certificate=str(fake)
+        )
         files.update(routes.certificates)
     return tuple(sorted(files.items()))
 
@@ -57,6 +58,8 @@ def gateway_servers(pod: dict[str, Any], host: str, sandbox: str) -> tuple[Serve
     gateway = gateway_of(pod)
     if gateway is None:
         return ()
-    options = (("config", str(names.data_dir(sandbox) / config_name(*gateway))),
-               ("runtime", str(names.sandbox_dir(sandbox) / RUNTIME_DIR)))
+    options = (
+        ("config", str(names.data_dir(sandbox) / config_name(*gateway))),
+        ("runtime", str(names.sandbox_dir(sandbox) / RUNTIME_DIR)),
+    )
     return (Server(host=host, kind=SERVER_KIND, port=80, protocol="tcp", options=options),)

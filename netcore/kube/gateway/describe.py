@@ -51,5 +51,6 @@ def describe_gateway_object(obj: dict[str, Any], related: dict[str, list[dict[st
     return page.render()
 
 
-GATEWAY_DESCRIBERS = {kind: describe_gateway_object for kind in ("GatewayClass", "Gateway", "HTTPRoute",
-                                                                  "ReferenceGrant")}
+GATEWAY_DESCRIBERS = {
+    kind: describe_gateway_object for kind in ("GatewayClass", "Gateway", "HTTPRoute", "ReferenceGrant")
+}

@@ -30,14 +30,19 @@ def flat(value: Any, prefix: str = "") -> list[str]:
     if isinstance(value, dict):
         return [text for key, item in value.items() for text in flat(item, f"{prefix}{key}.")]
     if isinstance(value, list):
-        return [f"{prefix[:-1]}={', '.join(map(str, value))}"] if value and not isinstance(value[0], dict) else \
-            [text for item in value for text in flat(item, prefix)]
+        return (
+            [f"{prefix[:-1]}={', '.join(map(str, value))}"]
+            if value and not isinstance(value[0], dict)
+            else [text for item in value for text in flat(item, prefix)]
+        )
     return [f"{prefix[:-1]}={value}"]
 
 
 def describe_filters(target: Target) -> list[str]:
-    return [f"filter {item['type']} {' '.join(flat(item.get(FILTER_FIELDS.get(item['type'], ''), {})))}"
-            for item in target.filters]
+    return [
+        f"filter {item['type']} {' '.join(flat(item.get(FILTER_FIELDS.get(item['type'], ''), {})))}"
+        for item in target.filters
+    ]
 
 
 def describe_backends(target: Target) -> str:
@@ -45,8 +50,10 @@ def describe_backends(target: Target) -> str:
     parts = []
     for split in target.splits:
         name, _, why = split.about.partition(": ")  # "ns/svc:port" or "ns/svc:port: what is wrong with it"
-        parts.append(f"{name} weight {split.weight} ({split.weight * 100 / total:.0f} %)"
-                     + (f": {why}, answers {split.status}" if split.status else ""))
+        parts.append(
+            f"{name} weight {split.weight} ({split.weight * 100 / total:.0f} %)"
+            + (f": {why}, answers {split.status}" if split.status else "")
+        )
     return "backends: " + "; ".join(parts)
 
 
@@ -58,14 +65,19 @@ def explain_host(host: VirtualHost, routes_target: Any, request: Request) -> lis
         if problem is None:
             target = routes_target(candidate.target)
             redirects = any("requestRedirect" in item for item in target.filters)
-            return [*lines, f"matched {where}", *describe_filters(target),
-                    "the Gateway answers with the redirect" if redirects else describe_backends(target)]
+            return [
+                *lines,
+                f"matched {where}",
+                *describe_filters(target),
+                "the Gateway answers with the redirect" if redirects else describe_backends(target),
+            ]
         lines.append(f"not {where}: {problem}")
     return [*lines, "no rule matches: the Gateway answers 404"]
 
 
-def explain_request(cluster: Any, host: str, port: int, path: str = "/", method: str = "GET",
-                    headers: tuple[tuple[str, str], ...] = ()) -> Explanation | None:
+def explain_request(
+    cluster: Any, host: str, port: int, path: str = "/", method: str = "GET", headers: tuple[tuple[str, str], ...] = ()
+) -> Explanation | None:
     """The Gateway that serves this host on this port, and how it routes the request; None if none names it."""
     world = resolve_gateways(cluster)
     request = Request(host, path, method, headers)
@@ -77,6 +89,10 @@ def explain_request(cluster: Any, host: str, port: int, path: str = "/", method:
         chosen = select_host(routes, port, host)
         if chosen is None or chosen.hostname == ANY_HOST:  # only a host a route or listener names
             continue
-        return Explanation(addresses[0]["value"], f"{namespace}/{name}", chosen.listener,
-                           tuple(explain_host(chosen, routes.target, request)))
+        return Explanation(
+            addresses[0]["value"],
+            f"{namespace}/{name}",
+            chosen.listener,
+            tuple(explain_host(chosen, routes.target, request)),
+        )
     return None

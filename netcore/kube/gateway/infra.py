@@ -37,13 +37,22 @@ def infra_name(gateway: str, gateway_class: str) -> str:
 
 
 def labels_of(state: GatewayState) -> dict[str, str]:
-    return {GATEWAY_NAME_LABEL: state.name, GATEWAY_CLASS_LABEL: state.class_name,
-            "app.kubernetes.io/managed-by": MANAGED_BY}
+    return {
+        GATEWAY_NAME_LABEL: state.name,
+        GATEWAY_CLASS_LABEL: state.class_name,
+        "app.kubernetes.io/managed-by": MANAGED_BY,
+    }
 
 
 def owner_of(state: GatewayState) -> dict[str, Any]:
-    return {"apiVersion": state.obj["apiVersion"], "kind": "Gateway", "name": state.name,
-            "uid": state.obj["metadata"].get("uid", ""), "controller": True, "blockOwnerDeletion": True}
+    return {
+        "apiVersion": state.obj["apiVersion"],
+        "kind": "Gateway",
+        "name": state.name,
+        "uid": state.obj["metadata"].get("uid", ""),
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
 
 
 def infrastructure(state: GatewayState) -> list[dict[str, Any]]:
@@ -53,13 +62,21 @@ def infrastructure(state: GatewayState) -> list[dict[str, Any]]:
     meta = {"name": name, "namespace": state.namespace, "labels": dict(labels), "ownerReferences": [owner_of(state)]}
     env = [{"name": NAMESPACE_ENV, "value": state.namespace}, {"name": NAME_ENV, "value": state.name}]
     # No ownerReferences on the pod: the ReplicaSet controller removes pods whose owner is not a ReplicaSet.
-    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {k: v for k, v in meta.items() if k != "ownerReferences"},
-           "spec": {"containers": [{"name": "nginx", "image": GATEWAY_IMAGE, "env": env}]}}
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {k: v for k, v in meta.items() if k != "ownerReferences"},
+        "spec": {"containers": [{"name": "nginx", "image": GATEWAY_IMAGE, "env": env}]},
+    }
     ports = sorted({listener.port for listener in state.listeners if listener.works})
     objects = [apply_defaults(pod)]
     if ports:
-        spec: dict[str, Any] = {"type": "LoadBalancer", "externalTrafficPolicy": "Local", "selector": dict(selector),
-                                "ports": [{"name": f"port-{port}", "port": port, "targetPort": port} for port in ports]}
+        spec: dict[str, Any] = {
+            "type": "LoadBalancer",
+            "externalTrafficPolicy": "Local",
+            "selector": dict(selector),
+            "ports": [{"name": f"port-{port}", "port": port, "targetPort": port} for port in ports],
+        }
         if state.requested_address:
             spec["loadBalancerIP"] = state.requested_address
         objects.append(apply_defaults({"apiVersion": "v1", "kind": "Service", "metadata": dict(meta), "spec": spec}))
@@ -83,14 +100,20 @@ def derive_gateway_infrastructure(cluster: Cluster, now: str) -> None:
             if existing is None:
                 stamp_new(cluster, obj, now)
                 cluster.put(obj)
-            elif obj["kind"] == "Service" and any(existing["spec"].get(field) != obj["spec"].get(field)
-                                                  for field in ("ports", "loadBalancerIP")):
-                merged = {**obj["spec"], **{k: v for k, v in existing["spec"].items()
-                                            if k in ("clusterIP", "clusterIPs")}}
+            elif obj["kind"] == "Service" and any(
+                existing["spec"].get(field) != obj["spec"].get(field) for field in ("ports", "loadBalancerIP")
+            ):
+                merged = {
+                    **obj["spec"],
+                    **{k: v for k, v in existing["spec"].items() if k in ("clusterIP", "clusterIPs")},
+                }
                 existing["spec"] = merged
                 existing["metadata"]["resourceVersion"] = cluster.next_revision()
-    for key in [k for k, o in cluster.objects.items() if k[0] in ("Pod", "Service")
-                and is_gateway_infrastructure(o) and k not in wanted]:
+    for key in [
+        k
+        for k, o in cluster.objects.items()
+        if k[0] in ("Pod", "Service") and is_gateway_infrastructure(o) and k not in wanted
+    ]:
         del cluster.objects[key]
 
 

@@ -91,6 +91,7 @@ class Candidate:
 
 # -- hostnames ----------------------------------------------------------------------------------------
 
+
 def hostname_matches(pattern: str, host: str) -> bool:
     """Whether a hostname (``*.example.com`` or exact, ``*`` for any) matches a request's host."""
     host = host.lower().rstrip(".")
@@ -148,6 +149,7 @@ def select_hostname(hostnames: list[str], host: str) -> str | None:
 
 # -- matches ------------------------------------------------------------------------------------------
 
+
 def path_matches(match: Match, path: str) -> bool:
     if match.path_type == "Exact":
         return path == match.path
@@ -177,8 +179,17 @@ def precedence(candidate: Candidate) -> tuple[object, ...]:
     match = candidate.match
     rank = {"Exact": 0, "RegularExpression": 1}.get(match.path_type, 2)
     length = len(match.path.rstrip("/")) if rank == 2 else len(match.path)
-    return (rank, -length, match.method is None, -len(match.headers), -len(match.query),
-            candidate.created, candidate.route, candidate.rule, candidate.index)
+    return (
+        rank,
+        -length,
+        match.method is None,
+        -len(match.headers),
+        -len(match.query),
+        candidate.created,
+        candidate.route,
+        candidate.rule,
+        candidate.index,
+    )
 
 
 def ordered(candidates: list[Candidate]) -> list[Candidate]:
@@ -202,5 +213,10 @@ def parse_match(spec: dict[str, object]) -> Match:
         return tuple(Condition(item["name"], item["value"], item.get("type", "Exact")) for item in items)
 
     method = spec.get("method")
-    return Match(path_type=str(path.get("type", "PathPrefix")), path=str(path.get("value", "/")),
-                 method=str(method) if method else None, headers=conditions("headers"), query=conditions("queryParams"))
+    return Match(
+        path_type=str(path.get("type", "PathPrefix")),
+        path=str(path.get("value", "/")),
+        method=str(method) if method else None,
+        headers=conditions("headers"),
+        query=conditions("queryParams"),
+    )

@@ -143,8 +143,12 @@ def conditions_of(match: Match) -> list[tuple[str, str]] | None:
         for item in items:
             if not allowed.fullmatch(item.name):
                 return None
-            out.append((prefix + item.name.lower().replace("-", "_") if prefix == "$http_" else prefix + item.name,
-                        value_pattern(item)))
+            out.append(
+                (
+                    prefix + item.name.lower().replace("-", "_") if prefix == "$http_" else prefix + item.name,
+                    value_pattern(item),
+                )
+            )
     return out
 
 
@@ -156,6 +160,7 @@ def value_pattern(condition: Condition) -> str:
 
 # -- targets (named locations) ------------------------------------------------------------------------
 
+
 def filter_of(target: Target, kind: str) -> dict[str, Any] | None:
     return next((f.get(kind) for f in target.filters if f.get(kind) is not None), None)
 
@@ -164,8 +169,14 @@ def prefix_replacement(renderer: Renderer, routes_prefix: str, replacement: str)
     """A variable holding the path with its matched prefix replaced (the spec's ReplacePrefixMatch table)."""
     prefix = re.escape(routes_prefix.rstrip("/"))
     kept = replacement.rstrip("/")
-    return renderer.map("$uri", ((quote(f"~^{prefix}$"), literal(kept or "/")),
-                                 (quote(f"~^{prefix}(/.*)$"), '"' + literal(kept).strip('"') + '$1"')), default="$uri")
+    return renderer.map(
+        "$uri",
+        (
+            (quote(f"~^{prefix}$"), literal(kept or "/")),
+            (quote(f"~^{prefix}(/.*)$"), '"' + literal(kept).strip('"') + '$1"'),
+        ),
+        default="$uri",
+    )
 
 
 def new_path(renderer: Renderer, modifier: dict[str, Any] | None, prefix: str) -> str | None:
@@ -198,8 +209,14 @@ def render_redirect(renderer: Renderer, host: VirtualHost, redirect: dict[str, A
 def render_request_headers(renderer: Renderer, modifier: dict[str, Any] | None, host_value: str) -> list[str]:
     touched = {h["name"].lower() for part in ("set", "add") for h in (modifier or {}).get(part) or []}
     touched |= {name.lower() for name in (modifier or {}).get("remove") or []}
-    base = (("Host", host_value), ("X-Forwarded-For", "$proxy_add_x_forwarded_for"), ("X-Forwarded-Proto", "$scheme"),
-            ("X-Forwarded-Host", "$gw_host"), ("X-Real-IP", "$remote_addr"), ("Connection", '""'))
+    base = (
+        ("Host", host_value),
+        ("X-Forwarded-For", "$proxy_add_x_forwarded_for"),
+        ("X-Forwarded-Proto", "$scheme"),
+        ("X-Forwarded-Host", "$gw_host"),
+        ("X-Real-IP", "$remote_addr"),
+        ("Connection", '""'),
+    )
     lines = [f"        proxy_set_header {name} {value};" for name, value in base if name.lower() not in touched]
     for header in (modifier or {}).get("set") or []:
         lines.append(f"        proxy_set_header {quote(header['name'])} {literal(header['value'])};")
@@ -219,8 +236,10 @@ def render_request_headers(renderer: Renderer, modifier: dict[str, Any] | None, 
 def render_response_headers(modifier: dict[str, Any] | None) -> list[str]:
     lines = []
     for header in (modifier or {}).get("set") or []:
-        lines += [f"        proxy_hide_header {quote(header['name'])};",
-                  f"        add_header {quote(header['name'])} {literal(header['value'])} always;"]
+        lines += [
+            f"        proxy_hide_header {quote(header['name'])};",
+            f"        add_header {quote(header['name'])} {literal(header['value'])} always;",
+        ]
     for header in (modifier or {}).get("add") or []:
         lines.append(f"        add_header {quote(header['name'])} {literal(header['value'])} always;")
     for name in (modifier or {}).get("remove") or []:
@@ -255,8 +274,7 @@ def render_backend(renderer: Renderer, target: Target, uri: str) -> list[str]:
 
 
 def render_target(renderer: Renderer, target: Target, host: VirtualHost, prefix: str) -> str:
-    lines = [f"    # {target.about}", f"    location @{target.name} {{",
-             f'        set $gateway_rule "{target.about}";']
+    lines = [f"    # {target.about}", f"    location @{target.name} {{", f'        set $gateway_rule "{target.about}";']
     redirect = filter_of(target, "requestRedirect")
     lines += render_response_headers(filter_of(target, "responseHeaderModifier"))
     if redirect is not None:
@@ -266,24 +284,34 @@ def render_target(renderer: Renderer, target: Target, host: VirtualHost, prefix:
         host_value = literal(rewrite["hostname"]) if rewrite.get("hostname") else "$gw_host"
         lines += render_request_headers(renderer, filter_of(target, "requestHeaderModifier"), host_value)
         path = new_path(renderer, rewrite.get("path"), prefix)
-        uri = "$request_uri" if path is None else (f"{path[1:-1]}$is_args$args" if path.startswith('"')
-                                                    else f"{path}$is_args$args")
+        uri = (
+            "$request_uri"
+            if path is None
+            else (f"{path[1:-1]}$is_args$args" if path.startswith('"') else f"{path}$is_args$args")
+        )
         lines += render_backend(renderer, target, uri)
     return "\n".join(lines) + "\n    }\n"
 
 
 # -- servers ------------------------------------------------------------------------------------------
 
+
 def server_name(hostname: str) -> str:
     return "_" if hostname == ANY_HOST else hostname
 
 
-def render_server(renderer: Renderer, routes: GatewayRoutes, host: VirtualHost, default: bool,
-                  certificate_dir: str) -> str:
+def render_server(
+    renderer: Renderer, routes: GatewayRoutes, host: VirtualHost, default: bool, certificate_dir: str
+) -> str:
     flags = " default_server" if default else ""
     listen = f"{host.port} ssl{flags}" if host.https else f"{host.port}{flags}"
-    lines = ["", f"    # listener {host.listener}, hostname {host.hostname}", "    server {",
-             f"        listen {listen};", f"        server_name {quote(server_name(host.hostname))};"]
+    lines = [
+        "",
+        f"    # listener {host.listener}, hostname {host.hostname}",
+        "    server {",
+        f"        listen {listen};",
+        f"        server_name {quote(server_name(host.hostname))};",
+    ]
     if host.certificate:
         path = quote(f"{certificate_dir}/{host.certificate}")
         lines += [f"        ssl_certificate {path};", f"        ssl_certificate_key {path};"]
@@ -293,13 +321,17 @@ def render_server(renderer: Renderer, routes: GatewayRoutes, host: VirtualHost, 
     for candidate in host.candidates:
         variable = renderer.candidate(candidate)
         if variable is None:
-            lines.append(f"            # {candidate.route} rule {candidate.rule}: {candidate.match.describe()}: "
-                         f"a name nginx has no variable for, never matches")
+            lines.append(
+                f"            # {candidate.route} rule {candidate.rule}: {candidate.match.describe()}: "
+                f"a name nginx has no variable for, never matches"
+            )
             continue
         if candidate.target not in codes:
             if FIRST_CODE + len(codes) > LAST_CODE:
-                lines.append(f"            # {candidate.route} rule {candidate.rule}: past {LAST_CODE - FIRST_CODE + 1}"
-                             f" rules on one hostname, left out")
+                lines.append(
+                    f"            # {candidate.route} rule {candidate.rule}: past {LAST_CODE - FIRST_CODE + 1}"
+                    f" rules on one hostname, left out"
+                )
                 continue
             codes[candidate.target] = FIRST_CODE + len(codes)
             prefixes[candidate.target] = candidate.match.path
@@ -333,13 +365,17 @@ def render_gateway_conf(routes: GatewayRoutes, *, certificate_dir: str, fake_cer
         if host.port not in defaults:
             defaults.add(host.port)
             listen = f"{host.port} ssl default_server" if host.https else f"{host.port} default_server"
-            servers += (f"\n    # port {host.port}: no listener without a hostname, so other hosts get a 404\n"
-                        f"    server {{\n        listen {listen};\n        server_name _;\n"
-                        f"        location / {{\n            return 404;\n        }}\n    }}\n")
+            servers += (
+                f"\n    # port {host.port}: no listener without a hostname, so other hosts get a 404\n"
+                f"    server {{\n        listen {listen};\n        server_name _;\n"
+                f"        location / {{\n            return 404;\n        }}\n    }}\n"
+            )
     body = HEAD.format(gateway=f"{routes.namespace}/{routes.name}", fake=quote(fake_certificate))
     body += "".join(renderer.blocks)
-    body += "".join(f"\n    upstream {u.name} {{\n" + "".join(f"        server {e} max_fails=0;\n" for e in u.endpoints)
-                    + "    }\n" for u in routes.upstreams)
+    body += "".join(
+        f"\n    upstream {u.name} {{\n" + "".join(f"        server {e} max_fails=0;\n" for e in u.endpoints) + "    }\n"
+        for u in routes.upstreams
+    )
     body += servers + STATUS_SERVER
     digest = hashlib.sha256(body.encode())
     for name, pem in routes.certificates:

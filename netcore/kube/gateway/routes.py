@@ -80,7 +80,7 @@ class GatewayRoutes:
 def short(name: str, keep: int = 100) -> str:
     """A name for a file: a Kubernetes name may have 253 characters, a file name 255 bytes, so a long
     name is cut and keeps a digest of the whole."""
-    return name if len(name) <= keep else f"{name[:keep - 9]}-{safe_suffix(8, name)}"
+    return name if len(name) <= keep else f"{name[: keep - 9]}-{safe_suffix(8, name)}"
 
 
 def certificate_file(listener: ListenerState) -> str:
@@ -97,8 +97,9 @@ def splits_of(rule: RuleState, upstreams: Upstreams) -> tuple[Split, ...]:
         if backend.problem:
             out.append(Split(backend.weight, None, 500, f"{about}: {backend.problem[0]}"))
             continue
-        found = upstreams.backend(backend.namespace, "", {"service": {"name": backend.name,
-                                                                      "port": {"number": backend.port}}})
+        found = upstreams.backend(
+            backend.namespace, "", {"service": {"name": backend.name, "port": {"number": backend.port}}}
+        )
         if found.upstream is None:
             out.append(Split(backend.weight, None, 503, f"{about}: no ready endpoints"))
         else:
@@ -109,9 +110,14 @@ def splits_of(rule: RuleState, upstreams: Upstreams) -> tuple[Split, ...]:
 def shadowed(listener: ListenerState, hostname: str, listeners: list[ListenerState]) -> bool:
     """Whether a more specific listener on the same port takes this hostname's requests."""
     own = specificity(listener.hostname or ANY_HOST)
-    return any(other is not listener and other.port == listener.port and other.works
-               and covers(other.hostname or ANY_HOST, hostname) and specificity(other.hostname or ANY_HOST) < own
-               for other in listeners)
+    return any(
+        other is not listener
+        and other.port == listener.port
+        and other.works
+        and covers(other.hostname or ANY_HOST, hostname)
+        and specificity(other.hostname or ANY_HOST) < own
+        for other in listeners
+    )
 
 
 def compile_gateway(cluster: Any, world: World, gateway: GatewayState) -> GatewayRoutes:
@@ -126,8 +132,10 @@ def compile_gateway(cluster: Any, world: World, gateway: GatewayState) -> Gatewa
         certificate = certificate_file(listener) if https and listener.certificate else None
         if certificate and listener.certificate:
             certificates[certificate] = listener.certificate
-        hosts.setdefault((listener.port, listener.hostname or ANY_HOST),
-                         VirtualHost(listener.port, listener.hostname or ANY_HOST, listener.name, https, certificate))
+        hosts.setdefault(
+            (listener.port, listener.hostname or ANY_HOST),
+            VirtualHost(listener.port, listener.hostname or ANY_HOST, listener.name, https, certificate),
+        )
     for route in world.routes:
         for parent in route.parents:
             if parent.gateway != (gateway.namespace, gateway.name):
@@ -140,25 +148,33 @@ def compile_gateway(cluster: Any, world: World, gateway: GatewayState) -> Gatewa
                     if shadowed(attached, hostname, working):
                         continue
                     base = hosts[(attached.port, attached.hostname or ANY_HOST)]
-                    host = hosts.setdefault((attached.port, hostname), VirtualHost(
-                        attached.port, hostname, attached.name, base.https, base.certificate))
+                    host = hosts.setdefault(
+                        (attached.port, hostname),
+                        VirtualHost(attached.port, hostname, attached.name, base.https, base.certificate),
+                    )
                     add_candidates(host, route, targets, upstreams)
     for host in hosts.values():
         host.candidates = ordered(host.candidates)
-    return GatewayRoutes(gateway.namespace, gateway.name,
-                         tuple(sorted(hosts.values(), key=lambda h: (h.port, specificity(h.hostname), h.hostname))),
-                         tuple(targets.values()), tuple(sorted(upstreams.by_key.values(), key=lambda u: u.name)),
-                         tuple(sorted(certificates.items())))
+    return GatewayRoutes(
+        gateway.namespace,
+        gateway.name,
+        tuple(sorted(hosts.values(), key=lambda h: (h.port, specificity(h.hostname), h.hostname))),
+        tuple(targets.values()),
+        tuple(sorted(upstreams.by_key.values(), key=lambda u: u.name)),
+        tuple(sorted(certificates.items())),
+    )
 
 
-def add_candidates(host: VirtualHost, route: RouteState, targets: dict[tuple[str, int], Target],
-                   upstreams: Upstreams) -> None:
+def add_candidates(
+    host: VirtualHost, route: RouteState, targets: dict[tuple[str, int], Target], upstreams: Upstreams
+) -> None:
     created = route.obj["metadata"].get("creationTimestamp", "")
     for rule in route.rules:
         key = (route.key, rule.index)
         if key not in targets:
-            targets[key] = Target(f"r{len(targets) + 1}", route.key, rule.index, tuple(rule.filters),
-                                  splits_of(rule, upstreams))
+            targets[key] = Target(
+                f"r{len(targets) + 1}", route.key, rule.index, tuple(rule.filters), splits_of(rule, upstreams)
+            )
         for index, match in enumerate(rule.matches):
             candidate = Candidate(match, route.key, rule.index, index, created, target=targets[key].name)
             if candidate not in host.candidates:

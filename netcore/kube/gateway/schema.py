@@ -22,10 +22,14 @@ GROUP = r"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
 KIND = r"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$"
 HEADER_NAME = r"^[A-Za-z0-9!#$%&'*+\-.^_\x60|~]+$"
 CONTROLLER = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/[A-Za-z0-9\/\-._~%!$&'()*+,;=:]+$"
-PROTOCOL = (r"^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$"
-            r"|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/[A-Za-z0-9]+$")
-ADDRESS_TYPE = (r"^Hostname|IPAddress|NamedAddress|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*"
-                r"[a-z0-9])?)*\/[A-Za-z0-9\/\-._~%!$&'()*+,;=:]+$")
+PROTOCOL = (
+    r"^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$"
+    r"|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/[A-Za-z0-9]+$"
+)
+ADDRESS_TYPE = (
+    r"^Hostname|IPAddress|NamedAddress|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*"
+    r"[a-z0-9])?)*\/[A-Za-z0-9\/\-._~%!$&'()*+,;=:]+$"
+)
 METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH")
 FREE: Schema = {}  # known to the API server; its content is the subset check's to refuse
 OBJECT_META = {"$ref": "/api/_definitions.json#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"}
@@ -34,8 +38,11 @@ LABEL_SELECTOR = {"$ref": "/api/_definitions.json#/$defs/io.k8s.apimachinery.pkg
 
 def obj(required: tuple[str, ...] = (), **properties: Schema) -> Schema:
     """An object with exactly these properties (``from_`` stands for ``from``)."""
-    schema: Schema = {"type": "object", "additionalProperties": False,
-                      "properties": {name.rstrip("_"): value for name, value in properties.items()}}
+    schema: Schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {name.rstrip("_"): value for name, value in properties.items()},
+    }
     if required:
         schema["required"] = list(required)
     return schema
@@ -50,8 +57,9 @@ def arr(items: Schema, max_items: int | None = None, min_items: int | None = Non
     return schema
 
 
-def string(pattern: str | None = None, max_len: int | None = None, min_len: int | None = None,
-           enum: tuple[str, ...] = ()) -> Schema:
+def string(
+    pattern: str | None = None, max_len: int | None = None, min_len: int | None = None, enum: tuple[str, ...] = ()
+) -> Schema:
     schema: Schema = {"type": "string"}
     if pattern:
         schema["pattern"] = pattern
@@ -87,29 +95,68 @@ REF_NAMESPACE = string(DNS_LABEL, 63, 1)
 SECTION_NAME = string(DNS_SUBDOMAIN, 253, 1)
 LOCAL_REF = obj(("group", "kind", "name"), group=REF_GROUP, kind=REF_KIND, name=NAME)
 SECRET_REF = obj(("name",), group=REF_GROUP, kind=REF_KIND, name=NAME, namespace=REF_NAMESPACE)
-BACKEND_REF_FIELDS: dict[str, Schema] = {"group": REF_GROUP, "kind": REF_KIND, "name": NAME,
-                                         "namespace": REF_NAMESPACE, "port": PORT}
+BACKEND_REF_FIELDS: dict[str, Schema] = {
+    "group": REF_GROUP,
+    "kind": REF_KIND,
+    "name": NAME,
+    "namespace": REF_NAMESPACE,
+    "port": PORT,
+}
 HEADER_PAIR = obj(("name", "value"), name=string(HEADER_NAME, 256, 1), value=string(None, 4096, 1))
 HEADER_MODIFIER = obj(set=arr(HEADER_PAIR, 16), add=arr(HEADER_PAIR, 16), remove=arr(string(), 16))
-PATH_MODIFIER = obj(("type",), type=string(enum=("ReplaceFullPath", "ReplacePrefixMatch")),
-                    replaceFullPath=string(None, 1024), replacePrefixMatch=string(None, 1024))
+PATH_MODIFIER = obj(
+    ("type",),
+    type=string(enum=("ReplaceFullPath", "ReplacePrefixMatch")),
+    replaceFullPath=string(None, 1024),
+    replacePrefixMatch=string(None, 1024),
+)
 FILTER = obj(
     ("type",),
-    type=string(enum=("RequestHeaderModifier", "ResponseHeaderModifier", "RequestMirror", "RequestRedirect",
-                      "URLRewrite", "ExtensionRef", "CORS")),
+    type=string(
+        enum=(
+            "RequestHeaderModifier",
+            "ResponseHeaderModifier",
+            "RequestMirror",
+            "RequestRedirect",
+            "URLRewrite",
+            "ExtensionRef",
+            "CORS",
+        )
+    ),
     requestHeaderModifier=HEADER_MODIFIER,
     responseHeaderModifier=HEADER_MODIFIER,
-    requestRedirect=obj(scheme=string(enum=("http", "https")), hostname=string(DNS_SUBDOMAIN, 253, 1),
-                        path=PATH_MODIFIER, port=PORT, statusCode=integer(enum=(301, 302, 303, 307, 308))),
+    requestRedirect=obj(
+        scheme=string(enum=("http", "https")),
+        hostname=string(DNS_SUBDOMAIN, 253, 1),
+        path=PATH_MODIFIER,
+        port=PORT,
+        statusCode=integer(enum=(301, 302, 303, 307, 308)),
+    ),
     urlRewrite=obj(hostname=string(DNS_SUBDOMAIN, 253, 1), path=PATH_MODIFIER),
-    requestMirror=FREE, extensionRef=LOCAL_REF, cors=FREE,
+    requestMirror=FREE,
+    extensionRef=LOCAL_REF,
+    cors=FREE,
 )
 MATCH = obj(
     path=obj(type=string(enum=("Exact", "PathPrefix", "RegularExpression")), value=string(None, 1024)),
-    headers=arr(obj(("name", "value"), type=string(enum=("Exact", "RegularExpression")),
-                    name=string(HEADER_NAME, 256, 1), value=string(None, 4096, 1)), 16),
-    queryParams=arr(obj(("name", "value"), type=string(enum=("Exact", "RegularExpression")),
-                        name=string(HEADER_NAME, 256, 1), value=string(None, 1024, 1)), 16),
+    headers=arr(
+        obj(
+            ("name", "value"),
+            type=string(enum=("Exact", "RegularExpression")),
+            name=string(HEADER_NAME, 256, 1),
+            value=string(None, 4096, 1),
+        ),
+        16,
+    ),
+    queryParams=arr(
+        obj(
+            ("name", "value"),
+            type=string(enum=("Exact", "RegularExpression")),
+            name=string(HEADER_NAME, 256, 1),
+            value=string(None, 1024, 1),
+        ),
+        16,
+    ),
     method=string(enum=METHODS),
 )
 ALLOWED_ROUTES = obj(
@@ -118,41 +165,65 @@ ALLOWED_ROUTES = obj(
 )
 LISTENER = obj(
     ("name", "port", "protocol"),
-    name=SECTION_NAME, hostname=string(HOSTNAME, 253, 1), port=PORT, protocol=string(PROTOCOL, 255, 1),
+    name=SECTION_NAME,
+    hostname=string(HOSTNAME, 253, 1),
+    port=PORT,
+    protocol=string(PROTOCOL, 255, 1),
     tls=obj(mode=string(enum=("Terminate", "Passthrough")), certificateRefs=arr(SECRET_REF, 64), options=FREE),
     allowedRoutes=ALLOWED_ROUTES,
 )
 
 SPECS: dict[str, Schema] = {
-    "GatewayClass": obj(("controllerName",), controllerName=string(CONTROLLER, 253, 1),
-                        description=string(None, 64),
-                        parametersRef=obj(("group", "kind", "name"), group=REF_GROUP, kind=REF_KIND, name=NAME,
-                                          namespace=REF_NAMESPACE)),
+    "GatewayClass": obj(
+        ("controllerName",),
+        controllerName=string(CONTROLLER, 253, 1),
+        description=string(None, 64),
+        parametersRef=obj(
+            ("group", "kind", "name"), group=REF_GROUP, kind=REF_KIND, name=NAME, namespace=REF_NAMESPACE
+        ),
+    ),
     "Gateway": obj(
         ("gatewayClassName", "listeners"),
         gatewayClassName=NAME,
         listeners=arr(LISTENER, 64, 1),
         addresses=arr(obj(type=string(ADDRESS_TYPE, 253, 1), value=string(None, 253)), 16),
         infrastructure=obj(parametersRef=LOCAL_REF, labels=free_map(), annotations=free_map()),
-        allowedListeners=FREE, tls=FREE,
+        allowedListeners=FREE,
+        tls=FREE,
     ),
     "HTTPRoute": obj(
-        parentRefs=arr(obj(("name",), group=REF_GROUP, kind=REF_KIND, namespace=REF_NAMESPACE, name=NAME,
-                           sectionName=SECTION_NAME, port=PORT), 32),
+        parentRefs=arr(
+            obj(
+                ("name",),
+                group=REF_GROUP,
+                kind=REF_KIND,
+                namespace=REF_NAMESPACE,
+                name=NAME,
+                sectionName=SECTION_NAME,
+                port=PORT,
+            ),
+            32,
+        ),
         hostnames=arr(string(HOSTNAME, 253, 1), 16),
-        rules=arr(obj(
-            name=SECTION_NAME,
-            matches=arr(MATCH, 64),
-            filters=arr(FILTER, 16),
-            backendRefs=arr(obj(("name",), **BACKEND_REF_FIELDS, weight=integer(0, 1000000),
-                                filters=arr(FILTER, 16)), 16),
-            timeouts=FREE, retry=FREE, sessionPersistence=FREE,
-        ), 16, 1),
+        rules=arr(
+            obj(
+                name=SECTION_NAME,
+                matches=arr(MATCH, 64),
+                filters=arr(FILTER, 16),
+                backendRefs=arr(
+                    obj(("name",), **BACKEND_REF_FIELDS, weight=integer(0, 1000000), filters=arr(FILTER, 16)), 16
+                ),
+                timeouts=FREE,
+                retry=FREE,
+                sessionPersistence=FREE,
+            ),
+            16,
+            1,
+        ),
     ),
     "ReferenceGrant": obj(
         ("from", "to"),
-        from_=arr(obj(("group", "kind", "namespace"), group=REF_GROUP, kind=REF_KIND, namespace=REF_NAMESPACE),
-                  16, 1),
+        from_=arr(obj(("group", "kind", "namespace"), group=REF_GROUP, kind=REF_KIND, namespace=REF_NAMESPACE), 16, 1),
         to=arr(obj(("group", "kind"), group=REF_GROUP, kind=REF_KIND, name=NAME), 16, 1),
     ),
 }
@@ -166,8 +237,13 @@ def gateway_schema(kind: str, api_version: str) -> Schema:
         "$id": f"https://kubernetes.io/api/gateway-{kind.lower()}.json",
         "type": "object",
         "additionalProperties": False,
-        "properties": {"apiVersion": {"type": "string", "enum": [api_version]}, "kind": {"type": "string"},
-                       "metadata": OBJECT_META, "spec": SPECS[kind], "status": FREE},
+        "properties": {
+            "apiVersion": {"type": "string", "enum": [api_version]},
+            "kind": {"type": "string"},
+            "metadata": OBJECT_META,
+            "spec": SPECS[kind],
+            "status": FREE,
+        },
     }
     if kind in REQUIRES_SPEC:
         schema["required"] = ["spec"]
