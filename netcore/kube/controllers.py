@@ -13,9 +13,9 @@ import ipaddress
 
 from netcore.kube import addresses
 from netcore.kube.cluster import SYSTEM_NAMESPACES, Cluster, Key, key_of, stamp_new
+from netcore.kube.gateway.infra import derive_gateway_infrastructure, derive_gateway_status
 from netcore.kube.naming import node_name, safe_suffix, template_hash
 from netcore.kube.ingress import derive_ingress_status, ingress_system_objects
-from netcore.kube.gateway.infra import derive_gateway_infrastructure, derive_gateway_status
 from netcore.kube.selectors import matches, matches_service
 
 KUBERNETES_VERSION = "v1.34.0-podpath"
