@@ -289,3 +289,7 @@ def test_the_walk_through_the_gateway_names_the_rule_and_follows_nginx_to_the_ba
     assert "not apps/shop rule 0 (PathPrefix /cart): path / is not PathPrefix /cart" in notes
     assert "not apps/shop rule 1 (PathPrefix /, header x-canary=always): header x-canary is absent" in notes
     assert "apps/stable:8080 weight 90 (90 %); apps/canary:8080 weight 10 (10 %)" in notes
+    secure = walk(sandbox=cluster.name, source="external", destination="https://shop.example/cart").walk
+    notes = "\n".join(secure.notes)  # no TLS in the walk: it connects, and the notes name the HTTPS listener
+    assert "listener https, hostname shop.example" in notes and "matched apps/shop rule 0 (PathPrefix /cart)" in notes
+    assert secure.legs[0].request[0].layers.l4["dport"] == 443 and secure.verdict.outcome == "delivered"
