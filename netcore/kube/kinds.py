@@ -63,6 +63,13 @@ KINDS: tuple[Kind, ...] = (
     Kind("IngressClass", "networking.k8s.io", "v1", "ingressclasses", "ingressclass", namespaced=False),
     Kind("NetworkPolicy", "networking.k8s.io", "v1", "networkpolicies", "networkpolicy", ("netpol",)),
     Kind("Secret", "", "v1", "secrets", "secret"),
+    # Gateway API (netcore.kube.gateway): CRDs on a real cluster, built in here.
+    Kind(
+        "GatewayClass", "gateway.networking.k8s.io", "v1", "gatewayclasses", "gatewayclass", ("gc",), namespaced=False
+    ),
+    Kind("Gateway", "gateway.networking.k8s.io", "v1", "gateways", "gateway", ("gtw",)),
+    Kind("HTTPRoute", "gateway.networking.k8s.io", "v1", "httproutes", "httproute"),
+    Kind("ReferenceGrant", "gateway.networking.k8s.io", "v1beta1", "referencegrants", "referencegrant", ("refgrant",)),
 )
 
 BY_KIND: dict[str, Kind] = {kind.kind: kind for kind in KINDS}

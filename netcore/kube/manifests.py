@@ -19,6 +19,7 @@ from typing import Any
 from netcore.errors import SpecError
 from netcore.kube.defaults import apply_defaults
 from netcore.kube.fields import Path, Problem, describe, document_order
+from netcore.kube.gateway.checks import GATEWAY_CHECKS
 from netcore.kube.kinds import BY_KIND, Kind, kind_of
 from netcore.kube.legacy import check_legacy_ingress, convert_legacy_ingress, legacy_path
 from netcore.kube.netchecks import check_ingress, check_ingress_class, check_network_policy, check_secret, check_service
@@ -38,6 +39,7 @@ CHECKS = {
     "IngressClass": check_ingress_class,
     "NetworkPolicy": check_network_policy,
     "Secret": check_secret,
+    **GATEWAY_CHECKS,
 }
 
 

@@ -16,7 +16,7 @@ from netcore.kube.naming import digest
 
 CNI_MODES = ("bridge", "vxlan", "nat")
 Key = tuple[str, str, str]  # (kind, namespace or "", name)
-CLUSTER_SCOPED = {"Namespace", "Node", "IngressClass"}
+CLUSTER_SCOPED = {"Namespace", "Node", "IngressClass", "GatewayClass"}
 SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
 
 

@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from netcore.kube.fields import Path, Problem, quote
+from netcore.kube.gateway.subset import GATEWAY_SUPPORTED, GATEWAY_VALUES
 
 LEAF: dict[str, Any] = {}
 
@@ -178,6 +179,10 @@ VALUES: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...] | None]]] = {
         "spec.egress[].ports[].protocol": PROTOCOLS,
     },
 }
+
+# Gateway API kinds: their subset lives with them.
+SUPPORTED |= GATEWAY_SUPPORTED
+VALUES |= GATEWAY_VALUES
 
 
 def compile_tree(paths: tuple[str, ...]) -> dict[str, Any]:

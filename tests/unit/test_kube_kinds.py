@@ -62,7 +62,7 @@ def test_kinds_know_their_coordinates_and_which_are_derived():
     assert by_kind["Pod"].api_version == "v1"
     assert by_kind["EndpointSlice"].resource == "endpointslices.discovery.k8s.io"
     assert {k.kind for k in KINDS if k.read_only} == {"Node", "ReplicaSet", "Endpoints", "EndpointSlice"}
-    assert {k.kind for k in KINDS if not k.namespaced} == {"Namespace", "Node", "IngressClass"}
+    assert {k.kind for k in KINDS if not k.namespaced} == {"Namespace", "Node", "IngressClass", "GatewayClass"}
 
 
 def test_manifests_name_kinds_by_api_version_and_kind():
