@@ -22,7 +22,7 @@ from labs.models import Classroom, Sandbox
 from netcore import names
 from netcore.errors import NotFound, PodpathError
 from netcore.kernel import netns
-from netcore.sandbox.lifecycle import SandboxStatus, list_sandboxes
+from netcore.sandbox.lifecycle import GarbageReport, SandboxStatus, find_garbage, list_sandboxes
 from netcore.sandbox.registry import read_record
 from netcore.topology.model import Topology
 
@@ -162,30 +162,49 @@ class SandboxRow:
     classroom: str
     lab: str
     step: str
-    age_s: float
+    age_s: float | None
     namespaces: int
     health: str
-    orphan: bool
+    origin: str  # "dashboard" (a row owns it), "cli" (a record, no row: made with `podpath sandbox`),
+    #              "missing" (a row, no record: not built yet, or deleted outside the dashboard)
+    exercise: str = ""
+
+    @property
+    def resettable(self) -> bool:
+        return self.origin == "dashboard" or (self.origin == "cli" and bool(self.lab) and self.lab != "cluster")
 
 
 def sandbox_rows() -> list[SandboxRow]:
-    """Every sandbox on this host, with its owner when the dashboard knows one (else an orphan)."""
+    """Every sandbox: those on this host, with their owner when the dashboard knows one, and the
+    dashboard's sandboxes that have no record on the host (still building, or deleted with the CLI)."""
     owned = {s.name: s for s in Sandbox.objects.select_related("owner", "classroom")}
     rows = []
     for status in list_sandboxes():
-        row = owned.get(status.record.name)
+        row = owned.pop(status.record.name, None)
+        meta = status.record.meta
         rows.append(SandboxRow(
             name=status.record.name,
             owner=row.owner.username if row else "",
             classroom=row.classroom.name if row and row.classroom else "",
-            lab=status.record.meta.get("lab", "cluster" if status.record.meta.get("kind") == "cluster" else ""),
-            step=str(status.record.meta.get("step", "")),
+            lab=meta.get("lab", "cluster" if meta.get("kind") == "cluster" else ""),
+            step=str(meta.get("step", "")),
             age_s=status.record.age_seconds(),
             namespaces=status.namespaces,
             health=status.health,
-            orphan=row is None,
+            origin="dashboard" if row else "cli",
+            exercise=meta.get("exercise", ""),
         ))
-    return rows
+    for row in owned.values():
+        rows.append(SandboxRow(
+            name=row.name, owner=row.owner.username, classroom=row.classroom.name if row.classroom else "",
+            lab=row.lab_id, step="", age_s=None, namespaces=0, exercise=row.exercise_id,
+            health="not on the kernel: still being built, or deleted outside the dashboard", origin="missing"))
+    return sorted(rows, key=lambda r: r.name)
+
+
+def garbage_get() -> GarbageReport:
+    """What "remove leftovers" would remove: namespaces and files no sandbox record owns."""
+    return find_garbage()
 
 
 def load_average() -> float:

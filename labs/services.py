@@ -15,6 +15,7 @@ from labs.catalog import get_lab
 from labs.models import Classroom, Enrollment, Sandbox
 from labs.roles import can_teach, can_use_sandbox
 from netcore.errors import NotFound, PodpathError
+from netcore.sandbox.registry import record_exists
 
 
 class Forbidden(PodpathError):
@@ -94,6 +95,35 @@ def sandbox_reset(*, user, sandbox: Sandbox) -> str:
     return submit_sync("lab_reset", sandbox.name)
 
 
+def sandbox_rebuild(*, user, sandbox: Sandbox) -> str:
+    """Build again a sandbox whose kernel side is gone (deleted with the CLI, or its build failed)."""
+    sandbox_check(user=user, sandbox=sandbox)
+    if record_exists(sandbox.name):
+        raise PodpathError(f"sandbox {sandbox.name} is on the kernel: reset it instead")
+    if sandbox.exercise_id:
+        return submit_sync("exercise_start", sandbox.name, {"exercise_id": sandbox.exercise_id})
+    classroom = sandbox.classroom
+    step = classroom.present_step if classroom is not None and classroom.presenting else 1
+    return submit_sync("lab_start", sandbox.name, {"lab_id": sandbox.lab_id, "step": step})
+
+
+def sandbox_admin_reset(*, name: str) -> str:
+    """An admin's reset of any sandbox: its starting state, whatever it was made for; say what was asked."""
+    sandbox = Sandbox.objects.filter(name=name).first()
+    if sandbox is not None and not record_exists(name):
+        submit_sync("lab_start" if not sandbox.exercise_id else "exercise_start", name,
+                    {"exercise_id": sandbox.exercise_id} if sandbox.exercise_id
+                    else {"lab_id": sandbox.lab_id, "step": 1})
+        return f"rebuilding {name}: it was not on the kernel"
+    if sandbox is not None and sandbox.exercise_id:
+        sandbox.submission = None
+        sandbox.save(update_fields=["submission"])
+        submit_sync("exercise_reset", name, {"exercise_id": sandbox.exercise_id})
+        return f"putting {name} back on the starting state of exercise {sandbox.exercise_id}"
+    submit_sync("lab_reset", name)
+    return f"putting {name} back on step 1 of its lab"
+
+
 def sandbox_delete(*, user, sandbox: Sandbox) -> str:
     sandbox_check(user=user, sandbox=sandbox)
     job_id = submit_sync("delete", sandbox.name)
@@ -110,4 +140,6 @@ def classroom_reset(*, user, classroom: Classroom) -> list[str]:
     """Reset every sandbox of a class to its lab's first step."""
     if not can_teach(user, classroom):
         raise Forbidden("only the class's instructor or an admin can reset it")
+    classroom.present_step = 1  # a presenting class presents step 1 again, like every sandbox in it
+    classroom.save(update_fields=["present_step"])
     return [submit_sync("lab_reset", s.name) for s in Sandbox.objects.filter(classroom=classroom, exercise_id="")]

@@ -115,9 +115,10 @@ def kernel_view(*, sandbox: str, tab: str, progress: Progress) -> dict:
 JOBS["kernel_view"] = kernel_view
 
 
-def collect_garbage(*, sandbox: str, progress: Progress) -> dict:
-    """Remove leftovers no sandbox owns (``sandbox`` is ignored: the job is host-wide)."""
-    return {"gc": lifecycle.collect_garbage().describe()}
+def collect_garbage(*, sandbox: str, only: list[str] | None = None, progress: Progress) -> dict:
+    """Remove leftovers no sandbox owns, or only those of the sandbox names ``only`` (``sandbox`` is
+    ignored: the job is host-wide)."""
+    return {"gc": lifecycle.collect_garbage(None if only is None else set(only)).describe()}
 
 
 JOBS["gc"] = collect_garbage
