@@ -17,8 +17,11 @@ from labs import selectors
 from labs.agent.worker import AGENT_CHANNEL, sandbox_group
 from labs.models import Sandbox
 from labs.roles import can_use_sandbox
+from labs.wording import done_words, host_of, progress_words
 
 FORBIDDEN = 4403
+RESTAGED = ("lab_start", "lab_step", "lab_reset", "apply", "cni")  # jobs that change the picture
+BUILDS = ("lab_start", "exercise_start")
 
 
 @database_sync_to_async
@@ -28,10 +31,16 @@ def allowed_sandbox(user, name: str) -> Sandbox | None:
 
 
 @database_sync_to_async
-def render_stage(sandbox: Sandbox) -> str:
-    player = selectors.player_get(sandbox=sandbox)
-    inner = render_to_string("labs/partials/stage.html", {"player": player})
-    return f'<div id="stage" hx-swap-oob="true">{inner}</div>'
+def render_stage(sandbox: Sandbox, user, *, missing: bool = False) -> str:
+    """The stage, and every list of the sandbox's hosts on the page (console, walk source and
+    destinations): a step adds and removes hosts, and a list left behind offers hosts that are gone."""
+    sandbox = Sandbox.objects.select_related("classroom", "classroom__instructor", "owner").get(pk=sandbox.pk)
+    player = selectors.player_get(sandbox=sandbox, viewer=user)
+    context = {"player": player, "missing": missing, "targets": player.targets, "targets_oob": True}
+    inner = render_to_string("labs/partials/stage.html", context)
+    lists = render_to_string("labs/partials/console_targets.html", context) \
+        + render_to_string("labs/partials/walk_sources.html", context)
+    return f'<div id="stage" hx-swap-oob="true">{inner}</div>{lists}'
 
 
 class GroupConsumer(AsyncWebsocketConsumer):
@@ -68,6 +77,11 @@ class SandboxConsumer(GroupConsumer):
     """Live view of one sandbox: job progress, the step it is on, its picture with live kernel state."""
 
     find_sandbox = staticmethod(allowed_sandbox)
+    hosts_seen: dict[str, list[str]]
+
+    async def connect(self) -> None:
+        self.hosts_seen = {}  # job id -> hosts its progress named so far
+        await super().connect()
 
     async def group_for_user(self) -> str | None:
         self.sandbox = await self.find_sandbox(self.scope["user"], self.scope["url_route"]["kwargs"]["name"])
@@ -86,16 +100,37 @@ class SandboxConsumer(GroupConsumer):
         await self.send(text_data=render_to_string("labs/partials/progress.html", context))
 
     async def job_progress(self, event: dict) -> None:
-        await self.send_progress(count=event["done"], total=event["total"], what=event["what"])
+        host = host_of(event["what"])
+        seen = self.hosts_seen.setdefault(event.get("job_id", ""), [])
+        if host is not None and host not in seen:
+            seen.append(host)
+        await self.send_progress(count=event["done"], total=event["total"],
+                                 what=progress_words(job=event.get("job", ""), what=event["what"],
+                                                     hosts_seen=len(seen)))
 
     async def job_done(self, event: dict) -> None:
-        report = event["result"].get("report", {})
-        await self.send_progress(done=report.get("describe") or f"{event['job']} done")
-        if event["job"] in ("lab_start", "lab_step", "lab_reset", "apply", "cni"):
-            await self.send(text_data=await render_stage(self.sandbox))
+        self.hosts_seen.pop(event.get("job_id", ""), None)
+        await self.send_progress(done=done_words(event["job"], event["result"]))
+        if event["job"] in RESTAGED:
+            await self.send(text_data=await render_stage(self.sandbox, self.scope["user"]))
 
     async def job_failed(self, event: dict) -> None:
+        self.hosts_seen.pop(event.get("job_id", ""), None)
+        if event["job"] in BUILDS:  # nothing to show: offer a rebuild, or a way back
+            await self.send_missing(reason=f"Building the sandbox failed: {event['error']}")
+            return
         await self.send_progress(failed=event["error"])
+        if event["job"] in RESTAGED:  # the step buttons come back
+            await self.send(text_data=await render_stage(self.sandbox, self.scope["user"]))
+
+    async def sandbox_missing(self, event: dict) -> None:
+        """Nothing builds this sandbox and the kernel has none (deleted with the CLI, say)."""
+        await self.send_missing(reason="")
+
+    async def send_missing(self, *, reason: str) -> None:
+        await self.send(text_data=await render_stage(self.sandbox, self.scope["user"], missing=True))
+        await self.send(text_data=render_to_string("labs/partials/sandbox_missing.html",
+                                                   {"sandbox": self.sandbox, "reason": reason, "oob": True}))
 
     async def state_view(self, event: dict) -> None:
         """The kernel changed what the picture shows: hand the view to the page, which marks the picture.

@@ -15,6 +15,7 @@ from channels.db import database_sync_to_async
 from django.template.loader import render_to_string
 
 from labs import exercise_selectors as selectors
+from labs import wording
 from labs.consumers import FORBIDDEN, GroupConsumer, SandboxConsumer
 from labs.exercise_services import classroom_group
 from labs.exercises import get_exercise
@@ -57,8 +58,7 @@ def done_words(job: str, result: dict) -> str:
         return "one packet sent"
     if job == "exercise_reset":
         return "back on the starting state"
-    report = result.get("report", {})
-    return report.get("describe") or f"{job} done"
+    return wording.done_words(job, result)
 
 
 class ExerciseConsumer(SandboxConsumer):
@@ -79,6 +79,10 @@ class ExerciseConsumer(SandboxConsumer):
         await self.send_progress(done=done_words(event["job"], event["result"]))
         if event["job"] in RESTAGED:
             await self.send(text_data=await render_stage(self.sandbox.name))
+
+    async def send_missing(self, *, reason: str) -> None:
+        await self.send(text_data=render_to_string("labs/partials/sandbox_missing.html",
+                                                   {"sandbox": self.sandbox, "reason": reason, "oob": True}))
 
 
 @database_sync_to_async

@@ -18,7 +18,7 @@ from labs.catalog import Lab, Step, Try, catalog, get_lab
 from labs.diagram import Diagram, layout
 from labs.svg import render_topology
 from labs.tries import expand
-from labs.models import Classroom, Sandbox
+from labs.models import Classroom, Enrollment, Sandbox
 from netcore import names
 from netcore.errors import NotFound, PodpathError
 from netcore.kernel import netns
@@ -72,6 +72,15 @@ def sandbox_targets(*, sandbox: Sandbox, topology: Topology | None, nodes: int) 
     return pods + [f"node{i}" for i in range(nodes)] + ["internet", "external", "router"]
 
 
+@dataclass(frozen=True)
+class Following:
+    """Present mode as its owner sees a class sandbox: whose steps it follows, and the class's step."""
+
+    instructor: str
+    step: int
+    follows: bool  # False: the student stepped away and may rejoin
+
+
 @dataclass
 class Player:
     sandbox: Sandbox
@@ -79,6 +88,7 @@ class Player:
     step: Step | None
     diagram: Diagram | None
     narrative: SafeString | None
+    following: Following | None = None
 
     @property
     def building(self) -> bool:
@@ -118,17 +128,30 @@ class Player:
         return mark_safe(render_topology(self.diagram))
 
 
-def player_get(*, sandbox: Sandbox) -> Player:
+def following_get(*, sandbox: Sandbox, viewer) -> Following | None:
+    """Present mode, for the owner of a class's lab sandbox while the class is presented."""
+    room = sandbox.classroom
+    if room is None or not room.presenting or sandbox.exercise_id or viewer is None \
+            or sandbox.owner_id != viewer.pk or room.instructor_id == viewer.pk:
+        return None
+    enrollment = Enrollment.objects.filter(classroom=room, student_id=viewer.pk).first()
+    if enrollment is None:
+        return None
+    return Following(instructor=room.instructor.username, step=room.present_step, follows=enrollment.follows)
+
+
+def player_get(*, sandbox: Sandbox, viewer=None) -> Player:
     lab = get_lab(sandbox.lab_id)
+    following = following_get(sandbox=sandbox, viewer=viewer)
     number = sandbox_step_number(sandbox=sandbox)
     if number is None:
-        return Player(sandbox, lab, None, None, None)
+        return Player(sandbox, lab, None, None, None, following)
     step = lab.step(number)
     try:
         diagram = layout(sandbox_topology(sandbox=sandbox, step=step))
     except PodpathError:
         diagram = None
-    return Player(sandbox, lab, step, diagram, render_markdown(step.narrative))
+    return Player(sandbox, lab, step, diagram, render_markdown(step.narrative), following)
 
 
 def classroom_for_instructor(*, user) -> list[Classroom]:

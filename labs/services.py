@@ -15,7 +15,7 @@ from labs.catalog import get_lab
 from labs.models import Classroom, Enrollment, Sandbox
 from labs.roles import can_teach, can_use_sandbox
 from netcore.errors import NotFound, PodpathError
-from netcore.sandbox.registry import record_exists
+from netcore.sandbox.registry import read_record, record_exists
 
 
 class Forbidden(PodpathError):
@@ -39,10 +39,19 @@ def classroom_join(*, student, code: str) -> Enrollment:
 
 
 def classroom_present(*, user, classroom: Classroom, presenting: bool) -> Classroom:
+    """Start or stop presenting; the class starts on the step the instructor's own sandbox is on."""
     if not can_teach(user, classroom):
         raise Forbidden("only the class's instructor can present")
     classroom.presenting = presenting
-    classroom.save(update_fields=["presenting"])
+    fields = ["presenting"]
+    own = Sandbox.objects.filter(classroom=classroom, owner=user, exercise_id="").first()
+    if presenting and own is not None:
+        try:
+            classroom.present_step = int(read_record(own.name).meta.get("step", 1))
+            fields.append("present_step")
+        except NotFound:
+            pass
+    classroom.save(update_fields=fields)
     return classroom
 
 
@@ -70,15 +79,55 @@ def sandbox_check(*, user, sandbox: Sandbox) -> None:
         raise Forbidden(f"sandbox {sandbox.name} is not yours")
 
 
+def presents(user, sandbox: Sandbox) -> bool:
+    """The user is presenting the class this lab sandbox is in (their moves move the class)."""
+    room = sandbox.classroom
+    return room is not None and room.presenting and room.instructor_id == user.pk and not sandbox.exercise_id
+
+
 def sandbox_step(*, user, sandbox: Sandbox, step: int) -> str:
     """Queue moving a sandbox to a step of its lab; returns the job id."""
     sandbox_check(user=user, sandbox=sandbox)
     get_lab(sandbox.lab_id).step(step)
+    step_away(user=user, sandbox=sandbox)
     job_id = submit_sync("lab_step", sandbox.name, {"step": step})
-    classroom = sandbox.classroom
-    if classroom is not None and classroom.presenting and classroom.instructor_id == user.pk:
-        classroom_follow(classroom=classroom, step=step)
+    if presents(user, sandbox):
+        classroom_follow(classroom=sandbox.classroom, step=step)
     return job_id
+
+
+def sandbox_move(*, user, sandbox: Sandbox, by: int) -> str:
+    """Queue moving a sandbox ``by`` steps (next: 1, previous: -1) from where its earlier moves leave it.
+
+    Quick clicks add up: the agent runs one sandbox's moves in order and counts each from the step the
+    one before reached. A presenting instructor's class step is counted here, in one database update."""
+    sandbox_check(user=user, sandbox=sandbox)
+    if presents(user, sandbox):
+        last = len(get_lab(sandbox.lab_id).steps)
+        with transaction.atomic():
+            room = Classroom.objects.select_for_update().get(pk=sandbox.classroom_id)
+            step = max(1, min(last, room.present_step + by))
+        return sandbox_step(user=user, sandbox=sandbox, step=step)
+    step_away(user=user, sandbox=sandbox)
+    return submit_sync("lab_step", sandbox.name, {"by": by})
+
+
+def step_away(*, user, sandbox: Sandbox) -> None:
+    """A following student who moves on their own stops following (the page warned them first)."""
+    room = sandbox.classroom
+    if room is not None and room.presenting and sandbox.owner_id == user.pk and room.instructor_id != user.pk:
+        Enrollment.objects.filter(classroom=room, student=user, follows=True).update(follows=False)
+
+
+def enrollment_follow(*, user, classroom: Classroom, follows: bool) -> Enrollment:
+    """Follow the instructor's steps again (the own sandbox moves to the class's step) or stop."""
+    enrollment = Enrollment.objects.get(classroom=classroom, student=user)
+    enrollment.follows = follows
+    enrollment.save(update_fields=["follows"])
+    if follows and classroom.presenting:
+        for sandbox in Sandbox.objects.filter(classroom=classroom, owner=user, exercise_id=""):
+            submit_sync("lab_step", sandbox.name, {"step": classroom.present_step})
+    return enrollment
 
 
 def classroom_follow(*, classroom: Classroom, step: int) -> None:

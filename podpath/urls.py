@@ -1,19 +1,25 @@
 """URL routes: the dashboard's pages, sign-in, and Django's admin."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
+from django.views.generic import RedirectView
 
 from labs.views import admin_views, classes, exercises, pages, player, progress
 
 urlpatterns = [
     path("", pages.home, name="home"),
+    # Browsers ask for /favicon.ico on pages that name no icon (the Django admin's, a pcap download).
+    path("favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "podpath/favicon.svg", permanent=True)),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("labs/<slug:lab_id>/", pages.lab_detail, name="lab-detail"),
     path("labs/<slug:lab_id>/open/", player.open_lab, name="open-lab"),
     path("sandbox/<str:name>/", player.player, name="player"),
     path("sandbox/<str:name>/step/<int:number>/", player.step, name="step"),
+    path("sandbox/<str:name>/move/<str:direction>/", player.move, name="move"),
+    path("sandbox/<str:name>/rebuild/", player.rebuild, name="rebuild"),
     path("sandbox/<str:name>/reset/", player.reset, name="reset"),
     path("sandbox/<str:name>/kernel/<str:tab>/", player.kernel_tab, name="kernel-tab"),
     path("sandbox/<str:name>/apply/", player.apply_yaml, name="apply-yaml"),

@@ -40,7 +40,11 @@ def lab_start(*, sandbox: str, lab_id: str, step: int = 1, progress: Progress) -
     return {"step": step, "report": report_json(report)}
 
 
-def lab_step(*, sandbox: str, step: int, progress: Progress) -> dict:
+def lab_step(*, sandbox: str, step: int | None = None, by: int = 0, progress: Progress) -> dict:
+    """Move to ``step``, or ``by`` steps from where the sandbox is when the job runs (next: 1): the
+    agent runs one sandbox's moves in the order they were asked, so quick clicks add up."""
+    if step is None:
+        step = player.step_after(sandbox=sandbox, by=by)
     report = player.lab_step(sandbox=sandbox, step=step, progress=progress)
     record_change(sandbox, f"moving to {step_title(sandbox, step)}", report)
     return {"step": step, "report": report_json(report)}

@@ -14,6 +14,7 @@ Messages out (group sandbox.<name>, and the reply channel):
               {"type": "job.progress", "job_id", "done", "total", "what"}
               {"type": "job.done", "job_id", "job", "result"} | {"type": "job.failed", "job_id", "job", "error"}
               {"type": "state.view", "view": LiveView.to_message()}   (group only, while watched)
+              {"type": "sandbox.missing", "sandbox"}   (to a watcher, when nothing builds a sandbox with no record)
 
 Live state: while at least one page watches a sandbox, the agent subscribes to the sandbox's observer
 (netcore.observe) and sends the group what the picture shows (cables down, hosts present, traffic)
@@ -33,10 +34,14 @@ from labs.agent.jobs import run_job
 from labs.live import LiveView, live_view
 from netcore.errors import PodpathError, SpecError
 from netcore.observe import SubscriberLagged, apply_delta, observer_for
+from netcore.sandbox.registry import record_exists
 
 AGENT_CHANNEL = "podpath-agent"
 PROGRESS_INTERVAL_S = 0.1  # at most ten progress messages a second per job
 COUNTERS_INTERVAL_S = 1.0  # traffic figures at most once a second; cables and hosts at once
+# Jobs that change a sandbox: run in the order they were asked (three clicks on "next" are three steps).
+IN_ORDER = frozenset({"lab_start", "lab_step", "lab_reset", "apply", "cni", "delete",
+                      "exercise_start", "exercise_submit", "exercise_reset"})
 log = logging.getLogger("podpath.agent")
 
 
@@ -51,6 +56,8 @@ class Agent:
         self.tasks: set[asyncio.Task] = set()
         self.watchers: dict[str, set[str]] = {}  # sandbox -> channel names of the pages watching it
         self.forwarders: dict[str, asyncio.Task] = {}
+        self.in_order: dict[str, asyncio.Lock] = {}  # sandbox -> its changes, run in arrival order
+        self.pending: dict[str, int] = {}  # sandbox -> jobs asked and not finished
 
     async def serve(self) -> None:
         """Take messages off the agent channel until cancelled."""
@@ -93,8 +100,13 @@ class Agent:
             asyncio.run_coroutine_threadsafe(self.publish(update, sandbox, reply), loop)
 
         arguments = {"sandbox": sandbox, **message.get("args", {})}
+        self.pending[sandbox] = self.pending.get(sandbox, 0) + 1
         try:
-            result = await loop.run_in_executor(self.pool, run_job, job, arguments, progress)
+            if job in IN_ORDER:  # the kernel's lock is not fair: keep one sandbox's changes in order here
+                async with self.in_order.setdefault(sandbox, asyncio.Lock()):
+                    result = await loop.run_in_executor(self.pool, run_job, job, arguments, progress)
+            else:
+                result = await loop.run_in_executor(self.pool, run_job, job, arguments, progress)
             outcome = {"type": "job.done", "job_id": job_id, "job": job, "sandbox": sandbox, "result": result}
         except PodpathError as error:
             outcome = {"type": "job.failed", "job_id": job_id, "job": job, "sandbox": sandbox, "error": str(error)}
@@ -104,12 +116,23 @@ class Agent:
             log.exception("agent job %s on %s failed", job, sandbox)
             outcome = {"type": "job.failed", "job_id": job_id, "job": job, "sandbox": sandbox,
                        "error": f"internal error: {type(error).__name__}: {error}"}
+        finally:
+            self.pending[sandbox] -= 1
+            if not self.pending[sandbox]:
+                del self.pending[sandbox]
+                self.in_order.pop(sandbox, None)  # nothing waits on it
         await self.publish(outcome, sandbox, reply)
 
 
     # -- live state ---------------------------------------------------------------------------------
 
     def watch(self, sandbox: str, watcher: str) -> None:
+        if sandbox not in self.pending and not record_exists(sandbox) and watcher:
+            # Nothing builds it and the kernel has no such sandbox (deleted with the CLI, say): the page
+            # would wait forever for a build.
+            task = asyncio.create_task(self.layer.send(watcher, {"type": "sandbox.missing", "sandbox": sandbox}))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
         self.watchers.setdefault(sandbox, set()).add(watcher)
         if sandbox not in self.forwarders:
             self.forwarders[sandbox] = asyncio.create_task(self.forward_state(sandbox))

@@ -72,20 +72,29 @@ def classroom(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def present(request: HttpRequest, code: str) -> HttpResponse:
     room = get_object_or_404(Classroom, code=code)
+    presenting = request.POST.get("on") == "1"
     try:
-        services.classroom_present(user=request.user, classroom=room, presenting=request.POST.get("on") == "1")
+        services.classroom_present(user=request.user, classroom=room, presenting=presenting)
     except services.Forbidden:
         raise Http404("no such class") from None
-    return redirect("classroom", code=code)
+    if not presenting:
+        return redirect("classroom", code=code)
+    # Presenting happens in the player: open the instructor's own sandbox for the class there.
+    sandbox, _ = services.sandbox_open(user=request.user, lab_id=room.lab_id, classroom=room, step=room.present_step)
+    return redirect("player", name=sandbox.name)
 
 
 @login_required
 @require_POST
 def follow(request: HttpRequest, code: str) -> HttpResponse:
-    enrollment = get_object_or_404(Enrollment, classroom__code=code, student=request.user)
-    enrollment.follows = request.POST.get("on") == "1"
-    enrollment.save(update_fields=["follows"])
-    return redirect("classroom", code=code)
+    """Follow the instructor's steps or stop; from the player (``back``), back to the player."""
+    enrollment = get_object_or_404(Enrollment.objects.select_related("classroom"), classroom__code=code,
+                                   student=request.user)
+    services.enrollment_follow(user=request.user, classroom=enrollment.classroom,
+                               follows=request.POST.get("on") == "1")
+    back = Sandbox.objects.filter(name=request.POST.get("back", ""), owner=request.user,
+                                  classroom=enrollment.classroom).first()
+    return redirect("player", name=back.name) if back is not None else redirect("classroom", code=code)
 
 
 @login_required

@@ -43,7 +43,7 @@ def player(request: HttpRequest, name: str) -> HttpResponse:
         if sandbox.classroom is None or sandbox.owner_id != request.user.pk:
             raise Http404("an exercise sandbox opens from its class")
         return redirect("exercise", code=sandbox.classroom.code, exercise_id=sandbox.exercise_id)
-    context = {"player": selectors.player_get(sandbox=sandbox), "tabs": list(KERNEL_TABS)}
+    context = {"player": selectors.player_get(sandbox=sandbox, viewer=request.user), "tabs": list(KERNEL_TABS)}
     if request.htmx and request.GET.get("part") == "stage":
         return render(request, "labs/partials/stage.html", context)
     return render(request, "labs/player.html", context)
@@ -58,6 +58,35 @@ def step(request: HttpRequest, name: str, number: int) -> HttpResponse:
     except PodpathError as error:
         return error_fragment(str(error))
     return render(request, "labs/partials/working.html", {"what": f"moving to step {number}"})
+
+
+MOVES = {"next": 1, "previous": -1}
+
+
+@login_required
+@require_POST
+def move(request: HttpRequest, name: str, direction: str) -> HttpResponse:
+    """Next or previous, counted from where the moves asked before this one leave the sandbox."""
+    sandbox = sandbox_for(request, name)
+    if direction not in MOVES:
+        raise Http404("next or previous")
+    try:
+        services.sandbox_move(user=request.user, sandbox=sandbox, by=MOVES[direction])
+    except PodpathError as error:
+        return error_fragment(str(error))
+    return render(request, "labs/partials/working.html", {"what": f"moving to the {direction} step"})
+
+
+@login_required
+@require_POST
+def rebuild(request: HttpRequest, name: str) -> HttpResponse:
+    """Build again a sandbox that is not on the kernel any more (deleted outside the dashboard)."""
+    sandbox = sandbox_for(request, name)
+    try:
+        services.sandbox_rebuild(user=request.user, sandbox=sandbox)
+    except PodpathError as error:
+        return error_fragment(str(error))
+    return render(request, "labs/partials/working.html", {"what": "building the sandbox again"})
 
 
 @login_required

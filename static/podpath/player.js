@@ -16,6 +16,9 @@ function applyLiveView() {
   const down = new Set(liveView.down);
   const hosts = new Set(liveView.hosts);
   for (const line of svg.querySelectorAll("line.link")) {
+    // A cable to a host whose namespace is gone is gone with it: grey, like the host.
+    const ends = (line.dataset.hosts || "").split(" ").filter(Boolean);
+    line.classList.toggle("missing", hosts.size > 0 && ends.some((host) => !hosts.has(host)));
     const isDown = down.has(line.id);
     if (line.classList.contains("down") !== isDown) {
       line.classList.toggle("down", isDown);

@@ -1,0 +1,84 @@
+"""Learner wording for what the agent reports (pure): "building node0… 3 hosts so far" while a sandbox is
+built, "step 3 is ready: 2 hosts, 4 cables, 6 addresses changed" when done, instead of netcore's
+operation names ("107 operations (4 AddAddress…)").
+
+The consumers turn each progress and done message into these words; netcore's own reports stay as they
+are for the CLI and the benchmarks.
+"""
+
+from __future__ import annotations
+
+import re
+
+# What a kind of operation changes, in the words of the narrative (singular, plural).
+NOUNS = {
+    "CreateNamespace": ("host", "hosts"), "DeleteNamespace": ("host", "hosts"),
+    "CreateLink": ("cable or device", "cables and devices"), "DeleteLink": ("cable or device", "cables and devices"),
+    "SetLink": ("interface setting", "interface settings"),
+    "AddAddress": ("address", "addresses"), "DeleteAddress": ("address", "addresses"),
+    "AddRoute": ("route", "routes"), "DeleteRoute": ("route", "routes"),
+    "LoadRuleset": ("firewall/NAT table", "firewall/NAT tables"),
+    "DeleteRuleset": ("firewall/NAT table", "firewall/NAT tables"),
+    "StartServer": ("server", "servers"), "StopServer": ("server", "servers"),
+}
+HOST_PATTERNS = (
+    re.compile(r"^(?:create namespace for|delete namespace of) host (?P<host>\S+)"),
+    re.compile(r"^(?:add \S+|set|delete link) (?P<host>[^\s:]+):"),
+    re.compile(r"^(?P<host>[^\s:]+): "),
+)
+JOB_VERBS = {"lab_start": "building", "exercise_start": "building", "lab_step": "changing",
+             "lab_reset": "resetting", "exercise_reset": "resetting", "apply": "applying on",
+             "exercise_submit": "applying on", "cni": "switching the pod network on", "delete": "removing"}
+
+
+def host_of(what: str) -> str | None:
+    """The host an operation summary is about, if it names one."""
+    for pattern in HOST_PATTERNS:
+        match = pattern.match(what)
+        if match:
+            return match.group("host")
+    return None
+
+
+def progress_words(*, job: str, what: str, hosts_seen: int) -> str:
+    """One progress line: the host being worked on and how many hosts were reached so far."""
+    verb = JOB_VERBS.get(job, "working on")
+    host = host_of(what)
+    if host is None:
+        if what.startswith(("start ", "stop ")):
+            return "starting the servers in the pods…" if what.startswith("start") else "stopping servers…"
+        return "writing the hosts' files…" if "files" in what else f"{verb} the sandbox…"
+    count = f"{hosts_seen} host{'s' if hosts_seen != 1 else ''} so far"
+    return f"{verb} {host}… {count}"
+
+
+def changes_words(counts: dict[str, int]) -> str:
+    """What a change did, by kind: "2 hosts, 4 cables and devices, 6 addresses"."""
+    totals: dict[tuple[str, str], int] = {}
+    other = 0
+    for kind, number in counts.items():
+        if kind in NOUNS:
+            totals[NOUNS[kind]] = totals.get(NOUNS[kind], 0) + number
+        else:
+            other += number
+    parts = [f"{n} {plural if n != 1 else singular}" for (singular, plural), n in totals.items()]
+    if other:
+        parts.append(f"{other} other change{'s' if other != 1 else ''}")
+    return ", ".join(parts)
+
+
+def done_words(job: str, result: dict) -> str:
+    """The line shown when a job is done."""
+    report = result.get("report") or {}
+    step = result.get("step")
+    if job == "delete":
+        return "sandbox removed"
+    if job == "gc":
+        return result.get("gc", "leftovers removed")
+    head = {"lab_start": f"step {step} is ready", "lab_step": f"now on step {step}",
+            "lab_reset": "back on step 1", "exercise_start": "your sandbox is ready",
+            "exercise_reset": "back on the starting state", "apply": "applied", "cni": "pod network switched",
+            }.get(job, "done")
+    if not report.get("operations"):
+        return f"{head}: nothing needed changing" if job not in ("lab_start", "exercise_start") else head
+    return f"{head}: {changes_words(report.get('counts', {}))} changed in {report.get('seconds', 0):.1f} s"
