@@ -7,6 +7,7 @@ turn agent messages into server-rendered partials (``hx-swap-oob`` by stable id)
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qs
 from html import escape
 
 from channels.db import database_sync_to_async
@@ -28,6 +29,11 @@ BUILDS = ("lab_start", "exercise_start")
 def allowed_sandbox(user, name: str) -> Sandbox | None:
     sandbox = Sandbox.objects.select_related("classroom").filter(name=name).first()
     return sandbox if sandbox is not None and can_use_sandbox(user, sandbox) else None
+
+
+@database_sync_to_async
+def built(sandbox: Sandbox) -> bool:
+    return selectors.sandbox_step_number(sandbox=sandbox) is not None
 
 
 @database_sync_to_async
@@ -91,6 +97,11 @@ class SandboxConsumer(GroupConsumer):
         # The agent watches the kernel while some page does, and tells the group what changed.
         await self.channel_layer.send(AGENT_CHANNEL, {"type": "agent.watch", "sandbox": self.sandbox.name,
                                                       "watcher": self.channel_name})
+        # A page rendered while the sandbox was built may connect after the build is done: its end went
+        # by unheard, so send the stage now rather than leave the page waiting.
+        if parse_qs(self.scope.get("query_string", b"").decode()).get("building") == ["1"] \
+                and type(self) is SandboxConsumer and await built(self.sandbox):
+            await self.send(text_data=await render_stage(self.sandbox, self.scope["user"]))
 
     async def leaving(self) -> None:
         await self.channel_layer.send(AGENT_CHANNEL, {"type": "agent.unwatch", "sandbox": self.sandbox.name,

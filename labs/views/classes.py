@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from labs import exercise_selectors, services
+from labs import exercise_selectors, selectors, services
 from labs.models import Classroom, Enrollment, Sandbox
 from labs.roles import can_teach, is_instructor
 from netcore.errors import PodpathError
@@ -94,7 +94,12 @@ def follow(request: HttpRequest, code: str) -> HttpResponse:
                                follows=request.POST.get("on") == "1")
     back = Sandbox.objects.filter(name=request.POST.get("back", ""), owner=request.user,
                                   classroom=enrollment.classroom).first()
-    return redirect("player", name=back.name) if back is not None else redirect("classroom", code=code)
+    if back is None:
+        return redirect("classroom", code=code)
+    if request.htmx:  # from the player: the banner, as it is now (the stage follows over the websocket)
+        player = selectors.player_get(sandbox=back, viewer=request.user)
+        return render(request, "labs/partials/following.html", {"player": player})
+    return redirect("player", name=back.name)
 
 
 @login_required

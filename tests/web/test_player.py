@@ -99,6 +99,11 @@ def test_a_following_student_sees_whom_they_follow_is_warned_before_stepping_awa
     assert response["Location"] == f"/sandbox/{sandbox_name}/"
     assert Enrollment.objects.get(classroom=room, student=people["ada"]).follows
     assert agent.calls == [("lab_step", sandbox_name, {"step": 2})]  # back on the class's step
+    # From the player, htmx swaps the banner in place (the page stays connected to hear the move).
+    client.post(f"/classes/{room.code}/follow/", {"on": "0", "back": sandbox_name})
+    banner = client.post(f"/classes/{room.code}/follow/", {"on": "1", "back": sandbox_name},
+                         HTTP_HX_REQUEST="true").content.decode()
+    assert banner.lstrip().startswith('<div class="following" id="following"') and "You are following" in banner
 
 
 def test_a_sandbox_deleted_outside_the_dashboard_can_be_rebuilt_from_its_page(client, people, agent, on_step,

@@ -80,3 +80,15 @@ async def test_a_sandbox_the_kernel_does_not_have_offers_a_rebuild_and_a_way_bac
     way_out = await socket.receive_from()
     assert f'hx-post="/sandbox/{name}/rebuild/"' in way_out and 'href="/labs/evolution/"' in way_out
     await socket.disconnect()
+
+
+async def test_a_page_rendered_during_the_build_that_connects_after_it_gets_the_picture(evolution):
+    user, name = evolution
+    await get_channel_layer().flush()
+    on_step(name, 1)  # the build finished before the page's websocket connected: its end went by unheard
+    socket = WebsocketCommunicator(SandboxConsumer.as_asgi(), f"/ws/sandbox/{name}/?building=1")
+    socket.scope.update({"user": user, "url_route": {"kwargs": {"name": name}}})
+    assert (await socket.connect())[0]
+    stage = await socket.receive_from()
+    assert stage.startswith('<div id="stage" hx-swap-oob="true">') and 'id="topology"' in stage
+    await socket.disconnect()
