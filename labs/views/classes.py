@@ -24,7 +24,7 @@ def create(request: HttpRequest) -> HttpResponse:
         classroom = services.classroom_create(instructor=request.user, name=request.POST.get("name", ""),
                                               lab_id=request.POST.get("lab_id", ""))
     except PodpathError as error:
-        messages.error(request, str(error))
+        messages.error(request, str(error), extra_tags="create")  # shown by the form that made it
         return redirect("home")
     return redirect("classroom", code=classroom.code)
 
@@ -35,7 +35,7 @@ def join(request: HttpRequest) -> HttpResponse:
     try:
         enrollment = services.classroom_join(student=request.user, code=request.POST.get("code", ""))
     except PodpathError as error:
-        messages.error(request, str(error))
+        messages.error(request, str(error), extra_tags="join")  # shown by the form that made it
         return redirect("home")
     return redirect("classroom", code=enrollment.classroom.code)
 

@@ -3,6 +3,7 @@ and the YAML panel. Moving queues a job for the agent; the page follows it over 
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,12 +28,14 @@ def open_lab(request: HttpRequest, lab_id: str) -> HttpResponse:
         classroom = Classroom.objects.filter(code=code).first()
         if classroom is None or not (classroom.enrollments.filter(student=request.user).exists()
                                      or classroom.instructor_id == request.user.pk):
-            return error_fragment("you are not in that class", status=403)
+            messages.error(request, "You are not in that class: join it with its code first.", extra_tags="join")
+            return redirect("home")
     step = classroom.present_step if classroom is not None and classroom.presenting else 1
     try:
         sandbox, _ = services.sandbox_open(user=request.user, lab_id=lab_id, classroom=classroom, step=step)
     except NotFound as error:
-        return error_fragment(str(error), status=404)
+        messages.error(request, str(error))
+        return redirect("home")
     return redirect("player", name=sandbox.name)
 
 

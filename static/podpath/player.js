@@ -2,7 +2,17 @@
 "use strict";
 document.addEventListener("htmx:wsError", () => {
   const progress = document.getElementById("progress");
-  if (progress) progress.textContent = "live connection lost; reload the page";
+  if (!progress) return;
+  const note = document.createElement("span");
+  note.className = "error";
+  note.setAttribute("role", "alert");
+  note.textContent = "The live connection to the server was lost. ";
+  const reload = document.createElement("button");
+  reload.type = "button";
+  reload.textContent = "Reload the page";
+  reload.addEventListener("click", () => location.reload());
+  note.appendChild(reload);
+  progress.replaceChildren(note);
 });
 
 // Live state: the agent watches the kernel and the server swaps in #live-state with what the picture

@@ -131,3 +131,11 @@ def test_a_prediction_with_nothing_to_explain_ends_with_the_verdict_not_none(cli
     html = client.post(base + "predict/walk/").content.decode()
     verdict = html[html.index('id="predict-verdict"'):html.index("</div>")]
     assert "Right." in verdict and "None" not in verdict
+
+
+def test_a_wrong_join_code_is_said_next_to_the_join_form(client, people):
+    client.force_login(people["eve"])
+    html = client.post("/classes/join/", {"code": "NOPE42"}, follow=True).content.decode()
+    form = html.index('action="/classes/join/"')
+    error = html.index('id="join-error"')
+    assert form < error < html.index("</div>", form) + 200 and "NOPE42" in html[error:error + 200]
