@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import re
 
-# What a kind of operation changes, in the words of the narrative (singular, plural).
+# What a kind of operation changes, in the words of the narrative (singular, plural), in the order a
+# learner reads them; the rest (sysctls, files, interface settings) is detail the kernel tabs show.
 NOUNS = {
     "CreateNamespace": ("host", "hosts"), "DeleteNamespace": ("host", "hosts"),
     "CreateLink": ("cable or device", "cables and devices"), "DeleteLink": ("cable or device", "cables and devices"),
-    "SetLink": ("interface setting", "interface settings"),
     "AddAddress": ("address", "addresses"), "DeleteAddress": ("address", "addresses"),
     "AddRoute": ("route", "routes"), "DeleteRoute": ("route", "routes"),
     "LoadRuleset": ("firewall/NAT table", "firewall/NAT tables"),
     "DeleteRuleset": ("firewall/NAT table", "firewall/NAT tables"),
     "StartServer": ("server", "servers"), "StopServer": ("server", "servers"),
 }
+ORDER = list(dict.fromkeys(NOUNS.values()))
 HOST_PATTERNS = (
     re.compile(r"^(?:create namespace for|delete namespace of) host (?P<host>\S+)"),
     re.compile(r"^(?:add \S+|set|delete link) (?P<host>[^\s:]+):"),
@@ -53,18 +54,13 @@ def progress_words(*, job: str, what: str, hosts_seen: int) -> str:
 
 
 def changes_words(counts: dict[str, int]) -> str:
-    """What a change did, by kind: "2 hosts, 4 cables and devices, 6 addresses"."""
+    """What a change did, by kind: "2 hosts, 4 cables and devices, 6 addresses" ("" for details only)."""
     totals: dict[tuple[str, str], int] = {}
-    other = 0
     for kind, number in counts.items():
         if kind in NOUNS:
             totals[NOUNS[kind]] = totals.get(NOUNS[kind], 0) + number
-        else:
-            other += number
-    parts = [f"{n} {plural if n != 1 else singular}" for (singular, plural), n in totals.items()]
-    if other:
-        parts.append(f"{other} other change{'s' if other != 1 else ''}")
-    return ", ".join(parts)
+    return ", ".join(f"{totals[noun]} {noun[1] if totals[noun] != 1 else noun[0]}"
+                     for noun in ORDER if noun in totals)
 
 
 def done_words(job: str, result: dict) -> str:
@@ -81,4 +77,7 @@ def done_words(job: str, result: dict) -> str:
             }.get(job, "done")
     if not report.get("operations"):
         return f"{head}: nothing needed changing" if job not in ("lab_start", "exercise_start") else head
-    return f"{head}: {changes_words(report.get('counts', {}))} changed in {report.get('seconds', 0):.1f} s"
+    what = changes_words(report.get("counts", {}))
+    verb = "built" if job in ("lab_start", "exercise_start") else "changed"
+    took = f"{report.get('seconds', 0):.1f} s"
+    return f"{head}: {what} {verb} in {took}" if what else f"{head} ({took})"

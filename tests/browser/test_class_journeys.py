@@ -129,3 +129,33 @@ def test_the_pages_of_a_class_and_a_prediction_say_nothing_in_the_console(login)
     student.goto(student.base + "/")
     student.wait_for_timeout(500)
     assert noise == []
+
+
+PHONE = (390, 844)
+
+
+def overflow(page) -> int:
+    """How many pixels the page is wider than the screen (0: nothing scrolls sideways)."""
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+def test_no_page_scrolls_sideways_on_a_phone(login):
+    instructor = login("instructor", viewport=PHONE)
+    code = new_class(instructor, "Phones", "evolution")
+    admin = login("admin", viewport=PHONE)
+    student = login("student", viewport=PHONE)
+    join(student, code)
+    wide = {}
+    for page, path in ((student, "/"), (instructor, "/"), (admin, "/"), (student, f"/classes/{code}/"),
+                       (instructor, f"/classes/{code}/"), (admin, "/manage/sandboxes/"), (student, "/labs/evolution/")):
+        page.goto(page.base + path)
+        wide[f"{page.url} as {id(page)}"] = overflow(page)
+    student.goto(f"{student.base}/classes/{code}/")
+    student.click("#open-sandbox")
+    student.wait_for_selector("svg#topology", timeout=BUILD_S)
+    student.select_option("#walk-source", "m1")
+    student.fill("input[name=destination]", "10.0.0.2")
+    student.click("#walk-panel button[type=submit]")
+    student.wait_for_selector("#walk-events tr.walk-step", state="attached", timeout=30_000)
+    wide["player with a walk"] = overflow(student)
+    assert {where: px for where, px in wide.items() if px > 0} == {}

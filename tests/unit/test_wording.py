@@ -24,5 +24,7 @@ def test_done_says_what_changed_by_kind_not_by_operation():
     report = {"operations": 107, "counts": {"AddAddress": 4, "CreateNamespace": 11, "AddRoute": 20, "WriteFile": 72},
               "seconds": 1.24}
     words = done_words("lab_start", {"step": 1, "report": report})
-    assert words == "step 1 is ready: 4 addresses, 11 hosts, 20 routes, 72 other changes changed in 1.2 s"
+    assert words == "step 1 is ready: 11 hosts, 4 addresses, 20 routes built in 1.2 s"
+    assert done_words("lab_step", {"step": 3, "report": {"operations": 2, "counts": {"SetSysctl": 2}, "seconds": 0.1}}) \
+        == "now on step 3 (0.1 s)"
     assert done_words("lab_step", {"step": 2, "report": {"operations": 0}}) == "now on step 2: nothing needed changing"
