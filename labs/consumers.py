@@ -18,7 +18,7 @@ from labs import selectors
 from labs.agent.worker import AGENT_CHANNEL, sandbox_group
 from labs.models import Sandbox
 from labs.roles import can_use_sandbox
-from labs.wording import done_words, host_of, progress_words
+from labs.wording import done_words, hosts_created, progress_words
 
 FORBIDDEN = 4403
 RESTAGED = ("lab_start", "lab_step", "lab_reset", "apply", "cni")  # jobs that change the picture
@@ -83,10 +83,10 @@ class SandboxConsumer(GroupConsumer):
     """Live view of one sandbox: job progress, the step it is on, its picture with live kernel state."""
 
     find_sandbox = staticmethod(allowed_sandbox)
-    hosts_seen: dict[str, list[str]]
+    hosts_made: dict[str, int | None]
 
     async def connect(self) -> None:
-        self.hosts_seen = {}  # job id -> hosts its progress named so far
+        self.hosts_made = {}  # job id -> how many hosts it makes, when its first message told
         await super().connect()
 
     async def group_for_user(self) -> str | None:
@@ -111,22 +111,22 @@ class SandboxConsumer(GroupConsumer):
         await self.send(text_data=render_to_string("labs/partials/progress.html", context))
 
     async def job_progress(self, event: dict) -> None:
-        host = host_of(event["what"])
-        seen = self.hosts_seen.setdefault(event.get("job_id", ""), [])
-        if host is not None and host not in seen:
-            seen.append(host)
+        job_id = event.get("job_id", "")
+        if job_id not in self.hosts_made:  # its first message: a build makes every namespace first
+            self.hosts_made[job_id] = hosts_created(event["what"], event["done"])
         await self.send_progress(count=event["done"], total=event["total"],
                                  what=progress_words(job=event.get("job", ""), what=event["what"],
-                                                     hosts_seen=len(seen)))
+                                                     done=event["done"], total=event["total"],
+                                                     hosts=self.hosts_made[job_id]))
 
     async def job_done(self, event: dict) -> None:
-        self.hosts_seen.pop(event.get("job_id", ""), None)
+        self.hosts_made.pop(event.get("job_id", ""), None)
         await self.send_progress(done=done_words(event["job"], event["result"]))
         if event["job"] in RESTAGED:
             await self.send(text_data=await render_stage(self.sandbox, self.scope["user"]))
 
     async def job_failed(self, event: dict) -> None:
-        self.hosts_seen.pop(event.get("job_id", ""), None)
+        self.hosts_made.pop(event.get("job_id", ""), None)
         if event["job"] in BUILDS:  # nothing to show: offer a rebuild, or a way back
             await self.send_missing(reason=f"Building the sandbox failed: {event['error']}")
             return

@@ -1,5 +1,5 @@
-"""Learner wording for what the agent reports (pure): "building node0… 3 hosts so far" while a sandbox is
-built, "step 3 is ready: 2 hosts, 4 cables, 6 addresses changed" when done, instead of netcore's
+"""Learner wording for what the agent reports (pure): "building node0… 11 hosts, 45% done" while a sandbox
+is built, "step 3 is ready: 2 hosts, 4 cables, 6 addresses changed" when done, instead of netcore's
 operation names ("107 operations (4 AddAddress…)").
 
 The consumers turn each progress and done message into these words; netcore's own reports stay as they
@@ -41,16 +41,28 @@ def host_of(what: str) -> str | None:
     return None
 
 
-def progress_words(*, job: str, what: str, hosts_seen: int) -> str:
-    """One progress line: the host being worked on and how many hosts were reached so far."""
+def progress_words(*, job: str, what: str, done: int, total: int, hosts: int | None) -> str:
+    """One progress line: the host being worked on, how many hosts the build makes, how far it is.
+
+    The kernel works in passes over the hosts (namespaces, then settings, links, addresses, routes), so
+    a count of hosts reached would hit the total early and stand still: the share done is what moves."""
     verb = JOB_VERBS.get(job, "working on")
+    share = f"{100 * done // total}% done" if total else ""
+    size = f"{hosts} host{'s' if hosts != 1 else ''}, " if hosts else ""
     host = host_of(what)
     if host is None:
         if what.startswith(("start ", "stop ")):
-            return "starting the servers in the pods…" if what.startswith("start") else "stopping servers…"
-        return "writing the hosts' files…" if "files" in what else f"{verb} the sandbox…"
-    count = f"{hosts_seen} host{'s' if hosts_seen != 1 else ''} so far"
-    return f"{verb} {host}… {count}"
+            doing = "starting the servers in the pods" if what.startswith("start") else "stopping servers"
+        else:
+            doing = "writing the hosts' files" if "files" in what else f"{verb} the sandbox"
+    else:
+        doing = f"{verb} {host}"
+    return f"{doing}… {size}{share}".rstrip(", ")
+
+
+def hosts_created(what: str, done: int) -> int | None:
+    """The number of hosts a build makes, told by its first pass (every new namespace at once)."""
+    return done if what.startswith("create namespace for host") else None
 
 
 def changes_words(counts: dict[str, int]) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from labs.wording import done_words, host_of, progress_words
+from labs.wording import done_words, host_of, hosts_created, progress_words
 
 
 def test_each_operation_summary_names_its_host():
@@ -13,11 +13,14 @@ def test_each_operation_summary_names_its_host():
     assert host_of("write sandbox data cluster.json") is None
 
 
-def test_progress_reads_as_building_a_host_and_how_many_so_far():
-    assert progress_words(job="lab_start", what="node0: add address 10.0.0.1/24 on eth0", hosts_seen=3) \
-        == "building node0… 3 hosts so far"
-    assert progress_words(job="lab_step", what="create namespace for host m1", hosts_seen=1) == "changing m1… 1 host so far"
-    assert progress_words(job="lab_start", what="start 2 servers", hosts_seen=4) == "starting the servers in the pods…"
+def test_progress_reads_as_building_a_host_how_many_and_how_far():
+    assert progress_words(job="lab_start", what="node0: add address 10.0.0.1/24 on eth0", done=45, total=107,
+                          hosts=11) == "building node0… 11 hosts, 42% done"
+    assert progress_words(job="lab_step", what="set m1:eth0 up nomaster", done=1, total=4, hosts=None) \
+        == "changing m1… 25% done"
+    assert progress_words(job="lab_start", what="start 2 servers", done=9, total=10, hosts=3) \
+        == "starting the servers in the pods… 3 hosts, 90% done"
+    assert hosts_created("create namespace for host tor", 10) == 10 and hosts_created("tor: sysctl a=1", 9) is None
 
 
 def test_done_says_what_changed_by_kind_not_by_operation():

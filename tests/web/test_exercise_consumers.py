@@ -92,7 +92,7 @@ async def test_an_exercise_page_hears_progress_and_gets_its_picture_after_a_chan
                                                          "done": 3, "total": 9, "what": "add veth c1:eth0 <-> host:veth0"})
     html = await socket.receive_from()
     # In a learner's words: the host being built and how far it got, not the operation.
-    assert '<progress max="9" value="3"></progress>' in html and "building c1… 1 host so far" in html
+    assert '<progress max="9" value="3"></progress>' in html and "building c1… 33% done" in html
     assert "veth" not in html
     result = {"accepted": True, "errors": [], "changes": ["c1: add address 172.17.0.2/16 on eth0"], "operations": 1}
     await layer.group_send(sandbox_group(sandbox.name), {"type": "job.done", "job_id": "j", "job": "exercise_submit",
