@@ -99,9 +99,16 @@ class SandboxConsumer(GroupConsumer):
                                                       "watcher": self.channel_name})
         # A page rendered while the sandbox was built may connect after the build is done: its end went
         # by unheard, so send the stage now rather than leave the page waiting.
-        if parse_qs(self.scope.get("query_string", b"").decode()).get("building") == ["1"] \
-                and type(self) is SandboxConsumer and await built(self.sandbox):
-            await self.send(text_data=await render_stage(self.sandbox, self.scope["user"]))
+        if parse_qs(self.scope.get("query_string", b"").decode()).get("building") == ["1"]:
+            stage = await self.stage_if_built()
+            if stage is not None:
+                await self.send(text_data=stage)
+
+    async def stage_if_built(self) -> str | None:
+        """The page's stage with everything it shows, or None while the sandbox is still being built."""
+        if not await built(self.sandbox):
+            return None
+        return await render_stage(self.sandbox, self.scope["user"])
 
     async def leaving(self) -> None:
         await self.channel_layer.send(AGENT_CHANNEL, {"type": "agent.unwatch", "sandbox": self.sandbox.name,

@@ -9,8 +9,6 @@ that changed and forwards it. Neither writes anything.
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs
-
 from channels.db import database_sync_to_async
 from django.template.loader import render_to_string
 
@@ -66,14 +64,8 @@ class ExerciseConsumer(SandboxConsumer):
 
     find_sandbox = staticmethod(allowed_exercise_sandbox)
 
-    async def joined(self) -> None:
-        await super().joined()
-        # The page was rendered while the sandbox was being built; the build may have got far enough
-        # meanwhile that its end is no longer ahead of us: send the picture now.
-        if parse_qs(self.scope.get("query_string", b"").decode()).get("building") == ["1"]:
-            stage = await render_stage(self.sandbox.name, unless_building=True)
-            if stage is not None:
-                await self.send(text_data=stage)
+    async def stage_if_built(self) -> str | None:
+        return await render_stage(self.sandbox.name, unless_building=True)
 
     async def job_done(self, event: dict) -> None:
         await self.send_progress(done=done_words(event["job"], event["result"]))

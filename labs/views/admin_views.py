@@ -12,6 +12,7 @@ from labs import selectors, services
 from labs.agent.client import submit_sync
 from labs.models import Sandbox
 from labs.roles import is_admin
+from netcore.sandbox.lifecycle import GarbageReport
 
 
 def require_admin(request: HttpRequest) -> None:
@@ -52,11 +53,8 @@ def remove_orphans(request: HttpRequest) -> HttpResponse:
     require_admin(request)
     garbage = selectors.garbage_get()
     if request.method != "POST":
-        leftovers = [{"sandbox": name, "items": [*garbage.of({name}).namespaces,
-                                                 *(f"/etc/netns/{d}" for d in garbage.of({name}).netns_dirs),
-                                                 *(f"runtime directory {d}" for d in garbage.of({name}).runtime_dirs)]}
-                     for name in garbage.sandboxes]
-        return render(request, "labs/admin_leftovers.html", {"leftovers": leftovers})
+        return render(request, "labs/admin_leftovers.html",
+                      {"leftovers": [leftover_items(garbage.of({name}), name) for name in garbage.sandboxes]})
     confirmed = set(request.POST.getlist("sandbox")) & set(garbage.sandboxes)
     if not confirmed:
         messages.info(request, "nothing to remove: no leftovers were confirmed")
@@ -64,3 +62,9 @@ def remove_orphans(request: HttpRequest) -> HttpResponse:
         submit_sync("gc", "gc", {"only": sorted(confirmed)})
         messages.info(request, f"removing the leftovers of {', '.join(sorted(confirmed))}")
     return redirect("admin-sandboxes")
+
+
+def leftover_items(garbage: GarbageReport, sandbox: str) -> dict:
+    """One sandbox name's leftovers, as the confirmation lists them."""
+    return {"sandbox": sandbox, "items": [*garbage.namespaces, *(f"/etc/netns/{d}" for d in garbage.netns_dirs),
+                                          *(f"runtime directory {d}" for d in garbage.runtime_dirs)]}

@@ -92,3 +92,22 @@ async def test_a_page_rendered_during_the_build_that_connects_after_it_gets_the_
     stage = await socket.receive_from()
     assert stage.startswith('<div id="stage" hx-swap-oob="true">') and 'id="topology"' in stage
     await socket.disconnect()
+
+
+async def test_an_exercise_page_of_a_sandbox_the_kernel_does_not_have_offers_a_rebuild_and_its_class(
+        django_user_model, sandbox_name):
+    from labs.exercise_consumers import ExerciseConsumer
+    from labs.models import Classroom
+
+    user = await django_user_model.objects.acreate(username="exerciser")
+    room = await Classroom.objects.acreate(name="Morning", instructor=user, lab_id="connecting-containers")
+    await Sandbox.objects.acreate(name=sandbox_name, owner=user, classroom=room, exercise_id="veth-by-hand")
+    await get_channel_layer().flush()
+    socket = WebsocketCommunicator(ExerciseConsumer.as_asgi(), f"/ws/exercise/{sandbox_name}/")
+    socket.scope.update({"user": user, "url_route": {"kwargs": {"name": sandbox_name}}})
+    assert (await socket.connect())[0]
+    await get_channel_layer().group_send(sandbox_group(sandbox_name), {"type": "sandbox.missing",
+                                                                       "sandbox": sandbox_name})
+    way_out = await socket.receive_from()
+    assert f'hx-post="/sandbox/{sandbox_name}/rebuild/"' in way_out and f'href="/classes/{room.code}/"' in way_out
+    await socket.disconnect()
