@@ -7,8 +7,8 @@ turn agent messages into server-rendered partials (``hx-swap-oob`` by stable id)
 from __future__ import annotations
 
 import json
-from urllib.parse import parse_qs
 from html import escape
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer

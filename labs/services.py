@@ -104,9 +104,10 @@ def sandbox_move(*, user, sandbox: Sandbox, by: int) -> str:
     sandbox_check(user=user, sandbox=sandbox)
     if presents(user, sandbox):
         last = len(get_lab(sandbox.lab_id).steps)
-        with transaction.atomic():
+        with transaction.atomic():  # two clicks at once read and write the class's step in turn
             room = Classroom.objects.select_for_update().get(pk=sandbox.classroom_id)
-            step = max(1, min(last, room.present_step + by))
+            room.present_step = step = max(1, min(last, room.present_step + by))
+            room.save(update_fields=["present_step"])
         return sandbox_step(user=user, sandbox=sandbox, step=step)
     step_away(user=user, sandbox=sandbox)
     return submit_sync("lab_step", sandbox.name, {"by": by})
@@ -149,20 +150,23 @@ def sandbox_rebuild(*, user, sandbox: Sandbox) -> str:
     sandbox_check(user=user, sandbox=sandbox)
     if record_exists(sandbox.name):
         raise PodpathError(f"sandbox {sandbox.name} is on the kernel: reset it instead")
+    return submit_sync(*build_job(sandbox))
+
+
+def build_job(sandbox: Sandbox) -> tuple[str, str, dict]:
+    """The job that builds a sandbox from nothing: its exercise's start, or its lab's (class's) step."""
     if sandbox.exercise_id:
-        return submit_sync("exercise_start", sandbox.name, {"exercise_id": sandbox.exercise_id})
+        return "exercise_start", sandbox.name, {"exercise_id": sandbox.exercise_id}
     classroom = sandbox.classroom
     step = classroom.present_step if classroom is not None and classroom.presenting else 1
-    return submit_sync("lab_start", sandbox.name, {"lab_id": sandbox.lab_id, "step": step})
+    return "lab_start", sandbox.name, {"lab_id": sandbox.lab_id, "step": step}
 
 
 def sandbox_admin_reset(*, name: str) -> str:
     """An admin's reset of any sandbox: its starting state, whatever it was made for; say what was asked."""
     sandbox = Sandbox.objects.filter(name=name).first()
     if sandbox is not None and not record_exists(name):
-        submit_sync("lab_start" if not sandbox.exercise_id else "exercise_start", name,
-                    {"exercise_id": sandbox.exercise_id} if sandbox.exercise_id
-                    else {"lab_id": sandbox.lab_id, "step": 1})
+        submit_sync(*build_job(sandbox))
         return f"rebuilding {name}: it was not on the kernel"
     if sandbox is not None and sandbox.exercise_id:
         sandbox.submission = None
