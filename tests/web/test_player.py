@@ -8,6 +8,7 @@ import pytest
 
 from classrooms.models import Classroom, Enrollment
 from exercises import get_exercise
+from exercises.models import AppliedDocument, Submission
 from labs.models import Sandbox
 from netcore import names
 from netcore.sandbox.registry import SandboxRecord, now_iso, write_record
@@ -129,6 +130,18 @@ def test_a_sandbox_deleted_outside_the_dashboard_can_be_rebuilt_from_its_page(cl
     refused = client.post(f"/sandbox/{sandbox_name}/rebuild/")
     assert refused.status_code == 400 and 'role="alert"' in refused.content.decode()
     assert "reset it instead" in refused.content.decode()
+
+
+def test_a_rebuilt_exercise_sandbox_starts_its_exercise_again_with_the_starting_document(client, people, room,
+                                                                                        agent, sandbox_name):
+    sandbox = Sandbox.objects.create(name=sandbox_name, owner=people["ada"], classroom=room, exercise_id="nodeport")
+    applied = Submission.objects.create(student=people["ada"], classroom=room, exercise_id="nodeport", text="x: 1",
+                                        accepted=True)
+    AppliedDocument.objects.create(sandbox=sandbox, submission=applied)
+    client.force_login(people["ada"])
+    client.post(f"/sandbox/{sandbox_name}/rebuild/")
+    assert agent.calls == [("exercise_start", sandbox_name, {"exercise_id": "nodeport"})]
+    assert not AppliedDocument.objects.filter(sandbox=sandbox).exists()
 
 
 def test_a_prediction_with_nothing_to_explain_ends_with_the_verdict_not_none(client, people, agent):

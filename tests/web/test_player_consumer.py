@@ -9,7 +9,7 @@ import pytest
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 
-from agent.protocol import sandbox_group
+from agent.protocol import missing_message, sandbox_group
 from labs.catalog import get_lab
 from labs.consumers import SandboxConsumer
 from labs.models import Sandbox
@@ -75,7 +75,7 @@ async def test_a_sandbox_the_kernel_does_not_have_offers_a_rebuild_and_a_way_bac
     await get_channel_layer().flush()
     socket = communicator(user, name)
     assert (await socket.connect())[0]
-    await get_channel_layer().group_send(sandbox_group(name), {"type": "sandbox.missing", "sandbox": name})
+    await get_channel_layer().group_send(sandbox_group(name), missing_message(name))
     stage = await socket.receive_from()
     assert 'id="stage-missing"' in stage and "being built" not in stage
     way_out = await socket.receive_from()
@@ -107,8 +107,7 @@ async def test_an_exercise_page_of_a_sandbox_the_kernel_does_not_have_offers_a_r
     socket = WebsocketCommunicator(ExerciseConsumer.as_asgi(), f"/ws/exercise/{sandbox_name}/")
     socket.scope.update({"user": user, "url_route": {"kwargs": {"name": sandbox_name}}})
     assert (await socket.connect())[0]
-    await get_channel_layer().group_send(sandbox_group(sandbox_name), {"type": "sandbox.missing",
-                                                                       "sandbox": sandbox_name})
+    await get_channel_layer().group_send(sandbox_group(sandbox_name), missing_message(sandbox_name))
     way_out = await socket.receive_from()
     assert f'hx-post="/sandbox/{sandbox_name}/rebuild/"' in way_out and f'href="/classes/{room.code}/"' in way_out
     await socket.disconnect()
