@@ -42,7 +42,11 @@ def lab_start(*, sandbox: str, lab_id: str, step: int = 1, progress: Progress) -
     return {"step": step, "report": report_json(report)}
 
 
-def lab_step(*, sandbox: str, step: int, progress: Progress) -> dict:
+def lab_step(*, sandbox: str, step: int | None = None, by: int = 0, progress: Progress) -> dict:
+    """Move to ``step``, or ``by`` steps from where the sandbox is when the job runs (next: 1): the
+    agent runs one sandbox's moves in the order they were asked, so quick clicks add up."""
+    if step is None:
+        step = stepper.step_after(sandbox=sandbox, by=by)
     report = stepper.lab_step(sandbox=sandbox, step=step, progress=progress)
     record_change(sandbox, f"moving to {step_title(sandbox, step)}", report)
     return {"step": step, "report": report_json(report)}
@@ -108,9 +112,10 @@ def kernel_view(*, sandbox: str, tab: str, progress: Progress) -> dict:
 JOBS["kernel_view"] = kernel_view
 
 
-def collect_garbage(*, sandbox: str, progress: Progress) -> dict:
-    """Remove leftovers no sandbox owns (``sandbox`` is ignored: the job is host-wide)."""
-    return {"gc": lifecycle.collect_garbage().describe()}
+def collect_garbage(*, sandbox: str, only: list[str] | None = None, progress: Progress) -> dict:
+    """Remove leftovers no sandbox owns, or only those of the sandbox names ``only`` (``sandbox`` is
+    ignored: the job is host-wide)."""
+    return {"gc": lifecycle.collect_garbage(None if only is None else set(only)).describe()}
 
 
 JOBS["gc"] = collect_garbage

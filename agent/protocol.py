@@ -7,6 +7,7 @@ imports neither netcore nor Django, so either side may import it without pulling
 
     in  (AGENT_CHANNEL)     JobMessage | WatchMessage
     out (sandbox group)     ProgressMessage, then DoneMessage | FailedMessage;  StateMessage while watched
+    out (one watcher)       MissingMessage: nothing builds the sandbox and the kernel has none
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ KERNEL_TABS = {
 
 JOB_TYPE, WATCH_TYPE, UNWATCH_TYPE = "agent.job", "agent.watch", "agent.unwatch"
 PROGRESS_TYPE, DONE_TYPE, FAILED_TYPE, STATE_TYPE = "job.progress", "job.done", "job.failed", "state.view"
+MISSING_TYPE = "sandbox.missing"
 
 
 class JobMessage(TypedDict):
@@ -104,6 +106,14 @@ class FailedMessage(TypedDict):
 class StateMessage(TypedDict):
     type: Literal["state.view"]
     view: dict[str, Any]  # labs.live.LiveView.to_message()
+
+
+class MissingMessage(TypedDict):
+    """To a page that watches a sandbox no job builds and the kernel has no record of (deleted with the
+    CLI, say): without it the page would wait forever for a build."""
+
+    type: Literal["sandbox.missing"]
+    sandbox: str
 
 
 class KubeRequest(TypedDict, total=False):
@@ -173,3 +183,7 @@ def failed_message(job_id: str, job: str, sandbox: str, error: str,
 
 def state_message(view: dict[str, Any]) -> StateMessage:
     return {"type": STATE_TYPE, "view": view}
+
+
+def missing_message(sandbox: str) -> MissingMessage:
+    return {"type": MISSING_TYPE, "sandbox": sandbox}

@@ -9,7 +9,8 @@ the kernel it drives, joined to the web tier by Redis.
 
 Messages in and out, and the channel and group names, are in ``agent.protocol``: a job or a watch
 request in; progress, then done or failed out (group sandbox.<name>, and the reply channel of a call);
-the live view out to the group while a page watches.
+the live view out to the group while a page watches; ``sandbox.missing`` to a watcher of a sandbox
+nothing builds and the kernel does not have.
 
 Live state: while at least one page watches a sandbox, the agent subscribes to the sandbox's observer
 (netcore.observe) and sends the group what the picture shows (cables down, hosts present, traffic)
@@ -28,12 +29,23 @@ from channels.layers import get_channel_layer
 from agent.jobs import run_job
 from agent.protocol import (
     AGENT_CHANNEL,
+    APPLY,
+    CNI,
+    DELETE,
+    EXERCISE_RESET,
+    EXERCISE_START,
+    EXERCISE_SUBMIT,
     JOB_TYPE,
+    KUBE_WRITE,
+    LAB_RESET,
+    LAB_START,
+    LAB_STEP,
     PRIVATE_JOBS,
     UNWATCH_TYPE,
     WATCH_TYPE,
     done_message,
     failed_message,
+    missing_message,
     progress_message,
     sandbox_group,
     state_message,
@@ -41,9 +53,13 @@ from agent.protocol import (
 from labs.live import LiveView, live_view
 from netcore.errors import PodpathError, SpecError
 from netcore.observe import SubscriberLagged, apply_delta, observer_for
+from netcore.sandbox.registry import record_exists
 
 PROGRESS_INTERVAL_S = 0.1  # at most ten progress messages a second per job
 COUNTERS_INTERVAL_S = 1.0  # traffic figures at most once a second; cables and hosts at once
+# Jobs that change a sandbox: run in the order they were asked (three clicks on "next" are three steps).
+IN_ORDER = frozenset({LAB_START, LAB_STEP, LAB_RESET, APPLY, CNI, DELETE,
+                      EXERCISE_START, EXERCISE_SUBMIT, EXERCISE_RESET, KUBE_WRITE})
 log = logging.getLogger("podpath.agent")
 
 
@@ -54,6 +70,8 @@ class Agent:
         self.tasks: set[asyncio.Task] = set()
         self.watchers: dict[str, set[str]] = {}  # sandbox -> channel names of the pages watching it
         self.forwarders: dict[str, asyncio.Task] = {}
+        self.in_order: dict[str, asyncio.Lock] = {}  # sandbox -> its changes, run in arrival order
+        self.pending: dict[str, int] = {}  # sandbox -> jobs asked and not finished
 
     async def serve(self) -> None:
         """Take messages off the agent channel until cancelled."""
@@ -96,8 +114,13 @@ class Agent:
             asyncio.run_coroutine_threadsafe(self.publish(update, sandbox, reply), loop)
 
         arguments = {"sandbox": sandbox, **message.get("args", {})}
+        self.pending[sandbox] = self.pending.get(sandbox, 0) + 1
         try:
-            result = await loop.run_in_executor(self.pool, run_job, job, arguments, progress)
+            if job in IN_ORDER:  # the kernel's lock is not fair: keep one sandbox's changes in order here
+                async with self.in_order.setdefault(sandbox, asyncio.Lock()):
+                    result = await loop.run_in_executor(self.pool, run_job, job, arguments, progress)
+            else:
+                result = await loop.run_in_executor(self.pool, run_job, job, arguments, progress)
             outcome = done_message(job_id, job, sandbox, result)
         except PodpathError as error:
             spec = None
@@ -107,12 +130,23 @@ class Agent:
         except Exception as error:  # a bug: tell the page, keep serving
             log.exception("agent job %s on %s failed", job, sandbox)
             outcome = failed_message(job_id, job, sandbox, f"internal error: {type(error).__name__}: {error}")
+        finally:
+            self.pending[sandbox] -= 1
+            if not self.pending[sandbox]:
+                del self.pending[sandbox]
+                self.in_order.pop(sandbox, None)  # nothing waits on it
         await self.publish(outcome, sandbox, reply)
 
 
     # -- live state ---------------------------------------------------------------------------------
 
     def watch(self, sandbox: str, watcher: str) -> None:
+        if sandbox not in self.pending and not record_exists(sandbox) and watcher:
+            # Nothing builds it and the kernel has no such sandbox (deleted with the CLI, say): the page
+            # would wait forever for a build.
+            task = asyncio.create_task(self.layer.send(watcher, missing_message(sandbox)))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
         self.watchers.setdefault(sandbox, set()).add(watcher)
         if sandbox not in self.forwarders:
             self.forwarders[sandbox] = asyncio.create_task(self.forward_state(sandbox))

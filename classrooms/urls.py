@@ -1,4 +1,4 @@
-"""Routes of classes: join with a code, present mode, follow the instructor's step."""
+"""Routes of classes: join with a code (present mode and following step sandboxes: labs.urls)."""
 
 from django.urls import path
 
@@ -8,6 +8,4 @@ app_name = "classrooms"
 
 urlpatterns = [
     path("classes/join/", views.join, name="join"),
-    path("classes/<str:code>/present/", views.present, name="present"),
-    path("classes/<str:code>/follow/", views.follow, name="follow"),
 ]

@@ -1,16 +1,15 @@
-"""Classes: join one with its code, present it, follow the instructor or not (a class's page and its
-reset are the upper apps': they show exercises and step sandboxes)."""
+"""Classes: join one with its code (a class's page, present mode, following and the class's reset are
+the upper apps': they show exercises and step sandboxes)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from classrooms import services
-from classrooms.models import Classroom, Enrollment
 from netcore.errors import PodpathError
 
 
@@ -20,26 +19,6 @@ def join(request: HttpRequest) -> HttpResponse:
     try:
         enrollment = services.classroom_join(student=request.user, code=request.POST.get("code", ""))
     except PodpathError as error:
-        messages.error(request, str(error))
+        messages.error(request, str(error), extra_tags="join")  # shown by the form that made it
         return redirect("labs:home")
     return redirect("exercises:classroom", code=enrollment.classroom.code)
-
-
-@login_required
-@require_POST
-def present(request: HttpRequest, code: str) -> HttpResponse:
-    room = get_object_or_404(Classroom, code=code)
-    try:
-        services.classroom_present(user=request.user, classroom=room, presenting=request.POST.get("on") == "1")
-    except services.Forbidden:
-        raise Http404("no such class") from None
-    return redirect("exercises:classroom", code=code)
-
-
-@login_required
-@require_POST
-def follow(request: HttpRequest, code: str) -> HttpResponse:
-    enrollment = get_object_or_404(Enrollment, classroom__code=code, student=request.user)
-    enrollment.follows = request.POST.get("on") == "1"
-    enrollment.save(update_fields=["follows"])
-    return redirect("exercises:classroom", code=code)

@@ -9,8 +9,6 @@ that changed and forwards it. Neither writes anything.
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs
-
 from channels.db import database_sync_to_async
 from django.template.loader import render_to_string
 
@@ -18,6 +16,7 @@ from classrooms.models import Classroom
 from classrooms.roles import can_teach, can_use_sandbox
 from exercises import get_exercise, selectors
 from exercises.services import classroom_group
+from labs import wording
 from labs.consumers import FORBIDDEN, GroupConsumer, SandboxConsumer
 from labs.models import Sandbox
 
@@ -57,8 +56,7 @@ def done_words(job: str, result: dict) -> str:
         return "one packet sent"
     if job == "exercise_reset":
         return "back on the starting state"
-    report = result.get("report", {})
-    return report.get("describe") or f"{job} done"
+    return wording.done_words(job, result)
 
 
 class ExerciseConsumer(SandboxConsumer):
@@ -66,19 +64,17 @@ class ExerciseConsumer(SandboxConsumer):
 
     find_sandbox = staticmethod(allowed_exercise_sandbox)
 
-    async def joined(self) -> None:
-        await super().joined()
-        # The page was rendered while the sandbox was being built; the build may have got far enough
-        # meanwhile that its end is no longer ahead of us: send the picture now.
-        if parse_qs(self.scope.get("query_string", b"").decode()).get("building") == ["1"]:
-            stage = await render_stage(self.sandbox.name, unless_building=True)
-            if stage is not None:
-                await self.send(text_data=stage)
+    async def stage_if_built(self) -> str | None:
+        return await render_stage(self.sandbox.name, unless_building=True)
 
     async def job_done(self, event: dict) -> None:
         await self.send_progress(done=done_words(event["job"], event["result"]))
         if event["job"] in RESTAGED:
             await self.send(text_data=await render_stage(self.sandbox.name))
+
+    async def send_missing(self, *, reason: str) -> None:
+        await self.send(text_data=render_to_string("labs/partials/sandbox_missing.html",
+                                                   {"sandbox": self.sandbox, "reason": reason, "oob": True}))
 
 
 @database_sync_to_async

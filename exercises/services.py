@@ -91,11 +91,16 @@ def exercise_check(*, user, sandbox: Sandbox) -> Attempt:
     return attempt
 
 
+def applied_document_forget(*, sandbox: Sandbox, **_signal) -> None:
+    """The sandbox is back on its exercise's starting state (labs.signals.sandbox_restarted)."""
+    AppliedDocument.objects.filter(sandbox=sandbox).delete()
+
+
 def exercise_reset(*, user, sandbox: Sandbox) -> str:
     """Queue putting the sandbox back on the exercise's starting state; returns the job id."""
     if not sandbox.exercise_id or not can_use_sandbox(user, sandbox):
         raise Forbidden(f"sandbox {sandbox.name} is not yours")
-    AppliedDocument.objects.filter(sandbox=sandbox).delete()
+    applied_document_forget(sandbox=sandbox)
     return submit_sync("exercise_reset", sandbox.name, {"exercise_id": sandbox.exercise_id})
 
 

@@ -67,6 +67,7 @@ class Line:
     x2: float
     y2: float
     kind: str = "veth"  # veth | vxlan
+    hosts: tuple[str, ...] = ()  # the hosts at its ends: a cable to a host that is gone is gone too
 
 
 @dataclass
@@ -189,7 +190,8 @@ def cable(boxes: dict[str, Box], a: str, b: str, host_a: str, host_b: str, kind:
         x1, y1 = anchor(boxes, a, host_a, box_b.center(), ports)
         x2, y2 = anchor(boxes, b, host_b, (x1, y1), ports)
     ends = (a.replace(":", "."), b.replace(":", "."))
-    return Line(link_id(*ends), ends[0], ends[1], round(x1, 1), round(y1, 1), round(x2, 1), round(y2, 1), kind)
+    return Line(link_id(*ends), ends[0], ends[1], round(x1, 1), round(y1, 1), round(x2, 1), round(y2, 1), kind,
+                (host_a, host_b))
 
 
 def tunnels(topology: Topology, boxes: dict[str, Box]) -> list[Line]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import markdown
 from django.utils.safestring import SafeString, mark_safe
 
-from classrooms.models import Classroom
+from classrooms.models import Classroom, Enrollment
 from labs.catalog import Lab, Step, Try, catalog, get_lab
 from labs.diagram import Diagram, layout
 from labs.models import Sandbox
@@ -23,7 +23,7 @@ from labs.tries import expand
 from netcore import names
 from netcore.errors import NotFound, PodpathError
 from netcore.kernel import netns
-from netcore.sandbox.lifecycle import SandboxStatus, list_sandboxes
+from netcore.sandbox.lifecycle import GarbageReport, SandboxStatus, find_garbage, list_sandboxes
 from netcore.sandbox.registry import read_record
 from netcore.topology.model import Topology
 
@@ -93,6 +93,15 @@ def step_tries(*, sandbox: str, step: Step) -> list[Try]:
     return shown
 
 
+@dataclass(frozen=True)
+class Following:
+    """Present mode as its owner sees a class sandbox: whose steps it follows, and the class's step."""
+
+    instructor: str
+    step: int
+    follows: bool  # False: the student stepped away and may rejoin
+
+
 @dataclass
 class Player:
     sandbox: Sandbox
@@ -100,6 +109,7 @@ class Player:
     step: Step | None
     diagram: Diagram | None
     narrative: SafeString | None
+    following: Following | None = None
 
     @property
     def building(self) -> bool:
@@ -125,17 +135,30 @@ class Player:
         return mark_safe(render_topology(self.diagram))
 
 
-def player_get(*, sandbox: Sandbox) -> Player:
+def following_get(*, sandbox: Sandbox, viewer) -> Following | None:
+    """Present mode, for the owner of a class's lab sandbox while the class is presented."""
+    room = sandbox.classroom
+    if room is None or not room.presenting or sandbox.exercise_id or viewer is None \
+            or sandbox.owner_id != viewer.pk or room.instructor_id == viewer.pk:
+        return None
+    enrollment = Enrollment.objects.filter(classroom=room, student_id=viewer.pk).first()
+    if enrollment is None:
+        return None
+    return Following(instructor=room.instructor.username, step=room.present_step, follows=enrollment.follows)
+
+
+def player_get(*, sandbox: Sandbox, viewer=None) -> Player:
     lab = get_lab(sandbox.lab_id)
+    following = following_get(sandbox=sandbox, viewer=viewer)
     number = sandbox_step_number(sandbox=sandbox)
     if number is None:
-        return Player(sandbox, lab, None, None, None)
+        return Player(sandbox, lab, None, None, None, following)
     step = lab.step(number)
     try:
         diagram = layout(sandbox_topology(sandbox=sandbox, step=step))
     except PodpathError:
         diagram = None
-    return Player(sandbox, lab, step, diagram, render_markdown(step.narrative))
+    return Player(sandbox, lab, step, diagram, render_markdown(step.narrative), following)
 
 
 def classroom_for_instructor(*, user) -> list[Classroom]:
@@ -169,30 +192,49 @@ class SandboxRow:
     classroom: str
     lab: str
     step: str
-    age_s: float
+    age_s: float | None
     namespaces: int
     health: str
-    orphan: bool
+    origin: str  # "dashboard" (a row owns it), "cli" (a record, no row: made with `podpath sandbox`),
+    #              "missing" (a row, no record: not built yet, or deleted outside the dashboard)
+    exercise: str = ""
+
+    @property
+    def resettable(self) -> bool:
+        return self.origin == "dashboard" or (self.origin == "cli" and bool(self.lab) and self.lab != "cluster")
 
 
 def sandbox_rows() -> list[SandboxRow]:
-    """Every sandbox on this host, with its owner when the dashboard knows one (else an orphan)."""
+    """Every sandbox: those on this host, with their owner when the dashboard knows one, and the
+    dashboard's sandboxes that have no record on the host (still building, or deleted with the CLI)."""
     owned = {s.name: s for s in Sandbox.objects.select_related("owner", "classroom")}
     rows = []
     for status in list_sandboxes():
-        row = owned.get(status.record.name)
+        row = owned.pop(status.record.name, None)
+        meta = status.record.meta
         rows.append(SandboxRow(
             name=status.record.name,
             owner=row.owner.username if row else "",
             classroom=row.classroom.name if row and row.classroom else "",
-            lab=status.record.meta.get("lab", "cluster" if status.record.meta.get("kind") == "cluster" else ""),
-            step=str(status.record.meta.get("step", "")),
+            lab=meta.get("lab", "cluster" if meta.get("kind") == "cluster" else ""),
+            step=str(meta.get("step", "")),
             age_s=status.record.age_seconds(),
             namespaces=status.namespaces,
             health=status.health,
-            orphan=row is None,
+            origin="dashboard" if row else "cli",
+            exercise=meta.get("exercise", ""),
         ))
-    return rows
+    for row in owned.values():
+        rows.append(SandboxRow(
+            name=row.name, owner=row.owner.username, classroom=row.classroom.name if row.classroom else "",
+            lab=row.lab_id, step="", age_s=None, namespaces=0, exercise=row.exercise_id,
+            health="not on the kernel: still being built, or deleted outside the dashboard", origin="missing"))
+    return sorted(rows, key=lambda r: r.name)
+
+
+def garbage_get() -> GarbageReport:
+    """What "remove leftovers" would remove: namespaces and files no sandbox record owns."""
+    return find_garbage()
 
 
 def load_average() -> float:

@@ -11,11 +11,14 @@ import secrets
 from django.db import transaction
 
 from agent.client import submit_sync
+from classrooms import services as classroom_services
 from classrooms.models import Classroom, Enrollment
 from classrooms.roles import Forbidden, can_teach, can_use_sandbox
 from labs.catalog import get_lab
 from labs.models import Sandbox
-from netcore.errors import PodpathError
+from labs.signals import sandbox_restarted
+from netcore.errors import NotFound, PodpathError
+from netcore.sandbox.registry import read_record, record_exists
 
 
 def classroom_create(*, instructor, name: str, lab_id: str) -> Classroom:
@@ -24,6 +27,18 @@ def classroom_create(*, instructor, name: str, lab_id: str) -> Classroom:
     if not name:
         raise PodpathError("a class needs a name")
     return Classroom.objects.create(name=name[:100], instructor=instructor, lab_id=lab_id)
+
+
+def classroom_present(*, user, classroom: Classroom, presenting: bool) -> Classroom:
+    """Start or stop presenting; the class starts on the step the instructor's own sandbox is on."""
+    step = None
+    own = Sandbox.objects.filter(classroom=classroom, owner=user, exercise_id="").first()
+    if presenting and own is not None:
+        try:
+            step = int(read_record(own.name).meta.get("step", 1))
+        except NotFound:  # not built (any more): the class keeps its step
+            pass
+    return classroom_services.classroom_present(user=user, classroom=classroom, presenting=presenting, step=step)
 
 
 def new_sandbox_name() -> str:
@@ -50,15 +65,54 @@ def sandbox_check(*, user, sandbox: Sandbox) -> None:
         raise Forbidden(f"sandbox {sandbox.name} is not yours")
 
 
+def presents(user, sandbox: Sandbox) -> bool:
+    """The user is presenting the class this lab sandbox is in (their moves move the class)."""
+    room = sandbox.classroom
+    return room is not None and room.presenting and room.instructor_id == user.pk and not sandbox.exercise_id
+
+
 def sandbox_step(*, user, sandbox: Sandbox, step: int) -> str:
     """Queue moving a sandbox to a step of its lab; returns the job id."""
     sandbox_check(user=user, sandbox=sandbox)
     get_lab(sandbox.lab_id).step(step)
+    step_away(user=user, sandbox=sandbox)
     job_id = submit_sync("lab_step", sandbox.name, {"step": step})
-    classroom = sandbox.classroom
-    if classroom is not None and classroom.presenting and classroom.instructor_id == user.pk:
-        classroom_follow(classroom=classroom, step=step)
+    if presents(user, sandbox):
+        classroom_follow(classroom=sandbox.classroom, step=step)
     return job_id
+
+
+def sandbox_move(*, user, sandbox: Sandbox, by: int) -> str:
+    """Queue moving a sandbox ``by`` steps (next: 1, previous: -1) from where its earlier moves leave it.
+
+    Quick clicks add up: the agent runs one sandbox's moves in order and counts each from the step the
+    one before reached. A presenting instructor's class step is counted here, in one database update."""
+    sandbox_check(user=user, sandbox=sandbox)
+    if presents(user, sandbox):
+        last = len(get_lab(sandbox.lab_id).steps)
+        with transaction.atomic():  # two clicks at once read and write the class's step in turn
+            room = Classroom.objects.select_for_update().get(pk=sandbox.classroom_id)
+            room.present_step = step = max(1, min(last, room.present_step + by))
+            room.save(update_fields=["present_step"])
+        return sandbox_step(user=user, sandbox=sandbox, step=step)
+    step_away(user=user, sandbox=sandbox)
+    return submit_sync("lab_step", sandbox.name, {"by": by})
+
+
+def step_away(*, user, sandbox: Sandbox) -> None:
+    """A following student who moves on their own stops following (the page warned them first)."""
+    room = sandbox.classroom
+    if room is not None and room.presenting and sandbox.owner_id == user.pk and room.instructor_id != user.pk:
+        Enrollment.objects.filter(classroom=room, student=user, follows=True).update(follows=False)
+
+
+def enrollment_follow(*, user, classroom: Classroom, follows: bool) -> Enrollment:
+    """Follow the instructor's steps again (the own sandbox moves to the class's step) or stop."""
+    enrollment = classroom_services.enrollment_follow(user=user, classroom=classroom, follows=follows)
+    if follows and classroom.presenting:
+        for sandbox in Sandbox.objects.filter(classroom=classroom, owner=user, exercise_id=""):
+            submit_sync("lab_step", sandbox.name, {"step": classroom.present_step})
+    return enrollment
 
 
 def classroom_follow(*, classroom: Classroom, step: int) -> None:
@@ -73,6 +127,39 @@ def classroom_follow(*, classroom: Classroom, step: int) -> None:
 def sandbox_reset(*, user, sandbox: Sandbox) -> str:
     sandbox_check(user=user, sandbox=sandbox)
     return submit_sync("lab_reset", sandbox.name)
+
+
+def sandbox_rebuild(*, user, sandbox: Sandbox) -> str:
+    """Build again a sandbox whose kernel side is gone (deleted with the CLI, or its build failed)."""
+    sandbox_check(user=user, sandbox=sandbox)
+    if record_exists(sandbox.name):
+        raise PodpathError(f"sandbox {sandbox.name} is on the kernel: reset it instead")
+    sandbox_restarted.send(sender=Sandbox, sandbox=sandbox)
+    return submit_sync(*build_job(sandbox))
+
+
+def build_job(sandbox: Sandbox) -> tuple[str, str, dict]:
+    """The job that builds a sandbox from nothing: its exercise's start, or its lab's (class's) step."""
+    if sandbox.exercise_id:
+        return "exercise_start", sandbox.name, {"exercise_id": sandbox.exercise_id}
+    classroom = sandbox.classroom
+    step = classroom.present_step if classroom is not None and classroom.presenting else 1
+    return "lab_start", sandbox.name, {"lab_id": sandbox.lab_id, "step": step}
+
+
+def sandbox_admin_reset(*, name: str) -> str:
+    """An admin's reset of any sandbox: its starting state, whatever it was made for; say what was asked."""
+    sandbox = Sandbox.objects.filter(name=name).first()
+    if sandbox is not None:  # back on its starting state: the apps above forget what it ran
+        sandbox_restarted.send(sender=Sandbox, sandbox=sandbox)
+    if sandbox is not None and not record_exists(name):
+        submit_sync(*build_job(sandbox))
+        return f"rebuilding {name}: it was not on the kernel"
+    if sandbox is not None and sandbox.exercise_id:
+        submit_sync("exercise_reset", name, {"exercise_id": sandbox.exercise_id})
+        return f"putting {name} back on the starting state of exercise {sandbox.exercise_id}"
+    submit_sync("lab_reset", name)
+    return f"putting {name} back on step 1 of its lab"
 
 
 def sandbox_delete(*, user, sandbox: Sandbox) -> str:
@@ -91,4 +178,6 @@ def classroom_reset(*, user, classroom: Classroom) -> list[str]:
     """Reset every sandbox of a class to its lab's first step."""
     if not can_teach(user, classroom):
         raise Forbidden("only the class's instructor or an admin can reset it")
+    classroom.present_step = 1  # a presenting class presents step 1 again, like every sandbox in it
+    classroom.save(update_fields=["present_step"])
     return [submit_sync("lab_reset", s.name) for s in Sandbox.objects.filter(classroom=classroom, exercise_id="")]

@@ -44,6 +44,12 @@ def lab_position(*, sandbox: str) -> tuple[Lab, int]:
     return get_lab(lab_id), int(record.meta.get("step", 1))
 
 
+def step_after(*, sandbox: str, by: int) -> int:
+    """The step ``by`` steps from the one the sandbox is on, kept inside the lab (next, previous)."""
+    lab, current = lab_position(sandbox=sandbox)
+    return max(1, min(len(lab.steps), current + by))
+
+
 def lab_step(*, sandbox: str, step: int, progress: Progress | None = None) -> Report:
     """Move the sandbox to step ``step`` of its lab."""
     lab, current = lab_position(sandbox=sandbox)

@@ -40,9 +40,11 @@ def render_topology(diagram: Diagram | None, *, down: frozenset[str] = frozenset
     out.append('</g><g class="links">')
     for line in diagram.lines:
         state = " down" if line.id in down else ""
+        state += " missing" if missing.intersection(line.hosts) else ""
         out.append(f'<line id="{escape(line.id)}" class="link {line.kind}{state}" x1="{line.x1}" y1="{line.y1}" '
+                   f'data-hosts="{escape(" ".join(line.hosts))}" '
                    f'x2="{line.x2}" y2="{line.y2}"><title>{escape(line.a)} — {escape(line.b)}'
-                   f'{" (down)" if state else ""}</title></line>')
+                   f'{" (down)" if line.id in down else ""}</title></line>')
     out.append('</g><g class="bridges">')
     for box in diagram.boxes:
         for bar in box.bars:

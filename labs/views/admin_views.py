@@ -10,8 +10,9 @@ from django.views.decorators.http import require_POST
 
 from agent.client import submit_sync
 from classrooms.roles import is_admin
-from labs import selectors
+from labs import selectors, services
 from labs.models import Sandbox
+from netcore.sandbox.lifecycle import GarbageReport
 
 
 def require_admin(request: HttpRequest) -> None:
@@ -30,24 +31,40 @@ def sandboxes(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def act(request: HttpRequest, name: str, action: str) -> HttpResponse:
-    """Reset or delete any sandbox (an orphan has no owner in the dashboard: delete is all it gets)."""
+    """Reset or delete any sandbox (one made with the CLI only if its record says which lab it follows)."""
     require_admin(request)
     if action not in ("reset", "delete"):
         raise Http404("no such action")
-    submit_sync("lab_reset" if action == "reset" else "delete", name)
-    if action == "delete":
+    if action == "reset":
+        messages.info(request, services.sandbox_admin_reset(name=name))
+    else:
+        submit_sync("delete", name)
         Sandbox.objects.filter(name=name).delete()
-    messages.info(request, f"{action} of {name} queued")
+        messages.info(request, f"deleting {name}")
     return redirect("labs:admin-sandboxes")
 
 
 @login_required
-@require_POST
 def remove_orphans(request: HttpRequest) -> HttpResponse:
+    """GET: what would be removed (leftovers no sandbox record owns); POST: remove what was confirmed.
+
+    A sandbox made with the CLI has a record, so it is never a leftover, whoever the dashboard thinks
+    owns it."""
     require_admin(request)
-    orphans = [row.name for row in selectors.sandbox_rows() if row.orphan]
-    for name in orphans:
-        submit_sync("delete", name)
-    submit_sync("gc", "gc")
-    messages.info(request, f"removing {len(orphans)} orphaned sandboxes and leftovers no sandbox owns")
+    garbage = selectors.garbage_get()
+    if request.method != "POST":
+        return render(request, "labs/admin_leftovers.html",
+                      {"leftovers": [leftover_items(garbage.of({name}), name) for name in garbage.sandboxes]})
+    confirmed = set(request.POST.getlist("sandbox")) & set(garbage.sandboxes)
+    if not confirmed:
+        messages.info(request, "nothing to remove: no leftovers were confirmed")
+    else:
+        submit_sync("gc", "gc", {"only": sorted(confirmed)})
+        messages.info(request, f"removing the leftovers of {', '.join(sorted(confirmed))}")
     return redirect("labs:admin-sandboxes")
+
+
+def leftover_items(garbage: GarbageReport, sandbox: str) -> dict:
+    """One sandbox name's leftovers, as the confirmation lists them."""
+    return {"sandbox": sandbox, "items": [*garbage.namespaces, *(f"/etc/netns/{d}" for d in garbage.netns_dirs),
+                                          *(f"runtime directory {d}" for d in garbage.runtime_dirs)]}

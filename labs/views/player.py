@@ -3,6 +3,7 @@ and the YAML panel. Moving queues a job for the agent; the page follows it over 
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,12 +28,14 @@ def open_lab(request: HttpRequest, lab_id: str) -> HttpResponse:
         classroom = Classroom.objects.filter(code=code).first()
         if classroom is None or not (classroom.enrollments.filter(student=request.user).exists()
                                      or classroom.instructor_id == request.user.pk):
-            return error_fragment("you are not in that class", status=403)
+            messages.error(request, "You are not in that class: join it with its code first.", extra_tags="join")
+            return redirect("labs:home")
     step = classroom.present_step if classroom is not None and classroom.presenting else 1
     try:
         sandbox, _ = services.sandbox_open(user=request.user, lab_id=lab_id, classroom=classroom, step=step)
     except NotFound as error:
-        return error_fragment(str(error), status=404)
+        messages.error(request, str(error))
+        return redirect("labs:home")
     return redirect("labs:player", name=sandbox.name)
 
 
@@ -43,7 +46,7 @@ def player(request: HttpRequest, name: str) -> HttpResponse:
         if sandbox.classroom is None or sandbox.owner_id != request.user.pk:
             raise Http404("an exercise sandbox opens from its class")
         return redirect("exercises:exercise", code=sandbox.classroom.code, exercise_id=sandbox.exercise_id)
-    context = {"player": selectors.player_get(sandbox=sandbox), "tabs": list(KERNEL_TABS)}
+    context = {"player": selectors.player_get(sandbox=sandbox, viewer=request.user), "tabs": list(KERNEL_TABS)}
     if request.htmx and request.GET.get("part") == "stage":
         return render(request, "labs/partials/stage.html", context)
     return render(request, "labs/player.html", context)
@@ -58,6 +61,35 @@ def step(request: HttpRequest, name: str, number: int) -> HttpResponse:
     except PodpathError as error:
         return error_fragment(str(error))
     return render(request, "labs/partials/working.html", {"what": f"moving to step {number}"})
+
+
+MOVES = {"next": 1, "previous": -1}
+
+
+@login_required
+@require_POST
+def move(request: HttpRequest, name: str, direction: str) -> HttpResponse:
+    """Next or previous, counted from where the moves asked before this one leave the sandbox."""
+    sandbox = sandbox_for(request, name)
+    if direction not in MOVES:
+        raise Http404("next or previous")
+    try:
+        services.sandbox_move(user=request.user, sandbox=sandbox, by=MOVES[direction])
+    except PodpathError as error:
+        return error_fragment(str(error))
+    return render(request, "labs/partials/working.html", {"what": f"moving to the {direction} step"})
+
+
+@login_required
+@require_POST
+def rebuild(request: HttpRequest, name: str) -> HttpResponse:
+    """Build again a sandbox that is not on the kernel any more (deleted outside the dashboard)."""
+    sandbox = sandbox_for(request, name)
+    try:
+        services.sandbox_rebuild(user=request.user, sandbox=sandbox)
+    except PodpathError as error:
+        return error_fragment(str(error))
+    return render(request, "labs/partials/working.html", {"what": "building the sandbox again"})
 
 
 @login_required

@@ -163,6 +163,25 @@ class GarbageReport:
     netns_dirs: tuple[str, ...]
     runtime_dirs: tuple[str, ...]
 
+    @property
+    def sandboxes(self) -> tuple[str, ...]:
+        """The sandbox names the leftovers carry (none of them has a record)."""
+        found = {entry for entry in self.runtime_dirs}
+        for entry in (*self.namespaces, *self.netns_dirs):
+            parsed = names.split_netns_name(entry)
+            if parsed is not None:
+                found.add(parsed[0])
+        return tuple(sorted(found))
+
+    def of(self, sandboxes: set[str]) -> GarbageReport:
+        """Only the leftovers of ``sandboxes``."""
+        def keep(entry: str) -> bool:
+            parsed = names.split_netns_name(entry)
+            return parsed is not None and parsed[0] in sandboxes
+
+        return GarbageReport(tuple(filter(keep, self.namespaces)), tuple(filter(keep, self.netns_dirs)),
+                             tuple(e for e in self.runtime_dirs if e in sandboxes))
+
     def describe(self) -> str:
         total = len(self.namespaces) + len(self.netns_dirs) + len(self.runtime_dirs)
         if not total:
@@ -175,34 +194,42 @@ class GarbageReport:
         return "removed " + ", ".join(parts)
 
 
-def collect_garbage() -> GarbageReport:
-    """Remove prefixed namespaces, files and runners that no sandbox record owns."""
+def find_garbage() -> GarbageReport:
+    """List prefixed namespaces, /etc/netns directories and runtime directories no sandbox record owns."""
     owned = {r.name for r in list_records()}
-    orphans: set[str] = set()
     stale_namespaces = []
     for namespace in netns.list_names(names.PREFIX + "-"):
         parsed = names.split_netns_name(namespace)
         if parsed is not None and parsed[0] not in owned:
-            orphans.add(parsed[0])
             stale_namespaces.append(namespace)
     stale_dirs = []
     if names.ETC_NETNS_DIR.is_dir():
         for entry in sorted(os.listdir(names.ETC_NETNS_DIR)):
             parsed = names.split_netns_name(entry)
             if parsed is not None and parsed[0] not in owned:
-                orphans.add(parsed[0])
                 stale_dirs.append(entry)
     stale_runtime = []
     root = names.runtime_root()
+    locks = names.lock_path("a").parent  # the lock files' directory looks like a sandbox's name: never one
     if root.is_dir():
         for entry in sorted(os.listdir(root)):
-            if names.SANDBOX_RE.match(entry) and entry not in owned and (root / entry).is_dir():
-                orphans.add(entry)
+            if names.SANDBOX_RE.match(entry) and entry not in owned and (root / entry).is_dir() \
+                    and root / entry != locks:
                 stale_runtime.append(entry)
-    for sandbox in sorted(orphans):
+    return GarbageReport(tuple(stale_namespaces), tuple(stale_dirs), tuple(stale_runtime))
+
+
+def collect_garbage(only: set[str] | None = None) -> GarbageReport:
+    """Remove prefixed namespaces, files and runners that no sandbox record owns.
+
+    ``only``: remove just the leftovers of these sandbox names (what someone was shown and confirmed)."""
+    garbage = find_garbage()
+    if only is not None:
+        garbage = garbage.of(set(only))
+    for sandbox in garbage.sandboxes:
         with sandbox_lock(sandbox):
             if record_exists(sandbox):
                 continue  # created meanwhile: it is owned now
             destroy_everything(sandbox)
             remove_lock_file(sandbox)
-    return GarbageReport(tuple(stale_namespaces), tuple(stale_dirs), tuple(stale_runtime))
+    return garbage

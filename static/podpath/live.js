@@ -2,7 +2,17 @@
 "use strict";
 document.addEventListener("htmx:wsError", () => {
   const progress = document.getElementById("progress");
-  if (progress) progress.textContent = "live connection lost; reload the page";
+  if (!progress) return;
+  const note = document.createElement("span");
+  note.className = "error";
+  note.setAttribute("role", "alert");
+  note.textContent = "The live connection to the server was lost. ";
+  const reload = document.createElement("button");
+  reload.type = "button";
+  reload.textContent = "Reload the page";
+  reload.addEventListener("click", () => location.reload());
+  note.appendChild(reload);
+  progress.replaceChildren(note);
 });
 
 // Live state: the agent watches the kernel and the server swaps in #live-state with what the picture
@@ -16,6 +26,9 @@ function applyLiveView() {
   const down = new Set(liveView.down);
   const hosts = new Set(liveView.hosts);
   for (const line of svg.querySelectorAll("line.link")) {
+    // A cable to a host whose namespace is gone is gone with it: grey, like the host.
+    const ends = (line.dataset.hosts || "").split(" ").filter(Boolean);
+    line.classList.toggle("missing", hosts.size > 0 && ends.some((host) => !hosts.has(host)));
     const isDown = down.has(line.id);
     if (line.classList.contains("down") !== isDown) {
       line.classList.toggle("down", isDown);

@@ -87,8 +87,10 @@ def test_a_student_follows_the_instructor_in_present_mode(login):
     instructor = login("instructor")
     instructor.goto(instructor.base + "/classes/DEMO42/")
     if "Stop presenting" not in instructor.content():
-        instructor.click("#present-toggle")
-    instructor.click("#open-sandbox")
+        instructor.click("#present-toggle")  # presenting happens in the player: it opens
+        instructor.wait_for_url("**/sandbox/**")
+    else:
+        instructor.click("#open-sandbox")
     instructor.wait_for_selector("svg#topology", timeout=BUILD_S)
 
     student = login("student")

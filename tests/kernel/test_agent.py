@@ -84,3 +84,29 @@ def test_the_player_shows_commands_to_try_with_this_sandboxs_addresses(sandbox_n
     finally:
         if record_exists(sandbox_name):
             lifecycle.delete_sandbox(sandbox_name)
+
+
+@pytest.mark.asyncio
+async def test_three_moves_to_the_next_step_asked_at_once_land_three_steps_on(sandbox_name):
+    from agent.client import submit
+    from netcore.sandbox.registry import read_record
+
+    layer = get_channel_layer()
+    listener = await layer.new_channel()
+    await layer.group_add(sandbox_group(sandbox_name), listener)
+    agent = asyncio.create_task(Agent(layer).serve())
+    try:
+        await call("lab_start", sandbox_name, {"lab_id": "evolution", "step": 1})
+        for _ in range(3):  # three quick clicks on "next", none waiting for the one before
+            await submit("lab_step", sandbox_name, {"by": 1})
+        done = []
+        while len(done) < 3:
+            message = await asyncio.wait_for(layer.receive(listener), 60)
+            if message["type"] in ("job.done", "job.failed") and message["job"] == "lab_step":
+                done.append(message)
+        assert [m["result"]["step"] for m in done] == [2, 3, 4]
+        assert read_record(sandbox_name).meta["step"] == 4
+    finally:
+        agent.cancel()
+        if record_exists(sandbox_name):
+            lifecycle.delete_sandbox(sandbox_name)

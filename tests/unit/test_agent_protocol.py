@@ -29,6 +29,12 @@ def test_a_refused_document_names_its_field_in_the_failure():
     assert "spec" not in protocol.failed_message("j1", "apply", "s1", "bad")
 
 
+def test_a_page_of_a_sandbox_nothing_builds_hears_which_one_is_missing():
+    # Channels hands "sandbox.missing" to the consumers' sandbox_missing handler.
+    assert protocol.missing_message("s1") == {"type": protocol.MISSING_TYPE, "sandbox": "s1"}
+    assert protocol.MISSING_TYPE == "sandbox.missing"
+
+
 def test_the_protocol_module_pulls_in_neither_netcore_nor_django():
     import subprocess
     import sys

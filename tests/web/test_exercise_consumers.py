@@ -88,10 +88,13 @@ async def test_an_exercise_page_hears_progress_and_gets_its_picture_after_a_chan
     socket = exercise_socket(people["ada"], sandbox.name)
     assert (await socket.connect())[0]
     layer = get_channel_layer()
-    await layer.group_send(sandbox_group(sandbox.name), {"type": "job.progress", "job_id": "j", "job": "exercise_start",
-                                                         "done": 3, "total": 9, "what": "add veth"})
+    await layer.group_send(sandbox_group(sandbox.name),
+                           {"type": "job.progress", "job_id": "j", "job": "exercise_start",
+                            "done": 3, "total": 9, "what": "add veth c1:eth0 <-> host:veth0"})
     html = await socket.receive_from()
-    assert '<progress max="9" value="3"></progress>' in html and "add veth" in html
+    # In a learner's words: the host being built and how far it got, not the operation.
+    assert '<progress max="9" value="3"></progress>' in html and "building c1… 33% done" in html
+    assert "veth" not in html
     result = {"accepted": True, "errors": [], "changes": ["c1: add address 172.17.0.2/16 on eth0"], "operations": 1}
     await layer.group_send(sandbox_group(sandbox.name), {"type": "job.done", "job_id": "j", "job": "exercise_submit",
                                                          "sandbox": sandbox.name, "result": result})

@@ -1,0 +1,63 @@
+"""The agent on the in-memory layer with stand-in jobs: one sandbox's changes run in the order they were
+asked (the kernel's lock would let a later click overtake an earlier one), and a page watching a sandbox
+that nothing builds and the kernel does not have hears that it is missing."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import threading
+import time
+
+import pytest
+from channels.layers import get_channel_layer
+
+from agent import worker
+from agent.client import submit
+from agent.protocol import sandbox_group
+from agent.worker import Agent
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_one_sandboxs_moves_run_in_the_order_they_were_asked(monkeypatch, sandbox_name):
+    ran, lock = [], threading.Lock()
+
+    def slow_job(job, arguments, progress):
+        with lock:  # like the sandbox's kernel lock: whoever gets it first runs first
+            time.sleep(random.uniform(0.01, 0.05))
+            ran.append(arguments["step"])
+        return {"step": arguments["step"]}
+
+    monkeypatch.setattr(worker, "run_job", slow_job)
+    layer = get_channel_layer()
+    await layer.flush()
+    listener = await layer.new_channel()
+    await layer.group_add(sandbox_group(sandbox_name), listener)
+    agent = asyncio.create_task(Agent(layer).serve())
+    try:
+        for step in (2, 3, 4, 5, 6, 7):
+            await submit("lab_step", sandbox_name, {"step": step})
+        done = [await asyncio.wait_for(layer.receive(listener), 5) for _ in range(6)]
+    finally:
+        agent.cancel()
+    assert ran == [2, 3, 4, 5, 6, 7] and [m["result"]["step"] for m in done] == ran
+
+
+async def test_a_page_watching_a_sandbox_nothing_builds_and_the_kernel_lacks_hears_it_is_missing(
+        monkeypatch, sandbox_name):
+    monkeypatch.setattr(worker, "observer_for", lambda name: (_ for _ in ()).throw(RuntimeError("no kernel here")))
+    layer = get_channel_layer()
+    await layer.flush()
+    page = await layer.new_channel()
+    agent = Agent(layer)
+    agent.watch(sandbox_name, page)
+    assert await asyncio.wait_for(layer.receive(page), 2) == {"type": "sandbox.missing", "sandbox": sandbox_name}
+    await agent.close()
+    # While a build of it is under way, it is not missing: it is being built.
+    agent = Agent(layer)
+    agent.pending[sandbox_name] = 1
+    agent.watch(sandbox_name, page)
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(layer.receive(page), 0.3)
+    await agent.close()
