@@ -216,7 +216,7 @@ def checks_run(*, sandbox: str, checks: tuple[Check, ...] | list[Check],
         with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(jobs))) as pool:
             futures = [(indexes, pool.submit(job)) for indexes, job in jobs]
             for indexes, future in futures:
-                for index, verdict in zip(indexes, future.result()):
+                for index, verdict in zip(indexes, future.result(), strict=True):
                     verdicts[index] = verdict
     for index, check in walks:
         verdicts[index] = timed(lambda check=check: check_one(context, check))
@@ -269,7 +269,7 @@ def probe_checks(context: Context, checks: list[Reachability]) -> list[tuple[boo
             (position, Probe(namespace, address, check.port, check.protocol.upper())))
     for seconds, group in planned.items():
         outcomes = probe_all([probe for _, probe in group], seconds)
-        for (position, probe), outcome in zip(group, outcomes):
+        for (position, probe), outcome in zip(group, outcomes, strict=True):
             reached = Reached(probe.ip, outcome.connected, outcome.detail, outcome.seconds)
             out[position] = (*reachability_judge(checks[position], reached), outcome.seconds)
     return out  # type: ignore[return-value]
