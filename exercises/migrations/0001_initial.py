@@ -24,7 +24,6 @@ def move_content_types(old: str, new: str):
         from django.contrib.contenttypes.models import ContentType
 
         ContentType.objects.clear_cache()
-
     return move
 
 
@@ -34,46 +33,35 @@ def copy_applied(apps, schema_editor):
     sandbox = apps.get_model("labs", "Sandbox")
     applied = apps.get_model("exercises", "AppliedDocument")
     applied.objects.using(db).bulk_create(
-        applied(sandbox_id=pk, submission_id=submission)
-        for pk, submission in sandbox.objects.using(db)
-        .filter(submission__isnull=False)
-        .values_list("pk", "submission_id")
-    )
+        applied(sandbox_id=pk, submission_id=submission) for pk, submission in
+        sandbox.objects.using(db).filter(submission__isnull=False).values_list("pk", "submission_id"))
 
 
 def copy_applied_back(apps, schema_editor):
     db = schema_editor.connection.alias
     sandbox = apps.get_model("labs", "Sandbox")
-    for pk, submission in (
-        apps.get_model("exercises", "AppliedDocument").objects.using(db).values_list("sandbox_id", "submission_id")
-    ):
+    for pk, submission in apps.get_model("exercises", "AppliedDocument").objects.using(db) \
+            .values_list("sandbox_id", "submission_id"):
         sandbox.objects.using(db).filter(pk=pk).update(submission_id=submission)
 
 
 def progress_fields():
     return [
-        ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-        ("exercise_id", models.CharField(max_length=50)),
-        ("created", models.DateTimeField(auto_now_add=True)),
+        ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+        ('exercise_id', models.CharField(max_length=50)),
+        ('created', models.DateTimeField(auto_now_add=True)),
     ]
 
 
 def progress_keys():
     return [
-        (
-            "classroom",
-            models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="classrooms.classroom"),
-        ),
-        (
-            "student",
-            models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
-            ),
-        ),
+        ('classroom', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='classrooms.classroom')),
+        ('student', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
     ]
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
@@ -87,108 +75,58 @@ class Migration(migrations.Migration):
         migrations.SeparateDatabaseAndState(
             state_operations=[
                 migrations.CreateModel(
-                    name="Submission",
+                    name='Submission',
                     fields=[
                         *progress_fields(),
-                        ("text", models.TextField()),
-                        ("accepted", models.BooleanField()),
-                        (
-                            "errors",
-                            models.JSONField(
-                                blank=True, default=list, help_text="[{source, field, expected, message}]"
-                            ),
-                        ),
+                        ('text', models.TextField()),
+                        ('accepted', models.BooleanField()),
+                        ('errors', models.JSONField(blank=True, default=list, help_text='[{source, field, expected, message}]')),
                         *progress_keys(),
                     ],
-                    options={"db_table": "labs_submission", "ordering": ["created", "id"], "abstract": False},
+                    options={'db_table': 'labs_submission', 'ordering': ['created', 'id'], 'abstract': False},
                 ),
                 migrations.CreateModel(
-                    name="Attempt",
+                    name='Attempt',
                     fields=[
                         *progress_fields(),
-                        (
-                            "results",
-                            models.JSONField(help_text="[{index, type, title, passed, observed, hint, seconds}]"),
-                        ),
-                        ("passed", models.BooleanField()),
+                        ('results', models.JSONField(help_text='[{index, type, title, passed, observed, hint, seconds}]')),
+                        ('passed', models.BooleanField()),
                         *progress_keys(),
-                        (
-                            "submission",
-                            models.ForeignKey(
-                                blank=True,
-                                help_text="the document last applied (none: the starting state)",
-                                null=True,
-                                on_delete=django.db.models.deletion.SET_NULL,
-                                related_name="+",
-                                to="exercises.submission",
-                            ),
-                        ),
+                        ('submission', models.ForeignKey(blank=True, help_text='the document last applied (none: the starting state)', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='exercises.submission')),
                     ],
                     options={
-                        "db_table": "labs_attempt",
-                        "ordering": ["created", "id"],
-                        "abstract": False,
-                        "indexes": [
-                            models.Index(
-                                fields=["classroom", "exercise_id", "student"], name="labs_attemp_classro_376b5b_idx"
-                            )
-                        ],
+                        'db_table': 'labs_attempt', 'ordering': ['created', 'id'], 'abstract': False,
+                        'indexes': [models.Index(fields=['classroom', 'exercise_id', 'student'], name='labs_attemp_classro_376b5b_idx')],
                     },
                 ),
                 migrations.CreateModel(
-                    name="HintShown",
-                    fields=[*progress_fields(), ("number", models.PositiveSmallIntegerField()), *progress_keys()],
+                    name='HintShown',
+                    fields=[*progress_fields(), ('number', models.PositiveSmallIntegerField()), *progress_keys()],
                     options={
-                        "db_table": "labs_hintshown",
-                        "ordering": ["created", "id"],
-                        "abstract": False,
-                        "constraints": [
-                            models.UniqueConstraint(
-                                fields=("student", "classroom", "exercise_id", "number"), name="one_row_per_hint_shown"
-                            )
-                        ],
+                        'db_table': 'labs_hintshown', 'ordering': ['created', 'id'], 'abstract': False,
+                        'constraints': [models.UniqueConstraint(fields=('student', 'classroom', 'exercise_id', 'number'), name='one_row_per_hint_shown')],
                     },
                 ),
                 migrations.CreateModel(
-                    name="PredictAnswer",
+                    name='PredictAnswer',
                     fields=[
                         *progress_fields(),
-                        ("choice", models.CharField(max_length=300)),
-                        ("correct", models.BooleanField()),
+                        ('choice', models.CharField(max_length=300)),
+                        ('correct', models.BooleanField()),
                         *progress_keys(),
                     ],
                     options={
-                        "db_table": "labs_predictanswer",
-                        "ordering": ["created", "id"],
-                        "abstract": False,
-                        "constraints": [
-                            models.UniqueConstraint(
-                                fields=("student", "classroom", "exercise_id"), name="one_answer_per_prediction"
-                            )
-                        ],
+                        'db_table': 'labs_predictanswer', 'ordering': ['created', 'id'], 'abstract': False,
+                        'constraints': [models.UniqueConstraint(fields=('student', 'classroom', 'exercise_id'), name='one_answer_per_prediction')],
                     },
                 ),
             ],
         ),
         migrations.CreateModel(
-            name="AppliedDocument",
+            name='AppliedDocument',
             fields=[
-                (
-                    "sandbox",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        primary_key=True,
-                        related_name="applied_document",
-                        serialize=False,
-                        to="labs.sandbox",
-                    ),
-                ),
-                (
-                    "submission",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="exercises.submission"
-                    ),
-                ),
+                ('sandbox', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='applied_document', serialize=False, to='labs.sandbox')),
+                ('submission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='exercises.submission')),
             ],
         ),
         migrations.RunPython(copy_applied, copy_applied_back),
