@@ -48,3 +48,17 @@ def test_a_gateway_prediction_is_settled_by_a_real_packet_then_the_route_is_fixe
         "#check-result"
     ).inner_text()
     shoot(student, "exercise-gateway-passed")
+
+
+def test_the_life_of_a_packet_journey_through_a_gateway_plays(login):
+    lab = get_lab("life-of-a-packet")
+    journey = next(step for step in lab.steps if "Gateway" in step.title)
+    page = login("instructor")
+    open_lab(page, "life-of-a-packet")
+    step_to(page, journey.number)
+    page.click("ul.step-walks button.play-walk >> nth=0")
+    page.wait_for_selector("#walk-events tr.walk-step", timeout=BUILD_S)
+    assert "Gateway" in page.locator(".walk-notes").inner_text()
+    page.click("[data-walk=play]")
+    page.wait_for_function("window.podpathWalk.current() === window.podpathWalk.steps().length - 1", timeout=60_000)
+    assert page.locator("#walk-packet").count() == 1
