@@ -160,6 +160,21 @@ def walk_kept(sandbox: str, walk) -> dict:
 JOBS["walk"] = packet_walk
 
 
+def walk_pcap(*, sandbox: str, walk_id: str, progress: Progress) -> dict:
+    """A kept walk's capture, base64 (the web tier asks for it: it reads no kernel host's files)."""
+    import base64
+
+    from netcore.errors import NotFound
+
+    path = names.sandbox_dir(sandbox) / "walks" / f"{walk_id}.pcap"
+    if not walk_id.isalnum() or not path.is_file():
+        raise NotFound(f"no walk {walk_id!r} in sandbox {sandbox}")
+    return {"pcap": base64.b64encode(path.read_bytes()).decode()}
+
+
+JOBS["walk_pcap"] = walk_pcap
+
+
 # -- exercises (exercises.checks): build, submit, check, reset, settle a prediction ----------------------------
 
 def exercise_start(*, sandbox: str, exercise_id: str, progress: Progress) -> dict:

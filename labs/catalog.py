@@ -172,8 +172,8 @@ def load_walk(node: Node, hosts: set[str]) -> WalkSpec:
 
 
 def load_cluster_step(node: Node, source: str) -> ClusterStep:
-    from netcore.kube.api import parse_manifests
     from netcore.kube.cluster import CNI_MODES
+    from netcore.kube.documents import parse_manifests
 
     fields = node.mapping({"nodes", "cni", "manifests"}, required={"nodes"})
     manifests = fields["manifests"].text() if "manifests" in fields else ""

@@ -1,7 +1,9 @@
 """Writes for labs: a class for a lab, sandboxes, present mode's steps, and the kernel work asked of the agent.
 
 Keyword-only functions named ``<entity>_<action>``. Kernel work never runs here: it is queued to the
-agent (``agent``), whose progress and outcome reach the sandbox's websocket group.
+agent of the sandbox's host (``agent``), whose progress and outcome reach the sandbox's websocket group.
+A new sandbox is placed on a host (hosts.services) in the transaction that creates its row: with no
+room anywhere, NoCapacity is raised and nothing is left behind.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from django.db import transaction
 from agent.client import submit_sync
 from classrooms.models import Classroom, Enrollment
 from classrooms.roles import Forbidden, can_teach, can_use_sandbox
+from hosts.services import sandbox_place
 from labs.catalog import get_lab
 from labs.models import Sandbox
 from netcore.errors import PodpathError
@@ -33,15 +36,18 @@ def new_sandbox_name() -> str:
 def sandbox_open(*, user, lab_id: str, classroom: Classroom | None = None, step: int = 1) -> tuple[Sandbox, bool]:
     """Return the user's sandbox for a lab (in a class), creating and building it on first visit.
 
-    The second value tells whether a build was queued (the page shows its progress).
+    The second value tells whether a build was queued (the page shows its progress). A full fleet raises
+    NoCapacity and creates nothing.
     """
     get_lab(lab_id).step(step)
+    args = {"lab_id": lab_id, "step": step}
     with transaction.atomic():
         existing = Sandbox.objects.filter(owner=user, lab_id=lab_id, classroom=classroom).first()
         if existing is not None:
             return existing, False
         sandbox = Sandbox.objects.create(name=new_sandbox_name(), owner=user, lab_id=lab_id, classroom=classroom)
-    submit_sync("lab_start", sandbox.name, {"lab_id": lab_id, "step": step})
+        sandbox_place(name=sandbox.name, lab=lab_id, desired={"job": "lab_start", "args": args})
+    submit_sync("lab_start", sandbox.name, args)
     return sandbox, True
 
 

@@ -53,7 +53,8 @@ class Command(PodpathCommand):
         step = lab.step(number)
         self.stdout.write(f"sandbox {name}: {lab.id} step {number}/{len(lab.steps)}: {step.title}")
         self.stdout.write(f"  {report.describe()}")
-        for attempt in step_tries(sandbox=name, step=step):
+        cluster = api.load_cluster(name) if step.cluster is not None else None
+        for attempt in step_tries(sandbox=name, step=step, cluster=cluster):
             self.stdout.write(f"  try: podpath exec -s {name} {attempt.host} -- {attempt.command}")
 
     def do_create(self, name: str, lab: str | None, cluster: bool, step: int, nodes: int, cni: str, **_):
