@@ -80,7 +80,12 @@ class Agent:
             self.spawn(self.recover())
         self.spawn(self.expire_watches())
         while True:
-            message = await self.layer.receive(self.channel)
+            try:
+                message = await self.layer.receive(self.channel)
+            except (OSError, ConnectionError, TimeoutError) as error:  # Redis away for a moment: wait, go on
+                log.warning("agent of host %s: channel layer: %s; trying again", self.host_id, error)
+                await asyncio.sleep(1.0)
+                continue
             self.spawn(self.dispatch(message))
 
     def spawn(self, coroutine) -> None:
