@@ -14,9 +14,10 @@ Messages in and out, and the channel and group names, are in ``agent.protocol``:
 request in; progress, then done or failed out (group sandbox.<name>, and the reply channel of a call);
 the live view out to the group while a page watches.
 
-Live state: while at least one page watches a sandbox (a watch is a lease the page renews), the agent subscribes to the sandbox's observer
-(netcore.observe) and sends the group what the picture shows (cables down, hosts present, traffic)
-whenever that changes. The agent is the only sender, so every page sees the same sequence.
+Live state: while at least one page watches a sandbox (a watch is a lease the page renews), the agent
+subscribes to the sandbox's observer (netcore.observe) and sends the group what the picture shows (cables
+down, hosts present, traffic) whenever that changes. The agent is the only sender, so every page sees the same
+sequence.
 """
 
 from __future__ import annotations

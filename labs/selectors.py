@@ -19,8 +19,8 @@ from hosts.selectors import HostStatus, host_alive, host_list, placement_step
 from labs.catalog import Lab, Step, Try, catalog, get_lab
 from labs.diagram import Diagram, layout
 from labs.models import Sandbox
-from labs.svg import render_topology
 from labs.placeholders import expand
+from labs.svg import render_topology
 from netcore.errors import NotFound, PodpathError
 from netcore.kube import images
 from netcore.kube.compile.network import compile_cluster

@@ -120,7 +120,7 @@ try:
 except PodpathError as error:
     print(json.dumps(str(error)))
 """)
-    assert refused.startswith(f"host ha is down") and f"sandbox {name} is unavailable" in refused
+    assert refused.startswith("host ha is down") and f"sandbox {name} is unavailable" in refused
     assert name in deployment.web(PLACEMENTS)  # unavailable, not lost
 
     deployment.start_agent("ha", sandboxes=4)  # the same host comes back and reconciles what it holds

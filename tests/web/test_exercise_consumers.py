@@ -14,9 +14,9 @@ from agent.protocol import sandbox_group
 from exercises import get_exercise
 from exercises import services as exercise_services
 from exercises.consumers import FORBIDDEN, ClassroomConsumer, ExerciseConsumer
-from labs.models import Sandbox
 from hosts.models import Placement
 from hosts.services import local_host
+from labs.models import Sandbox
 from tests.web.exercise_setup import agent, people, room  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]

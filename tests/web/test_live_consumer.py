@@ -13,11 +13,11 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import User
 
 from agent.protocol import LOCAL_HOST, agent_channel, sandbox_group
-
-AGENT_CHANNEL = agent_channel(LOCAL_HOST)  # no placement, embedded: the one in-process host
 from labs.consumers import FORBIDDEN, SandboxConsumer
 from labs.live import LiveView
 from labs.models import Sandbox
+
+AGENT_CHANNEL = agent_channel(LOCAL_HOST)  # no placement, embedded: the one in-process host
 
 
 def communicator(user, name: str) -> WebsocketCommunicator:
