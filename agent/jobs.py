@@ -54,6 +54,12 @@ def lab_reset(*, sandbox: str, progress: Progress) -> dict:
     return {"step": 1, "report": report_json(report)}
 
 
+def cluster_start(*, sandbox: str, nodes: int = 2, cni: str = "bridge", progress: Progress) -> dict:
+    """Create a sandbox holding an empty Kubernetes cluster (``podpath sandbox create --cluster``)."""
+    report = api.create_cluster(sandbox, nodes, cni, progress)
+    return {"nodes": nodes, "cni": cni, "report": report_json(report)}
+
+
 def delete(*, sandbox: str, progress: Progress) -> dict:
     lifecycle.delete_sandbox(sandbox)
     return {"deleted": sandbox}
@@ -75,6 +81,7 @@ JOBS: dict[str, Callable[..., dict]] = {
     "lab_start": lab_start,
     "lab_step": lab_step,
     "lab_reset": lab_reset,
+    "cluster_start": cluster_start,
     "delete": delete,
     "apply": apply_manifests,
     "cni": set_cni,

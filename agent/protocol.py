@@ -31,7 +31,7 @@ def sandbox_group(sandbox: str) -> str:
 
 # -- job names: what the agent can be asked to do (agent.jobs.JOBS runs them) ---------------------------
 
-LAB_START, LAB_STEP, LAB_RESET = "lab_start", "lab_step", "lab_reset"
+LAB_START, LAB_STEP, LAB_RESET, CLUSTER_START = "lab_start", "lab_step", "lab_reset", "cluster_start"
 DELETE, APPLY, CNI, GC = "delete", "apply", "cni", "gc"
 KERNEL_VIEW, CONSOLE, WALK, WALK_PCAP = "kernel_view", "console", "walk", "walk_pcap"
 EXERCISE_START, EXERCISE_SUBMIT, EXERCISE_CHECK = "exercise_start", "exercise_submit", "exercise_check"
@@ -39,16 +39,16 @@ EXERCISE_RESET, EXERCISE_PREDICT = "exercise_reset", "exercise_predict"
 KUBE_READ, KUBE_WRITE, KUBE_EXEC = "kube_read", "kube_write", "kube_exec"  # kubeapi: one API request each
 
 JOB_NAMES = frozenset({
-    LAB_START, LAB_STEP, LAB_RESET, DELETE, APPLY, CNI, GC, KERNEL_VIEW, CONSOLE, WALK, WALK_PCAP,
+    LAB_START, LAB_STEP, LAB_RESET, CLUSTER_START, DELETE, APPLY, CNI, GC, KERNEL_VIEW, CONSOLE, WALK, WALK_PCAP,
     EXERCISE_START, EXERCISE_SUBMIT, EXERCISE_CHECK, EXERCISE_RESET, EXERCISE_PREDICT,
     KUBE_READ, KUBE_WRITE, KUBE_EXEC,
 })
 # Jobs whose outcome goes to the caller only: they change nothing a page watching the sandbox shows.
 PRIVATE_JOBS = frozenset({KUBE_READ, KUBE_EXEC, WALK_PCAP})
 # Jobs that build a sandbox from nothing: the web tier places the sandbox on a host first.
-CREATING_JOBS = frozenset({LAB_START, EXERCISE_START})
+CREATING_JOBS = frozenset({LAB_START, CLUSTER_START, EXERCISE_START})
 # Jobs after which the agent reports the sandbox's state to the database (what the pages read).
-CHANGING_JOBS = frozenset({LAB_START, LAB_STEP, LAB_RESET, APPLY, CNI, EXERCISE_START, EXERCISE_SUBMIT,
+CHANGING_JOBS = frozenset({LAB_START, CLUSTER_START, LAB_STEP, LAB_RESET, APPLY, CNI, EXERCISE_START, EXERCISE_SUBMIT,
                            EXERCISE_RESET, KUBE_WRITE})
 
 # The kernel tabs of the player: tab name -> the command the agent runs in every host of the sandbox.

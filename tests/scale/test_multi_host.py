@@ -98,6 +98,62 @@ def test_a_drained_host_takes_nothing_and_a_full_fleet_refuses_cleanly(deploymen
         deployment.web('from hosts.services import host_drain; host_drain(host_id="ha", drained=False); print("0")')
 
 
+def test_the_cli_drives_sandboxes_from_a_machine_without_a_kernel_host_through_the_agents(deployment):
+    hosts = deployment.cli("sandbox", "hosts")
+    assert hosts.returncode == 0 and " up " in hosts.stdout.splitlines()[1], hosts.stdout
+    deployment.web('from hosts.models import Host; Host.objects.update(sandboxes=3); print("0")')
+    try:
+        created = deployment.cli("sandbox", "create", "clitest", "--lab", LAB, "--step", "2")
+        assert created.returncode == 0, created.stderr
+        assert created.stdout.startswith("sandbox clitest on host h") and "step 2/" in created.stdout
+        assert netns_of("clitest")
+        stepped = deployment.cli("sandbox", "step", "clitest", "3")
+        assert stepped.returncode == 0 and "step 3/" in stepped.stdout, stepped.stderr
+        listing = deployment.cli("sandbox", "list")
+        row = next(line for line in listing.stdout.splitlines() if line.startswith("clitest"))
+        assert row.split()[1] in ("ha", "hb") and " 3 " in row and row.endswith("ok")
+        deleted = deployment.cli("sandbox", "delete", "clitest")
+        assert deleted.returncode == 0, deleted.stderr
+        assert not netns_of("clitest") and "clitest" not in deployment.web(PLACEMENTS)
+
+        deployment.cli("sandbox", "drain", "ha")
+        deployment.cli("sandbox", "drain", "hb")
+        refused = deployment.cli("sandbox", "create", "clifull", "--lab", LAB)
+        assert refused.returncode == 2 and "no capacity" in refused.stderr
+        assert "clifull" not in deployment.web(PLACEMENTS)
+    finally:
+        deployment.cli("sandbox", "drain", "ha", "--undo")
+        deployment.cli("sandbox", "drain", "hb", "--undo")
+        deployment.web('from hosts.models import Host; Host.objects.update(sandboxes=2); print("0")')
+
+
+def test_a_page_watching_a_sandbox_gets_its_live_view_from_the_host_holding_it(deployment):
+    placements = deployment.web(PLACEMENTS)
+    name = next(n for n, (host, _, health) in placements.items() if host == "hb" and health == "ok")
+    view = deployment.web(f"""
+import asyncio, json
+from channels.layers import get_channel_layer
+from agent.client import watch
+from agent.protocol import sandbox_group
+
+async def main():
+    layer = get_channel_layer()
+    page = await layer.new_channel()
+    await layer.group_add(sandbox_group("{name}"), page)
+    await watch("{name}", page)
+    try:
+        while True:
+            message = await asyncio.wait_for(layer.receive(page), 30)
+            if message["type"] == "state.view":
+                return message["view"]
+    finally:
+        await watch("{name}", page, watching=False)
+
+print(json.dumps(asyncio.run(main())))
+""")
+    assert view["hosts"]  # the hosts the picture shows present, as hb's observer saw them in its kernel
+
+
 def test_an_agent_killed_mid_build_is_shown_down_then_recovers_its_sandbox(deployment):
     deployment.web('from hosts.models import Host; Host.objects.update(sandboxes=4); print("0")')
     deployment.web('from hosts.services import host_drain; host_drain(host_id="hb"); print("0")')
