@@ -69,9 +69,12 @@ class Deployment:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        for run_dir in self.root.glob("run-*"):  # every sandbox the agents built, by its record
+        # Every sandbox the agents built, by its record, deleted on this kernel directly (the agents are gone).
+        local = {key: value for key, value in self.env.items() if key not in ("DATABASE_URL", "REDIS_URL")}
+        for run_dir in self.root.glob("run-*"):
             for record in run_dir.glob("*/sandbox.json"):
-                self.cli("sandbox", "delete", record.parent.name, host=run_dir.name.removeprefix("run-"))
+                subprocess.run([PODPATH, "sandbox", "delete", record.parent.name], capture_output=True, timeout=120,
+                               env={**local, "PODPATH_EMBEDDED_AGENT": "1", "PODPATH_RUN_DIR": str(run_dir)})
 
 
 def deployment_env(database_url: str, redis_url: str, root: Path) -> dict[str, str]:
