@@ -62,9 +62,14 @@ def sandbox_state(name: str, *, with_cluster: bool = True) -> dict | None:
     return state
 
 
-def report(host_id: str, name: str) -> None:
-    """Tell the database what sandbox ``name`` is now (or that it is gone)."""
-    services.placement_report(host_id=host_id, name=name, state=sandbox_state(name))
+def report(host_id: str, name: str, *, deleted: bool = False) -> None:
+    """Tell the database what sandbox ``name`` is now. Gone after a delete, its placement goes too; gone
+    otherwise (a first build that failed), it stays, marked missing, so it can be built again."""
+    state = sandbox_state(name)
+    if state is None and not deleted:
+        Placement.objects.filter(name=name, host__host_id=host_id).exclude(health="missing").update(health="missing")
+        return
+    services.placement_report(host_id=host_id, name=name, state=state)
 
 
 def sweep(host_id: str, last: dict[str, tuple]) -> None:

@@ -130,7 +130,7 @@ class Agent:
         if not self.hosted or (job not in CHANGING_JOBS and job != DELETE):
             return
         try:
-            await database_sync_to_async(hosting.report)(self.host_id, sandbox)
+            await database_sync_to_async(hosting.report)(self.host_id, sandbox, deleted=job == DELETE)
         except Exception:
             log.exception("agent of host %s: reporting %s failed", self.host_id, sandbox)
 

@@ -114,3 +114,14 @@ async def test_a_watch_nobody_renews_lapses_and_its_observer_stops(monkeypatch):
     finally:
         expiry.cancel()
         await agent.close()
+
+
+def test_a_first_build_that_left_nothing_keeps_its_placement_marked_missing_until_deleted(fleet):
+    from agent.host import report
+
+    Placement.objects.create(name="tnobuild01", host=fleet["h1"], lab="evolution",
+                             desired={"job": "lab_start", "args": {"lab_id": "evolution", "step": 1}})
+    report("h1", "tnobuild01")  # the job failed before any record: keep what it should be, to build again
+    assert Placement.objects.get(name="tnobuild01").health == "missing"
+    report("h1", "tnobuild01", deleted=True)
+    assert not Placement.objects.filter(name="tnobuild01").exists()
