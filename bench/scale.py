@@ -135,7 +135,8 @@ def markdown(result: dict) -> str:
                  "open to built (s)", result["built_s"])
     stepped = row("the same sandboxes sent to step 2 at once (a class following present mode), send to reported (s)",
                   result["stepped_s"])
-    calls = "\n".join(f"| {host} | {c['p50']:.1f} | {c['p95']:.1f} | {c['n']} |" for host, c in result["call_ms"].items())
+    calls = "\n".join(f"| {host} | {c['p50']:.1f} | {c['p95']:.1f} | {c['n']} |"
+                      for host, c in result["call_ms"].items())
     command = (f".venv/bin/python bench/scale.py --sandboxes {result['sandboxes']} --lab {result['lab']} "
                "--out bench/results/scale.json --markdown docs/performance-scale.md")
     return f"""# Performance: several kernel hosts over Redis and PostgreSQL
