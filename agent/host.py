@@ -41,8 +41,12 @@ def register(host_id: str, sandboxes: int) -> None:
 
 def heartbeat(host_id: str) -> None:
     _, available = meminfo_mb()
-    services.host_heartbeat(host_id=host_id, memory_available_mb=available,
-                            namespaces=len(netns.list_names(names.PREFIX + "-")), load=os.getloadavg()[0])
+    services.host_heartbeat(
+        host_id=host_id,
+        memory_available_mb=available,
+        namespaces=len(netns.list_names(names.PREFIX + "-")),
+        load=os.getloadavg()[0],
+    )
 
 
 def sandbox_state(name: str, *, with_cluster: bool = True) -> dict | None:
@@ -52,8 +56,14 @@ def sandbox_state(name: str, *, with_cluster: bool = True) -> dict | None:
     except NotFound:
         return None
     meta = status.record.meta
-    state = {"kind": meta.get("kind", ""), "step": int(meta.get("step") or 0), "net_hosts": list(status.record.hosts),
-             "namespaces": status.namespaces, "health": status.health, "meta": meta}
+    state = {
+        "kind": meta.get("kind", ""),
+        "step": int(meta.get("step") or 0),
+        "net_hosts": list(status.record.hosts),
+        "namespaces": status.namespaces,
+        "health": status.health,
+        "meta": meta,
+    }
     if meta.get("lab"):
         state["lab"] = meta["lab"]
     if with_cluster and meta.get("kind") == "cluster":
@@ -62,14 +72,14 @@ def sandbox_state(name: str, *, with_cluster: bool = True) -> dict | None:
     return state
 
 
-def report(host_id: str, name: str, *, deleted: bool = False) -> None:
+def report(host_id: str, name: str, *, deleted: bool = False, claim: bool = False) -> None:
     """Tell the database what sandbox ``name`` is now. Gone after a delete, its placement goes too; gone
     otherwise (a first build that failed), it stays, marked missing, so it can be built again."""
     state = sandbox_state(name)
     if state is None and not deleted:
         Placement.objects.filter(name=name, host__host_id=host_id).exclude(health="missing").update(health="missing")
         return
-    services.placement_report(host_id=host_id, name=name, state=state)
+    services.placement_report(host_id=host_id, name=name, state=state, claim=claim)
 
 
 def sweep(host_id: str, last: dict[str, tuple]) -> None:

@@ -47,6 +47,8 @@ JOB_NAMES = frozenset({
 PRIVATE_JOBS = frozenset({KUBE_READ, KUBE_EXEC, WALK_PCAP})
 # Jobs that build a sandbox from nothing: the web tier places the sandbox on a host first.
 CREATING_JOBS = frozenset({LAB_START, CLUSTER_START, EXERCISE_START})
+# A creating job's argument naming the host it moves from: once built here, that host deletes its copy.
+MOVED_FROM = "moved_from"
 # Jobs after which the agent reports the sandbox's state to the database (what the pages read).
 CHANGING_JOBS = frozenset({LAB_START, CLUSTER_START, LAB_STEP, LAB_RESET, APPLY, CNI, EXERCISE_START, EXERCISE_SUBMIT,
                            EXERCISE_RESET, KUBE_WRITE})

@@ -36,8 +36,11 @@ from agent import host as hosting
 from agent.jobs import run_job
 from agent.protocol import (
     CHANGING_JOBS,
+    CREATING_JOBS,
     DELETE,
+    DONE_TYPE,
     JOB_TYPE,
+    MOVED_FROM,
     PRIVATE_JOBS,
     UNWATCH_TYPE,
     WATCH_LEASE_S,
@@ -45,6 +48,7 @@ from agent.protocol import (
     agent_channel,
     done_message,
     failed_message,
+    job_message,
     progress_message,
     sandbox_group,
     state_message,
@@ -130,7 +134,8 @@ class Agent:
         if not self.hosted or (job not in CHANGING_JOBS and job != DELETE):
             return
         try:
-            await database_sync_to_async(hosting.report)(self.host_id, sandbox, deleted=job == DELETE)
+            await database_sync_to_async(hosting.report)(self.host_id, sandbox, deleted=job == DELETE,
+                                                         claim=job in CREATING_JOBS)
         except Exception:
             log.exception("agent of host %s: reporting %s failed", self.host_id, sandbox)
 
@@ -166,6 +171,7 @@ class Agent:
             asyncio.run_coroutine_threadsafe(self.publish(update, sandbox, reply), loop)
 
         arguments = {"sandbox": sandbox, **message.get("args", {})}
+        moved_from = arguments.pop(MOVED_FROM, None)
         try:
             result = await loop.run_in_executor(self.pool, run_job, job, arguments, progress)
             outcome = done_message(job_id, job, sandbox, result)
@@ -178,6 +184,9 @@ class Agent:
             log.exception("agent job %s on %s failed", job, sandbox)
             outcome = failed_message(job_id, job, sandbox, f"internal error: {type(error).__name__}: {error}")
         await self.report(job, sandbox)
+        if moved_from and outcome["type"] == DONE_TYPE:  # built here: the old host deletes its copy
+            await self.layer.send(agent_channel(moved_from), job_message(DELETE, sandbox, {}, job_id))
+            log.info("agent of host %s: %s moved here from %s", self.host_id, sandbox, moved_from)
         await self.publish(outcome, sandbox, reply)
 
 

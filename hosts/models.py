@@ -46,8 +46,9 @@ class Placement(models.Model):
     health = models.CharField(max_length=32, default="building")
     cluster = models.TextField(blank=True, help_text="a cluster sandbox's objects (netcore.kube Cluster JSON)")
     meta = models.JSONField(default=dict, blank=True)
-    desired = models.JSONField(default=dict, blank=True,
-                               help_text='the job that builds it from nothing: {"job": ..., "args": {...}}')
+    desired = models.JSONField(
+        default=dict, blank=True, help_text='the job that builds it from nothing: {"job": ..., "args": {...}}'
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(null=True, blank=True)
 

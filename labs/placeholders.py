@@ -18,6 +18,7 @@ PLACEHOLDER = re.compile(r"\{\{(pod|svc|lb|nodeport|node):([a-z0-9./-]+)\}\}")
 
 def expand(command: str, cluster) -> str:
     """Fill in a command's address placeholders from the cluster's objects."""
+
     def value(match: re.Match) -> str:
         kind, ref = match.groups()
         if kind == "node":

@@ -13,9 +13,10 @@ import secrets
 from django.db import transaction
 
 from agent.client import submit_sync
+from agent.protocol import MOVED_FROM
 from classrooms.models import Classroom, Enrollment
 from classrooms.roles import Forbidden, can_teach, can_use_sandbox
-from hosts.services import sandbox_place
+from hosts.services import sandbox_move_target, sandbox_place
 from labs.catalog import get_lab
 from labs.models import Sandbox
 from netcore.errors import PodpathError
@@ -98,3 +99,13 @@ def classroom_reset(*, user, classroom: Classroom) -> list[str]:
     if not can_teach(user, classroom):
         raise Forbidden("only the class's instructor or an admin can reset it")
     return [submit_sync("lab_reset", s.name) for s in Sandbox.objects.filter(classroom=classroom, exercise_id="")]
+
+
+def sandbox_move(*, name: str, to: str = "") -> str:
+    """Rebuild a sandbox on another host from its desired state, then delete the old copy; return the new
+    host. The new host builds it and takes its row, then tells the old host to delete its copy: the
+    sandbox stays usable on the old host until the new one is ready."""
+    placement, target, build = sandbox_move_target(name=name, to=to)
+    args = {**build["args"], MOVED_FROM: placement.host.host_id}
+    submit_sync(build["job"], name, args, host=target.host_id)
+    return target.host_id

@@ -5,52 +5,68 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Host',
+            name="Host",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('host_id', models.CharField(max_length=63, unique=True)),
-                ('sandboxes', models.PositiveIntegerField(default=50, help_text='how many sandboxes it may hold')),
-                ('memory_mb', models.PositiveIntegerField(default=0)),
-                ('cores', models.PositiveSmallIntegerField(default=0)),
-                ('drained', models.BooleanField(default=False, help_text='no new sandboxes go here')),
-                ('started', models.DateTimeField(blank=True, null=True)),
-                ('heartbeat', models.DateTimeField(blank=True, null=True)),
-                ('memory_available_mb', models.PositiveIntegerField(default=0)),
-                ('namespaces', models.PositiveIntegerField(default=0)),
-                ('load', models.FloatField(default=0.0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("host_id", models.CharField(max_length=63, unique=True)),
+                ("sandboxes", models.PositiveIntegerField(default=50, help_text="how many sandboxes it may hold")),
+                ("memory_mb", models.PositiveIntegerField(default=0)),
+                ("cores", models.PositiveSmallIntegerField(default=0)),
+                ("drained", models.BooleanField(default=False, help_text="no new sandboxes go here")),
+                ("started", models.DateTimeField(blank=True, null=True)),
+                ("heartbeat", models.DateTimeField(blank=True, null=True)),
+                ("memory_available_mb", models.PositiveIntegerField(default=0)),
+                ("namespaces", models.PositiveIntegerField(default=0)),
+                ("load", models.FloatField(default=0.0)),
             ],
             options={
-                'ordering': ['host_id'],
+                "ordering": ["host_id"],
             },
         ),
         migrations.CreateModel(
-            name='Placement',
+            name="Placement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=16, unique=True)),
-                ('lab', models.CharField(blank=True, help_text="the lab it follows ('' for none)", max_length=50)),
-                ('kind', models.CharField(blank=True, help_text="'cluster' for a Kubernetes sandbox", max_length=16)),
-                ('step', models.PositiveIntegerField(blank=True, help_text='None until its first build finishes', null=True)),
-                ('net_hosts', models.JSONField(default=list, help_text="the sandbox's own hosts (network namespaces)")),
-                ('namespaces', models.PositiveIntegerField(default=0)),
-                ('health', models.CharField(default='building', max_length=32)),
-                ('cluster', models.TextField(blank=True, help_text="a cluster sandbox's objects (netcore.kube Cluster JSON)")),
-                ('meta', models.JSONField(blank=True, default=dict)),
-                ('desired', models.JSONField(blank=True, default=dict, help_text='the job that builds it from nothing: {"job": ..., "args": {...}}')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('updated', models.DateTimeField(blank=True, null=True)),
-                ('host', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='placements', to='hosts.host')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=16, unique=True)),
+                ("lab", models.CharField(blank=True, help_text="the lab it follows ('' for none)", max_length=50)),
+                ("kind", models.CharField(blank=True, help_text="'cluster' for a Kubernetes sandbox", max_length=16)),
+                (
+                    "step",
+                    models.PositiveIntegerField(blank=True, help_text="None until its first build finishes", null=True),
+                ),
+                ("net_hosts", models.JSONField(default=list, help_text="the sandbox's own hosts (network namespaces)")),
+                ("namespaces", models.PositiveIntegerField(default=0)),
+                ("health", models.CharField(default="building", max_length=32)),
+                (
+                    "cluster",
+                    models.TextField(blank=True, help_text="a cluster sandbox's objects (netcore.kube Cluster JSON)"),
+                ),
+                ("meta", models.JSONField(blank=True, default=dict)),
+                (
+                    "desired",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text='the job that builds it from nothing: {"job": ..., "args": {...}}',
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("updated", models.DateTimeField(blank=True, null=True)),
+                (
+                    "host",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="placements", to="hosts.host"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
     ]

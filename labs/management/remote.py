@@ -38,8 +38,9 @@ def create(*, name: str, lab: str | None, step: int, cluster: bool, nodes: int, 
         get_lab(lab).step(step)  # refuse an unknown lab or step before placing anything
         job, args = "lab_start", {"lab_id": lab, "step": step}
     with transaction.atomic():
-        placement = sandbox_place(name=name, lab=lab or "", kind="cluster" if cluster else "",
-                                  desired={"job": job, "args": args})
+        placement = sandbox_place(
+            name=name, lab=lab or "", kind="cluster" if cluster else "", desired={"job": job, "args": args}
+        )
     return {"host": placement.host.host_id, **call_sync(job, name, args, timeout=BUILD_TIMEOUT_S)}
 
 
@@ -53,8 +54,10 @@ def hosts_text() -> str:
     lines = [f"{'HOST':16} {'STATE':8} {'SANDBOXES':>9} {'MEMORY FREE':>12} {'CORES':>5} {'LOAD':>5}"]
     for status in host_list():
         host = status.host
-        lines.append(f"{host.host_id:16} {status.state:8} {f'{status.placed}/{host.sandboxes}':>9} "
-                     f"{f'{host.memory_available_mb} MB':>12} {host.cores:>5} {host.load:>5.2f}")
+        lines.append(
+            f"{host.host_id:16} {status.state:8} {f'{status.placed}/{host.sandboxes}':>9} "
+            f"{f'{host.memory_available_mb} MB':>12} {host.cores:>5} {host.load:>5.2f}"
+        )
     return "\n".join(lines)
 
 

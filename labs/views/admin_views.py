@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from agent.client import submit_sync
 from classrooms.roles import is_admin
 from hosts.services import host_drain
-from labs import selectors
+from labs import selectors, services
 from labs.models import Sandbox
 from netcore.errors import PodpathError
 
@@ -34,8 +34,16 @@ def sandboxes(request: HttpRequest) -> HttpResponse:
 def act(request: HttpRequest, name: str, action: str) -> HttpResponse:
     """Reset or delete any sandbox (an orphan has no owner in the dashboard: delete is all it gets)."""
     require_admin(request)
-    if action not in ("reset", "delete"):
+    if action not in ("reset", "delete", "move"):
         raise Http404("no such action")
+    if action == "move":
+        try:
+            host = services.sandbox_move(name=name)
+        except PodpathError as error:
+            messages.error(request, str(error))
+        else:
+            messages.info(request, f"moving {name} to host {host}: rebuilt there, then deleted here")
+        return redirect("labs:admin-sandboxes")
     try:
         submit_sync("lab_reset" if action == "reset" else "delete", name)
     except PodpathError as error:  # its host is down: say so, change nothing

@@ -28,8 +28,12 @@ class Deployment:
     def start_agent(self, host: str, sandboxes: int) -> None:
         env = {**self.env, "PODPATH_RUN_DIR": str(self.run_dir(host))}
         log = (self.root / f"agent-{host}.log").open("a")
-        self.agents[host] = subprocess.Popen([PODPATH, "agent", "--host-id", host, "--sandboxes", str(sandboxes)],
-                                             env=env, stdout=log, stderr=subprocess.STDOUT)
+        self.agents[host] = subprocess.Popen(
+            [PODPATH, "agent", "--host-id", host, "--sandboxes", str(sandboxes)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
     def kill_agent(self, host: str, sig: int = signal.SIGKILL) -> None:
         process = self.agents.pop(host)
@@ -39,8 +43,9 @@ class Deployment:
     def web(self, code: str) -> object:
         """Run ``code`` as the web tier would (Django set up, no agent in the process); return what it
         prints as JSON on its last line."""
-        result = subprocess.run([PODPATH, "manage", "shell", "-c", code], env=self.env, capture_output=True,
-                                text=True, timeout=120)
+        result = subprocess.run(
+            [PODPATH, "manage", "shell", "-c", code], env=self.env, capture_output=True, text=True, timeout=120
+        )
         if result.returncode != 0:
             raise AssertionError(f"web code failed:\n{code}\n{result.stderr}")
         return json.loads(result.stdout.strip().splitlines()[-1])
@@ -73,11 +78,22 @@ class Deployment:
         local = {key: value for key, value in self.env.items() if key not in ("DATABASE_URL", "REDIS_URL")}
         for run_dir in self.root.glob("run-*"):
             for record in run_dir.glob("*/sandbox.json"):
-                subprocess.run([PODPATH, "sandbox", "delete", record.parent.name], capture_output=True, timeout=120,
-                               env={**local, "PODPATH_EMBEDDED_AGENT": "1", "PODPATH_RUN_DIR": str(run_dir)})
+                subprocess.run(
+                    [PODPATH, "sandbox", "delete", record.parent.name],
+                    capture_output=True,
+                    timeout=120,
+                    env={**local, "PODPATH_EMBEDDED_AGENT": "1", "PODPATH_RUN_DIR": str(run_dir)},
+                )
 
 
 def deployment_env(database_url: str, redis_url: str, root: Path) -> dict[str, str]:
-    return {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "PODPATH_EMBEDDED_AGENT": "0",
-            "PODPATH_VAR_DIR": str(root / "var"), "PODPATH_SECRET_KEY": "scale-tier-only",
-            "PODPATH_HEARTBEAT_S": "1", "PODPATH_HOST_TIMEOUT_S": "4"}
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "PODPATH_EMBEDDED_AGENT": "0",
+        "PODPATH_VAR_DIR": str(root / "var"),
+        "PODPATH_SECRET_KEY": "scale-tier-only",
+        "PODPATH_HEARTBEAT_S": "1",
+        "PODPATH_HOST_TIMEOUT_S": "4",
+    }

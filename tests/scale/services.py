@@ -66,22 +66,79 @@ def start_services() -> Services:
         data.mkdir()
         account = pwd.getpwnam("postgres")
         os.chown(data, account.pw_uid, account.pw_gid)
-        subprocess.run([postgres_bin("initdb"), "-D", str(data), "--username=podpath", "--auth=trust",
-                        "--encoding=UTF8", "--no-sync"], user="postgres", check=True, capture_output=True)
+        subprocess.run(
+            [
+                postgres_bin("initdb"),
+                "-D",
+                str(data),
+                "--username=podpath",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--no-sync",
+            ],
+            user="postgres",
+            check=True,
+            capture_output=True,
+        )
         pg_port = free_port()
-        processes.append(subprocess.Popen(
-            [postgres_bin("postgres"), "-D", str(data), "-p", str(pg_port), "-k", str(data),
-             "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=200"],
-            user="postgres", stdout=subprocess.DEVNULL, stderr=(root / "postgres.log").open("w")))
-        wait_for(lambda: subprocess.run([postgres_bin("pg_isready"), "-h", "127.0.0.1", "-p", str(pg_port)],
-                                        capture_output=True).returncode == 0, "PostgreSQL")
-        subprocess.run([postgres_bin("createdb"), "-h", "127.0.0.1", "-p", str(pg_port), "-U", "podpath", "podpath"],
-                       check=True, capture_output=True)
+        processes.append(
+            subprocess.Popen(
+                [
+                    postgres_bin("postgres"),
+                    "-D",
+                    str(data),
+                    "-p",
+                    str(pg_port),
+                    "-k",
+                    str(data),
+                    "-c",
+                    "listen_addresses=127.0.0.1",
+                    "-c",
+                    "fsync=off",
+                    "-c",
+                    "max_connections=200",
+                ],
+                user="postgres",
+                stdout=subprocess.DEVNULL,
+                stderr=(root / "postgres.log").open("w"),
+            )
+        )
+        wait_for(
+            lambda: (
+                subprocess.run(
+                    [postgres_bin("pg_isready"), "-h", "127.0.0.1", "-p", str(pg_port)], capture_output=True
+                ).returncode
+                == 0
+            ),
+            "PostgreSQL",
+        )
+        subprocess.run(
+            [postgres_bin("createdb"), "-h", "127.0.0.1", "-p", str(pg_port), "-U", "podpath", "podpath"],
+            check=True,
+            capture_output=True,
+        )
         redis_port = free_port()
-        processes.append(subprocess.Popen(
-            [shutil.which("redis-server") or "/usr/bin/redis-server", "--port", str(redis_port), "--bind", "127.0.0.1",
-             "--dir", str(root), "--save", "", "--appendonly", "no", "--daemonize", "no"],
-            stdout=(root / "redis.log").open("w"), stderr=subprocess.STDOUT))
+        processes.append(
+            subprocess.Popen(
+                [
+                    shutil.which("redis-server") or "/usr/bin/redis-server",
+                    "--port",
+                    str(redis_port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--dir",
+                    str(root),
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--daemonize",
+                    "no",
+                ],
+                stdout=(root / "redis.log").open("w"),
+                stderr=subprocess.STDOUT,
+            )
+        )
 
         def redis_up() -> bool:
             try:
@@ -95,5 +152,6 @@ def start_services() -> Services:
     except BaseException:
         Services(root, "", "", processes).stop()
         raise
-    return Services(root, f"postgres://podpath@127.0.0.1:{pg_port}/podpath", f"redis://127.0.0.1:{redis_port}/0",
-                    processes)
+    return Services(
+        root, f"postgres://podpath@127.0.0.1:{pg_port}/podpath", f"redis://127.0.0.1:{redis_port}/0", processes
+    )

@@ -92,8 +92,13 @@ def test_a_drained_host_takes_nothing_and_a_full_fleet_refuses_cleanly(deploymen
             assert deployment.web(PLACEMENTS)[name][0] == "hb"
         refused = deployment.web(OPEN.format(user="onetoomany", lab=LAB))
         assert refused.startswith("refused: no capacity")
-        assert deployment.web('import json; from labs.models import Sandbox; '
-                              'print(json.dumps(Sandbox.objects.filter(owner__username="onetoomany").count()))') == 0
+        assert (
+            deployment.web(
+                "import json; from labs.models import Sandbox; "
+                'print(json.dumps(Sandbox.objects.filter(owner__username="onetoomany").count()))'
+            )
+            == 0
+        )
     finally:
         deployment.web('from hosts.services import host_drain; host_drain(host_id="ha", drained=False); print("0")')
 
@@ -160,9 +165,13 @@ def test_an_agent_killed_mid_build_is_shown_down_then_recovers_its_sandbox(deplo
     name = deployment.web(OPEN.format(user="crash", lab="kubernetes"))  # the biggest build: 11 namespaces
     deployment.web('from hosts.services import host_drain; host_drain(host_id="hb", drained=False); print("0")')
     assert deployment.web(PLACEMENTS)[name][0] == "ha"
-    deployment.wait(f'import json,subprocess; print(json.dumps(bool([l for l in subprocess.run(["ip","netns","list"],'
-                    f'capture_output=True,text=True).stdout.splitlines() if l.startswith("pp-{name}-")])))',
-                    bool, "the build under way", timeout=60)
+    deployment.wait(
+        f'import json,subprocess; print(json.dumps(bool([l for l in subprocess.run(["ip","netns","list"],'
+        f'capture_output=True,text=True).stdout.splitlines() if l.startswith("pp-{name}-")])))',
+        bool,
+        "the build under way",
+        timeout=60,
+    )
     deployment.kill_agent("ha")  # kill -9 while it builds
 
     deployment.wait(HOSTS, lambda hosts: hosts["ha"] == "down", "ha shown down", timeout=30)

@@ -83,12 +83,12 @@ def test_the_admin_page_shows_hosts_and_a_silent_hosts_sandboxes_unavailable(fle
     Placement.objects.create(name="s1", host=fleet["h1"], lab="evolution", step=2, health="ok")
     Placement.objects.create(name="s2", host=fleet["h2"], lab="evolution", step=1, health="ok")
     html = admin_client.get("/manage/sandboxes/").content.decode()
-    h2 = html[html.index('id="host-h2"'):]
-    assert ">down<" in h2[:h2.index("</tr>")]
-    s2 = html[html.index('id="row-s2"'):]
-    assert "unavailable: host h2 is down" in s2[:s2.index("</tr>")]
-    s1 = html[html.index('id="row-s1"'):]
-    assert ">ok<" in s1[:s1.index("</tr>")]
+    h2 = html[html.index('id="host-h2"') :]
+    assert ">down<" in h2[: h2.index("</tr>")]
+    s2 = html[html.index('id="row-s2"') :]
+    assert "unavailable: host h2 is down" in s2[: s2.index("</tr>")]
+    s1 = html[html.index('id="row-s1"') :]
+    assert ">ok<" in s1[: s1.index("</tr>")]
     admin_client.post("/manage/hosts/h1/drain/", {"drained": "1"})
     assert Host.objects.get(host_id="h1").drained
 
@@ -119,9 +119,47 @@ async def test_a_watch_nobody_renews_lapses_and_its_observer_stops(monkeypatch):
 def test_a_first_build_that_left_nothing_keeps_its_placement_marked_missing_until_deleted(fleet):
     from agent.host import report
 
-    Placement.objects.create(name="tnobuild01", host=fleet["h1"], lab="evolution",
-                             desired={"job": "lab_start", "args": {"lab_id": "evolution", "step": 1}})
+    Placement.objects.create(
+        name="tnobuild01",
+        host=fleet["h1"],
+        lab="evolution",
+        desired={"job": "lab_start", "args": {"lab_id": "evolution", "step": 1}},
+    )
     report("h1", "tnobuild01")  # the job failed before any record: keep what it should be, to build again
     assert Placement.objects.get(name="tnobuild01").health == "missing"
     report("h1", "tnobuild01", deleted=True)
     assert not Placement.objects.filter(name="tnobuild01").exists()
+
+
+@pytest.mark.asyncio
+async def test_a_move_builds_on_the_new_host_which_then_tells_the_old_one_to_delete(fleet, monkeypatch):
+    from asgiref.sync import sync_to_async
+
+    from labs.services import sandbox_move
+
+    await Placement.objects.acreate(name="s1", host=fleet["h1"], lab="evolution", step=2, health="ok")
+    layer = get_channel_layer()
+    await layer.flush()
+    assert await sync_to_async(sandbox_move)(name="s1") == "h2"
+    build = await asyncio.wait_for(layer.receive(agent_channel("h2")), 1)
+    assert build["job"] == "lab_start" and build["args"] == {"lab_id": "evolution", "step": 2, "moved_from": "h1"}
+
+    # The new host's agent builds it, then sends the delete to the old host's channel.
+    ran = []
+    monkeypatch.setattr("agent.worker.run_job", lambda job, arguments, progress: ran.append((job, arguments)) or {})
+    agent = Agent(layer, host_id="h2")
+    await agent.run(build)
+    assert ran == [("lab_start", {"sandbox": "s1", "lab_id": "evolution", "step": 2})]
+    delete = await asyncio.wait_for(layer.receive(agent_channel("h1")), 1)
+    assert delete["job"] == "delete" and delete["sandbox"] == "s1"
+
+
+def test_the_old_hosts_word_no_longer_counts_once_the_new_host_claimed_the_sandbox(fleet):
+    from hosts.services import placement_report
+
+    Placement.objects.create(name="s1", host=fleet["h1"], lab="evolution", step=2, health="ok")
+    placement_report(host_id="h2", name="s1", state={"step": 2, "health": "ok"}, claim=True)  # built on h2
+    placement_report(host_id="h1", name="s1", state={"step": 2, "health": "degraded"})  # h1's last sweep
+    placement_report(host_id="h1", name="s1", state=None)  # h1 deleted its copy
+    placement = Placement.objects.get(name="s1")
+    assert placement.host.host_id == "h2" and placement.health == "ok"

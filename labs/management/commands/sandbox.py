@@ -25,7 +25,7 @@ class Command(PodpathCommand):
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True,
-                                    metavar="{create,list,step,reset,delete,gc,try,hosts,drain}")
+                                    metavar="{create,list,step,reset,delete,gc,try,hosts,drain,move}")
         create = sub.add_parser("create", help="create a sandbox on a lab's step, or holding a cluster")
         create.add_argument("name")
         what = create.add_mutually_exclusive_group(required=True)
@@ -50,6 +50,9 @@ class Command(PodpathCommand):
         drain = sub.add_parser("drain", help="send no new sandboxes to a host (--undo: back in service)")
         drain.add_argument("host")
         drain.add_argument("--undo", action="store_true")
+        move = sub.add_parser("move", help="rebuild a sandbox on another host, then delete the old copy")
+        move.add_argument("name").completer = completers.sandboxes
+        move.add_argument("--to", default="", metavar="HOST", help="the host (default: the least loaded)")
 
     def handle(self, *args, action: str, **options):
         getattr(self, f"do_{action}")(**options)
@@ -129,6 +132,12 @@ class Command(PodpathCommand):
 
     def do_hosts(self, **_):
         self.stdout.write(remote.hosts_text())
+
+    def do_move(self, name: str, to: str, **_):
+        from labs.services import sandbox_move
+
+        self.stdout.write(f"sandbox {name}: moving to host {sandbox_move(name=name, to=to)} "
+                          "(rebuilt there from its lab's step, then deleted on its old host)")
 
     def do_drain(self, host: str, undo: bool, **_):
         self.stdout.write(remote.drain(host, not undo))
