@@ -72,11 +72,17 @@ def database_from_url(url: str | None) -> dict:
     return config
 
 
+# Messages a channel holds before a send fails with ChannelFull: channels-redis's default of 100 is less
+# than one class reset of a course on one host's agent channel (a job per sandbox).
+CHANNEL_CAPACITY = 2000
+
+
 def channel_layer_from_url(url: str | None) -> dict:
     """Redis when REDIS_URL is set (web and agents on several machines), else in-memory."""
     if not url:
         return {"BACKEND": "channels.layers.InMemoryChannelLayer"}
-    return {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [url]}}
+    return {"BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [url], "capacity": CHANNEL_CAPACITY}}
 
 
 private_var_dir(VAR_DIR)
