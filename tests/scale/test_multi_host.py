@@ -52,11 +52,15 @@ def deployment(services):
     assert migrated.returncode == 0, migrated.stderr
     site.start_agent("ha", sandboxes=2)
     site.start_agent("hb", sandboxes=2)
+    built_here: list[str] = []
     try:
         site.wait(HOSTS, lambda hosts: hosts == {"ha": "up", "hb": "up"}, "both agents registered")
         yield site
+        built_here = list(site.web(PLACEMENTS))
     finally:
         site.stop()
+    left = {name: netns_of(name) for name in [*built_here, "clitest", "clifull"] if netns_of(name)}
+    assert not left, f"the scale tier left namespaces behind: {left}"
 
 
 def built(placements: dict, names: list[str]) -> bool:
