@@ -58,6 +58,12 @@ def lab_reset(*, sandbox: str, progress: Progress) -> dict:
     return {"step": 1, "report": report_json(report)}
 
 
+def cluster_start(*, sandbox: str, nodes: int = 2, cni: str = "bridge", progress: Progress) -> dict:
+    """Create a sandbox holding an empty Kubernetes cluster (``podpath sandbox create --cluster``)."""
+    report = api.create_cluster(sandbox, nodes, cni, progress)
+    return {"nodes": nodes, "cni": cni, "report": report_json(report)}
+
+
 def delete(*, sandbox: str, progress: Progress) -> dict:
     lifecycle.delete_sandbox(sandbox)
     return {"deleted": sandbox}
@@ -79,6 +85,7 @@ JOBS: dict[str, Callable[..., dict]] = {
     "lab_start": lab_start,
     "lab_step": lab_step,
     "lab_reset": lab_reset,
+    "cluster_start": cluster_start,
     "delete": delete,
     "apply": apply_manifests,
     "cni": set_cni,
@@ -119,6 +126,22 @@ def collect_garbage(*, sandbox: str, only: list[str] | None = None, progress: Pr
 
 
 JOBS["gc"] = collect_garbage
+
+
+def list_leftovers(*, sandbox: str, progress: Progress) -> dict:
+    """What "remove leftovers" would remove on this host, by sandbox name: namespaces and files no sandbox
+    record owns (a crash or an interrupted delete leaves them). Reads only (``sandbox`` is ignored)."""
+    garbage = lifecycle.find_garbage()
+    return {"leftovers": [{"sandbox": name, "items": leftover_items(garbage.of({name}))}
+                          for name in garbage.sandboxes]}
+
+
+def leftover_items(garbage: lifecycle.GarbageReport) -> list[str]:
+    return [*garbage.namespaces, *(f"/etc/netns/{d}" for d in garbage.netns_dirs),
+            *(f"runtime directory {d}" for d in garbage.runtime_dirs)]
+
+
+JOBS["leftovers"] = list_leftovers
 
 
 def console(*, sandbox: str, target: str, line: str, progress: Progress) -> dict:
@@ -163,6 +186,21 @@ def walk_kept(sandbox: str, walk) -> dict:
 
 
 JOBS["walk"] = packet_walk
+
+
+def walk_pcap(*, sandbox: str, walk_id: str, progress: Progress) -> dict:
+    """A kept walk's capture, base64 (the web tier asks for it: it reads no kernel host's files)."""
+    import base64
+
+    from netcore.errors import NotFound
+
+    path = names.sandbox_dir(sandbox) / "walks" / f"{walk_id}.pcap"
+    if not walk_id.isalnum() or not path.is_file():
+        raise NotFound(f"no walk {walk_id!r} in sandbox {sandbox}")
+    return {"pcap": base64.b64encode(path.read_bytes()).decode()}
+
+
+JOBS["walk_pcap"] = walk_pcap
 
 
 # -- exercises (exercises.checks): build, submit, check, reset, settle a prediction ----------------------------

@@ -1,20 +1,28 @@
 """What the web side and the agent say to each other: channel names, job names and message shapes.
 
 The one vocabulary both sides share. The web side (services, consumers, ``agent.client``) sends jobs
-and watch requests on ``AGENT_CHANNEL``; the agent (``agent.worker``, running ``agent.jobs``) answers on
-the sandbox's group and, for a call, on the caller's reply channel. Plain data only: this module
-imports neither netcore nor Django, so either side may import it without pulling in the other.
+and watch requests on the channel of the host holding the sandbox, ``agent_channel(host)``; the agent
+(``agent.worker``, running ``agent.jobs``) answers on the sandbox's group and, for a call, on the caller's
+reply channel. Plain data only: this module imports neither netcore nor Django, so either side may
+import it without pulling in the other.
 
-    in  (AGENT_CHANNEL)     JobMessage | WatchMessage
-    out (sandbox group)     ProgressMessage, then DoneMessage | FailedMessage;  StateMessage while watched
-    out (one watcher)       MissingMessage: nothing builds the sandbox and the kernel has none
+    in  (podpath-agent.<host>)  JobMessage | WatchMessage
+    out (sandbox group)         ProgressMessage, then DoneMessage | FailedMessage;  StateMessage while watched
+    out (one watcher)           MissingMessage: nothing builds the sandbox and the kernel has none
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal, NotRequired, TypedDict
 
-AGENT_CHANNEL = "podpath-agent"
+AGENT_CHANNEL_PREFIX = "podpath-agent"
+LOCAL_HOST = "local"  # the embedded run's one host (settings.PODPATH_HOST_ID by default)
+WATCH_LEASE_S = 60.0  # a watch lapses unless renewed within this: a dead web process leaves no observer
+
+
+def agent_channel(host: str) -> str:
+    """The channel the agent of kernel host ``host`` reads: every job and watch for its sandboxes."""
+    return f"{AGENT_CHANNEL_PREFIX}.{host}"
 
 
 def sandbox_group(sandbox: str) -> str:
@@ -24,20 +32,28 @@ def sandbox_group(sandbox: str) -> str:
 
 # -- job names: what the agent can be asked to do (agent.jobs.JOBS runs them) ---------------------------
 
-LAB_START, LAB_STEP, LAB_RESET = "lab_start", "lab_step", "lab_reset"
-DELETE, APPLY, CNI, GC = "delete", "apply", "cni", "gc"
-KERNEL_VIEW, CONSOLE, WALK = "kernel_view", "console", "walk"
+LAB_START, LAB_STEP, LAB_RESET, CLUSTER_START = "lab_start", "lab_step", "lab_reset", "cluster_start"
+DELETE, APPLY, CNI, GC, LEFTOVERS = "delete", "apply", "cni", "gc", "leftovers"
+KERNEL_VIEW, CONSOLE, WALK, WALK_PCAP = "kernel_view", "console", "walk", "walk_pcap"
 EXERCISE_START, EXERCISE_SUBMIT, EXERCISE_CHECK = "exercise_start", "exercise_submit", "exercise_check"
 EXERCISE_RESET, EXERCISE_PREDICT = "exercise_reset", "exercise_predict"
 KUBE_READ, KUBE_WRITE, KUBE_EXEC = "kube_read", "kube_write", "kube_exec"  # kubeapi: one API request each
 
 JOB_NAMES = frozenset({
-    LAB_START, LAB_STEP, LAB_RESET, DELETE, APPLY, CNI, GC, KERNEL_VIEW, CONSOLE, WALK,
+    LAB_START, LAB_STEP, LAB_RESET, CLUSTER_START, DELETE, APPLY, CNI, GC, LEFTOVERS, KERNEL_VIEW, CONSOLE, WALK,
+    WALK_PCAP,
     EXERCISE_START, EXERCISE_SUBMIT, EXERCISE_CHECK, EXERCISE_RESET, EXERCISE_PREDICT,
     KUBE_READ, KUBE_WRITE, KUBE_EXEC,
 })
 # Jobs whose outcome goes to the caller only: they change nothing a page watching the sandbox shows.
-PRIVATE_JOBS = frozenset({KUBE_READ, KUBE_EXEC})
+PRIVATE_JOBS = frozenset({KUBE_READ, KUBE_EXEC, WALK_PCAP, LEFTOVERS})
+# Jobs that build a sandbox from nothing: the web tier places the sandbox on a host first.
+CREATING_JOBS = frozenset({LAB_START, CLUSTER_START, EXERCISE_START})
+# A creating job's argument naming the host it moves from: once built here, that host deletes its copy.
+MOVED_FROM = "moved_from"
+# Jobs after which the agent reports the sandbox's state to the database (what the pages read).
+CHANGING_JOBS = frozenset({LAB_START, CLUSTER_START, LAB_STEP, LAB_RESET, APPLY, CNI, EXERCISE_START, EXERCISE_SUBMIT,
+                           EXERCISE_RESET, KUBE_WRITE})
 
 # The kernel tabs of the player: tab name -> the command the agent runs in every host of the sandbox.
 KERNEL_TABS = {
@@ -69,6 +85,7 @@ class WatchMessage(TypedDict):
     type: Literal["agent.watch", "agent.unwatch"]
     sandbox: str
     watcher: str  # the channel name of the page
+    lease: NotRequired[float]  # seconds the watch holds unless sent again (a watch renews it)
 
 
 class ProgressMessage(TypedDict):
@@ -161,8 +178,11 @@ def job_message(job: str, sandbox: str, args: dict[str, Any], job_id: str,
     return message
 
 
-def watch_message(sandbox: str, watcher: str, *, watching: bool = True) -> WatchMessage:
-    return {"type": WATCH_TYPE if watching else UNWATCH_TYPE, "sandbox": sandbox, "watcher": watcher}
+def watch_message(sandbox: str, watcher: str, *, watching: bool = True, lease: float = WATCH_LEASE_S) -> WatchMessage:
+    message: WatchMessage = {"type": WATCH_TYPE if watching else UNWATCH_TYPE, "sandbox": sandbox, "watcher": watcher}
+    if watching:
+        message["lease"] = lease
+    return message
 
 
 def progress_message(job_id: str, job: str, done: int, total: int, what: str) -> ProgressMessage:

@@ -43,7 +43,8 @@ from exercises.judge import (
 )
 from exercises.submission import manifests_from_text, topology_from_text
 from labs.catalog import Try
-from labs.tries import PLACEHOLDER, expand, namespace_for, run_try
+from labs.placeholders import PLACEHOLDER, expand
+from labs.tries import namespace_for, run_try
 from netcore import names
 from netcore.errors import PodpathError, SpecError
 from netcore.kernel.base import Progress

@@ -35,7 +35,7 @@ from exercises.definition import (
 )
 from exercises.submission import manifests_from_text, topology_from_text
 from labs.catalog import CLUSTER_HOSTS, LAB_ID_RE, load_cluster_step, read_yaml
-from labs.tries import PLACEHOLDER
+from labs.placeholders import PLACEHOLDER
 from netcore.errors import NotFound, SpecError
 from netcore.kube.selectors import parse_label_selector
 from netcore.topology.reader import Node
@@ -108,7 +108,7 @@ def load_exercise(path: Path) -> Exercise:
             raise solution_node.fail("a solution that changes the starting topology")
     else:
         cluster = load_cluster_step(start["cluster"], f"{source}: start")
-        from netcore.kube.api import parse_manifests
+        from netcore.kube.documents import parse_manifests
 
         submitted = manifests_from_text(solution, f"{source}: solution")
         objects = parse_manifests(submitted.text, f"{source}: solution") if submitted.count else []

@@ -19,12 +19,12 @@ from classrooms.models import Classroom, Enrollment
 from exercises import Exercise, exercise_catalog
 from exercises.models import AppliedDocument, Attempt, HintShown, PredictAnswer, Submission
 from exercises.submission import topology_from_text
+from hosts.selectors import placement_step
 from labs.diagram import Diagram, layout
 from labs.models import Sandbox
-from labs.selectors import render_markdown, sandbox_targets
+from labs.selectors import cluster_topology, render_markdown, sandbox_targets
 from labs.svg import render_topology
 from netcore.errors import NotFound, PodpathError
-from netcore.sandbox.registry import record_exists
 from netcore.topology.model import Topology
 
 # The parts of the talk (exercise topics, exercises.TOPICS) each lab teaches.
@@ -85,9 +85,7 @@ def exercise_topology(*, sandbox: Sandbox, exercise: Exercise, ready: bool) -> T
         return exercise.topology
     if not ready:
         return None
-    from netcore.kube import api
-
-    return api.topology_of(sandbox.name, api.load_cluster(sandbox.name))
+    return cluster_topology(name=sandbox.name)
 
 
 @dataclass
@@ -106,7 +104,7 @@ class ExerciseStage:
 
 
 def exercise_stage_get(*, sandbox: Sandbox, exercise: Exercise) -> ExerciseStage:
-    ready = record_exists(sandbox.name)
+    ready = placement_step(name=sandbox.name) is not None  # its host has reported it built
     try:
         topology = exercise_topology(sandbox=sandbox, exercise=exercise, ready=ready)
         diagram = layout(topology) if topology is not None else None

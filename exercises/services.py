@@ -19,6 +19,7 @@ from classrooms.roles import Forbidden, can_teach, can_use_sandbox
 from exercises import Exercise, get_exercise
 from exercises.models import AppliedDocument, Attempt, HintShown, PredictAnswer, Submission
 from exercises.selectors import applied_submission
+from hosts.services import sandbox_place
 from labs.models import Sandbox
 from labs.services import new_sandbox_name
 from netcore.errors import PodpathError
@@ -52,6 +53,8 @@ def exercise_open(*, user, classroom: Classroom, exercise: Exercise) -> tuple[Sa
         with transaction.atomic():
             sandbox = Sandbox.objects.create(name=new_sandbox_name(), owner=user, classroom=classroom,
                                              exercise_id=exercise.id)
+            sandbox_place(name=sandbox.name, kind="exercise",
+                          desired={"job": "exercise_start", "args": {"exercise_id": exercise.id}})
     except IntegrityError:  # opened twice at once: the other request builds it
         return Sandbox.objects.get(owner=user, classroom=classroom, exercise_id=exercise.id), False
     submit_sync("exercise_start", sandbox.name, {"exercise_id": exercise.id})

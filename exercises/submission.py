@@ -60,7 +60,7 @@ def manifests_from_text(text: str, source: str) -> Manifests:
     """Split a cluster submission into Kubernetes manifests and the optional PodNetwork document.
 
     Only the PodNetwork document is validated here; the manifests are validated by the API
-    (``netcore.kube.api.parse_manifests``) as ``kubectl apply`` would.
+    (``netcore.kube.documents.parse_manifests``) as ``kubectl apply`` would.
     """
     if not isinstance(text, str) or not text.strip():
         raise SpecError(source, "", "at least one document (Kubernetes manifests to apply), got nothing")

@@ -148,7 +148,8 @@ def load_step(directory: Path, number: int, node: Node) -> Step:
     path = directory / filename
     source = str(path)
     root = Node(source, "", read_yaml(path))
-    fields = root.mapping({"title", "narrative", "topology", "cluster", "try", "walks"}, required={"title", "narrative"})
+    fields = root.mapping({"title", "narrative", "topology", "cluster", "try", "walks"},
+                          required={"title", "narrative"})
     if ("topology" in fields) == ("cluster" in fields):
         raise root.fail("either 'topology' (hosts and links) or 'cluster' (a Kubernetes cluster), not both")
     topology = parse_topology(fields["topology"].value, source) if "topology" in fields else None
@@ -172,8 +173,8 @@ def load_walk(node: Node, hosts: set[str]) -> WalkSpec:
 
 
 def load_cluster_step(node: Node, source: str) -> ClusterStep:
-    from netcore.kube.api import parse_manifests
     from netcore.kube.cluster import CNI_MODES
+    from netcore.kube.documents import parse_manifests
 
     fields = node.mapping({"nodes", "cni", "manifests"}, required={"nodes"})
     manifests = fields["manifests"].text() if "manifests" in fields else ""

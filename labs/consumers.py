@@ -6,7 +6,10 @@ turn agent messages into server-rendered partials (``hx-swap-oob`` by stable id)
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import logging
 from html import escape
 from urllib.parse import parse_qs
 
@@ -14,8 +17,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.template.loader import render_to_string
 
+from agent.client import watch
 from agent.protocol import (
-    AGENT_CHANNEL,
     APPLY,
     CNI,
     EXERCISE_START,
@@ -23,17 +26,19 @@ from agent.protocol import (
     LAB_RESET,
     LAB_START,
     LAB_STEP,
+    WATCH_LEASE_S,
     sandbox_group,
-    watch_message,
 )
 from classrooms.roles import can_use_sandbox
 from labs import selectors
 from labs.models import Sandbox
 from labs.wording import done_words, hosts_created, progress_words
+from netcore.errors import PodpathError
 
 FORBIDDEN = 4403
 RESTAGED = (LAB_START, LAB_STEP, LAB_RESET, APPLY, CNI, KUBE_WRITE)  # jobs that change the picture
 BUILDS = (LAB_START, EXERCISE_START)
+log = logging.getLogger("podpath.web")
 
 
 @database_sync_to_async
@@ -105,8 +110,9 @@ class SandboxConsumer(GroupConsumer):
         return None if self.sandbox is None else sandbox_group(self.sandbox.name)
 
     async def joined(self) -> None:
-        # The agent watches the kernel while some page does, and tells the group what changed.
-        await self.channel_layer.send(AGENT_CHANNEL, watch_message(self.sandbox.name, self.channel_name))
+        # The agent of the sandbox's host watches the kernel while some page does, and tells the group what
+        # changed. The watch is a lease renewed while this connection lives: if this process dies, it lapses.
+        self.renewal = asyncio.create_task(self.keep_watching())
         # A page rendered while the sandbox was built may connect after the build is done: its end went
         # by unheard, so send the stage now rather than leave the page waiting.
         if parse_qs(self.scope.get("query_string", b"").decode()).get("building") == ["1"]:
@@ -120,9 +126,22 @@ class SandboxConsumer(GroupConsumer):
             return None
         return await render_stage(self.sandbox, self.scope["user"])
 
+    async def keep_watching(self) -> None:
+        while True:
+            try:
+                await watch(self.sandbox.name, self.channel_name)
+            except PodpathError as error:  # its host is down: the page shows it unavailable; try again later
+                log.info("watch of %s: %s", self.sandbox.name, error)
+            except Exception:  # a bug or the database away: keep the page connected, try again later
+                log.exception("watch of %s failed", self.sandbox.name)
+            await asyncio.sleep(WATCH_LEASE_S / 3)
+
     async def leaving(self) -> None:
-        await self.channel_layer.send(AGENT_CHANNEL,
-                                      watch_message(self.sandbox.name, self.channel_name, watching=False))
+        self.renewal.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.renewal
+        with contextlib.suppress(PodpathError):
+            await watch(self.sandbox.name, self.channel_name, watching=False)
 
     async def send_progress(self, **context) -> None:
         await self.send(text_data=render_to_string("labs/partials/progress.html", context))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from labs.diagram import link_id
 from netcore.observe.model import SandboxState
 
+
 @dataclass(frozen=True)
 class LiveView:
     seq: int

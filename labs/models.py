@@ -16,7 +16,8 @@ class Sandbox(models.Model):
 
     name = models.CharField(max_length=16, unique=True)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sandboxes")
-    classroom = models.ForeignKey("classrooms.Classroom", null=True, blank=True, on_delete=models.SET_NULL, related_name="sandboxes")
+    classroom = models.ForeignKey("classrooms.Classroom", null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="sandboxes")
     lab_id = models.CharField(max_length=50, blank=True)
     exercise_id = models.CharField(max_length=50, blank=True, help_text="the exercise it was built for ('' for a lab)")
     created = models.DateTimeField(auto_now_add=True)

@@ -1,30 +1,30 @@
 """Reads for the views: the lab catalog, sandboxes with their state, the picture of a sandbox.
 
-Reading a sandbox's record or its cluster's stored objects is a file read; nothing here changes the
-kernel (that is the agent's job).
+What a sandbox is (its step, its hosts, its health, a cluster's objects) comes from its placement row,
+kept current by the agent of the host holding it (hosts.models): the web tier may run on another machine
+and never reads a kernel host's files. Nothing here changes the kernel (that is the agent's job).
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, replace
 from functools import cached_property
-from pathlib import Path
 
 import markdown
 from django.utils.safestring import SafeString, mark_safe
 
 from classrooms.models import Classroom, Enrollment
+from hosts.models import Placement
+from hosts.selectors import HostStatus, host_alive, host_list, placement_step
 from labs.catalog import Lab, Step, Try, catalog, get_lab
 from labs.diagram import Diagram, layout
 from labs.models import Sandbox
+from labs.placeholders import expand
 from labs.svg import render_topology
-from labs.tries import expand
-from netcore import names
 from netcore.errors import NotFound, PodpathError
-from netcore.kernel import netns
-from netcore.sandbox.lifecycle import GarbageReport, SandboxStatus, find_garbage, list_sandboxes
-from netcore.sandbox.registry import read_record
+from netcore.kube import images
+from netcore.kube.compile.network import compile_cluster
+from netcore.kube.store import Cluster
 from netcore.topology.model import Topology
 
 
@@ -36,8 +36,8 @@ def lab_get(*, lab_id: str) -> Lab:
     return get_lab(lab_id)
 
 
-def sandbox_list() -> list[SandboxStatus]:
-    return list_sandboxes()
+def sandbox_list() -> list[SandboxRow]:
+    return sandbox_rows()
 
 
 def render_markdown(text: str) -> SafeString:
@@ -46,44 +46,50 @@ def render_markdown(text: str) -> SafeString:
 
 
 def sandbox_step_number(*, sandbox: Sandbox) -> int | None:
-    """The step the sandbox is on, or None while it is being built (no record yet)."""
-    try:
-        return int(read_record(sandbox.name).meta.get("step", 1))
-    except NotFound:
-        return None
+    """The step the sandbox is on, or None while it is being built (its host has not reported it yet)."""
+    return placement_step(name=sandbox.name)
+
+
+def sandbox_cluster(*, name: str) -> Cluster:
+    """A cluster sandbox's objects, as its host last reported them."""
+    text = Placement.objects.filter(name=name).values_list("cluster", flat=True).first()
+    if not text:
+        raise NotFound(f"sandbox {name!r} has no cluster its host has reported")
+    return Cluster.from_json(text)
+
+
+def cluster_topology(*, name: str) -> Topology:
+    """What a cluster sandbox's kernel holds: its objects compiled (pure: no kernel read)."""
+    return compile_cluster(sandbox_cluster(name=name), name, images)
 
 
 def sandbox_topology(*, sandbox: Sandbox, step: Step) -> Topology:
     """What the sandbox should look like now: the step's topology, or its cluster compiled."""
     if step.cluster is None:
         return step.topology
-    from netcore.kube import api
-
-    return api.topology_of(sandbox.name, api.load_cluster(sandbox.name))
+    return cluster_topology(name=sandbox.name)
 
 
 def sandbox_targets(*, sandbox: Sandbox, topology: Topology | None, nodes: int) -> list[str]:
     """Where console commands can run: a topology's hosts, or a cluster's pods, nodes and outside hosts."""
     if topology is not None:
         return [h.name for h in topology.hosts]
-    from netcore.kube import api
-
     pods = [f"{p['metadata']['namespace']}/{p['metadata']['name']}"
-            for p in api.load_cluster(sandbox.name).list("Pod")]
+            for p in sandbox_cluster(name=sandbox.name).list("Pod")]
     return pods + [f"node{i}" for i in range(nodes)] + ["internet", "external", "router"]
 
 
-def step_tries(*, sandbox: str, step: Step) -> list[Try]:
+def step_tries(*, sandbox: str, step: Step, cluster: Cluster | None = None) -> list[Try]:
     """A step's commands to try as the learner should type them: a cluster's address placeholders
-    (``{{svc:hello-world-service}}``) filled in from the sandbox's objects. The player and the CLI show these."""
+    (``{{svc:hello-world-service}}``) filled in from the sandbox's objects (``cluster``, else as its host
+    reported them). The player and the CLI show these."""
     if step.cluster is None:
         return list(step.tries)
-    from netcore.kube import api
-
-    try:
-        cluster = api.load_cluster(sandbox)
-    except PodpathError:
-        return list(step.tries)
+    if cluster is None:
+        try:
+            cluster = sandbox_cluster(name=sandbox)
+        except PodpathError:
+            return list(step.tries)
     shown = []
     for attempt in step.tries:
         try:
@@ -165,24 +171,9 @@ def classroom_for_instructor(*, user) -> list[Classroom]:
     return list(Classroom.objects.filter(instructor=user))
 
 
-@dataclass(frozen=True)
-class Capacity:
-    memory_available_mb: int
-    memory_total_mb: int
-    namespaces: int
-    sandboxes: int
-
-
-def capacity_get() -> Capacity:
-    """How much room the host has left: memory and network namespaces."""
-    meminfo = {}
-    for line in Path("/proc/meminfo").read_text().splitlines():
-        key, _, value = line.partition(":")
-        meminfo[key] = int(value.split()[0])
-    return Capacity(memory_available_mb=meminfo.get("MemAvailable", 0) // 1024,
-                    memory_total_mb=meminfo.get("MemTotal", 0) // 1024,
-                    namespaces=len(netns.list_names(names.PREFIX + "-")),
-                    sandboxes=len(list_sandboxes()))
+def capacity_get() -> list[HostStatus]:
+    """Every kernel host: its capacity, what it holds, whether it is up, as its agent last said."""
+    return host_list()
 
 
 @dataclass(frozen=True)
@@ -195,47 +186,58 @@ class SandboxRow:
     age_s: float | None
     namespaces: int
     health: str
-    origin: str  # "dashboard" (a row owns it), "cli" (a record, no row: made with `podpath sandbox`),
-    #              "missing" (a row, no record: not built yet, or deleted outside the dashboard)
+    origin: str  # "dashboard" (a row owns it), "cli" (no row: made with `podpath sandbox` on its host),
+    #              "missing" (a row, nothing on the kernel: not built yet, or deleted outside the dashboard)
     exercise: str = ""
+    host: str = ""
+    net_hosts: int = 0
+    available: bool = True
 
     @property
     def resettable(self) -> bool:
         return self.origin == "dashboard" or (self.origin == "cli" and bool(self.lab) and self.lab != "cluster")
 
 
+MISSING_HEALTH = "not on the kernel: still being built, or deleted outside the dashboard"
+
+
 def sandbox_rows() -> list[SandboxRow]:
-    """Every sandbox: those on this host, with their owner when the dashboard knows one, and the
-    dashboard's sandboxes that have no record on the host (still building, or deleted with the CLI)."""
+    """Every sandbox on every host, with its owner when the dashboard knows one, and the dashboard's
+    sandboxes that no host holds (still building, or deleted with the CLI).
+
+    A sandbox on a host that stopped beating is shown unavailable, not lost: it comes back with its host."""
+    from django.utils import timezone
+
     owned = {s.name: s for s in Sandbox.objects.select_related("owner", "classroom")}
     rows = []
-    for status in list_sandboxes():
-        row = owned.pop(status.record.name, None)
-        meta = status.record.meta
+    now = timezone.now()
+    for placement in Placement.objects.select_related("host"):
+        row = owned.pop(placement.name, None)
+        available = host_alive(placement.host)
+        missing = placement.health in ("missing", "building")
+        if not available:
+            health = f"unavailable: host {placement.host.host_id} is down"
+        else:
+            health = MISSING_HEALTH if missing else placement.health
+        meta = placement.meta or {}
         rows.append(SandboxRow(
-            name=status.record.name,
+            name=placement.name,
             owner=row.owner.username if row else "",
             classroom=row.classroom.name if row and row.classroom else "",
-            lab=meta.get("lab", "cluster" if meta.get("kind") == "cluster" else ""),
-            step=str(meta.get("step", "")),
-            age_s=status.record.age_seconds(),
-            namespaces=status.namespaces,
-            health=status.health,
-            origin="dashboard" if row else "cli",
-            exercise=meta.get("exercise", ""),
+            lab=placement.lab or ("cluster" if placement.kind == "cluster" else placement.kind),
+            step=str(placement.step) if placement.step and not missing else "",
+            age_s=(now - placement.created).total_seconds(),
+            namespaces=placement.namespaces,
+            health=health,
+            origin="cli" if row is None else "missing" if missing else "dashboard",
+            exercise=row.exercise_id if row else meta.get("exercise", ""),
+            host=placement.host.host_id,
+            net_hosts=len(placement.net_hosts),
+            available=available,
         ))
     for row in owned.values():
         rows.append(SandboxRow(
             name=row.name, owner=row.owner.username, classroom=row.classroom.name if row.classroom else "",
             lab=row.lab_id, step="", age_s=None, namespaces=0, exercise=row.exercise_id,
-            health="not on the kernel: still being built, or deleted outside the dashboard", origin="missing"))
+            health=MISSING_HEALTH, origin="missing"))
     return sorted(rows, key=lambda r: r.name)
-
-
-def garbage_get() -> GarbageReport:
-    """What "remove leftovers" would remove: namespaces and files no sandbox record owns."""
-    return find_garbage()
-
-
-def load_average() -> float:
-    return os.getloadavg()[0]

@@ -1,7 +1,9 @@
 """Writes for labs: a class for a lab, sandboxes, present mode's steps, and the kernel work asked of the agent.
 
 Keyword-only functions named ``<entity>_<action>``. Kernel work never runs here: it is queued to the
-agent (``agent``), whose progress and outcome reach the sandbox's websocket group.
+agent of the sandbox's host (``agent``), whose progress and outcome reach the sandbox's websocket group.
+A new sandbox is placed on a host (hosts.services) in the transaction that creates its row: with no
+room anywhere, NoCapacity is raised and nothing is left behind.
 """
 
 from __future__ import annotations
@@ -11,14 +13,16 @@ import secrets
 from django.db import transaction
 
 from agent.client import submit_sync
+from agent.protocol import MOVED_FROM
 from classrooms import services as classroom_services
 from classrooms.models import Classroom, Enrollment
 from classrooms.roles import Forbidden, can_teach, can_use_sandbox
+from hosts.selectors import placement_get, placement_step, sandbox_on_kernel
+from hosts.services import sandbox_move_target, sandbox_place
 from labs.catalog import get_lab
 from labs.models import Sandbox
 from labs.signals import sandbox_restarted
-from netcore.errors import NotFound, PodpathError
-from netcore.sandbox.registry import read_record, record_exists
+from netcore.errors import PodpathError
 
 
 def classroom_create(*, instructor, name: str, lab_id: str) -> Classroom:
@@ -34,10 +38,7 @@ def classroom_present(*, user, classroom: Classroom, presenting: bool) -> Classr
     step = None
     own = Sandbox.objects.filter(classroom=classroom, owner=user, exercise_id="").first()
     if presenting and own is not None:
-        try:
-            step = int(read_record(own.name).meta.get("step", 1))
-        except NotFound:  # not built (any more): the class keeps its step
-            pass
+        step = placement_step(name=own.name)  # None: not built (any more), the class keeps its step
     return classroom_services.classroom_present(user=user, classroom=classroom, presenting=presenting, step=step)
 
 
@@ -48,15 +49,18 @@ def new_sandbox_name() -> str:
 def sandbox_open(*, user, lab_id: str, classroom: Classroom | None = None, step: int = 1) -> tuple[Sandbox, bool]:
     """Return the user's sandbox for a lab (in a class), creating and building it on first visit.
 
-    The second value tells whether a build was queued (the page shows its progress).
+    The second value tells whether a build was queued (the page shows its progress). A full fleet raises
+    NoCapacity and creates nothing.
     """
     get_lab(lab_id).step(step)
+    args = {"lab_id": lab_id, "step": step}
     with transaction.atomic():
         existing = Sandbox.objects.filter(owner=user, lab_id=lab_id, classroom=classroom).first()
         if existing is not None:
             return existing, False
         sandbox = Sandbox.objects.create(name=new_sandbox_name(), owner=user, lab_id=lab_id, classroom=classroom)
-    submit_sync("lab_start", sandbox.name, {"lab_id": lab_id, "step": step})
+        sandbox_place(name=sandbox.name, lab=lab_id, desired={"job": "lab_start", "args": args})
+    submit_sync("lab_start", sandbox.name, args)
     return sandbox, True
 
 
@@ -132,10 +136,19 @@ def sandbox_reset(*, user, sandbox: Sandbox) -> str:
 def sandbox_rebuild(*, user, sandbox: Sandbox) -> str:
     """Build again a sandbox whose kernel side is gone (deleted with the CLI, or its build failed)."""
     sandbox_check(user=user, sandbox=sandbox)
-    if record_exists(sandbox.name):
+    if sandbox_on_kernel(name=sandbox.name):
         raise PodpathError(f"sandbox {sandbox.name} is on the kernel: reset it instead")
     sandbox_restarted.send(sender=Sandbox, sandbox=sandbox)
-    return submit_sync(*build_job(sandbox))
+    return build_again(sandbox)
+
+
+def build_again(sandbox: Sandbox) -> str:
+    """Queue the build of a sandbox from nothing on the host holding it (placed anew if none does)."""
+    job, name, args = build_job(sandbox)
+    if placement_get(name=name) is None:  # its placement went with it: place it again, like a new one
+        sandbox_place(name=name, lab="" if sandbox.exercise_id else sandbox.lab_id,
+                      kind="exercise" if sandbox.exercise_id else "", desired={"job": job, "args": args})
+    return submit_sync(job, name, args)
 
 
 def build_job(sandbox: Sandbox) -> tuple[str, str, dict]:
@@ -152,8 +165,8 @@ def sandbox_admin_reset(*, name: str) -> str:
     sandbox = Sandbox.objects.filter(name=name).first()
     if sandbox is not None:  # back on its starting state: the apps above forget what it ran
         sandbox_restarted.send(sender=Sandbox, sandbox=sandbox)
-    if sandbox is not None and not record_exists(name):
-        submit_sync(*build_job(sandbox))
+    if sandbox is not None and not sandbox_on_kernel(name=name):
+        build_again(sandbox)
         return f"rebuilding {name}: it was not on the kernel"
     if sandbox is not None and sandbox.exercise_id:
         submit_sync("exercise_reset", name, {"exercise_id": sandbox.exercise_id})
@@ -181,3 +194,13 @@ def classroom_reset(*, user, classroom: Classroom) -> list[str]:
     classroom.present_step = 1  # a presenting class presents step 1 again, like every sandbox in it
     classroom.save(update_fields=["present_step"])
     return [submit_sync("lab_reset", s.name) for s in Sandbox.objects.filter(classroom=classroom, exercise_id="")]
+
+
+def sandbox_relocate(*, name: str, to: str = "") -> str:
+    """Rebuild a sandbox on another host from its desired state, then delete the old copy; return the new
+    host. The new host builds it and takes its row, then tells the old host to delete its copy: the
+    sandbox stays usable on the old host until the new one is ready."""
+    placement, target, build = sandbox_move_target(name=name, to=to)
+    args = {**build["args"], MOVED_FROM: placement.host.host_id}
+    submit_sync(build["job"], name, args, host=target.host_id)
+    return target.host_id

@@ -27,7 +27,8 @@ def render_topology(diagram: Diagram | None, *, down: frozenset[str] = frozenset
             (["missing"] if box.host in missing else [])
         out.append(f'<g id="{escape(box.id)}" class="{" ".join(classes)}" data-host="{escape(box.host)}">')
         out.append(f'<rect x="{box.x:.1f}" y="{box.y:.1f}" width="{box.w:.1f}" height="{box.h:.1f}" rx="6"></rect>')
-        out.append(f'<text class="label" x="{box.x + 8:.1f}" y="{box.y + 18:.1f}">{escape(short(box.label, 26))}</text>')
+        label = escape(short(box.label, 26))
+        out.append(f'<text class="label" x="{box.x + 8:.1f}" y="{box.y + 18:.1f}">{label}</text>')
         if not box.children:
             for index, address in enumerate(box.addresses[:2]):
                 out.append(f'<text class="address" x="{box.x + 8:.1f}" y="{box.y + 34 + index * ADDRESS_LINE:.1f}">'

@@ -13,20 +13,17 @@ placeholders, filled in when the command runs: ``{{pod:hello-world}}`` (the pod'
 
 from __future__ import annotations
 
-import re
 import shlex
 from dataclasses import dataclass
 
 from labs.catalog import Try
-from netcore.errors import NotFound
+from labs.placeholders import expand
 from netcore.jail.learner import run_learner_command
-from netcore.kube import addresses
 from netcore.kube.lookup import split_ref
 from netcore.sandbox.lifecycle import host_namespace
 from netcore.sandbox.registry import read_record
 
 TIMEOUT_S = 15.0
-PLACEHOLDER = re.compile(r"\{\{(pod|svc|lb|nodeport|node):([a-z0-9./-]+)\}\}")
 
 
 @dataclass(frozen=True)
@@ -50,30 +47,6 @@ class TryResult:
         return self.expected_output is None or self.expected_output in self.output
 
 
-
-
-def expand(command: str, cluster) -> str:
-    """Fill in a command's address placeholders from the cluster's objects."""
-    def value(match: re.Match) -> str:
-        kind, ref = match.groups()
-        if kind == "node":
-            return addresses.node_address(int(ref))
-        namespace, name = split_ref(ref)
-        obj = cluster.get("Pod" if kind == "pod" else "Service", namespace, name)
-        if obj is None:
-            raise NotFound(f"{match.group(0)}: no {'pod' if kind == 'pod' else 'service'} {namespace}/{name}")
-        if kind == "pod":
-            return obj["status"]["podIP"]
-        if kind == "svc":
-            return obj["spec"]["clusterIP"]
-        if kind == "lb":
-            ingress = obj.get("status", {}).get("loadBalancer", {}).get("ingress", [])
-            if not ingress:
-                raise NotFound(f"{match.group(0)}: service {namespace}/{name} has no LoadBalancer address")
-            return ingress[0]["ip"]
-        return str(obj["spec"]["ports"][0]["nodePort"])
-
-    return PLACEHOLDER.sub(value, command)
 
 
 def namespace_for(sandbox: str, target: str, cluster) -> str:

@@ -31,5 +31,6 @@ urlpatterns = [
     path("classes/<str:code>/reset/", classes.reset_all, name="reset-class"),
     path("manage/sandboxes/", admin_views.sandboxes, name="admin-sandboxes"),
     path("manage/sandboxes/orphans/", admin_views.remove_orphans, name="admin-orphans"),
+    path("manage/hosts/<str:host_id>/drain/", admin_views.drain, name="admin-drain"),
     path("manage/sandboxes/<str:name>/<str:action>/", admin_views.act, name="admin-act"),
 ]

@@ -72,11 +72,17 @@ def database_from_url(url: str | None) -> dict:
     return config
 
 
+# Messages a channel holds before a send fails with ChannelFull: channels-redis's default of 100 is less
+# than one class reset of a course on one host's agent channel (a job per sandbox).
+CHANNEL_CAPACITY = 2000
+
+
 def channel_layer_from_url(url: str | None) -> dict:
     """Redis when REDIS_URL is set (web and agents on several machines), else in-memory."""
     if not url:
         return {"BACKEND": "channels.layers.InMemoryChannelLayer"}
-    return {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [url]}}
+    return {"BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [url], "capacity": CHANNEL_CAPACITY}}
 
 
 private_var_dir(VAR_DIR)
@@ -94,6 +100,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "django_htmx",
+    "hosts",
     "classrooms",
     "labs",
     "exercises",
@@ -135,6 +142,13 @@ CHANNEL_LAYERS = {"default": channel_layer_from_url(os.environ.get("REDIS_URL"))
 # The embedded run keeps the agent in the web server's process; with Redis, `podpath agent` runs it
 # beside the kernel (set PODPATH_EMBEDDED_AGENT=0 on web-only machines).
 PODPATH_EMBEDDED_AGENT = env_flag("PODPATH_EMBEDDED_AGENT", not os.environ.get("REDIS_URL"))
+# This machine's kernel host (hosts.Host): the id its agent registers and listens under
+# (channel podpath-agent.<id>), how many sandboxes it takes, how often it says it is alive, and after how
+# long without a heartbeat the web tier shows it down and refuses its jobs.
+PODPATH_HOST_ID = os.environ.get("PODPATH_HOST_ID", "local")
+PODPATH_HOST_SANDBOXES = int(os.environ.get("PODPATH_HOST_SANDBOXES") or 50)
+PODPATH_HEARTBEAT_S = float(os.environ.get("PODPATH_HEARTBEAT_S") or 5)
+PODPATH_HOST_TIMEOUT_S = float(os.environ.get("PODPATH_HOST_TIMEOUT_S") or 3 * PODPATH_HEARTBEAT_S)
 # Where kubectl reaches the Kubernetes API (kubeapi), for the kubeconfigs the dashboard hands out:
 # https://HOST:PORT; `podpath serve --kube-tls PORT` fills it in when unset.
 PODPATH_KUBE_SERVER = os.environ.get("PODPATH_KUBE_SERVER", "")

@@ -1,7 +1,8 @@
 """Shared test setup: the address plan, tiers by folder, and the kernel tier's safety net.
 
 Tiers: tests/unit (no root), tests/web (Django, no kernel), tests/kernel (root: real namespaces and
-packets), tests/browser (root and Debian's chromium). Kernel and browser tests are skipped without
+packets), tests/scale (root: web tier and agents as processes over private Redis and PostgreSQL),
+tests/browser (root and Debian's chromium). Kernel and browser tests are skipped without
 root; CI runs as root, so there they always run.
 
 The kernel tier runs inside a guard that snapshots the root network namespace (links, addresses,
@@ -36,7 +37,7 @@ LAB_LAN = "10.0.0.0/24"  # the evolution lab's machines
 RUNTIME_ROOT = Path("/run/podpath")
 RUNTIME_ROOT_EXISTED = RUNTIME_ROOT.exists()
 IS_ROOT = os.geteuid() == 0
-ROOT_TIERS = ("kernel", "browser")
+ROOT_TIERS = ("kernel", "scale", "browser")
 # pytest-timeout: pyproject's default (120 s) for unit and web tests; building namespaces and driving a
 # browser take longer, but a hung one must still fail in minutes, not use up CI's 90.
 ROOT_TIER_TIMEOUT = 600
@@ -44,14 +45,14 @@ ROOT_TIER_TIMEOUT = 600
 
 # Fast tiers first; the browser tier last, because Playwright's sync API keeps an event loop running
 # in the main thread until the session ends, and tests after it could not start their own.
-TIER_ORDER = {"unit": 0, "web": 1, "kernel": 2, "browser": 3}
+TIER_ORDER = {"unit": 0, "web": 1, "kernel": 2, "scale": 3, "browser": 4}
 
 
 def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: TIER_ORDER.get(Path(str(item.fspath)).parent.name, 0))  # stable
     for item in items:
         tier = Path(str(item.fspath)).parent.name
-        if tier in ("kernel", "web", "browser"):
+        if tier in ("kernel", "web", "scale", "browser"):
             item.add_marker(getattr(pytest.mark, tier))
         if tier in ROOT_TIERS and item.get_closest_marker("timeout") is None:
             item.add_marker(pytest.mark.timeout(ROOT_TIER_TIMEOUT))

@@ -10,16 +10,13 @@ from django.shortcuts import get_object_or_404, render
 from classrooms.models import Classroom, Enrollment
 from classrooms.roles import can_teach
 from exercises import selectors
+from hosts.selectors import placement_step
 from labs.models import Sandbox
-from netcore.errors import PodpathError
-from netcore.sandbox.registry import read_record
 
 
 def step_of(sandbox: Sandbox) -> str:
-    try:
-        return str(read_record(sandbox.name).meta.get("step", "?"))
-    except PodpathError:
-        return "building"
+    step = placement_step(name=sandbox.name)
+    return "building" if step is None else str(step)
 
 
 @login_required

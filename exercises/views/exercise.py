@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from classrooms.models import Classroom
 from classrooms.roles import can_teach
 from exercises import Exercise, selectors, services
+from hosts.errors import NoCapacity
 from labs.models import Sandbox
 from labs.selectors import render_markdown
 from labs.views.common import error_fragment
@@ -71,7 +72,10 @@ def predict_context(user, sandbox: Sandbox, exercise: Exercise, answer, *, play:
 @login_required
 def page(request: HttpRequest, code: str, exercise_id: str) -> HttpResponse:
     room, exercise = class_exercise(request, code, exercise_id)
-    sandbox, _ = services.exercise_open(user=request.user, classroom=room, exercise=exercise)
+    try:
+        sandbox, _ = services.exercise_open(user=request.user, classroom=room, exercise=exercise)
+    except NoCapacity as error:  # every host is full or down: nothing was created
+        return error_fragment(str(error), status=503)
     context = workspace_context(request.user, sandbox, exercise)
     context["stage"] = selectors.exercise_stage_get(sandbox=sandbox, exercise=exercise)
     context["goal"] = render_markdown(exercise.goal)

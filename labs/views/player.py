@@ -3,18 +3,20 @@ and the YAML panel. Moving queues a job for the agent; the page follows it over 
 
 from __future__ import annotations
 
+import base64
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from agent.client import call
 from agent.protocol import KERNEL_TABS
 from classrooms.models import Classroom
+from hosts.errors import HostDown, NoCapacity
 from labs import selectors, services
 from labs.views.common import error_fragment, sandbox_for
-from netcore import names
 from netcore.errors import NotFound, PodpathError, SpecError
 
 
@@ -36,6 +38,8 @@ def open_lab(request: HttpRequest, lab_id: str) -> HttpResponse:
     except NotFound as error:
         messages.error(request, str(error))
         return redirect("labs:home")
+    except NoCapacity as error:  # every host is full or down: nothing was created
+        return error_fragment(str(error), status=503)
     return redirect("labs:player", name=sandbox.name)
 
 
@@ -176,14 +180,18 @@ def walk_steps(walk: dict) -> list[dict]:
 
 
 @login_required
-def walk_pcap(request: HttpRequest, name: str, walk_id: str) -> HttpResponse:
-    sandbox = sandbox_for(request, name)
+async def walk_pcap(request: HttpRequest, name: str, walk_id: str) -> HttpResponse:
+    """The walk's capture, asked of the agent that keeps it (the web tier reads no kernel host's files)."""
+    sandbox = await sandbox_for_async(request, name)
     if not walk_id.isalnum():
         raise Http404("no such walk")
-    path = names.sandbox_dir(sandbox.name) / "walks" / f"{walk_id}.pcap"
-    if not path.is_file():
-        raise Http404("no such walk")
-    response = FileResponse(path.open("rb"), content_type="application/vnd.tcpdump.pcap")
+    try:
+        result = await call("walk_pcap", sandbox.name, {"walk_id": walk_id}, timeout=30)
+    except HostDown as error:
+        return error_fragment(str(error), status=503)
+    except PodpathError:  # the agent keeps no such walk
+        raise Http404("no such walk") from None
+    response = HttpResponse(base64.b64decode(result["pcap"]), content_type="application/vnd.tcpdump.pcap")
     response["Content-Disposition"] = f'attachment; filename="walk-{walk_id}.pcap"'
     return response
 

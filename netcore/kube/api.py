@@ -12,9 +12,9 @@ import os
 from datetime import UTC, datetime
 
 from netcore import names
-from netcore.errors import NotFound, PodpathError, SpecError
+from netcore.errors import NotFound, PodpathError
 from netcore.kernel.base import Progress
-from netcore.kube import images, manifests
+from netcore.kube import images
 from netcore.kube.cluster import (
     DERIVED,
     SYSTEM_NAMESPACES,
@@ -27,7 +27,7 @@ from netcore.kube.cluster import (
     with_cni,
 )
 from netcore.kube.compile.network import compile_cluster, pod_hosts
-from netcore.kube.defaults import apply_defaults
+from netcore.kube.documents import parse_manifests
 from netcore.kube.gateway.infra import is_gateway_infrastructure
 from netcore.kube.ingress import is_ingress_system_object
 from netcore.reconcile import Report
@@ -102,35 +102,6 @@ def commit(
         raise
     save_cluster(sandbox, after)
     return report
-
-
-def parse_manifests(text: str, source: str) -> list[dict]:
-    """Parse, validate and default every document; raise on the first invalid one (nothing applied)."""
-    objects = [
-        apply_defaults(obj) for obj in manifests.validate_objects(manifests.load_documents(text, source), source)
-    ]
-    for index, obj in enumerate(objects):
-        pod = pod_template(obj)
-        if pod is not None:
-            try:
-                images.check_pod(pod)
-            except SpecError as error:
-                where = (
-                    f"{source}: document {index + 1} ({obj['kind']} {obj['metadata'].get('namespace', 'default')}/"
-                    f"{obj['metadata']['name']})"
-                )
-                field = error.field if obj["kind"] == "Pod" else f"spec.template.{error.field}"
-                raise SpecError(where, field, error.expected) from None
-    return objects
-
-
-def pod_template(obj: dict) -> dict | None:
-    """The pod a Pod or Deployment describes, for the image checks."""
-    if obj["kind"] == "Pod":
-        return obj
-    if obj["kind"] == "Deployment":
-        return {"metadata": obj["spec"]["template"].get("metadata", {}), "spec": obj["spec"]["template"]["spec"]}
-    return None
 
 
 def apply_manifests(sandbox: str, text: str, source: str, progress: Progress | None = None):

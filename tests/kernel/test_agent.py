@@ -9,7 +9,7 @@ import pytest
 from channels.layers import get_channel_layer
 
 from agent.client import call
-from agent.protocol import sandbox_group
+from agent.protocol import LOCAL_HOST, sandbox_group
 from agent.worker import Agent
 from netcore.errors import PodpathError
 from netcore.sandbox import lifecycle
@@ -23,7 +23,7 @@ async def test_a_lab_job_runs_and_the_group_hears_progress_then_done(sandbox_nam
     await layer.group_add(sandbox_group(sandbox_name), listener)
     agent = asyncio.create_task(Agent(layer).serve())
     try:
-        result = await call("lab_start", sandbox_name, {"lab_id": "connecting-containers", "step": 3})
+        result = await call("lab_start", sandbox_name, {"lab_id": "connecting-containers", "step": 3}, host=LOCAL_HOST)
         assert result["step"] == 3 and result["report"]["operations"] > 0
         heard = []
         while not heard or heard[-1]["type"] != "job.done":
@@ -32,8 +32,8 @@ async def test_a_lab_job_runs_and_the_group_hears_progress_then_done(sandbox_nam
         assert heard[-1]["result"] == result
 
         with pytest.raises(PodpathError, match="has no step 42"):
-            await call("lab_step", sandbox_name, {"step": 42})
-        stepped = await call("lab_step", sandbox_name, {"step": 2})
+            await call("lab_step", sandbox_name, {"step": 42}, host=LOCAL_HOST)
+        stepped = await call("lab_step", sandbox_name, {"step": 2}, host=LOCAL_HOST)
         assert stepped["report"]["operations"] > 0
     finally:
         agent.cancel()
@@ -68,14 +68,18 @@ def test_kernel_tabs_show_what_the_last_step_changed_and_the_kernel_agrees(sandb
             lifecycle.delete_sandbox(sandbox_name)
 
 
+@pytest.mark.django_db
 def test_the_player_shows_commands_to_try_with_this_sandboxs_addresses(sandbox_name):
+    from agent.host import report
     from agent.jobs import run_job
+    from hosts.services import local_host
     from labs.models import Sandbox
     from labs.selectors import player_get
     from netcore.kube import api
 
     try:
         run_job("lab_start", {"sandbox": sandbox_name, "lab_id": "kubernetes", "step": 6}, lambda *_: None)
+        report(local_host().host_id, sandbox_name)  # as the agent does after a job: the page reads this row
         player = player_get(sandbox=Sandbox(name=sandbox_name, lab_id="kubernetes"))
         commands = [t.command for t in player.tries]
         assert commands and not any("{{" in c for c in commands), commands

@@ -10,7 +10,7 @@ import pytest
 from channels.layers import get_channel_layer
 from pyroute2 import IPRoute
 
-from agent.protocol import AGENT_CHANNEL, sandbox_group
+from agent.protocol import LOCAL_HOST, agent_channel, sandbox_group
 from agent.worker import Agent
 from labs.catalog import get_lab
 from labs.diagram import layout
@@ -50,7 +50,7 @@ async def test_a_cable_set_down_reaches_the_watching_page_and_comes_back(sandbox
     serving = asyncio.create_task(agent.serve())
     try:
         lifecycle.create_sandbox(sandbox_name, step.topology)
-        await layer.send(AGENT_CHANNEL, {"type": "agent.watch", "sandbox": sandbox_name, "watcher": page})
+        await layer.send(agent_channel(LOCAL_HOST), {"type": "agent.watch", "sandbox": sandbox_name, "watcher": page})
         first, _ = await next_view(layer, page, lambda v: {h.host for h in diagram.boxes} <= v.hosts)
         assert cable.id not in first.down
 
@@ -63,7 +63,7 @@ async def test_a_cable_set_down_reaches_the_watching_page_and_comes_back(sandbox
         await asyncio.get_running_loop().run_in_executor(None, set_link, sandbox_name, host, ifname, "up")
         await next_view(layer, page, lambda v: cable.id not in v.down)
 
-        await layer.send(AGENT_CHANNEL, {"type": "agent.unwatch", "sandbox": sandbox_name, "watcher": page})
+        await layer.send(agent_channel(LOCAL_HOST), {"type": "agent.unwatch", "sandbox": sandbox_name, "watcher": page})
         for _ in range(100):
             if sandbox_name not in agent.forwarders and not observer_for(sandbox_name).running:
                 break
@@ -86,7 +86,7 @@ async def test_traffic_figures_reach_the_page_and_the_last_ones_are_not_held_bac
     serving = asyncio.create_task(agent.serve())
     try:
         lifecycle.create_sandbox(sandbox_name, step.topology)
-        await layer.send(AGENT_CHANNEL, {"type": "agent.watch", "sandbox": sandbox_name, "watcher": page})
+        await layer.send(agent_channel(LOCAL_HOST), {"type": "agent.watch", "sandbox": sandbox_name, "watcher": page})
         await next_view(layer, page, lambda v: {"host", "internet"} <= v.hosts)
         ping = await asyncio.create_subprocess_exec(
             "ip", "netns", "exec", names.netns_name(sandbox_name, "host"), "ping", "-c", "3", "-i", "0.2", "-q",

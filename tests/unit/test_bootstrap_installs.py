@@ -43,6 +43,7 @@ PACKAGE_OF = {
     "python3": "python3",
     "chromium": "chromium",
     "tshark": "tshark",
+    "redis-server": "redis-server",  # the scale tier's private Redis (PostgreSQL's programs: by full path)
 }
 
 # Programs of Debian's "required" packages (coreutils, util-linux, libc-bin, dash, bash, dpkg): on every

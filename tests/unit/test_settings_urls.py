@@ -53,6 +53,6 @@ def test_redis_url_goes_to_channels_redis_unchanged():
     url = "rediss://:pw@redis.example:6380/2?ssl_cert_reqs=required"
     assert channel_layer_from_url(url) == {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [url]},
+        "CONFIG": {"hosts": [url], "capacity": 2000},  # a class reset of 300 sandboxes fits one host's channel
     }
     assert channel_layer_from_url(None) == {"BACKEND": "channels.layers.InMemoryChannelLayer"}

@@ -17,11 +17,13 @@ from exercises import get_exercise
 class FakeAgent:
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, dict]] = []
+        self.hosts: list[str | None] = []  # the host each submit named (None: the sandbox's own)
         self.passing: set[int] = set()  # which criteria pass on the next check
         self.accept = True
 
-    def submit(self, job: str, sandbox: str, args: dict | None = None) -> str:
+    def submit(self, job: str, sandbox: str, args: dict | None = None, host: str | None = None) -> str:
         self.calls.append((job, sandbox, args or {}))
+        self.hosts.append(host)
         return f"job{len(self.calls)}"
 
     def call(self, job: str, sandbox: str, args: dict | None = None, timeout: float = 0) -> dict:

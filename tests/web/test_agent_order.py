@@ -34,10 +34,12 @@ async def test_one_sandboxs_moves_run_in_the_order_they_were_asked(monkeypatch, 
     await layer.flush()
     listener = await layer.new_channel()
     await layer.group_add(sandbox_group(sandbox_name), listener)
-    agent = asyncio.create_task(Agent(layer).serve())
+    runner = Agent(layer)
+    agent_host = runner.host_id  # named, not looked up: no database here
+    agent = asyncio.create_task(runner.serve())
     try:
         for step in (2, 3, 4, 5, 6, 7):
-            await submit("lab_step", sandbox_name, {"step": step})
+            await submit("lab_step", sandbox_name, {"step": step}, host=agent_host)
         done = [await asyncio.wait_for(layer.receive(listener), 5) for _ in range(6)]
     finally:
         agent.cancel()

@@ -14,9 +14,9 @@ from agent.protocol import sandbox_group
 from exercises import get_exercise
 from exercises import services as exercise_services
 from exercises.consumers import FORBIDDEN, ClassroomConsumer, ExerciseConsumer
+from hosts.models import Placement
+from hosts.services import local_host
 from labs.models import Sandbox
-from netcore import names
-from netcore.sandbox.registry import SandboxRecord, now_iso, write_record
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -133,14 +133,12 @@ async def test_a_page_rendered_while_building_gets_the_picture_once_the_sandbox_
     assert await socket.receive_nothing(timeout=0.2)  # still building: the end of the build will say so
     await socket.disconnect()
 
-    write_record(SandboxRecord(name=sandbox_name, created=now_iso(), hosts=("c1", "host"),
-                               meta={"exercise": "veth-by-hand"}))
-    try:
-        socket = exercise_socket(people["ada"], sandbox.name, "building=1")
-        assert (await socket.connect())[0]
-        stage = await socket.receive_from()  # the build got ahead of the page: the picture comes at once
-        assert stage.startswith('<div id="exercise-stage" hx-swap-oob="true">') and 'id="node-c1"' in stage
-        await socket.disconnect()
-    finally:
-        names.record_path(sandbox_name).unlink()
-        names.sandbox_dir(sandbox_name).rmdir()
+    # Its host reports it built (the agent's report after exercise_start).
+    await sync_to_async(Placement.objects.create)(name=sandbox_name, host=await sync_to_async(local_host)(),
+                                                  step=0, net_hosts=["c1", "host"], health="ok",
+                                                  meta={"exercise": "veth-by-hand"})
+    socket = exercise_socket(people["ada"], sandbox.name, "building=1")
+    assert (await socket.connect())[0]
+    stage = await socket.receive_from()  # the build got ahead of the page: the picture comes at once
+    assert stage.startswith('<div id="exercise-stage" hx-swap-oob="true">') and 'id="node-c1"' in stage
+    await socket.disconnect()

@@ -12,10 +12,12 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import User
 
-from agent.protocol import AGENT_CHANNEL, sandbox_group
+from agent.protocol import LOCAL_HOST, agent_channel, sandbox_group
 from labs.consumers import FORBIDDEN, SandboxConsumer
 from labs.live import LiveView
 from labs.models import Sandbox
+
+AGENT_CHANNEL = agent_channel(LOCAL_HOST)  # no placement, embedded: the one in-process host
 
 
 def communicator(user, name: str) -> WebsocketCommunicator:
@@ -42,7 +44,7 @@ async def test_connecting_asks_the_agent_to_watch_and_views_reach_the_page(owned
     connected, _ = await socket.connect()
     assert connected
     watch = await layer.receive(AGENT_CHANNEL)
-    assert watch["type"] == "agent.watch" and watch["sandbox"] == name and watch["watcher"]
+    assert watch["type"] == "agent.watch" and watch["sandbox"] == name and watch["watcher"] and watch["lease"] > 0
 
     view = LiveView(7, frozenset({"c1", "host"}), frozenset({"link-c1.eth0-host.veth1"}), {"c1": "⇅ 1.2 kB"})
     await layer.group_send(sandbox_group(name), {"type": "state.view", "view": view.to_message()})

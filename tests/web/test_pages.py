@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from netcore import names
-from netcore.sandbox.registry import SandboxRecord, now_iso, write_record
+from hosts.models import Placement
+from hosts.services import local_host
 
 
 @pytest.fixture
-def recorded_sandbox(sandbox_name):
-    """A sandbox record whose namespaces are missing: the page must say it is degraded."""
-    write_record(SandboxRecord(name=sandbox_name, created=now_iso(), hosts=("m1", "m2"),
-                               meta={"lab": "evolution", "step": 2}))
-    yield sandbox_name
-    names.record_path(sandbox_name).unlink()
-    names.sandbox_dir(sandbox_name).rmdir()
+def recorded_sandbox(db, sandbox_name):
+    """A sandbox its host reported with namespaces missing: the page must say it is degraded."""
+    Placement.objects.create(name=sandbox_name, host=local_host(), lab="evolution", step=2, net_hosts=["m1", "m2"],
+                             health="degraded: missing m1, m2")
+    return sandbox_name
 
 
 def test_home_lists_labs_with_their_steps(client):

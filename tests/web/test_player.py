@@ -9,9 +9,9 @@ import pytest
 from classrooms.models import Classroom, Enrollment
 from exercises import get_exercise
 from exercises.models import AppliedDocument, Submission
+from hosts.models import Placement
+from hosts.services import local_host
 from labs.models import Sandbox
-from netcore import names
-from netcore.sandbox.registry import SandboxRecord, now_iso, write_record
 from tests.conftest import new_sandbox_name
 
 pytestmark = pytest.mark.django_db
@@ -19,18 +19,15 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def on_step(sandbox_name):
-    """Write the record of a lab sandbox on a step (no kernel: the fake agent does the moving)."""
-    written = []
+    """A lab sandbox on a step, as its host reports it (no kernel: the fake agent does the moving)."""
 
     def write(name: str, step: int, lab: str = "connecting-containers") -> str:
-        write_record(SandboxRecord(name=name, created=now_iso(), hosts=("c1",), meta={"lab": lab, "step": step}))
-        written.append(name)
+        Placement.objects.update_or_create(name=name, defaults={
+            "host": local_host(), "lab": lab, "step": step, "net_hosts": ["c1"], "health": "ok",
+            "meta": {"lab": lab, "step": step}})
         return name
 
-    yield write
-    for name in written:
-        names.record_path(name).unlink()
-        names.sandbox_dir(name).rmdir()
+    return write
 
 
 def test_next_and_previous_are_counted_from_where_the_moves_before_them_leave_the_sandbox(

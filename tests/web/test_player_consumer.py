@@ -6,15 +6,16 @@ from __future__ import annotations
 import re
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 
 from agent.protocol import missing_message, sandbox_group
+from hosts.models import Placement
+from hosts.services import local_host
 from labs.catalog import get_lab
 from labs.consumers import SandboxConsumer
 from labs.models import Sandbox
-from netcore import names
-from netcore.sandbox.registry import SandboxRecord, now_iso, write_record
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -30,16 +31,16 @@ def communicator(user, name: str) -> WebsocketCommunicator:
 def evolution(django_user_model, sandbox_name):
     user = django_user_model.objects.create_user("mover", password="x")
     Sandbox.objects.create(name=sandbox_name, owner=user, lab_id="evolution")
-    yield user, sandbox_name
-    if names.record_path(sandbox_name).exists():
-        names.record_path(sandbox_name).unlink()
-        names.sandbox_dir(sandbox_name).rmdir()
+    return user, sandbox_name
 
 
-def on_step(name: str, step: int) -> list[str]:
+async def on_step(name: str, step: int) -> list[str]:
+    """The sandbox on a step of its lab, as its host reports it."""
     hosts = [h.name for h in get_lab("evolution").step(step).topology.hosts]
-    write_record(SandboxRecord(name=name, created=now_iso(), hosts=tuple(hosts),
-                               meta={"lab": "evolution", "step": step}))
+    host = await sync_to_async(local_host)()
+    await Placement.objects.aupdate_or_create(name=name, defaults={
+        "host": host, "lab": "evolution", "step": step, "net_hosts": hosts, "health": "ok",
+        "meta": {"lab": "evolution", "step": step}})
     return hosts
 
 
@@ -47,8 +48,8 @@ async def test_after_a_step_the_console_and_walk_lists_offer_the_new_steps_hosts
     user, name = evolution
     layer = get_channel_layer()
     await layer.flush()
-    old = on_step(name, 1)
-    new = on_step(name, 3)
+    old = await on_step(name, 1)
+    new = await on_step(name, 3)
     gone, added = set(old) - set(new), set(new) - set(old)
     assert gone and added
     socket = communicator(user, name)
@@ -86,7 +87,7 @@ async def test_a_sandbox_the_kernel_does_not_have_offers_a_rebuild_and_a_way_bac
 async def test_a_page_rendered_during_the_build_that_connects_after_it_gets_the_picture(evolution):
     user, name = evolution
     await get_channel_layer().flush()
-    on_step(name, 1)  # the build finished before the page's websocket connected: its end went by unheard
+    await on_step(name, 1)  # the build finished before the page's websocket connected: its end went by unheard
     socket = WebsocketCommunicator(SandboxConsumer.as_asgi(), f"/ws/sandbox/{name}/?building=1")
     socket.scope.update({"user": user, "url_route": {"kwargs": {"name": name}}})
     assert (await socket.connect())[0]

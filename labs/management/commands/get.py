@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from labs.management import completers
 from labs.management.base import PodpathCommand
@@ -62,7 +62,7 @@ class Command(PodpathCommand):
                 for obj in objects:
                     self.stdout.write(f"{k.singular}{'.' + k.group if k.group else ''}/{obj['metadata']['name']}")
             return
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         printed = False
         for k, objects in found:
             if objects:

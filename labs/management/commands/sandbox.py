@@ -1,4 +1,6 @@
-"""`podpath sandbox ...`: create a sandbox on a lab, step it, reset it, list, delete, collect garbage."""
+"""`podpath sandbox ...`: create a sandbox on a lab, step it, reset it, list, delete, collect garbage; on a
+deployment of several machines, through the agents (labs/management/remote.py), with the hosts listed and
+drained here too."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ import json
 
 from labs import stepper
 from labs.catalog import get_lab
-from labs.management import completers
+from labs.management import completers, remote
 from labs.management.base import PodpathCommand
 from labs.management.context import store_sandbox, stored_sandbox
 from labs.selectors import step_tries
@@ -23,7 +25,7 @@ class Command(PodpathCommand):
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True,
-                                    metavar="{create,list,step,reset,delete,gc,try}")
+                                    metavar="{create,list,step,reset,delete,gc,try,hosts,drain,move}")
         create = sub.add_parser("create", help="create a sandbox on a lab's step, or holding a cluster")
         create.add_argument("name")
         what = create.add_mutually_exclusive_group(required=True)
@@ -44,6 +46,13 @@ class Command(PodpathCommand):
         sub.add_parser("gc", help="remove namespaces, files and runners that no sandbox owns")
         attempt = sub.add_parser("try", help="run the current step's commands to try and judge them")
         attempt.add_argument("name").completer = completers.sandboxes
+        sub.add_parser("hosts", help="list the kernel hosts: up, down or drained, and what they hold")
+        drain = sub.add_parser("drain", help="send no new sandboxes to a host (--undo: back in service)")
+        drain.add_argument("host")
+        drain.add_argument("--undo", action="store_true")
+        move = sub.add_parser("move", help="rebuild a sandbox on another host, then delete the old copy")
+        move.add_argument("name").completer = completers.sandboxes
+        move.add_argument("--to", default="", metavar="HOST", help="the host (default: the least loaded)")
 
     def handle(self, *args, action: str, **options):
         getattr(self, f"do_{action}")(**options)
@@ -53,10 +62,28 @@ class Command(PodpathCommand):
         step = lab.step(number)
         self.stdout.write(f"sandbox {name}: {lab.id} step {number}/{len(lab.steps)}: {step.title}")
         self.stdout.write(f"  {report.describe()}")
-        for attempt in step_tries(sandbox=name, step=step):
+        cluster = api.load_cluster(name) if step.cluster is not None else None
+        for attempt in step_tries(sandbox=name, step=step, cluster=cluster):
             self.stdout.write(f"  try: podpath exec -s {name} {attempt.host} -- {attempt.command}")
 
+    def remote_report(self, name: str, result: dict) -> None:
+        placement = remote.placement_get(name=name)
+        assert placement is not None
+        where = f"on host {placement.host.host_id}"
+        if placement.lab:
+            lab = get_lab(placement.lab)
+            step = lab.step(int(result.get("step") or placement.step or 1))
+            self.stdout.write(f"sandbox {name} {where}: {lab.id} step {step.number}/{len(lab.steps)}: {step.title}")
+        else:
+            self.stdout.write(f"sandbox {name} {where}")
+        if "report" in result:
+            self.stdout.write(f"  {result['report']['describe']}")
+
     def do_create(self, name: str, lab: str | None, cluster: bool, step: int, nodes: int, cni: str, **_):
+        if remote.through_agents():
+            result = remote.create(name=name, lab=lab, step=step, cluster=cluster, nodes=nodes, cni=cni)
+            self.remote_report(name, result)
+            return
         self.require_root()
         names.check_sandbox_name(name)
         if cluster:
@@ -70,25 +97,55 @@ class Command(PodpathCommand):
         self.report(name, stepper.lab_start(sandbox=name, lab_id=lab, step=step, progress=self.progress))
 
     def do_step(self, name: str, step: int, **_):
+        if remote.through_agents():
+            self.remote_report(name, remote.run("lab_step", name, {"step": step}))
+            return
         self.require_root()
         self.report(name, stepper.lab_step(sandbox=name, step=step, progress=self.progress))
 
     def do_reset(self, name: str, **_):
+        if remote.through_agents():
+            self.remote_report(name, remote.run("lab_reset", name))
+            return
         self.require_root()
         self.report(name, stepper.lab_reset(sandbox=name, progress=self.progress))
 
     def do_delete(self, name: str, **_):
-        self.require_root()
-        lifecycle.delete_sandbox(name)
+        if remote.through_agents():
+            remote.run("delete", name)
+        else:
+            self.require_root()
+            lifecycle.delete_sandbox(name)
         self.stdout.write(f"sandbox {name} deleted")
         if stored_sandbox() == name:  # `podpath use` pointed at it: no current sandbox now
             store_sandbox(None)
 
     def do_gc(self, **_):
+        if remote.through_agents():
+            for status in remote.host_list():
+                if status.alive:
+                    result = remote.call_sync("gc", "gc", {}, timeout=remote.BUILD_TIMEOUT_S, host=status.host.host_id)
+                    self.stdout.write(f"{status.host.host_id}: {result['gc']}")
+            return
         self.require_root()
         self.stdout.write(lifecycle.collect_garbage().describe())
 
+    def do_hosts(self, **_):
+        self.stdout.write(remote.hosts_text())
+
+    def do_move(self, name: str, to: str, **_):
+        from labs.services import sandbox_relocate
+
+        self.stdout.write(f"sandbox {name}: moving to host {sandbox_relocate(name=name, to=to)} "
+                          "(rebuilt there from its lab's step, then deleted on its old host)")
+
+    def do_drain(self, host: str, undo: bool, **_):
+        self.stdout.write(remote.drain(host, not undo))
+
     def do_list(self, output: str, **_):
+        if remote.through_agents():
+            self.list_placements(output)
+            return
         sandboxes = lifecycle.list_sandboxes()
         if output == "json":
             self.stdout.write(json.dumps([{
@@ -105,6 +162,20 @@ class Command(PodpathCommand):
                                       if meta.get("kind") == "cluster" else "-")
             self.stdout.write(f"{s.record.name:16} {lab:24} "
                               f"{meta.get('step', '-'):>4} {len(s.record.hosts):>5} {age:>7}  {s.health}")
+
+    def list_placements(self, output: str) -> None:
+        from labs.selectors import sandbox_rows
+
+        rows = sandbox_rows()
+        if output == "json":
+            self.stdout.write(json.dumps([{"name": r.name, "host": r.host, "lab": r.lab, "step": r.step,
+                                           "hosts": r.net_hosts, "namespaces": r.namespaces, "health": r.health,
+                                           "available": r.available} for r in rows], indent=2))
+            return
+        self.stdout.write(f"{'NAME':16} {'HOST':12} {'LAB':24} {'STEP':>4} {'HOSTS':>5} {'AGE':>7}  HEALTH")
+        for r in rows:
+            self.stdout.write(f"{r.name:16} {r.host:12} {r.lab or '-':24} {r.step or '-':>4} {r.net_hosts:>5} "
+                              f"{format_age(r.age_s):>7}  {r.health}")
 
     def do_try(self, name: str, **_):
         self.require_root()
