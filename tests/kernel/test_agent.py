@@ -100,9 +100,9 @@ async def test_three_moves_to_the_next_step_asked_at_once_land_three_steps_on(sa
     await layer.group_add(sandbox_group(sandbox_name), listener)
     agent = asyncio.create_task(Agent(layer).serve())
     try:
-        await call("lab_start", sandbox_name, {"lab_id": "evolution", "step": 1})
+        await call("lab_start", sandbox_name, {"lab_id": "evolution", "step": 1}, host=LOCAL_HOST)
         for _ in range(3):  # three quick clicks on "next", none waiting for the one before
-            await submit("lab_step", sandbox_name, {"by": 1})
+            await submit("lab_step", sandbox_name, {"by": 1}, host=LOCAL_HOST)
         done = []
         while len(done) < 3:
             message = await asyncio.wait_for(layer.receive(listener), 60)
