@@ -121,6 +121,14 @@ class Player:
     def building(self) -> bool:
         return self.step is None
 
+    @property
+    def kubernetes(self) -> bool:
+        """Its step is a Kubernetes cluster; while it is built, whether the lab's steps are (its host reports
+        the step only once the build is done, and the YAML panel is not part of the stage it then sends)."""
+        if self.step is not None:
+            return self.step.cluster is not None
+        return any(step.cluster is not None for step in self.lab.steps)
+
     @cached_property  # the page asks three times; for a cluster each would read its objects again
     def targets(self) -> list[str]:
         """Where console commands can run: the step's hosts, or a cluster's pods and outside hosts."""

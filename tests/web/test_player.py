@@ -160,3 +160,11 @@ def test_a_wrong_join_code_is_said_next_to_the_join_form(client, people):
     form = html.index('action="/classes/join/"')
     error = html.index('id="join-error"')
     assert form < error < html.index("</div>", form) + 200 and "NOPE42" in html[error:error + 200]
+
+
+def test_a_kubernetes_sandbox_still_being_built_already_shows_its_yaml_panel(client, people, sandbox_name):
+    # Its host reports the step only when the build is done; the stage it then sends has no YAML panel.
+    Sandbox.objects.create(name=sandbox_name, owner=people["ada"], lab_id="kubernetes")
+    client.force_login(people["ada"])
+    html = client.get(f"/sandbox/{sandbox_name}/").content.decode()
+    assert "being built" in html and 'name="manifests"' in html
