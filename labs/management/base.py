@@ -20,6 +20,15 @@ class Error(CommandError):
 class PodpathCommand(BaseCommand):
     requires_system_checks: list = []
     requires_migrations_checks = False
+    # kubectl takes names after options (`get svc -n dev web`); argparse needs intermixed parsing for that
+    # when a positional takes any number of words.
+    intermixed_arguments = False
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        if self.intermixed_arguments:
+            parser.parse_args = parser.parse_intermixed_args  # type: ignore[method-assign]
+        return parser
 
     def execute(self, *args, **options):
         try:

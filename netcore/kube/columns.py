@@ -146,6 +146,8 @@ def service_row(service: dict[str, Any], wide: bool, now: datetime) -> list[str]
     if kind == "LoadBalancer":
         addresses = load_balancer_addresses(service.get("status") or {}, wide)
         external = ",".join(filter(None, [addresses, external])) or "<pending>"
+    elif kind == "ExternalName":
+        external = spec.get("externalName", "")
     elif kind not in ("ClusterIP", "NodePort"):
         external = "<unknown>"
     row = [service["metadata"]["name"], kind, cluster_ips[0] if cluster_ips else "<none>", external or "<none>",

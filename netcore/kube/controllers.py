@@ -267,6 +267,11 @@ def allocate_services(cluster: Cluster) -> None:
     for service in services:
         spec = service["spec"]
         name = f"{service['metadata']['namespace']}/{service['metadata']['name']}"
+        if spec.get("type") == "ExternalName":  # a DNS alias (a CNAME): no address, no node ports
+            for field_name in ("clusterIP", "clusterIPs"):
+                spec.pop(field_name, None)
+            service["status"] = {"loadBalancer": {}}
+            continue
         if spec.get("clusterIP") in (None, ""):
             spec["clusterIP"] = addresses.allocate_cluster_ip(name, ips)
             ips.add(spec["clusterIP"])
@@ -300,7 +305,7 @@ def derive_endpoints(cluster: Cluster, now: str) -> None:
         del cluster.objects[key]
     for service in cluster.list("Service"):
         selector = service["spec"].get("selector")
-        if not selector:
+        if not selector or service["spec"].get("type") == "ExternalName":
             continue  # a Service without a selector has endpoints managed by hand (unsupported)
         namespace, name = service["metadata"]["namespace"], service["metadata"]["name"]
         pods = [p for p in cluster.list("Pod", namespace)

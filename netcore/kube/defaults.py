@@ -96,6 +96,8 @@ def default_service(spec: dict[str, Any]) -> None:
             port.setdefault("targetPort", port["port"])
     if spec["type"] in ("NodePort", "LoadBalancer"):
         spec.setdefault("externalTrafficPolicy", "Cluster")
+    if spec["type"] == "ExternalName":
+        return  # a DNS alias: no address, so no traffic policy and no IP family
     spec.setdefault("internalTrafficPolicy", "Cluster")
     if spec.get("clusterIP") and not spec.get("clusterIPs"):
         spec["clusterIPs"] = [spec["clusterIP"]]

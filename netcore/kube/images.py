@@ -131,8 +131,8 @@ def field_value(pod: dict, path: str) -> str | None:
 
 
 def resolve_env(pod: dict, container: dict, field: str) -> dict[str, tuple[str, str]]:
-    if container.get("envFrom"):
-        raise SpecError("", f"{field}.envFrom[0]", "no envFrom: Podpath has no ConfigMaps or Secrets to read")
+    """Return the container's variables an image can read: plain values and downward-API fieldRefs.
+    Variables from other sources (envFrom, configMapKeyRef, ...) are stored with a warning, not set."""
     items = container.get("env") or []
     if not isinstance(items, list):
         raise SpecError("", f"{field}.env", "a list of {name, value} or {name, valueFrom}")
@@ -147,8 +147,7 @@ def resolve_env(pod: dict, container: dict, field: str) -> dict[str, tuple[str, 
             path = ((source.get("fieldRef") or {}).get("fieldPath") if isinstance(source, dict)
                     and set(source) == {"fieldRef"} else None)
             if path is None:
-                raise SpecError("", f"{where}.valueFrom", "a fieldRef (Podpath cannot resolve configMapKeyRef,"
-                                " secretKeyRef or resourceFieldRef)")
+                continue
             value = field_value(pod, path)
             if value is None:
                 raise SpecError("", f"{where}.valueFrom.fieldRef.fieldPath",

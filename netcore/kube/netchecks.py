@@ -1,4 +1,5 @@
-"""The API server's semantic checks for networking kinds: Service, Ingress, IngressClass, NetworkPolicy, Secret.
+"""The API server's semantic checks for networking and config kinds: Service, Ingress, IngressClass, NetworkPolicy,
+Secret.
 
 Run on an object that passed the schema and subset checks, with defaults applied. Addresses are
 checked against Podpath's address plan (DESIGN.md): cluster IPs come from the service range, node
@@ -28,6 +29,11 @@ def check_service(service: dict[str, Any]) -> list[Problem]:
     kind, cluster_ip = spec.get("type", "ClusterIP"), spec.get("clusterIP", "")
     problems: list[Problem] = []
     ports = spec.get("ports") or []
+    if kind == "ExternalName":
+        return check_external_name(spec) + check_service_ports(ports, kind)
+    if "externalName" in spec:
+        problems.append(Problem(("spec", "externalName"), f"nothing for a {kind} Service (it belongs to type "
+                                                          f"ExternalName), got {quote(spec['externalName'])}"))
     if not ports and cluster_ip != "None":
         problems.append(Problem(("spec", "ports"),
                                 "at least one port (only a headless Service may have none), got none"))
@@ -64,6 +70,20 @@ def check_service(service: dict[str, Any]) -> list[Problem]:
     return problems
 
 
+def check_external_name(spec: dict[str, Any]) -> list[Problem]:
+    """Check an ExternalName Service: a DNS name to alias, and no address of its own."""
+    problems = []
+    name = spec.get("externalName", "")
+    if not name:
+        problems.append(Problem(("spec", "externalName"), "a DNS name (required for type ExternalName), got nothing"))
+    elif error := dns1123_subdomain_error(name.rstrip(".")):
+        problems.append(Problem(("spec", "externalName"), error))
+    for field in ("clusterIP", "clusterIPs", "externalTrafficPolicy", "loadBalancerIP"):
+        if spec.get(field) not in (None, "", []):
+            problems.append(Problem(("spec", field), f"nothing for an ExternalName Service, got {quote(spec[field])}"))
+    return problems
+
+
 def check_address(text: str, network: ipaddress.IPv4Network, what: str, path: Path) -> list[Problem]:
     """Check an IPv4 address inside one of the address plan's ranges."""
     if error := ipv4_error(text):
@@ -97,7 +117,7 @@ def check_service_ports(ports: list[dict[str, Any]], kind: str) -> list[Problem]
         if error := (port_name_error(target) if isinstance(target, str) else port_number_error(target)):
             problems.append(Problem((*where, "targetPort"), error))
         node_port = port.get("nodePort")
-        if node_port is not None and kind == "ClusterIP":
+        if node_port is not None and kind in ("ClusterIP", "ExternalName"):
             problems.append(Problem((*where, "nodePort"), f"nothing for a ClusterIP Service (node ports belong to "
                                                           f"NodePort and LoadBalancer Services), got {node_port}"))
         elif node_port is not None and (error := port_number_error(node_port, *NODE_PORTS)):
@@ -160,8 +180,11 @@ def check_http_path(path: dict[str, Any], where: Path) -> list[Problem]:
 
 
 def check_backend(backend: dict[str, Any], path: Path) -> list[Problem]:
-    """Check an Ingress backend: a Service name and exactly one of port number and port name."""
+    """Check an Ingress backend: a Service name and exactly one of port number and port name (or a resource,
+    which is stored and answers 503 here)."""
     service = backend.get("service")
+    if "resource" in backend:
+        return [Problem((*path, "resource"), "a service or a resource, not both, got both")] if service else []
     if service is None:
         return [Problem((*path, "service"), "a Service to send traffic to, got nothing")]
     problems = []
@@ -258,13 +281,20 @@ def check_policy_port(port: dict[str, Any], path: Path) -> list[Problem]:
     return []
 
 
+# The keys the API server requires for each built-in Secret type (any one of a tuple is enough).
+SECRET_KEYS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "kubernetes.io/tls": (("tls.crt",), ("tls.key",)),
+    "kubernetes.io/basic-auth": (("username", "password"),),
+    "kubernetes.io/ssh-auth": (("ssh-privatekey",),),
+    "kubernetes.io/dockercfg": ((".dockercfg",),),
+    "kubernetes.io/dockerconfigjson": ((".dockerconfigjson",),),
+}
+
+
 def check_secret(secret: dict[str, Any]) -> list[Problem]:
-    """Check a defaulted TLS Secret: base64 data holding tls.crt and tls.key."""
+    """Check a defaulted Secret: base64 data, and the keys its type requires."""
     problems = []
-    if secret.get("type") != "kubernetes.io/tls":
-        default = " (the default when type is not set)" if secret.get("type") == "Opaque" else ""
-        problems.append(Problem(("type",), f'"kubernetes.io/tls" (the Secret type Podpath uses), got '
-                                           f'{quote(secret.get("type"))}{default}'))
+    secret_type = secret.get("type", "Opaque")
     data = secret.get("data") or {}
     for key, value in data.items():
         if error := data_key_error(key):
@@ -275,8 +305,12 @@ def check_secret(secret: dict[str, Any]) -> list[Problem]:
             except (binascii.Error, ValueError):
                 problems.append(Problem(("data", key), "base64-encoded bytes (or use stringData for text), got text "
                                                        "that is not base64"))
-    for key in ("tls.crt", "tls.key"):
-        if key not in data:
-            problems.append(Problem(("data", key), f"a value in data or stringData (type kubernetes.io/tls needs "
-                                                   f"{key}), got nothing"))
+    for keys in SECRET_KEYS.get(secret_type, ()):
+        if not any(key in data for key in keys):
+            problems.append(Problem(("data", keys[0]), f"a value in data or stringData (type {secret_type} needs "
+                                                       f"{' or '.join(keys)}), got nothing"))
+    if (secret_type == "kubernetes.io/service-account-token"
+            and not (secret.get("metadata") or {}).get("annotations", {}).get("kubernetes.io/service-account.name")):
+        problems.append(Problem(("metadata", "annotations", "kubernetes.io/service-account.name"),
+                                "the name of the ServiceAccount the token is for, got nothing"))
     return problems

@@ -16,6 +16,8 @@ from netcore.kube.rules import (check_label_selector, check_labels, dns1123_labe
                                 env_var_name_error, port_name_error, port_number_error)
 from netcore.kube.selectors import format_label_selector, format_labels, matches
 
+ENV_SOURCES = ("fieldRef", "resourceFieldRef", "configMapKeyRef", "secretKeyRef", "fileKeyRef")
+
 
 def check_pod(pod: dict[str, Any]) -> list[Problem]:
     """Check a defaulted Pod."""
@@ -56,7 +58,7 @@ def check_pod_spec(spec: dict[str, Any], path: Path) -> list[Problem]:
 
 
 def check_env(env: list[dict[str, Any]], path: Path) -> list[Problem]:
-    """Check environment variables: valid names, and a value or a fieldRef, not both."""
+    """Check environment variables: valid names, and a value or one source, not both."""
     problems = []
     for index, var in enumerate(env):
         where = (*path, index)
@@ -65,8 +67,10 @@ def check_env(env: list[dict[str, Any]], path: Path) -> list[Problem]:
         if "valueFrom" in var:
             if var.get("value"):
                 problems.append(Problem((*where, "valueFrom"), "value or valueFrom, not both, got both"))
-            if "fieldRef" not in var["valueFrom"]:
-                problems.append(Problem((*where, "valueFrom"), "a fieldRef (the source Podpath supports), got none"))
+            sources = [key for key in ENV_SOURCES if key in var["valueFrom"]]
+            if len(sources) != 1:
+                got = ", ".join(sources) if sources else "none"
+                problems.append(Problem((*where, "valueFrom"), f"exactly one of {', '.join(ENV_SOURCES)}, got {got}"))
     return problems
 
 

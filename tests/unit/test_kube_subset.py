@@ -46,10 +46,21 @@ def test_the_schemas_are_the_strict_ones():
     assert read_schema("pod-v1.json")["additionalProperties"] is False
 
 
-def test_fields_outside_the_subset_are_reported_and_empty_ones_pass():
+def test_fields_outside_the_subset_are_stored_with_a_warning_and_empty_ones_pass():
     pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "finalizers": ["x"]},
            "spec": {"volumes": [], "containers": [{"name": "c", "image": "x", "resources": {},
                                                    "workingDir": "/srv"}]}}
-    assert [(p.field, p.expected) for p in check_subset(pod, "Pod")] == [
-        ("metadata.finalizers", "not supported by Podpath"),
-        ("spec.containers[0].workingDir", "not supported by Podpath")]
+    assert check_subset(pod, "Pod") == ([], [
+        "metadata.finalizers is stored but has no effect in Podpath",
+        "spec.containers[0].workingDir is stored but has no effect in Podpath"])
+
+
+def test_a_value_kubernetes_knows_but_podpath_does_not_act_on_is_a_warning_an_unknown_one_an_error():
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"},
+               "spec": {"internalTrafficPolicy": "Local", "ports": [{"port": 80, "protocol": "SCTP"}]}}
+    assert check_subset(service, "Service") == ([], [
+        'spec.internalTrafficPolicy "Local" is stored but has no effect in Podpath (it acts as "Cluster")'])
+    service["spec"]["internalTrafficPolicy"] = "Nearest"
+    problems, _ = check_subset(service, "Service")
+    assert [(p.field, p.expected) for p in problems] == [
+        ("spec.internalTrafficPolicy", 'one of Cluster, Local, got "Nearest"')]

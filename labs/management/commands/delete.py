@@ -12,6 +12,8 @@ from netcore.kube.kinds import resolve_kind
 class Command(PodpathCommand):
     help = "Delete cluster objects by kind and name, or those a manifest names."
 
+    intermixed_arguments = True
+
     def add_arguments(self, parser):
         parser.add_argument("-s", "--sandbox", required=True)
         parser.add_argument("kind", nargs="?")

@@ -15,6 +15,8 @@ from netcore.kube.selectors import matches, parse_label_selector
 class Command(PodpathCommand):
     help = "List cluster objects, or show one, shaped like kubectl's output."
 
+    intermixed_arguments = True
+
     def add_arguments(self, parser):
         parser.add_argument("-s", "--sandbox", required=True)
         parser.add_argument("kind", help="pods, po, services, svc, deployments, ... (comma-separated allowed)")
@@ -42,7 +44,8 @@ class Command(PodpathCommand):
                 missing += [f'{k.resource} "{n}" not found' for n in names if n not in by_name]
                 objects = [by_name[n] for n in names if n in by_name]
             found.append((k, objects))
-        self.show(found, output, all_namespaces, namespace, single=len(names) == 1 and len(kinds) == 1)
+        if not names or any(objects for _, objects in found):  # kubectl: a missing name prints only the error
+            self.show(found, output, all_namespaces, namespace, single=len(names) == 1 and len(kinds) == 1)
         for message in missing:
             sys.stderr.write(f"Error from server (NotFound): {message}\n")
         if missing:
