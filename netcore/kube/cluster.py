@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import copy
 import json
+import uuid
 from dataclasses import dataclass, field, replace
 
 from netcore.errors import NotFound, PodpathError, SpecError
 from netcore.kube.addresses import MAX_NODES
 from netcore.kube.ingress import admit_ingress, keep_ingress_class
-from netcore.kube.naming import digest
 
 CNI_MODES = ("bridge", "vxlan", "nat")
 Key = tuple[str, str, str]  # (kind, namespace or "", name)
@@ -100,16 +100,21 @@ def new_cluster(config: ClusterConfig, now: str) -> Cluster:
 
 def stamp_new(cluster: Cluster, obj: dict, now: str) -> None:
     meta = obj.setdefault("metadata", {})
-    meta.setdefault("uid", uid_for(key_of(obj), now))
+    meta.setdefault("uid", str(uuid.uuid4()))  # as the API server: a random RFC 4122 UUID, kept for life
     meta.setdefault("creationTimestamp", now)
     meta["resourceVersion"] = cluster.next_revision()
     meta.setdefault("generation", 1)
 
 
-def uid_for(key: Key, now: str) -> str:
-    """A UUID-shaped id, stable for the same object created at the same time."""
-    raw = digest("uid", *key, now).hex()
-    return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:32]}"
+def derived_uid(owner_uid: str, *name: str) -> str:
+    """The uid of an object the controllers rebuild on every change (a Node, an EndpointSlice): an RFC 4122
+    UUID (version 5) named by its owner's uid and its own kind and name, so it is the same on every rebuild
+    and differs between objects and between clusters."""
+    try:
+        namespace = uuid.UUID(owner_uid)
+    except ValueError:  # an owner stored before uids were UUIDs
+        namespace = uuid.uuid5(uuid.NAMESPACE_URL, owner_uid)
+    return str(uuid.uuid5(namespace, "/".join(name)))
 
 
 def apply_objects(cluster: Cluster, objects: list[dict], now: str) -> tuple[Cluster, list[tuple[Key, str]]]:

@@ -12,7 +12,7 @@ import copy
 import ipaddress
 
 from netcore.kube import addresses
-from netcore.kube.cluster import SYSTEM_NAMESPACES, Cluster, Key, key_of, stamp_new
+from netcore.kube.cluster import SYSTEM_NAMESPACES, Cluster, Key, derived_uid, key_of, stamp_new
 from netcore.kube.naming import node_name, safe_suffix, template_hash
 from netcore.kube.ingress import derive_ingress_status, ingress_system_objects
 from netcore.kube.selectors import matches, matches_service
@@ -86,7 +86,8 @@ def derive_nodes(cluster: Cluster, now: str) -> None:
         roles = {"node-role.kubernetes.io/control-plane": ""} if index == 0 else {}
         cluster.put({
             "apiVersion": "v1", "kind": "Node",
-            "metadata": {"name": name, "uid": f"node-{index}", "creationTimestamp": cluster_birth(cluster, now),
+            "metadata": {"name": name, "uid": derived_uid(cluster_uid(cluster), "Node", name),
+                         "creationTimestamp": cluster_birth(cluster, now),
                          "labels": {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", **roles}},
             "spec": {"podCIDR": str(addresses.node_pod_cidr(index)), "podCIDRs": [str(addresses.node_pod_cidr(index))]},
             "status": {"addresses": [{"type": "InternalIP", "address": addresses.node_address(index)},
@@ -95,6 +96,11 @@ def derive_nodes(cluster: Cluster, now: str) -> None:
                        "nodeInfo": {"kubeletVersion": KUBERNETES_VERSION, "osImage": "Podpath network namespaces",
                                     "containerRuntimeVersion": "podpath://1"}},
         })
+
+
+def cluster_uid(cluster: Cluster) -> str:
+    """The uid of the cluster's default namespace: unique per cluster, the root of its nodes' uids."""
+    return cluster.objects[("Namespace", "", "default")]["metadata"]["uid"]
 
 
 def cluster_birth(cluster: Cluster, now: str) -> str:
@@ -339,7 +345,7 @@ def derive_endpoints(cluster: Cluster, now: str) -> None:
 
 def stamp_derived(obj: dict, source: dict) -> None:
     obj["metadata"]["creationTimestamp"] = source["metadata"]["creationTimestamp"]
-    obj["metadata"]["uid"] = f"{source['metadata']['uid'][:24]}{obj['kind'][:12].lower():>12}"
+    obj["metadata"]["uid"] = derived_uid(source["metadata"]["uid"], obj["kind"], obj["metadata"]["name"])
 
 
 def target_ref(pod: dict) -> dict:
