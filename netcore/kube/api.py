@@ -147,10 +147,10 @@ def place_in_namespace(documents: list[dict], namespace: str, source: str) -> No
 
 
 def pod_template(obj: dict) -> dict | None:
-    """The pod a Pod or Deployment describes, for the image checks."""
+    """The pod a Pod or a workload describes, for the image checks."""
     if obj["kind"] == "Pod":
         return obj
-    if obj["kind"] == "Deployment":
+    if obj["kind"] in ("Deployment", "ReplicaSet", "ReplicationController", "DaemonSet"):
         return {"metadata": obj["spec"]["template"].get("metadata", {}), "spec": obj["spec"]["template"]["spec"]}
     return None
 

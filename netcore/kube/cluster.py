@@ -4,7 +4,8 @@ Objects are Kubernetes-shaped dicts, keyed by (kind, namespace, name). ``apply_o
 ``delete_objects`` behave like the API server: an update keeps what the system owns (uid, creation
 time, a Service's ClusterIP and NodePorts, a pod's node and address) and refuses what Kubernetes
 refuses (changing a ClusterIP, changing a pod's spec). After every change the controllers
-(``netcore.kube.controllers``) derive the rest: nodes, ReplicaSets and their pods, scheduling,
+(``netcore.kube.controllers``) derive the rest: nodes, a Deployment's ReplicaSets, the pods of
+ReplicaSets, ReplicationControllers and DaemonSets, scheduling,
 addresses, endpoints and status.
 """
 
@@ -22,7 +23,7 @@ from netcore.kube.ingress import admit_ingress, keep_ingress_class
 CNI_MODES = ("bridge", "vxlan", "nat")
 Key = tuple[str, str, str]  # (kind, namespace or "", name)
 CLUSTER_SCOPED = {"Namespace", "Node", "IngressClass"}
-DERIVED = {"Node", "ReplicaSet", "Endpoints", "EndpointSlice"}
+DERIVED = {"Node", "Endpoints", "EndpointSlice"}
 SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
 
 

@@ -177,6 +177,28 @@ def replica_set_row(replica_set: dict[str, Any], wide: bool, now: datetime) -> l
     return row + [*containers_and_images(spec), format_label_selector(spec.get("selector"))] if wide else row
 
 
+def daemon_set_row(daemon_set: dict[str, Any], wide: bool, now: datetime) -> list[str]:
+    """Return a DaemonSet's cells: DESIRED, CURRENT, READY, UP-TO-DATE, AVAILABLE, NODE SELECTOR."""
+    spec, status = daemon_set.get("spec") or {}, daemon_set.get("status") or {}
+    node_selector = ((spec.get("template") or {}).get("spec") or {}).get("nodeSelector")
+    row = [daemon_set["metadata"]["name"],
+           *(str(status.get(field, 0)) for field in ("desiredNumberScheduled", "currentNumberScheduled", "numberReady",
+                                                       "updatedNumberScheduled", "numberAvailable")),
+           format_labels(node_selector), age(daemon_set, now)]
+    return row + [*containers_and_images(spec), format_label_selector(spec.get("selector"))] if wide else row
+
+
+def config_map_row(config_map: dict[str, Any], wide: bool, now: datetime) -> list[str]:
+    """Return a ConfigMap's cells: the number of DATA keys (text and binary)."""
+    data = len(config_map.get("data") or {}) + len(config_map.get("binaryData") or {})
+    return [config_map["metadata"]["name"], str(data), age(config_map, now)]
+
+
+def service_account_row(account: dict[str, Any], wide: bool, now: datetime) -> list[str]:
+    """Return a ServiceAccount's cells: the number of SECRETS it lists."""
+    return [account["metadata"]["name"], str(len(account.get("secrets") or [])), age(account, now)]
+
+
 def format_endpoints(endpoints: dict[str, Any] | None, port_names: set[str] | None = None) -> str:
     """Format ready endpoint addresses as ``ip:port``, cut to three; only ports named in port_names if given."""
     subsets = (endpoints or {}).get("subsets") or []
@@ -307,6 +329,11 @@ COLUMNS: dict[str, Columns] = {
     "Service": Columns(("NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"), ("SELECTOR",), service_row),
     "Deployment": Columns(("NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"), WORKLOAD_WIDE, deployment_row),
     "ReplicaSet": Columns(("NAME", "DESIRED", "CURRENT", "READY", "AGE"), WORKLOAD_WIDE, replica_set_row),
+    "ReplicationController": Columns(("NAME", "DESIRED", "CURRENT", "READY", "AGE"), WORKLOAD_WIDE, replica_set_row),
+    "DaemonSet": Columns(("NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE"),
+                         WORKLOAD_WIDE, daemon_set_row),
+    "ConfigMap": Columns(("NAME", "DATA", "AGE"), (), config_map_row),
+    "ServiceAccount": Columns(("NAME", "SECRETS", "AGE"), (), service_account_row),
     "Endpoints": Columns(("NAME", "ENDPOINTS", "AGE"), (), endpoints_row),
     "EndpointSlice": Columns(("NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"), (), endpoint_slice_row),
     "Ingress": Columns(("NAME", "CLASS", "HOSTS", "ADDRESS", "PORTS", "AGE"), (), ingress_row),

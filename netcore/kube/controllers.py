@@ -1,7 +1,7 @@
 """The controllers: derive what a real cluster's control plane would, from the objects applied.
 
 Pure and run after every change, in the order a real control plane converges: namespaces; nodes;
-Deployments to ReplicaSets to pods; scheduling (the node with fewest pods); pod addresses and status;
+Deployments to ReplicaSets, and ReplicaSets, ReplicationControllers and DaemonSets to pods; scheduling (the node with fewest pods); pod addresses and status;
 Service addresses, NodePorts and LoadBalancer addresses; Endpoints and EndpointSlices. Allocations
 already made are kept, so an object keeps its addresses for as long as it exists.
 """
@@ -20,13 +20,14 @@ from netcore.kube.selectors import matches, matches_service
 KUBERNETES_VERSION = "v1.34.0-podpath"
 DNS_IMAGE = "podpath/coredns"
 PODS_MADE = "podpath.dev/pods-made"
+REVISION = "controller-revision-hash"  # the label a DaemonSet's pods carry, naming their template
 
 
 def run_controllers(cluster: Cluster, now: str) -> Cluster:
     """Derive every controller-owned object and status field; return the same cluster."""
     ensure_namespaces(cluster, now)
     derive_nodes(cluster, now)
-    derive_replicasets_and_pods(cluster, now)
+    derive_workload_pods(cluster, now)
     schedule_pods(cluster)
     assign_pod_addresses(cluster, now)
     publish_ports(cluster)
@@ -108,8 +109,27 @@ def cluster_birth(cluster: Cluster, now: str) -> str:
     return default["metadata"]["creationTimestamp"] if default else now
 
 
-def derive_replicasets_and_pods(cluster: Cluster, now: str) -> None:
-    """Each Deployment owns one ReplicaSet per template; the current one owns ``replicas`` pods."""
+def derive_workload_pods(cluster: Cluster, now: str) -> None:
+    """Deployments own ReplicaSets; ReplicaSets and ReplicationControllers own ``replicas`` pods each; a
+    DaemonSet owns one pod per node. Pods whose owner is gone go with it."""
+    derive_deployment_replicasets(cluster, now)
+    owners: set[str] = set()
+    for kind in ("ReplicaSet", "ReplicationController"):
+        for workload in cluster.list(kind):
+            reconcile_replicaset_pods(cluster, workload, workload["spec"].get("replicas", 1), now)
+            owners.add(workload["metadata"]["uid"])
+    for daemon_set in cluster.list("DaemonSet"):
+        reconcile_daemon_set_pods(cluster, daemon_set, now)
+        owners.add(daemon_set["metadata"]["uid"])
+    for key, pod in list(cluster.objects.items()):
+        refs = pod["metadata"].get("ownerReferences", []) if key[0] == "Pod" else []
+        if refs and refs[0]["uid"] not in owners:
+            del cluster.objects[key]
+
+
+def derive_deployment_replicasets(cluster: Cluster, now: str) -> None:
+    """Each Deployment owns one ReplicaSet per template, the current one scaled to ``replicas``; the
+    ReplicaSets of a Deployment that no longer wants them go (ReplicaSets applied by hand stay)."""
     deployments = {key_of(d): d for d in cluster.list("Deployment")}
     wanted_sets: set[Key] = set()
     for dkey, deployment in deployments.items():
@@ -118,7 +138,6 @@ def derive_replicasets_and_pods(cluster: Cluster, now: str) -> None:
         rs_name = f"{dkey[2]}-{digest}"
         namespace = dkey[1]
         rs = cluster.get("ReplicaSet", namespace, rs_name)
-        replicas = deployment["spec"].get("replicas", 1)
         if rs is None:
             labels = {**template.get("metadata", {}).get("labels", {}), "pod-template-hash": digest}
             rs = {"apiVersion": "apps/v1", "kind": "ReplicaSet",
@@ -128,17 +147,15 @@ def derive_replicasets_and_pods(cluster: Cluster, now: str) -> None:
             rs["spec"]["template"].setdefault("metadata", {})["labels"] = dict(labels)
             stamp_new(cluster, rs, now)
             cluster.put(rs)
-        rs["spec"]["replicas"] = replicas
+        rs["spec"]["replicas"] = deployment["spec"].get("replicas", 1)
         wanted_sets.add(key_of(rs))
-        reconcile_replicaset_pods(cluster, rs, replicas, now)
-    for key in [k for k in cluster.objects if k[0] == "ReplicaSet" and k not in wanted_sets]:
-        del cluster.objects[key]
-    # Pods whose owner is gone go with it.
-    live_sets = {cluster.objects[k]["metadata"]["uid"] for k in wanted_sets}
-    for key, pod in list(cluster.objects.items()):
-        refs = pod["metadata"].get("ownerReferences", []) if key[0] == "Pod" else []
-        if refs and refs[0]["uid"] not in live_sets:
+    for key, rs in list(cluster.objects.items()):
+        if key[0] == "ReplicaSet" and key not in wanted_sets and owned_by_kind(rs, "Deployment"):
             del cluster.objects[key]
+
+
+def owned_by_kind(obj: dict, kind: str) -> bool:
+    return any(ref.get("kind") == kind for ref in obj["metadata"].get("ownerReferences", []))
 
 
 def owner(obj: dict) -> dict:
@@ -146,11 +163,18 @@ def owner(obj: dict) -> dict:
             "uid": obj["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
 
 
-def reconcile_replicaset_pods(cluster: Cluster, rs: dict, replicas: int, now: str) -> None:
-    namespace, rs_uid = rs["metadata"]["namespace"], rs["metadata"]["uid"]
+def owned_pods(cluster: Cluster, workload: dict) -> list[dict]:
+    """The pods a workload controls, oldest first."""
+    namespace, uid = workload["metadata"]["namespace"], workload["metadata"]["uid"]
     mine = [p for p in cluster.list("Pod", namespace)
-            if p["metadata"].get("ownerReferences", [{}])[0].get("uid") == rs_uid]
-    mine.sort(key=lambda p: (p["metadata"]["creationTimestamp"], p["metadata"]["name"]))
+            if p["metadata"].get("ownerReferences", [{}])[0].get("uid") == uid]
+    return sorted(mine, key=lambda p: (p["metadata"]["creationTimestamp"], p["metadata"]["name"]))
+
+
+def reconcile_replicaset_pods(cluster: Cluster, rs: dict, replicas: int, now: str) -> None:
+    """Keep ``replicas`` pods of a ReplicaSet (or ReplicationController): the oldest stay, new ones are added.
+    As in Kubernetes, a changed template applies to new pods only."""
+    mine = owned_pods(cluster, rs)
     for extra in mine[replicas:]:
         del cluster.objects[key_of(extra)]
     # Every pod the ReplicaSet ever made counts, so a replacement gets a new name, as in Kubernetes.
@@ -158,20 +182,48 @@ def reconcile_replicaset_pods(cluster: Cluster, rs: dict, replicas: int, now: st
     while len(mine) < replicas:
         made = int(annotations.get(PODS_MADE, "0"))
         annotations[PODS_MADE] = str(made + 1)
-        name = f"{rs['metadata']['name']}-{safe_suffix(5, rs_uid, str(made))}"
-        if cluster.get("Pod", namespace, name) is not None:
+        name = f"{rs['metadata']['name']}-{safe_suffix(5, rs['metadata']['uid'], str(made))}"
+        if cluster.get("Pod", rs["metadata"]["namespace"], name) is not None:
             continue
-        template = copy.deepcopy(rs["spec"]["template"])
-        pod = {"apiVersion": "v1", "kind": "Pod",
-               "metadata": {"name": name, "namespace": namespace, "labels": template["metadata"].get("labels", {}),
-                            "annotations": template["metadata"].get("annotations", {}),
-                            "ownerReferences": [owner(rs)]},
-               "spec": template["spec"]}
-        if not pod["metadata"]["annotations"]:
-            del pod["metadata"]["annotations"]
-        stamp_new(cluster, pod, now)
-        cluster.put(pod)
-        mine.append(pod)
+        mine.append(new_pod(cluster, rs, name, {}, now))
+
+
+def reconcile_daemon_set_pods(cluster: Cluster, daemon_set: dict, now: str) -> None:
+    """One pod of the current template on every node; a pod of an older template is replaced (as a rolling
+    update would, at once)."""
+    revision = template_hash(daemon_set["spec"]["template"])
+    nodes = [node_name(i) for i in range(cluster.config.nodes)]
+    current: dict[str, dict] = {}
+    for pod in owned_pods(cluster, daemon_set):
+        node = pod["spec"].get("nodeName")
+        if node in nodes and node not in current and pod["metadata"]["labels"].get(REVISION) == revision:
+            current[node] = pod
+        else:
+            del cluster.objects[key_of(pod)]
+    uid = daemon_set["metadata"]["uid"]
+    for node in nodes:
+        if node not in current:
+            name = f"{daemon_set['metadata']['name']}-{safe_suffix(5, uid, revision, node)}"
+            new_pod(cluster, daemon_set, name, {"nodeName": node, "labels": {REVISION: revision}}, now)
+
+
+def new_pod(cluster: Cluster, workload: dict, name: str, extra: dict, now: str) -> dict:
+    """Create a pod from a workload's template, owned by it; ``extra`` may pin its node and add labels."""
+    template = copy.deepcopy(workload["spec"]["template"])
+    template_meta = template.get("metadata") or {}
+    pod = {"apiVersion": "v1", "kind": "Pod",
+           "metadata": {"name": name, "namespace": workload["metadata"]["namespace"],
+                        "labels": {**template_meta.get("labels", {}), **extra.get("labels", {})},
+                        "annotations": template_meta.get("annotations", {}),
+                        "ownerReferences": [owner(workload)]},
+           "spec": template["spec"]}
+    if "nodeName" in extra:
+        pod["spec"]["nodeName"] = extra["nodeName"]
+    if not pod["metadata"]["annotations"]:
+        del pod["metadata"]["annotations"]
+    stamp_new(cluster, pod, now)
+    cluster.put(pod)
+    return pod
 
 
 def schedule_pods(cluster: Cluster) -> None:
@@ -406,7 +458,15 @@ def derive_deployment_status(cluster: Cluster) -> None:
         if not count:
             for field_name in ("readyReplicas", "availableReplicas"):
                 deployment["status"].pop(field_name)
-    for rs in cluster.list("ReplicaSet"):
-        count = rs["spec"].get("replicas", 0)
-        rs["status"] = {"replicas": count, "readyReplicas": count, "availableReplicas": count,
-                        "fullyLabeledReplicas": count, "observedGeneration": 1}
+    for kind in ("ReplicaSet", "ReplicationController"):
+        for workload in cluster.list(kind):
+            count = len(owned_pods(cluster, workload))
+            workload["status"] = {"replicas": count, "readyReplicas": count, "availableReplicas": count,
+                                  "fullyLabeledReplicas": count,
+                                  "observedGeneration": workload["metadata"].get("generation", 1)}
+    for daemon_set in cluster.list("DaemonSet"):
+        count = len(owned_pods(cluster, daemon_set))
+        daemon_set["status"] = {"currentNumberScheduled": count, "desiredNumberScheduled": cluster.config.nodes,
+                                "numberAvailable": count, "numberMisscheduled": 0, "numberReady": count,
+                                "updatedNumberScheduled": count,
+                                "observedGeneration": daemon_set["metadata"].get("generation", 1)}

@@ -33,6 +33,8 @@ def apply_defaults(obj: dict[str, Any]) -> dict[str, Any]:
         default_pod_spec(spec)
     elif kind.kind == "Deployment" and isinstance(spec, dict):
         default_deployment(spec)
+    elif kind.kind in ("ReplicaSet", "ReplicationController", "DaemonSet") and isinstance(spec, dict):
+        default_workload(out, spec, kind.kind)
     elif kind.kind == "Service" and isinstance(spec, dict):
         default_service(spec)
     elif kind.kind == "Secret":
@@ -81,6 +83,30 @@ def default_deployment(spec: dict[str, Any]) -> None:
     template_spec = (spec.get("template") or {}).get("spec")
     if isinstance(template_spec, dict):
         default_pod_spec(template_spec)
+
+
+def default_workload(obj: dict[str, Any], spec: dict[str, Any], kind: str) -> None:
+    """Fill a ReplicaSet's, ReplicationController's or DaemonSet's defaults, and its pods'."""
+    template = spec.get("template") or {}
+    labels = (template.get("metadata") or {}).get("labels") or {}
+    if kind != "DaemonSet":
+        spec.setdefault("replicas", 1)
+    if kind == "ReplicationController" and labels:
+        # A ReplicationController without a selector selects its template's labels, and carries them.
+        if not spec.get("selector"):
+            spec["selector"] = dict(labels)
+        if not obj["metadata"].get("labels"):
+            obj["metadata"]["labels"] = dict(labels)
+    if kind == "DaemonSet":
+        strategy = spec.setdefault("updateStrategy", {})
+        strategy.setdefault("type", "RollingUpdate")
+        if strategy["type"] == "RollingUpdate":
+            rolling = strategy.setdefault("rollingUpdate", {})
+            rolling.setdefault("maxUnavailable", 1)
+            rolling.setdefault("maxSurge", 0)
+        spec.setdefault("revisionHistoryLimit", 10)
+    if isinstance(template.get("spec"), dict):
+        default_pod_spec(template["spec"])
 
 
 def default_service(spec: dict[str, Any]) -> None:

@@ -1,8 +1,8 @@
 """The kinds of object Podpath's API surface serves, and every name kubectl users call them by.
 
 The command line resolves `podpath get svc` or `deployments.apps` through ``resolve_kind``; manifests
-name their kind by apiVersion and kind, resolved through ``kind_of``. Derived kinds (nodes, replica
-sets, endpoints) are listed so they can be read, and marked read-only so no manifest can create them.
+name their kind by apiVersion and kind, resolved through ``kind_of``. Derived kinds (nodes, endpoints)
+are listed so they can be read, and marked read-only so no manifest can create them.
 """
 
 from __future__ import annotations
@@ -47,7 +47,9 @@ KINDS: tuple[Kind, ...] = (
     Kind("Node", "", "v1", "nodes", "node", ("no",), namespaced=False, read_only=True),
     Kind("Pod", "", "v1", "pods", "pod", ("po",)),
     Kind("Deployment", "apps", "v1", "deployments", "deployment", ("deploy",)),
-    Kind("ReplicaSet", "apps", "v1", "replicasets", "replicaset", ("rs",), read_only=True),
+    Kind("ReplicaSet", "apps", "v1", "replicasets", "replicaset", ("rs",)),
+    Kind("ReplicationController", "", "v1", "replicationcontrollers", "replicationcontroller", ("rc",)),
+    Kind("DaemonSet", "apps", "v1", "daemonsets", "daemonset", ("ds",)),
     Kind("Service", "", "v1", "services", "service", ("svc",)),
     Kind("Endpoints", "", "v1", "endpoints", "endpoints", ("ep",), read_only=True),
     Kind("EndpointSlice", "discovery.k8s.io", "v1", "endpointslices", "endpointslice", read_only=True),
@@ -56,6 +58,8 @@ KINDS: tuple[Kind, ...] = (
     Kind("IngressClass", "networking.k8s.io", "v1", "ingressclasses", "ingressclass", namespaced=False),
     Kind("NetworkPolicy", "networking.k8s.io", "v1", "networkpolicies", "networkpolicy", ("netpol",)),
     Kind("Secret", "", "v1", "secrets", "secret"),
+    Kind("ConfigMap", "", "v1", "configmaps", "configmap", ("cm",)),
+    Kind("ServiceAccount", "", "v1", "serviceaccounts", "serviceaccount", ("sa",)),
 )
 
 BY_KIND: dict[str, Kind] = {kind.kind: kind for kind in KINDS}

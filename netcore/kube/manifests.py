@@ -23,8 +23,10 @@ from netcore.kube.defaults import apply_defaults
 from netcore.kube.fields import Path, Problem, describe, document_order
 from netcore.kube.kinds import BY_KIND, Kind, kind_of
 from netcore.kube.legacy import check_legacy_ingress, convert_legacy_ingress, legacy_path
-from netcore.kube.netchecks import check_ingress, check_ingress_class, check_network_policy, check_secret, check_service
-from netcore.kube.podchecks import check_deployment, check_pod
+from netcore.kube.netchecks import (check_config_map, check_ingress, check_ingress_class, check_network_policy,
+                                    check_secret, check_service)
+from netcore.kube.podchecks import (check_daemon_set, check_deployment, check_pod, check_replica_set,
+                                    check_replication_controller)
 from netcore.kube.rules import check_metadata
 from netcore.kube.schema import check_schema
 from netcore.kube.subset import check_subset
@@ -32,8 +34,10 @@ from netcore.kube.yamlio import parse_stream
 
 # Written by the API server, not by authors: accepted (so `get -o yaml` output applies again) and dropped.
 SERVER_SET = ("uid", "resourceVersion", "creationTimestamp", "generation")
-CHECKS = {"Pod": check_pod, "Deployment": check_deployment, "Service": check_service, "Ingress": check_ingress,
-          "IngressClass": check_ingress_class, "NetworkPolicy": check_network_policy, "Secret": check_secret}
+CHECKS = {"Pod": check_pod, "Deployment": check_deployment, "ReplicaSet": check_replica_set,
+          "ReplicationController": check_replication_controller, "DaemonSet": check_daemon_set,
+          "Service": check_service, "Ingress": check_ingress, "IngressClass": check_ingress_class,
+          "NetworkPolicy": check_network_policy, "Secret": check_secret, "ConfigMap": check_config_map}
 
 
 class Checked(NamedTuple):

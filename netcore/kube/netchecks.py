@@ -314,3 +314,16 @@ def check_secret(secret: dict[str, Any]) -> list[Problem]:
         problems.append(Problem(("metadata", "annotations", "kubernetes.io/service-account.name"),
                                 "the name of the ServiceAccount the token is for, got nothing"))
     return problems
+
+
+def check_config_map(config_map: dict[str, Any]) -> list[Problem]:
+    """Check a ConfigMap: valid keys, binaryData base64, no key in both data and binaryData."""
+    problems = []
+    data, binary = config_map.get("data") or {}, config_map.get("binaryData") or {}
+    for field, entries in (("data", data), ("binaryData", binary)):
+        for key in entries:
+            if error := data_key_error(key):
+                problems.append(Problem((field, key), error))
+            elif field == "binaryData" and key in data:
+                problems.append(Problem((field, key), f"a key not also in data, got {quote(key)} in both"))
+    return problems

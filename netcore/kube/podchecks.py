@@ -1,4 +1,5 @@
-"""The API server's semantic checks for workloads: Pods and Deployments.
+"""The API server's semantic checks for workloads: Pods, Deployments, ReplicaSets, ReplicationControllers and
+DaemonSets.
 
 Run on an object that passed the schema and subset checks, with defaults applied (the API server
 validates the defaulted object too). One Podpath rule is stricter than Kubernetes: a pod's containers
@@ -103,28 +104,7 @@ def check_container_ports(ports: list[dict[str, Any]], path: Path, names: dict[s
 def check_deployment(deployment: dict[str, Any]) -> list[Problem]:
     """Check a defaulted Deployment: selector, template, strategy and limits."""
     spec = deployment.get("spec") or {}
-    problems: list[Problem] = []
-    if spec.get("replicas", 0) < 0:
-        problems.append(Problem(("spec", "replicas"), f"0 or more replicas, got {spec['replicas']}"))
-    selector = spec.get("selector") or {}
-    template = spec.get("template") or {}
-    labels = (template.get("metadata") or {}).get("labels") or {}
-    if not selector.get("matchLabels") and not selector.get("matchExpressions"):
-        problems.append(Problem(("spec", "selector"), "matchLabels or matchExpressions naming the template's labels, "
-                                                      "got an empty selector"))
-    else:
-        selector_problems = check_label_selector(selector, ("spec", "selector"))
-        problems += selector_problems
-        if not selector_problems and not matches(selector, labels):
-            problems.append(Problem(("spec", "template", "metadata", "labels"),
-                                    f"labels that spec.selector ({format_label_selector(selector)}) selects, "
-                                    f"got {format_labels(labels)}"))
-    problems += check_labels(labels, ("spec", "template", "metadata", "labels"))
-    pod_spec = template.get("spec") or {}
-    if pod_spec.get("restartPolicy", "Always") != "Always":
-        problems.append(Problem(("spec", "template", "spec", "restartPolicy"),
-                                f"Always (a Deployment restarts its pods), got {quote(pod_spec['restartPolicy'])}"))
-    problems += check_pod_spec(pod_spec, ("spec", "template", "spec"))
+    problems = check_pod_owner(spec, "Deployment")
     problems += check_strategy(spec.get("strategy") or {})
     for field, low in (("revisionHistoryLimit", 0), ("progressDeadlineSeconds", 1)):
         if spec.get(field, low) < low:
@@ -132,19 +112,88 @@ def check_deployment(deployment: dict[str, Any]) -> list[Problem]:
     return problems
 
 
+def check_replica_set(replica_set: dict[str, Any]) -> list[Problem]:
+    """Check a defaulted ReplicaSet: replicas, selector and template."""
+    return check_pod_owner(replica_set.get("spec") or {}, "ReplicaSet")
+
+
+def check_replication_controller(controller: dict[str, Any]) -> list[Problem]:
+    """Check a defaulted ReplicationController: its selector is a plain label map (defaulted from the template)."""
+    spec = controller.get("spec") or {}
+    selector = spec.get("selector") or {}
+    problems = check_labels(selector, ("spec", "selector"))
+    if not spec.get("template"):
+        problems.append(Problem(("spec", "template"), "a pod template (this field is required), got nothing"))
+        return problems
+    if not selector:
+        problems.append(Problem(("spec", "selector"), "labels to select the pods by (or labels on the template), "
+                                                      "got none"))
+    return problems + check_pod_owner({**spec, "selector": {"matchLabels": selector}}, "ReplicationController",
+                                      check_selector=bool(selector))
+
+
+def check_daemon_set(daemon_set: dict[str, Any]) -> list[Problem]:
+    """Check a defaulted DaemonSet: selector, template and update strategy."""
+    spec = daemon_set.get("spec") or {}
+    problems = check_pod_owner(spec, "DaemonSet")
+    strategy = spec.get("updateStrategy") or {}
+    if strategy.get("type") == "OnDelete" and strategy.get("rollingUpdate"):
+        problems.append(Problem(("spec", "updateStrategy", "rollingUpdate"),
+                                "nothing when the update strategy type is OnDelete, got rollingUpdate"))
+    elif strategy.get("type") == "RollingUpdate":
+        problems += check_rolling_update(strategy.get("rollingUpdate") or {}, ("spec", "updateStrategy", "rollingUpdate"),
+                                         {"maxSurge": 0, "maxUnavailable": 1})
+    return problems
+
+
+def check_pod_owner(spec: dict[str, Any], kind: str, check_selector: bool = True) -> list[Problem]:
+    """Check what every owner of pods shares: replicas, a selector selecting the template, the pod spec."""
+    problems: list[Problem] = []
+    if spec.get("replicas", 0) < 0:
+        problems.append(Problem(("spec", "replicas"), f"0 or more replicas, got {spec['replicas']}"))
+    selector = spec.get("selector") or {}
+    template = spec.get("template") or {}
+    labels = (template.get("metadata") or {}).get("labels") or {}
+    if not check_selector:
+        pass
+    elif not selector.get("matchLabels") and not selector.get("matchExpressions"):
+        problems.append(Problem(("spec", "selector"), "matchLabels or matchExpressions naming the template's labels, "
+                                                      "got an empty selector"))
+    else:
+        selector_problems = check_label_selector(selector, ("spec", "selector"))
+        problems += selector_problems
+        if not selector_problems and not matches(selector, labels):
+            shown = format_labels(selector["matchLabels"]) if kind == "ReplicationController" \
+                else format_label_selector(selector)
+            problems.append(Problem(("spec", "template", "metadata", "labels"),
+                                    f"labels that spec.selector ({shown}) selects, got {format_labels(labels)}"))
+    problems += check_labels(labels, ("spec", "template", "metadata", "labels"))
+    pod_spec = template.get("spec") or {}
+    if pod_spec.get("restartPolicy", "Always") != "Always":
+        problems.append(Problem(("spec", "template", "spec", "restartPolicy"),
+                                f"Always (a {kind} restarts its pods), got {quote(pod_spec['restartPolicy'])}"))
+    problems += check_pod_spec(pod_spec, ("spec", "template", "spec"))
+    return problems
+
+
 PERCENT = re.compile(r"(\d+)%")
 
 
 def check_strategy(strategy: dict[str, Any]) -> list[Problem]:
-    """Check a rolling update's maxSurge and maxUnavailable: counts or percentages, not both zero."""
+    """Check a Deployment's strategy: nothing for Recreate, a valid rolling update otherwise."""
     path = ("spec", "strategy", "rollingUpdate")
     rolling = strategy.get("rollingUpdate")
     if strategy.get("type") == "Recreate":
         return [Problem(path, "nothing when the strategy type is Recreate, got rollingUpdate")] if rolling else []
+    return check_rolling_update(rolling or {}, path, {"maxSurge": "25%", "maxUnavailable": "25%"})
+
+
+def check_rolling_update(rolling: dict[str, Any], path: Path, defaults: dict[str, int | str]) -> list[Problem]:
+    """Check a rolling update's maxSurge and maxUnavailable: counts or percentages, not both zero."""
     problems = []
     amounts = {}
     for field in ("maxSurge", "maxUnavailable"):
-        value = (rolling or {}).get(field, "25%")
+        value = rolling.get(field, defaults[field])
         if isinstance(value, str):
             match = PERCENT.fullmatch(value)
             if match is None:

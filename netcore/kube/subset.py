@@ -38,20 +38,29 @@ SERVICE_BACKEND = ("service.name", "service.port.number", "service.port.name")
 PEER = (*under("podSelector", SELECTOR), *under("namespaceSelector", SELECTOR), "ipBlock.cidr", "ipBlock.except")
 POLICY_PORT = ("protocol", "port", "endPort")
 
+TEMPLATE = ("spec.template.metadata.labels.*", "spec.template.metadata.annotations.*",
+            *under("spec.template.spec", POD_SPEC))
+ROLLING = ("maxSurge", "maxUnavailable")
+
 SUPPORTED: dict[str, tuple[str, ...]] = {
     "Namespace": METADATA,
     "Pod": (*METADATA, *under("spec", POD_SPEC)),
-    "Deployment": (*METADATA, "spec.replicas", *under("spec.selector", SELECTOR),
-                   "spec.template.metadata.labels.*", "spec.template.metadata.annotations.*",
-                   *under("spec.template.spec", POD_SPEC), "spec.strategy.type",
-                   "spec.strategy.rollingUpdate.maxSurge", "spec.strategy.rollingUpdate.maxUnavailable",
-                   "spec.revisionHistoryLimit", "spec.progressDeadlineSeconds"),
+    "Deployment": (*METADATA, "spec.replicas", *under("spec.selector", SELECTOR), *TEMPLATE, "spec.strategy.type",
+                   *under("spec.strategy.rollingUpdate", ROLLING), "spec.revisionHistoryLimit",
+                   "spec.progressDeadlineSeconds"),
+    "ReplicaSet": (*METADATA, "spec.replicas", *under("spec.selector", SELECTOR), *TEMPLATE),
+    "ReplicationController": (*METADATA, "spec.replicas", "spec.selector.*", *TEMPLATE),
+    "DaemonSet": (*METADATA, *under("spec.selector", SELECTOR), *TEMPLATE, "spec.updateStrategy.type",
+                  *under("spec.updateStrategy.rollingUpdate", ROLLING), "spec.revisionHistoryLimit"),
+    # Stored for what reads them; Podpath has nothing more to do with them, so nothing to warn about.
+    "ConfigMap": (*METADATA, "data.*", "binaryData.*", "immutable"),
+    "ServiceAccount": (*METADATA, "secrets", "imagePullSecrets", "automountServiceAccountToken"),
     "Service": (*METADATA, *under("spec", (
         "type", "clusterIP", "clusterIPs", "ports[].name", "ports[].port", "ports[].targetPort", "ports[].protocol",
         "ports[].nodePort", "selector.*", "sessionAffinity", "sessionAffinityConfig.clientIP.timeoutSeconds",
         "externalTrafficPolicy", "internalTrafficPolicy", "ipFamilies[]", "ipFamilyPolicy",
         "publishNotReadyAddresses", "loadBalancerIP"))),
-    "Secret": (*METADATA, "type", "data.*", "stringData.*"),
+    "Secret": (*METADATA, "type", "data.*", "stringData.*", "immutable"),
     "IngressClass": (*METADATA, "spec.controller"),
     "Ingress": (*METADATA, *under("spec", (
         "ingressClassName", *under("defaultBackend", SERVICE_BACKEND), "rules[].host", "rules[].http.paths[].path",
@@ -81,6 +90,12 @@ VALUES: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
     "Deployment": {
         **{f"spec.template.spec.{path}": values for path, values in POD_VALUES.items()},
         "spec.strategy.type": (("RollingUpdate", "Recreate"),) * 2,
+    },
+    "ReplicaSet": {f"spec.template.spec.{path}": values for path, values in POD_VALUES.items()},
+    "ReplicationController": {f"spec.template.spec.{path}": values for path, values in POD_VALUES.items()},
+    "DaemonSet": {
+        **{f"spec.template.spec.{path}": values for path, values in POD_VALUES.items()},
+        "spec.updateStrategy.type": (("RollingUpdate", "OnDelete"),) * 2,
     },
     "Service": {
         "spec.type": (("ClusterIP", "NodePort", "LoadBalancer", "ExternalName"),) * 2,

@@ -466,7 +466,7 @@ TEMPLATE = "template: {metadata: {labels: {app: web}}, spec: {containers: [{name
      "the name of the ServiceAccount the token is for"),
     (NET + "kind: IngressClass\nspec: {controller: nginx}", "spec.controller",
      'a domain-prefixed path like podpath.dev/ingress-nginx, got "nginx"'),
-    (M + "kind: ConfigMap", "kind", "a kind Podpath supports (Deployment, EndpointSlice"),
+    (M + "kind: CronJob", "kind", "a kind Podpath supports (ConfigMap, DaemonSet, Deployment"),
     ("apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata: {name: x}", "apiVersion",
      'apps/v1 for kind Deployment, got "extensions/v1beta1"'),
     (M + "kind: Endpoints", "kind", "a kind manifests can create, got Endpoints (Podpath maintains endpoints itself)"),
