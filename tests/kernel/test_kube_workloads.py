@@ -1,0 +1,90 @@
+"""Workload kinds on the real kernel: the pods of a ReplicationController, a ReplicaSet and a DaemonSet
+answer behind their Services like a Deployment's; an ExternalName Service resolves as a CNAME; a
+manifest full of fields Podpath only stores (probes, resources) still runs."""
+
+from __future__ import annotations
+
+import pytest
+
+from netcore.kube import api
+from tests.conftest import new_sandbox_name
+from tests.kernel.kube_helpers import AGNHOST, CLIENT_POD, ClusterSandbox, curl
+
+
+def workload(kind: str, name: str, replicas: str, selector: str) -> str:
+    api_version = "v1" if kind == "ReplicationController" else "apps/v1"
+    return f"""
+apiVersion: {api_version}
+kind: {kind}
+metadata: {{name: {name}}}
+spec:
+{replicas}{selector}  template:
+    metadata: {{labels: {{app: {name}}}}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: agnhost
+        image: {AGNHOST}
+        args: [netexec, --http-port=8080]
+        ports: [{{containerPort: 8080}}]
+        resources: {{requests: {{cpu: 10m}}}}
+        readinessProbe: {{httpGet: {{path: /healthz, port: 8080}}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: {name}}}
+spec:
+  selector: {{app: {name}}}
+  ports: [{{name: http, port: 80, targetPort: 8080}}, {{name: sctp, port: 90, protocol: SCTP}}]
+"""
+
+
+MANIFESTS = "\n---\n".join([
+    CLIENT_POD,
+    workload("ReplicationController", "rc", "  replicas: 2\n", ""),
+    workload("ReplicaSet", "rs", "  replicas: 2\n", "  selector: {matchLabels: {app: rs}}\n"),
+    workload("DaemonSet", "ds", "", "  selector: {matchLabels: {app: ds}}\n"),
+    "apiVersion: v1\nkind: Service\nmetadata: {name: outside}\nspec: {type: ExternalName, externalName: internet.example}\n",
+])
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    name = new_sandbox_name()
+    api.create_cluster(name, nodes=2)
+    sandbox = ClusterSandbox(name)
+    try:
+        applied = sandbox.apply(MANIFESTS)
+        assert ("spec.template.spec.containers[0].readinessProbe is stored but has no effect in Podpath"
+                in applied.warnings[("ReplicationController", "default", "rc")])
+        yield sandbox
+    finally:
+        sandbox.delete()
+
+
+@pytest.mark.parametrize(("name", "pods"), [("rc", 2), ("rs", 2), ("ds", 2)])
+def test_every_pod_of_the_workload_answers_behind_its_service(cluster, name, pods):
+    owned = sorted(p["metadata"]["name"] for p in cluster.cluster().list("Pod", "default")
+                   if p["metadata"].get("labels", {}).get("app") == name)
+    assert len(owned) == pods
+    seen = set()
+    for _ in range(30):
+        result = cluster.in_pod("client", *curl(f"http://{name}/hostname"))
+        assert result.returncode == 0, result.stderr
+        seen.add(result.stdout)
+        if seen == set(owned):
+            break
+    assert seen == set(owned)
+
+
+def test_a_daemon_set_has_a_pod_on_each_node(cluster):
+    nodes = sorted(p["spec"]["nodeName"] for p in cluster.cluster().list("Pod", "default")
+                   if p["metadata"].get("labels", {}).get("app") == "ds")
+    assert nodes == ["node0", "node1"]
+
+
+def test_an_external_name_service_is_a_cname_the_client_follows(cluster):
+    answer = cluster.in_pod("client", "dig", "+short", "outside.default.svc.cluster.local")
+    assert answer.stdout.split() == ["internet.example.", "198.51.100.10"]
+    reached = cluster.in_pod("client", *curl("http://outside/"))
+    assert reached.returncode == 0 and reached.stdout
