@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from netcore.errors import NotFound, PodpathError, SpecError
 from netcore.kube.addresses import MAX_NODES
 from netcore.kube.ingress import admit_ingress, keep_ingress_class
+from netcore.kube.netchecks import drop_type_dependent_fields, needs_health_check, type_dependent_problems
 
 CNI_MODES = ("bridge", "vxlan", "nat")
 Key = tuple[str, str, str]  # (kind, namespace or "", name)
@@ -133,6 +134,8 @@ def apply_objects(cluster: Cluster, objects: list[dict], now: str) -> tuple[Clus
             raise SpecError(describe_key(key), "metadata.namespace", f'an existing namespace: namespaces "{key[1]}" not found')
         existing = result.objects.get(key)
         if existing is None:
+            if key[0] == "Service":
+                refuse_type_dependent(obj, key)
             fresh = copy.deepcopy(obj)
             admit_ingress(result, fresh)
             stamp_new(result, fresh, now)
@@ -168,7 +171,9 @@ def merge_update(existing: dict, incoming: dict, key: Key) -> dict:
         merged["status"] = copy.deepcopy(existing["status"])
     kind = key[0]
     if kind == "Service":
+        drop_type_dependent_fields(existing["spec"], merged["spec"])
         keep_service_allocations(existing, merged, key)
+        refuse_type_dependent(merged, key)
     elif kind == "Ingress":
         keep_ingress_class(existing, merged)
     elif kind == "Pod":
@@ -193,8 +198,19 @@ def strip_images(spec: dict) -> dict:
     return spec
 
 
+def refuse_type_dependent(service: dict, key: Key) -> None:
+    """Refuse a field the Service's type does not allow (after a type change dropped what it may)."""
+    problems = type_dependent_problems(service["spec"])
+    if problems:
+        raise SpecError(describe_key(key), problems[0].field, problems[0].expected)
+
+
 def keep_service_allocations(existing: dict, merged: dict, key: Key) -> None:
     old, new = existing["spec"], merged["spec"]
+    if new.get("type") == "ExternalName":
+        return  # an alias has no address to keep
+    if "healthCheckNodePort" not in new and "healthCheckNodePort" in old and needs_health_check(new):
+        new["healthCheckNodePort"] = old["healthCheckNodePort"]
     if new.get("clusterIP") in (None, ""):
         new["clusterIP"] = old.get("clusterIP")
         if "clusterIPs" in old:

@@ -15,6 +15,7 @@ from netcore.kube import addresses
 from netcore.kube.cluster import SYSTEM_NAMESPACES, Cluster, Key, derived_uid, key_of, stamp_new
 from netcore.kube.naming import node_name, safe_suffix, template_hash
 from netcore.kube.ingress import derive_ingress_status, ingress_system_objects
+from netcore.kube.netchecks import needs_health_check
 from netcore.kube.selectors import matches, matches_service
 
 KUBERNETES_VERSION = "v1.34.0-podpath"
@@ -318,7 +319,8 @@ def publish_ports(cluster: Cluster) -> None:
 def allocate_services(cluster: Cluster) -> None:
     services = cluster.list("Service")
     ips = {s["spec"].get("clusterIP") for s in services} - {None, "None", ""}
-    ports = {p.get("nodePort") for s in services for p in s["spec"].get("ports", [])} - {None}
+    ports = ({p.get("nodePort") for s in services for p in s["spec"].get("ports", [])}
+             | {s["spec"].get("healthCheckNodePort") for s in services}) - {None}
     balancers = {i.get("ip") for s in services for i in s.get("status", {}).get("loadBalancer", {}).get("ingress", [])}
     # Addresses asked for with spec.loadBalancerIP are never handed to another Service.
     requested = {s["spec"].get("loadBalancerIP") for s in services if s["spec"].get("type") == "LoadBalancer"} - {None}
@@ -341,6 +343,12 @@ def allocate_services(cluster: Cluster) -> None:
                 ports.add(port["nodePort"])
             elif kind == "ClusterIP":
                 port.pop("nodePort", None)
+        if needs_health_check(spec):  # kube-proxy's health check port for the load balancer
+            if not spec.get("healthCheckNodePort"):
+                spec["healthCheckNodePort"] = addresses.allocate_node_port(f"{name}/health", ports)
+                ports.add(spec["healthCheckNodePort"])
+        else:
+            spec.pop("healthCheckNodePort", None)
         status = {"loadBalancer": {}}
         if kind == "LoadBalancer":
             current = [i["ip"] for i in service.get("status", {}).get("loadBalancer", {}).get("ingress", [])]

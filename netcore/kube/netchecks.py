@@ -21,6 +21,7 @@ from netcore.kube.rules import (check_label_selector, check_labels, data_key_err
 SERVICE_CIDR = ipaddress.IPv4Network("10.96.0.0/12")
 NODE_PORTS = (30000, 32767)
 LOAD_BALANCER_POOL = ipaddress.IPv4Network("203.0.113.0/24")
+EXTERNAL_TYPES = ("NodePort", "LoadBalancer")
 
 
 def check_service(service: dict[str, Any]) -> list[Problem]:
@@ -57,9 +58,12 @@ def check_service(service: dict[str, Any]) -> list[Problem]:
     if not 1 <= timeout <= 86400:
         problems.append(Problem(("spec", "sessionAffinityConfig", "clientIP", "timeoutSeconds"),
                                 f"from 1 to 86400 seconds, got {timeout}"))
-    if "externalTrafficPolicy" in spec and kind == "ClusterIP":
-        problems.append(Problem(("spec", "externalTrafficPolicy"), "nothing for a ClusterIP Service (it applies to "
-                                f"NodePort and LoadBalancer Services), got {quote(spec['externalTrafficPolicy'])}"))
+    health = spec.get("healthCheckNodePort")
+    if health is not None and (error := port_number_error(health, *NODE_PORTS)):
+        problems.append(Problem(("spec", "healthCheckNodePort"), error.replace("a port number", "a node port")))
+    elif health is not None and health in {port.get("nodePort") for port in ports}:
+        problems.append(Problem(("spec", "healthCheckNodePort"), f"a node port none of the Service's ports uses, "
+                                                                 f"got {health}"))
     if "loadBalancerIP" in spec:
         if kind != "LoadBalancer":
             problems.append(Problem(("spec", "loadBalancerIP"), f"nothing for a {kind} Service, got "
@@ -70,6 +74,52 @@ def check_service(service: dict[str, Any]) -> list[Problem]:
     return problems
 
 
+def type_dependent_problems(spec: dict[str, Any]) -> list[Problem]:
+    """Return the fields a Service's type does not allow. Checked when the Service is stored, not with the
+    manifest: on a change of type the API server first drops such a field if the manifest left it as it was
+    (``drop_type_dependent_fields``), so whether it is an error depends on the stored Service."""
+    kind = spec.get("type", "ClusterIP")
+    problems = []
+    if kind not in EXTERNAL_TYPES:
+        if "externalTrafficPolicy" in spec:
+            problems.append(Problem(("spec", "externalTrafficPolicy"), f"nothing for a {kind} Service (it applies to "
+                                    f"NodePort and LoadBalancer Services), got {quote(spec['externalTrafficPolicy'])}"))
+        for index, port in enumerate(spec.get("ports") or []):
+            if port.get("nodePort") is not None:
+                problems.append(Problem(("spec", "ports", index, "nodePort"), f"nothing for a {kind} Service (node "
+                                        f"ports belong to NodePort and LoadBalancer Services), got {port['nodePort']}"))
+    if "healthCheckNodePort" in spec and not needs_health_check(spec):
+        problems.append(Problem(("spec", "healthCheckNodePort"), f"nothing unless the Service is a LoadBalancer with "
+                                f"externalTrafficPolicy Local, got {spec['healthCheckNodePort']}"))
+    return problems
+
+
+def needs_health_check(spec: dict[str, Any]) -> bool:
+    """Whether kube-proxy serves a health check node port for this Service."""
+    return spec.get("type") == "LoadBalancer" and spec.get("externalTrafficPolicy") == "Local"
+
+
+def drop_type_dependent_fields(old: dict[str, Any], new: dict[str, Any]) -> None:
+    """On a change of type, drop what the new type does not allow if the manifest left it as it was stored,
+    as the API server does (so LoadBalancer -> ClusterIP with ``externalTrafficPolicy: Local`` still in the
+    manifest is accepted and the field dropped)."""
+    old_external, new_external = old.get("type") in EXTERNAL_TYPES, new.get("type") in EXTERNAL_TYPES
+    if old_external and not new_external:
+        if new.get("externalTrafficPolicy") == old.get("externalTrafficPolicy"):
+            new.pop("externalTrafficPolicy", None)
+        old_ports = [port.get("nodePort") for port in old.get("ports") or []]
+        if [port.get("nodePort") for port in new.get("ports") or []] == old_ports[:len(new.get("ports") or [])]:
+            for port in new.get("ports") or []:
+                port.pop("nodePort", None)
+    if needs_health_check(old) and not needs_health_check(new) \
+            and new.get("healthCheckNodePort") == old.get("healthCheckNodePort"):
+        new.pop("healthCheckNodePort", None)
+    if old.get("type") != "ExternalName" and new.get("type") == "ExternalName" \
+            and new.get("clusterIP") in (None, "", old.get("clusterIP")):
+        new.pop("clusterIP", None)
+        new.pop("clusterIPs", None)
+
+
 def check_external_name(spec: dict[str, Any]) -> list[Problem]:
     """Check an ExternalName Service: a DNS name to alias, and no address of its own."""
     problems = []
@@ -78,7 +128,7 @@ def check_external_name(spec: dict[str, Any]) -> list[Problem]:
         problems.append(Problem(("spec", "externalName"), "a DNS name (required for type ExternalName), got nothing"))
     elif error := dns1123_subdomain_error(name.rstrip(".")):
         problems.append(Problem(("spec", "externalName"), error))
-    for field in ("clusterIP", "clusterIPs", "externalTrafficPolicy", "loadBalancerIP"):
+    for field in ("clusterIP", "clusterIPs", "loadBalancerIP"):
         if spec.get(field) not in (None, "", []):
             problems.append(Problem(("spec", field), f"nothing for an ExternalName Service, got {quote(spec[field])}"))
     return problems
@@ -117,10 +167,7 @@ def check_service_ports(ports: list[dict[str, Any]], kind: str) -> list[Problem]
         if error := (port_name_error(target) if isinstance(target, str) else port_number_error(target)):
             problems.append(Problem((*where, "targetPort"), error))
         node_port = port.get("nodePort")
-        if node_port is not None and kind in ("ClusterIP", "ExternalName"):
-            problems.append(Problem((*where, "nodePort"), f"nothing for a ClusterIP Service (node ports belong to "
-                                                          f"NodePort and LoadBalancer Services), got {node_port}"))
-        elif node_port is not None and (error := port_number_error(node_port, *NODE_PORTS)):
+        if node_port is not None and (error := port_number_error(node_port, *NODE_PORTS)):
             problems.append(Problem((*where, "nodePort"), error.replace("a port number", "a node port")))
         for key, value, field in (("port", number, "port"), ("nodePort", node_port, "nodePort")):
             if value is None:

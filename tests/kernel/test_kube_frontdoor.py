@@ -1,0 +1,64 @@
+"""Manifests the API server accepts and Podpath used to refuse, on the real kernel: a NetworkPolicy
+allowing only SCTP still isolates its pods for TCP; a LoadBalancer turned ClusterIP with its
+externalTrafficPolicy still in the manifest applies and serves."""
+
+from __future__ import annotations
+
+import pytest
+
+from netcore.kube import api
+from tests.conftest import new_sandbox_name
+from tests.kernel.kube_helpers import CLIENT_POD, ClusterSandbox, curl, netexec_deployment
+
+SERVICE = """
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  type: LoadBalancer
+  externalTrafficPolicy: Local
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
+"""
+SCTP_ONLY = """
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: sctp-only}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress:
+  - ports: [{protocol: SCTP, port: 8080}]
+"""
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    name = new_sandbox_name()
+    api.create_cluster(name, nodes=1)
+    sandbox = ClusterSandbox(name)
+    try:
+        sandbox.apply("\n---\n".join([CLIENT_POD, netexec_deployment("web", 1), SERVICE]))
+        yield sandbox
+    finally:
+        sandbox.delete()
+
+
+def test_a_load_balancer_turned_cluster_ip_keeps_serving_with_the_field_dropped(cluster):
+    assert cluster.service("web")["spec"]["healthCheckNodePort"]
+    outcomes = cluster.apply(SERVICE.replace("type: LoadBalancer", "type: ClusterIP")).outcomes
+    assert outcomes == [(("Service", "default", "web"), "configured")]
+    spec = cluster.service("web")["spec"]
+    assert spec["type"] == "ClusterIP" and "externalTrafficPolicy" not in spec and "healthCheckNodePort" not in spec
+    answer = cluster.in_pod("client", *curl("http://web/hostname"))
+    assert answer.returncode == 0 and answer.stdout.startswith("web-")
+
+
+def test_a_policy_allowing_only_sctp_isolates_its_pods_for_tcp(cluster):
+    assert cluster.in_pod("client", *curl("http://web/hostname")).returncode == 0
+    cluster.apply(SCTP_ONLY)
+    try:
+        blocked = cluster.in_pod("client", *curl("-m", "1", "http://web/hostname"))
+        assert blocked.returncode == 28  # dropped: curl times out
+    finally:
+        api.delete_resources(cluster.name, [("NetworkPolicy", "default", "sctp-only")])
+    assert cluster.in_pod("client", *curl("http://web/hostname")).returncode == 0
