@@ -4,6 +4,8 @@ manifest full of fields Podpath only stores (probes, resources) still runs."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from netcore.kube import api
@@ -88,3 +90,15 @@ def test_an_external_name_service_is_a_cname_the_client_follows(cluster):
     assert answer.stdout.split() == ["internet.example.", "198.51.100.10"]
     reached = cluster.in_pod("client", *curl("http://outside/"))
     assert reached.returncode == 0 and reached.stdout
+
+
+def test_a_request_typed_by_hand_with_nc_gets_gos_answer_at_once(cluster):
+    start = time.monotonic()
+    bad = cluster.in_pod("client", "sh", "-c", "echo hostName | nc -w 5 rc 80")
+    assert time.monotonic() - start < 2  # not after nc's 5 s: the server answered and closed at once
+    # (the helper reads text, so CRLF arrives as LF)
+    assert bad.stdout.startswith("HTTP/1.1 400 Bad Request\n") and bad.stdout.endswith("\n\n400 Bad Request")
+    start = time.monotonic()
+    bare_lf = cluster.in_pod("client", "sh", "-c", r"printf 'GET /hostname HTTP/1.1\nHost: x\n\n' | nc -w 5 rc 80")
+    assert time.monotonic() - start < 2
+    assert bare_lf.stdout.startswith("HTTP/1.1 200 OK\n") and bare_lf.stdout.split("\n\n")[1].startswith("rc-")
