@@ -150,7 +150,7 @@ def pod_template(obj: dict) -> dict | None:
     """The pod a Pod or a workload describes, for the image checks."""
     if obj["kind"] == "Pod":
         return obj
-    if obj["kind"] in ("Deployment", "ReplicaSet", "ReplicationController", "DaemonSet"):
+    if obj["kind"] in ("Deployment", "ReplicaSet", "ReplicationController", "DaemonSet", "StatefulSet"):
         return {"metadata": obj["spec"]["template"].get("metadata", {}), "spec": obj["spec"]["template"]["spec"]}
     return None
 

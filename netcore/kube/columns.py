@@ -188,6 +188,14 @@ def daemon_set_row(daemon_set: dict[str, Any], wide: bool, now: datetime) -> lis
     return row + [*containers_and_images(spec), format_label_selector(spec.get("selector"))] if wide else row
 
 
+def stateful_set_row(stateful_set: dict[str, Any], wide: bool, now: datetime) -> list[str]:
+    """Return a StatefulSet's cells: READY as ready/desired."""
+    spec, status = stateful_set.get("spec") or {}, stateful_set.get("status") or {}
+    row = [stateful_set["metadata"]["name"], f"{status.get('readyReplicas', 0)}/{spec.get('replicas', 0)}",
+           age(stateful_set, now)]
+    return row + containers_and_images(spec) if wide else row
+
+
 def config_map_row(config_map: dict[str, Any], wide: bool, now: datetime) -> list[str]:
     """Return a ConfigMap's cells: the number of DATA keys (text and binary)."""
     data = len(config_map.get("data") or {}) + len(config_map.get("binaryData") or {})
@@ -332,6 +340,7 @@ COLUMNS: dict[str, Columns] = {
     "ReplicationController": Columns(("NAME", "DESIRED", "CURRENT", "READY", "AGE"), WORKLOAD_WIDE, replica_set_row),
     "DaemonSet": Columns(("NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE"),
                          WORKLOAD_WIDE, daemon_set_row),
+    "StatefulSet": Columns(("NAME", "READY", "AGE"), ("CONTAINERS", "IMAGES"), stateful_set_row),
     "ConfigMap": Columns(("NAME", "DATA", "AGE"), (), config_map_row),
     "ServiceAccount": Columns(("NAME", "SECRETS", "AGE"), (), service_account_row),
     "Endpoints": Columns(("NAME", "ENDPOINTS", "AGE"), (), endpoints_row),

@@ -122,6 +122,9 @@ def derive_workload_pods(cluster: Cluster, now: str) -> None:
     for daemon_set in cluster.list("DaemonSet"):
         reconcile_daemon_set_pods(cluster, daemon_set, now)
         owners.add(daemon_set["metadata"]["uid"])
+    for stateful_set in cluster.list("StatefulSet"):
+        reconcile_stateful_set_pods(cluster, stateful_set, now)
+        owners.add(stateful_set["metadata"]["uid"])
     for key, pod in list(cluster.objects.items()):
         refs = pod["metadata"].get("ownerReferences", []) if key[0] == "Pod" else []
         if refs and refs[0]["uid"] not in owners:
@@ -206,6 +209,28 @@ def reconcile_daemon_set_pods(cluster: Cluster, daemon_set: dict, now: str) -> N
         if node not in current:
             name = f"{daemon_set['metadata']['name']}-{safe_suffix(5, uid, revision, node)}"
             new_pod(cluster, daemon_set, name, {"nodeName": node, "labels": {REVISION: revision}}, now)
+
+
+def reconcile_stateful_set_pods(cluster: Cluster, stateful_set: dict, now: str) -> None:
+    """Pods with stable names ``<name>-0`` ... ``<name>-(replicas-1)``, each its own hostname in the
+    StatefulSet's Service's subdomain (so ``web-0.nginx.default.svc.cluster.local`` resolves); a pod of
+    an older template is replaced under the same name."""
+    spec, meta = stateful_set["spec"], stateful_set["metadata"]
+    revision = f"{meta['name']}-{template_hash(spec['template'])}"
+    start = (spec.get("ordinals") or {}).get("start", 0)
+    wanted = {f"{meta['name']}-{start + i}": start + i for i in range(spec.get("replicas", 1))}
+    for pod in owned_pods(cluster, stateful_set):
+        name = pod["metadata"]["name"]
+        if name not in wanted or pod["metadata"]["labels"].get(REVISION) != revision:
+            del cluster.objects[key_of(pod)]
+    for name, ordinal in wanted.items():
+        if cluster.get("Pod", meta["namespace"], name) is None:
+            pod = new_pod(cluster, stateful_set, name, {"labels": {
+                REVISION: revision, "statefulset.kubernetes.io/pod-name": name,
+                "apps.kubernetes.io/pod-index": str(ordinal)}}, now)
+            pod["spec"]["hostname"] = name
+            if spec.get("serviceName"):
+                pod["spec"]["subdomain"] = spec["serviceName"]
 
 
 def new_pod(cluster: Cluster, workload: dict, name: str, extra: dict, now: str) -> dict:
@@ -472,6 +497,13 @@ def derive_deployment_status(cluster: Cluster) -> None:
             workload["status"] = {"replicas": count, "readyReplicas": count, "availableReplicas": count,
                                   "fullyLabeledReplicas": count,
                                   "observedGeneration": workload["metadata"].get("generation", 1)}
+    for stateful_set in cluster.list("StatefulSet"):
+        count = len(owned_pods(cluster, stateful_set))
+        revision = f"{stateful_set['metadata']['name']}-{template_hash(stateful_set['spec']['template'])}"
+        stateful_set["status"] = {"replicas": count, "readyReplicas": count, "currentReplicas": count,
+                                  "updatedReplicas": count, "availableReplicas": count, "currentRevision": revision,
+                                  "updateRevision": revision, "collisionCount": 0,
+                                  "observedGeneration": stateful_set["metadata"].get("generation", 1)}
     for daemon_set in cluster.list("DaemonSet"):
         count = len(owned_pods(cluster, daemon_set))
         daemon_set["status"] = {"currentNumberScheduled": count, "desiredNumberScheduled": cluster.config.nodes,

@@ -33,7 +33,7 @@ def apply_defaults(obj: dict[str, Any]) -> dict[str, Any]:
         default_pod_spec(spec)
     elif kind.kind == "Deployment" and isinstance(spec, dict):
         default_deployment(spec)
-    elif kind.kind in ("ReplicaSet", "ReplicationController", "DaemonSet") and isinstance(spec, dict):
+    elif kind.kind in ("ReplicaSet", "ReplicationController", "DaemonSet", "StatefulSet") and isinstance(spec, dict):
         default_workload(out, spec, kind.kind)
     elif kind.kind == "Service" and isinstance(spec, dict):
         default_service(spec)
@@ -104,6 +104,13 @@ def default_workload(obj: dict[str, Any], spec: dict[str, Any], kind: str) -> No
             rolling = strategy.setdefault("rollingUpdate", {})
             rolling.setdefault("maxUnavailable", 1)
             rolling.setdefault("maxSurge", 0)
+        spec.setdefault("revisionHistoryLimit", 10)
+    if kind == "StatefulSet":
+        spec.setdefault("podManagementPolicy", "OrderedReady")
+        strategy = spec.setdefault("updateStrategy", {})
+        strategy.setdefault("type", "RollingUpdate")
+        if strategy["type"] == "RollingUpdate":
+            strategy.setdefault("rollingUpdate", {}).setdefault("partition", 0)
         spec.setdefault("revisionHistoryLimit", 10)
     if isinstance(template.get("spec"), dict):
         default_pod_spec(template["spec"])

@@ -373,6 +373,8 @@ IMAGES: dict[str, Image] = {image.name: image for image in (
           echoserver),
     Image("agnhost", "the Kubernetes e2e agnhost: pause, netexec, serve-hostname, porter", agnhost),
     Image("nginx", "nginx's welcome page on port 80", nginx),
+    Image("nginx-slim", "the Kubernetes documentation's and e2e tests' nginx (registry.k8s.io/nginx-slim): as nginx",
+          nginx),
     Image("busybox", "a client: exec runs the machine's curl, wget, nc, ping, dig and ip in the pod", nothing),
     Image("curlimages/curl", "a client: exec runs the machine's curl in the pod", nothing),
     Image("pause", "the pause container: holds the pod's network namespace, serves nothing", nothing),

@@ -50,6 +50,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("ReplicaSet", "apps", "v1", "replicasets", "replicaset", ("rs",)),
     Kind("ReplicationController", "", "v1", "replicationcontrollers", "replicationcontroller", ("rc",)),
     Kind("DaemonSet", "apps", "v1", "daemonsets", "daemonset", ("ds",)),
+    Kind("StatefulSet", "apps", "v1", "statefulsets", "statefulset", ("sts",)),
     Kind("Service", "", "v1", "services", "service", ("svc",)),
     Kind("Endpoints", "", "v1", "endpoints", "endpoints", ("ep",), read_only=True),
     Kind("EndpointSlice", "discovery.k8s.io", "v1", "endpointslices", "endpointslice", read_only=True),

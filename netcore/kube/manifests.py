@@ -26,7 +26,7 @@ from netcore.kube.legacy import check_legacy_ingress, convert_legacy_ingress, le
 from netcore.kube.netchecks import (check_config_map, check_ingress, check_ingress_class, check_network_policy,
                                     check_secret, check_service)
 from netcore.kube.podchecks import (check_daemon_set, check_deployment, check_pod, check_replica_set,
-                                    check_replication_controller)
+                                    check_replication_controller, check_stateful_set)
 from netcore.kube.rules import check_metadata
 from netcore.kube.schema import check_schema
 from netcore.kube.subset import check_subset
@@ -36,6 +36,7 @@ from netcore.kube.yamlio import parse_stream
 SERVER_SET = ("uid", "resourceVersion", "creationTimestamp", "generation")
 CHECKS = {"Pod": check_pod, "Deployment": check_deployment, "ReplicaSet": check_replica_set,
           "ReplicationController": check_replication_controller, "DaemonSet": check_daemon_set,
+          "StatefulSet": check_stateful_set,
           "Service": check_service, "Ingress": check_ingress, "IngressClass": check_ingress_class,
           "NetworkPolicy": check_network_policy, "Secret": check_secret, "ConfigMap": check_config_map}
 

@@ -146,6 +146,24 @@ def check_daemon_set(daemon_set: dict[str, Any]) -> list[Problem]:
     return problems
 
 
+def check_stateful_set(stateful_set: dict[str, Any]) -> list[Problem]:
+    """Check a defaulted StatefulSet: selector, template, its Service's name, the update strategy."""
+    spec = stateful_set.get("spec") or {}
+    problems = check_pod_owner(spec, "StatefulSet")
+    if spec.get("serviceName") and (error := dns1123_label_error(spec["serviceName"])):
+        problems.append(Problem(("spec", "serviceName"), error))
+    strategy = spec.get("updateStrategy") or {}
+    if strategy.get("type") == "OnDelete" and strategy.get("rollingUpdate"):
+        problems.append(Problem(("spec", "updateStrategy", "rollingUpdate"),
+                                "nothing when the update strategy type is OnDelete, got rollingUpdate"))
+    partition = (strategy.get("rollingUpdate") or {}).get("partition", 0)
+    if partition < 0:
+        problems.append(Problem(("spec", "updateStrategy", "rollingUpdate", "partition"), f"0 or more, got {partition}"))
+    if (spec.get("ordinals") or {}).get("start", 0) < 0:
+        problems.append(Problem(("spec", "ordinals", "start"), f"0 or more, got {spec['ordinals']['start']}"))
+    return problems
+
+
 def check_pod_owner(spec: dict[str, Any], kind: str, check_selector: bool = True) -> list[Problem]:
     """Check what every owner of pods shares: replicas, a selector selecting the template, the pod spec."""
     problems: list[Problem] = []

@@ -52,6 +52,10 @@ SUPPORTED: dict[str, tuple[str, ...]] = {
     "ReplicationController": (*METADATA, "spec.replicas", "spec.selector.*", *TEMPLATE),
     "DaemonSet": (*METADATA, *under("spec.selector", SELECTOR), *TEMPLATE, "spec.updateStrategy.type",
                   *under("spec.updateStrategy.rollingUpdate", ROLLING), "spec.revisionHistoryLimit"),
+    "StatefulSet": (*METADATA, "spec.replicas", *under("spec.selector", SELECTOR), *TEMPLATE, "spec.serviceName",
+                    "spec.podManagementPolicy", "spec.updateStrategy.type", "spec.revisionHistoryLimit",
+                    "spec.updateStrategy.rollingUpdate.partition",
+                    "spec.ordinals.start"),
     # Stored for what reads them; Podpath has nothing more to do with them, so nothing to warn about.
     "ConfigMap": (*METADATA, "data.*", "binaryData.*", "immutable"),
     "ServiceAccount": (*METADATA, "secrets", "imagePullSecrets", "automountServiceAccountToken"),
@@ -96,6 +100,12 @@ VALUES: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
     "DaemonSet": {
         **{f"spec.template.spec.{path}": values for path, values in POD_VALUES.items()},
         "spec.updateStrategy.type": (("RollingUpdate", "OnDelete"),) * 2,
+    },
+    "StatefulSet": {
+        **{f"spec.template.spec.{path}": values for path, values in POD_VALUES.items()},
+        "spec.podManagementPolicy": (("OrderedReady", "Parallel"),) * 2,
+        # Podpath replaces every pod of an old template at once, as OnDelete would not.
+        "spec.updateStrategy.type": (("RollingUpdate",), ("RollingUpdate", "OnDelete")),
     },
     "Service": {
         "spec.type": (("ClusterIP", "NodePort", "LoadBalancer", "ExternalName"),) * 2,

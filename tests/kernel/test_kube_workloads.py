@@ -41,12 +41,31 @@ spec:
 """
 
 
+STATEFUL = """
+apiVersion: v1
+kind: Service
+metadata: {name: nginx}
+spec: {clusterIP: None, selector: {app: nginx}, ports: [{port: 80, name: web}]}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: web}
+spec:
+  serviceName: nginx
+  replicas: 2
+  selector: {matchLabels: {app: nginx}}
+  template:
+    metadata: {labels: {app: nginx}}
+    spec:
+      containers: [{name: nginx, image: registry.k8s.io/nginx-slim:0.24, ports: [{containerPort: 80, name: web}]}]
+"""
 MANIFESTS = "\n---\n".join([
     CLIENT_POD,
     workload("ReplicationController", "rc", "  replicas: 2\n", ""),
     workload("ReplicaSet", "rs", "  replicas: 2\n", "  selector: {matchLabels: {app: rs}}\n"),
     workload("DaemonSet", "ds", "", "  selector: {matchLabels: {app: ds}}\n"),
     "apiVersion: v1\nkind: Service\nmetadata: {name: outside}\nspec: {type: ExternalName, externalName: internet.example}\n",
+    STATEFUL,
 ])
 
 
@@ -102,3 +121,12 @@ def test_a_request_typed_by_hand_with_nc_gets_gos_answer_at_once(cluster):
     bare_lf = cluster.in_pod("client", "sh", "-c", r"printf 'GET /hostname HTTP/1.1\nHost: x\n\n' | nc -w 5 rc 80")
     assert time.monotonic() - start < 2
     assert bare_lf.stdout.startswith("HTTP/1.1 200 OK\n") and bare_lf.stdout.split("\n\n")[1].startswith("rc-")
+
+
+def test_each_stateful_set_pod_answers_at_its_own_dns_name(cluster):
+    for name in ("web-0", "web-1"):
+        address = cluster.pod(name)["status"]["podIP"]
+        found = cluster.in_pod("client", "dig", "+short", f"{name}.nginx.default.svc.cluster.local")
+        assert found.stdout.split() == [address]
+        page = cluster.in_pod("client", *curl(f"http://{name}.nginx/"))
+        assert page.returncode == 0 and "Welcome to nginx" in page.stdout

@@ -19,13 +19,13 @@ from netcore.kube.kinds import KINDS, kind_of, resolve_kind
     ("namespace", "Namespace"), ("no", "Node"), ("nodes", "Node"), ("secrets", "Secret"), (" svc ", "Service"),
     ("rc", "ReplicationController"), ("replicationcontrollers", "ReplicationController"), ("ds", "DaemonSet"),
     ("daemonsets.apps", "DaemonSet"), ("cm", "ConfigMap"), ("configmaps", "ConfigMap"), ("sa", "ServiceAccount"),
-    ("serviceaccounts.v1.", "ServiceAccount"),
+    ("serviceaccounts.v1.", "ServiceAccount"), ("sts", "StatefulSet"), ("statefulsets.apps", "StatefulSet"),
 ])
 def test_every_kubectl_spelling_resolves(text, kind):
     assert resolve_kind(text).kind == kind
 
 
-@pytest.mark.parametrize("text", ["foo", "pods.apps", "deployments.v2", "deploy.extensions", "statefulsets.v1", ""])
+@pytest.mark.parametrize("text", ["foo", "pods.apps", "deployments.v2", "deploy.extensions", "jobs.batch", ""])
 def test_unknown_resource_types_fail_with_kubectls_words_and_the_supported_list(text):
     with pytest.raises(NotFound) as caught:
         resolve_kind(text)

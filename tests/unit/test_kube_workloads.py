@@ -157,3 +157,65 @@ def test_workload_and_config_errors_the_api_server_makes_too(text, field, expect
     with pytest.raises(InvalidManifest) as caught:
         parse_manifests(text, "t.yaml")
     assert (caught.value.field, caught.value.expected) == (field, expected)
+
+
+# The StatefulSet of the Kubernetes documentation ("StatefulSet Basics"), its volume claims included.
+STS = """
+apiVersion: v1
+kind: Service
+metadata: {name: nginx, labels: {app: nginx}}
+spec:
+  ports: [{port: 80, name: web}]
+  clusterIP: None
+  selector: {app: nginx}
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: web}
+spec:
+  serviceName: nginx
+  replicas: 3
+  selector: {matchLabels: {app: nginx}}
+  template:
+    metadata: {labels: {app: nginx}}
+    spec:
+      containers:
+      - name: nginx
+        image: registry.k8s.io/nginx-slim:0.24
+        ports: [{containerPort: 80, name: web}]
+        volumeMounts: [{name: www, mountPath: /usr/share/nginx/html}]
+  volumeClaimTemplates:
+  - metadata: {name: www}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources: {requests: {storage: 1Gi}}
+"""
+
+
+def test_a_stateful_set_has_stable_names_and_per_pod_dns_names_through_its_headless_service():
+    from netcore.kube.api import check_manifests
+    from netcore.kube.compile.dns import dns_records
+
+    warnings = [w for checked in check_manifests(STS, "t.yaml") for w in checked.warnings]
+    assert warnings == ["spec.template.spec.containers[0].volumeMounts is stored but has no effect in Podpath",
+                        "spec.volumeClaimTemplates is stored but has no effect in Podpath"]
+    cluster = cluster_with(STS)
+    pods = {p["metadata"]["name"]: p for p in pods_of(cluster, "web")}
+    assert sorted(pods) == ["web-0", "web-1", "web-2"]
+    assert (pods["web-1"]["spec"]["hostname"], pods["web-1"]["spec"]["subdomain"]) == ("web-1", "nginx")
+    assert pods["web-1"]["metadata"]["labels"]["apps.kubernetes.io/pod-index"] == "1"
+    records = dns_records(cluster)["records"]
+    assert records["web-0.nginx.default.svc.cluster.local"] == [pods["web-0"]["status"]["podIP"]]
+    assert sorted(records["nginx.default.svc.cluster.local"]) == sorted(p["status"]["podIP"] for p in pods.values())
+
+    scaled, _ = apply_objects(cluster, parse_manifests(STS.replace("replicas: 3", "replicas: 2"), "t.yaml"), LATER)
+    assert sorted(p["metadata"]["name"] for p in pods_of(scaled, "web")) == ["web-0", "web-1"]
+    kept = {p["metadata"]["name"]: p["metadata"]["uid"] for p in pods_of(scaled, "web")}
+    assert kept == {name: pods[name]["metadata"]["uid"] for name in kept}
+    updated, _ = apply_objects(scaled, parse_manifests(STS.replace("replicas: 3", "replicas: 2").replace(
+        "nginx-slim:0.24", "nginx-slim:0.27"), "t.yaml"), LATER)
+    renewed = {p["metadata"]["name"]: p["metadata"]["uid"] for p in pods_of(updated, "web")}
+    assert set(renewed) == set(kept) and not set(renewed.values()) & set(kept.values())
+    now = datetime(2026, 11, 26, 10, 5, tzinfo=timezone.utc)
+    table = render_table(resolve_kind("sts"), updated.list("StatefulSet", "default"), now=now)
+    assert table.splitlines() == ["NAME   READY   AGE", "web    2/2     5m"]
