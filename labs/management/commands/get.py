@@ -30,7 +30,8 @@ class Command(PodpathCommand):
                output: str | None, selector: str | None, **options):
         cluster = api.load_cluster(sandbox)
         # kubectl's "all": the workload kinds, not every kind.
-        spelled = (["pods", "replicationcontrollers", "services", "daemonsets", "deployments", "replicasets"]
+        spelled = (["pods", "replicationcontrollers", "services", "daemonsets", "deployments", "replicasets",
+                    "statefulsets"]
                    if kind == "all" else kind.split(","))
         kinds = [resolve_kind(k) for k in spelled]
         wanted_labels = parse_label_selector(selector) if selector else None
