@@ -29,8 +29,12 @@ def under(prefix: str, paths: tuple[str, ...]) -> tuple[str, ...]:
 
 METADATA = ("metadata.name", "metadata.namespace", "metadata.labels.*", "metadata.annotations.*")
 SELECTOR = ("matchLabels.*", "matchExpressions[].key", "matchExpressions[].operator", "matchExpressions[].values")
+ENV_REF = ("name", "key", "optional")
 CONTAINER = ("name", "image", "imagePullPolicy", "command", "args", "env[].name", "env[].value",
              "env[].valueFrom.fieldRef.fieldPath", "env[].valueFrom.fieldRef.apiVersion",
+             *under("env[].valueFrom.configMapKeyRef", ENV_REF), *under("env[].valueFrom.secretKeyRef", ENV_REF),
+             "envFrom[].prefix", "envFrom[].configMapRef.name", "envFrom[].configMapRef.optional",
+             "envFrom[].secretRef.name", "envFrom[].secretRef.optional",
              "ports[].name", "ports[].containerPort", "ports[].protocol")
 POD_SPEC = (*under("containers[]", CONTAINER), "nodeName", "restartPolicy", "terminationGracePeriodSeconds",
             "hostname", "subdomain", "dnsPolicy")

@@ -555,7 +555,6 @@ def test_a_real_manifest_with_fields_podpath_does_not_act_on_is_accepted_stored_
     ((deployment, warnings),) = check_documents(load_documents(CONFORMANCE_BACKEND, "m.yaml"), "m.yaml")
     assert warnings == [f"{field} is stored but has no effect in Podpath" for field in (
         "spec.minReadySeconds", "spec.template.spec.serviceAccountName", "spec.template.spec.tolerations",
-        "spec.template.spec.containers[0].env[1].valueFrom.secretKeyRef",
         "spec.template.spec.containers[0].resources", "spec.template.spec.containers[0].securityContext",
         "spec.template.spec.containers[0].readinessProbe", "spec.template.spec.containers[0].livenessProbe")]
     container = deployment["spec"]["template"]["spec"]["containers"][0]

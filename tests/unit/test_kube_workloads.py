@@ -219,3 +219,43 @@ def test_a_stateful_set_has_stable_names_and_per_pod_dns_names_through_its_headl
     now = datetime(2026, 11, 26, 10, 5, tzinfo=timezone.utc)
     table = render_table(resolve_kind("sts"), updated.list("StatefulSet", "default"), now=now)
     assert table.splitlines() == ["NAME   READY   AGE", "web    2/2     5m"]
+
+
+ENV_FROM_CONFIG = f"""
+apiVersion: v1
+kind: ConfigMap
+metadata: {{name: ports}}
+data: {{SERVE_PORT_9080: "from a ConfigMap", 9-not-a-variable: x}}
+---
+apiVersion: v1
+kind: Secret
+metadata: {{name: greeting}}
+stringData: {{text: "from a Secret"}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: porter}}
+spec:
+  containers:
+  - name: porter
+    image: {AGNHOST}
+    args: [porter]
+    envFrom: [{{configMapRef: {{name: ports}}}}, {{configMapRef: {{name: missing, optional: true}}}}]
+    env:
+    - name: SERVE_PORT_9081
+      valueFrom: {{secretKeyRef: {{name: greeting, key: text}}}}
+    - name: SERVE_PORT_9082
+      valueFrom: {{configMapKeyRef: {{name: ports, key: no-such-key, optional: true}}}}
+"""
+
+
+def test_env_from_config_maps_and_secrets_reaches_the_image():
+    from netcore.kube import images
+    from netcore.kube.api import check_manifests
+
+    assert [checked.warnings for checked in check_manifests(ENV_FROM_CONFIG, "t.yaml")] == [[], [], []]
+    cluster = cluster_with(ENV_FROM_CONFIG)
+    servers = images.pod_servers(cluster.get("Pod", "default", "porter"), "p", cluster.get)
+    assert sorted((s.port, dict(s.options)["text"]) for s in servers) == [
+        (9080, "from a ConfigMap"), (9081, "from a Secret")]
+    assert images.pod_servers(cluster.get("Pod", "default", "porter"), "p") == ()  # nothing to read them from

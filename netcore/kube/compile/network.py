@@ -70,20 +70,20 @@ def compile_cluster(cluster: Cluster, sandbox: str, images) -> Topology:
         for pod in node_pods:
             meta = pod["metadata"]
             host = hosts_of[(meta["namespace"], meta["name"])]
-            hosts.append(pod_namespace(pod, host, index, servers_of(pod, host, images, data_path, sandbox)))
+            hosts.append(pod_namespace(pod, host, index, servers_of(pod, host, images, data_path, sandbox, cluster.get)))
             links.append(Link(Endpoint(host, "eth0"), Endpoint(node, pod_veth(meta["namespace"], meta["name"]))))
     data = ((DNS_DATA, json.dumps(dns_records(cluster), indent=1, sort_keys=True) + "\n"),
             *ingress_data(cluster, sandbox))
     return Topology(hosts=tuple(hosts), links=tuple(links), data=data)
 
 
-def servers_of(pod: dict, host: str, images, data_path: str, sandbox: str) -> tuple[Server, ...]:
+def servers_of(pod: dict, host: str, images, data_path: str, sandbox: str, sources) -> tuple[Server, ...]:
     containers = pod["spec"].get("containers", [])
     if any(c.get("image") == INGRESS_IMAGE for c in containers):
         return tuple(ingress_servers(pod, host, sandbox))
     if any(c.get("image") == DNS_IMAGE for c in containers):
         return tuple(Server(host, "cluster-dns", 53, protocol, (("records", data_path),)) for protocol in ("udp", "tcp"))
-    return tuple(images.pod_servers(pod, host))
+    return tuple(images.pod_servers(pod, host, sources))
 
 
 def lan_switch(cluster: Cluster) -> Host:
