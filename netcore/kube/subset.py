@@ -116,7 +116,7 @@ VALUES: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
         "spec.ports[].protocol": PROTOCOLS,
         "spec.sessionAffinity": (("None", "ClientIP"),) * 2,
         "spec.externalTrafficPolicy": (("Cluster", "Local"),) * 2,
-        "spec.internalTrafficPolicy": (("Cluster",), ("Cluster", "Local")),
+        "spec.internalTrafficPolicy": (("Cluster", "Local"),) * 2,
         # An IPv4-only cluster: the API server refuses what needs IPv6, and gives PreferDualStack one family.
         "spec.ipFamilyPolicy": (("SingleStack", "PreferDualStack"),) * 2,
         "spec.ipFamilies[]": (("IPv4",),) * 2,

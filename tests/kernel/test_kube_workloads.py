@@ -59,6 +59,24 @@ spec:
     spec:
       containers: [{name: nginx, image: registry.k8s.io/nginx-slim:0.24, ports: [{containerPort: 80, name: web}]}]
 """
+LOCAL_ONLY = """
+apiVersion: v1
+kind: Service
+metadata: {name: ds-local}
+spec: {internalTrafficPolicy: Local, selector: {app: ds}, ports: [{port: 80, targetPort: 8080}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: far, labels: {app: far}}
+spec:
+  nodeName: node1
+  containers: [{name: a, image: AGNHOST, args: [netexec, --http-port=8080]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: far-local}
+spec: {internalTrafficPolicy: Local, selector: {app: far}, ports: [{port: 80, targetPort: 8080}]}
+""".replace("AGNHOST", AGNHOST)
 MANIFESTS = "\n---\n".join([
     CLIENT_POD,
     workload("ReplicationController", "rc", "  replicas: 2\n", ""),
@@ -66,6 +84,7 @@ MANIFESTS = "\n---\n".join([
     workload("DaemonSet", "ds", "", "  selector: {matchLabels: {app: ds}}\n"),
     "apiVersion: v1\nkind: Service\nmetadata: {name: outside}\nspec: {type: ExternalName, externalName: internet.example}\n",
     STATEFUL,
+    LOCAL_ONLY,
 ])
 
 
@@ -130,3 +149,12 @@ def test_each_stateful_set_pod_answers_at_its_own_dns_name(cluster):
         assert found.stdout.split() == [address]
         page = cluster.in_pod("client", *curl(f"http://{name}.nginx/"))
         assert page.returncode == 0 and "Welcome to nginx" in page.stdout
+
+
+def test_internal_traffic_policy_local_keeps_a_pods_traffic_on_its_node(cluster):
+    (local,) = [p["metadata"]["name"] for p in cluster.cluster().list("Pod", "default")
+                if p["metadata"].get("labels", {}).get("app") == "ds" and p["spec"]["nodeName"] == "node0"]
+    answers = {cluster.in_pod("client", *curl("http://ds-local/hostname")).stdout for _ in range(8)}
+    assert answers == {local}  # the client runs on node0
+    dropped = cluster.in_pod("client", *curl("-m", "1", "http://far-local/hostname"))
+    assert dropped.returncode == 28  # its only endpoint is on node1: dropped, as kube-proxy does

@@ -66,3 +66,25 @@ def test_what_the_type_does_not_allow_is_refused_when_asked_for(specs, field, ex
     with pytest.raises(SpecError) as caught:
         stored(*specs)
     assert (caught.value.field, caught.value.expected[:len(expected)]) == (field, expected)
+
+
+def test_internal_traffic_policy_local_picks_this_nodes_endpoints_and_external_traffic_all():
+    from netcore.kube.compile.services import Endpoint, ServicePort, render_service_chains
+
+    endpoints = (Endpoint("10.244.0.5", 8080, "node0"), Endpoint("10.244.1.5", 8080, "node1"))
+    port = ServicePort(namespace="default", service="web", port_name="", protocol="tcp", cluster_ip="10.96.0.20",
+                       port=80, node_port=30080, load_balancer_ips=(), external_local=False, affinity_timeout=None,
+                       endpoints=endpoints, internal_local=True)
+
+    def chain_rules(ruleset: str, prefix: str) -> list[str]:
+        block = ruleset.split(f"chain {port.chain(prefix)} {{")[1].split("\t}")[0]
+        return [line.strip() for line in block.splitlines() if line.strip()]
+
+    node0 = render_service_chains([port], "node0")
+    (choice,) = [r for r in chain_rules(node0, "service") if r.startswith("numgen")]
+    assert "10.244.0.5" in choice and "10.244.1.5" not in choice and choice.startswith("numgen random mod 1")
+    assert "numgen random mod 2" in chain_rules(node0, "cluster")[0]
+    assert f"goto {port.chain('cluster')}" in chain_rules(node0, "external")[1]
+    alone = ServicePort(**{**port.__dict__, "endpoints": endpoints[1:]})
+    assert chain_rules(render_service_chains([alone], "node0"), "service")[-1] == \
+        'drop comment "internalTrafficPolicy Local: no endpoint on this node"'

@@ -56,11 +56,12 @@ def test_fields_outside_the_subset_are_stored_with_a_warning_and_empty_ones_pass
 
 
 def test_a_value_kubernetes_knows_but_podpath_does_not_act_on_is_a_warning_an_unknown_one_an_error():
-    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"},
-               "spec": {"internalTrafficPolicy": "Local", "ports": [{"port": 80, "protocol": "SCTP"}]}}
-    assert check_subset(service, "Service") == ([], [
-        'spec.internalTrafficPolicy "Local" is stored but has no effect in Podpath (it acts as "Cluster")'])
-    service["spec"]["internalTrafficPolicy"] = "Nearest"
-    problems, _ = check_subset(service, "Service")
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+           "spec": {"dnsPolicy": "Default", "containers": [{"name": "c", "image": "x",
+                                                            "ports": [{"containerPort": 80, "protocol": "SCTP"}]}]}}
+    assert check_subset(pod, "Pod") == ([], [
+        'spec.dnsPolicy "Default" is stored but has no effect in Podpath (it acts as "ClusterFirst")'])
+    pod["spec"]["dnsPolicy"] = "Upstream"
+    problems, _ = check_subset(pod, "Pod")
     assert [(p.field, p.expected) for p in problems] == [
-        ("spec.internalTrafficPolicy", 'one of Cluster, Local, got "Nearest"')]
+        ("spec.dnsPolicy", 'one of ClusterFirst, ClusterFirstWithHostNet, Default, None, got "Upstream"')]

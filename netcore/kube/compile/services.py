@@ -8,6 +8,8 @@ transaction with the rest of the node's rules. The structure follows kube-proxy 
                                              (address . protocol . port) -> service-... chain
     service-<hash>-ns/name/proto/port     -> masquerade mark for traffic from outside the pod network,
                                              ClientIP affinity, then numgen random over the endpoints
+                                             (with internalTrafficPolicy Local: this node's only, and
+                                             external traffic goes to cluster-<hash>-... over all)
     endpoint-<hash>-...__ip/port          -> hairpin mark, affinity update, DNAT to the pod
     external-<hash>-...                   -> NodePort / LoadBalancer entry: with externalTrafficPolicy
                                              Cluster mark for masquerade; with Local keep the client
@@ -51,6 +53,12 @@ class ServicePort:
     external_local: bool
     affinity_timeout: int | None
     endpoints: tuple[Endpoint, ...]
+    internal_local: bool = False
+
+    @property
+    def cluster_chain(self) -> str:
+        """The chain that picks among every endpoint (kube-proxy's cluster policy chain)."""
+        return self.chain("cluster") if self.internal_local else self.chain("service")
 
     @property
     def ident(self) -> str:
@@ -95,7 +103,7 @@ def render_service_chains(ports: list[ServicePort], node: str, pod_cidr: str = s
                 service_ips.append(f"{ip} . {sp.protocol} . {sp.port} comment \"{sp.ident}\" : {entry}")
             if sp.node_port:
                 nodeports.append(f"{sp.protocol} . {sp.node_port} comment \"{sp.ident}\" : {entry}")
-        out += render_service(sp, pod_cidr)
+        out += render_service(sp, node, pod_cidr, has_external)
         if has_external:
             out += render_external(sp, node, pod_cidr)
         for endpoint in sp.endpoints:
@@ -157,21 +165,34 @@ BASE_CHAINS = [
 ]
 
 
-def render_service(sp: ServicePort, pod_cidr: str) -> list[str]:
+def render_service(sp: ServicePort, node: str, pod_cidr: str, has_external: bool) -> list[str]:
+    """The ClusterIP's chain; with internalTrafficPolicy Local it picks this node's endpoints only (and
+    drops what has none), and a second chain picks among all of them for external traffic."""
     rules = [f"ip daddr {sp.cluster_ip} {sp.protocol} dport {sp.port} ip saddr != {pod_cidr} jump mark-for-masquerade"]
-    if sp.affinity_timeout:
-        rules += [f"ip saddr @{sp.affinity_set(e)} goto {sp.endpoint_chain(e)}" for e in sp.endpoints]
-    rules.append(numgen([sp.endpoint_chain(e) for e in sp.endpoints]))
-    return [chain(sp.chain("service"), rules)]
+    if not sp.internal_local:
+        return [chain(sp.chain("service"), rules + pick(sp, list(sp.endpoints)))]
+    local = [e for e in sp.endpoints if e.node == node]
+    rules += pick(sp, local) if local else ['drop comment "internalTrafficPolicy Local: no endpoint on this node"']
+    chains = [chain(sp.chain("service"), rules)]
+    if has_external:
+        chains.append(chain(sp.chain("cluster"), pick(sp, list(sp.endpoints))))
+    return chains
+
+
+def pick(sp: ServicePort, endpoints: list[Endpoint]) -> list[str]:
+    """Rules choosing one of the endpoints: the client's affine one if it has one, else at random."""
+    rules = [f"ip saddr @{sp.affinity_set(e)} goto {sp.endpoint_chain(e)}" for e in endpoints] \
+        if sp.affinity_timeout else []
+    return rules + [numgen([sp.endpoint_chain(e) for e in endpoints])]
 
 
 def render_external(sp: ServicePort, node: str, pod_cidr: str) -> list[str]:
     if not sp.external_local:
-        return [chain(sp.chain("external"), ["jump mark-for-masquerade", f"goto {sp.chain('service')}"])]
+        return [chain(sp.chain("external"), ["jump mark-for-masquerade", f"goto {sp.cluster_chain}"])]
     local = [e for e in sp.endpoints if e.node == node]
-    rules = [f'ip saddr {pod_cidr} goto {sp.chain("service")} comment "pod traffic for external destinations"',
+    rules = [f'ip saddr {pod_cidr} goto {sp.cluster_chain} comment "pod traffic for external destinations"',
              "fib saddr type local jump mark-for-masquerade comment \"masquerade local traffic\"",
-             f"fib saddr type local goto {sp.chain('service')} comment \"route local traffic\"",
+             f"fib saddr type local goto {sp.cluster_chain} comment \"route local traffic\"",
              f"goto {sp.chain('local')}"]
     local_rules = [numgen([sp.endpoint_chain(e) for e in local])] if local else \
         ['drop comment "externalTrafficPolicy Local: no endpoint on this node"']
@@ -222,5 +243,6 @@ def service_ports(cluster) -> list[ServicePort]:
                 load_balancer_ips=balancers if kind == "LoadBalancer" else (),
                 external_local=external and spec.get("externalTrafficPolicy") == "Local",
                 affinity_timeout=affinity, endpoints=endpoints,
+                internal_local=spec.get("internalTrafficPolicy") == "Local",
             ))
     return out
