@@ -313,32 +313,49 @@ PUBLISHED = "podpath.dev/published-ports"
 
 
 def publish_ports(cluster: Cluster) -> None:
-    """In the "bad way" (nat mode), publish each container port on the node, as ``docker run -p``.
+    """Publish container ports on the pod's node: a port with a ``hostPort`` on that port in every pod
+    network (as the CNI's portmap plugin does), and in the "bad way" (nat mode) every other port too, as
+    ``docker run -p``.
 
-    A port below 1024 is published 8000 higher (80 -> 8080); a taken one moves to the next free port,
-    so two pods with port 80 on one node get 8080 and 8081: the port conflicts the talk warns about.
+    In nat mode a port below 1024 is published 8000 higher (80 -> 8080); a taken one moves to the next
+    free port, so two pods with port 80 on one node get 8080 and 8081: the port conflicts the talk warns
+    about. A hostPort another pod of the node already holds is not published (the first pod keeps it).
     """
+    pods = sorted(cluster.list("Pod"), key=lambda p: (p["metadata"]["creationTimestamp"],
+                                                      p["metadata"]["namespace"], p["metadata"]["name"]))
     used: dict[str, set[int]] = {}
-    for pod in sorted(cluster.list("Pod"), key=lambda p: (p["metadata"]["creationTimestamp"],
-                                                         p["metadata"]["namespace"], p["metadata"]["name"])):
+    chosen: dict[tuple[str, str], list[tuple[int, dict]]] = {}
+    for pod in pods:  # hostPorts first, so an automatic nat-mode port never takes one a pod asked for
+        taken = used.setdefault(pod["spec"]["nodeName"], set())
+        mine = chosen.setdefault((pod["metadata"]["namespace"], pod["metadata"]["name"]), [])
+        for port in container_ports(pod):
+            if port.get("hostPort") and port["hostPort"] not in taken:
+                taken.add(port["hostPort"])
+                mine.append((port["hostPort"], port))
+    for pod in pods:
+        taken = used[pod["spec"]["nodeName"]]
+        mine = chosen[(pod["metadata"]["namespace"], pod["metadata"]["name"])]
+        if cluster.config.cni == "nat":
+            for port in container_ports(pod):
+                if port.get("hostPort"):
+                    continue
+                candidate = port["containerPort"] + (8000 if port["containerPort"] < 1024 else 0)
+                while candidate in taken:
+                    candidate += 1
+                taken.add(candidate)
+                mine.append((candidate, port))
         annotations = pod["metadata"].setdefault("annotations", {})
         annotations.pop(PUBLISHED, None)
-        if cluster.config.cni == "nat":
-            node = pod["spec"]["nodeName"]
-            taken = used.setdefault(node, set())
-            mappings = []
-            for container in pod["spec"].get("containers", []):
-                for port in container.get("ports", []):
-                    candidate = port["containerPort"] + (8000 if port["containerPort"] < 1024 else 0)
-                    while candidate in taken:
-                        candidate += 1
-                    taken.add(candidate)
-                    mappings.append(f"{pod['status']['hostIP']}:{candidate}->{port['containerPort']}"
-                                    f"/{port.get('protocol', 'TCP')}")
-            if mappings:
-                annotations[PUBLISHED] = ",".join(mappings)
+        if mine:
+            annotations[PUBLISHED] = ",".join(
+                f"{pod['status']['hostIP']}:{host_port}->{port['containerPort']}/{port.get('protocol', 'TCP')}"
+                for host_port, port in mine)
         if not annotations:
             del pod["metadata"]["annotations"]
+
+
+def container_ports(pod: dict) -> list[dict]:
+    return [port for container in pod["spec"].get("containers", []) for port in container.get("ports", [])]
 
 
 def allocate_services(cluster: Cluster) -> None:

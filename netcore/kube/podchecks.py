@@ -89,6 +89,8 @@ def check_container_ports(ports: list[dict[str, Any]], path: Path, names: dict[s
                                     f"{number}/{protocol} (also {format_path(seen[number, protocol])}; a pod's "
                                     f"containers share one network namespace)"))
         seen.setdefault((number, protocol), (*where, "containerPort"))
+        if port.get("hostPort") and (error := port_number_error(port["hostPort"])):
+            problems.append(Problem((*where, "hostPort"), error))
         name = port.get("name")
         if name is None:
             continue

@@ -35,7 +35,7 @@ CONTAINER = ("name", "image", "imagePullPolicy", "command", "args", "env[].name"
              *under("env[].valueFrom.configMapKeyRef", ENV_REF), *under("env[].valueFrom.secretKeyRef", ENV_REF),
              "envFrom[].prefix", "envFrom[].configMapRef.name", "envFrom[].configMapRef.optional",
              "envFrom[].secretRef.name", "envFrom[].secretRef.optional",
-             "ports[].name", "ports[].containerPort", "ports[].protocol")
+             "ports[].name", "ports[].containerPort", "ports[].protocol", "ports[].hostPort")
 POD_SPEC = (*under("containers[]", CONTAINER), "nodeName", "restartPolicy", "terminationGracePeriodSeconds",
             "hostname", "subdomain", "dnsPolicy")
 SERVICE_BACKEND = ("service.name", "service.port.number", "service.port.name")

@@ -62,3 +62,19 @@ def test_a_policy_allowing_only_sctp_isolates_its_pods_for_tcp(cluster):
     finally:
         api.delete_resources(cluster.name, [("NetworkPolicy", "default", "sctp-only")])
     assert cluster.in_pod("client", *curl("http://web/hostname")).returncode == 0
+
+
+HOST_PORT = """
+apiVersion: v1
+kind: Pod
+metadata: {name: published}
+spec:
+  containers: [{name: web, image: hello-world, ports: [{containerPort: 80, hostPort: 8080}]}]
+"""
+
+
+def test_a_host_port_answers_on_the_nodes_address(cluster):
+    cluster.apply(HOST_PORT)
+    node_ip = cluster.pod("published")["status"]["hostIP"]
+    answer = cluster.on_host("external", *curl(f"http://{node_ip}:8080/"))
+    assert answer.returncode == 0 and answer.stdout == "Hello World\n"

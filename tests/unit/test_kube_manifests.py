@@ -344,6 +344,8 @@ TEMPLATE = "template: {metadata: {labels: {app: web}}, spec: {containers: [{name
      'unknown field; did you mean "containers"?'),
     (M + "kind: Pod\nspec: {containers: [{name: c, image: x, ports: [{containerPort: 80.0}]}]}",
      "spec.containers[0].ports[0].containerPort", "an integer, got number 80.0"),
+    (M + "kind: Pod\nspec: {containers: [{name: c, image: x, ports: [{containerPort: 80, hostPort: 70000}]}]}",
+     "spec.containers[0].ports[0].hostPort", "a port number from 1 to 65535, got 70000"),
     (M + "kind: Pod\nspec: {containers: [{name: c, image: x, ports: [{containerPort: 0}]}]}",
      "spec.containers[0].ports[0].containerPort", "a port number from 1 to 65535, got 0"),
     (M + "kind: Pod\nspec: {containers: [{name: c, image: x, ports: [{containerPort: 80, name: http}, "
@@ -564,8 +566,8 @@ def test_a_real_manifest_with_fields_podpath_does_not_act_on_is_accepted_stored_
 
 @pytest.mark.parametrize(("spec", "warning"), [
     ("{hostNetwork: true, containers: [{name: c, image: x}]}", "spec.hostNetwork is stored but has no effect"),
-    ("{containers: [{name: c, image: x, ports: [{containerPort: 80, hostPort: 8080}]}]}",
-     "spec.containers[0].ports[0].hostPort is stored but has no effect"),
+    ("{containers: [{name: c, image: x, ports: [{containerPort: 80, hostPort: 8080, hostIP: 172.18.0.2}]}]}",
+     "spec.containers[0].ports[0].hostIP is stored but has no effect"),
     ("{dnsPolicy: Default, containers: [{name: c, image: x}]}",
      'spec.dnsPolicy "Default" is stored but has no effect in Podpath (it acts as "ClusterFirst")'),
     ("{initContainers: [{name: i, image: busybox}], containers: [{name: c, image: x, envFrom: [{configMapRef: "

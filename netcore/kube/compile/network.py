@@ -159,7 +159,7 @@ def node_host(cluster: Cluster, index: int, pods: list[dict], hosts_of, ports) -
         interfaces += [vxlan_interface(index, other) for other in range(cluster.config.nodes) if other != index]
     nft = [render_service_chains(ports, node), pod_egress(mode), render_policy_chains(cluster, node)]
     nft = [chains for chains in nft if chains]
-    if mode == "nat":
+    if mode == "nat" or any(published_ports(pod) for pod in pods):  # nat mode, or pods with a hostPort
         nft.append(port_mappings(index, pods))
     return Host(node, role="node", label=f"{node} {addresses.node_address(index)} pods {cidr}",
                 interfaces=tuple(interfaces), routes=tuple(routes),
@@ -187,7 +187,8 @@ def pod_egress(mode: str) -> str:
 
 
 def port_mappings(index: int, pods: list[dict]) -> str:
-    """The bad way's only door between nodes: node address and port -> pod, as ``docker run -p``."""
+    """Node address and port -> pod: hostPorts (the CNI's portmap), and the bad way's only door between
+    nodes, as ``docker run -p``."""
     rules = []
     node_ip = addresses.node_address(index)
     for pod in sorted(pods, key=lambda p: (p["metadata"]["namespace"], p["metadata"]["name"])):
