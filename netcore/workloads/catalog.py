@@ -50,6 +50,9 @@ KINDS: dict[str, ServerKind] = {
                    options=("hostname", "udp-port", "http-override", "tls")),
         ServerKind("cluster-dns", "cluster DNS answering from a JSON records file, re-read when it changes",
                    protocols=("udp", "tcp"), options=("records",), required=("records",)),
+        ServerKind("health-check", "kube-proxy's health check node port of a LoadBalancer Service with"
+                   " externalTrafficPolicy Local: 200 with this node's endpoint count, 503 with none",
+                   options=("namespace", "service", "endpoints"), required=("namespace", "service", "endpoints")),
         ServerKind("ingress-nginx", "the ingress controller: a real nginx (HTTP 80, HTTPS 443) run from a"
                    " configuration file, reloaded gracefully when it changes", options=("config", "runtime"),
                    required=("config", "runtime")),

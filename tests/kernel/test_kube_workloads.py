@@ -4,6 +4,7 @@ manifest full of fields Podpath only stores (probes, resources) still runs."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -158,3 +159,15 @@ def test_internal_traffic_policy_local_keeps_a_pods_traffic_on_its_node(cluster)
     assert answers == {local}  # the client runs on node0
     dropped = cluster.in_pod("client", *curl("-m", "1", "http://far-local/hostname"))
     assert dropped.returncode == 28  # its only endpoint is on node1: dropped, as kube-proxy does
+
+
+def test_the_health_check_node_port_answers_with_each_nodes_endpoint_count(cluster):
+    # ingress-nginx's Service is a LoadBalancer with externalTrafficPolicy Local; its one pod runs on node0.
+    port = cluster.service("ingress-nginx-controller", "ingress-nginx")["spec"]["healthCheckNodePort"]
+    answers = {}
+    for node_ip in ("172.18.0.2", "172.18.0.3"):
+        result = cluster.on_host("external", "curl", "-s", "-m", "3", "-w", " %{http_code}",
+                                 f"http://{node_ip}:{port}/")
+        body, _, code = result.stdout.rpartition(" ")
+        answers[node_ip] = (code, json.loads(body)["localEndpoints"])
+    assert answers == {"172.18.0.2": ("200", 1), "172.18.0.3": ("503", 0)}

@@ -162,8 +162,25 @@ def node_host(cluster: Cluster, index: int, pods: list[dict], hosts_of, ports) -
     if mode == "nat" or any(published_ports(pod) for pod in pods):  # nat mode, or pods with a hostPort
         nft.append(port_mappings(index, pods))
     return Host(node, role="node", label=f"{node} {addresses.node_address(index)} pods {cidr}",
-                interfaces=tuple(interfaces), routes=tuple(routes),
+                interfaces=tuple(interfaces), routes=tuple(routes), servers=health_checks(cluster, node),
                 sysctls=(("net.ipv4.ip_forward", "1"), (BRIDGE_NF, "1")), nft=tuple(nft))
+
+
+def health_checks(cluster: Cluster, node: str) -> tuple[Server, ...]:
+    """kube-proxy's health check servers on a node: one per Service with a healthCheckNodePort, telling
+    how many of the Service's endpoints run on this node."""
+    servers = []
+    for service in cluster.list("Service"):
+        port, meta = service["spec"].get("healthCheckNodePort"), service["metadata"]
+        if not port:
+            continue
+        endpoints = cluster.get("Endpoints", meta["namespace"], meta["name"]) or {}
+        local = {a["ip"] for s in endpoints.get("subsets", []) for a in s.get("addresses", [])
+                 if a.get("nodeName") == node}
+        servers.append(Server(node, "health-check", port, "tcp", (("namespace", meta["namespace"]),
+                                                                   ("service", meta["name"]),
+                                                                   ("endpoints", str(len(local))))))
+    return tuple(servers)
 
 
 def vxlan_device(other: int) -> str:
