@@ -214,4 +214,6 @@ def pod_namespace(sandbox: str, namespace: str, pod: str) -> str:
     host = pod_hosts(cluster).get((namespace, pod))
     if host is None:
         raise NotFound(f'pods "{pod}" not found in namespace "{namespace}"')
+    if "nodeName" not in cluster.get("Pod", namespace, pod)["spec"]:
+        raise PodpathError(f'pod {pod} does not have a host assigned (it is Pending: no node fits it)')
     return names.netns_name(sandbox, host)

@@ -187,7 +187,8 @@ def merge_update(existing: dict, incoming: dict, key: Key) -> dict:
             raise SpecError(describe_key(key), "spec",
                             "pod updates may not change fields other than the containers' images (delete and"
                             " recreate the pod)")
-        merged["spec"]["nodeName"] = node
+        if node is not None:
+            merged["spec"]["nodeName"] = node
     return merged
 
 

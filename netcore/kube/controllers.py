@@ -16,6 +16,7 @@ from netcore.kube.cluster import SYSTEM_NAMESPACES, Cluster, Key, derived_uid, k
 from netcore.kube.naming import node_name, safe_suffix, template_hash
 from netcore.kube.ingress import derive_ingress_status, ingress_system_objects
 from netcore.kube.netchecks import needs_health_check
+from netcore.kube.scheduling import fits
 from netcore.kube.selectors import matches, matches_service
 
 KUBERNETES_VERSION = "v1.34.0-podpath"
@@ -196,7 +197,8 @@ def reconcile_daemon_set_pods(cluster: Cluster, daemon_set: dict, now: str) -> N
     """One pod of the current template on every node; a pod of an older template is replaced (as a rolling
     update would, at once)."""
     revision = template_hash(daemon_set["spec"]["template"])
-    nodes = [node_name(i) for i in range(cluster.config.nodes)]
+    nodes = [node_name(i) for i in range(cluster.config.nodes)
+             if fits(daemon_set["spec"]["template"]["spec"], cluster.objects[("Node", "", node_name(i))])]
     current: dict[str, dict] = {}
     for pod in owned_pods(cluster, daemon_set):
         node = pod["spec"].get("nodeName")
@@ -253,7 +255,8 @@ def new_pod(cluster: Cluster, workload: dict, name: str, extra: dict, now: str) 
 
 
 def schedule_pods(cluster: Cluster) -> None:
-    """Bind each unscheduled pod to the node running the fewest pods (ties: the lowest node)."""
+    """Bind each unscheduled pod to the node running the fewest pods (ties: the lowest node) among the
+    nodes its nodeSelector and node affinity allow; a pod no node fits stays unscheduled (Pending)."""
     nodes = [node_name(i) for i in range(cluster.config.nodes)]
     load = {n: 0 for n in nodes}
     pods = cluster.list("Pod")
@@ -265,7 +268,11 @@ def schedule_pods(cluster: Cluster) -> None:
                                            p["metadata"]["name"])):
         if pod["spec"].get("nodeName") in load:
             continue
-        target = min(nodes, key=lambda n: (load[n], nodes.index(n)))
+        pod["spec"].pop("nodeName", None)
+        allowed = [n for n in nodes if fits(pod["spec"], cluster.objects[("Node", "", n)])]
+        if not allowed:
+            continue
+        target = min(allowed, key=lambda n: (load[n], nodes.index(n)))
         pod["spec"]["nodeName"] = target
         load[target] += 1
 
@@ -278,6 +285,9 @@ def assign_pod_addresses(cluster: Cluster, now: str) -> None:
     pods = cluster.list("Pod")
     taken = {p.get("status", {}).get("podIP") for p in pods} - {None}
     for pod in pods:
+        if "nodeName" not in pod["spec"]:
+            pod["status"] = pending_status(cluster, pod, now)
+            continue
         index = node_index(pod["spec"]["nodeName"])
         status = pod.setdefault("status", {})
         ip = status.get("podIP")
@@ -305,6 +315,17 @@ def assign_pod_addresses(cluster: Cluster, now: str) -> None:
         }
 
 
+def pending_status(cluster: Cluster, pod: dict, now: str) -> dict:
+    """The status of a pod no node fits, with the scheduler's reason."""
+    since = (pod.get("status") or {}).get("conditions", [{}])[0].get("lastTransitionTime", now)
+    count = cluster.config.nodes
+    return {"phase": "Pending", "qosClass": "BestEffort",
+            "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                            "lastTransitionTime": since,
+                            "message": f"0/{count} nodes are available: {count} node(s) didn't match Pod's node "
+                                       f"affinity/selector."}]}
+
+
 def in_node_range(ip: str, index: int) -> bool:
     return ipaddress.IPv4Address(ip) in addresses.node_pod_cidr(index)
 
@@ -325,6 +346,7 @@ def publish_ports(cluster: Cluster) -> None:
                                                       p["metadata"]["namespace"], p["metadata"]["name"]))
     used: dict[str, set[int]] = {}
     chosen: dict[tuple[str, str], list[tuple[int, dict]]] = {}
+    pods = [pod for pod in pods if "nodeName" in pod["spec"]]
     for pod in pods:  # hostPorts first, so an automatic nat-mode port never takes one a pod asked for
         taken = used.setdefault(pod["spec"]["nodeName"], set())
         mine = chosen.setdefault((pod["metadata"]["namespace"], pod["metadata"]["name"]), [])

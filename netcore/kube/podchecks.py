@@ -15,6 +15,7 @@ from typing import Any
 from netcore.kube.fields import Path, Problem, format_path, quote
 from netcore.kube.rules import (check_label_selector, check_labels, dns1123_label_error, dns1123_subdomain_error,
                                 env_var_name_error, port_name_error, port_number_error)
+from netcore.kube.scheduling import check_node_affinity
 from netcore.kube.selectors import format_label_selector, format_labels, matches
 
 ENV_SOURCES = ("fieldRef", "resourceFieldRef", "configMapKeyRef", "secretKeyRef", "fileKeyRef")
@@ -55,6 +56,8 @@ def check_pod_spec(spec: dict[str, Any], path: Path) -> list[Problem]:
             problems.append(Problem((*path, field), error))
     if spec.get("nodeName") and (error := dns1123_subdomain_error(spec["nodeName"])):
         problems.append(Problem((*path, "nodeName"), error))
+    problems += check_labels(spec.get("nodeSelector") or {}, (*path, "nodeSelector"))
+    problems += check_node_affinity(spec, path)
     return problems
 
 

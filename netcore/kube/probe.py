@@ -44,6 +44,8 @@ def pod_of(cluster: Cluster, ref: str) -> dict:
     pod = cluster.get("Pod", namespace, name)
     if pod is None:
         raise NotFound(f'pods "{name}" not found in namespace "{namespace}"')
+    if not (pod.get("status") or {}).get("podIP"):
+        raise PodpathError(f"pod {namespace}/{name} is Pending: it has no address yet")
     return pod
 
 
@@ -87,7 +89,7 @@ def matrix(sandbox: str, namespaces: list[str] | None = None, ports: list[int] =
     if namespaces is None:
         namespaces = sorted({p["metadata"]["namespace"] for p in cluster.list("Pod")} - set(SYSTEM_NAMESPACES)
                             - {"ingress-nginx"})
-    pods = [p for ns in namespaces for p in cluster.list("Pod", ns)]
+    pods = [p for ns in namespaces for p in cluster.list("Pod", ns) if (p.get("status") or {}).get("podIP")]
     if not pods:
         raise PodpathError(f"no pods in namespaces {', '.join(namespaces) or '(none)'}")
     hosts = pod_hosts(cluster)

@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from netcore.errors import PodpathError
 from netcore.kube import api
 from tests.conftest import new_sandbox_name
 from tests.kernel.kube_helpers import AGNHOST, CLIENT_POD, ClusterSandbox, curl
@@ -78,6 +79,21 @@ kind: Service
 metadata: {name: far-local}
 spec: {internalTrafficPolicy: Local, selector: {app: far}, ports: [{port: 80, targetPort: 8080}]}
 """.replace("AGNHOST", AGNHOST)
+SCHEDULED = """
+apiVersion: v1
+kind: Pod
+metadata: {name: on-node1}
+spec:
+  nodeSelector: {kubernetes.io/hostname: node1}
+  containers: [{name: web, image: hello-world}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: nowhere}
+spec:
+  nodeSelector: {disktype: ssd}
+  containers: [{name: web, image: hello-world}]
+"""
 MANIFESTS = "\n---\n".join([
     CLIENT_POD,
     workload("ReplicationController", "rc", "  replicas: 2\n", ""),
@@ -86,6 +102,7 @@ MANIFESTS = "\n---\n".join([
     "apiVersion: v1\nkind: Service\nmetadata: {name: outside}\nspec: {type: ExternalName, externalName: internet.example}\n",
     STATEFUL,
     LOCAL_ONLY,
+    SCHEDULED,
 ])
 
 
@@ -171,3 +188,13 @@ def test_the_health_check_node_port_answers_with_each_nodes_endpoint_count(clust
         body, _, code = result.stdout.rpartition(" ")
         answers[node_ip] = (code, json.loads(body)["localEndpoints"])
     assert answers == {"172.18.0.2": ("200", 1), "172.18.0.3": ("503", 0)}
+
+
+def test_a_pod_runs_on_the_node_it_selects_and_one_no_node_fits_stays_pending(cluster):
+    placed = cluster.pod("on-node1")
+    assert placed["spec"]["nodeName"] == "node1" and placed["status"]["hostIP"] == "172.18.0.3"
+    answer = cluster.in_pod("client", *curl(f"http://{placed['status']['podIP']}/"))
+    assert answer.stdout == "Hello World\n"
+    assert cluster.pod("nowhere")["status"]["phase"] == "Pending"
+    with pytest.raises(PodpathError, match="does not have a host assigned"):
+        cluster.in_pod("nowhere", "true")

@@ -60,7 +60,8 @@ def compile_cluster(cluster: Cluster, sandbox: str, images) -> Topology:
              Link(Endpoint("external", "eth0"), Endpoint("router", "external"))]
     pods_by_node: dict[str, list[dict]] = {}
     for pod in cluster.list("Pod"):
-        pods_by_node.setdefault(pod["spec"]["nodeName"], []).append(pod)
+        if "nodeName" in pod["spec"]:  # a Pending pod has no network namespace yet
+            pods_by_node.setdefault(pod["spec"]["nodeName"], []).append(pod)
     data_path = str(names.data_dir(sandbox) / DNS_DATA)
     for index in range(cluster.config.nodes):
         node = node_name(index)
