@@ -146,8 +146,8 @@ def check_daemon_set(daemon_set: dict[str, Any]) -> list[Problem]:
         problems.append(Problem(("spec", "updateStrategy", "rollingUpdate"),
                                 "nothing when the update strategy type is OnDelete, got rollingUpdate"))
     elif strategy.get("type") == "RollingUpdate":
-        problems += check_rolling_update(strategy.get("rollingUpdate") or {}, ("spec", "updateStrategy", "rollingUpdate"),
-                                         {"maxSurge": 0, "maxUnavailable": 1})
+        problems += check_rolling_update(strategy.get("rollingUpdate") or {},
+                                         ("spec", "updateStrategy", "rollingUpdate"), {"maxSurge": 0, "maxUnavailable": 1})
     return problems
 
 
@@ -163,7 +163,8 @@ def check_stateful_set(stateful_set: dict[str, Any]) -> list[Problem]:
                                 "nothing when the update strategy type is OnDelete, got rollingUpdate"))
     partition = (strategy.get("rollingUpdate") or {}).get("partition", 0)
     if partition < 0:
-        problems.append(Problem(("spec", "updateStrategy", "rollingUpdate", "partition"), f"0 or more, got {partition}"))
+        problems.append(Problem(("spec", "updateStrategy", "rollingUpdate", "partition"),
+                                f"0 or more, got {partition}"))
     if (spec.get("ordinals") or {}).get("start", 0) < 0:
         problems.append(Problem(("spec", "ordinals", "start"), f"0 or more, got {spec['ordinals']['start']}"))
     return problems

@@ -71,7 +71,8 @@ def compile_cluster(cluster: Cluster, sandbox: str, images) -> Topology:
         for pod in node_pods:
             meta = pod["metadata"]
             host = hosts_of[(meta["namespace"], meta["name"])]
-            hosts.append(pod_namespace(pod, host, index, servers_of(pod, host, images, data_path, sandbox, cluster.get)))
+            servers = servers_of(pod, host, images, data_path, sandbox, cluster.get)
+            hosts.append(pod_namespace(pod, host, index, servers))
             links.append(Link(Endpoint(host, "eth0"), Endpoint(node, pod_veth(meta["namespace"], meta["name"]))))
     data = ((DNS_DATA, json.dumps(dns_records(cluster), indent=1, sort_keys=True) + "\n"),
             *ingress_data(cluster, sandbox))
