@@ -211,6 +211,9 @@ def set_cni(sandbox: str, mode: str, progress: Progress | None = None) -> Report
 def pod_namespace(sandbox: str, namespace: str, pod: str) -> str:
     """Return the network namespace of a pod, or raise NotFound like kubectl."""
     cluster = load_cluster(sandbox)
+    found = cluster.get("Pod", namespace, pod)
+    if found is not None and found["spec"].get("hostNetwork") and "nodeName" in found["spec"]:
+        return names.netns_name(sandbox, found["spec"]["nodeName"])  # it shares its node's namespace
     host = pod_hosts(cluster).get((namespace, pod))
     if host is None:
         raise NotFound(f'pods "{pod}" not found in namespace "{namespace}"')

@@ -120,17 +120,27 @@ def schedule_pods(cluster: Cluster) -> None:
         node = pod["spec"].get("nodeName")
         if node in load:
             load[node] += 1
+    host_ports = {n: {p for pod in pods if pod["spec"].get("nodeName") == n for p in host_ports_of(pod)} for n in nodes}
     for pod in sorted(pods, key=lambda p: (p["metadata"]["creationTimestamp"], p["metadata"].get("namespace"),
                                            p["metadata"]["name"])):
         if pod["spec"].get("nodeName") in load:
             continue
         pod["spec"].pop("nodeName", None)
-        allowed = [n for n in nodes if fits(pod["spec"], cluster.objects[("Node", "", n)])]
+        wanted = host_ports_of(pod)  # the scheduler's NodePorts filter: a node's port serves one pod
+        allowed = [n for n in nodes if fits(pod["spec"], cluster.objects[("Node", "", n)])
+                   and not wanted & host_ports[n]]
         if not allowed:
             continue
         target = min(allowed, key=lambda n: (load[n], nodes.index(n)))
         pod["spec"]["nodeName"] = target
         load[target] += 1
+        host_ports[target] |= wanted
+
+
+def host_ports_of(pod: dict) -> set[tuple[int, str]]:
+    """The node ports a pod takes: its hostPorts (a host-network pod's ports all are)."""
+    return {(port["hostPort"], port.get("protocol", "TCP")) for container in pod["spec"].get("containers", [])
+            for port in container.get("ports", []) if port.get("hostPort")}
 
 
 def node_index(node: str) -> int:
@@ -147,7 +157,9 @@ def assign_pod_addresses(cluster: Cluster, now: str) -> None:
         index = node_index(pod["spec"]["nodeName"])
         status = pod.setdefault("status", {})
         ip = status.get("podIP")
-        if ip is None or not in_node_range(ip, index):
+        if pod["spec"].get("hostNetwork"):
+            ip = addresses.node_address(index)  # the node's own namespace, so the node's address
+        elif ip is None or not in_node_range(ip, index):
             ip = addresses.allocate_pod_ip(index, taken)
             taken.add(ip)
         started = status.get("startTime", now)
@@ -202,7 +214,7 @@ def publish_ports(cluster: Cluster) -> None:
                                                       p["metadata"]["namespace"], p["metadata"]["name"]))
     used: dict[str, set[int]] = {}
     chosen: dict[tuple[str, str], list[tuple[int, dict]]] = {}
-    pods = [pod for pod in pods if "nodeName" in pod["spec"]]
+    pods = [pod for pod in pods if "nodeName" in pod["spec"] and not pod["spec"].get("hostNetwork")]
     for pod in pods:  # hostPorts first, so an automatic nat-mode port never takes one a pod asked for
         taken = used.setdefault(pod["spec"]["nodeName"], set())
         mine = chosen.setdefault((pod["metadata"]["namespace"], pod["metadata"]["name"]), [])

@@ -54,6 +54,8 @@ def default_pod_spec(spec: dict[str, Any]) -> None:
             container.setdefault("imagePullPolicy", pull_policy(container["image"]))
         for port in container.get("ports") or []:
             port.setdefault("protocol", "TCP")
+            if spec.get("hostNetwork") and "containerPort" in port:
+                port.setdefault("hostPort", port["containerPort"])  # the pod's ports are its node's
         for env in container.get("env") or []:
             field_ref = (env.get("valueFrom") or {}).get("fieldRef")
             if isinstance(field_ref, dict):

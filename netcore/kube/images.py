@@ -439,6 +439,8 @@ IMAGES: dict[str, Image] = {image.name: image for image in (
 
 def pod_hostname(pod: dict) -> str:
     meta, spec = pod.get("metadata") or {}, pod.get("spec") or {}
+    if spec.get("hostNetwork") and spec.get("nodeName"):
+        return str(spec["nodeName"])  # it shares its node's UTS namespace too, as the kubelet runs it
     return str(spec.get("hostname") or meta.get("name") or "")[:HOSTNAME_MAX]
 
 

@@ -48,6 +48,12 @@ def check_pod_spec(spec: dict[str, Any], path: Path) -> list[Problem]:
             problems.append(Problem((*where, "image"), "an image, like hello-world:1.0 (this field is required)"))
         problems += check_env(container.get("env") or [], (*where, "env"))
         problems += check_container_ports(container.get("ports") or [], (*where, "ports"), port_names, ports)
+        if spec.get("hostNetwork"):
+            for number, port in enumerate(container.get("ports") or []):
+                if port.get("hostPort") not in (None, port.get("containerPort")):
+                    problems.append(Problem((*where, "ports", number, "hostPort"),
+                                            f"the containerPort ({port.get('containerPort')}) when hostNetwork is "
+                                            f"true, got {port['hostPort']}"))
     if spec.get("terminationGracePeriodSeconds", 0) < 0:
         problems.append(Problem((*path, "terminationGracePeriodSeconds"),
                                 f"0 or more seconds, got {spec['terminationGracePeriodSeconds']}"))

@@ -39,7 +39,7 @@ CONTAINER = ("name", "image", "imagePullPolicy", "command", "args", "env[].name"
 REQUIREMENT = ("key", "operator", "values")
 NODE_TERMS = "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[]"
 POD_SPEC = (*under("containers[]", CONTAINER), "nodeName", "restartPolicy", "terminationGracePeriodSeconds",
-            "hostname", "subdomain", "dnsPolicy", "nodeSelector.*",
+            "hostname", "subdomain", "dnsPolicy", "nodeSelector.*", "hostNetwork",
             *under(f"{NODE_TERMS}.matchExpressions[]", REQUIREMENT), *under(f"{NODE_TERMS}.matchFields[]", REQUIREMENT))
 SERVICE_BACKEND = ("service.name", "service.port.number", "service.port.name")
 PEER = (*under("podSelector", SELECTOR), *under("namespaceSelector", SELECTOR), "ipBlock.cidr", "ipBlock.except")

@@ -8,7 +8,7 @@ import pytest
 
 from netcore.kube import api
 from tests.conftest import new_sandbox_name
-from tests.kernel.kube_helpers import CLIENT_POD, ClusterSandbox, curl, netexec_deployment
+from tests.kernel.kube_helpers import AGNHOST, CLIENT_POD, ClusterSandbox, curl, netexec_deployment
 
 SERVICE = """
 apiVersion: v1
@@ -78,3 +78,30 @@ def test_a_host_port_answers_on_the_nodes_address(cluster):
     node_ip = cluster.pod("published")["status"]["hostIP"]
     answer = cluster.on_host("external", *curl(f"http://{node_ip}:8080/"))
     assert answer.returncode == 0 and answer.stdout == "Hello World\n"
+
+
+HOST_NETWORK = f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: on-the-node, labels: {{app: hostnet}}}}
+spec:
+  hostNetwork: true
+  containers:
+  - {{name: a, image: {AGNHOST}, args: [netexec, --http-port=8090, --udp-port=-1], ports: [{{containerPort: 8090}}]}}
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: hostnet}}
+spec: {{selector: {{app: hostnet}}, ports: [{{port: 80, targetPort: 8090}}]}}
+"""
+
+
+def test_a_host_network_pod_serves_from_its_nodes_namespace(cluster):
+    cluster.apply(HOST_NETWORK)
+    pod = cluster.pod("on-the-node")
+    assert pod["status"]["podIP"] == "172.18.0.2"
+    assert cluster.in_pod("client", *curl("http://hostnet/hostname")).stdout == "node0"
+    seen = cluster.on_host("external", *curl("http://172.18.0.2:8090/clientip"))
+    assert seen.stdout.startswith("198.51.100.100:")
+    inside = cluster.in_pod("on-the-node", "ip", "-4", "-o", "addr", "show", "eth0")
+    assert "172.18.0.2/24" in inside.stdout

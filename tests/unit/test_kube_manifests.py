@@ -565,7 +565,8 @@ def test_a_real_manifest_with_fields_podpath_does_not_act_on_is_accepted_stored_
 
 
 @pytest.mark.parametrize(("spec", "warning"), [
-    ("{hostNetwork: true, containers: [{name: c, image: x}]}", "spec.hostNetwork is stored but has no effect"),
+    ("{hostNetwork: true, containers: [{name: c, image: x}], tolerations: [{operator: Exists}]}",
+     "spec.tolerations is stored but has no effect"),
     ("{containers: [{name: c, image: x, ports: [{containerPort: 80, hostPort: 8080, hostIP: 172.18.0.2}]}]}",
      "spec.containers[0].ports[0].hostIP is stored but has no effect"),
     ("{dnsPolicy: Default, containers: [{name: c, image: x}]}",

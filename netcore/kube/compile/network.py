@@ -38,10 +38,13 @@ INFRA_HOSTS = {"lan", "router", "internet", "external"}
 
 
 def pod_hosts(cluster: Cluster) -> dict[tuple[str, str], str]:
-    """Map (namespace, pod) to the Podpath host holding the pod's network namespace."""
+    """Map (namespace, pod) to the Podpath host holding the pod's network namespace (a host-network pod
+    has none of its own: it lives in its node's)."""
     taken = set(INFRA_HOSTS) | {node_name(i) for i in range(cluster.config.nodes)}
     out = {}
     for pod in cluster.list("Pod"):
+        if pod["spec"].get("hostNetwork"):
+            continue
         meta = pod["metadata"]
         host = pod_host(meta["namespace"], meta["name"], taken)
         taken.add(host)
@@ -59,14 +62,20 @@ def compile_cluster(cluster: Cluster, sandbox: str, images) -> Topology:
              Link(Endpoint("internet", "eth0"), Endpoint("router", "internet")),
              Link(Endpoint("external", "eth0"), Endpoint("router", "external"))]
     pods_by_node: dict[str, list[dict]] = {}
+    on_host_network: dict[str, list[Server]] = {}
     for pod in cluster.list("Pod"):
-        if "nodeName" in pod["spec"]:  # a Pending pod has no network namespace yet
+        if "nodeName" not in pod["spec"]:
+            continue  # a Pending pod has no network namespace yet
+        if pod["spec"].get("hostNetwork"):  # its servers listen in the node's own namespace
+            node = pod["spec"]["nodeName"]
+            on_host_network.setdefault(node, []).extend(images.pod_servers(pod, node, cluster.get))
+        else:
             pods_by_node.setdefault(pod["spec"]["nodeName"], []).append(pod)
     data_path = str(names.data_dir(sandbox) / DNS_DATA)
     for index in range(cluster.config.nodes):
         node = node_name(index)
         node_pods = pods_by_node.get(node, [])
-        hosts.append(node_host(cluster, index, node_pods, hosts_of, ports))
+        hosts.append(node_host(cluster, index, node_pods, hosts_of, ports, tuple(on_host_network.get(node, []))))
         links.append(Link(Endpoint(node, "eth0"), Endpoint("lan", node)))
         for pod in node_pods:
             meta = pod["metadata"]
@@ -138,7 +147,8 @@ def outside(name: str, address: str, servers: tuple[Server, ...]) -> Host:
                 servers=servers)
 
 
-def node_host(cluster: Cluster, index: int, pods: list[dict], hosts_of, ports) -> Host:
+def node_host(cluster: Cluster, index: int, pods: list[dict], hosts_of, ports,
+              pod_servers: tuple[Server, ...] = ()) -> Host:
     node = node_name(index)
     cidr = str(addresses.node_pod_cidr(index))
     interfaces = [Interface("eth0", addresses=(f"{addresses.node_address(index)}/24",), mtu=UNDERLAY_MTU),
@@ -164,7 +174,8 @@ def node_host(cluster: Cluster, index: int, pods: list[dict], hosts_of, ports) -
     if mode == "nat" or any(published_ports(pod) for pod in pods):  # nat mode, or pods with a hostPort
         nft.append(port_mappings(index, pods))
     return Host(node, role="node", label=f"{node} {addresses.node_address(index)} pods {cidr}",
-                interfaces=tuple(interfaces), routes=tuple(routes), servers=health_checks(cluster, node),
+                interfaces=tuple(interfaces), routes=tuple(routes),
+                servers=health_checks(cluster, node) + pod_servers,
                 sysctls=(("net.ipv4.ip_forward", "1"), (BRIDGE_NF, "1")), nft=tuple(nft))
 
 
