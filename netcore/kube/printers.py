@@ -20,6 +20,7 @@ from netcore.kube.kinds import Kind
 from netcore.kube.netdescribers import (describe_endpoint_slice, describe_endpoints, describe_ingress,
                                         describe_ingress_class, describe_network_policy, describe_secret,
                                         describe_service)
+from netcore.kube.owner_describers import describe_pod_owner
 from netcore.kube.tabwriter import GET_TABLE, tabwrite
 from netcore.kube.yamlio import dump_yaml
 
@@ -28,7 +29,8 @@ DESCRIBERS: dict[str, Describer] = {
     "Pod": describe_pod, "Deployment": describe_deployment, "Namespace": describe_namespace, "Node": describe_node,
     "Secret": describe_secret, "IngressClass": describe_ingress_class, "Service": describe_service,
     "Ingress": describe_ingress, "NetworkPolicy": describe_network_policy, "Endpoints": describe_endpoints,
-    "EndpointSlice": describe_endpoint_slice,
+    "EndpointSlice": describe_endpoint_slice, "ReplicaSet": describe_pod_owner,
+    "ReplicationController": describe_pod_owner, "DaemonSet": describe_pod_owner, "StatefulSet": describe_pod_owner,
 }
 # Go's encoding/json escapes these even inside strings; kubectl's -o json shows \u003cnone\u003e.
 GO_JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}

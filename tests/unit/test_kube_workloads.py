@@ -259,3 +259,32 @@ def test_env_from_config_maps_and_secrets_reaches_the_image():
     assert sorted((s.port, dict(s.options)["text"]) for s in servers) == [
         (9080, "from a ConfigMap"), (9081, "from a Secret")]
     assert images.pod_servers(cluster.get("Pod", "default", "porter"), "p") == ()  # nothing to read them from
+
+
+def test_describe_pages_for_the_owners_of_pods():
+    from netcore.kube.kinds import KINDS
+    from netcore.kube.printers import render_describe
+
+    cluster = cluster_with(RC + "---" + DS + "---" + STS + "---" + """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: hello-world}]}
+""")
+    related = {k.kind: cluster.list(k.kind, "default" if k.namespaced else None) for k in KINDS}
+
+    def page(kind: str, name: str) -> list[list[str]]:
+        return [line.split() for line in render_describe(cluster.get(kind, "default", name), related).splitlines()]
+
+    rc = page("ReplicationController", "affinity")
+    assert ["Selector:", "name=affinity"] in rc and ["Replicas:", "3", "current", "/", "3", "desired"] in rc
+    assert ["Pods", "Status:", "3", "Running", "/", "0", "Waiting", "/", "0", "Succeeded", "/", "0", "Failed"] in rc
+    (replica_set,) = cluster.list("ReplicaSet", "default")
+    assert ["Controlled", "By:", "Deployment/web"] in page("ReplicaSet", replica_set["metadata"]["name"])
+    assert ["Desired", "Number", "of", "Nodes", "Scheduled:", "3"] in page("DaemonSet", "agent")
+    sts = page("StatefulSet", "web")
+    assert ["Replicas:", "3", "desired", "|", "3", "total"] in sts and ["Partition:", "0"] in sts
