@@ -129,7 +129,7 @@ def default_service(spec: dict[str, Any]) -> None:
         port.setdefault("protocol", "TCP")
         if "port" in port:
             port.setdefault("targetPort", port["port"])
-    if spec["type"] in ("NodePort", "LoadBalancer"):
+    if spec["type"] in ("NodePort", "LoadBalancer") or spec.get("externalIPs"):
         spec.setdefault("externalTrafficPolicy", "Cluster")
     if spec["type"] == "ExternalName":
         return  # a DNS alias: no address, so no traffic policy and no IP family

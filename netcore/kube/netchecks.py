@@ -22,6 +22,7 @@ SERVICE_CIDR = ipaddress.IPv4Network("10.96.0.0/12")
 NODE_PORTS = (30000, 32767)
 LOAD_BALANCER_POOL = ipaddress.IPv4Network("203.0.113.0/24")
 EXTERNAL_TYPES = ("NodePort", "LoadBalancer")
+UNROUTABLE = ("is_unspecified", "is_loopback", "is_link_local", "is_multicast")
 
 
 def check_service(service: dict[str, Any]) -> list[Problem]:
@@ -58,6 +59,13 @@ def check_service(service: dict[str, Any]) -> list[Problem]:
     if not 1 <= timeout <= 86400:
         problems.append(Problem(("spec", "sessionAffinityConfig", "clientIP", "timeoutSeconds"),
                                 f"from 1 to 86400 seconds, got {timeout}"))
+    for index, address in enumerate(spec.get("externalIPs") or []):
+        if error := ipv4_error(address):
+            problems.append(Problem(("spec", "externalIPs", index), error))
+        elif any(getattr(ipaddress.IPv4Address(address), flag) for flag in UNROUTABLE):
+            problems.append(Problem(("spec", "externalIPs", index), f"an address traffic can be routed to (not "
+                                                                   f"unspecified, loopback, link-local or multicast), "
+                                                                   f"got {quote(address)}"))
     health = spec.get("healthCheckNodePort")
     if health is not None and (error := port_number_error(health, *NODE_PORTS)):
         problems.append(Problem(("spec", "healthCheckNodePort"), error.replace("a port number", "a node port")))
@@ -74,16 +82,22 @@ def check_service(service: dict[str, Any]) -> list[Problem]:
     return problems
 
 
+def externally_accessible(spec: dict[str, Any]) -> bool:
+    """Whether traffic from outside reaches the Service: node ports, a load balancer, or external IPs."""
+    return spec.get("type", "ClusterIP") in EXTERNAL_TYPES or bool(spec.get("externalIPs"))
+
+
 def type_dependent_problems(spec: dict[str, Any]) -> list[Problem]:
     """Return the fields a Service's type does not allow. Checked when the Service is stored, not with the
     manifest: on a change of type the API server first drops such a field if the manifest left it as it was
     (``drop_type_dependent_fields``), so whether it is an error depends on the stored Service."""
     kind = spec.get("type", "ClusterIP")
     problems = []
+    if "externalTrafficPolicy" in spec and not externally_accessible(spec):
+        problems.append(Problem(("spec", "externalTrafficPolicy"), f"nothing for a {kind} Service (it applies to "
+                                f"NodePort and LoadBalancer Services, and to externalIPs), got "
+                                f"{quote(spec['externalTrafficPolicy'])}"))
     if kind not in EXTERNAL_TYPES:
-        if "externalTrafficPolicy" in spec:
-            problems.append(Problem(("spec", "externalTrafficPolicy"), f"nothing for a {kind} Service (it applies to "
-                                    f"NodePort and LoadBalancer Services), got {quote(spec['externalTrafficPolicy'])}"))
         for index, port in enumerate(spec.get("ports") or []):
             if port.get("nodePort") is not None:
                 problems.append(Problem(("spec", "ports", index, "nodePort"), f"nothing for a {kind} Service (node "
@@ -104,9 +118,10 @@ def drop_type_dependent_fields(old: dict[str, Any], new: dict[str, Any]) -> None
     as the API server does (so LoadBalancer -> ClusterIP with ``externalTrafficPolicy: Local`` still in the
     manifest is accepted and the field dropped)."""
     old_external, new_external = old.get("type") in EXTERNAL_TYPES, new.get("type") in EXTERNAL_TYPES
+    if externally_accessible(old) and not externally_accessible(new) \
+            and new.get("externalTrafficPolicy") == old.get("externalTrafficPolicy"):
+        new.pop("externalTrafficPolicy", None)
     if old_external and not new_external:
-        if new.get("externalTrafficPolicy") == old.get("externalTrafficPolicy"):
-            new.pop("externalTrafficPolicy", None)
         old_ports = [port.get("nodePort") for port in old.get("ports") or []]
         if [port.get("nodePort") for port in new.get("ports") or []] == old_ports[:len(new.get("ports") or [])]:
             for port in new.get("ports") or []:

@@ -70,7 +70,7 @@ SUPPORTED: dict[str, tuple[str, ...]] = {
         "type", "clusterIP", "clusterIPs", "ports[].name", "ports[].port", "ports[].targetPort", "ports[].protocol",
         "ports[].nodePort", "selector.*", "sessionAffinity", "sessionAffinityConfig.clientIP.timeoutSeconds",
         "externalTrafficPolicy", "internalTrafficPolicy", "ipFamilies[]", "ipFamilyPolicy",
-        "publishNotReadyAddresses", "loadBalancerIP", "externalName", "healthCheckNodePort"))),
+        "publishNotReadyAddresses", "loadBalancerIP", "externalName", "healthCheckNodePort", "externalIPs"))),
     "Secret": (*METADATA, "type", "data.*", "stringData.*", "immutable"),
     "IngressClass": (*METADATA, "spec.controller"),
     "Ingress": (*METADATA, *under("spec", (

@@ -105,3 +105,20 @@ def test_a_host_network_pod_serves_from_its_nodes_namespace(cluster):
     assert seen.stdout.startswith("198.51.100.100:")
     inside = cluster.in_pod("on-the-node", "ip", "-4", "-o", "addr", "show", "eth0")
     assert "172.18.0.2/24" in inside.stdout
+
+
+EXTERNAL_IP = """
+apiVersion: v1
+kind: Service
+metadata: {name: web-external}
+spec:
+  selector: {app: web}
+  externalIPs: [192.0.2.10]
+  ports: [{port: 80, targetPort: 8080}]
+"""
+
+
+def test_a_service_answers_on_its_external_ip_from_outside_the_cluster(cluster):
+    cluster.apply(EXTERNAL_IP)
+    answer = cluster.on_host("external", *curl("http://192.0.2.10/hostname"))
+    assert answer.returncode == 0 and answer.stdout.startswith("web-")

@@ -88,3 +88,26 @@ def test_internal_traffic_policy_local_picks_this_nodes_endpoints_and_external_t
     alone = ServicePort(**{**port.__dict__, "endpoints": endpoints[1:]})
     assert chain_rules(render_service_chains([alone], "node0"), "service")[-1] == \
         'drop comment "internalTrafficPolicy Local: no endpoint on this node"'
+
+
+def test_external_ips_are_external_addresses_of_any_service_routed_to_a_node():
+    from netcore.kube import images
+    from netcore.kube.compile.network import compile_cluster
+
+    spec = stored("externalIPs: [192.0.2.10]")
+    assert spec["type"] == "ClusterIP" and spec["externalTrafficPolicy"] == "Cluster"  # defaulted, as the API server
+    cluster = new_cluster(ClusterConfig(nodes=1), NOW)
+    cluster, _ = apply_objects(cluster, service("externalIPs: [192.0.2.10]"), NOW)
+    hosts = {h.name: h for h in compile_cluster(cluster, "tunit", images).hosts}
+    assert any(r.dst == "192.0.2.10/32" for r in hosts["router"].routes)
+    assert '192.0.2.10 . tcp . 80 comment "default/web/tcp/" : goto reject-chain' in "\n".join(hosts["node0"].nft)
+
+
+@pytest.mark.parametrize(("address", "expected"), [
+    ("127.0.0.1", "an address traffic can be routed to"), ("224.0.0.5", "an address traffic can be routed to"),
+    ("1.2.3", "an IPv4 address"),
+])
+def test_unroutable_external_ips_are_refused(address, expected):
+    with pytest.raises(SpecError) as caught:
+        service(f"externalIPs: ['{address}']")
+    assert (caught.value.field, caught.value.expected[:len(expected)]) == ("spec.externalIPs[0]", expected)

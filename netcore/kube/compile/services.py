@@ -49,7 +49,7 @@ class ServicePort:
     cluster_ip: str | None  # None for headless
     port: int
     node_port: int | None
-    load_balancer_ips: tuple[str, ...]
+    load_balancer_ips: tuple[str, ...]  # and spec.externalIPs: kube-proxy treats both as external addresses
     external_local: bool
     affinity_timeout: int | None
     endpoints: tuple[Endpoint, ...]
@@ -222,8 +222,10 @@ def service_ports(cluster) -> list[ServicePort]:
             continue
         endpoints_obj = cluster.get("Endpoints", meta["namespace"], meta["name"]) or {}
         kind = spec.get("type", "ClusterIP")
-        external = kind in ("NodePort", "LoadBalancer")
-        balancers = tuple(i["ip"] for i in service.get("status", {}).get("loadBalancer", {}).get("ingress", []))
+        external = kind in ("NodePort", "LoadBalancer") or bool(spec.get("externalIPs"))
+        balancers = tuple(i["ip"] for i in service.get("status", {}).get("loadBalancer", {}).get("ingress", [])
+                          if kind == "LoadBalancer")
+        outside = tuple(dict.fromkeys(balancers + tuple(spec.get("externalIPs") or ())))
         affinity = None
         if spec.get("sessionAffinity") == "ClientIP":
             affinity = spec.get("sessionAffinityConfig", {}).get("clientIP", {}).get("timeoutSeconds", 10800)
@@ -240,7 +242,7 @@ def service_ports(cluster) -> list[ServicePort]:
             out.append(ServicePort(
                 namespace=meta["namespace"], service=meta["name"], port_name=name, protocol=protocol.lower(),
                 cluster_ip=cluster_ip, port=port["port"], node_port=port.get("nodePort") if external else None,
-                load_balancer_ips=balancers if kind == "LoadBalancer" else (),
+                load_balancer_ips=outside,
                 external_local=external and spec.get("externalTrafficPolicy") == "Local",
                 affinity_timeout=affinity, endpoints=endpoints,
                 internal_local=spec.get("internalTrafficPolicy") == "Local",
