@@ -269,8 +269,11 @@ def allocate_services(cluster: Cluster) -> None:
             ips.add(spec["clusterIP"])
         spec["clusterIPs"] = [spec["clusterIP"]]
         kind = spec.get("type", "ClusterIP")
+        # A LoadBalancer may go without node ports (allocateLoadBalancerNodePorts: false), as with MetalLB.
+        wants_node_ports = kind == "NodePort" or (kind == "LoadBalancer"
+                                                  and spec.get("allocateLoadBalancerNodePorts", True))
         for port in spec.get("ports", []):
-            if kind in ("NodePort", "LoadBalancer") and not port.get("nodePort"):
+            if wants_node_ports and not port.get("nodePort"):
                 port["nodePort"] = addresses.allocate_node_port(f"{name}/{port.get('port')}/{port.get('protocol')}", ports)
                 ports.add(port["nodePort"])
             elif kind == "ClusterIP":

@@ -129,6 +129,8 @@ def default_service(spec: dict[str, Any]) -> None:
         port.setdefault("protocol", "TCP")
         if "port" in port:
             port.setdefault("targetPort", port["port"])
+    if spec["type"] == "LoadBalancer":
+        spec.setdefault("allocateLoadBalancerNodePorts", True)
     if spec["type"] in ("NodePort", "LoadBalancer") or spec.get("externalIPs"):
         spec.setdefault("externalTrafficPolicy", "Cluster")
     if spec["type"] == "ExternalName":

@@ -102,6 +102,9 @@ def type_dependent_problems(spec: dict[str, Any]) -> list[Problem]:
             if port.get("nodePort") is not None:
                 problems.append(Problem(("spec", "ports", index, "nodePort"), f"nothing for a {kind} Service (node "
                                         f"ports belong to NodePort and LoadBalancer Services), got {port['nodePort']}"))
+    if "allocateLoadBalancerNodePorts" in spec and kind != "LoadBalancer":
+        problems.append(Problem(("spec", "allocateLoadBalancerNodePorts"), f"nothing for a {kind} Service (it "
+                                f"applies to LoadBalancer Services), got {quote(spec['allocateLoadBalancerNodePorts'])}"))
     if "healthCheckNodePort" in spec and not needs_health_check(spec):
         problems.append(Problem(("spec", "healthCheckNodePort"), f"nothing unless the Service is a LoadBalancer with "
                                 f"externalTrafficPolicy Local, got {spec['healthCheckNodePort']}"))
@@ -121,6 +124,9 @@ def drop_type_dependent_fields(old: dict[str, Any], new: dict[str, Any]) -> None
     if externally_accessible(old) and not externally_accessible(new) \
             and new.get("externalTrafficPolicy") == old.get("externalTrafficPolicy"):
         new.pop("externalTrafficPolicy", None)
+    if old.get("type") == "LoadBalancer" and new.get("type") != "LoadBalancer" \
+            and new.get("allocateLoadBalancerNodePorts") == old.get("allocateLoadBalancerNodePorts"):
+        new.pop("allocateLoadBalancerNodePorts", None)
     if old_external and not new_external:
         old_ports = [port.get("nodePort") for port in old.get("ports") or []]
         if [port.get("nodePort") for port in new.get("ports") or []] == old_ports[:len(new.get("ports") or [])]:

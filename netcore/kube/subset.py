@@ -70,7 +70,8 @@ SUPPORTED: dict[str, tuple[str, ...]] = {
         "type", "clusterIP", "clusterIPs", "ports[].name", "ports[].port", "ports[].targetPort", "ports[].protocol",
         "ports[].nodePort", "selector.*", "sessionAffinity", "sessionAffinityConfig.clientIP.timeoutSeconds",
         "externalTrafficPolicy", "internalTrafficPolicy", "ipFamilies[]", "ipFamilyPolicy",
-        "publishNotReadyAddresses", "loadBalancerIP", "externalName", "healthCheckNodePort", "externalIPs"))),
+        "publishNotReadyAddresses", "loadBalancerIP", "externalName", "healthCheckNodePort", "externalIPs",
+        "allocateLoadBalancerNodePorts"))),
     "Secret": (*METADATA, "type", "data.*", "stringData.*", "immutable"),
     "IngressClass": (*METADATA, "spec.controller"),
     "Ingress": (*METADATA, *under("spec", (

@@ -111,3 +111,11 @@ def test_unroutable_external_ips_are_refused(address, expected):
     with pytest.raises(SpecError) as caught:
         service(f"externalIPs: ['{address}']")
     assert (caught.value.field, caught.value.expected[:len(expected)]) == ("spec.externalIPs[0]", expected)
+
+
+def test_a_load_balancer_may_go_without_node_ports():
+    spec = stored("type: LoadBalancer, allocateLoadBalancerNodePorts: false")
+    assert "nodePort" not in spec["ports"][0]
+    assert stored("type: LoadBalancer")["allocateLoadBalancerNodePorts"] is True  # defaulted
+    assert "allocateLoadBalancerNodePorts" not in stored(  # left as stored in the manifest: dropped
+        "type: LoadBalancer", "type: ClusterIP, allocateLoadBalancerNodePorts: true")
