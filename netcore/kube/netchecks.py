@@ -66,6 +66,15 @@ def check_service(service: dict[str, Any]) -> list[Problem]:
             problems.append(Problem(("spec", "externalIPs", index), f"an address traffic can be routed to (not "
                                                                    f"unspecified, loopback, link-local or multicast), "
                                                                    f"got {quote(address)}"))
+    for index, text in enumerate(spec.get("loadBalancerSourceRanges") or []):
+        where = ("spec", "loadBalancerSourceRanges", index)
+        try:
+            ipaddress.IPv4Network(text.strip(), strict=False)
+        except ValueError:
+            problems.append(Problem(where, f"an IPv4 network like 198.51.100.0/24, got {quote(text)}"))
+    if spec.get("loadBalancerSourceRanges") and kind != "LoadBalancer":
+        problems.append(Problem(("spec", "loadBalancerSourceRanges"), f"nothing for a {kind} Service (it applies to "
+                                                                      f"LoadBalancer Services), got a list"))
     health = spec.get("healthCheckNodePort")
     if health is not None and (error := port_number_error(health, *NODE_PORTS)):
         problems.append(Problem(("spec", "healthCheckNodePort"), error.replace("a port number", "a node port")))

@@ -71,7 +71,7 @@ SUPPORTED: dict[str, tuple[str, ...]] = {
         "ports[].nodePort", "selector.*", "sessionAffinity", "sessionAffinityConfig.clientIP.timeoutSeconds",
         "externalTrafficPolicy", "internalTrafficPolicy", "ipFamilies[]", "ipFamilyPolicy",
         "publishNotReadyAddresses", "loadBalancerIP", "externalName", "healthCheckNodePort", "externalIPs",
-        "allocateLoadBalancerNodePorts"))),
+        "allocateLoadBalancerNodePorts", "loadBalancerSourceRanges"))),
     "Secret": (*METADATA, "type", "data.*", "stringData.*", "immutable"),
     "IngressClass": (*METADATA, "spec.controller"),
     "Ingress": (*METADATA, *under("spec", (

@@ -122,3 +122,24 @@ def test_a_service_answers_on_its_external_ip_from_outside_the_cluster(cluster):
     cluster.apply(EXTERNAL_IP)
     answer = cluster.on_host("external", *curl("http://192.0.2.10/hostname"))
     assert answer.returncode == 0 and answer.stdout.startswith("web-")
+
+
+SOURCE_RANGES = """
+apiVersion: v1
+kind: Service
+metadata: {name: guarded}
+spec:
+  type: LoadBalancer
+  selector: {app: web}
+  loadBalancerSourceRanges: [%s]
+  ports: [{port: 80, targetPort: 8080}]
+"""
+
+
+def test_load_balancer_source_ranges_let_only_those_sources_in(cluster):
+    cluster.apply(SOURCE_RANGES % "198.51.100.100/32")
+    balancer = cluster.service("guarded")["status"]["loadBalancer"]["ingress"][0]["ip"]
+    assert cluster.on_host("external", *curl(f"http://{balancer}/hostname")).stdout.startswith("web-")
+    cluster.apply(SOURCE_RANGES % "192.0.2.0/24")
+    shut = cluster.on_host("external", *curl("-m", "1", f"http://{balancer}/hostname"))
+    assert shut.returncode == 28  # dropped before any NAT, as kube-proxy's firewall chain does

@@ -119,3 +119,19 @@ def test_a_load_balancer_may_go_without_node_ports():
     assert stored("type: LoadBalancer")["allocateLoadBalancerNodePorts"] is True  # defaulted
     assert "allocateLoadBalancerNodePorts" not in stored(  # left as stored in the manifest: dropped
         "type: LoadBalancer", "type: ClusterIP, allocateLoadBalancerNodePorts: true")
+
+
+def test_load_balancer_source_ranges_become_a_firewall_before_nat_only_where_used():
+    from netcore.kube.compile.services import Endpoint, ServicePort, render_service_chains
+
+    base = ServicePort(namespace="default", service="web", port_name="", protocol="tcp", cluster_ip="10.96.0.20",
+                       port=80, node_port=30080, load_balancer_ips=("203.0.113.10", "192.0.2.10"),
+                       external_local=False, affinity_timeout=None,
+                       endpoints=(Endpoint("10.244.0.5", 8080, "node0"),))
+    assert "firewall" not in render_service_chains([base], "node0")
+    guarded = ServicePort(**{**base.__dict__, "source_ranges": ("198.51.100.0/24",),
+                             "balancer_ips": ("203.0.113.10",)})
+    rules = render_service_chains([guarded], "node0")
+    assert f'203.0.113.10 . tcp . 80 comment "default/web/tcp/" : goto {guarded.chain("firewall")}' in rules
+    assert "192.0.2.10 . tcp . 80 comment \"default/web/tcp/\" : goto firewall" not in rules  # externalIPs: open
+    assert 'ip saddr != { 198.51.100.0/24 } drop comment "not in loadBalancerSourceRanges of default/web"' in rules

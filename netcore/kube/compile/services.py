@@ -15,6 +15,8 @@ transaction with the rest of the node's rules. The structure follows kube-proxy 
                                              Cluster mark for masquerade; with Local keep the client
                                              address and use only this node's endpoints
     filter-* (priority -110, before NAT)  -> reject connections to Services without endpoints at once
+    firewall-<hash>-...                   -> a LoadBalancer's loadBalancerSourceRanges: drop other sources
+                                             (only on nodes where some Service has them)
     nat-postrouting (srcnat)              -> masquerade what was marked, then pod egress SNAT
 
 Chain names carry the Service, so a trace (and the packet walk) can say which Service rewrote a packet.
@@ -23,6 +25,7 @@ Chain names carry the Service, so a trace (and the packet walk) can say which Se
 from __future__ import annotations
 
 import base64
+import ipaddress
 from dataclasses import dataclass
 
 from netcore.kube import addresses
@@ -54,6 +57,8 @@ class ServicePort:
     affinity_timeout: int | None
     endpoints: tuple[Endpoint, ...]
     internal_local: bool = False
+    source_ranges: tuple[str, ...] = ()  # loadBalancerSourceRanges, for the LoadBalancer's own addresses
+    balancer_ips: tuple[str, ...] = ()  # those addresses (load_balancer_ips holds externalIPs too)
 
     @property
     def cluster_chain(self) -> str:
@@ -116,7 +121,25 @@ def render_service_chains(ports: list[ServicePort], node: str, pod_cidr: str = s
         map_block("no-endpoint-nodeports", "inet_proto . inet_service : verdict", no_ep_nodeports),
     ]
     head += [affinity_set(sp, e) for sp in ports if sp.affinity_timeout and sp.endpoints for e in sp.endpoints]
-    return "\n".join(head + BASE_CHAINS + out)
+    return "\n".join(head + BASE_CHAINS + out + render_firewalls(ports))
+
+
+def render_firewalls(ports: list[ServicePort]) -> list[str]:
+    """kube-proxy's firewall for loadBalancerSourceRanges: before any NAT, a new connection to a
+    LoadBalancer address from a source outside the ranges is dropped."""
+    guarded = [sp for sp in ports if sp.source_ranges and sp.balancer_ips]
+    if not guarded:
+        return []
+    entries = [f"{ip} . {sp.protocol} . {sp.port} comment \"{sp.ident}\" : goto {sp.chain('firewall')}"
+               for sp in guarded for ip in sp.balancer_ips]
+    out = [map_block("firewall-ips", "ipv4_addr . inet_proto . inet_service : verdict", entries),
+           chain("filter-prerouting-pre-dnat", ["ct state new ip daddr . meta l4proto . th dport vmap @firewall-ips"],
+                 "type filter hook prerouting priority -110; policy accept;")]
+    for sp in guarded:
+        ranges = ", ".join(sp.source_ranges)
+        out.append(chain(sp.chain("firewall"), [f'ip saddr != {{ {ranges} }} drop comment '
+                                                f'"not in loadBalancerSourceRanges of {sp.namespace}/{sp.service}"']))
+    return out
 
 
 def set_block(name: str, element_type: str, elements: list[str]) -> str:
@@ -246,5 +269,7 @@ def service_ports(cluster) -> list[ServicePort]:
                 external_local=external and spec.get("externalTrafficPolicy") == "Local",
                 affinity_timeout=affinity, endpoints=endpoints,
                 internal_local=spec.get("internalTrafficPolicy") == "Local",
+                source_ranges=tuple(str(ipaddress.IPv4Network(r.strip(), strict=False))
+                                    for r in spec.get("loadBalancerSourceRanges") or ()), balancer_ips=balancers,
             ))
     return out
