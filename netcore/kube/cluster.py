@@ -19,11 +19,12 @@ from dataclasses import dataclass, field, replace
 from netcore.errors import NotFound, PodpathError, SpecError
 from netcore.kube.addresses import MAX_NODES
 from netcore.kube.ingress import admit_ingress, keep_ingress_class
+from netcore.kube.kinds import KINDS
 from netcore.kube.netchecks import drop_type_dependent_fields, needs_health_check, type_dependent_problems
 
 CNI_MODES = ("bridge", "vxlan", "nat")
 Key = tuple[str, str, str]  # (kind, namespace or "", name)
-CLUSTER_SCOPED = {"Namespace", "Node", "IngressClass"}
+CLUSTER_SCOPED = {kind.kind for kind in KINDS if not kind.namespaced}
 DERIVED = {"Node", "Endpoints", "EndpointSlice"}
 SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
 

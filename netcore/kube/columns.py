@@ -330,6 +330,12 @@ def secret_row(secret: dict[str, Any], wide: bool, now: datetime) -> list[str]:
     return [secret["metadata"]["name"], secret.get("type", ""), str(data), age(secret, now)]
 
 
+def name_and_age_row(obj: dict[str, Any], wide: bool, now: datetime) -> list[str]:
+    """Return the cells kubectl prints for a kind without columns of its own."""
+    return [obj["metadata"]["name"], age(obj, now)]
+
+
+NAME_AND_AGE = Columns(("NAME", "AGE"), (), name_and_age_row)
 WORKLOAD_WIDE = ("CONTAINERS", "IMAGES", "SELECTOR")
 COLUMNS: dict[str, Columns] = {
     "Pod": Columns(("NAME", "READY", "STATUS", "RESTARTS", "AGE"),

@@ -26,6 +26,7 @@ class Kind:
     namespaced: bool = True
     read_only: bool = False
     legacy_api_versions: tuple[str, ...] = ()  # accepted in manifests, converted on input
+    stored_only: bool = False  # accepted and kept, with a warning: nothing in Podpath acts on it
 
     @property
     def api_version(self) -> str:
@@ -61,6 +62,27 @@ KINDS: tuple[Kind, ...] = (
     Kind("Secret", "", "v1", "secrets", "secret"),
     Kind("ConfigMap", "", "v1", "configmaps", "configmap", ("cm",)),
     Kind("ServiceAccount", "", "v1", "serviceaccounts", "serviceaccount", ("sa",)),
+    # Kinds real manifests carry beside the ones above (RBAC, storage, autoscaling, ...): the API server
+    # accepts them, so Podpath stores them, checked against their schema, and says they do nothing here.
+    *(Kind(*coordinates, stored_only=True, **extra) for *coordinates, extra in (
+        ("Job", "batch", "v1", "jobs", "job", (), {}),
+        ("CronJob", "batch", "v1", "cronjobs", "cronjob", ("cj",), {}),
+        ("PersistentVolumeClaim", "", "v1", "persistentvolumeclaims", "persistentvolumeclaim", ("pvc",), {}),
+        ("PersistentVolume", "", "v1", "persistentvolumes", "persistentvolume", ("pv",), {"namespaced": False}),
+        ("StorageClass", "storage.k8s.io", "v1", "storageclasses", "storageclass", ("sc",), {"namespaced": False}),
+        ("HorizontalPodAutoscaler", "autoscaling", "v2", "horizontalpodautoscalers", "horizontalpodautoscaler",
+         ("hpa",), {}),
+        ("PodDisruptionBudget", "policy", "v1", "poddisruptionbudgets", "poddisruptionbudget", ("pdb",), {}),
+        ("Role", "rbac.authorization.k8s.io", "v1", "roles", "role", (), {}),
+        ("RoleBinding", "rbac.authorization.k8s.io", "v1", "rolebindings", "rolebinding", (), {}),
+        ("ClusterRole", "rbac.authorization.k8s.io", "v1", "clusterroles", "clusterrole", (), {"namespaced": False}),
+        ("ClusterRoleBinding", "rbac.authorization.k8s.io", "v1", "clusterrolebindings", "clusterrolebinding", (),
+         {"namespaced": False}),
+        ("LimitRange", "", "v1", "limitranges", "limitrange", ("limits",), {}),
+        ("ResourceQuota", "", "v1", "resourcequotas", "resourcequota", ("quota",), {}),
+        ("PriorityClass", "scheduling.k8s.io", "v1", "priorityclasses", "priorityclass", ("pc",),
+         {"namespaced": False}),
+    )),
 )
 
 BY_KIND: dict[str, Kind] = {kind.kind: kind for kind in KINDS}

@@ -138,6 +138,8 @@ def validate_object(document: Any) -> tuple[dict[str, Any] | None, list[Problem]
     if not problems:
         problems, warnings = check_subset(obj, kind.kind)
         problems = problems or check_semantics(obj, kind)
+    if kind.stored_only:
+        warnings = [f"kind {kind.kind} ({kind.api_version}) is stored but has no effect in Podpath"]
     if legacy:
         problems = [Problem(legacy_path(problem.path), problem.expected) for problem in problems]
     problems.sort(key=lambda problem: document_order(document, problem.path))

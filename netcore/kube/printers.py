@@ -13,7 +13,7 @@ import json
 from datetime import datetime
 from typing import Any, Callable, Literal
 
-from netcore.kube.columns import COLUMNS
+from netcore.kube.columns import COLUMNS, NAME_AND_AGE
 from netcore.kube.describers import (describe_deployment, describe_generic, describe_namespace, describe_node,
                                      describe_pod)
 from netcore.kube.kinds import Kind
@@ -41,7 +41,7 @@ def render_table(kind: Kind, objects: list[dict[str, Any]], *, wide: bool = Fals
     """Render objects of one kind as ``kubectl get`` does; an empty list renders as an empty string."""
     if not objects:
         return ""
-    columns = COLUMNS[kind.kind]
+    columns = COLUMNS.get(kind.kind, NAME_AND_AGE)
     with_namespace = all_namespaces and kind.namespaced
     headers = [*(["NAMESPACE"] if with_namespace else []), *columns.headers, *(columns.wide if wide else [])]
     lines = ["\t".join(headers)]

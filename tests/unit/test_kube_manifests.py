@@ -466,7 +466,10 @@ TEMPLATE = "template: {metadata: {labels: {app: web}}, spec: {containers: [{name
      "the name of the ServiceAccount the token is for"),
     (NET + "kind: IngressClass\nspec: {controller: nginx}", "spec.controller",
      'a domain-prefixed path like podpath.dev/ingress-nginx, got "nginx"'),
-    (M + "kind: CronJob", "kind", "a kind Podpath supports (ConfigMap, DaemonSet, Deployment"),
+    (M + "kind: Widget", "kind", "a kind Podpath supports (ClusterRole, ClusterRoleBinding, ConfigMap"),
+    (M + "kind: CronJob", "apiVersion", "batch/v1 for kind CronJob, got \"v1\""),
+    ("apiVersion: batch/v1\nkind: Job\nmetadata: {name: x}\nspec: {}", "spec.template",
+     "a value (this field is required)"),
     ("apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata: {name: x}", "apiVersion",
      'apps/v1 for kind Deployment, got "extensions/v1beta1"'),
     (M + "kind: Endpoints", "kind", "a kind manifests can create, got Endpoints (Podpath maintains endpoints itself)"),
@@ -587,3 +590,41 @@ def test_kinds_and_types_that_were_refused_before_are_accepted():
                     "stringData: {username: u}\n")
     assert [(o["kind"], o["metadata"]["name"]) for o in accepted] == [
         ("Service", "x"), ("Service", "z"), ("Secret", "x"), ("Secret", "b")]
+
+
+RBAC_AND_FRIENDS = """\
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: reader}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: pod-reader}
+rules: [{apiGroups: [""], resources: [pods], verbs: [get, watch, list]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: read-pods}
+subjects: [{kind: ServiceAccount, name: reader}]
+roleRef: {kind: Role, name: pod-reader, apiGroup: rbac.authorization.k8s.io}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: pi}
+spec:
+  backoffLimit: 4
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: pi, image: perl:5.34.0, command: [perl, -Mbignum=bpi, -wle, print bpi(2000)]}]
+"""
+
+
+def test_kinds_podpath_does_not_act_on_are_stored_with_one_warning_each():
+    checked = check_documents(load_documents(RBAC_AND_FRIENDS, "m.yaml"), "m.yaml")
+    assert [(obj["kind"], warnings) for obj, warnings in checked] == [
+        ("ServiceAccount", []),
+        ("Role", ["kind Role (rbac.authorization.k8s.io/v1) is stored but has no effect in Podpath"]),
+        ("RoleBinding", ["kind RoleBinding (rbac.authorization.k8s.io/v1) is stored but has no effect in Podpath"]),
+        ("Job", ["kind Job (batch/v1) is stored but has no effect in Podpath"])]
+    assert checked[3].obj["spec"]["template"]["spec"]["containers"][0]["image"] == "perl:5.34.0"

@@ -288,3 +288,21 @@ spec:
     assert ["Desired", "Number", "of", "Nodes", "Scheduled:", "3"] in page("DaemonSet", "agent")
     sts = page("StatefulSet", "web")
     assert ["Replicas:", "3", "desired", "|", "3", "total"] in sts and ["Partition:", "0"] in sts
+
+
+def test_stored_only_kinds_are_kept_and_listed_by_name_and_age():
+    cluster = cluster_with("""
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: reader}
+rules: [{apiGroups: [""], resources: [pods], verbs: [get]}]
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data}
+spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+""")
+    assert cluster.get("ClusterRole", "", "reader")["rules"][0]["verbs"] == ["get"]
+    now = datetime(2026, 11, 26, 10, 2, tzinfo=timezone.utc)
+    pvc = render_table(resolve_kind("pvc"), cluster.list("PersistentVolumeClaim", "default"), now=now)
+    assert pvc.splitlines() == ["NAME   AGE", "data   2m"]

@@ -31,7 +31,7 @@ class Command(PodpathCommand):
         cluster = api.load_cluster(sandbox)
         # kubectl's "all": the workload kinds, not every kind.
         spelled = (["pods", "replicationcontrollers", "services", "daemonsets", "deployments", "replicasets",
-                    "statefulsets"]
+                    "statefulsets", "horizontalpodautoscalers", "jobs", "cronjobs"]
                    if kind == "all" else kind.split(","))
         kinds = [resolve_kind(k) for k in spelled]
         wanted_labels = parse_label_selector(selector) if selector else None
