@@ -145,6 +145,9 @@ def compile_tree(paths: tuple[str, ...]) -> dict[str, Any]:
 
 
 TREES = {kind: compile_tree(("apiVersion", "kind", *paths)) for kind, paths in SUPPORTED.items()}
+# Annotations that configure a controller Podpath emulates only in part: ingress-nginx's own (rewrites,
+# redirects, affinity, ...) are kept but do nothing, so they are named like fields.
+STORED_ANNOTATIONS = {"Ingress": "nginx.ingress.kubernetes.io/"}
 
 
 def check_subset(obj: dict[str, Any], kind: str) -> tuple[list[Problem], list[str]]:
@@ -154,6 +157,10 @@ def check_subset(obj: dict[str, Any], kind: str) -> tuple[list[Problem], list[st
     warnings: list[str] = []
     if kind in TREES:
         walk(obj, TREES[kind], (), "", VALUES.get(kind, {}), problems, warnings)
+    prefix = STORED_ANNOTATIONS.get(kind)
+    for key in (obj.get("metadata") or {}).get("annotations") or {}:
+        if prefix and key.startswith(prefix):
+            warnings.append(f"{format_path(('metadata', 'annotations', key))} {STORED_ONLY}")
     return problems, warnings
 
 

@@ -65,3 +65,12 @@ def test_a_value_kubernetes_knows_but_podpath_does_not_act_on_is_a_warning_an_un
     problems, _ = check_subset(pod, "Pod")
     assert [(p.field, p.expected) for p in problems] == [
         ("spec.dnsPolicy", 'one of ClusterFirst, ClusterFirstWithHostNet, Default, None, got "Upstream"')]
+
+
+def test_ingress_nginx_annotations_are_named_as_stored_only():
+    ingress = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+               "metadata": {"name": "i", "annotations": {"nginx.ingress.kubernetes.io/rewrite-target": "/$2",
+                                                         "kubernetes.io/ingress.class": "nginx"}},
+               "spec": {"defaultBackend": {"service": {"name": "web", "port": {"number": 80}}}}}
+    assert check_subset(ingress, "Ingress") == ([], [
+        "metadata.annotations.nginx.ingress.kubernetes.io/rewrite-target is stored but has no effect in Podpath"])
