@@ -186,13 +186,14 @@ class Agent:
                     while True:
                         view, now = live_view(state), time.monotonic()
                         held = sent is not None and view.counters != sent.counters
-                        if sent is None or view.differs_in_shape(sent) or (held and now - sent_at >= COUNTERS_INTERVAL_S):
+                        due = held and now - sent_at >= COUNTERS_INTERVAL_S
+                        if sent is None or view.differs_in_shape(sent) or due:
                             await self.layer.group_send(sandbox_group(sandbox), state_message(view.to_message()))
                             sent, sent_at, held = view, now, False
                         wait = max(0.0, sent_at + COUNTERS_INTERVAL_S - now) if held else None
                         try:
                             state = apply_delta(state, await asyncio.wait_for(subscription.get(), wait))
-                        except asyncio.TimeoutError:
+                        except TimeoutError:
                             continue  # the held traffic figures are due
                         # Fold whatever else is already queued: one message for a burst of changes.
                         while (delta := subscription.get_nowait()) is not None:

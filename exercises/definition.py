@@ -7,7 +7,7 @@ Pure data (no Django, no kernel). The loader (``exercises.loader``) builds these
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Union
+from typing import ClassVar
 
 from labs.catalog import ClusterStep
 from netcore.topology.model import Topology
@@ -118,7 +118,7 @@ class PathCheck:
     timeout: float = 2.0
 
 
-Check = Union[Reachability, ObjectState, Command, PathCheck]
+Check = Reachability | ObjectState | Command | PathCheck
 CHECK_TYPES = ("reachability", "object", "command", "path")
 
 

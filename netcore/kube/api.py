@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from netcore import names
 from netcore.errors import NotFound, PodpathError, SpecError
@@ -23,12 +24,14 @@ from netcore.kube.cluster import (
     Key,
     apply_objects,
     delete_objects,
+    key_of,
     new_cluster,
     with_cni,
 )
 from netcore.kube.compile.network import compile_cluster, pod_hosts
 from netcore.kube.defaults import apply_defaults
 from netcore.kube.ingress import is_ingress_system_object
+from netcore.kube.kinds import BY_KIND
 from netcore.reconcile import Report
 from netcore.sandbox import lifecycle
 from netcore.sandbox.registry import read_record
@@ -103,12 +106,32 @@ def commit(
     return report
 
 
-def parse_manifests(text: str, source: str) -> list[dict]:
+class Applied(NamedTuple):
+    """What ``kubectl apply`` reports: per object created/configured/unchanged, and its warnings."""
+
+    outcomes: list[tuple[Key, str]]
+    report: Report
+    warnings: dict[Key, list[str]]
+
+
+def parse_manifests(text: str, source: str, namespace: str | None = None) -> list[dict]:
     """Parse, validate and default every document; raise on the first invalid one (nothing applied)."""
-    objects = [
-        apply_defaults(obj) for obj in manifests.validate_objects(manifests.load_documents(text, source), source)
+    return [checked.obj for checked in check_manifests(text, source, namespace)]
+
+
+def check_manifests(text: str, source: str, namespace: str | None = None) -> list[manifests.Checked]:
+    """Parse, validate and default every document, each with its warnings; raise on the first invalid one.
+
+    ``namespace`` is kubectl's ``-n``: documents naming no namespace go there, and one naming another is
+    refused, as kubectl refuses it."""
+    documents = manifests.load_documents(text, source)
+    if namespace is not None:
+        place_in_namespace(documents, namespace, source)
+    checked = [
+        manifests.Checked(apply_defaults(obj), warnings)
+        for obj, warnings in manifests.check_documents(documents, source)
     ]
-    for index, obj in enumerate(objects):
+    for index, (obj, _) in enumerate(checked):
         pod = pod_template(obj)
         if pod is not None:
             try:
@@ -120,26 +143,50 @@ def parse_manifests(text: str, source: str) -> list[dict]:
                 )
                 field = error.field if obj["kind"] == "Pod" else f"spec.template.{error.field}"
                 raise SpecError(where, field, error.expected) from None
-    return objects
+    return checked
+
+
+def place_in_namespace(documents: list[dict], namespace: str, source: str) -> None:
+    """Give namespaced documents without a namespace ``namespace``; refuse one naming another (kubectl -n)."""
+    for number, document in enumerate(documents, 1):
+        written_kind = document.get("kind")
+        kind = BY_KIND.get(written_kind) if isinstance(written_kind, str) else None
+        meta = document.get("metadata")
+        if kind is None or not kind.namespaced or not isinstance(meta, dict):
+            continue
+        written = meta.get("namespace")
+        if written in (None, ""):
+            meta["namespace"] = namespace
+        elif written != namespace:
+            raise SpecError(
+                f"{source}: document {number}{manifests.label(document)}",
+                "metadata.namespace",
+                f'the namespace given with -n ("{namespace}"), got "{written}" (you must pass '
+                f"'--namespace={written}' to perform this operation)",
+            )
 
 
 def pod_template(obj: dict) -> dict | None:
-    """The pod a Pod or Deployment describes, for the image checks."""
+    """The pod a Pod or a workload describes, for the image checks."""
     if obj["kind"] == "Pod":
         return obj
-    if obj["kind"] == "Deployment":
+    if obj["kind"] in ("Deployment", "ReplicaSet", "ReplicationController", "DaemonSet", "StatefulSet"):
         return {"metadata": obj["spec"]["template"].get("metadata", {}), "spec": obj["spec"]["template"]["spec"]}
     return None
 
 
-def apply_manifests(sandbox: str, text: str, source: str, progress: Progress | None = None):
-    """``kubectl apply -f``: returns kubectl's per-object outcomes and the kernel report."""
+def apply_manifests(
+    sandbox: str, text: str, source: str, progress: Progress | None = None, namespace: str | None = None
+) -> Applied:
+    """``kubectl apply -f``: returns kubectl's per-object outcomes, the kernel report and the warnings."""
     load_cluster(sandbox)  # an unknown sandbox or one without a cluster is refused first
-    objects = parse_manifests(text, source)
+    checked = check_manifests(text, source, namespace)
+    objects = [obj for obj, _ in checked]
+    warnings = {key_of(obj): found for obj, found in checked if found}
     with lifecycle.locked(sandbox):
         before = load_cluster(sandbox)
         after, outcomes = apply_objects(before, objects, now_timestamp())
-        return outcomes, commit(sandbox, before, after, progress)
+        return Applied(outcomes, commit(sandbox, before, after, progress), warnings)
 
 
 def replace_user_objects(
@@ -196,7 +243,12 @@ def set_cni(sandbox: str, mode: str, progress: Progress | None = None) -> Report
 def pod_namespace(sandbox: str, namespace: str, pod: str) -> str:
     """Return the network namespace of a pod, or raise NotFound like kubectl."""
     cluster = load_cluster(sandbox)
+    found = cluster.get("Pod", namespace, pod)
+    if found is not None and found["spec"].get("hostNetwork") and "nodeName" in found["spec"]:
+        return names.netns_name(sandbox, found["spec"]["nodeName"])  # it shares its node's namespace
     host = pod_hosts(cluster).get((namespace, pod))
     if host is None:
         raise NotFound(f'pods "{pod}" not found in namespace "{namespace}"')
+    if found is None or "nodeName" not in found["spec"]:
+        raise PodpathError(f"pod {pod} does not have a host assigned (it is Pending: no node fits it)")
     return names.netns_name(sandbox, host)

@@ -175,12 +175,16 @@ class GarbageReport:
 
     def of(self, sandboxes: set[str]) -> GarbageReport:
         """Only the leftovers of ``sandboxes``."""
+
         def keep(entry: str) -> bool:
             parsed = names.split_netns_name(entry)
             return parsed is not None and parsed[0] in sandboxes
 
-        return GarbageReport(tuple(filter(keep, self.namespaces)), tuple(filter(keep, self.netns_dirs)),
-                             tuple(e for e in self.runtime_dirs if e in sandboxes))
+        return GarbageReport(
+            tuple(filter(keep, self.namespaces)),
+            tuple(filter(keep, self.netns_dirs)),
+            tuple(e for e in self.runtime_dirs if e in sandboxes),
+        )
 
     def describe(self) -> str:
         total = len(self.namespaces) + len(self.netns_dirs) + len(self.runtime_dirs)
@@ -213,8 +217,12 @@ def find_garbage() -> GarbageReport:
     locks = names.lock_path("a").parent  # the lock files' directory looks like a sandbox's name: never one
     if root.is_dir():
         for entry in sorted(os.listdir(root)):
-            if names.SANDBOX_RE.match(entry) and entry not in owned and (root / entry).is_dir() \
-                    and root / entry != locks:
+            if (
+                names.SANDBOX_RE.match(entry)
+                and entry not in owned
+                and (root / entry).is_dir()
+                and root / entry != locks
+            ):
                 stale_runtime.append(entry)
     return GarbageReport(tuple(stale_namespaces), tuple(stale_dirs), tuple(stale_runtime))
 

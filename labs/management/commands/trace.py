@@ -18,10 +18,10 @@ from pathlib import Path
 
 from labs.management.base import Error, PodpathCommand
 from netcore.sandbox.registry import read_record
+from netcore.walk.fixture import trimmed
 from netcore.walk.pcap import render_pcap
 from netcore.walk.render import render_walk
 from netcore.walk.run import DEFAULT_TIMEOUT, walk
-from netcore.walk.fixture import trimmed
 
 
 def lab_roles(sandbox: str) -> dict[str, str] | None:

@@ -22,11 +22,31 @@ SUBRESOURCES: dict[tuple[str, str], tuple[str, str, str, list[str]]] = {
     ("Service", "status"): ("", "v1", "Service", ["get"]),
 }
 # kubectl's ``get all``: the kinds in the "all" category, as the API server lists them.
-ALL_CATEGORY = frozenset({"Pod", "Service", "Deployment", "ReplicaSet", "ReplicationController", "DaemonSet",
-                          "StatefulSet", "Job", "CronJob", "HorizontalPodAutoscaler"})
-KUBERNETES_VERSION = {"major": "1", "minor": "32", "gitVersion": "v1.32.0-podpath", "gitCommit": "",
-                      "gitTreeState": "clean", "buildDate": "2026-01-01T00:00:00Z", "goVersion": "go1.23",
-                      "compiler": "gc", "platform": "linux/amd64"}
+ALL_CATEGORY = frozenset(
+    {
+        "Pod",
+        "Service",
+        "Deployment",
+        "ReplicaSet",
+        "ReplicationController",
+        "DaemonSet",
+        "StatefulSet",
+        "Job",
+        "CronJob",
+        "HorizontalPodAutoscaler",
+    }
+)
+KUBERNETES_VERSION = {
+    "major": "1",
+    "minor": "32",
+    "gitVersion": "v1.32.0-podpath",
+    "gitCommit": "",
+    "gitTreeState": "clean",
+    "buildDate": "2026-01-01T00:00:00Z",
+    "goVersion": "go1.23",
+    "compiler": "gc",
+    "platform": "linux/amd64",
+}
 
 
 def served_at(kind: Kind) -> list[tuple[str, str]]:
@@ -73,8 +93,7 @@ def api_group(group: str) -> dict[str, Any] | None:
     if not versions:
         return None
     entries = [{"groupVersion": f"{group}/{v}", "version": v} for v in versions]
-    return {"kind": "APIGroup", "apiVersion": "v1", "name": group, "versions": entries,
-            "preferredVersion": entries[0]}
+    return {"kind": "APIGroup", "apiVersion": "v1", "name": group, "versions": entries, "preferredVersion": entries[0]}
 
 
 def api_resource_list(group: str, version: str) -> dict[str, Any] | None:
@@ -85,15 +104,25 @@ def api_resource_list(group: str, version: str) -> dict[str, Any] | None:
     resources: list[dict[str, Any]] = []
     for kind in kinds:
         primary = (group, version) == (kind.group, kind.version)
-        entry: dict[str, Any] = {"name": kind.plural, "singularName": kind.singular, "namespaced": kind.namespaced,
-                                 "kind": kind.kind, "verbs": verbs_of(kind)}
+        entry: dict[str, Any] = {
+            "name": kind.plural,
+            "singularName": kind.singular,
+            "namespaced": kind.namespaced,
+            "kind": kind.kind,
+            "verbs": verbs_of(kind),
+        }
         if primary:  # short names and categories once, at the preferred version
             entry.update(shortNames=list(kind.short_names), categories=categories_of(kind))
         resources.append(entry)
         for (owner, sub), (sub_group, sub_version, sub_kind, verbs) in SUBRESOURCES.items():
             if owner == kind.kind:
-                entry = {"name": f"{kind.plural}/{sub}", "singularName": "", "namespaced": kind.namespaced,
-                         "kind": sub_kind, "verbs": verbs}
+                entry = {
+                    "name": f"{kind.plural}/{sub}",
+                    "singularName": "",
+                    "namespaced": kind.namespaced,
+                    "kind": sub_kind,
+                    "verbs": verbs,
+                }
                 if (sub_group, sub_version) != (group, version):
                     entry.update(group=sub_group, version=sub_version)
                 resources.append(entry)
@@ -119,12 +148,18 @@ def aggregated_discovery(*, core: bool) -> dict[str, Any]:
         for version in versions:
             resources = []
             for kind in kinds_in(group, version):
-                subs = [{"subresource": sub, "responseKind": {"group": g, "version": v, "kind": k}, "verbs": verbs}
-                        for (owner, sub), (g, v, k, verbs) in SUBRESOURCES.items() if owner == kind.kind]
+                subs = [
+                    {"subresource": sub, "responseKind": {"group": g, "version": v, "kind": k}, "verbs": verbs}
+                    for (owner, sub), (g, v, k, verbs) in SUBRESOURCES.items()
+                    if owner == kind.kind
+                ]
                 resource: dict[str, Any] = {
-                    "resource": kind.plural, "singularResource": kind.singular,
+                    "resource": kind.plural,
+                    "singularResource": kind.singular,
                     "responseKind": {"group": group, "version": version, "kind": kind.kind},
-                    "scope": "Namespaced" if kind.namespaced else "Cluster", "verbs": verbs_of(kind)}
+                    "scope": "Namespaced" if kind.namespaced else "Cluster",
+                    "verbs": verbs_of(kind),
+                }
                 if kind.short_names and (group, version) == (kind.group, kind.version):
                     resource["shortNames"] = list(kind.short_names)
                 if categories_of(kind) and (group, version) == (kind.group, kind.version):

@@ -35,10 +35,15 @@ def openapi_document(group: str, version: str) -> dict[str, Any]:
     """``GET /openapi/v3/<group version>``: each kind's item path with its operations."""
     paths = {}
     for kind in kinds_in(group, version):
-        paths[item_path(kind, group, version)] = {method: operation(kind, group, version, method)
-                                                  for method in ("get", "put", "patch", "delete")}
-    return {"openapi": "3.0.0", "info": {"title": "Kubernetes (Podpath)", "version": "v1.32.0"},
-            "paths": paths, "components": {"schemas": {}}}
+        paths[item_path(kind, group, version)] = {
+            method: operation(kind, group, version, method) for method in ("get", "put", "patch", "delete")
+        }
+    return {
+        "openapi": "3.0.0",
+        "info": {"title": "Kubernetes (Podpath)", "version": "v1.32.0"},
+        "paths": paths,
+        "components": {"schemas": {}},
+    }
 
 
 def item_path(kind: Kind, group: str, version: str) -> str:
@@ -50,9 +55,14 @@ def item_path(kind: Kind, group: str, version: str) -> str:
 def operation(kind: Kind, group: str, version: str, method: str) -> dict[str, Any]:
     parameters = [{"name": "dryRun", "in": "query", "schema": {"type": "string", "uniqueItems": True}}]
     if method in ("put", "patch"):
-        parameters += [{"name": "fieldManager", "in": "query", "schema": {"type": "string", "uniqueItems": True}},
-                       {"name": "fieldValidation", "in": "query",
-                        "schema": {"type": "string", "uniqueItems": True}}]
-    return {"operationId": f"{method}{kind.kind}", "parameters": parameters, "responses": {},
-            "x-kubernetes-action": {"get": "get", "put": "put", "patch": "patch", "delete": "delete"}[method],
-            "x-kubernetes-group-version-kind": {"group": group, "version": version, "kind": kind.kind}}
+        parameters += [
+            {"name": "fieldManager", "in": "query", "schema": {"type": "string", "uniqueItems": True}},
+            {"name": "fieldValidation", "in": "query", "schema": {"type": "string", "uniqueItems": True}},
+        ]
+    return {
+        "operationId": f"{method}{kind.kind}",
+        "parameters": parameters,
+        "responses": {},
+        "x-kubernetes-action": {"get": "get", "put": "put", "patch": "patch", "delete": "delete"}[method],
+        "x-kubernetes-group-version-kind": {"group": group, "version": version, "kind": kind.kind},
+    }

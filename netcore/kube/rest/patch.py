@@ -19,10 +19,21 @@ STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
 APPLY_PATCH = "application/apply-patch+yaml"
 
 # Lists merged by a key, as the Kubernetes types declare them (patchMergeKey); others are replaced.
-MERGE_KEYS = {"containers": "name", "initContainers": "name", "ephemeralContainers": "name", "env": "name",
-              "volumes": "name", "volumeMounts": "mountPath", "imagePullSecrets": "name", "conditions": "type",
-              "hostAliases": "ip", "ownerReferences": "uid", "topologySpreadConstraints": "topologyKey",
-              "volumeDevices": "devicePath", "resourceClaims": "name"}
+MERGE_KEYS = {
+    "containers": "name",
+    "initContainers": "name",
+    "ephemeralContainers": "name",
+    "env": "name",
+    "volumes": "name",
+    "volumeMounts": "mountPath",
+    "imagePullSecrets": "name",
+    "conditions": "type",
+    "hostAliases": "ip",
+    "ownerReferences": "uid",
+    "topologySpreadConstraints": "topologyKey",
+    "volumeDevices": "devicePath",
+    "resourceClaims": "name",
+}
 PRIMITIVE_MERGE_LISTS = {"finalizers"}
 
 
@@ -36,8 +47,11 @@ def apply_patch(obj: dict[str, Any], patch: Any, patch_type: str) -> dict[str, A
         return merge_patch(obj, patch)
     if patch_type == STRATEGIC_MERGE_PATCH:
         return strategic_merge(obj, patch)
-    raise ApiError("UnsupportedMediaType", f"the body of the request was in an unknown format - accepted media "
-                                           f"types include: {JSON_PATCH}, {MERGE_PATCH}, {STRATEGIC_MERGE_PATCH}")
+    raise ApiError(
+        "UnsupportedMediaType",
+        f"the body of the request was in an unknown format - accepted media "
+        f"types include: {JSON_PATCH}, {MERGE_PATCH}, {STRATEGIC_MERGE_PATCH}",
+    )
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -108,8 +122,9 @@ def merge_list(current: Any, patch: list[Any], field: str) -> list[Any]:
     for item in patch:
         if item.get("$patch") == "replace":  # the whole list is replaced by the patch's items
             return [copy.deepcopy({k: v for k, v in i.items() if k != "$patch"}) for i in patch if i is not item]
-        index = next((n for n, old in enumerate(result) if isinstance(old, dict) and old.get(key) == item.get(key)),
-                     None)
+        index = next(
+            (n for n, old in enumerate(result) if isinstance(old, dict) and old.get(key) == item.get(key)), None
+        )
         if item.get("$patch") == "delete":
             if index is not None:
                 del result[index]
@@ -122,6 +137,7 @@ def merge_list(current: Any, patch: list[Any], field: str) -> list[Any]:
 
 def ordered(items: list[Any], order: list[Any], key: str | None) -> list[Any]:
     """Sort merged items as ``$setElementOrder`` says; items it does not name keep their place at the end."""
+
     def identity(item: Any) -> Any:
         return item.get(key) if key and isinstance(item, dict) else item
 
@@ -130,6 +146,7 @@ def ordered(items: list[Any], order: list[Any], key: str | None) -> list[Any]:
 
 
 # -- JSON patch ---------------------------------------------------------------------------------------------
+
 
 def json_patch(obj: dict[str, Any], operations: Any) -> dict[str, Any]:
     """RFC 6902: add, remove, replace, move, copy and test, in order; all or nothing."""

@@ -72,8 +72,11 @@ def handle(sandbox: str, request: Request, progress: Progress | None = None) -> 
                 return read(sandbox, kind, request)
             if request.subresource == "" and request.verb in WRITE_VERBS:
                 return write(sandbox, kind, request, progress)
-        raise ApiError("MethodNotAllowed", f"{request.verb} is not supported on {kind.resource}"
-                                           f"{'/' + request.subresource if request.subresource else ''}")
+        raise ApiError(
+            "MethodNotAllowed",
+            f"{request.verb} is not supported on {kind.resource}"
+            f"{'/' + request.subresource if request.subresource else ''}",
+        )
     except PodpathError as error:
         body = status_of(error, kind=kind.kind, resource=kind.resource, name=request.name or object_name(request.body))
         return answer(body["code"], body)
@@ -100,6 +103,7 @@ def served(obj: dict[str, Any], cluster: Cluster) -> dict[str, Any]:
 
 # -- reads --------------------------------------------------------------------------------------------------
 
+
 def read(sandbox: str, kind: Kind, request: Request) -> dict[str, Any]:
     cluster = api.load_cluster(sandbox)
     version = str(cluster.revision)
@@ -110,21 +114,31 @@ def read(sandbox: str, kind: Kind, request: Request) -> dict[str, Any]:
             raise not_found(kind.resource, request.name)
         obj = served(obj, cluster)
         if request.table:
-            return answer(200, table_object(kind, [obj], now=now, resource_version=version,
-                                            include_object=request.include_object))
+            return answer(
+                200, table_object(kind, [obj], now=now, resource_version=version, include_object=request.include_object)
+            )
         return answer(200, obj)
     objects = selected(cluster, kind, request)
     if request.table:
-        return answer(200, table_object(kind, objects, now=now, resource_version=version,
-                                        include_object=request.include_object))
-    return answer(200, {"kind": f"{kind.kind}List", "apiVersion": kind.api_version,
-                        "metadata": {"resourceVersion": version}, "items": objects})
+        return answer(
+            200, table_object(kind, objects, now=now, resource_version=version, include_object=request.include_object)
+        )
+    return answer(
+        200,
+        {
+            "kind": f"{kind.kind}List",
+            "apiVersion": kind.api_version,
+            "metadata": {"resourceVersion": version},
+            "items": objects,
+        },
+    )
 
 
 def selected(cluster: Cluster, kind: Kind, request: Request) -> list[dict[str, Any]]:
     """The objects of a list: in the request's namespace (all for none), matching its selectors."""
-    objects = [served(o, cluster) for o in cluster.list(kind.kind, request.namespace or None if kind.namespaced
-                                                        else None)]
+    objects = [
+        served(o, cluster) for o in cluster.list(kind.kind, request.namespace or None if kind.namespaced else None)
+    ]
     if request.label_selector:
         wanted = parse_label_selector(request.label_selector)
         objects = [o for o in objects if matches(wanted, o["metadata"].get("labels", {}))]
@@ -135,6 +149,7 @@ def selected(cluster: Cluster, kind: Kind, request: Request) -> list[dict[str, A
 
 
 # -- writes -------------------------------------------------------------------------------------------------
+
 
 def write(sandbox: str, kind: Kind, request: Request, progress: Progress | None) -> dict[str, Any]:
     if request.verb == "delete":
@@ -155,8 +170,11 @@ def write(sandbox: str, kind: Kind, request: Request, progress: Progress | None)
         else:
             if existing is None:
                 raise not_found(kind.resource, name)
-            incoming = (apply_patch(existing, request.body, request.patch_type) if request.verb == "patch"
-                        else placed(request.body, kind, namespace, name))
+            incoming = (
+                apply_patch(existing, request.body, request.patch_type)
+                if request.verb == "patch"
+                else placed(request.body, kind, namespace, name)
+            )
             wanted = (incoming.get("metadata") or {}).get("resourceVersion")
             if wanted and str(wanted) != str(existing["metadata"].get("resourceVersion", wanted)):
                 raise conflict(kind.resource, name)  # written over a newer version than the writer read
@@ -172,9 +190,19 @@ def generated_name(body: Any) -> str:
     meta = body.get("metadata") if isinstance(body, dict) else None
     prefix = meta.get("generateName") if isinstance(meta, dict) else None
     if not prefix:
-        raise ApiError("Invalid", "name or generateName is required",
-                       {"causes": [{"reason": "FieldValueRequired", "message": "Required value: name or "
-                                    "generateName is required", "field": "metadata.name"}]})
+        raise ApiError(
+            "Invalid",
+            "name or generateName is required",
+            {
+                "causes": [
+                    {
+                        "reason": "FieldValueRequired",
+                        "message": "Required value: name or generateName is required",
+                        "field": "metadata.name",
+                    }
+                ]
+            },
+        )
     return prefix + secrets.token_hex(3)[:5]
 
 
@@ -182,15 +210,17 @@ def placed(body: dict[str, Any], kind: Kind, namespace: str, name: str) -> dict[
     """The body with the request's namespace and name; refuse one that names others."""
     obj = json.loads(json.dumps(body))
     if obj.get("kind") not in (None, kind.kind):
-        raise ApiError("BadRequest", f"the kind of the object ({obj.get('kind')}) does not match the request "
-                                     f"({kind.kind})")
+        raise ApiError(
+            "BadRequest", f"the kind of the object ({obj.get('kind')}) does not match the request ({kind.kind})"
+        )
     obj.setdefault("kind", kind.kind)
     obj.setdefault("apiVersion", kind.api_version)
     meta = obj.setdefault("metadata", {})
     if kind.namespaced:
         if meta.get("namespace") not in (None, "", namespace):
-            raise ApiError("BadRequest", "the namespace of the provided object does not match the namespace sent "
-                                         "on the request")
+            raise ApiError(
+                "BadRequest", "the namespace of the provided object does not match the namespace sent on the request"
+            )
         meta["namespace"] = namespace
     if meta.get("name") not in (None, "", name):
         raise ApiError("BadRequest", "the name of the object does not match the name on the URL")
@@ -201,13 +231,8 @@ def placed(body: dict[str, Any], kind: Kind, namespace: str, name: str) -> dict[
 
 def checked(obj: dict[str, Any], kind: Kind, name: str) -> tuple[dict[str, Any], list[str]]:
     """Validate and default one object as a manifest; return it with its warnings (``Warning:`` headers)."""
-    text, source = json.dumps(obj), "request"
-    check_manifests = getattr(api, "check_manifests", None)
-    if check_manifests is not None:  # validation that also names the fields Podpath stores without acting on
-        [result] = check_manifests(text, source)
-        return result.obj, list(result.warnings)
-    [parsed] = api.parse_manifests(text, source)
-    return parsed, []
+    [result] = api.check_manifests(json.dumps(obj), "request")
+    return result.obj, list(result.warnings)
 
 
 def delete(sandbox: str, kind: Kind, request: Request, progress: Progress | None) -> dict[str, Any]:
@@ -222,6 +247,7 @@ def delete(sandbox: str, kind: Kind, request: Request, progress: Progress | None
 
 
 # -- the scale subresource (kubectl scale) ------------------------------------------------------------------
+
 
 def scale(sandbox: str, kind: Kind, request: Request, progress: Progress | None) -> dict[str, Any]:
     if kind.kind != "Deployment":
@@ -239,24 +265,51 @@ def scale(sandbox: str, kind: Kind, request: Request, progress: Progress | None)
     wanted = apply_patch(current, request.body, request.patch_type) if request.verb == "patch" else request.body
     replicas = (wanted.get("spec") or {}).get("replicas") if isinstance(wanted, dict) else None
     if not isinstance(replicas, int) or replicas < 0:
-        raise ApiError("Invalid", f'Scale.autoscaling "{request.name}" is invalid: spec.replicas: Invalid value: '
-                                  f"{replicas}: must be greater than or equal to 0")
+        raise ApiError(
+            "Invalid",
+            f'Scale.autoscaling "{request.name}" is invalid: spec.replicas: Invalid value: '
+            f"{replicas}: must be greater than or equal to 0",
+        )
     body = {**deployment, "spec": {**deployment["spec"], "replicas": replicas}}
-    written = write(sandbox, kind, Request("update", kind.group, kind.version, kind.resource, namespace,
-                                           request.name, body=body, dry_run=request.dry_run), progress)
+    written = write(
+        sandbox,
+        kind,
+        Request(
+            "update",
+            kind.group,
+            kind.version,
+            kind.resource,
+            namespace,
+            request.name,
+            body=body,
+            dry_run=request.dry_run,
+        ),
+        progress,
+    )
     after = written["body"] if written["code"] == 200 else deployment
-    return answer(written["code"], scale_of(after, api.load_cluster(sandbox)) if written["code"] == 200
-                  else written["body"], written["warnings"])
+    return answer(
+        written["code"],
+        scale_of(after, api.load_cluster(sandbox)) if written["code"] == 200 else written["body"],
+        written["warnings"],
+    )
 
 
 def scale_of(deployment: dict[str, Any], cluster: Cluster) -> dict[str, Any]:
     meta = deployment["metadata"]
     labels = (deployment["spec"].get("selector") or {}).get("matchLabels") or {}
-    return {"kind": "Scale", "apiVersion": "autoscaling/v1",
-            "metadata": {"name": meta["name"], "namespace": meta.get("namespace", "default"), "uid": meta.get("uid"),
-                         "resourceVersion": str(meta.get("resourceVersion", cluster.revision)),
-                         "creationTimestamp": meta.get("creationTimestamp")},
-            "spec": {"replicas": deployment["spec"].get("replicas", 1)},
-            "status": {"replicas": (deployment.get("status") or {}).get("replicas", 0),
-                       "selector": ",".join(f"{k}={v}" for k, v in sorted(labels.items()))}}
-
+    return {
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": {
+            "name": meta["name"],
+            "namespace": meta.get("namespace", "default"),
+            "uid": meta.get("uid"),
+            "resourceVersion": str(meta.get("resourceVersion", cluster.revision)),
+            "creationTimestamp": meta.get("creationTimestamp"),
+        },
+        "spec": {"replicas": deployment["spec"].get("replicas", 1)},
+        "status": {
+            "replicas": (deployment.get("status") or {}).get("replicas", 0),
+            "selector": ",".join(f"{k}={v}" for k, v in sorted(labels.items())),
+        },
+    }

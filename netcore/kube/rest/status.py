@@ -10,9 +10,20 @@ from typing import Any
 
 from netcore.errors import AlreadyExists, NotFound, PodpathError, SpecError
 
-REASON_CODES = {"BadRequest": 400, "Unauthorized": 401, "Forbidden": 403, "NotFound": 404,
-                "MethodNotAllowed": 405, "NotAcceptable": 406, "AlreadyExists": 409, "Conflict": 409,
-                "UnsupportedMediaType": 415, "Invalid": 422, "InternalError": 500, "Timeout": 504}
+REASON_CODES = {
+    "BadRequest": 400,
+    "Unauthorized": 401,
+    "Forbidden": 403,
+    "NotFound": 404,
+    "MethodNotAllowed": 405,
+    "NotAcceptable": 406,
+    "AlreadyExists": 409,
+    "Conflict": 409,
+    "UnsupportedMediaType": 415,
+    "Invalid": 422,
+    "InternalError": 500,
+    "Timeout": 504,
+}
 
 
 class ApiError(PodpathError):
@@ -27,8 +38,15 @@ class ApiError(PodpathError):
 
 def status_object(reason: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
     """Return a failure Status as the API server writes it."""
-    body: dict[str, Any] = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                            "message": message, "reason": reason, "code": REASON_CODES[reason]}
+    body: dict[str, Any] = {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": reason,
+        "code": REASON_CODES[reason],
+    }
     if details:
         body["details"] = details
     return body
@@ -47,15 +65,20 @@ def already_exists(resource: str, name: str) -> ApiError:
 
 
 def conflict(resource: str, name: str) -> ApiError:
-    return ApiError("Conflict", f'Operation cannot be fulfilled on {resource} "{name}": the object has been '
-                                "modified; please apply your changes to the latest version and try again",
-                    {"name": name, "kind": resource})
+    return ApiError(
+        "Conflict",
+        f'Operation cannot be fulfilled on {resource} "{name}": the object has been '
+        "modified; please apply your changes to the latest version and try again",
+        {"name": name, "kind": resource},
+    )
 
 
 def invalid(kind: str, name: str, errors: list[SpecError]) -> ApiError:
     """An Invalid Status: one cause per refused field, the message listing them as the API server does."""
-    causes = [{"reason": "FieldValueInvalid", "message": f"Invalid value: {error.expected}",
-               "field": error.field} for error in errors]
+    causes = [
+        {"reason": "FieldValueInvalid", "message": f"Invalid value: {error.expected}", "field": error.field}
+        for error in errors
+    ]
     listed = "; ".join(f"{c['field']}: {c['message']}" if c["field"] else c["message"] for c in causes)
     message = f'{kind} "{name}" is invalid: ' + (f"[{listed}]" if len(causes) > 1 else listed)
     return ApiError("Invalid", message, {"name": name, "kind": kind, "causes": causes})

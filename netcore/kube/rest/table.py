@@ -22,20 +22,25 @@ ACRONYMS = {"IP", "OS"}
 
 def column_name(header: str) -> str:
     """Kubernetes' column names are capitalised words (``Cluster-IP``, ``Nominated Node``); kubectl upper-cases."""
+
     def word(part: str) -> str:
         return part if part in ACRONYMS else part.capitalize()
 
     return " ".join("-".join(word(part) for part in piece.split("-")) for piece in header.split(" "))
 
 
-def table_object(kind: Kind, objects: list[dict[str, Any]], *, now: datetime, resource_version: str,
-                 include_object: str = "Metadata") -> dict[str, Any]:
+def table_object(
+    kind: Kind, objects: list[dict[str, Any]], *, now: datetime, resource_version: str, include_object: str = "Metadata"
+) -> dict[str, Any]:
     """Return the Table of ``objects``, with the metadata (or the whole object, or nothing) in each row."""
     columns = COLUMNS.get(kind.kind, GENERIC)
-    definitions = [{"name": column_name(h), "type": "string", "format": "name" if n == 0 else "",
-                    "description": "", "priority": 0} for n, h in enumerate(columns.headers)]
-    definitions += [{"name": column_name(h), "type": "string", "format": "", "description": "", "priority": 1}
-                    for h in columns.wide]
+    definitions = [
+        {"name": column_name(h), "type": "string", "format": "name" if n == 0 else "", "description": "", "priority": 0}
+        for n, h in enumerate(columns.headers)
+    ]
+    definitions += [
+        {"name": column_name(h), "type": "string", "format": "", "description": "", "priority": 1} for h in columns.wide
+    ]
     rows = []
     for obj in objects:
         cells = columns.row(obj, True, now)
@@ -43,8 +48,16 @@ def table_object(kind: Kind, objects: list[dict[str, Any]], *, now: datetime, re
         if include_object == "Object":
             row["object"] = obj
         elif include_object != "None":
-            row["object"] = {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
-                             "metadata": obj.get("metadata", {})}
+            row["object"] = {
+                "kind": "PartialObjectMetadata",
+                "apiVersion": "meta.k8s.io/v1",
+                "metadata": obj.get("metadata", {}),
+            }
         rows.append(row)
-    return {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": {"resourceVersion": resource_version},
-            "columnDefinitions": definitions, "rows": rows}
+    return {
+        "kind": "Table",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": {"resourceVersion": resource_version},
+        "columnDefinitions": definitions,
+        "rows": rows,
+    }
