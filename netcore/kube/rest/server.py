@@ -250,7 +250,7 @@ def delete(sandbox: str, kind: Kind, request: Request, progress: Progress | None
 
 
 def scale(sandbox: str, kind: Kind, request: Request, progress: Progress | None) -> dict[str, Any]:
-    if kind.kind != "Deployment":
+    if (kind.kind, "scale") not in discovery.SUBRESOURCES:
         raise ApiError("NotFound", "the server could not find the requested resource")
     cluster = api.load_cluster(sandbox)
     namespace = scope_of(kind, request)
@@ -295,8 +295,11 @@ def scale(sandbox: str, kind: Kind, request: Request, progress: Progress | None)
 
 
 def scale_of(deployment: dict[str, Any], cluster: Cluster) -> dict[str, Any]:
+    """The Scale of a Deployment, ReplicaSet, StatefulSet or ReplicationController (whose selector is a
+    plain label map rather than a label selector)."""
     meta = deployment["metadata"]
-    labels = (deployment["spec"].get("selector") or {}).get("matchLabels") or {}
+    selector = deployment["spec"].get("selector") or {}
+    labels = selector if deployment["kind"] == "ReplicationController" else selector.get("matchLabels") or {}
     return {
         "kind": "Scale",
         "apiVersion": "autoscaling/v1",
