@@ -186,8 +186,8 @@ class Agent:
                     while True:
                         view, now = live_view(state), time.monotonic()
                         held = sent is not None and view.counters != sent.counters
-                        due = held and now - sent_at >= COUNTERS_INTERVAL_S
-                        if sent is None or view.differs_in_shape(sent) or due:
+                        counters_due = held and now - sent_at >= COUNTERS_INTERVAL_S
+                        if sent is None or view.differs_in_shape(sent) or counters_due:
                             await self.layer.group_send(sandbox_group(sandbox), state_message(view.to_message()))
                             sent, sent_at, held = view, now, False
                         wait = max(0.0, sent_at + COUNTERS_INTERVAL_S - now) if held else None

@@ -133,7 +133,7 @@ def submit_manifests(sandbox: str, text: str, progress: Progress | None) -> Subm
     operations = 0
     if submitted.count:  # validated as a whole first: if refused, the pod network is not switched either
         try:
-            outcomes, report, _warnings = api.apply_manifests(sandbox, submitted.text, SUBMISSION_SOURCE, progress)
+            outcomes, report = api.apply_manifests(sandbox, submitted.text, SUBMISSION_SOURCE, progress)
         except SpecError:
             raise
         except PodpathError as error:  # the API refused a valid document (a pod cannot move, ...)
@@ -216,7 +216,7 @@ def checks_run(*, sandbox: str, checks: tuple[Check, ...] | list[Check],
         with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(jobs))) as pool:
             futures = [(indexes, pool.submit(job)) for indexes, job in jobs]
             for indexes, future in futures:
-                for index, verdict in zip(indexes, future.result(), strict=False):
+                for index, verdict in zip(indexes, future.result(), strict=True):
                     verdicts[index] = verdict
     for index, check in walks:
         verdicts[index] = timed(lambda check=check: check_one(context, check))
@@ -269,7 +269,7 @@ def probe_checks(context: Context, checks: list[Reachability]) -> list[tuple[boo
             (position, Probe(namespace, address, check.port, check.protocol.upper())))
     for seconds, group in planned.items():
         outcomes = probe_all([probe for _, probe in group], seconds)
-        for (position, probe), outcome in zip(group, outcomes, strict=False):
+        for (position, probe), outcome in zip(group, outcomes, strict=True):
             reached = Reached(probe.ip, outcome.connected, outcome.detail, outcome.seconds)
             out[position] = (*reachability_judge(checks[position], reached), outcome.seconds)
     return out  # type: ignore[return-value]

@@ -200,7 +200,8 @@ def object_problems(check: ObjectState, obj: dict, cluster: Any) -> list[str]:
 
 def object_judge(check: ObjectState, cluster: Any) -> tuple[bool, str]:
     """Whether some object of the kind (and name and labels) meets every condition, or none exists."""
-    candidates = [o for o in cluster.list(check.kind, None if check.kind in ("Namespace", "Node", "IngressClass")
+    cluster_scoped = ("Namespace", "Node", "IngressClass", "GatewayClass")
+    candidates = [o for o in cluster.list(check.kind, None if check.kind in cluster_scoped
                                           else check.namespace)
                   if (check.name is None or o["metadata"]["name"] == check.name)
                   and (check.labels is None or matches(check.labels, o["metadata"].get("labels")))]

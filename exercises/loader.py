@@ -46,7 +46,8 @@ COMMON = {"type", "title", "hint"}
 PATH_EXPECTATIONS = {"verdict", "via_bridge", "via_host", "snat_to", "dnat_to", "service", "dropped_by",
                      "encapsulated", "reaches"}
 OBJECT_KINDS = ("Namespace", "Pod", "Deployment", "ReplicaSet", "Service", "Endpoints", "EndpointSlice",
-                "Ingress", "IngressClass", "Secret", "NetworkPolicy", "Node")
+                "Ingress", "IngressClass", "Secret", "NetworkPolicy", "Node", "GatewayClass", "Gateway", "HTTPRoute",
+                "ReferenceGrant")
 IPV4_PORT = re.compile(r"^\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?$")
 QUALIFIED = re.compile(r"^([a-z0-9-]+/)?[a-z0-9.-]+$")
 

@@ -56,15 +56,16 @@ spec:
 """
 
 
-def tls_secret(ns: str, name: str, host: str) -> str:
-    cert, key = certificate(host)
+def tls_secret(ns: str, name: str, host: str, *more_hosts: str) -> str:
+    cert, key = certificate(host, *more_hosts)
     encode = lambda data: base64.b64encode(data).decode()  # noqa: E731
     return (f"apiVersion: v1\nkind: Secret\nmetadata: {{name: {name}, namespace: {ns}}}\ntype: kubernetes.io/tls\n"
             f"data:\n  tls.crt: {encode(cert)}\n  tls.key: {encode(key)}\n")
 
 
-def certificate(host: str) -> tuple[bytes, bytes]:
-    """A self-signed Ed25519 certificate for ``host``, the same bytes on every run (goldens digest it)."""
+def certificate(host: str, *more_hosts: str) -> tuple[bytes, bytes]:
+    """A self-signed Ed25519 certificate for ``host`` (and ``more_hosts``), the same bytes on every run
+    (goldens digest it)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -76,7 +77,8 @@ def certificate(host: str) -> tuple[bytes, bytes]:
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(int.from_bytes(hashlib.sha256(b"serial" + host.encode()).digest()[:8], "big"))
             .not_valid_before(start).not_valid_after(start + datetime.timedelta(days=3650))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(h) for h in (host, *more_hosts)]),
+                           critical=False)
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
             .sign(key, None))
     key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,

@@ -30,6 +30,7 @@ from netcore.kube.cluster import (
 )
 from netcore.kube.compile.network import compile_cluster, pod_hosts
 from netcore.kube.defaults import apply_defaults
+from netcore.kube.gateway.infra import is_gateway_infrastructure
 from netcore.kube.ingress import is_ingress_system_object
 from netcore.kube.kinds import BY_KIND
 from netcore.reconcile import Report
@@ -219,7 +220,12 @@ def replace_user_objects(
 def is_user_object(obj: dict) -> bool:
     """Objects a user applied (not derived, not owned by another object, not the system's)."""
     meta = obj["metadata"]
-    if obj["kind"] in DERIVED or meta.get("ownerReferences") or is_ingress_system_object(obj):
+    if (
+        obj["kind"] in DERIVED
+        or meta.get("ownerReferences")
+        or is_ingress_system_object(obj)
+        or is_gateway_infrastructure(obj)
+    ):
         return False
     if obj["kind"] == "Namespace":
         return meta["name"] not in SYSTEM_NAMESPACES

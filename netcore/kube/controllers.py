@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 
 from netcore.kube import addresses
+from netcore.kube.gateway.infra import derive_gateway_infrastructure, derive_gateway_status
 from netcore.kube.ingress import derive_ingress_status, ingress_system_objects
 from netcore.kube.naming import node_name, safe_suffix
 from netcore.kube.netchecks import needs_health_check
@@ -28,6 +29,7 @@ def run_controllers(cluster: Cluster, now: str) -> Cluster:
     """Derive every controller-owned object and status field; return the same cluster."""
     ensure_namespaces(cluster, now)
     derive_nodes(cluster, now)
+    derive_gateway_infrastructure(cluster, now)  # Gateway API: each Gateway's pod and Service
     derive_workload_pods(cluster, now)
     schedule_pods(cluster)
     assign_pod_addresses(cluster, now)
@@ -36,6 +38,7 @@ def run_controllers(cluster: Cluster, now: str) -> Cluster:
     derive_endpoints(cluster, now)
     derive_workload_status(cluster)
     derive_ingress_status(cluster)
+    derive_gateway_status(cluster, now)
     return cluster
 
 

@@ -13,6 +13,8 @@ import base64
 import copy
 from typing import Any
 
+from netcore.kube.gateway.constants import GROUP as GATEWAY_GROUP
+from netcore.kube.gateway.defaults import default_gateway_object
 from netcore.kube.kinds import BY_KIND
 
 
@@ -41,6 +43,8 @@ def apply_defaults(obj: dict[str, Any]) -> dict[str, Any]:
         default_secret(out)
     elif kind.kind == "NetworkPolicy" and isinstance(spec, dict):
         default_network_policy(spec)
+    elif kind.group == GATEWAY_GROUP:
+        default_gateway_object(out)
     return out
 
 

@@ -503,6 +503,11 @@ IMAGES: dict[str, Image] = {
         Image(
             "echoserver", "the ingress conformance echoserver: the request as JSON, on $PORT (default 3000)", echoserver
         ),
+        Image(
+            "echo-basic",
+            "the Gateway API conformance echo server: the request as JSON, on $PORT (default 3000)",
+            echoserver,
+        ),
         Image("agnhost", "the Kubernetes e2e agnhost: pause, netexec, serve-hostname, porter", agnhost),
         Image("nginx", "nginx's welcome page on port 80", nginx),
         Image(
@@ -516,6 +521,8 @@ IMAGES: dict[str, Image] = {
         Image("podpath/coredns", f"the cluster DNS, from the records file named by ${DNS_RECORDS_ENV}", coredns),
         # Its nginx is configured by the cluster compiler (netcore.kube.compile.ingress), not by the pod.
         Image("podpath/ingress-nginx", "the ingress controller: nginx routing the cluster's Ingresses", nothing),
+        # One per Gateway, made by the gateway controller; configured by netcore.kube.gateway.routes.
+        Image("podpath/gateway-nginx", "a Gateway's data plane: nginx routing its HTTPRoutes", nothing),
     )
 }
 

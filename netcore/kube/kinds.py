@@ -82,6 +82,13 @@ KINDS: tuple[Kind, ...] = (
     Kind("Secret", "", "v1", "secrets", "secret"),
     Kind("ConfigMap", "", "v1", "configmaps", "configmap", ("cm",)),
     Kind("ServiceAccount", "", "v1", "serviceaccounts", "serviceaccount", ("sa",)),
+    # Gateway API (netcore.kube.gateway): CRDs on a real cluster, built in here.
+    Kind(
+        "GatewayClass", "gateway.networking.k8s.io", "v1", "gatewayclasses", "gatewayclass", ("gc",), namespaced=False
+    ),
+    Kind("Gateway", "gateway.networking.k8s.io", "v1", "gateways", "gateway", ("gtw",)),
+    Kind("HTTPRoute", "gateway.networking.k8s.io", "v1", "httproutes", "httproute"),
+    Kind("ReferenceGrant", "gateway.networking.k8s.io", "v1beta1", "referencegrants", "referencegrant", ("refgrant",)),
     # Kinds real manifests carry beside the ones above (RBAC, storage, autoscaling, ...): the API server
     # accepts them, so Podpath stores them, checked against their schema, and says they do nothing here.
     stored_only("Job", "batch", "v1", "jobs", "job"),

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 from netcore.errors import SpecError
 from netcore.kube.defaults import apply_defaults
 from netcore.kube.fields import Path, Problem, describe, document_order
+from netcore.kube.gateway.checks import GATEWAY_CHECKS
 from netcore.kube.kinds import BY_KIND, Kind, kind_of
 from netcore.kube.legacy import check_legacy_ingress, convert_legacy_ingress, legacy_path
 from netcore.kube.netchecks import (
@@ -59,6 +60,7 @@ CHECKS = {
     "NetworkPolicy": check_network_policy,
     "Secret": check_secret,
     "ConfigMap": check_config_map,
+    **GATEWAY_CHECKS,
 }
 
 

@@ -19,6 +19,9 @@ PODS_MADE = "podpath.dev/pods-made"
 REVISION = "controller-revision-hash"  # on a DaemonSet's or StatefulSet's pod: the template it came from
 
 
+POD_OWNERS = ("ReplicaSet", "ReplicationController", "DaemonSet", "StatefulSet")
+
+
 def derive_workload_pods(cluster: Cluster, now: str) -> None:
     """Deployments own ReplicaSets; ReplicaSets and ReplicationControllers own ``replicas`` pods each; a
     DaemonSet owns one pod per node. Pods whose owner is gone go with it."""
@@ -36,7 +39,8 @@ def derive_workload_pods(cluster: Cluster, now: str) -> None:
         owners.add(stateful_set["metadata"]["uid"])
     for key, pod in list(cluster.objects.items()):
         refs = pod["metadata"].get("ownerReferences", []) if key[0] == "Pod" else []
-        if refs and refs[0]["uid"] not in owners:
+        # Only the pods of the kinds above: a Gateway's pod is its own controller's (netcore.kube.gateway).
+        if refs and refs[0].get("kind") in POD_OWNERS and refs[0]["uid"] not in owners:
             del cluster.objects[key]
 
 

@@ -22,6 +22,8 @@ from netcore.kube.describers import (
     describe_node,
     describe_pod,
 )
+from netcore.kube.gateway.columns import GATEWAY_COLUMNS
+from netcore.kube.gateway.describe import GATEWAY_DESCRIBERS
 from netcore.kube.kinds import Kind
 from netcore.kube.netdescribers import (
     describe_endpoint_slice,
@@ -53,6 +55,7 @@ DESCRIBERS: dict[str, Describer] = {
     "ReplicationController": describe_pod_owner,
     "DaemonSet": describe_pod_owner,
     "StatefulSet": describe_pod_owner,
+    **GATEWAY_DESCRIBERS,
 }
 # Go's encoding/json escapes these even inside strings; kubectl's -o json shows \u003cnone\u003e.
 GO_JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
@@ -64,7 +67,7 @@ def render_table(
     """Render objects of one kind as ``kubectl get`` does; an empty list renders as an empty string."""
     if not objects:
         return ""
-    columns = COLUMNS.get(kind.kind, NAME_AND_AGE)
+    columns = COLUMNS.get(kind.kind) or GATEWAY_COLUMNS.get(kind.kind, NAME_AND_AGE)
     with_namespace = all_namespaces and kind.namespaced
     headers = [*(["NAMESPACE"] if with_namespace else []), *columns.headers, *(columns.wide if wide else [])]
     lines = ["\t".join(headers)]

@@ -20,6 +20,8 @@ from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 
 from netcore.kube.fields import Problem, describe, quote
+from netcore.kube.gateway.constants import GROUP as GATEWAY_GROUP
+from netcore.kube.gateway.schema import gateway_schema
 from netcore.kube.kinds import Kind
 
 SCHEMA_VERSION = "1.34.0"
@@ -60,6 +62,8 @@ def definitions() -> Registry:
 @cache
 def validator_for(kind: Kind) -> Validator:
     """Return the compiled validator of a kind's current apiVersion, like ``deployment-apps-v1.json``."""
+    if kind.group == GATEWAY_GROUP:  # CRDs: their schemas are Podpath's transcription, not kubernetes-validate's
+        return KubernetesValidator(gateway_schema(kind.kind, kind.api_version), registry=definitions())
     group = kind.group.split(".")[0]
     name = f"{kind.kind.lower()}-{group}-{kind.version}.json" if group else f"{kind.kind.lower()}-{kind.version}.json"
     return KubernetesValidator(read_schema(name), registry=definitions())

@@ -17,6 +17,7 @@ import re
 from typing import Any
 
 from netcore.kube.fields import Path, Problem, format_path, quote
+from netcore.kube.gateway.subset import GATEWAY_SUPPORTED, GATEWAY_VALUES
 
 LEAF: dict[str, Any] = {}
 STORED_ONLY = "is stored but has no effect in Podpath"
@@ -202,8 +203,8 @@ POD_VALUES = {
     "restartPolicy": (("Always", "OnFailure", "Never"),) * 2,
     "dnsPolicy": (("ClusterFirst",), ("ClusterFirst", "ClusterFirstWithHostNet", "Default", "None")),
 }
-# Per kind and path pattern: (values Podpath implements, values Kubernetes accepts).
-VALUES: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
+# Per kind and path pattern: (values Podpath implements, values Kubernetes accepts or None for any).
+VALUES: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...] | None]]] = {
     "Pod": {f"spec.{path}": values for path, values in POD_VALUES.items()},
     "Deployment": {
         **{f"spec.template.spec.{path}": values for path, values in POD_VALUES.items()},
@@ -238,6 +239,10 @@ VALUES: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
         "spec.egress[].ports[].protocol": PROTOCOLS,
     },
 }
+
+# Gateway API kinds: their subset lives with them.
+SUPPORTED |= GATEWAY_SUPPORTED
+VALUES |= GATEWAY_VALUES
 
 
 def compile_tree(paths: tuple[str, ...]) -> dict[str, Any]:
@@ -275,7 +280,7 @@ def walk(
     node: dict[str, Any],
     path: Path,
     pattern: str,
-    values: dict[str, tuple[tuple[str, ...], tuple[str, ...]]],
+    values: dict[str, tuple[tuple[str, ...], tuple[str, ...] | None]],
     problems: list[Problem],
     warnings: list[str],
 ) -> None:
@@ -302,7 +307,7 @@ def walk(
 def check_value(
     value: str,
     supported: tuple[str, ...],
-    known: tuple[str, ...],
+    known: tuple[str, ...] | None,
     path: Path,
     problems: list[Problem],
     warnings: list[str],
@@ -311,7 +316,9 @@ def check_value(
     base = re.sub(r"\['[^']*'\]$", "", value)  # metadata.labels['app'] is a valid fieldPath
     if value in supported or base in supported:
         return
-    if value in known or base in known:
-        warnings.append(f"{format_path(path)} {quote(value)} {STORED_ONLY} (it acts as {quote(supported[0])})")
+    if known is None or value in known or base in known:  # None: Kubernetes takes any value here
+        # With one implemented value, Podpath behaves as if that were written; with several, it cannot say.
+        instead = f" (it acts as {quote(supported[0])})" if len(supported) == 1 else ""
+        warnings.append(f"{format_path(path)} {quote(value)} {STORED_ONLY}{instead}")
     else:
         problems.append(Problem(path, f"one of {', '.join(known)}, got {quote(value)}"))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from netcore.errors import NotFound, PodpathError
 from netcore.ipv4 import is_ipv4, nearest_address
 from netcore.kube.addresses import node_address
+from netcore.kube.gateway.explain import explain_request
 from netcore.kube.lookup import find_service
 
 URL = re.compile(r"^(?P<scheme>https?)://(?P<host>[^/:?#]+)(?::(?P<port>\d+))?(?P<path>[/?][^#]*)?$")
@@ -100,7 +101,9 @@ def resolve_target(
         protocol = protocol or "tcp"
         return finish(Target(spec, spec, protocol, name, port, http_host=http_host, path=path), url is not None)
     if cluster is not None:
-        found = cluster_target(spec, name, source, protocol, port, cluster, pod_hosts or {}, host_addresses or {})
+        found = cluster_target(
+            spec, name, source, protocol, port, cluster, pod_hosts or {}, host_addresses or {}, path.split("?")[0]
+        )
     else:
         found = lab_target(spec, name, source, protocol or "tcp", port, host_addresses or {})
     if url:
@@ -159,7 +162,7 @@ def lab_target(spec, name, source, protocol, port, host_addresses) -> Target:
     return Target(spec, name, protocol, address, port, hostname=name)  # /etc/hosts names the lab's hosts
 
 
-def cluster_target(spec, name, source, protocol, port, cluster, pod_hosts, host_addresses) -> Target:
+def cluster_target(spec, name, source, protocol, port, cluster, pod_hosts, host_addresses, path="/") -> Target:
     """A bare name is a Service first (what a client resolving it would reach), then a pod, then a
     host; ``NS/POD`` is a pod; a dotted name is a Service (``svc.ns``), an Ingress host, or for DNS."""
     namespace, _, short = name.rpartition("/")
@@ -198,6 +201,22 @@ def cluster_target(spec, name, source, protocol, port, cluster, pod_hosts, host_
             http=True,
             hostname=name,
             notes=(note,),
+        )
+    through_gateway = explain_request(cluster, name, port or 80, path)  # Gateway API: a host an HTTPRoute names
+    if through_gateway is not None:
+        note = (
+            f"{name} is in no DNS here: the walk goes to the address of Gateway {through_gateway.gateway} "
+            f"({through_gateway.address}), as a DNS record for it would say, with Host: {name}"
+        )
+        return Target(
+            spec,
+            f"Gateway {through_gateway.gateway} (host {name})",
+            protocol or "tcp",
+            through_gateway.address,
+            port,
+            http=True,
+            hostname=name,
+            notes=(note, *(f"Gateway {through_gateway.gateway}: {line}" for line in through_gateway.notes)),
         )
     if source.pod_namespace is not None and not namespace:
         return Target(spec, name, protocol or "tcp", None, port, dns_name=name)  # let the pod's DNS say

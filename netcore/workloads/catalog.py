@@ -82,6 +82,13 @@ KINDS: dict[str, ServerKind] = {
             options=("config", "runtime"),
             required=("config", "runtime"),
         ),
+        ServerKind(
+            "gateway-nginx",
+            "a Gateway's data plane: a real nginx (one port per listener) run from a"
+            " configuration file, reloaded gracefully when it changes",
+            options=("config", "runtime"),
+            required=("config", "runtime"),
+        ),
     )
 }
 

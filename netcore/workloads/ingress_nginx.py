@@ -36,6 +36,7 @@ from netcore.topology.model import Server
 
 log = logging.getLogger("podpath.ingress")
 KIND = "ingress-nginx"
+KINDS = (KIND, "gateway-nginx")  # a Gateway's nginx runs the same way, from its own configuration
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 IP = shutil.which("ip") or "/usr/sbin/ip"
 ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C"}

@@ -189,7 +189,7 @@ class Runner:
     async def start(self, server: Server) -> None:
         if server in self.servers or (server in self.processes and not self.processes[server].exited()):
             return
-        if server.kind == ingress_nginx.KIND:
+        if server.kind in ingress_nginx.KINDS:
             await self.stop(server)  # a dead one: reap it and whatever it left in its process group
             problem = check_server_options(server.kind, server.protocol, server.options)
             if problem:

@@ -183,6 +183,48 @@ def test_a_wrong_token_is_not_let_in(kube):
     assert refused.returncode == 1 and "You must be logged in to the server" in refused.stderr
 
 
+GATEWAY = """\
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: podpath}
+spec: {controllerName: podpath.dev/gateway-controller}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: shop}
+spec:
+  gatewayClassName: podpath
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: hello}
+spec:
+  parentRefs: [{name: shop}]
+  hostnames: [shop.example]
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: allow-shop}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: shop}]
+  to: [{group: "", kind: Service}]
+"""
+
+
+def test_the_gateway_api_kinds_apply_and_print_their_crd_columns(kube):
+    applied = kube.ok("apply", "-f", "-", stdin=GATEWAY)
+    assert "gatewayclass.gateway.networking.k8s.io/podpath created" in applied
+    assert "referencegrant.gateway.networking.k8s.io/allow-shop created" in applied  # v1beta1 beside v1
+    gateways = kube.ok("get", "gtw").splitlines()
+    assert gateways[0].split() == ["NAME", "CLASS", "ADDRESS", "PROGRAMMED", "AGE"]
+    assert gateways[1].split()[:2] == ["shop", "podpath"] and gateways[1].split()[2].startswith("203.0.113.")
+    classes = kube.ok("get", "gatewayclasses").splitlines()  # cluster-scoped
+    assert classes[1].split()[:3] == ["podpath", "podpath.dev/gateway-controller", "True"]
+    assert kube.ok("get", "httproutes").splitlines()[1].split()[:2] == ["hello", '["shop.example"]']
+    kube.ok("delete", "-f", "-", stdin=GATEWAY)
+
+
 DB = """\
 apiVersion: apps/v1
 kind: StatefulSet

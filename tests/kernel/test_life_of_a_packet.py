@@ -289,6 +289,38 @@ def backend_egress_denied(cluster: Cluster, result: Walk) -> None:
     assert hosts <= {"default-backend", "node1"}  # it never reaches the node network
 
 
+def through_the_gateway(cluster: Cluster, result: Walk, backends: set[str], rule: str) -> str:
+    request, upstream = result.legs
+    assert any("Gateway default/hello-gateway" in note for note in result.notes)
+    assert any(f"matched default/hello {rule}" in note for note in result.notes), result.notes
+    # Connection 1: external to the gateway pod's nginx, DNATed by its Service and not masqueraded.
+    assert (request.request[0].layers.l3["src"], request.request[0].layers.l3["dst"]) == (EXTERNAL, "203.0.113.20")
+    (host, dnat), = changes(request.request, "dnat")
+    assert dnat.by.name == "default/hello-gateway-podpath" and dnat.before == "203.0.113.20:80"
+    assert not changes(request.request, "masquerade") and not changes(request.request, "snat")
+    nginx = request.verdict.at
+    assert nginx.name == "pod default/hello-gateway-podpath"
+    # Connection 2: nginx to the Pod it chose, straight to its address.
+    assert upstream.purpose == "upstream" and upstream.request[0].place == nginx
+    assert not nat_changes(upstream.request + upstream.reply)
+    chosen = answered_by(result).removeprefix("default/")
+    assert chosen in backends and upstream.request[-1].place.host == f"default-{chosen}"
+    assert result.verdict is upstream.verdict and result.verdict.outcome == "delivered"
+    return chosen
+
+
+@check(8, "external to gateway.hello.org/void/ through the Gateway")
+def void_through_the_gateway(cluster: Cluster, result: Walk) -> str:
+    return through_the_gateway(cluster, result, {"hello-darkness"}, "rule 0 (PathPrefix /void)")
+
+
+@check(8, "external to gateway.hello.org through the Gateway")
+def split_through_the_gateway(cluster: Cluster, result: Walk) -> str:
+    assert any("not default/hello rule 0 (PathPrefix /void): path / is not PathPrefix /void" in note
+               for note in result.notes)
+    return through_the_gateway(cluster, result, {*HELLO_PODS, "hello-darkness"}, "rule 1 (PathPrefix /)")
+
+
 RANDOM = {  # walks through a Service: the endpoints that must all be seen answering
     (3, "client to hello-world-service"): set(HELLO_PODS),
     (5, "external to the hello-world LoadBalancer"): set(HELLO_PODS),

@@ -40,8 +40,7 @@ def test_the_protocol_module_pulls_in_neither_netcore_nor_django():
     import sys
 
     code = (
-        "import sys, agent.protocol; "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('netcore', 'django')))"
+        "import sys, agent.protocol; print(sorted(m for m in sys.modules if m.split('.')[0] in ('netcore', 'django')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

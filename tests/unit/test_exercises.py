@@ -310,7 +310,8 @@ PLACEHOLDER_HELP = (
             set_in(["checks", 0, "kind"], "Gadget"),
             "checks[0].kind: one of Namespace, Pod, Deployment, "
             "ReplicaSet, Service, Endpoints, EndpointSlice, Ingress, "
-            "IngressClass, Secret, NetworkPolicy, Node, got 'Gadget'",
+            "IngressClass, Secret, NetworkPolicy, Node, GatewayClass, "
+            "Gateway, HTTPRoute, ReferenceGrant, got 'Gadget'",
         ),
         (
             CLUSTER,

@@ -74,7 +74,12 @@ def test_kinds_know_their_coordinates_and_which_are_derived():
     assert by_kind["Pod"].api_version == "v1"
     assert by_kind["EndpointSlice"].resource == "endpointslices.discovery.k8s.io"
     assert {k.kind for k in KINDS if k.read_only} == {"Node", "Endpoints", "EndpointSlice"}
-    assert {k.kind for k in KINDS if not k.namespaced and not k.stored_only} == {"Namespace", "Node", "IngressClass"}
+    assert {k.kind for k in KINDS if not k.namespaced and not k.stored_only} == {
+        "Namespace",
+        "Node",
+        "IngressClass",
+        "GatewayClass",
+    }
     assert {k.kind for k in KINDS if not k.namespaced and k.stored_only} == {
         "PersistentVolume",
         "StorageClass",

@@ -90,6 +90,18 @@ def test_a_table_has_the_cli_columns_with_wide_ones_at_priority_1():
     assert table["metadata"] == {"resourceVersion": "7"}
 
 
+def test_a_gateway_table_has_the_crd_printer_columns_as_podpath_get():
+    gateway = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+               "metadata": {"name": "shop", "namespace": "default", "creationTimestamp": "2026-01-01T00:00:00Z"},
+               "spec": {"gatewayClassName": "podpath"},
+               "status": {"addresses": [{"type": "IPAddress", "value": "203.0.113.20"}],
+                          "conditions": [{"type": "Programmed", "status": "True"}]}}
+    table = table_object(BY_KIND["Gateway"], [gateway], now=datetime(2026, 1, 1, 0, 5, tzinfo=UTC),
+                         resource_version="7")
+    assert [c["name"] for c in table["columnDefinitions"]] == ["Name", "Class", "Address", "Programmed", "Age"]
+    assert table["rows"][0]["cells"] == ["shop", "podpath", "203.0.113.20", "True", "5m"]
+
+
 def test_refusals_become_status_objects_kubectl_reads():
     invalid = status_of(SpecError("request: document 1 (Pod default/web)", "spec.containers[0].image", "a value"),
                         kind="Pod", resource="pods", name="web")

@@ -10,7 +10,6 @@ from labs.models import Sandbox
 from netcore import names
 from netcore.sandbox.registry import SandboxRecord, now_iso, write_record
 from tests.conftest import new_sandbox_name
-from tests.web.exercise_setup import agent, people, room  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,6 @@ from exercises.consumers import FORBIDDEN, ClassroomConsumer, ExerciseConsumer
 from labs.models import Sandbox
 from netcore import names
 from netcore.sandbox.registry import SandboxRecord, now_iso, write_record
-from tests.web.exercise_setup import agent, people, room  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 

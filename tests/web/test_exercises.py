@@ -14,7 +14,6 @@ from exercises.models import Attempt, HintShown, PredictAnswer, Submission
 from exercises.selectors import applied_submission, exercise_list
 from labs import services
 from labs.models import Sandbox
-from tests.web.exercise_setup import agent, people, room  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 CONNECTING = ["veth-by-hand", "bridge-three", "missing-route", "masquerade", "port-mapping"]

@@ -13,7 +13,6 @@ from classrooms.roles import Forbidden
 from kubeapi.models import KubeToken
 from kubeapi.tokens import kube_token_issue
 from labs.models import Sandbox
-from tests.web.exercise_setup import people, user_in  # noqa: F401  (fixtures)
 
 AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json"
 TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"

@@ -76,8 +76,9 @@ def test_rows_made_before_the_split_survive_it():
 
 @pytest.mark.django_db(transaction=True)
 def test_the_split_migrates_back_to_the_old_column():
-    from classrooms.models import Classroom
     from django.contrib.auth.models import User
+
+    from classrooms.models import Classroom
     from exercises.models import AppliedDocument, Submission
     from labs.models import Sandbox
 

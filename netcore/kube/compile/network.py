@@ -28,6 +28,8 @@ from netcore.kube.compile.ingress import INGRESS_IMAGE, ingress_data, ingress_se
 from netcore.kube.compile.policies import render_policy_chains
 from netcore.kube.compile.services import ServicePort, render_service_chains, service_ports
 from netcore.kube.controllers import DNS_IMAGE, node_index
+from netcore.kube.gateway.constants import GATEWAY_IMAGE
+from netcore.kube.gateway.data import gateway_data, gateway_servers
 from netcore.kube.naming import digest, node_name, pod_host, pod_veth
 from netcore.kube.store import Cluster
 from netcore.topology.model import Endpoint, Host, Interface, Link, Route, Server, Topology, Vxlan
@@ -104,6 +106,7 @@ def compile_cluster(cluster: Cluster, sandbox: str, images: Images) -> Topology:
     data = (
         (DNS_DATA, json.dumps(dns_records(cluster), indent=1, sort_keys=True) + "\n"),
         *ingress_data(cluster, sandbox),
+        *gateway_data(cluster, sandbox),
     )
     return Topology(hosts=tuple(hosts), links=tuple(links), data=data)
 
@@ -114,6 +117,8 @@ def servers_of(
     containers = pod["spec"].get("containers", [])
     if any(c.get("image") == INGRESS_IMAGE for c in containers):
         return tuple(ingress_servers(pod, host, sandbox))
+    if any(c.get("image") == GATEWAY_IMAGE for c in containers):
+        return gateway_servers(pod, host, sandbox)
     if any(c.get("image") == DNS_IMAGE for c in containers):
         return tuple(
             Server(host, "cluster-dns", 53, protocol, (("records", data_path),)) for protocol in ("udp", "tcp")
