@@ -39,7 +39,7 @@ def derive_workload_pods(cluster: Cluster, now: str) -> None:
         owners.add(stateful_set["metadata"]["uid"])
     for key, pod in list(cluster.objects.items()):
         refs = pod["metadata"].get("ownerReferences", []) if key[0] == "Pod" else []
-        # Only the pods of the kinds above: a Gateway's pod is its own controller's (netcore.kube.gateway).
+        # Only the pods of the kinds above: one a Job owns (a kind only stored here) is not theirs to delete.
         if refs and refs[0].get("kind") in POD_OWNERS and refs[0]["uid"] not in owners:
             del cluster.objects[key]
 

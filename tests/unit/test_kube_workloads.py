@@ -306,3 +306,15 @@ spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
     now = datetime(2026, 11, 26, 10, 2, tzinfo=UTC)
     pvc = render_table(resolve_kind("pvc"), cluster.list("PersistentVolumeClaim", "default"), now=now)
     assert pvc.splitlines() == ["NAME   AGE", "data   2m"]
+
+
+
+def test_a_pod_owned_by_a_kind_without_a_controller_here_is_left_alone():
+    owned = (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: worker\n"
+        "  ownerReferences: [{apiVersion: batch/v1, kind: Job, name: pi, uid: 0b6d7f7e-5a0c-4b4e-9d7a-2f1b7c9e8a11}]\n"
+        "spec: {containers: [{name: c, image: busybox}]}\n"
+    )
+    cluster, _ = apply_objects(new_cluster(ClusterConfig(nodes=2), NOW), parse_manifests(owned, "t.yaml"), NOW)
+    again, _ = apply_objects(cluster, parse_manifests(RS, "t.yaml"), LATER)  # the controllers run again
+    assert again.get("Pod", "default", "worker") is not None
