@@ -13,7 +13,6 @@ import importlib.util
 import secrets
 from pathlib import Path
 
-
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "leaks.py"
 CYCLES = 20
 FD_TOLERANCE = 2  # a descriptor the channel layer or logging opens late is not a leak; one per cycle is
