@@ -66,6 +66,8 @@ def leftovers(prefix: str) -> dict:
     etc = [n for n in os.listdir("/etc/netns") if n.startswith(f"pp-{prefix}")] if Path("/etc/netns").is_dir() else []
     runtime = [n for n in os.listdir(names.runtime_root()) if n.startswith(prefix)] \
         if names.runtime_root().is_dir() else []
+    locks = [n for n in os.listdir(names.runtime_root() / "locks") if n.startswith(prefix)] \
+        if (names.runtime_root() / "locks").is_dir() else []
     processes, children = [], []
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) == os.getpid():
@@ -79,7 +81,8 @@ def leftovers(prefix: str) -> dict:
             processes.append(f"{entry} {cmdline[:80]}")
         if ppid == os.getpid():
             children.append(f"{entry} {cmdline[:80]}")
-    return {"namespaces": netns, "etc_netns": etc, "runtime": runtime, "processes": processes, "children": children}
+    return {"namespaces": netns, "etc_netns": etc, "runtime": runtime, "locks": locks, "processes": processes,
+            "children": children}
 
 
 def plan() -> list[tuple[str, int, bool]]:
@@ -171,7 +174,7 @@ Growth from the baseline to cycle {result['cycles']}: **{grown['fds']:+d} file d
 threads, {grown['rss_kib'] / 1024:+.1f} MiB RSS**. One cycle took {per_cycle['p50']:.2f} s at the median
 (p95 {per_cycle['p95']:.2f} s). Left behind after the run: **{len(left['namespaces'])} namespaces,
 {len(left['etc_netns'])} /etc/netns entries, {len(left['runtime'])} runtime directories,
-{len(left['processes']) + len(left['children'])} processes**.
+{len(left['locks'])} lock files, {len(left['processes']) + len(left['children'])} processes**.
 """
 
 
