@@ -99,3 +99,31 @@ def test_a_killed_workload_runner_is_replaced_by_the_sandboxs_next_change(cluste
     assert hello(cluster) == ""
     cluster.apply(POD.format(name="nudge"))
     assert hello(cluster) == "Hello World"
+
+
+def test_a_killed_ingress_nginx_comes_back_and_the_ingress_serves_again(sandbox_name):
+    """Found by this test: nginx killed in the controller pod stayed dead until the next change. The
+    workload runner's watchdog now starts it again within a few seconds."""
+    from netcore.kube.ingress import INGRESS_ADDRESS
+    from tests.kernel.test_kube_ingress import TALK_BACKENDS, masters
+    from tests.talk import TALK_INGRESS
+
+    api.create_cluster(sandbox_name, nodes=2)
+    cluster = ClusterSandbox(sandbox_name)
+
+    def through_ingress() -> str:
+        return cluster.on_host("external", "curl", "-s", "-m", "2", "-H", "Host: world.hello.org",
+                               f"http://{INGRESS_ADDRESS}/").stdout
+
+    try:
+        cluster.apply("\n---\n".join([TALK_BACKENDS, TALK_INGRESS]))
+        assert through_ingress() == "Hello World\n"
+        (master,) = masters(sandbox_name)
+        os.killpg(os.getpgid(master), signal.SIGKILL)  # the master and its workers
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and through_ingress() != "Hello World\n":
+            time.sleep(0.5)
+        assert through_ingress() == "Hello World\n"
+        assert masters(sandbox_name) and master not in masters(sandbox_name)
+    finally:
+        cluster.delete()
