@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import secrets
 import sys
@@ -53,11 +54,28 @@ spec:
 """
 
 
+def fd_kinds() -> dict[str, int]:
+    """Open file descriptors by kind: socket, pipe, anon_inode (eventfd, epoll...), file."""
+    kinds: dict[str, int] = {}
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue  # the one listdir itself used
+        kind = target.split(":", 1)[0] if ":" in target and not target.startswith("/") else "file"
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return kinds
+
+
 def process_figures() -> dict:
-    """Open file descriptors, threads and resident memory (KiB) of this process, as the kernel counts them."""
+    """Open file descriptors, threads and resident memory (KiB) of this process, as the kernel counts them;
+    and the descriptors still open after Python's cycle collector ran (garbage holds some until then)."""
     status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines())
-    return {"fds": len(os.listdir("/proc/self/fd")), "threads": int(status["Threads"]),
-            "python_threads": threading.active_count(), "rss_kib": int(status["VmRSS"].split()[0])}
+    figures = {"fds": len(os.listdir("/proc/self/fd")), "fd_kinds": fd_kinds(), "threads": int(status["Threads"]),
+               "python_threads": threading.active_count(), "rss_kib": int(status["VmRSS"].split()[0])}
+    gc.collect()
+    figures["fds_after_gc"] = len(os.listdir("/proc/self/fd"))
+    return figures
 
 
 def leftovers(prefix: str) -> dict:
@@ -146,7 +164,7 @@ async def run(cycles: int, every: int, minutes: float, prefix: str, on_sample=No
 
 def growth(result: dict) -> dict:
     base, last = result["samples"][0], result["samples"][-1]
-    return {key: last[key] - base[key] for key in ("fds", "threads", "python_threads", "rss_kib")}
+    return {key: last[key] - base[key] for key in ("fds", "fds_after_gc", "threads", "python_threads", "rss_kib")}
 
 
 def markdown(result: dict) -> str:

@@ -109,8 +109,9 @@ async def run(rounds: int, every: int, minutes: float, name: str, world: dict) -
 def markdown(result: dict) -> str:
     import common
 
-    rows = "\n".join(f"| {s['round']} | {s['seconds']} | {s['fds']} | {s['threads']} | {s['rss_kib'] / 1024:.1f} |"
-                     for s in result["samples"])
+    rows = "\n".join(f"| {s['round']} | {s['seconds']} | {s['fds']} | {s['fds_after_gc']} | "
+                     f"{', '.join(f'{k} {v}' for k, v in sorted(s['fd_kinds'].items()))} | {s['threads']} | "
+                     f"{s['rss_kib'] / 1024:.1f} |" for s in result["samples"])
     grown = growth(result)
     per_round = common.spread(result["round_seconds"])
     left = result["leftovers"]
@@ -125,13 +126,14 @@ to the sandbox's live page, connected (the embedded agent starts watching) and c
 {result['rounds'] * len(PAGES)} page loads and {result['rounds']} websocket connects in all. Round 0 is the baseline
 after one warm-up round.
 
-| round | seconds | open fds | threads | RSS (MiB) |
-| ---: | ---: | ---: | ---: | ---: |
+| round | seconds | open fds | after gc.collect() | fds by kind | threads | RSS (MiB) |
+| ---: | ---: | ---: | ---: | --- | ---: | ---: |
 {rows}
 
-Growth from the baseline to round {result['rounds']}: **{grown['fds']:+d} file descriptors, {grown['threads']:+d}
-threads, {grown['rss_kib'] / 1024:+.1f} MiB RSS**. One round took {per_round['p50']:.2f} s at the median (p95
-{per_round['p95']:.2f} s). After deleting the sandbox: {len(left['namespaces'])} namespaces,
+Growth from the baseline to round {result['rounds']}: **{grown['fds']:+d} file descriptors
+({grown['fds_after_gc']:+d} after a collection), {grown['threads']:+d} threads, {grown['rss_kib'] / 1024:+.1f} MiB
+RSS**. One round took {per_round['p50']:.2f} s at the median (p95 {per_round['p95']:.2f} s).
+After deleting the sandbox: {len(left['namespaces'])} namespaces,
 {len(left['processes']) + len(left['children'])} processes left.
 """
 
