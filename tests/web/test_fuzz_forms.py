@@ -9,6 +9,8 @@ access test: what the agent does with these values is fuzzed where it is parsed 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -75,3 +77,17 @@ def test_a_port_python_cannot_read_as_a_number_is_refused_not_a_server_error(wor
     path = paths_for("labs:walk", world)[0]
     answer = post_with_token(client, path, {"source": "c1", "destination": "172.17.0.3", "port": "²"})
     assert answer.status_code < 500
+
+
+def test_a_deeply_nested_json_body_to_the_kubernetes_api_is_a_bad_request_not_a_server_error(world):
+    """Found by this suite: 5,000 nested objects made ``json.loads`` raise RecursionError (HTTP 500)."""
+    from django.test import Client
+
+    from kubeapi.tokens import kube_token_issue
+
+    token = kube_token_issue(user=world["people"]["student"], sandbox=world["sandbox"])
+    body = '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":' + '{"a":' * 5000 + "1" + "}" * 5001
+    answer = Client().post(f"/k8s/{world['sandbox'].name}/api/v1/namespaces/default/pods", body,
+                           content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert answer.status_code == 400
+    assert json.loads(answer.content)["reason"] == "BadRequest"
