@@ -54,6 +54,20 @@ def check_node(node: yaml.Node) -> None:
         raise ExcessiveAliasing(f"nested {deepest} levels deep, at most {MAX_DEPTH}")
 
 
+def nesting_depth(value: Any) -> int:
+    """How deep lists and mappings nest in a loaded document (JSON has no aliases, but can nest), without
+    recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in item if isinstance(child, (dict, list)))
+    return deepest
+
+
 def load_all(text: str, loader_class: type) -> list[Any]:
     """``yaml.load_all``, refusing a document that expands too far or nests too deep (yaml.YAMLError)."""
     loader = loader_class(text)

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from netcore.errors import SpecError
-from netcore.yamlsafe import load_all
+from netcore.yamlsafe import MAX_DEPTH, load_all, nesting_depth
 
 # The API server refuses a request body over 3 MiB ("Request entity too large: limit is 3145728").
 MAX_STREAM_BYTES = 3 * 1024 * 1024
@@ -128,6 +128,9 @@ def parse_json_stream(text: str, source: str) -> list[Any]:
             raise SpecError(source, "", f"not valid JSON ({error})") from None
         except RecursionError:
             raise SpecError(source, "", "not valid JSON (nested too deep)") from None
+        if nesting_depth(document) > MAX_DEPTH:  # validation walks documents recursively
+            raise SpecError(f"{source}: document {len(documents) + 1}", "",
+                            f"at most {MAX_DEPTH} levels of nesting, got {nesting_depth(document)}")
         documents.append(document)
 
 

@@ -262,6 +262,16 @@ def test_deeply_nested_json_is_refused_not_a_recursion_error():
     assert "nested too deep" in error.expected
 
 
+@pytest.mark.parametrize("depth", [300, 600, 900])
+def test_json_nested_hundreds_deep_is_refused_before_validation_recurses(depth):
+    """Found by this suite: JSON nested 600 deep parsed, then validation raised RecursionError (the
+    Kubernetes API hands request bodies to the same parser)."""
+    spec = '{"containers":[{"name":"c","image":"nginx"}],"x":' + '{"a":' * depth + "1" + "}" * depth + "}"
+    text = '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":' + spec + "}"
+    error = refused_quickly(parse_manifests, text, "deep.json")
+    assert "levels of nesting" in error.expected and "document 1" in error.source
+
+
 def test_deeply_nested_yaml_is_refused_in_manifests_answers_and_lab_files():
     deep = "[" * 3000 + "]" * 3000
     refused_quickly(parse_manifests, f"apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec: {deep}\n", "d.yaml")
