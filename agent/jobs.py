@@ -70,9 +70,12 @@ def delete(*, sandbox: str, progress: Progress) -> dict:
 
 
 def apply_manifests(*, sandbox: str, text: str, source: str = "editor", progress: Progress) -> dict:
-    outcomes, report = api.apply_manifests(sandbox, text, source, progress)
-    record_change(sandbox, f"applying manifests from the {source}", report)
-    return {"outcomes": [[list(key), outcome] for key, outcome in outcomes], "report": report_json(report)}
+    applied = api.apply_manifests(sandbox, text, source, progress)
+    record_change(sandbox, f"applying manifests from the {source}", applied.report)
+    return {"outcomes": [[list(key), outcome] for key, outcome in applied.outcomes],
+            "warnings": [f"Warning: {warning}" for key, _ in applied.outcomes
+                         for warning in applied.warnings.get(key, [])],
+            "report": report_json(applied.report)}
 
 
 def set_cni(*, sandbox: str, mode: str, progress: Progress) -> dict:

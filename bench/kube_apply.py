@@ -97,12 +97,12 @@ def one_run(index: int) -> dict:
         before_kb = rss_kb(pid)
         text = manifest()
         start = time.perf_counter()
-        _, report = api.apply_manifests(sandbox, text, "bench.yaml")
+        report = api.apply_manifests(sandbox, text, "bench.yaml").report
         apply_s = time.perf_counter() - start
         pods = len(api.load_cluster(sandbox).list("Pod", "default"))
         after_kb = rss_kb(runner_pid(sandbox))
         start = time.perf_counter()
-        _, added = api.apply_manifests(sandbox, service("extra", "app0"), "extra.yaml")
+        added = api.apply_manifests(sandbox, service("extra", "app0"), "extra.yaml").report
         add_s = time.perf_counter() - start
         return {
             "sandbox": sandbox,

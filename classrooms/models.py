@@ -12,10 +12,13 @@ from django.conf import settings
 from django.db import models
 
 JOIN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud in a classroom
+# 32**8 (about 10**12) codes: with ten wrong tries per user in ten minutes (classrooms.views.join),
+# guessing one of a thousand classes takes an account about 10**9 windows.
+JOIN_CODE_LENGTH = 8
 
 
 def new_join_code() -> str:
-    return "".join(secrets.choice(JOIN_ALPHABET) for _ in range(6))
+    return "".join(secrets.choice(JOIN_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
 
 
 class Classroom(models.Model):

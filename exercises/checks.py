@@ -134,7 +134,7 @@ def submit_manifests(sandbox: str, text: str, progress: Progress | None) -> Subm
     operations = 0
     if submitted.count:  # validated as a whole first: if refused, the pod network is not switched either
         try:
-            outcomes, report = api.apply_manifests(sandbox, submitted.text, SUBMISSION_SOURCE, progress)
+            outcomes, report, _warnings = api.apply_manifests(sandbox, submitted.text, SUBMISSION_SOURCE, progress)
         except SpecError:
             raise
         except PodpathError as error:  # the API refused a valid document (a pod cannot move, ...)

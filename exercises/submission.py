@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import yaml
 
 from labs.catalog import LabLoader
+from netcore import yamlsafe
 from netcore.errors import SpecError
 from netcore.kube.cluster import CNI_MODES
 from netcore.kube.manifests import load_documents
@@ -35,7 +36,7 @@ def topology_from_text(text: str, source: str, field: str = "") -> Topology:
     if not isinstance(text, str) or not text.strip():
         raise SpecError(source, field, "a topology document (hosts and links), got nothing")
     try:
-        document = yaml.load(text, Loader=LabLoader)  # noqa: S506 (a SafeLoader subclass)
+        document = yamlsafe.load(text, LabLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""

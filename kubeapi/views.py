@@ -58,6 +58,8 @@ async def api(request: HttpRequest, sandbox: str, rest: str = "") -> HttpRespons
         body = json.loads(request.body) if request.body else None
     except ValueError as error:
         return status_response("BadRequest", f"the body of the request is not JSON: {error}")
+    except RecursionError:
+        return status_response("BadRequest", "the body of the request is JSON nested too deep")
     args = request_args(path, verb, request.GET, accept, body, request.headers.get("Content-Type", ""))
     if verb == "watch":
         timeout = float(request.GET.get("timeoutSeconds") or DEFAULT_TIMEOUT_S)

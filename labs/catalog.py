@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 
+from netcore import yamlsafe
 from netcore.errors import NotFound, SpecError
 from netcore.topology.model import Topology
 from netcore.topology.parse import parse_topology
@@ -115,9 +116,11 @@ LabLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|
 
 def read_yaml(path: Path) -> object:
     try:
-        return yaml.load(path.read_text(), Loader=LabLoader)  # noqa: S506 (a SafeLoader subclass)
+        return yamlsafe.load(path.read_text(), LabLoader)
     except FileNotFoundError:
         raise SpecError(str(path), "", "a file that exists") from None
+    except (OSError, ValueError) as error:  # a directory, no permission, a NUL in the name
+        raise SpecError(str(path), "", f"a file that can be read ({error})") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -143,7 +146,7 @@ def load_lab(directory: Path) -> Lab:
 
 def load_step(directory: Path, number: int, node: Node) -> Step:
     filename = node.text()
-    if "/" in filename or not filename.endswith(".yaml"):
+    if "/" in filename or "\x00" in filename or not filename.endswith(".yaml"):
         raise node.fail(f"a step file name in the lab's directory, like 01-start.yaml, got {filename!r}")
     path = directory / filename
     source = str(path)

@@ -30,12 +30,21 @@ class PodpathCommand(BaseCommand):
     requires_migrations_checks = False
     suppressed_base_arguments = DJANGO_OPTIONS
     takes_sandbox = False  # set by add_sandbox_argument: fill in the current sandbox when -s is not given
+    # kubectl takes names after options (`get svc -n dev web`); argparse needs intermixed parsing for that
+    # when a positional takes any number of words.
+    intermixed_arguments = False
 
     def add_sandbox_argument(self, parser) -> None:
         self.takes_sandbox = True
         parser.add_argument("-s", "--sandbox", metavar="NAME",
                             help=f"the sandbox (default: {ENV_VAR}, or the one `podpath use` set)"
                             ).completer = completers.sandboxes
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        if self.intermixed_arguments:
+            parser.parse_args = parser.parse_intermixed_args  # type: ignore[method-assign]
+        return parser
 
     def execute(self, *args, **options):
         if self.takes_sandbox and not options.get("sandbox"):

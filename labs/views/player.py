@@ -152,8 +152,9 @@ async def packet_walk(request: HttpRequest, name: str) -> HttpResponse:
     sandbox = await sandbox_for_async(request, name)
     args = {"source": request.POST.get("source", ""), "destination": request.POST.get("destination", "").strip(),
             "protocol": request.POST.get("protocol") or None}
-    if request.POST.get("port", "").isdigit():
-        args["port"] = int(request.POST["port"])
+    port = request.POST.get("port", "")
+    if port.isascii() and port.isdigit():  # "²".isdigit() is true, int("²") raises
+        args["port"] = int(port)
     try:
         result = await call("walk", sandbox.name, args, timeout=60)
     except PodpathError as error:

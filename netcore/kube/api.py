@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from netcore import names
 from netcore.errors import NotFound, PodpathError
@@ -23,11 +24,15 @@ from netcore.kube.cluster import (
     Key,
     apply_objects,
     delete_objects,
+    key_of,
     new_cluster,
     with_cni,
 )
 from netcore.kube.compile.network import compile_cluster, pod_hosts
-from netcore.kube.documents import parse_manifests
+from netcore.kube.documents import check_manifests
+from netcore.kube.documents import (
+    parse_manifests as parse_manifests,  # what kubectl apply reads (kept here for callers)
+)
 from netcore.kube.gateway.infra import is_gateway_infrastructure
 from netcore.kube.ingress import is_ingress_system_object
 from netcore.reconcile import Report
@@ -104,14 +109,26 @@ def commit(
     return report
 
 
-def apply_manifests(sandbox: str, text: str, source: str, progress: Progress | None = None):
-    """``kubectl apply -f``: returns kubectl's per-object outcomes and the kernel report."""
+class Applied(NamedTuple):
+    """What ``kubectl apply`` reports: per object created/configured/unchanged, and its warnings."""
+
+    outcomes: list[tuple[Key, str]]
+    report: Report
+    warnings: dict[Key, list[str]]
+
+
+def apply_manifests(
+    sandbox: str, text: str, source: str, progress: Progress | None = None, namespace: str | None = None
+) -> Applied:
+    """``kubectl apply -f``: returns kubectl's per-object outcomes, the kernel report and the warnings."""
     load_cluster(sandbox)  # an unknown sandbox or one without a cluster is refused first
-    objects = parse_manifests(text, source)
+    checked = check_manifests(text, source, namespace)
+    objects = [obj for obj, _ in checked]
+    warnings = {key_of(obj): found for obj, found in checked if found}
     with lifecycle.locked(sandbox):
         before = load_cluster(sandbox)
         after, outcomes = apply_objects(before, objects, now_timestamp())
-        return outcomes, commit(sandbox, before, after, progress)
+        return Applied(outcomes, commit(sandbox, before, after, progress), warnings)
 
 
 def replace_user_objects(
@@ -173,7 +190,12 @@ def set_cni(sandbox: str, mode: str, progress: Progress | None = None) -> Report
 def pod_namespace(sandbox: str, namespace: str, pod: str) -> str:
     """Return the network namespace of a pod, or raise NotFound like kubectl."""
     cluster = load_cluster(sandbox)
+    found = cluster.get("Pod", namespace, pod)
+    if found is not None and found["spec"].get("hostNetwork") and "nodeName" in found["spec"]:
+        return names.netns_name(sandbox, found["spec"]["nodeName"])  # it shares its node's namespace
     host = pod_hosts(cluster).get((namespace, pod))
     if host is None:
         raise NotFound(f'pods "{pod}" not found in namespace "{namespace}"')
+    if found is None or "nodeName" not in found["spec"]:
+        raise PodpathError(f"pod {pod} does not have a host assigned (it is Pending: no node fits it)")
     return names.netns_name(sandbox, host)

@@ -4,7 +4,8 @@ Objects are Kubernetes-shaped dicts, keyed by (kind, namespace, name). ``apply_o
 ``delete_objects`` behave like the API server: an update keeps what the system owns (uid, creation
 time, a Service's ClusterIP and NodePorts, a pod's node and address) and refuses what Kubernetes
 refuses (changing a ClusterIP, changing a pod's spec). After every change the controllers
-(``netcore.kube.controllers``) derive the rest: nodes, ReplicaSets and their pods, scheduling,
+(``netcore.kube.controllers``) derive the rest: nodes, a Deployment's ReplicaSets, the pods of
+ReplicaSets, ReplicationControllers and DaemonSets, scheduling,
 addresses, endpoints and status.
 """
 
@@ -16,6 +17,7 @@ from dataclasses import replace
 from netcore.errors import NotFound, PodpathError, SpecError
 from netcore.kube.controllers import run_controllers, system_objects
 from netcore.kube.ingress import admit_ingress, keep_ingress_class
+from netcore.kube.netchecks import drop_type_dependent_fields, needs_health_check, type_dependent_problems
 from netcore.kube.store import (
     CNI_MODES,
     SYSTEM_NAMESPACES,
@@ -43,7 +45,7 @@ __all__ = [
     "with_cni",
 ]
 
-DERIVED = {"Node", "ReplicaSet", "Endpoints", "EndpointSlice"}
+DERIVED = {"Node", "Endpoints", "EndpointSlice"}
 
 
 def new_cluster(config: ClusterConfig, now: str) -> Cluster:
@@ -70,6 +72,8 @@ def apply_objects(cluster: Cluster, objects: list[dict], now: str) -> tuple[Clus
             )
         existing = result.objects.get(key)
         if existing is None:
+            if key[0] == "Service":
+                refuse_type_dependent(obj, key)
             fresh = copy.deepcopy(obj)
             admit_ingress(result, fresh)
             stamp_new(result, fresh, now)
@@ -112,7 +116,9 @@ def merge_update(existing: dict, incoming: dict, key: Key) -> dict:
         merged["status"] = copy.deepcopy(existing["status"])
     kind = key[0]
     if kind == "Service":
+        drop_type_dependent_fields(existing["spec"], merged["spec"])
         keep_service_allocations(existing, merged, key)
+        refuse_type_dependent(merged, key)
     elif kind == "Ingress":
         keep_ingress_class(existing, merged)
     elif kind == "Pod":
@@ -131,7 +137,8 @@ def merge_update(existing: dict, incoming: dict, key: Key) -> dict:
                 "spec",
                 "pod updates may not change fields other than the containers' images (delete and recreate the pod)",
             )
-        merged["spec"]["nodeName"] = node
+        if node is not None:
+            merged["spec"]["nodeName"] = node
     return merged
 
 
@@ -142,8 +149,19 @@ def strip_images(spec: dict) -> dict:
     return spec
 
 
+def refuse_type_dependent(service: dict, key: Key) -> None:
+    """Refuse a field the Service's type does not allow (after a type change dropped what it may)."""
+    problems = type_dependent_problems(service["spec"])
+    if problems:
+        raise SpecError(describe_key(key), problems[0].field, problems[0].expected)
+
+
 def keep_service_allocations(existing: dict, merged: dict, key: Key) -> None:
     old, new = existing["spec"], merged["spec"]
+    if new.get("type") == "ExternalName":
+        return  # an alias has no address to keep
+    if "healthCheckNodePort" not in new and "healthCheckNodePort" in old and needs_health_check(new):
+        new["healthCheckNodePort"] = old["healthCheckNodePort"]
     if new.get("clusterIP") in (None, ""):
         new["clusterIP"] = old.get("clusterIP")
         if "clusterIPs" in old:

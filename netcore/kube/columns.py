@@ -149,6 +149,8 @@ def service_row(service: dict[str, Any], wide: bool, now: datetime) -> list[str]
     if kind == "LoadBalancer":
         addresses = load_balancer_addresses(service.get("status") or {}, wide)
         external = ",".join(filter(None, [addresses, external])) or "<pending>"
+    elif kind == "ExternalName":
+        external = spec.get("externalName", "")
     elif kind not in ("ClusterIP", "NodePort"):
         external = "<unknown>"
     row = [
@@ -192,6 +194,50 @@ def replica_set_row(replica_set: dict[str, Any], wide: bool, now: datetime) -> l
         age(replica_set, now),
     ]
     return row + [*containers_and_images(spec), format_label_selector(spec.get("selector"))] if wide else row
+
+
+def daemon_set_row(daemon_set: dict[str, Any], wide: bool, now: datetime) -> list[str]:
+    """Return a DaemonSet's cells: DESIRED, CURRENT, READY, UP-TO-DATE, AVAILABLE, NODE SELECTOR."""
+    spec, status = daemon_set.get("spec") or {}, daemon_set.get("status") or {}
+    node_selector = ((spec.get("template") or {}).get("spec") or {}).get("nodeSelector")
+    row = [
+        daemon_set["metadata"]["name"],
+        *(
+            str(status.get(field, 0))
+            for field in (
+                "desiredNumberScheduled",
+                "currentNumberScheduled",
+                "numberReady",
+                "updatedNumberScheduled",
+                "numberAvailable",
+            )
+        ),
+        format_labels(node_selector),
+        age(daemon_set, now),
+    ]
+    return row + [*containers_and_images(spec), format_label_selector(spec.get("selector"))] if wide else row
+
+
+def stateful_set_row(stateful_set: dict[str, Any], wide: bool, now: datetime) -> list[str]:
+    """Return a StatefulSet's cells: READY as ready/desired."""
+    spec, status = stateful_set.get("spec") or {}, stateful_set.get("status") or {}
+    row = [
+        stateful_set["metadata"]["name"],
+        f"{status.get('readyReplicas', 0)}/{spec.get('replicas', 0)}",
+        age(stateful_set, now),
+    ]
+    return row + containers_and_images(spec) if wide else row
+
+
+def config_map_row(config_map: dict[str, Any], wide: bool, now: datetime) -> list[str]:
+    """Return a ConfigMap's cells: the number of DATA keys (text and binary)."""
+    data = len(config_map.get("data") or {}) + len(config_map.get("binaryData") or {})
+    return [config_map["metadata"]["name"], str(data), age(config_map, now)]
+
+
+def service_account_row(account: dict[str, Any], wide: bool, now: datetime) -> list[str]:
+    """Return a ServiceAccount's cells: the number of SECRETS it lists."""
+    return [account["metadata"]["name"], str(len(account.get("secrets") or [])), age(account, now)]
 
 
 def format_endpoints(endpoints: dict[str, Any] | None, port_names: set[str] | None = None) -> str:
@@ -336,6 +382,12 @@ def secret_row(secret: dict[str, Any], wide: bool, now: datetime) -> list[str]:
     return [secret["metadata"]["name"], secret.get("type", ""), str(data), age(secret, now)]
 
 
+def name_and_age_row(obj: dict[str, Any], wide: bool, now: datetime) -> list[str]:
+    """Return the cells kubectl prints for a kind without columns of its own."""
+    return [obj["metadata"]["name"], age(obj, now)]
+
+
+NAME_AND_AGE = Columns(("NAME", "AGE"), (), name_and_age_row)
 WORKLOAD_WIDE = ("CONTAINERS", "IMAGES", "SELECTOR")
 COLUMNS: dict[str, Columns] = {
     "Pod": Columns(
@@ -344,6 +396,15 @@ COLUMNS: dict[str, Columns] = {
     "Service": Columns(("NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"), ("SELECTOR",), service_row),
     "Deployment": Columns(("NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"), WORKLOAD_WIDE, deployment_row),
     "ReplicaSet": Columns(("NAME", "DESIRED", "CURRENT", "READY", "AGE"), WORKLOAD_WIDE, replica_set_row),
+    "ReplicationController": Columns(("NAME", "DESIRED", "CURRENT", "READY", "AGE"), WORKLOAD_WIDE, replica_set_row),
+    "DaemonSet": Columns(
+        ("NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE"),
+        WORKLOAD_WIDE,
+        daemon_set_row,
+    ),
+    "StatefulSet": Columns(("NAME", "READY", "AGE"), ("CONTAINERS", "IMAGES"), stateful_set_row),
+    "ConfigMap": Columns(("NAME", "DATA", "AGE"), (), config_map_row),
+    "ServiceAccount": Columns(("NAME", "SECRETS", "AGE"), (), service_account_row),
     "Endpoints": Columns(("NAME", "ENDPOINTS", "AGE"), (), endpoints_row),
     "EndpointSlice": Columns(("NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"), (), endpoint_slice_row),
     "Ingress": Columns(("NAME", "CLASS", "HOSTS", "ADDRESS", "PORTS", "AGE"), (), ingress_row),

@@ -1,26 +1,28 @@
 """The controllers: derive what a real cluster's control plane would, from the objects applied.
 
 Pure and run after every change, in the order a real control plane converges: namespaces; nodes;
-Deployments to ReplicaSets to pods; scheduling (the node with fewest pods); pod addresses and status;
+Deployments to ReplicaSets, and ReplicaSets, ReplicationControllers, DaemonSets and StatefulSets to pods;
+scheduling (the node with fewest pods among those a pod fits); pod addresses and status;
 Service addresses, NodePorts and LoadBalancer addresses; Endpoints and EndpointSlices. Allocations
 already made are kept, so an object keeps its addresses for as long as it exists.
 """
 
 from __future__ import annotations
 
-import copy
 import ipaddress
 
 from netcore.kube import addresses
 from netcore.kube.gateway.infra import derive_gateway_infrastructure, derive_gateway_status
 from netcore.kube.ingress import derive_ingress_status, ingress_system_objects
-from netcore.kube.naming import node_name, safe_suffix, template_hash
-from netcore.kube.selectors import matches, matches_service
-from netcore.kube.store import SYSTEM_NAMESPACES, Cluster, Key, key_of, stamp_new
+from netcore.kube.naming import node_name, safe_suffix
+from netcore.kube.netchecks import needs_health_check
+from netcore.kube.pod_owners import derive_workload_pods, derive_workload_status, owner
+from netcore.kube.scheduling import fits
+from netcore.kube.selectors import matches_service
+from netcore.kube.store import SYSTEM_NAMESPACES, Cluster, derived_uid, stamp_new
 
 KUBERNETES_VERSION = "v1.34.0-podpath"
 DNS_IMAGE = "podpath/coredns"
-PODS_MADE = "podpath.dev/pods-made"
 
 
 def run_controllers(cluster: Cluster, now: str) -> Cluster:
@@ -28,13 +30,13 @@ def run_controllers(cluster: Cluster, now: str) -> Cluster:
     ensure_namespaces(cluster, now)
     derive_nodes(cluster, now)
     derive_gateway_infrastructure(cluster, now)  # Gateway API: each Gateway's pod and Service
-    derive_replicasets_and_pods(cluster, now)
+    derive_workload_pods(cluster, now)
     schedule_pods(cluster)
     assign_pod_addresses(cluster, now)
     publish_ports(cluster)
     allocate_services(cluster)
     derive_endpoints(cluster, now)
-    derive_deployment_status(cluster)
+    derive_workload_status(cluster)
     derive_ingress_status(cluster)
     derive_gateway_status(cluster, now)
     return cluster
@@ -122,7 +124,7 @@ def derive_nodes(cluster: Cluster, now: str) -> None:
                 "kind": "Node",
                 "metadata": {
                     "name": name,
-                    "uid": f"node-{index}",
+                    "uid": derived_uid(cluster_uid(cluster), "Node", name),
                     "creationTimestamp": cluster_birth(cluster, now),
                     "labels": {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", **roles},
                 },
@@ -146,100 +148,19 @@ def derive_nodes(cluster: Cluster, now: str) -> None:
         )
 
 
+def cluster_uid(cluster: Cluster) -> str:
+    """The uid of the cluster's default namespace: unique per cluster, the root of its nodes' uids."""
+    return cluster.objects[("Namespace", "", "default")]["metadata"]["uid"]
+
+
 def cluster_birth(cluster: Cluster, now: str) -> str:
     default = cluster.get("Namespace", "", "default")
     return default["metadata"]["creationTimestamp"] if default else now
 
 
-def derive_replicasets_and_pods(cluster: Cluster, now: str) -> None:
-    """Each Deployment owns one ReplicaSet per template; the current one owns ``replicas`` pods."""
-    deployments = {key_of(d): d for d in cluster.list("Deployment")}
-    wanted_sets: set[Key] = set()
-    for dkey, deployment in deployments.items():
-        template = deployment["spec"]["template"]
-        digest = template_hash(template)
-        rs_name = f"{dkey[2]}-{digest}"
-        namespace = dkey[1]
-        rs = cluster.get("ReplicaSet", namespace, rs_name)
-        replicas = deployment["spec"].get("replicas", 1)
-        if rs is None:
-            labels = {**template.get("metadata", {}).get("labels", {}), "pod-template-hash": digest}
-            rs = {
-                "apiVersion": "apps/v1",
-                "kind": "ReplicaSet",
-                "metadata": {
-                    "name": rs_name,
-                    "namespace": namespace,
-                    "labels": labels,
-                    "ownerReferences": [owner(deployment)],
-                },
-                "spec": {"selector": {"matchLabels": labels}, "template": copy.deepcopy(template)},
-            }
-            rs["spec"]["template"].setdefault("metadata", {})["labels"] = dict(labels)
-            stamp_new(cluster, rs, now)
-            cluster.put(rs)
-        rs["spec"]["replicas"] = replicas
-        wanted_sets.add(key_of(rs))
-        reconcile_replicaset_pods(cluster, rs, replicas, now)
-    for key in [k for k in cluster.objects if k[0] == "ReplicaSet" and k not in wanted_sets]:
-        del cluster.objects[key]
-    # Pods whose owner is gone go with it.
-    live_sets = {cluster.objects[k]["metadata"]["uid"] for k in wanted_sets}
-    for key, pod in list(cluster.objects.items()):
-        refs = pod["metadata"].get("ownerReferences", []) if key[0] == "Pod" else []
-        if refs and refs[0]["uid"] not in live_sets:
-            del cluster.objects[key]
-
-
-def owner(obj: dict) -> dict:
-    return {
-        "apiVersion": obj["apiVersion"],
-        "kind": obj["kind"],
-        "name": obj["metadata"]["name"],
-        "uid": obj["metadata"]["uid"],
-        "controller": True,
-        "blockOwnerDeletion": True,
-    }
-
-
-def reconcile_replicaset_pods(cluster: Cluster, rs: dict, replicas: int, now: str) -> None:
-    namespace, rs_uid = rs["metadata"]["namespace"], rs["metadata"]["uid"]
-    mine = [
-        p for p in cluster.list("Pod", namespace) if p["metadata"].get("ownerReferences", [{}])[0].get("uid") == rs_uid
-    ]
-    mine.sort(key=lambda p: (p["metadata"]["creationTimestamp"], p["metadata"]["name"]))
-    for extra in mine[replicas:]:
-        del cluster.objects[key_of(extra)]
-    # Every pod the ReplicaSet ever made counts, so a replacement gets a new name, as in Kubernetes.
-    annotations = rs["metadata"].setdefault("annotations", {})
-    while len(mine) < replicas:
-        made = int(annotations.get(PODS_MADE, "0"))
-        annotations[PODS_MADE] = str(made + 1)
-        name = f"{rs['metadata']['name']}-{safe_suffix(5, rs_uid, str(made))}"
-        if cluster.get("Pod", namespace, name) is not None:
-            continue
-        template = copy.deepcopy(rs["spec"]["template"])
-        pod = {
-            "apiVersion": "v1",
-            "kind": "Pod",
-            "metadata": {
-                "name": name,
-                "namespace": namespace,
-                "labels": template["metadata"].get("labels", {}),
-                "annotations": template["metadata"].get("annotations", {}),
-                "ownerReferences": [owner(rs)],
-            },
-            "spec": template["spec"],
-        }
-        if not pod["metadata"]["annotations"]:
-            del pod["metadata"]["annotations"]
-        stamp_new(cluster, pod, now)
-        cluster.put(pod)
-        mine.append(pod)
-
-
 def schedule_pods(cluster: Cluster) -> None:
-    """Bind each unscheduled pod to the node running the fewest pods (ties: the lowest node)."""
+    """Bind each unscheduled pod to the node running the fewest pods (ties: the lowest node) among the
+    nodes its nodeSelector and node affinity allow; a pod no node fits stays unscheduled (Pending)."""
     nodes = [node_name(i) for i in range(cluster.config.nodes)]
     load = {n: 0 for n in nodes}
     pods = cluster.list("Pod")
@@ -247,14 +168,33 @@ def schedule_pods(cluster: Cluster) -> None:
         node = pod["spec"].get("nodeName")
         if node in load:
             load[node] += 1
+    host_ports = {n: {p for pod in pods if pod["spec"].get("nodeName") == n for p in host_ports_of(pod)} for n in nodes}
     for pod in sorted(
         pods, key=lambda p: (p["metadata"]["creationTimestamp"], p["metadata"].get("namespace"), p["metadata"]["name"])
     ):
         if pod["spec"].get("nodeName") in load:
             continue
-        target = min(nodes, key=lambda n: (load[n], nodes.index(n)))
+        pod["spec"].pop("nodeName", None)
+        wanted = host_ports_of(pod)  # the scheduler's NodePorts filter: a node's port serves one pod
+        allowed = [
+            n for n in nodes if fits(pod["spec"], cluster.objects[("Node", "", n)]) and not wanted & host_ports[n]
+        ]
+        if not allowed:
+            continue
+        target = min(allowed, key=lambda n: (load[n], nodes.index(n)))
         pod["spec"]["nodeName"] = target
         load[target] += 1
+        host_ports[target] |= wanted
+
+
+def host_ports_of(pod: dict) -> set[tuple[int, str]]:
+    """The node ports a pod takes: its hostPorts (a host-network pod's ports all are)."""
+    return {
+        (port["hostPort"], port.get("protocol", "TCP"))
+        for container in pod["spec"].get("containers", [])
+        for port in container.get("ports", [])
+        if port.get("hostPort")
+    }
 
 
 def node_index(node: str) -> int:
@@ -265,10 +205,15 @@ def assign_pod_addresses(cluster: Cluster, now: str) -> None:
     pods = cluster.list("Pod")
     taken = {p.get("status", {}).get("podIP") for p in pods} - {None}
     for pod in pods:
+        if "nodeName" not in pod["spec"]:
+            pod["status"] = pending_status(cluster, pod, now)
+            continue
         index = node_index(pod["spec"]["nodeName"])
         status = pod.setdefault("status", {})
         ip = status.get("podIP")
-        if ip is None or not in_node_range(ip, index):
+        if pod["spec"].get("hostNetwork"):
+            ip = addresses.node_address(index)  # the node's own namespace, so the node's address
+        elif ip is None or not in_node_range(ip, index):
             ip = addresses.allocate_pod_ip(index, taken)
             taken.add(ip)
         started = status.get("startTime", now)
@@ -301,6 +246,25 @@ def assign_pod_addresses(cluster: Cluster, now: str) -> None:
         }
 
 
+def pending_status(cluster: Cluster, pod: dict, now: str) -> dict:
+    """The status of a pod no node fits, with the scheduler's reason."""
+    since = (pod.get("status") or {}).get("conditions", [{}])[0].get("lastTransitionTime", now)
+    count = cluster.config.nodes
+    return {
+        "phase": "Pending",
+        "qosClass": "BestEffort",
+        "conditions": [
+            {
+                "type": "PodScheduled",
+                "status": "False",
+                "reason": "Unschedulable",
+                "lastTransitionTime": since,
+                "message": f"0/{count} nodes are available: {count} node(s) didn't match Pod's node affinity/selector.",
+            }
+        ],
+    }
+
+
 def in_node_range(ip: str, index: int) -> bool:
     return ipaddress.IPv4Address(ip) in addresses.node_pod_cidr(index)
 
@@ -309,60 +273,96 @@ PUBLISHED = "podpath.dev/published-ports"
 
 
 def publish_ports(cluster: Cluster) -> None:
-    """In the "bad way" (nat mode), publish each container port on the node, as ``docker run -p``.
+    """Publish container ports on the pod's node: a port with a ``hostPort`` on that port in every pod
+    network (as the CNI's portmap plugin does), and in the "bad way" (nat mode) every other port too, as
+    ``docker run -p``.
 
-    A port below 1024 is published 8000 higher (80 -> 8080); a taken one moves to the next free port,
-    so two pods with port 80 on one node get 8080 and 8081: the port conflicts the talk warns about.
+    In nat mode a port below 1024 is published 8000 higher (80 -> 8080); a taken one moves to the next
+    free port, so two pods with port 80 on one node get 8080 and 8081: the port conflicts the talk warns
+    about. A hostPort another pod of the node already holds is not published (the first pod keeps it).
     """
-    used: dict[str, set[int]] = {}
-    for pod in sorted(
+    pods = sorted(
         cluster.list("Pod"),
         key=lambda p: (p["metadata"]["creationTimestamp"], p["metadata"]["namespace"], p["metadata"]["name"]),
-    ):
+    )
+    used: dict[str, set[int]] = {}
+    chosen: dict[tuple[str, str], list[tuple[int, dict]]] = {}
+    pods = [pod for pod in pods if "nodeName" in pod["spec"] and not pod["spec"].get("hostNetwork")]
+    for pod in pods:  # hostPorts first, so an automatic nat-mode port never takes one a pod asked for
+        taken = used.setdefault(pod["spec"]["nodeName"], set())
+        mine = chosen.setdefault((pod["metadata"]["namespace"], pod["metadata"]["name"]), [])
+        for port in container_ports(pod):
+            if port.get("hostPort") and port["hostPort"] not in taken:
+                taken.add(port["hostPort"])
+                mine.append((port["hostPort"], port))
+    for pod in pods:
+        taken = used[pod["spec"]["nodeName"]]
+        mine = chosen[(pod["metadata"]["namespace"], pod["metadata"]["name"])]
+        if cluster.config.cni == "nat":
+            for port in container_ports(pod):
+                if port.get("hostPort"):
+                    continue
+                candidate = port["containerPort"] + (8000 if port["containerPort"] < 1024 else 0)
+                while candidate in taken:
+                    candidate += 1
+                taken.add(candidate)
+                mine.append((candidate, port))
         annotations = pod["metadata"].setdefault("annotations", {})
         annotations.pop(PUBLISHED, None)
-        if cluster.config.cni == "nat":
-            node = pod["spec"]["nodeName"]
-            taken = used.setdefault(node, set())
-            mappings = []
-            for container in pod["spec"].get("containers", []):
-                for port in container.get("ports", []):
-                    candidate = port["containerPort"] + (8000 if port["containerPort"] < 1024 else 0)
-                    while candidate in taken:
-                        candidate += 1
-                    taken.add(candidate)
-                    mappings.append(
-                        f"{pod['status']['hostIP']}:{candidate}->{port['containerPort']}/{port.get('protocol', 'TCP')}"
-                    )
-            if mappings:
-                annotations[PUBLISHED] = ",".join(mappings)
+        if mine:
+            annotations[PUBLISHED] = ",".join(
+                f"{pod['status']['hostIP']}:{host_port}->{port['containerPort']}/{port.get('protocol', 'TCP')}"
+                for host_port, port in mine
+            )
         if not annotations:
             del pod["metadata"]["annotations"]
+
+
+def container_ports(pod: dict) -> list[dict]:
+    return [port for container in pod["spec"].get("containers", []) for port in container.get("ports", [])]
 
 
 def allocate_services(cluster: Cluster) -> None:
     services = cluster.list("Service")
     ips = {s["spec"].get("clusterIP") for s in services} - {None, "None", ""}
-    ports = {p.get("nodePort") for s in services for p in s["spec"].get("ports", [])} - {None}
+    ports = (
+        {p.get("nodePort") for s in services for p in s["spec"].get("ports", [])}
+        | {s["spec"].get("healthCheckNodePort") for s in services}
+    ) - {None}
     balancers = {i.get("ip") for s in services for i in s.get("status", {}).get("loadBalancer", {}).get("ingress", [])}
     # Addresses asked for with spec.loadBalancerIP are never handed to another Service.
     requested = {s["spec"].get("loadBalancerIP") for s in services if s["spec"].get("type") == "LoadBalancer"} - {None}
     for service in services:
         spec = service["spec"]
         name = f"{service['metadata']['namespace']}/{service['metadata']['name']}"
+        if spec.get("type") == "ExternalName":  # a DNS alias (a CNAME): no address, no node ports
+            for field_name in ("clusterIP", "clusterIPs"):
+                spec.pop(field_name, None)
+            service["status"] = {"loadBalancer": {}}
+            continue
         if spec.get("clusterIP") in (None, ""):
             spec["clusterIP"] = addresses.allocate_cluster_ip(name, ips)
             ips.add(spec["clusterIP"])
         spec["clusterIPs"] = [spec["clusterIP"]]
         kind = spec.get("type", "ClusterIP")
+        # A LoadBalancer may go without node ports (allocateLoadBalancerNodePorts: false), as with MetalLB.
+        wants_node_ports = kind == "NodePort" or (
+            kind == "LoadBalancer" and spec.get("allocateLoadBalancerNodePorts", True)
+        )
         for port in spec.get("ports", []):
-            if kind in ("NodePort", "LoadBalancer") and not port.get("nodePort"):
+            if wants_node_ports and not port.get("nodePort"):
                 port["nodePort"] = addresses.allocate_node_port(
                     f"{name}/{port.get('port')}/{port.get('protocol')}", ports
                 )
                 ports.add(port["nodePort"])
             elif kind == "ClusterIP":
                 port.pop("nodePort", None)
+        if needs_health_check(spec):  # kube-proxy's health check port for the load balancer
+            if not spec.get("healthCheckNodePort"):
+                spec["healthCheckNodePort"] = addresses.allocate_node_port(f"{name}/health", ports)
+                ports.add(spec["healthCheckNodePort"])
+        else:
+            spec.pop("healthCheckNodePort", None)
         status: dict[str, dict] = {"loadBalancer": {}}
         if kind == "LoadBalancer":
             current = [i["ip"] for i in service.get("status", {}).get("loadBalancer", {}).get("ingress", [])]
@@ -385,7 +385,7 @@ def derive_endpoints(cluster: Cluster, now: str) -> None:
         del cluster.objects[key]
     for service in cluster.list("Service"):
         selector = service["spec"].get("selector")
-        if not selector:
+        if not selector or service["spec"].get("type") == "ExternalName":
             continue  # a Service without a selector has endpoints managed by hand (unsupported)
         namespace, name = service["metadata"]["namespace"], service["metadata"]["name"]
         pods = [
@@ -440,7 +440,7 @@ def derive_endpoints(cluster: Cluster, now: str) -> None:
 
 def stamp_derived(obj: dict, source: dict) -> None:
     obj["metadata"]["creationTimestamp"] = source["metadata"]["creationTimestamp"]
-    obj["metadata"]["uid"] = f"{source['metadata']['uid'][:24]}{obj['kind'][:12].lower():>12}"
+    obj["metadata"]["uid"] = derived_uid(source["metadata"]["uid"], obj["kind"], obj["metadata"]["name"])
 
 
 def target_ref(pod: dict) -> dict:
@@ -487,43 +487,3 @@ def resolve_target_port(port: dict, pod: dict) -> int | None:
             ):
                 return container_port["containerPort"]
     return None
-
-
-def derive_deployment_status(cluster: Cluster) -> None:
-    for deployment in cluster.list("Deployment"):
-        namespace = deployment["metadata"]["namespace"]
-        selector = deployment["spec"].get("selector")
-        pods = [
-            p
-            for p in cluster.list("Pod", namespace)
-            if matches(selector, p["metadata"].get("labels", {})) and p["metadata"].get("ownerReferences")
-        ]
-        count = len(pods)
-        replicas = deployment["spec"].get("replicas", 1)
-        deployment["status"] = {
-            "observedGeneration": deployment["metadata"].get("generation", 1),
-            "replicas": count,
-            "updatedReplicas": count,
-            "readyReplicas": count,
-            "availableReplicas": count,
-            "conditions": [
-                {
-                    "type": "Available",
-                    "status": "True" if count >= replicas else "False",
-                    "reason": "MinimumReplicasAvailable",
-                },
-                {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable"},
-            ],
-        }
-        if not count:
-            for field_name in ("readyReplicas", "availableReplicas"):
-                deployment["status"].pop(field_name)
-    for rs in cluster.list("ReplicaSet"):
-        count = rs["spec"].get("replicas", 0)
-        rs["status"] = {
-            "replicas": count,
-            "readyReplicas": count,
-            "availableReplicas": count,
-            "fullyLabeledReplicas": count,
-            "observedGeneration": 1,
-        }

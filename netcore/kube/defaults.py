@@ -35,6 +35,8 @@ def apply_defaults(obj: dict[str, Any]) -> dict[str, Any]:
         default_pod_spec(spec)
     elif kind.kind == "Deployment" and isinstance(spec, dict):
         default_deployment(spec)
+    elif kind.kind in ("ReplicaSet", "ReplicationController", "DaemonSet", "StatefulSet") and isinstance(spec, dict):
+        default_workload(out, spec, kind.kind)
     elif kind.kind == "Service" and isinstance(spec, dict):
         default_service(spec)
     elif kind.kind == "Secret":
@@ -56,6 +58,8 @@ def default_pod_spec(spec: dict[str, Any]) -> None:
             container.setdefault("imagePullPolicy", pull_policy(container["image"]))
         for port in container.get("ports") or []:
             port.setdefault("protocol", "TCP")
+            if spec.get("hostNetwork") and "containerPort" in port:
+                port.setdefault("hostPort", port["containerPort"])  # the pod's ports are its node's
         for env in container.get("env") or []:
             field_ref = (env.get("valueFrom") or {}).get("fieldRef")
             if isinstance(field_ref, dict):
@@ -87,6 +91,37 @@ def default_deployment(spec: dict[str, Any]) -> None:
         default_pod_spec(template_spec)
 
 
+def default_workload(obj: dict[str, Any], spec: dict[str, Any], kind: str) -> None:
+    """Fill a ReplicaSet's, ReplicationController's or DaemonSet's defaults, and its pods'."""
+    template = spec.get("template") or {}
+    labels = (template.get("metadata") or {}).get("labels") or {}
+    if kind != "DaemonSet":
+        spec.setdefault("replicas", 1)
+    if kind == "ReplicationController" and labels:
+        # A ReplicationController without a selector selects its template's labels, and carries them.
+        if not spec.get("selector"):
+            spec["selector"] = dict(labels)
+        if not obj["metadata"].get("labels"):
+            obj["metadata"]["labels"] = dict(labels)
+    if kind == "DaemonSet":
+        strategy = spec.setdefault("updateStrategy", {})
+        strategy.setdefault("type", "RollingUpdate")
+        if strategy["type"] == "RollingUpdate":
+            rolling = strategy.setdefault("rollingUpdate", {})
+            rolling.setdefault("maxUnavailable", 1)
+            rolling.setdefault("maxSurge", 0)
+        spec.setdefault("revisionHistoryLimit", 10)
+    if kind == "StatefulSet":
+        spec.setdefault("podManagementPolicy", "OrderedReady")
+        strategy = spec.setdefault("updateStrategy", {})
+        strategy.setdefault("type", "RollingUpdate")
+        if strategy["type"] == "RollingUpdate":
+            strategy.setdefault("rollingUpdate", {}).setdefault("partition", 0)
+        spec.setdefault("revisionHistoryLimit", 10)
+    if isinstance(template.get("spec"), dict):
+        default_pod_spec(template["spec"])
+
+
 def default_service(spec: dict[str, Any]) -> None:
     """Fill a Service's defaults: type, affinity, port protocol and target, policies, IP family."""
     spec.setdefault("type", "ClusterIP")
@@ -98,8 +133,12 @@ def default_service(spec: dict[str, Any]) -> None:
         port.setdefault("protocol", "TCP")
         if "port" in port:
             port.setdefault("targetPort", port["port"])
-    if spec["type"] in ("NodePort", "LoadBalancer"):
+    if spec["type"] == "LoadBalancer":
+        spec.setdefault("allocateLoadBalancerNodePorts", True)
+    if spec["type"] in ("NodePort", "LoadBalancer") or spec.get("externalIPs"):
         spec.setdefault("externalTrafficPolicy", "Cluster")
+    if spec["type"] == "ExternalName":
+        return  # a DNS alias: no address, so no traffic policy and no IP family
     spec.setdefault("internalTrafficPolicy", "Cluster")
     if spec.get("clusterIP") and not spec.get("clusterIPs"):
         spec["clusterIPs"] = [spec["clusterIP"]]

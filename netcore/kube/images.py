@@ -5,12 +5,16 @@ A pod is a network namespace; its containers' images become servers of the workl
 Images are matched by repository, ignoring registry, tag and digest, and by the repository's last
 component (``registry.k8s.io/e2e-test-images/agnhost:2.47`` is agnhost). Each image reads what the
 real one reads: declared ports, ``command``/``args`` as Kubernetes combines them with the image's
-entrypoint, and environment variables with ``$(VAR)`` references and downward-API ``fieldRef``s.
+entrypoint, and environment variables with ``$(VAR)`` references, downward-API ``fieldRef``s, and values
+from ConfigMaps and Secrets (``envFrom``, ``configMapKeyRef``, ``secretKeyRef``) when the caller passes a
+way to read them (``Sources``).
 ``check_pod`` refuses what cannot run, naming the field; ``pod_servers`` returns what runs.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -56,6 +60,9 @@ PORTER_PREFIXES = {
     "SERVE_SCTP_PORT_": None,
 }
 DNS_RECORDS_ENV = "PODPATH_DNS_RECORDS"
+ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
+# Reads a stored object by (kind, namespace, name): how the kubelet finds a pod's ConfigMaps and Secrets.
+Sources = Callable[[str, str, str], "dict | None"]
 
 
 @dataclass(frozen=True)
@@ -162,13 +169,54 @@ def field_value(pod: dict, path: str) -> str | None:
     return str(values[path] or "")
 
 
-def resolve_env(pod: dict, container: dict, field: str) -> dict[str, tuple[str, str]]:
-    if container.get("envFrom"):
-        raise SpecError("", f"{field}.envFrom[0]", "no envFrom: Podpath has no ConfigMaps or Secrets to read")
+def config_data(sources: Sources | None, kind: str, namespace: str, name: object) -> dict[str, str] | None:
+    """Return a ConfigMap's or Secret's data as text (a Secret's decoded), or None when it cannot be read."""
+    obj = sources(kind, namespace, name) if sources is not None and isinstance(name, str) else None
+    if obj is None:
+        return None
+    data = dict(obj.get("data") or {})
+    if kind == "Secret":
+        try:
+            return {key: base64.b64decode(value).decode("utf-8", "replace") for key, value in data.items()}
+        except (binascii.Error, ValueError):
+            return None
+    return {key: str(value) for key, value in data.items()}
+
+
+def env_from(pod: dict, container: dict, field: str, sources: Sources | None) -> dict[str, tuple[str, str]]:
+    """Return the variables ``envFrom`` brings in: every key of each ConfigMap or Secret that is a valid
+    variable name, with the entry's prefix; later entries win, as in the kubelet."""
+    namespace = (pod.get("metadata") or {}).get("namespace") or "default"
+    env: dict[str, tuple[str, str]] = {}
+    for j, entry in enumerate(container.get("envFrom") or []):
+        for ref_key, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
+            ref = entry.get(ref_key) if isinstance(entry, dict) else None
+            data = config_data(sources, kind, namespace, (ref or {}).get("name")) if ref else None
+            for key, value in (data or {}).items():
+                name = f"{entry.get('prefix', '')}{key}"
+                if ENV_NAME.fullmatch(name):
+                    env[name] = (value, f"{field}.envFrom[{j}]")
+    return env
+
+
+def value_from(pod: dict, source: dict, sources: Sources | None) -> str | None:
+    """Return the value of a configMapKeyRef or secretKeyRef, or None when it cannot be read."""
+    namespace = (pod.get("metadata") or {}).get("namespace") or "default"
+    for ref_key, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
+        ref = source.get(ref_key)
+        if isinstance(ref, dict):
+            return (config_data(sources, kind, namespace, ref.get("name")) or {}).get(ref.get("key", ""))
+    return None
+
+
+def resolve_env(pod: dict, container: dict, field: str, sources: Sources | None = None) -> dict[str, tuple[str, str]]:
+    """Return the container's variables an image can read: envFrom first, then env's plain values,
+    downward-API fieldRefs and ConfigMap or Secret keys. A variable whose source cannot be read (no
+    ``sources``, a missing object or key, a resourceFieldRef) is left unset."""
     items = container.get("env") or []
     if not isinstance(items, list):
         raise SpecError("", f"{field}.env", "a list of {name, value} or {name, valueFrom}")
-    env: dict[str, tuple[str, str]] = {}
+    env = env_from(pod, container, field, sources)
     for j, item in enumerate(items):
         where = f"{field}.env[{j}]"
         name = item.get("name") if isinstance(item, dict) else None
@@ -182,11 +230,10 @@ def resolve_env(pod: dict, container: dict, field: str) -> dict[str, tuple[str, 
                 else None
             )
             if path is None:
-                raise SpecError(
-                    "",
-                    f"{where}.valueFrom",
-                    "a fieldRef (Podpath cannot resolve configMapKeyRef, secretKeyRef or resourceFieldRef)",
-                )
+                found = value_from(pod, source, sources) if isinstance(source, dict) else None
+                if found is not None:
+                    env[name] = (found, where)
+                continue
             value = field_value(pod, path)
             if value is None:
                 raise SpecError(
@@ -463,6 +510,11 @@ IMAGES: dict[str, Image] = {
         ),
         Image("agnhost", "the Kubernetes e2e agnhost: pause, netexec, serve-hostname, porter", agnhost),
         Image("nginx", "nginx's welcome page on port 80", nginx),
+        Image(
+            "nginx-slim",
+            "the Kubernetes documentation's and e2e tests' nginx (registry.k8s.io/nginx-slim): as nginx",
+            nginx,
+        ),
         Image("busybox", "a client: exec runs the machine's curl, wget, nc, ping, dig and ip in the pod", nothing),
         Image("curlimages/curl", "a client: exec runs the machine's curl in the pod", nothing),
         Image("pause", "the pause container: holds the pod's network namespace, serves nothing", nothing),
@@ -480,10 +532,12 @@ IMAGES: dict[str, Image] = {
 
 def pod_hostname(pod: dict) -> str:
     meta, spec = pod.get("metadata") or {}, pod.get("spec") or {}
+    if spec.get("hostNetwork") and spec.get("nodeName"):
+        return str(spec["nodeName"])  # it shares its node's UTS namespace too, as the kubelet runs it
     return str(spec.get("hostname") or meta.get("name") or "")[:HOSTNAME_MAX]
 
 
-def pod_listeners(pod: dict) -> list[Listener]:
+def pod_listeners(pod: dict, sources: Sources | None = None) -> list[Listener]:
     """Return every server the pod's containers run; raise SpecError for what cannot run."""
     containers = (pod.get("spec") or {}).get("containers") if isinstance(pod, dict) else None
     if not isinstance(containers, list) or not containers:
@@ -500,7 +554,7 @@ def pod_listeners(pod: dict) -> list[Listener]:
         if image is None:
             got = f", got {image_ref!r}" if image_ref else ""
             raise SpecError("", f"{field}.image", f"an image from the catalog: {', '.join(catalog_names())}{got}")
-        container = Container(spec=spec, field=field, env=resolve_env(pod, spec, field), hostname=hostname)
+        container = Container(spec=spec, field=field, env=resolve_env(pod, spec, field, sources), hostname=hostname)
         for listener in image.listeners(container):
             clash = taken.get((listener.port, listener.protocol))
             if clash is not None:
@@ -520,9 +574,10 @@ def check_pod(pod: dict) -> None:
     pod_listeners(pod)
 
 
-def pod_servers(pod: dict, host: str) -> tuple[Server, ...]:
-    """Return the servers the pod runs, on ``host`` (the Podpath host of the pod's namespace)."""
+def pod_servers(pod: dict, host: str, sources: Sources | None = None) -> tuple[Server, ...]:
+    """Return the servers the pod runs, on ``host`` (the Podpath host of the pod's namespace), reading its
+    ConfigMaps and Secrets through ``sources``."""
     return tuple(
         Server(host=host, kind=one.kind, port=one.port, protocol=one.protocol, options=one.options)
-        for one in pod_listeners(pod)
+        for one in pod_listeners(pod, sources)
     )

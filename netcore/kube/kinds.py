@@ -1,8 +1,8 @@
 """The kinds of object Podpath's API surface serves, and every name kubectl users call them by.
 
 The command line resolves `podpath get svc` or `deployments.apps` through ``resolve_kind``; manifests
-name their kind by apiVersion and kind, resolved through ``kind_of``. Derived kinds (nodes, replica
-sets, endpoints) are listed so they can be read, and marked read-only so no manifest can create them.
+name their kind by apiVersion and kind, resolved through ``kind_of``. Derived kinds (nodes, endpoints)
+are listed so they can be read, and marked read-only so no manifest can create them.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ class Kind:
     namespaced: bool = True
     read_only: bool = False
     legacy_api_versions: tuple[str, ...] = ()  # accepted in manifests, converted on input
+    stored_only: bool = False  # accepted and kept, with a warning: nothing in Podpath acts on it
 
     @property
     def api_version(self) -> str:
@@ -42,12 +43,28 @@ class Kind:
         return (self.plural, self.singular, self.kind.lower(), *self.short_names)
 
 
+def stored_only(
+    kind: str,
+    group: str,
+    version: str,
+    plural: str,
+    singular: str,
+    short_names: tuple[str, ...] = (),
+    namespaced: bool = True,
+) -> Kind:
+    """A kind real manifests carry that Podpath accepts and keeps, with a warning: nothing here acts on it."""
+    return Kind(kind, group, version, plural, singular, short_names, namespaced=namespaced, stored_only=True)
+
+
 KINDS: tuple[Kind, ...] = (
     Kind("Namespace", "", "v1", "namespaces", "namespace", ("ns",), namespaced=False),
     Kind("Node", "", "v1", "nodes", "node", ("no",), namespaced=False, read_only=True),
     Kind("Pod", "", "v1", "pods", "pod", ("po",)),
     Kind("Deployment", "apps", "v1", "deployments", "deployment", ("deploy",)),
-    Kind("ReplicaSet", "apps", "v1", "replicasets", "replicaset", ("rs",), read_only=True),
+    Kind("ReplicaSet", "apps", "v1", "replicasets", "replicaset", ("rs",)),
+    Kind("ReplicationController", "", "v1", "replicationcontrollers", "replicationcontroller", ("rc",)),
+    Kind("DaemonSet", "apps", "v1", "daemonsets", "daemonset", ("ds",)),
+    Kind("StatefulSet", "apps", "v1", "statefulsets", "statefulset", ("sts",)),
     Kind("Service", "", "v1", "services", "service", ("svc",)),
     Kind("Endpoints", "", "v1", "endpoints", "endpoints", ("ep",), read_only=True),
     Kind("EndpointSlice", "discovery.k8s.io", "v1", "endpointslices", "endpointslice", read_only=True),
@@ -63,6 +80,8 @@ KINDS: tuple[Kind, ...] = (
     Kind("IngressClass", "networking.k8s.io", "v1", "ingressclasses", "ingressclass", namespaced=False),
     Kind("NetworkPolicy", "networking.k8s.io", "v1", "networkpolicies", "networkpolicy", ("netpol",)),
     Kind("Secret", "", "v1", "secrets", "secret"),
+    Kind("ConfigMap", "", "v1", "configmaps", "configmap", ("cm",)),
+    Kind("ServiceAccount", "", "v1", "serviceaccounts", "serviceaccount", ("sa",)),
     # Gateway API (netcore.kube.gateway): CRDs on a real cluster, built in here.
     Kind(
         "GatewayClass", "gateway.networking.k8s.io", "v1", "gatewayclasses", "gatewayclass", ("gc",), namespaced=False
@@ -70,6 +89,33 @@ KINDS: tuple[Kind, ...] = (
     Kind("Gateway", "gateway.networking.k8s.io", "v1", "gateways", "gateway", ("gtw",)),
     Kind("HTTPRoute", "gateway.networking.k8s.io", "v1", "httproutes", "httproute"),
     Kind("ReferenceGrant", "gateway.networking.k8s.io", "v1beta1", "referencegrants", "referencegrant", ("refgrant",)),
+    # Kinds real manifests carry beside the ones above (RBAC, storage, autoscaling, ...): the API server
+    # accepts them, so Podpath stores them, checked against their schema, and says they do nothing here.
+    stored_only("Job", "batch", "v1", "jobs", "job"),
+    stored_only("CronJob", "batch", "v1", "cronjobs", "cronjob", ("cj",)),
+    stored_only("PersistentVolumeClaim", "", "v1", "persistentvolumeclaims", "persistentvolumeclaim", ("pvc",)),
+    stored_only("PersistentVolume", "", "v1", "persistentvolumes", "persistentvolume", ("pv",), namespaced=False),
+    stored_only("StorageClass", "storage.k8s.io", "v1", "storageclasses", "storageclass", ("sc",), namespaced=False),
+    stored_only(
+        "HorizontalPodAutoscaler", "autoscaling", "v2", "horizontalpodautoscalers", "horizontalpodautoscaler", ("hpa",)
+    ),
+    stored_only("PodDisruptionBudget", "policy", "v1", "poddisruptionbudgets", "poddisruptionbudget", ("pdb",)),
+    stored_only("Role", "rbac.authorization.k8s.io", "v1", "roles", "role"),
+    stored_only("RoleBinding", "rbac.authorization.k8s.io", "v1", "rolebindings", "rolebinding"),
+    stored_only("ClusterRole", "rbac.authorization.k8s.io", "v1", "clusterroles", "clusterrole", namespaced=False),
+    stored_only(
+        "ClusterRoleBinding",
+        "rbac.authorization.k8s.io",
+        "v1",
+        "clusterrolebindings",
+        "clusterrolebinding",
+        namespaced=False,
+    ),
+    stored_only("LimitRange", "", "v1", "limitranges", "limitrange", ("limits",)),
+    stored_only("ResourceQuota", "", "v1", "resourcequotas", "resourcequota", ("quota",)),
+    stored_only(
+        "PriorityClass", "scheduling.k8s.io", "v1", "priorityclasses", "priorityclass", ("pc",), namespaced=False
+    ),
 )
 
 BY_KIND: dict[str, Kind] = {kind.kind: kind for kind in KINDS}

@@ -7,6 +7,8 @@ subset Podpath implements, then the API server's semantic checks on the defaulte
 normalized copies (nulls removed, ``status`` and server-set metadata dropped, the talk's v1beta1 Ingress
 converted) only when every document is valid; else it raises ``InvalidManifest`` naming each problem as
 ``pod.yaml: document 2 (Service default/web): spec.ports[0].port: an integer, got string "80"``.
+A field the API server accepts but Podpath does not act on is no problem: ``check_documents`` returns it
+as a warning beside its object ("spec.containers[0].resources is stored but has no effect in Podpath").
 Documents are numbered in the order of the list given (the stream's non-empty documents, List items
 counted one by one).
 """
@@ -14,7 +16,7 @@ counted one by one).
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, NamedTuple
 
 from netcore.errors import SpecError
 from netcore.kube.defaults import apply_defaults
@@ -22,8 +24,22 @@ from netcore.kube.fields import Path, Problem, describe, document_order
 from netcore.kube.gateway.checks import GATEWAY_CHECKS
 from netcore.kube.kinds import BY_KIND, Kind, kind_of
 from netcore.kube.legacy import check_legacy_ingress, convert_legacy_ingress, legacy_path
-from netcore.kube.netchecks import check_ingress, check_ingress_class, check_network_policy, check_secret, check_service
-from netcore.kube.podchecks import check_deployment, check_pod
+from netcore.kube.netchecks import (
+    check_config_map,
+    check_ingress,
+    check_ingress_class,
+    check_network_policy,
+    check_secret,
+    check_service,
+)
+from netcore.kube.podchecks import (
+    check_daemon_set,
+    check_deployment,
+    check_pod,
+    check_replica_set,
+    check_replication_controller,
+    check_stateful_set,
+)
 from netcore.kube.rules import check_metadata
 from netcore.kube.schema import check_schema
 from netcore.kube.subset import check_subset
@@ -34,13 +50,25 @@ SERVER_SET = ("uid", "resourceVersion", "creationTimestamp", "generation")
 CHECKS = {
     "Pod": check_pod,
     "Deployment": check_deployment,
+    "ReplicaSet": check_replica_set,
+    "ReplicationController": check_replication_controller,
+    "DaemonSet": check_daemon_set,
+    "StatefulSet": check_stateful_set,
     "Service": check_service,
     "Ingress": check_ingress,
     "IngressClass": check_ingress_class,
     "NetworkPolicy": check_network_policy,
     "Secret": check_secret,
+    "ConfigMap": check_config_map,
     **GATEWAY_CHECKS,
 }
+
+
+class Checked(NamedTuple):
+    """A valid object, normalized, with the warnings about the fields Podpath stores but does not act on."""
+
+    obj: dict[str, Any]
+    warnings: list[str]
 
 
 class InvalidManifest(SpecError):
@@ -80,12 +108,18 @@ def flatten(document: Any, source: str, objects: list[dict[str, Any]]) -> None:
 
 def validate_objects(documents: list[dict[str, Any]], source: str) -> list[dict[str, Any]]:
     """Check every document and return normalized copies, or raise InvalidManifest listing every problem."""
+    return [checked.obj for checked in check_documents(documents, source)]
+
+
+def check_documents(documents: list[dict[str, Any]], source: str) -> list[Checked]:
+    """Check every document and return normalized copies with their warnings, or raise InvalidManifest
+    listing every problem."""
     errors: list[SpecError] = []
-    objects: list[dict[str, Any]] = []
+    objects: list[Checked] = []
     first_seen: dict[tuple[str, str], int] = {}
     for number, document in enumerate(documents, 1):
         where = f"{source}: document {number}{label(document)}"
-        obj, problems = validate_object(document)
+        obj, problems, warnings = validate_object(document)
         if obj is not None and not problems:
             identity = object_key(obj)
             if identity in first_seen:
@@ -100,47 +134,60 @@ def validate_objects(documents: list[dict[str, Any]], source: str) -> list[dict[
             first_seen.setdefault(identity, number)
         errors += [SpecError(where, problem.field, problem.expected) for problem in problems]
         if obj is not None:
-            objects.append(obj)
+            objects.append(Checked(obj, warnings))
     if errors:
         raise InvalidManifest(errors)
     return objects
 
 
-def validate_object(document: Any) -> tuple[dict[str, Any] | None, list[Problem]]:
-    """Check one document; return its normalized copy (None when it is not an object) and its problems."""
+def validate_object(document: Any) -> tuple[dict[str, Any] | None, list[Problem], list[str]]:
+    """Check one document; return its normalized copy (None when it is not an object), its problems and
+    its warnings."""
     if not isinstance(document, dict):
-        return None, [
-            Problem((), f"a Kubernetes object (a mapping with apiVersion and kind), got {describe(document)}")
-        ]
+        return (
+            None,
+            [Problem((), f"a Kubernetes object (a mapping with apiVersion and kind), got {describe(document)}")],
+            [],
+        )
     missing = [
         Problem((field,), "a value (this field is required)")
         for field in ("apiVersion", "kind")
         if not document.get(field)
     ]
     if missing:
-        return None, missing
+        return None, missing, []
     try:
         kind = kind_of(document["apiVersion"], document["kind"])
     except SpecError as error:
-        return None, [Problem((error.field,), error.expected)]
+        return None, [Problem((error.field,), error.expected)], []
     if kind.read_only:
-        return None, [
-            Problem(("kind",), f"a kind manifests can create, got {kind.kind} (Podpath maintains {kind.plural} itself)")
-        ]
+        return (
+            None,
+            [
+                Problem(
+                    ("kind",), f"a kind manifests can create, got {kind.kind} (Podpath maintains {kind.plural} itself)"
+                )
+            ],
+            [],
+        )
     obj = normalize(document, kind)
     legacy = document["apiVersion"] in kind.legacy_api_versions
     if legacy:
         problems = check_legacy_ingress(obj)
         if problems:
-            return obj, problems
+            return obj, problems, []
         obj = convert_legacy_ingress(obj)
-    problems = (
-        null_items(obj, ()) or check_schema(obj, kind) or check_subset(obj, kind.kind) or check_semantics(obj, kind)
-    )
+    warnings: list[str] = []
+    problems = null_items(obj, ()) or check_schema(obj, kind)
+    if not problems:
+        problems, warnings = check_subset(obj, kind.kind)
+        problems = problems or check_semantics(obj, kind)
+    if kind.stored_only:
+        warnings = [f"kind {kind.kind} ({kind.api_version}) is stored but has no effect in Podpath"]
     if legacy:
         problems = [Problem(legacy_path(problem.path), problem.expected) for problem in problems]
     problems.sort(key=lambda problem: document_order(document, problem.path))
-    return obj, problems
+    return obj, problems, warnings
 
 
 def check_semantics(obj: dict[str, Any], kind: Kind) -> list[Problem]:

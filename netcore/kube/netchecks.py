@@ -1,4 +1,5 @@
-"""The API server's semantic checks for networking kinds: Service, Ingress, IngressClass, NetworkPolicy, Secret.
+"""The API server's semantic checks for networking and config kinds: Service, Ingress, IngressClass, NetworkPolicy,
+Secret.
 
 Run on an object that passed the schema and subset checks, with defaults applied. Addresses are
 checked against Podpath's address plan (DESIGN.md): cluster IPs come from the service range, node
@@ -29,6 +30,8 @@ from netcore.kube.rules import (
 SERVICE_CIDR = ipaddress.IPv4Network("10.96.0.0/12")
 NODE_PORTS = (30000, 32767)
 LOAD_BALANCER_POOL = ipaddress.IPv4Network("203.0.113.0/24")
+EXTERNAL_TYPES = ("NodePort", "LoadBalancer")
+UNROUTABLE = ("is_unspecified", "is_loopback", "is_link_local", "is_multicast")
 
 
 def check_service(service: dict[str, Any]) -> list[Problem]:
@@ -37,6 +40,15 @@ def check_service(service: dict[str, Any]) -> list[Problem]:
     kind, cluster_ip = spec.get("type", "ClusterIP"), spec.get("clusterIP", "")
     problems: list[Problem] = []
     ports = spec.get("ports") or []
+    if kind == "ExternalName":
+        return check_external_name(spec) + check_service_ports(ports, kind)
+    if "externalName" in spec:
+        problems.append(
+            Problem(
+                ("spec", "externalName"),
+                f"nothing for a {kind} Service (it belongs to type ExternalName), got {quote(spec['externalName'])}",
+            )
+        )
     if not ports and cluster_ip != "None":
         problems.append(
             Problem(("spec", "ports"), "at least one port (only a headless Service may have none), got none")
@@ -73,13 +85,37 @@ def check_service(service: dict[str, Any]) -> list[Problem]:
                 f"from 1 to 86400 seconds, got {timeout}",
             )
         )
-    if "externalTrafficPolicy" in spec and kind == "ClusterIP":
+    for index, address in enumerate(spec.get("externalIPs") or []):
+        if error := ipv4_error(address):
+            problems.append(Problem(("spec", "externalIPs", index), error))
+        elif any(getattr(ipaddress.IPv4Address(address), flag) for flag in UNROUTABLE):
+            problems.append(
+                Problem(
+                    ("spec", "externalIPs", index),
+                    f"an address traffic can be routed to (not "
+                    f"unspecified, loopback, link-local or multicast), "
+                    f"got {quote(address)}",
+                )
+            )
+    for index, text in enumerate(spec.get("loadBalancerSourceRanges") or []):
+        where = ("spec", "loadBalancerSourceRanges", index)
+        try:
+            ipaddress.IPv4Network(text.strip(), strict=False)
+        except ValueError:
+            problems.append(Problem(where, f"an IPv4 network like 198.51.100.0/24, got {quote(text)}"))
+    if spec.get("loadBalancerSourceRanges") and kind != "LoadBalancer":
         problems.append(
             Problem(
-                ("spec", "externalTrafficPolicy"),
-                "nothing for a ClusterIP Service (it applies to "
-                f"NodePort and LoadBalancer Services), got {quote(spec['externalTrafficPolicy'])}",
+                ("spec", "loadBalancerSourceRanges"),
+                f"nothing for a {kind} Service (it applies to LoadBalancer Services), got a list",
             )
+        )
+    health = spec.get("healthCheckNodePort")
+    if health is not None and (error := port_number_error(health, *NODE_PORTS)):
+        problems.append(Problem(("spec", "healthCheckNodePort"), error.replace("a port number", "a node port")))
+    elif health is not None and health in {port.get("nodePort") for port in ports}:
+        problems.append(
+            Problem(("spec", "healthCheckNodePort"), f"a node port none of the Service's ports uses, got {health}")
         )
     if "loadBalancerIP" in spec:
         if kind != "LoadBalancer":
@@ -92,6 +128,111 @@ def check_service(service: dict[str, Any]) -> list[Problem]:
             problems += check_address(
                 spec["loadBalancerIP"], LOAD_BALANCER_POOL, "the LoadBalancer pool", ("spec", "loadBalancerIP")
             )
+    return problems
+
+
+def externally_accessible(spec: dict[str, Any]) -> bool:
+    """Whether traffic from outside reaches the Service: node ports, a load balancer, or external IPs."""
+    return spec.get("type", "ClusterIP") in EXTERNAL_TYPES or bool(spec.get("externalIPs"))
+
+
+def type_dependent_problems(spec: dict[str, Any]) -> list[Problem]:
+    """Return the fields a Service's type does not allow. Checked when the Service is stored, not with the
+    manifest: on a change of type the API server first drops such a field if the manifest left it as it was
+    (``drop_type_dependent_fields``), so whether it is an error depends on the stored Service."""
+    kind = spec.get("type", "ClusterIP")
+    problems = []
+    if "externalTrafficPolicy" in spec and not externally_accessible(spec):
+        problems.append(
+            Problem(
+                ("spec", "externalTrafficPolicy"),
+                f"nothing for a {kind} Service (it applies to "
+                f"NodePort and LoadBalancer Services, and to externalIPs), got "
+                f"{quote(spec['externalTrafficPolicy'])}",
+            )
+        )
+    if kind not in EXTERNAL_TYPES:
+        for index, port in enumerate(spec.get("ports") or []):
+            if port.get("nodePort") is not None:
+                problems.append(
+                    Problem(
+                        ("spec", "ports", index, "nodePort"),
+                        f"nothing for a {kind} Service (node "
+                        f"ports belong to NodePort and LoadBalancer Services), got {port['nodePort']}",
+                    )
+                )
+    if "allocateLoadBalancerNodePorts" in spec and kind != "LoadBalancer":
+        problems.append(
+            Problem(
+                ("spec", "allocateLoadBalancerNodePorts"),
+                f"nothing for a {kind} Service (it "
+                f"applies to LoadBalancer Services), got {quote(spec['allocateLoadBalancerNodePorts'])}",
+            )
+        )
+    if "healthCheckNodePort" in spec and not needs_health_check(spec):
+        problems.append(
+            Problem(
+                ("spec", "healthCheckNodePort"),
+                f"nothing unless the Service is a LoadBalancer with "
+                f"externalTrafficPolicy Local, got {spec['healthCheckNodePort']}",
+            )
+        )
+    return problems
+
+
+def needs_health_check(spec: dict[str, Any]) -> bool:
+    """Whether kube-proxy serves a health check node port for this Service."""
+    return spec.get("type") == "LoadBalancer" and spec.get("externalTrafficPolicy") == "Local"
+
+
+def drop_type_dependent_fields(old: dict[str, Any], new: dict[str, Any]) -> None:
+    """On a change of type, drop what the new type does not allow if the manifest left it as it was stored,
+    as the API server does (so LoadBalancer -> ClusterIP with ``externalTrafficPolicy: Local`` still in the
+    manifest is accepted and the field dropped)."""
+    old_external, new_external = old.get("type") in EXTERNAL_TYPES, new.get("type") in EXTERNAL_TYPES
+    if (
+        externally_accessible(old)
+        and not externally_accessible(new)
+        and new.get("externalTrafficPolicy") == old.get("externalTrafficPolicy")
+    ):
+        new.pop("externalTrafficPolicy", None)
+    if (
+        old.get("type") == "LoadBalancer"
+        and new.get("type") != "LoadBalancer"
+        and new.get("allocateLoadBalancerNodePorts") == old.get("allocateLoadBalancerNodePorts")
+    ):
+        new.pop("allocateLoadBalancerNodePorts", None)
+    if old_external and not new_external:
+        old_ports = [port.get("nodePort") for port in old.get("ports") or []]
+        if [port.get("nodePort") for port in new.get("ports") or []] == old_ports[: len(new.get("ports") or [])]:
+            for port in new.get("ports") or []:
+                port.pop("nodePort", None)
+    if (
+        needs_health_check(old)
+        and not needs_health_check(new)
+        and new.get("healthCheckNodePort") == old.get("healthCheckNodePort")
+    ):
+        new.pop("healthCheckNodePort", None)
+    if (
+        old.get("type") != "ExternalName"
+        and new.get("type") == "ExternalName"
+        and new.get("clusterIP") in (None, "", old.get("clusterIP"))
+    ):
+        new.pop("clusterIP", None)
+        new.pop("clusterIPs", None)
+
+
+def check_external_name(spec: dict[str, Any]) -> list[Problem]:
+    """Check an ExternalName Service: a DNS name to alias, and no address of its own."""
+    problems = []
+    name = spec.get("externalName", "")
+    if not name:
+        problems.append(Problem(("spec", "externalName"), "a DNS name (required for type ExternalName), got nothing"))
+    elif error := dns1123_subdomain_error(name.rstrip(".")):
+        problems.append(Problem(("spec", "externalName"), error))
+    for field in ("clusterIP", "clusterIPs", "loadBalancerIP"):
+        if spec.get(field) not in (None, "", []):
+            problems.append(Problem(("spec", field), f"nothing for an ExternalName Service, got {quote(spec[field])}"))
     return problems
 
 
@@ -133,15 +274,7 @@ def check_service_ports(ports: list[dict[str, Any]], kind: str) -> list[Problem]
         if error := (port_name_error(target) if isinstance(target, str) else port_number_error(target)):
             problems.append(Problem((*where, "targetPort"), error))
         node_port = port.get("nodePort")
-        if node_port is not None and kind == "ClusterIP":
-            problems.append(
-                Problem(
-                    (*where, "nodePort"),
-                    f"nothing for a ClusterIP Service (node ports belong to "
-                    f"NodePort and LoadBalancer Services), got {node_port}",
-                )
-            )
-        elif node_port is not None and (error := port_number_error(node_port, *NODE_PORTS)):
+        if node_port is not None and (error := port_number_error(node_port, *NODE_PORTS)):
             problems.append(Problem((*where, "nodePort"), error.replace("a port number", "a node port")))
         for key, value, field in (("port", number, "port"), ("nodePort", node_port, "nodePort")):
             if value is None:
@@ -209,8 +342,11 @@ def check_http_path(path: dict[str, Any], where: Path) -> list[Problem]:
 
 
 def check_backend(backend: dict[str, Any], path: Path) -> list[Problem]:
-    """Check an Ingress backend: a Service name and exactly one of port number and port name."""
+    """Check an Ingress backend: a Service name and exactly one of port number and port name (or a resource,
+    which is stored and answers 503 here)."""
     service = backend.get("service")
+    if "resource" in backend:
+        return [Problem((*path, "resource"), "a service or a resource, not both, got both")] if service else []
     if service is None:
         return [Problem((*path, "service"), "a Service to send traffic to, got nothing")]
     problems = []
@@ -314,17 +450,20 @@ def check_policy_port(port: dict[str, Any], path: Path) -> list[Problem]:
     return []
 
 
+# The keys the API server requires for each built-in Secret type (any one of a tuple is enough).
+SECRET_KEYS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "kubernetes.io/tls": (("tls.crt",), ("tls.key",)),
+    "kubernetes.io/basic-auth": (("username", "password"),),
+    "kubernetes.io/ssh-auth": (("ssh-privatekey",),),
+    "kubernetes.io/dockercfg": ((".dockercfg",),),
+    "kubernetes.io/dockerconfigjson": ((".dockerconfigjson",),),
+}
+
+
 def check_secret(secret: dict[str, Any]) -> list[Problem]:
-    """Check a defaulted TLS Secret: base64 data holding tls.crt and tls.key."""
+    """Check a defaulted Secret: base64 data, and the keys its type requires."""
     problems = []
-    if secret.get("type") != "kubernetes.io/tls":
-        default = " (the default when type is not set)" if secret.get("type") == "Opaque" else ""
-        problems.append(
-            Problem(
-                ("type",),
-                f'"kubernetes.io/tls" (the Secret type Podpath uses), got {quote(secret.get("type"))}{default}',
-            )
-        )
+    secret_type = secret.get("type", "Opaque")
     data = secret.get("data") or {}
     for key, value in data.items():
         if error := data_key_error(key):
@@ -338,11 +477,34 @@ def check_secret(secret: dict[str, Any]) -> list[Problem]:
                         ("data", key), "base64-encoded bytes (or use stringData for text), got text that is not base64"
                     )
                 )
-    for key in ("tls.crt", "tls.key"):
-        if key not in data:
+    for keys in SECRET_KEYS.get(secret_type, ()):
+        if not any(key in data for key in keys):
             problems.append(
                 Problem(
-                    ("data", key), f"a value in data or stringData (type kubernetes.io/tls needs {key}), got nothing"
+                    ("data", keys[0]),
+                    f"a value in data or stringData (type {secret_type} needs {' or '.join(keys)}), got nothing",
                 )
             )
+    if secret_type == "kubernetes.io/service-account-token" and not (secret.get("metadata") or {}).get(
+        "annotations", {}
+    ).get("kubernetes.io/service-account.name"):
+        problems.append(
+            Problem(
+                ("metadata", "annotations", "kubernetes.io/service-account.name"),
+                "the name of the ServiceAccount the token is for, got nothing",
+            )
+        )
+    return problems
+
+
+def check_config_map(config_map: dict[str, Any]) -> list[Problem]:
+    """Check a ConfigMap: valid keys, binaryData base64, no key in both data and binaryData."""
+    problems = []
+    data, binary = config_map.get("data") or {}, config_map.get("binaryData") or {}
+    for field, entries in (("data", data), ("binaryData", binary)):
+        for key in entries:
+            if error := data_key_error(key):
+                problems.append(Problem((field, key), error))
+            elif field == "binaryData" and key in data:
+                problems.append(Problem((field, key), f"a key not also in data, got {quote(key)} in both"))
     return problems

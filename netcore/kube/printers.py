@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
-from netcore.kube.columns import COLUMNS
+from netcore.kube.columns import COLUMNS, NAME_AND_AGE
 from netcore.kube.describers import (
     describe_deployment,
     describe_generic,
@@ -34,6 +34,7 @@ from netcore.kube.netdescribers import (
     describe_secret,
     describe_service,
 )
+from netcore.kube.owner_describers import describe_pod_owner
 from netcore.kube.tabwriter import GET_TABLE, tabwrite
 from netcore.kube.yamlio import dump_yaml
 
@@ -50,6 +51,10 @@ DESCRIBERS: dict[str, Describer] = {
     "NetworkPolicy": describe_network_policy,
     "Endpoints": describe_endpoints,
     "EndpointSlice": describe_endpoint_slice,
+    "ReplicaSet": describe_pod_owner,
+    "ReplicationController": describe_pod_owner,
+    "DaemonSet": describe_pod_owner,
+    "StatefulSet": describe_pod_owner,
     **GATEWAY_DESCRIBERS,
 }
 # Go's encoding/json escapes these even inside strings; kubectl's -o json shows \u003cnone\u003e.
@@ -62,7 +67,7 @@ def render_table(
     """Render objects of one kind as ``kubectl get`` does; an empty list renders as an empty string."""
     if not objects:
         return ""
-    columns = COLUMNS.get(kind.kind) or GATEWAY_COLUMNS[kind.kind]
+    columns = COLUMNS.get(kind.kind) or GATEWAY_COLUMNS.get(kind.kind, NAME_AND_AGE)
     with_namespace = all_namespaces and kind.namespaced
     headers = [*(["NAMESPACE"] if with_namespace else []), *columns.headers, *(columns.wide if wide else [])]
     lines = ["\t".join(headers)]

@@ -52,6 +52,8 @@ def pod_of(cluster: Cluster, ref: str) -> dict:
     pod = cluster.get("Pod", namespace, name)
     if pod is None:
         raise NotFound(f'pods "{name}" not found in namespace "{namespace}"')
+    if not (pod.get("status") or {}).get("podIP"):
+        raise PodpathError(f"pod {namespace}/{name} is Pending: it has no address yet")
     return pod
 
 
@@ -72,6 +74,13 @@ def service_address(cluster: Cluster, pod: dict, port: int, protocol: str) -> st
     raise NotFound(f"no Service selects pod {label(pod)} on {protocol}/{port} (needed for --via service)")
 
 
+def host_of(pod: dict, hosts: dict[tuple[str, str], str]) -> str:
+    """The host whose namespace a pod's traffic starts in: its own, or its node's for a host-network pod."""
+    if pod["spec"].get("hostNetwork"):
+        return pod["spec"]["nodeName"]
+    return hosts[split_pod(label(pod))]
+
+
 def probe_one(sandbox: str, source: str, target: str, port: int, protocol: str = "TCP", timeout: float = 1.0) -> Cell:
     """Probe from a pod to a pod (``ns/pod``) or an address."""
     cluster = api.load_cluster(sandbox)
@@ -81,7 +90,7 @@ def probe_one(sandbox: str, source: str, target: str, port: int, protocol: str =
         ip = pod_of(cluster, target)["status"]["podIP"]
     else:
         ip = target
-    namespace = names.netns_name(sandbox, hosts[split_pod(label(origin))])
+    namespace = names.netns_name(sandbox, host_of(origin, hosts))
     [outcome] = probe_all([Probe(namespace, ip, port, protocol)], timeout)
     return Cell(label(origin), target, port, protocol, outcome)
 
@@ -103,7 +112,7 @@ def matrix(
         namespaces = sorted(
             {p["metadata"]["namespace"] for p in cluster.list("Pod")} - set(SYSTEM_NAMESPACES) - {"ingress-nginx"}
         )
-    pods = [p for ns in namespaces for p in cluster.list("Pod", ns)]
+    pods = [p for ns in namespaces for p in cluster.list("Pod", ns) if (p.get("status") or {}).get("podIP")]
     if not pods:
         raise PodpathError(f"no pods in namespaces {', '.join(namespaces) or '(none)'}")
     hosts = pod_hosts(cluster)
@@ -111,7 +120,7 @@ def matrix(
     for protocol in protocols:
         for port in ports:
             for source in pods:
-                namespace = names.netns_name(sandbox, hosts[split_pod(label(source))])
+                namespace = names.netns_name(sandbox, host_of(source, hosts))
                 for target in pods:
                     ip = target["status"]["podIP"] if via == "pod" else service_address(cluster, target, port, protocol)
                     plan.append((label(source), label(target), port, protocol, Probe(namespace, ip, port, protocol)))

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import copy
 import json
+import uuid
 from dataclasses import dataclass, field
 
 from netcore.errors import PodpathError
 from netcore.kube.addresses import MAX_NODES
-from netcore.kube.naming import digest
+from netcore.kube.kinds import KINDS
 
 CNI_MODES = ("bridge", "vxlan", "nat")
 Key = tuple[str, str, str]  # (kind, namespace or "", name)
-CLUSTER_SCOPED = {"Namespace", "Node", "IngressClass", "GatewayClass"}
+CLUSTER_SCOPED = {kind.kind for kind in KINDS if not kind.namespaced}
 SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
 
 
@@ -89,13 +90,18 @@ def describe_key(key: Key) -> str:
 
 def stamp_new(cluster: Cluster, obj: dict, now: str) -> None:
     meta = obj.setdefault("metadata", {})
-    meta.setdefault("uid", uid_for(key_of(obj), now))
+    meta.setdefault("uid", str(uuid.uuid4()))  # as the API server: a random RFC 4122 UUID, kept for life
     meta.setdefault("creationTimestamp", now)
     meta["resourceVersion"] = cluster.next_revision()
     meta.setdefault("generation", 1)
 
 
-def uid_for(key: Key, now: str) -> str:
-    """A UUID-shaped id, stable for the same object created at the same time."""
-    raw = digest("uid", *key, now).hex()
-    return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:32]}"
+def derived_uid(owner_uid: str, *name: str) -> str:
+    """The uid of an object the controllers rebuild on every change (a Node, an EndpointSlice): an RFC 4122
+    UUID (version 5) named by its owner's uid and its own kind and name, so it is the same on every rebuild
+    and differs between objects and between clusters."""
+    try:
+        namespace = uuid.UUID(owner_uid)
+    except ValueError:  # an owner stored before uids were UUIDs
+        namespace = uuid.uuid5(uuid.NAMESPACE_URL, owner_uid)
+    return str(uuid.uuid5(namespace, "/".join(name)))

@@ -15,6 +15,10 @@ from typing import Any
 import yaml
 
 from netcore.errors import SpecError
+from netcore.yamlsafe import MAX_DEPTH, load_all, nesting_depth
+
+# The API server refuses a request body over 3 MiB ("Request entity too large: limit is 3145728").
+MAX_STREAM_BYTES = 3 * 1024 * 1024
 
 BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -88,10 +92,14 @@ KubectlLoader.add_constructor("tag:yaml.org,2002:map", lambda loader, node: load
 def parse_stream(text: str, source: str) -> list[Any]:
     """Parse every document of a YAML or JSON stream; empty YAML documents come back as None."""
     text = text.lstrip("\ufeff")
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_STREAM_BYTES:
+        raise SpecError(source, "", f"at most 3 MiB of manifests, as the API server accepts, "
+                        f"got {size / 2**20:.1f} MiB")
     if text.lstrip().startswith("{"):
         return parse_json_stream(text, source)
     try:
-        return list(yaml.load_all(text, Loader=KubectlLoader))
+        return load_all(text, KubectlLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f"{source}: line {mark.line + 1}, column {mark.column + 1}" if mark else source
@@ -118,6 +126,11 @@ def parse_json_stream(text: str, source: str) -> list[Any]:
             ) from None
         except ValueError as error:
             raise SpecError(source, "", f"not valid JSON ({error})") from None
+        except RecursionError:
+            raise SpecError(source, "", "not valid JSON (nested too deep)") from None
+        if nesting_depth(document) > MAX_DEPTH:  # validation walks documents recursively
+            raise SpecError(f"{source}: document {len(documents) + 1}", "",
+                            f"at most {MAX_DEPTH} levels of nesting, got {nesting_depth(document)}")
         documents.append(document)
 
 

@@ -69,6 +69,13 @@ KINDS: dict[str, ServerKind] = {
             required=("records",),
         ),
         ServerKind(
+            "health-check",
+            "kube-proxy's health check node port of a LoadBalancer Service with"
+            " externalTrafficPolicy Local: 200 with this node's endpoint count, 503 with none",
+            options=("namespace", "service", "endpoints"),
+            required=("namespace", "service", "endpoints"),
+        ),
+        ServerKind(
             "ingress-nginx",
             "the ingress controller: a real nginx (HTTP 80, HTTPS 443) run from a"
             " configuration file, reloaded gracefully when it changes",

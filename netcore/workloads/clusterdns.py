@@ -1,11 +1,13 @@
 """The cluster DNS (``cluster-dns``): answers from a JSON records file the cluster compiler rewrites.
 
 The file (option ``records``) looks like ``{"zone": "cluster.local", "ttl": 5, "records": {name:
-[ipv4...]}, "upstream": {name: [ipv4...]}}``. It is re-read when its modification time, size or inode
-changes, so new Services resolve without a restart; a file that does not parse leaves the last good
-records in place. Answers: A records for known names; NODATA (with the zone's SOA) for other types;
-NXDOMAIN for unknown names in the zone; ``upstream`` names as a forwarder would answer them; PTR for
-addresses of the zone's names; NXDOMAIN at once for anything else. There is no real upstream: no
+[ipv4...]}, "aliases": {name: target}, "upstream": {name: [ipv4...]}}``. It is re-read when its
+modification time, size or inode changes, so new Services resolve without a restart; a file that does
+not parse leaves the last good records in place. Answers: A records for known names; a CNAME for an
+alias (an ExternalName Service), followed by the target's A records when the target is a name this
+server knows; NODATA (with the zone's SOA) for other types; NXDOMAIN for unknown names in the zone;
+``upstream`` names as a forwarder would answer them; PTR for addresses of the zone's names; NXDOMAIN
+at once for anything else. There is no real upstream: no
 query ever leaves the machine. Packets are built and parsed with dnslib.
 """
 
@@ -18,9 +20,9 @@ import logging
 import os
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from dnslib import EDNS0, PTR, QTYPE, RCODE, RR, SOA, A, DNSError, DNSHeader, DNSRecord
+from dnslib import CNAME, EDNS0, PTR, QTYPE, RCODE, RR, SOA, A, DNSError, DNSHeader, DNSRecord
 
 from netcore.topology.model import Server
 
@@ -41,6 +43,7 @@ class Records:
     parents: frozenset[str]  # names that exist only because a longer name does (empty non-terminals)
     reverse: dict[str, tuple[str, ...]]  # "5.1.244.10.in-addr.arpa" -> names
     serial: int = 1
+    aliases: dict[str, str] = field(default_factory=dict)  # name -> the name it is a CNAME for
 
 
 def normal(name: str) -> str:
@@ -77,9 +80,16 @@ def parse_records(data: object, serial: int = 1) -> Records:
         return out
 
     names, upstream = table("records"), table("upstream")
+    raw_aliases = data.get("aliases", {})
+    if not isinstance(raw_aliases, dict) or not all(isinstance(t, str) and normal(t) for t in raw_aliases.values()):
+        raise ValueError("'aliases' must map names to domain names")
+    aliases = {normal(name): normal(target) for name, target in raw_aliases.items()}
     zone = normal(zone)
     parents: set[str] = set()
     reverse: dict[str, list[str]] = {}
+    for name in aliases:
+        labels = name.split(".")
+        parents.update(".".join(labels[i:]) for i in range(1, len(labels)))
     for name, addresses in names.items():
         labels = name.split(".")
         parents.update(".".join(labels[i:]) for i in range(1, len(labels)))
@@ -90,9 +100,10 @@ def parse_records(data: object, serial: int = 1) -> Records:
         ttl=ttl,
         names=names,
         upstream=upstream,
-        parents=frozenset(parents - set(names)),
+        parents=frozenset(parents - set(names) - set(aliases)),
         reverse={k: tuple(v) for k, v in reverse.items()},
         serial=serial,
+        aliases=aliases,
     )
 
 
@@ -168,7 +179,14 @@ def answer(query: DNSRecord, records: Records | None) -> DNSRecord:
         return reply
     name, qtype = normal(str(query.q.qname)), query.q.qtype
     qname = query.q.qname
-    if name in records.names or in_zone(name, records.zone):
+    if name in records.aliases:
+        reply.header.aa = 1
+        target = records.aliases[name]
+        reply.add_answer(RR(qname, QTYPE.CNAME, ttl=records.ttl, rdata=CNAME(target + ".")))
+        if qtype in (QTYPE.A, QTYPE.ANY):  # as CoreDNS does, chase the target when it can answer it itself
+            for address in records.names.get(target) or records.upstream.get(target) or ():
+                reply.add_answer(RR(target + ".", QTYPE.A, ttl=records.ttl, rdata=A(address)))
+    elif name in records.names or in_zone(name, records.zone):
         reply.header.aa = 1
         if name in records.names:
             if qtype in (QTYPE.A, QTYPE.ANY):

@@ -3,6 +3,11 @@
 One request per connection (``Connection: close``), bounded header size and read time, so a stuck or
 hostile client can neither hold the runner nor make it buffer much. A HEAD request gets the headers
 of the GET answer without its body.
+
+Requests are parsed by h11, and answered as Go's net/http (which agnhost and the echoserver are built
+on) answers them: a malformed request line gets ``400 Bad Request`` as soon as its line ends, before
+any header (``echo hostName | nc SVC 80``); bare-LF line endings are accepted; chunked bodies are read;
+a client that sends nothing, or stops halfway, gets no answer.
 """
 
 from __future__ import annotations
@@ -10,16 +15,25 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs
 
+import h11
+
 MAX_HEAD_BYTES = 16 * 1024
 MAX_BODY_BYTES = 64 * 1024
 READ_TIMEOUT_S = 10.0
 FORM_TYPE = "application/x-www-form-urlencoded"
+# What Go's net/http writes for a request it cannot parse, byte for byte (server.go, "400 Bad Request").
+GO_BAD_REQUEST = (
+    b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request"
+)
+# A request line as Go's parseRequestLine accepts it: method token, target, HTTP/major.minor.
+REQUEST_LINE = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+ [^ \x00-\x1f\x7f]+ HTTP/\d\.\d\r?\n")
 log = logging.getLogger("podpath.http")
 
 
@@ -110,33 +124,56 @@ def go_json(data: object, indent: str | None = None) -> bytes:
 Handler = Callable[[Request], Awaitable[Response] | Response]
 
 
+class BadRequest(Exception):
+    """The client sent something that is not an HTTP request: answer Go's 400 and close."""
+
+
 async def read_request(reader: asyncio.StreamReader) -> Request | None:
-    """Read one request, or return None when the client sends nothing usable."""
+    """Read one request; return None when the client sends nothing or gives up halfway, raise BadRequest
+    when what it sends cannot be a request."""
     try:
-        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), READ_TIMEOUT_S)
-    except (TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+        first = await asyncio.wait_for(reader.readuntil(b"\n"), READ_TIMEOUT_S)
+    except asyncio.LimitOverrunError:
+        raise BadRequest from None
+    except (TimeoutError, asyncio.IncompleteReadError, ConnectionError):
         return None
-    lines = head.decode("latin-1").split("\r\n")
-    parts = lines[0].split(" ")
-    if len(parts) != 3:
-        return None
-    headers = {}
-    header_list = []
-    for line in lines[1:]:
-        if ":" in line:
-            key, _, value = line.partition(":")
-            headers[key.strip().lower()] = value.strip()
-            header_list.append((key.strip(), value.strip()))
-    body = b""
-    length = headers.get("content-length", "0")
-    if length.isdigit() and 0 < int(length) <= MAX_BODY_BYTES:
+    if not REQUEST_LINE.fullmatch(first):
+        raise BadRequest  # at once, as Go does: it parses the request line before reading any header
+    connection = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD_BYTES)
+    connection.receive_data(first)
+    request: Request | None = None
+    body = bytearray()
+    while True:
         try:
-            body = await asyncio.wait_for(reader.readexactly(int(length)), READ_TIMEOUT_S)
-        except (TimeoutError, asyncio.IncompleteReadError, ConnectionError):
+            event = connection.next_event()
+        except h11.RemoteProtocolError:
+            raise BadRequest from None
+        if event is h11.NEED_DATA:
+            try:
+                data = await asyncio.wait_for(reader.read(4096), READ_TIMEOUT_S)
+            except (TimeoutError, ConnectionError):
+                return None
+            if not data:
+                return None
+            connection.receive_data(data)
+        elif isinstance(event, h11.Request):
+            raw = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in event.headers.raw_items()]
+            request = Request(
+                method=event.method.decode("latin-1"),
+                target=event.target.decode("latin-1"),
+                version=f"HTTP/{event.http_version.decode()}",
+                headers={name.lower(): value for name, value in raw},
+                header_list=raw,
+            )
+        elif isinstance(event, h11.Data):
+            body += event.data
+            if len(body) > MAX_BODY_BYTES:
+                raise BadRequest
+        elif isinstance(event, h11.EndOfMessage) and request is not None:
+            request.body = bytes(body)
+            return request
+        else:
             return None
-    return Request(
-        method=parts[0], target=parts[1], version=parts[2], headers=headers, body=body, header_list=header_list
-    )
 
 
 def serve(handler: Handler) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Coroutine[Any, Any, None]]:
@@ -144,19 +181,23 @@ def serve(handler: Handler) -> Callable[[asyncio.StreamReader, asyncio.StreamWri
 
     async def on_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            request = await read_request(reader)
+            try:
+                request = await read_request(reader)
+            except BadRequest:
+                writer.write(GO_BAD_REQUEST)
+                await writer.drain()
+                return
             if request is None:
-                response = Response.text("bad request\n", status=400)
-            else:
-                request.client = writer.get_extra_info("peername")[:2]
-                request.server = writer.get_extra_info("sockname")[:2]
-                try:
-                    result = handler(request)
-                    response = result if isinstance(result, Response) else await result
-                except Exception:  # a bug in one handler must not take the connection's answer with it
-                    log.exception("handler failed for %s %s", request.method, request.target)
-                    response = Response.text("internal server error\n", status=500)
-            writer.write(response.encode(with_body=request is None or request.method != "HEAD"))
+                return  # nothing, or half a request: Go closes without an answer
+            request.client = writer.get_extra_info("peername")[:2]
+            request.server = writer.get_extra_info("sockname")[:2]
+            try:
+                result = handler(request)
+                response = result if isinstance(result, Response) else await result
+            except Exception:  # a bug in one handler must not take the connection's answer with it
+                log.exception("handler failed for %s %s", request.method, request.target)
+                response = Response.text("internal server error\n", status=500)
+            writer.write(response.encode(with_body=request.method != "HEAD"))
             await writer.drain()
         except OSError:  # reset, broken pipe, TLS errors: the client is gone
             pass

@@ -181,9 +181,12 @@ class Runner:
         self.servers: dict[Server, Serving] = {}
         self.processes: dict[Server, ingress_nginx.IngressNginx] = {}  # servers that are child processes
         self.stopped = asyncio.Event()
+        # One change at a time: a control request and the watchdog's restart of a dead nginx both start
+        # and stop servers, and neither may see the other half-done.
+        self.changing = asyncio.Lock()
 
     def running(self) -> list[Server]:
-        """The servers that serve: a child process that died is not one (the next plan restarts it)."""
+        """The servers that serve: a child process that died is not one (the watchdog restarts it)."""
         return sorted([*self.servers, *(s for s, p in self.processes.items() if not p.exited())], key=str)
 
     async def start(self, server: Server) -> None:
@@ -223,6 +226,10 @@ class Runner:
             log.info("stopped %s", server.summary())
 
     async def handle(self, request: dict) -> dict:
+        async with self.changing:
+            return await self.handle_locked(request)
+
+    async def handle_locked(self, request: dict) -> dict:
         try:
             for wire in request.get("stop", []):
                 await self.stop(server_from_wire(wire))
@@ -255,13 +262,29 @@ class Runner:
         finally:
             writer.close()
 
+    async def revive(self) -> None:
+        """Start again each child process that died (nginx killed or crashed), as a kubelet restarts a
+        container; one that fails to start is tried again at the next tick."""
+        async with self.changing:
+            for server, process in list(self.processes.items()):
+                if not process.exited():
+                    continue
+                log.warning("%s exited; starting it again", server.summary())
+                try:
+                    await self.start(server)
+                except (OSError, ValueError, ingress_nginx.NginxFailed) as error:
+                    log.error("restarting %s failed: %s", server.summary(), error)
+                    self.processes.setdefault(server, process)  # keep it wanted: try again next tick
+
     async def watchdog(self) -> None:
-        """Exit when the sandbox is gone: its record is removed by teardown, or by gc."""
+        """Exit when the sandbox is gone (its record is removed by teardown, or by gc); meanwhile
+        restart child processes that died."""
         while not self.stopped.is_set():
             if not names.record_path(self.sandbox).exists():
                 log.info("sandbox record gone; exiting")
                 self.stopped.set()
                 return
+            await self.revive()
             try:
                 await asyncio.wait_for(self.stopped.wait(), WATCHDOG_S)
             except TimeoutError:

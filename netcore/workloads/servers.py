@@ -19,7 +19,7 @@ from netcore.topology.model import Server
 from netcore.workloads import netexec, web
 from netcore.workloads.catalog import check_server_options
 from netcore.workloads.dialer import PodNetwork
-from netcore.workloads.http import Handler, Request, Response
+from netcore.workloads.http import Handler, Request, Response, go_json
 
 OnConnection = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Coroutine[Any, Any, None]]
 OnDatagram = Callable[[bytes, tuple[str, int]], bytes | None]
@@ -72,6 +72,29 @@ def echo(server: Server) -> Handler:
     return answer
 
 
+def health_check(server: Server) -> Handler:
+    """Answer as kube-proxy's service health server (pkg/proxy/healthcheck): the local endpoint count, and
+    200 only when there is one, so a cloud load balancer sends to nodes that can serve."""
+    count = int(server.option("endpoints", "0"))
+    body = go_json(
+        {
+            "service": {"namespace": server.option("namespace"), "name": server.option("service")},
+            "localEndpoints": count,
+            "serviceProxyHealthy": True,
+        }
+    )
+
+    def answer(request: Request) -> Response:
+        return Response(
+            status=200 if count else 503,
+            body=body,
+            content_type="application/json",
+            headers={"X-Content-Type-Options": "nosniff", "X-Load-Balancing-Endpoint-Weight": str(count)},
+        )
+
+    return answer
+
+
 def clusterdns():
     """Import the DNS server on first use: dnslib costs every runner ~1.4 MB, and few serve DNS."""
     return importlib.import_module("netcore.workloads.clusterdns")
@@ -86,6 +109,7 @@ FACTORIES: dict[tuple[str, str], Callable[[Server, PodNetwork], Endpoint]] = {
     ("udp-text", "udp"): lambda s, n: Datagram(web.udp_text(s)),
     ("nginx", "tcp"): lambda s, n: Http(web.nginx(s)),
     ("echoserver", "tcp"): lambda s, n: Http(web.echoserver(s)),
+    ("health-check", "tcp"): lambda s, n: Http(health_check(s)),
     ("netexec", "tcp"): lambda s, n: Http(netexec.http_handler(s, n), tls=s.option("tls") == "true"),
     ("netexec", "udp"): lambda s, n: Datagram(netexec.udp_handler(s)),
     ("cluster-dns", "udp"): lambda s, n: Datagram(clusterdns().udp_handler(s)),

@@ -22,6 +22,7 @@ from netcore import names
 from netcore.errors import PodpathError
 from netcore.jail.learner import run_learner_command
 from netcore.jail.policy import LEARNER
+from netcore.kernel.netns import list_names, path_of
 from netcore.kernel.run import run_in_namespace
 from netcore.sandbox import lifecycle
 from podpath import settings
@@ -58,10 +59,21 @@ def planted_secret():
         path.unlink()
 
 
-def learner_processes() -> list[int]:
-    """PIDs on the machine running as the learner account (none may outlive its command)."""
+def learner_processes(sandbox: str) -> list[int]:
+    """PIDs running as the learner account inside this sandbox's namespaces (none may outlive its command).
+
+    Told apart by network namespace, so a learner command of another test run on the machine is not
+    counted."""
     uid = int(subprocess.run(["id", "-u", LEARNER], capture_output=True, text=True, check=True).stdout)
-    return [int(pid) for pid in os.listdir("/proc") if pid.isdigit() and owner(pid) == uid]
+    mine = {os.stat(path_of(ns)).st_ino for ns in list_names(names.sandbox_prefix(sandbox))}
+    return [int(pid) for pid in os.listdir("/proc") if pid.isdigit() and owner(pid) == uid and netns_of(pid) in mine]
+
+
+def netns_of(pid: str) -> int | None:
+    try:
+        return os.stat(f"/proc/{pid}/ns/net").st_ino
+    except (FileNotFoundError, PermissionError):
+        return None
 
 
 def owner(pid: str) -> int | None:
@@ -102,9 +114,9 @@ def guard(two_sandboxes, planted_secret):
     for path in ("/tmp/x", "/etc/cron.d/podpath-x", str(CHECKOUT / "var" / "x"), "/root/x", "/tmp/name"):
         assert not os.path.exists(path), f"{path} was written"
     deadline = time.monotonic() + 2
-    while learner_processes() and time.monotonic() < deadline:
+    while learner_processes(mine) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert learner_processes() == [], "a learner process outlived its command"
+    assert learner_processes(mine) == [], "a learner process outlived its command"
     assert lifecycle.read_sandbox_state(theirs).differences(before) == []
 
 

@@ -90,9 +90,12 @@ def test_switching_the_pod_network_and_listing_every_namespace(cluster):
 @pytest.mark.parametrize(("args", "stdin", "message"), [
     (("get", "pods", "nosuchpod"), None, 'Error from server (NotFound): pods "nosuchpod" not found'),
     (("get", "frobs"), None, 'the server doesn\'t have a resource type "frobs"'),
-    (("apply", "-f", "-"), "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec:\n  hostNetwork: true\n"
+    (("apply", "-f", "-"), "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec:\n  hostNetwork: 'yes'\n"
                            "  containers: [{name: a, image: busybox}]\n",
-     "<stdin>: document 1 (Pod default/x): spec.hostNetwork: not supported by Podpath"),
+     '<stdin>: document 1 (Pod default/x): spec.hostNetwork: true or false, got string "yes"'),
+    (("apply", "-n", "default", "-f", "-"), "apiVersion: v1\nkind: Pod\nmetadata: {name: x, namespace: other}\n"
+                                            "spec:\n  containers: [{name: a, image: busybox}]\n",
+     "you must pass '--namespace=other' to perform this operation"),
     (("apply", "-f", "-"), "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{name: a, image: redis}]\n",
      "spec.containers[0].image"),
     (("exec", "nosuchpod", "--", "true"), None, 'pods "nosuchpod" not found in namespace "default"'),
@@ -104,3 +107,48 @@ def test_errors_read_like_kubectl_and_change_nothing(shared, args, stdin, messag
     assert result.returncode != 0
     assert message in result.stderr
     assert podpath("get", "-s", shared, "pods", "-A", "-o", "json").stdout == before
+
+
+TEAM = """
+apiVersion: v1
+kind: Pod
+metadata: {name: web, labels: {app: web}}
+spec:
+  containers:
+  - name: web
+    image: hello-world
+    resources: {limits: {memory: 64Mi}}
+    readinessProbe: {httpGet: {path: /, port: 80}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{port: 80}]
+"""
+
+
+def test_apply_warns_about_stored_fields_and_takes_a_namespace_like_kubectl(shared):
+    assert podpath("apply", "-s", shared, "-f", "-", stdin="apiVersion: v1\nkind: Namespace\nmetadata: {name: team}\n"
+                   ).returncode == 0
+    applied = podpath("apply", "-s", shared, "-n", "team", "-f", "-", stdin=TEAM)
+    assert applied.returncode == 0, applied.stderr
+    assert applied.stderr.splitlines() == [
+        "Warning: spec.containers[0].resources is stored but has no effect in Podpath",
+        "Warning: spec.containers[0].readinessProbe is stored but has no effect in Podpath"]
+    assert applied.stdout.splitlines() == ["pod/web created", "service/web created"]
+    again = podpath("apply", "-s", shared, "-n", "team", "-f", "-", stdin=TEAM.replace("app: web}\n  ports",
+                                                                                       "app: web}\n  ports"))
+    assert again.stdout.splitlines() == ["pod/web unchanged", "service/web unchanged"]
+    relabelled = podpath("apply", "-s", shared, "-n", "team", "-f", "-",
+                         stdin=TEAM.replace("metadata: {name: web}", "metadata: {name: web, labels: {tier: front}}"))
+    assert relabelled.stdout.splitlines() == ["pod/web unchanged", "service/web configured"]
+
+    stored = json.loads(podpath("get", "-s", shared, "pod", "-n", "team", "web", "-o", "json").stdout)
+    assert stored["spec"]["containers"][0]["resources"] == {"limits": {"memory": "64Mi"}}
+    named = podpath("get", "-s", shared, "svc", "-n", "team", "web", "-o", "name")
+    assert named.returncode == 0 and named.stdout == "service/web\n"
+    missing = podpath("get", "-s", shared, "svc", "-n", "team", "nosuch")
+    assert missing.returncode == 1 and missing.stdout == ""
+    assert missing.stderr == 'Error from server (NotFound): services "nosuch" not found\n'

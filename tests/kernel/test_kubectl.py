@@ -223,3 +223,39 @@ def test_the_gateway_api_kinds_apply_and_print_their_crd_columns(kube):
     assert classes[1].split()[:3] == ["podpath", "podpath.dev/gateway-controller", "True"]
     assert kube.ok("get", "httproutes").splitlines()[1].split()[:2] == ["hello", '["shop.example"]']
     kube.ok("delete", "-f", "-", stdin=GATEWAY)
+
+
+DB = """\
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  replicas: 1
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      tolerations: [{operator: Exists}]
+      containers: [{name: db, image: hello-world:1.0, ports: [{containerPort: 80}]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: reader}
+rules: [{apiGroups: [""], resources: [pods], verbs: [get]}]
+"""
+
+
+def test_new_kinds_are_served_with_their_warnings_and_a_stateful_set_scales(kube):
+    applied = kube("apply", "-f", "-", stdin=DB)
+    assert applied.returncode == 0, applied.stderr
+    assert "statefulset.apps/db created" in applied.stdout
+    assert "role.rbac.authorization.k8s.io/reader created" in applied.stdout
+    # The server's Warning: 299 headers, printed by kubectl on stderr.
+    assert "Warning: spec.template.spec.tolerations is stored but has no effect" in applied.stderr
+    assert "Warning: kind Role (rbac.authorization.k8s.io/v1) is stored but has no effect in Podpath" in applied.stderr
+    assert kube.ok("get", "roles", "-o", "name").split() == ["role.rbac.authorization.k8s.io/reader"]
+    assert "scaled" in kube.ok("scale", "statefulset", "db", "--replicas=2")
+    assert kube.ok("get", "pods", "-l", "app=db", "-o", "name").split() == ["pod/db-0", "pod/db-1"]
+    assert kube.ok("get", "statefulset", "db").splitlines()[0].split() == ["NAME", "READY", "AGE"]
+    kube.ok("delete", "-f", "-", stdin=DB)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from netcore.errors import SpecError
-from netcore.kube.images import catalog_names, check_pod, expand, image_repository, pod_servers
+from netcore.kube.images import catalog_names, check_pod, expand, image_repository, pod_listeners, pod_servers
 from netcore.topology.model import Server
 from netcore.workloads.catalog import CATALOG, check_server_options
 
@@ -337,27 +337,11 @@ def test_topology_files_may_name_only_kinds_they_can_configure():
                 {
                     "name": "a",
                     "image": "nginx",
-                    "env": [{"name": "X", "valueFrom": {"configMapKeyRef": {"name": "c", "key": "k"}}}],
-                }
-            ],
-            "spec.containers[0].env[0].valueFrom",
-            "Podpath cannot resolve configMapKeyRef",
-        ),
-        (
-            [
-                {
-                    "name": "a",
-                    "image": "nginx",
                     "env": [{"name": "X", "valueFrom": {"fieldRef": {"fieldPath": "spec.bogus"}}}],
                 }
             ],
             "spec.containers[0].env[0].valueFrom.fieldRef.fieldPath",
             "one of metadata.name, metadata.namespace",
-        ),
-        (
-            [{"name": "a", "image": "nginx", "envFrom": [{"configMapRef": {"name": "c"}}]}],
-            "spec.containers[0].envFrom[0]",
-            "no envFrom",
         ),
         (
             [{"name": "a", "image": AGNHOST, "args": ["porter"], "env": [{"name": "SERVE_SCTP_PORT_9", "value": "x"}]}],
@@ -381,3 +365,21 @@ def test_a_pod_that_cannot_run_is_refused_naming_the_field(containers, field, ex
 def test_a_pod_without_containers_is_refused():
     with pytest.raises(SpecError, match="spec.containers: a list of containers"):
         check_pod({"metadata": {"name": "x"}, "spec": {}})
+
+
+def test_variables_from_other_sources_are_left_unset_not_refused():
+    # configMapKeyRef and envFrom are stored with a warning (netcore.kube.subset); the image runs without them.
+    (listener,) = pod_listeners(
+        pod(
+            {
+                "name": "a",
+                "image": "registry.k8s.io/echoserver:2.5",
+                "envFrom": [{"configMapRef": {"name": "c"}}],
+                "env": [
+                    {"name": "PORT", "valueFrom": {"configMapKeyRef": {"name": "c", "key": "k"}}},
+                    {"name": "POD_NAME", "value": "web"},
+                ],
+            }
+        )
+    )
+    assert (listener.port, dict(listener.options)["pod"]) == (3000, "web")

@@ -164,3 +164,18 @@ def test_pod_hosts_are_readable_and_unique():
     assert hosts[("kube-system", next(p["metadata"]["name"] for p in cluster.list("Pod", "kube-system")))].startswith(
         "kube-system-coredns-"
     )
+
+
+def test_uids_are_rfc_4122_uuids_unique_per_object_and_stable_across_changes():
+    import uuid
+
+    cluster = cluster_with(WEB)
+    uids = {key: obj["metadata"]["uid"] for key, obj in cluster.objects.items()}
+    parsed = {key: uuid.UUID(uid) for key, uid in uids.items()}  # raises on a malformed uid
+    assert all(str(u) == uids[key] and u.variant == uuid.RFC_4122 for key, u in parsed.items())
+    assert {u.version for key, u in parsed.items() if key[0] not in ("Node", "Endpoints", "EndpointSlice")} == {4}
+    assert len(set(uids.values())) == len(uids)  # Endpoints, its EndpointSlices and the Service all differ
+    again, _ = apply_objects(cluster, parse_manifests(WEB.replace("replicas: 3", "replicas: 4"), "test.yaml"), LATER)
+    assert all(again.objects[key]["metadata"]["uid"] == uid for key, uid in uids.items() if key in again.objects)
+    other = cluster_with(WEB)
+    assert cluster.get("Node", "", "node0")["metadata"]["uid"] != other.get("Node", "", "node0")["metadata"]["uid"]

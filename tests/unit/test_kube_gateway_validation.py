@@ -6,7 +6,7 @@ import pytest
 
 from netcore.kube.defaults import apply_defaults
 from netcore.kube.kinds import resolve_kind
-from netcore.kube.manifests import InvalidManifest, load_documents, validate_objects
+from netcore.kube.manifests import InvalidManifest, check_documents, load_documents, validate_objects
 from tests.gateway_manifests import ALL, ROUTE, SHOP
 
 
@@ -71,7 +71,6 @@ def test_a_route_without_rules_gets_the_catch_all_rule():
         ("port: 8080, weight: 90}", "spec.rules[0].backendRefs[0].port: Must have port for Service reference"),
         ("requestRedirect: {scheme: https}", "spec.rules[1].filters[0].requestRedirect.scheme: one of"),
         ("{type: RequestRedirect,", "spec.rules[1].filters: RequestRedirect filter must not be used together with"),
-        ("requestRedirect: {scheme: https}}", "spec.rules[1].filters[0].requestMirror: not supported by Podpath"),
         ("hostnames: [shop.example]", "spec.hostnames[0]: "),
     ],
 )
@@ -85,10 +84,6 @@ def test_a_route_the_api_server_refuses_is_refused_with_its_reason(change, expec
         "requestRedirect: {scheme: https}": ROUTE.replace("scheme: https", "scheme: ftp"),
         "{type: RequestRedirect,": ROUTE.replace(
             "  - filters: [", "  - backendRefs: [{name: a, port: 1}]\n    filters: ["
-        ),
-        "requestRedirect: {scheme: https}}": ROUTE.replace(
-            "{type: RequestRedirect, requestRedirect: {scheme: https}}",
-            "{type: RequestMirror, requestMirror: {backendRef: {name: a, port: 1}}}",
         ),
         "hostnames: [shop.example]": ROUTE.replace("[shop.example]", "[Shop.Example]"),
     }[change]
@@ -132,3 +127,16 @@ def test_an_unsupported_protocol_is_accepted_for_the_status_to_refuse():
         "spec:\n  gatewayClassName: podpath\n  listeners: [{name: udp, port: 53, protocol: UDP}]\n"
     )
     assert validate(text)[0]["spec"]["listeners"][0]["protocol"] == "UDP"
+
+
+def test_a_filter_the_api_server_accepts_but_podpath_does_not_run_is_stored_with_warnings():
+    mirrored = ROUTE.replace(
+        "{type: RequestRedirect, requestRedirect: {scheme: https}}",
+        "{type: RequestMirror, requestMirror: {backendRef: {name: a, port: 1}}}",
+    )
+    [(route, warnings)] = check_documents(load_documents(mirrored, "gw.yaml"), "gw.yaml")
+    assert route["spec"]["rules"][1]["filters"][0]["requestMirror"] == {"backendRef": {"name": "a", "port": 1}}
+    assert warnings == [
+        'spec.rules[1].filters[0].type "RequestMirror" is stored but has no effect in Podpath',
+        "spec.rules[1].filters[0].requestMirror is stored but has no effect in Podpath",
+    ]

@@ -41,13 +41,25 @@ from netcore.kube.kinds import KINDS, kind_of, resolve_kind
         ("nodes", "Node"),
         ("secrets", "Secret"),
         (" svc ", "Service"),
+        ("rc", "ReplicationController"),
+        ("replicationcontrollers", "ReplicationController"),
+        ("ds", "DaemonSet"),
+        ("daemonsets.apps", "DaemonSet"),
+        ("cm", "ConfigMap"),
+        ("configmaps", "ConfigMap"),
+        ("sa", "ServiceAccount"),
+        ("serviceaccounts.v1.", "ServiceAccount"),
+        ("sts", "StatefulSet"),
+        ("statefulsets.apps", "StatefulSet"),
     ],
 )
 def test_every_kubectl_spelling_resolves(text, kind):
     assert resolve_kind(text).kind == kind
 
 
-@pytest.mark.parametrize("text", ["foo", "pods.apps", "deployments.v2", "deploy.extensions", "configmaps", ""])
+@pytest.mark.parametrize(
+    "text", ["foo", "pods.apps", "deployments.v2", "deploy.extensions", "leases.coordination.k8s.io", ""]
+)
 def test_unknown_resource_types_fail_with_kubectls_words_and_the_supported_list(text):
     with pytest.raises(NotFound) as caught:
         resolve_kind(text)
@@ -61,8 +73,20 @@ def test_kinds_know_their_coordinates_and_which_are_derived():
     assert by_kind["Deployment"].api_version == "apps/v1"
     assert by_kind["Pod"].api_version == "v1"
     assert by_kind["EndpointSlice"].resource == "endpointslices.discovery.k8s.io"
-    assert {k.kind for k in KINDS if k.read_only} == {"Node", "ReplicaSet", "Endpoints", "EndpointSlice"}
-    assert {k.kind for k in KINDS if not k.namespaced} == {"Namespace", "Node", "IngressClass", "GatewayClass"}
+    assert {k.kind for k in KINDS if k.read_only} == {"Node", "Endpoints", "EndpointSlice"}
+    assert {k.kind for k in KINDS if not k.namespaced and not k.stored_only} == {
+        "Namespace",
+        "Node",
+        "IngressClass",
+        "GatewayClass",
+    }
+    assert {k.kind for k in KINDS if not k.namespaced and k.stored_only} == {
+        "PersistentVolume",
+        "StorageClass",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "PriorityClass",
+    }
 
 
 def test_manifests_name_kinds_by_api_version_and_kind():

@@ -6,7 +6,7 @@ import pytest
 
 from netcore.errors import SpecError
 from netcore.kube.defaults import apply_defaults
-from netcore.kube.manifests import InvalidManifest, load_documents, validate_objects
+from netcore.kube.manifests import InvalidManifest, check_documents, load_documents, validate_objects
 from tests.talk import TALK
 
 # Typical of the Kubernetes e2e network tests (test/e2e/network): agnhost netexec servers, services with
@@ -350,13 +350,13 @@ def test_the_error_names_file_document_object_field_and_expectation():
 
 
 def test_every_document_is_checked_before_anything_is_returned():
-    bad = TALK.replace("image: hello-world:1.0", "image: hello-world:1.0\n    stdin: true").replace(
-        "  type: LoadBalancer", "  type: LoadBalancer\n  allocateLoadBalancerNodePorts: false"
+    bad = TALK.replace("image: hello-world:1.0", "image: hello-world:1.0\n    stdin: 'yes'").replace(
+        "  type: LoadBalancer", "  type: LoadBalancer\n  allocateLoadBalancerNodePorts: 'no'"
     )
     assert refusals(bad) == [
-        "m.yaml: document 1 (Pod default/hello-world): spec.containers[0].stdin: not supported by Podpath",
+        'm.yaml: document 1 (Pod default/hello-world): spec.containers[0].stdin: true or false, got string "yes"',
         "m.yaml: document 3 (Service default/hello-world): spec.allocateLoadBalancerNodePorts: "
-        "not supported by Podpath",
+        'true or false, got string "no"',
     ]
 
 
@@ -371,21 +371,6 @@ TEMPLATE = "template: {metadata: {labels: {app: web}}, spec: {containers: [{name
     [
         # Pods
         (
-            M + "kind: Pod\nspec: {hostNetwork: true, containers: [{name: c, image: x}]}",
-            "spec.hostNetwork",
-            "not supported by Podpath",
-        ),
-        (
-            M + "kind: Pod\nspec: {containers: [{name: c, image: x, ports: [{containerPort: 80, hostPort: 8080}]}]}",
-            "spec.containers[0].ports[0].hostPort",
-            "not supported by Podpath",
-        ),
-        (
-            M + "kind: Pod\nspec: {containers: [{name: c, image: x, readinessProbe: {tcpSocket: {port: 80}}}]}",
-            "spec.containers[0].readinessProbe",
-            "not supported by Podpath",
-        ),
-        (
             M + "kind: Pod\nspec: {contianers: [{name: c, image: x}]}",
             "spec.contianers",
             'unknown field; did you mean "containers"?',
@@ -394,6 +379,11 @@ TEMPLATE = "template: {metadata: {labels: {app: web}}, spec: {containers: [{name
             M + "kind: Pod\nspec: {containers: [{name: c, image: x, ports: [{containerPort: 80.0}]}]}",
             "spec.containers[0].ports[0].containerPort",
             "an integer, got number 80.0",
+        ),
+        (
+            M + "kind: Pod\nspec: {containers: [{name: c, image: x, ports: [{containerPort: 80, hostPort: 70000}]}]}",
+            "spec.containers[0].ports[0].hostPort",
+            "a port number from 1 to 65535, got 70000",
         ),
         (
             M + "kind: Pod\nspec: {containers: [{name: c, image: x, ports: [{containerPort: 0}]}]}",
@@ -419,9 +409,14 @@ TEMPLATE = "template: {metadata: {labels: {app: web}}, spec: {containers: [{name
         ),
         (
             M + "kind: Pod\nspec: {containers: [{name: c, image: x, env: [{name: A, valueFrom: {fieldRef: "
-            "{fieldPath: metadata.uid}}}]}]}",
+            "{fieldPath: metadata.id}}}]}]}",
             "spec.containers[0].env[0].valueFrom.fieldRef.fieldPath",
-            '"metadata.uid" is not supported by Podpath (supported: metadata.name, metadata.namespace',
+            "one of metadata.name, metadata.namespace, metadata.uid",
+        ),
+        (
+            M + "kind: Pod\nspec: {containers: [{name: c, image: x, env: [{name: A, valueFrom: {}}]}]}",
+            "spec.containers[0].env[0].valueFrom",
+            "exactly one of fieldRef, resourceFieldRef, configMapKeyRef, secretKeyRef, fileKeyRef, got none",
         ),
         (
             M + "kind: Pod\nspec: {containers: [{name: c, image: x, env: [{name: 1A, value: b}]}]}",
@@ -429,9 +424,9 @@ TEMPLATE = "template: {metadata: {labels: {app: web}}, spec: {containers: [{name
             "an environment variable name",
         ),
         (
-            M + "kind: Pod\nspec: {dnsPolicy: Default, containers: [{name: c, image: x}]}",
+            M + "kind: Pod\nspec: {dnsPolicy: Upstream, containers: [{name: c, image: x}]}",
             "spec.dnsPolicy",
-            '"Default" is not supported by Podpath (supported: ClusterFirst)',
+            'one of ClusterFirst, ClusterFirstWithHostNet, Default, None, got "Upstream"',
         ),
         (
             "apiVersion: v1\nkind: Pod\nmetadata: {name: x, labels: {version: 1.0}}\n"
@@ -477,11 +472,6 @@ TEMPLATE = "template: {metadata: {labels: {app: web}}, spec: {containers: [{name
             "a node port from 30000 to 32767, got 8080",
         ),
         (
-            M + "kind: Service\nspec: {ports: [{port: 80, nodePort: 30080}]}",
-            "spec.ports[0].nodePort",
-            "nothing for a ClusterIP Service",
-        ),
-        (
             M + "kind: Service\nspec: {type: LoadBalancer, clusterIP: None, ports: [{port: 80}]}",
             "spec.clusterIP",
             'an address or nothing for a LoadBalancer Service (a headless Service is ClusterIP only), got "None"',
@@ -497,19 +487,34 @@ TEMPLATE = "template: {metadata: {labels: {app: web}}, spec: {containers: [{name
             "a port name (at most 15 lower-case letters",
         ),
         (
-            M + "kind: Service\nspec: {type: ExternalName, externalName: example.com}",
-            "spec.type",
-            '"ExternalName" is not supported by Podpath (supported: ClusterIP, NodePort, LoadBalancer)',
+            M + "kind: Service\nspec: {type: ExternalName}",
+            "spec.externalName",
+            "a DNS name (required for type ExternalName), got nothing",
         ),
         (
-            M + "kind: Service\nspec: {ports: [{port: 80, protocol: SCTP}]}",
-            "spec.ports[0].protocol",
-            '"SCTP" is not supported by Podpath (supported: TCP, UDP)',
+            M + "kind: Service\nspec: {type: ExternalName, externalName: example.com, clusterIP: 10.96.0.20}",
+            "spec.clusterIP",
+            'nothing for an ExternalName Service, got "10.96.0.20"',
+        ),
+        (
+            M + "kind: Service\nspec: {externalName: example.com, ports: [{port: 80}]}",
+            "spec.externalName",
+            'nothing for a ClusterIP Service (it belongs to type ExternalName), got "example.com"',
+        ),
+        (
+            M + "kind: Service\nspec: {type: LoadBalancer, healthCheckNodePort: 80, ports: [{port: 80}]}",
+            "spec.healthCheckNodePort",
+            "a node port from 30000 to 32767, got 80",
         ),
         (
             M + "kind: Service\nspec: {ports: [{port: 80, protocol: HTTP}]}",
             "spec.ports[0].protocol",
-            'one of TCP, UDP, got "HTTP"',
+            'one of TCP, UDP, SCTP, got "HTTP"',
+        ),
+        (
+            M + "kind: Service\nspec: {ipFamilies: [IPv6], ports: [{port: 80}]}",
+            "spec.ipFamilies[0]",
+            'one of IPv4, got "IPv6"',
         ),
         (
             M + "kind: Service\nspec: {sessionAffinity: ClientIP, "
@@ -517,11 +522,6 @@ TEMPLATE = "template: {metadata: {labels: {app: web}}, spec: {containers: [{name
             "ports: [{port: 80}]}",
             "spec.sessionAffinityConfig.clientIP.timeoutSeconds",
             "from 1 to 86400 seconds, got 0",
-        ),
-        (
-            M + "kind: Service\nspec: {externalTrafficPolicy: Local, ports: [{port: 80}]}",
-            "spec.externalTrafficPolicy",
-            "nothing for a ClusterIP Service",
         ),
         (
             M + "kind: Service\nspec: {type: LoadBalancer, loadBalancerIP: 198.51.100.7, ports: [{port: 80}]}",
@@ -563,11 +563,6 @@ TEMPLATE = "template: {metadata: {labels: {app: web}}, spec: {containers: [{name
             "more than 0 when maxSurge is 0, got 0",
         ),
         (
-            APPS + "spec: {selector: {matchLabels: {app: web}}, minReadySeconds: 5, " + TEMPLATE + "}",
-            "spec.minReadySeconds",
-            "not supported by Podpath",
-        ),
-        (
             APPS
             + "spec: {selector: {matchLabels: {app: web}}, "
             + TEMPLATE.replace("spec: {", "spec: {restartPolicy: Never, ")
@@ -596,9 +591,10 @@ TEMPLATE = "template: {metadata: {labels: {app: web}}, spec: {containers: [{name
             "a port number or a port name, not both",
         ),
         (
-            NET + "kind: Ingress\nspec: {defaultBackend: {resource: {kind: Bucket, name: b}}}",
+            NET + "kind: Ingress\nspec: {defaultBackend: {resource: {kind: Bucket, name: b}, service: {name: web, "
+            "port: {number: 80}}}}",
             "spec.defaultBackend.resource",
-            "not supported by Podpath",
+            "a service or a resource, not both",
         ),
         (
             "apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: x}\n"
@@ -659,21 +655,27 @@ TEMPLATE = "template: {metadata: {labels: {app: web}}, spec: {containers: [{name
             "a value in data or stringData (type kubernetes.io/tls needs tls.key), got nothing",
         ),
         (
-            M + "kind: Secret\nstringData: {tls.crt: cert, tls.key: key}",
-            "type",
-            '"kubernetes.io/tls" (the Secret type Podpath uses), got "Opaque" (the default when type is not set)',
+            M + "kind: Secret\ntype: kubernetes.io/basic-auth\nstringData: {user: u}",
+            "data.username",
+            "a value in data or stringData (type kubernetes.io/basic-auth needs username or password), got nothing",
         ),
         (
-            M + "kind: Secret\ntype: kubernetes.io/basic-auth\nstringData: {username: u}",
-            "type",
-            '"kubernetes.io/basic-auth" is not supported by Podpath (supported: kubernetes.io/tls)',
+            M + "kind: Secret\ntype: kubernetes.io/service-account-token",
+            "metadata.annotations.kubernetes.io/service-account.name",
+            "the name of the ServiceAccount the token is for",
         ),
         (
             NET + "kind: IngressClass\nspec: {controller: nginx}",
             "spec.controller",
             'a domain-prefixed path like podpath.dev/ingress-nginx, got "nginx"',
         ),
-        (M + "kind: ConfigMap", "kind", "a kind Podpath supports (Deployment, EndpointSlice"),
+        (M + "kind: Widget", "kind", "a kind Podpath supports (ClusterRole, ClusterRoleBinding, ConfigMap"),
+        (M + "kind: CronJob", "apiVersion", 'batch/v1 for kind CronJob, got "v1"'),
+        (
+            "apiVersion: batch/v1\nkind: Job\nmetadata: {name: x}\nspec: {}",
+            "spec.template",
+            "a value (this field is required)",
+        ),
         (
             "apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata: {name: x}",
             "apiVersion",
@@ -752,3 +754,137 @@ def test_the_same_object_twice_in_one_file_is_refused():
         "m.yaml: document 2 (Namespace a): metadata.name: an object not already in this "
         "file, got Namespace a again (also document 1)"
     ]
+
+
+# The ingress-controller-conformance echoserver backend, as the suite writes it: probes, resources,
+# securityContext and env from the downward API. The API server accepts it, so Podpath must.
+CONFORMANCE_BACKEND = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: echo}
+spec:
+  selector: {matchLabels: {app: echo}}
+  minReadySeconds: 5
+  template:
+    metadata: {labels: {app: echo}}
+    spec:
+      serviceAccountName: echo
+      terminationGracePeriodSeconds: 1
+      tolerations: [{operator: Exists}]
+      containers:
+      - name: echo
+        image: gcr.io/k8s-staging-ingressconformance/echoserver:v20210922-cec7cf2
+        env:
+        - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
+        - {name: SECRET_TOKEN, valueFrom: {secretKeyRef: {name: tokens, key: token}}}
+        ports: [{name: http, containerPort: 3000}]
+        resources: {requests: {cpu: 10m, memory: 16Mi}}
+        securityContext: {runAsNonRoot: true, readOnlyRootFilesystem: true}
+        readinessProbe: {httpGet: {path: /health, port: 3000}, periodSeconds: 1}
+        livenessProbe: {tcpSocket: {port: http}}
+"""
+
+
+def test_a_real_manifest_with_fields_podpath_does_not_act_on_is_accepted_stored_and_warned_about():
+    ((deployment, warnings),) = check_documents(load_documents(CONFORMANCE_BACKEND, "m.yaml"), "m.yaml")
+    assert warnings == [
+        f"{field} is stored but has no effect in Podpath"
+        for field in (
+            "spec.minReadySeconds",
+            "spec.template.spec.serviceAccountName",
+            "spec.template.spec.tolerations",
+            "spec.template.spec.containers[0].resources",
+            "spec.template.spec.containers[0].securityContext",
+            "spec.template.spec.containers[0].readinessProbe",
+            "spec.template.spec.containers[0].livenessProbe",
+        )
+    ]
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert container["readinessProbe"] == {"httpGet": {"path": "/health", "port": 3000}, "periodSeconds": 1}
+    assert container["resources"] == {"requests": {"cpu": "10m", "memory": "16Mi"}}
+
+
+@pytest.mark.parametrize(
+    ("spec", "warning"),
+    [
+        (
+            "{hostNetwork: true, containers: [{name: c, image: x}], tolerations: [{operator: Exists}]}",
+            "spec.tolerations is stored but has no effect",
+        ),
+        (
+            "{containers: [{name: c, image: x, ports: [{containerPort: 80, hostPort: 8080, hostIP: 172.18.0.2}]}]}",
+            "spec.containers[0].ports[0].hostIP is stored but has no effect",
+        ),
+        (
+            "{dnsPolicy: Default, containers: [{name: c, image: x}]}",
+            'spec.dnsPolicy "Default" is stored but has no effect in Podpath (it acts as "ClusterFirst")',
+        ),
+        (
+            "{initContainers: [{name: i, image: busybox}], containers: [{name: c, image: x, envFrom: [{configMapRef: "
+            "{name: cm}}]}]}",
+            "spec.initContainers is stored",
+        ),
+    ],
+)
+def test_pod_fields_the_api_server_accepts_are_warnings_not_errors(spec, warning):
+    ((_, warnings),) = check_documents(load_documents(M + "kind: Pod\nspec: " + spec, "m.yaml"), "m.yaml")
+    assert warnings[0].startswith(warning)
+
+
+def test_kinds_and_types_that_were_refused_before_are_accepted():
+    accepted = load(
+        M
+        + "kind: Service\nspec: {type: ExternalName, externalName: example.com}\n---\n"
+        + M.replace("name: x", "name: z")
+        + "kind: Service\nspec: {ports: [{port: 80, protocol: SCTP}]}\n---\n"
+        + M
+        + "kind: Secret\nstringData: {password: hunter2}\n---\n"
+        + M.replace("name: x", "name: b")
+        + "kind: Secret\ntype: kubernetes.io/basic-auth\n"
+        "stringData: {username: u}\n"
+    )
+    assert [(o["kind"], o["metadata"]["name"]) for o in accepted] == [
+        ("Service", "x"),
+        ("Service", "z"),
+        ("Secret", "x"),
+        ("Secret", "b"),
+    ]
+
+
+RBAC_AND_FRIENDS = """\
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: reader}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: pod-reader}
+rules: [{apiGroups: [""], resources: [pods], verbs: [get, watch, list]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: read-pods}
+subjects: [{kind: ServiceAccount, name: reader}]
+roleRef: {kind: Role, name: pod-reader, apiGroup: rbac.authorization.k8s.io}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: pi}
+spec:
+  backoffLimit: 4
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: pi, image: perl:5.34.0, command: [perl, -Mbignum=bpi, -wle, print bpi(2000)]}]
+"""
+
+
+def test_kinds_podpath_does_not_act_on_are_stored_with_one_warning_each():
+    checked = check_documents(load_documents(RBAC_AND_FRIENDS, "m.yaml"), "m.yaml")
+    assert [(obj["kind"], warnings) for obj, warnings in checked] == [
+        ("ServiceAccount", []),
+        ("Role", ["kind Role (rbac.authorization.k8s.io/v1) is stored but has no effect in Podpath"]),
+        ("RoleBinding", ["kind RoleBinding (rbac.authorization.k8s.io/v1) is stored but has no effect in Podpath"]),
+        ("Job", ["kind Job (batch/v1) is stored but has no effect in Podpath"]),
+    ]
+    assert checked[3].obj["spec"]["template"]["spec"]["containers"][0]["image"] == "perl:5.34.0"

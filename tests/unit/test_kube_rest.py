@@ -9,9 +9,12 @@ import pytest
 from kubeapi.paths import parse_resource_path, verb_of, wants_aggregated, wants_table
 from kubeapi.watch import changes, first_events
 from netcore.errors import NotFound, SpecError
+from netcore.kube.cluster import Cluster
 from netcore.kube.kinds import BY_KIND
+from netcore.kube.rest.discovery import api_resource_list
 from netcore.kube.rest.patch import JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH, apply_patch, json_patch, merge_patch
 from netcore.kube.rest.selectors import fields_match, parse_field_selector
+from netcore.kube.rest.server import checked, scale_of
 from netcore.kube.rest.status import ApiError, status_of
 from netcore.kube.rest.table import table_object
 
@@ -140,3 +143,44 @@ def test_watch_events_from_two_lists():
     c = {"metadata": {"name": "c"}}
     assert changes({("", "a"): a, ("", "b"): b}, {("", "b"): b2, ("", "c"): c}) == [
         ("DELETED", a), ("MODIFIED", b2), ("ADDED", c)]
+
+
+def test_discovery_serves_every_kind_and_the_scale_of_those_with_replicas():
+    batch = {r["name"] for r in api_resource_list("batch", "v1")["resources"]}
+    assert {"jobs", "cronjobs"} <= batch
+    apps = {r["name"] for r in api_resource_list("apps", "v1")["resources"]}
+    assert {"statefulsets", "statefulsets/scale", "replicasets/scale", "daemonsets", "daemonsets/status"} <= apps
+    assert "daemonsets/scale" not in apps
+    core = {r["name"] for r in api_resource_list("", "v1")["resources"]}
+    assert {"replicationcontrollers/scale", "persistentvolumeclaims"} <= core
+
+
+def test_a_replication_controllers_scale_reads_its_plain_label_map():
+    rc = {"kind": "ReplicationController", "metadata": {"name": "rc", "namespace": "default"},
+          "spec": {"replicas": 2, "selector": {"app": "x", "tier": "y"}}, "status": {"replicas": 1}}
+    scale = scale_of(rc, Cluster())
+    assert scale["spec"] == {"replicas": 2} and scale["status"] == {"replicas": 1, "selector": "app=x,tier=y"}
+
+
+def test_a_written_object_carries_the_warnings_of_what_podpath_only_stores():
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "default"},
+           "spec": {"containers": [{"name": "c", "image": "nginx"}], "tolerations": [{"operator": "Exists"}]}}
+    obj, warnings = checked(pod, BY_KIND["Pod"], "p")
+    assert obj["spec"]["tolerations"] == [{"operator": "Exists"}]
+    assert [w.split(" is ")[0] for w in warnings] == ["spec.tolerations"]
+    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+            "metadata": {"name": "r", "namespace": "default"}, "rules": []}
+    assert checked(role, BY_KIND["Role"], "r")[1] == [
+        "kind Role (rbac.authorization.k8s.io/v1) is stored but has no effect in Podpath"
+    ]
+
+
+def test_a_table_of_stateful_sets_has_kubectls_columns():
+    sts = {"kind": "StatefulSet", "metadata": {"name": "db", "namespace": "default",
+                                               "creationTimestamp": "2026-01-01T00:00:00Z"},
+           "spec": {"replicas": 3, "template": {"spec": {"containers": [{"name": "c", "image": "busybox"}]}}},
+           "status": {"readyReplicas": 2}}
+    now = datetime(2026, 1, 1, 0, 5, tzinfo=UTC)
+    table = table_object(BY_KIND["StatefulSet"], [sts], now=now, resource_version="1")
+    assert [c["name"] for c in table["columnDefinitions"]] == ["Name", "Ready", "Age", "Containers", "Images"]
+    assert table["rows"][0]["cells"] == ["db", "2/3", "5m", "c", "busybox"]

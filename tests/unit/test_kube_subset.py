@@ -46,14 +46,57 @@ def test_the_schemas_are_the_strict_ones():
     assert read_schema("pod-v1.json")["additionalProperties"] is False
 
 
-def test_fields_outside_the_subset_are_reported_and_empty_ones_pass():
+def test_fields_outside_the_subset_are_stored_with_a_warning_and_empty_ones_pass():
     pod = {
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {"name": "p", "finalizers": ["x"]},
         "spec": {"volumes": [], "containers": [{"name": "c", "image": "x", "resources": {}, "workingDir": "/srv"}]},
     }
-    assert [(p.field, p.expected) for p in check_subset(pod, "Pod")] == [
-        ("metadata.finalizers", "not supported by Podpath"),
-        ("spec.containers[0].workingDir", "not supported by Podpath"),
+    assert check_subset(pod, "Pod") == (
+        [],
+        [
+            "metadata.finalizers is stored but has no effect in Podpath",
+            "spec.containers[0].workingDir is stored but has no effect in Podpath",
+        ],
+    )
+
+
+def test_a_value_kubernetes_knows_but_podpath_does_not_act_on_is_a_warning_an_unknown_one_an_error():
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "p"},
+        "spec": {
+            "dnsPolicy": "Default",
+            "containers": [{"name": "c", "image": "x", "ports": [{"containerPort": 80, "protocol": "SCTP"}]}],
+        },
+    }
+    assert check_subset(pod, "Pod") == (
+        [],
+        ['spec.dnsPolicy "Default" is stored but has no effect in Podpath (it acts as "ClusterFirst")'],
+    )
+    pod["spec"]["dnsPolicy"] = "Upstream"
+    problems, _ = check_subset(pod, "Pod")
+    assert [(p.field, p.expected) for p in problems] == [
+        ("spec.dnsPolicy", 'one of ClusterFirst, ClusterFirstWithHostNet, Default, None, got "Upstream"')
     ]
+
+
+def test_ingress_nginx_annotations_are_named_as_stored_only():
+    ingress = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {
+            "name": "i",
+            "annotations": {
+                "nginx.ingress.kubernetes.io/rewrite-target": "/$2",
+                "kubernetes.io/ingress.class": "nginx",
+            },
+        },
+        "spec": {"defaultBackend": {"service": {"name": "web", "port": {"number": 80}}}},
+    }
+    assert check_subset(ingress, "Ingress") == (
+        [],
+        ["metadata.annotations.nginx.ingress.kubernetes.io/rewrite-target is stored but has no effect in Podpath"],
+    )

@@ -35,11 +35,15 @@ class Command(PodpathCommand):
         self.add_sandbox_argument(parser)
         parser.add_argument("-f", "--filename", required=True, action="append",
                             help="a manifest file, or - for standard input (repeatable)")
+        parser.add_argument("-n", "--namespace", help="the namespace of documents that name none")
 
-    def handle(self, *args, sandbox: str, filename: list[str], **options):
+    def handle(self, *args, sandbox: str, filename: list[str], namespace: str | None, **options):
         self.require_root()
         for path in filename:
             text, source = read_source(path)
-            outcomes, _report = api.apply_manifests(sandbox, text, source, progress=self.progress)
-            for (kind, _namespace, name), outcome in outcomes:
-                self.stdout.write(f"{resource_name(kind, name)} {outcome}")
+            applied = api.apply_manifests(sandbox, text, source, progress=self.progress, namespace=namespace)
+            for key, outcome in applied.outcomes:
+                # kubectl prints the server's warnings about an object just before its line, on stderr.
+                for warning in applied.warnings.get(key, []):
+                    self.stderr.write(f"Warning: {warning}")
+                self.stdout.write(f"{resource_name(key[0], key[2])} {outcome}")

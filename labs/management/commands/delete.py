@@ -13,6 +13,8 @@ from netcore.kube.kinds import resolve_kind
 class Command(PodpathCommand):
     help = "Delete cluster objects by kind and name, or those in a manifest."
 
+    intermixed_arguments = True
+
     def add_arguments(self, parser):
         self.add_sandbox_argument(parser)
         parser.add_argument("kind", nargs="?").completer = completers.kinds

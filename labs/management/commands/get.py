@@ -16,6 +16,8 @@ from netcore.kube.selectors import matches, parse_label_selector
 class Command(PodpathCommand):
     help = "List cluster objects, or show one, shaped like kubectl's output."
 
+    intermixed_arguments = True
+
     def add_arguments(self, parser):
         self.add_sandbox_argument(parser)
         parser.add_argument("kind", help="pods, po, services, svc, deployments, ... (comma-separated allowed)"
@@ -30,7 +32,9 @@ class Command(PodpathCommand):
                output: str | None, selector: str | None, **options):
         cluster = api.load_cluster(sandbox)
         # kubectl's "all": the workload kinds, not every kind.
-        spelled = ["pods", "services", "deployments", "replicasets"] if kind == "all" else kind.split(",")
+        spelled = (["pods", "replicationcontrollers", "services", "daemonsets", "deployments", "replicasets",
+                    "statefulsets", "horizontalpodautoscalers", "jobs", "cronjobs"]
+                   if kind == "all" else kind.split(","))
         kinds = [resolve_kind(k) for k in spelled]
         wanted_labels = parse_label_selector(selector) if selector else None
         found, missing = [], []
@@ -44,7 +48,8 @@ class Command(PodpathCommand):
                 missing += [f'{k.resource} "{n}" not found' for n in names if n not in by_name]
                 objects = [by_name[n] for n in names if n in by_name]
             found.append((k, objects))
-        self.show(found, output, all_namespaces, namespace, single=len(names) == 1 and len(kinds) == 1)
+        if not names or any(objects for _, objects in found):  # kubectl: a missing name prints only the error
+            self.show(found, output, all_namespaces, namespace, single=len(names) == 1 and len(kinds) == 1)
         for message in missing:
             sys.stderr.write(f"Error from server (NotFound): {message}\n")
         if missing:

@@ -1,7 +1,7 @@
 """The cluster DNS records, as CoreDNS's kubernetes plugin would answer them (pure).
 
 - ``<service>.<namespace>.svc.cluster.local``: the ClusterIP; for a headless Service, the addresses of
-  its ready pods;
+  its ready pods; for an ExternalName Service, a CNAME for its ``externalName``;
 - ``<hostname>.<subdomain>.<namespace>.svc.cluster.local`` for pods naming a headless Service as their
   subdomain;
 - ``<a-b-c-d>.<namespace>.pod.cluster.local``: a pod by its address.
@@ -22,11 +22,14 @@ UPSTREAM = {"internet.example": [addresses.INTERNET_SERVER]}
 
 def dns_records(cluster: Cluster) -> dict:
     records: dict[str, list[str]] = {}
+    aliases: dict[str, str] = {}
     headless = set()
     for service in cluster.list("Service"):
         meta, spec = service["metadata"], service["spec"]
         name = f"{meta['name']}.{meta['namespace']}.svc.{ZONE}"
-        if spec.get("clusterIP") == "None":
+        if spec.get("type") == "ExternalName":
+            aliases[name] = spec["externalName"].rstrip(".")
+        elif spec.get("clusterIP") == "None":
             headless.add((meta["namespace"], meta["name"]))
             endpoints = cluster.get("Endpoints", meta["namespace"], meta["name"]) or {}
             ips = sorted({a["ip"] for s in endpoints.get("subsets", []) for a in s.get("addresses", [])})
@@ -43,4 +46,10 @@ def dns_records(cluster: Cluster) -> dict:
         if subdomain and (meta["namespace"], subdomain) in headless:
             hostname = spec.get("hostname", meta["name"])
             records[f"{hostname}.{subdomain}.{meta['namespace']}.svc.{ZONE}"] = [ip]
-    return {"zone": ZONE, "ttl": TTL, "records": dict(sorted(records.items())), "upstream": UPSTREAM}
+    return {
+        "zone": ZONE,
+        "ttl": TTL,
+        "records": dict(sorted(records.items())),
+        "aliases": dict(sorted(aliases.items())),
+        "upstream": UPSTREAM,
+    }

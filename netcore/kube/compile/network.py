@@ -18,6 +18,7 @@ LoadBalancer addresses are routed by the router to the node that announces them,
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Protocol
 
 from netcore import names
@@ -40,17 +41,24 @@ DNS_DATA = "dns.json"
 INFRA_HOSTS = {"lan", "router", "internet", "external"}
 
 
+# Reads a ConfigMap or Secret a pod's env refers to: (kind, namespace, name) -> the object or None.
+Sources = Callable[[str, str, str], "dict | None"]
+
+
 class Images(Protocol):
     """The image catalog (``netcore.kube.images``): the servers a pod's containers run."""
 
-    def pod_servers(self, pod: dict, host: str) -> tuple[Server, ...]: ...
+    def pod_servers(self, pod: dict, host: str, sources: Sources | None = None) -> tuple[Server, ...]: ...
 
 
 def pod_hosts(cluster: Cluster) -> dict[tuple[str, str], str]:
-    """Map (namespace, pod) to the Podpath host holding the pod's network namespace."""
+    """Map (namespace, pod) to the Podpath host holding the pod's network namespace (a host-network pod
+    has none of its own: it lives in its node's)."""
     taken = set(INFRA_HOSTS) | {node_name(i) for i in range(cluster.config.nodes)}
     out = {}
     for pod in cluster.list("Pod"):
+        if pod["spec"].get("hostNetwork"):
+            continue
         meta = pod["metadata"]
         host = pod_host(meta["namespace"], meta["name"], taken)
         taken.add(host)
@@ -74,18 +82,26 @@ def compile_cluster(cluster: Cluster, sandbox: str, images: Images) -> Topology:
         Link(Endpoint("external", "eth0"), Endpoint("router", "external")),
     ]
     pods_by_node: dict[str, list[dict]] = {}
+    on_host_network: dict[str, list[Server]] = {}
     for pod in cluster.list("Pod"):
-        pods_by_node.setdefault(pod["spec"]["nodeName"], []).append(pod)
+        if "nodeName" not in pod["spec"]:
+            continue  # a Pending pod has no network namespace yet
+        if pod["spec"].get("hostNetwork"):  # its servers listen in the node's own namespace
+            node = pod["spec"]["nodeName"]
+            on_host_network.setdefault(node, []).extend(images.pod_servers(pod, node, cluster.get))
+        else:
+            pods_by_node.setdefault(pod["spec"]["nodeName"], []).append(pod)
     data_path = str(names.data_dir(sandbox) / DNS_DATA)
     for index in range(cluster.config.nodes):
         node = node_name(index)
         node_pods = pods_by_node.get(node, [])
-        hosts.append(node_host(cluster, index, node_pods, hosts_of, ports))
+        hosts.append(node_host(cluster, index, node_pods, hosts_of, ports, tuple(on_host_network.get(node, []))))
         links.append(Link(Endpoint(node, "eth0"), Endpoint("lan", node)))
         for pod in node_pods:
             meta = pod["metadata"]
             host = hosts_of[(meta["namespace"], meta["name"])]
-            hosts.append(pod_namespace(pod, host, index, servers_of(pod, host, images, data_path, sandbox)))
+            servers = servers_of(pod, host, images, data_path, sandbox, cluster.get)
+            hosts.append(pod_namespace(pod, host, index, servers))
             links.append(Link(Endpoint(host, "eth0"), Endpoint(node, pod_veth(meta["namespace"], meta["name"]))))
     data = (
         (DNS_DATA, json.dumps(dns_records(cluster), indent=1, sort_keys=True) + "\n"),
@@ -95,7 +111,9 @@ def compile_cluster(cluster: Cluster, sandbox: str, images: Images) -> Topology:
     return Topology(hosts=tuple(hosts), links=tuple(links), data=data)
 
 
-def servers_of(pod: dict, host: str, images: Images, data_path: str, sandbox: str) -> tuple[Server, ...]:
+def servers_of(
+    pod: dict, host: str, images: Images, data_path: str, sandbox: str, sources: Sources
+) -> tuple[Server, ...]:
     containers = pod["spec"].get("containers", [])
     if any(c.get("image") == INGRESS_IMAGE for c in containers):
         return tuple(ingress_servers(pod, host, sandbox))
@@ -105,7 +123,7 @@ def servers_of(pod: dict, host: str, images: Images, data_path: str, sandbox: st
         return tuple(
             Server(host, "cluster-dns", 53, protocol, (("records", data_path),)) for protocol in ("udp", "tcp")
         )
-    return tuple(images.pod_servers(pod, host))
+    return tuple(images.pod_servers(pod, host, sources))
 
 
 def lan_switch(cluster: Cluster) -> Host:
@@ -173,7 +191,12 @@ def outside(name: str, address: str, servers: tuple[Server, ...]) -> Host:
 
 
 def node_host(
-    cluster: Cluster, index: int, pods: list[dict], hosts_of: dict[tuple[str, str], str], ports: list[ServicePort]
+    cluster: Cluster,
+    index: int,
+    pods: list[dict],
+    hosts_of: dict[tuple[str, str], str],
+    ports: list[ServicePort],
+    pod_servers: tuple[Server, ...] = (),
 ) -> Host:
     node = node_name(index)
     cidr = str(addresses.node_pod_cidr(index))
@@ -202,7 +225,7 @@ def node_host(
         interfaces += [vxlan_interface(index, other) for other in range(cluster.config.nodes) if other != index]
     nft = [render_service_chains(ports, node), pod_egress(mode), render_policy_chains(cluster, node)]
     nft = [chains for chains in nft if chains]
-    if mode == "nat":
+    if mode == "nat" or any(published_ports(pod) for pod in pods):  # nat mode, or pods with a hostPort
         nft.append(port_mappings(index, pods))
     return Host(
         node,
@@ -210,9 +233,34 @@ def node_host(
         label=f"{node} {addresses.node_address(index)} pods {cidr}",
         interfaces=tuple(interfaces),
         routes=tuple(routes),
+        servers=health_checks(cluster, node) + pod_servers,
         sysctls=(("net.ipv4.ip_forward", "1"), (BRIDGE_NF, "1")),
         nft=tuple(nft),
     )
+
+
+def health_checks(cluster: Cluster, node: str) -> tuple[Server, ...]:
+    """kube-proxy's health check servers on a node: one per Service with a healthCheckNodePort, telling
+    how many of the Service's endpoints run on this node."""
+    servers = []
+    for service in cluster.list("Service"):
+        port, meta = service["spec"].get("healthCheckNodePort"), service["metadata"]
+        if not port:
+            continue
+        endpoints = cluster.get("Endpoints", meta["namespace"], meta["name"]) or {}
+        local = {
+            a["ip"] for s in endpoints.get("subsets", []) for a in s.get("addresses", []) if a.get("nodeName") == node
+        }
+        servers.append(
+            Server(
+                node,
+                "health-check",
+                port,
+                "tcp",
+                (("namespace", meta["namespace"]), ("service", meta["name"]), ("endpoints", str(len(local)))),
+            )
+        )
+    return tuple(servers)
 
 
 def vxlan_device(other: int) -> str:
@@ -248,7 +296,8 @@ def pod_egress(mode: str) -> str:
 
 
 def port_mappings(index: int, pods: list[dict]) -> str:
-    """The bad way's only door between nodes: node address and port -> pod, as ``docker run -p``."""
+    """Node address and port -> pod: hostPorts (the CNI's portmap), and the bad way's only door between
+    nodes, as ``docker run -p``."""
     rules = []
     node_ip = addresses.node_address(index)
     for pod in sorted(pods, key=lambda p: (p["metadata"]["namespace"], p["metadata"]["name"])):

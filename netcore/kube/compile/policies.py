@@ -86,7 +86,12 @@ def node_isolations(cluster: Cluster, node: str) -> list[Isolation]:
     """Every isolation of the node's pods, egress before ingress, by namespace and pod."""
     found = []
     for pod in cluster.list("Pod"):
-        if pod["spec"].get("nodeName") == node and (pod.get("status") or {}).get("podIP"):
+        # A host-network pod is its node, and nodes are never isolated.
+        if (
+            pod["spec"].get("nodeName") == node
+            and (pod.get("status") or {}).get("podIP")
+            and not pod["spec"].get("hostNetwork")
+        ):
             found += pod_isolations(cluster, pod)
     return sorted(found, key=lambda i: (i.direction != "Egress", i.namespace, i.pod))
 

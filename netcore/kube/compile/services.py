@@ -8,11 +8,15 @@ transaction with the rest of the node's rules. The structure follows kube-proxy 
                                              (address . protocol . port) -> service-... chain
     service-<hash>-ns/name/proto/port     -> masquerade mark for traffic from outside the pod network,
                                              ClientIP affinity, then numgen random over the endpoints
+                                             (with internalTrafficPolicy Local: this node's only, and
+                                             external traffic goes to cluster-<hash>-... over all)
     endpoint-<hash>-...__ip/port          -> hairpin mark, affinity update, DNAT to the pod
     external-<hash>-...                   -> NodePort / LoadBalancer entry: with externalTrafficPolicy
                                              Cluster mark for masquerade; with Local keep the client
                                              address and use only this node's endpoints
     filter-* (priority -110, before NAT)  -> reject connections to Services without endpoints at once
+    firewall-<hash>-...                   -> a LoadBalancer's loadBalancerSourceRanges: drop other sources
+                                             (only on nodes where some Service has them)
     nat-postrouting (srcnat)              -> masquerade what was marked, then pod egress SNAT
 
 Chain names carry the Service, so a trace (and the packet walk) can say which Service rewrote a packet.
@@ -21,6 +25,7 @@ Chain names carry the Service, so a trace (and the packet walk) can say which Se
 from __future__ import annotations
 
 import base64
+import ipaddress
 from dataclasses import dataclass
 
 from netcore.kube import addresses
@@ -48,10 +53,18 @@ class ServicePort:
     cluster_ip: str | None  # None for headless
     port: int
     node_port: int | None
-    load_balancer_ips: tuple[str, ...]
+    load_balancer_ips: tuple[str, ...]  # and spec.externalIPs: kube-proxy treats both as external addresses
     external_local: bool
     affinity_timeout: int | None
     endpoints: tuple[Endpoint, ...]
+    internal_local: bool = False
+    source_ranges: tuple[str, ...] = ()  # loadBalancerSourceRanges, for the LoadBalancer's own addresses
+    balancer_ips: tuple[str, ...] = ()  # those addresses (load_balancer_ips holds externalIPs too)
+
+    @property
+    def cluster_chain(self) -> str:
+        """The chain that picks among every endpoint (kube-proxy's cluster policy chain)."""
+        return self.chain("cluster") if self.internal_local else self.chain("service")
 
     @property
     def ident(self) -> str:
@@ -96,7 +109,7 @@ def render_service_chains(ports: list[ServicePort], node: str, pod_cidr: str = s
                 service_ips.append(f'{ip} . {sp.protocol} . {sp.port} comment "{sp.ident}" : {entry}')
             if sp.node_port:
                 nodeports.append(f'{sp.protocol} . {sp.node_port} comment "{sp.ident}" : {entry}')
-        out += render_service(sp, pod_cidr)
+        out += render_service(sp, node, pod_cidr, has_external)
         if has_external:
             out += render_external(sp, node, pod_cidr)
         for endpoint in sp.endpoints:
@@ -109,7 +122,40 @@ def render_service_chains(ports: list[ServicePort], node: str, pod_cidr: str = s
         map_block("no-endpoint-nodeports", "inet_proto . inet_service : verdict", no_ep_nodeports),
     ]
     head += [affinity_set(sp, e) for sp in ports if sp.affinity_timeout and sp.endpoints for e in sp.endpoints]
-    return "\n".join(head + BASE_CHAINS + out)
+    return "\n".join(head + BASE_CHAINS + out + render_firewalls(ports))
+
+
+def render_firewalls(ports: list[ServicePort]) -> list[str]:
+    """kube-proxy's firewall for loadBalancerSourceRanges: before any NAT, a new connection to a
+    LoadBalancer address from a source outside the ranges is dropped."""
+    guarded = [sp for sp in ports if sp.source_ranges and sp.balancer_ips]
+    if not guarded:
+        return []
+    entries = [
+        f'{ip} . {sp.protocol} . {sp.port} comment "{sp.ident}" : goto {sp.chain("firewall")}'
+        for sp in guarded
+        for ip in sp.balancer_ips
+    ]
+    out = [
+        map_block("firewall-ips", "ipv4_addr . inet_proto . inet_service : verdict", entries),
+        chain(
+            "filter-prerouting-pre-dnat",
+            ["ct state new ip daddr . meta l4proto . th dport vmap @firewall-ips"],
+            "type filter hook prerouting priority -110; policy accept;",
+        ),
+    ]
+    for sp in guarded:
+        ranges = ", ".join(sp.source_ranges)
+        out.append(
+            chain(
+                sp.chain("firewall"),
+                [
+                    f"ip saddr != {{ {ranges} }} drop comment "
+                    f'"not in loadBalancerSourceRanges of {sp.namespace}/{sp.service}"'
+                ],
+            )
+        )
+    return out
 
 
 def set_block(name: str, element_type: str, elements: list[str]) -> str:
@@ -186,22 +232,38 @@ BASE_CHAINS = [
 ]
 
 
-def render_service(sp: ServicePort, pod_cidr: str) -> list[str]:
+def render_service(sp: ServicePort, node: str, pod_cidr: str, has_external: bool) -> list[str]:
+    """The ClusterIP's chain; with internalTrafficPolicy Local it picks this node's endpoints only (and
+    drops what has none), and a second chain picks among all of them for external traffic."""
     rules = [f"ip daddr {sp.cluster_ip} {sp.protocol} dport {sp.port} ip saddr != {pod_cidr} jump mark-for-masquerade"]
-    if sp.affinity_timeout:
-        rules += [f"ip saddr @{sp.affinity_set(e)} goto {sp.endpoint_chain(e)}" for e in sp.endpoints]
-    rules.append(numgen([sp.endpoint_chain(e) for e in sp.endpoints]))
-    return [chain(sp.chain("service"), rules)]
+    if not sp.internal_local:
+        return [chain(sp.chain("service"), rules + pick(sp, list(sp.endpoints)))]
+    local = [e for e in sp.endpoints if e.node == node]
+    rules += pick(sp, local) if local else ['drop comment "internalTrafficPolicy Local: no endpoint on this node"']
+    chains = [chain(sp.chain("service"), rules)]
+    if has_external:
+        chains.append(chain(sp.chain("cluster"), pick(sp, list(sp.endpoints))))
+    return chains
+
+
+def pick(sp: ServicePort, endpoints: list[Endpoint]) -> list[str]:
+    """Rules choosing one of the endpoints: the client's affine one if it has one, else at random."""
+    rules = (
+        [f"ip saddr @{sp.affinity_set(e)} goto {sp.endpoint_chain(e)}" for e in endpoints]
+        if sp.affinity_timeout
+        else []
+    )
+    return rules + [numgen([sp.endpoint_chain(e) for e in endpoints])]
 
 
 def render_external(sp: ServicePort, node: str, pod_cidr: str) -> list[str]:
     if not sp.external_local:
-        return [chain(sp.chain("external"), ["jump mark-for-masquerade", f"goto {sp.chain('service')}"])]
+        return [chain(sp.chain("external"), ["jump mark-for-masquerade", f"goto {sp.cluster_chain}"])]
     local = [e for e in sp.endpoints if e.node == node]
     rules = [
-        f'ip saddr {pod_cidr} goto {sp.chain("service")} comment "pod traffic for external destinations"',
+        f'ip saddr {pod_cidr} goto {sp.cluster_chain} comment "pod traffic for external destinations"',
         'fib saddr type local jump mark-for-masquerade comment "masquerade local traffic"',
-        f'fib saddr type local goto {sp.chain("service")} comment "route local traffic"',
+        f'fib saddr type local goto {sp.cluster_chain} comment "route local traffic"',
         f"goto {sp.chain('local')}",
     ]
     local_rules = (
@@ -235,8 +297,13 @@ def service_ports(cluster: Cluster) -> list[ServicePort]:
             continue
         endpoints_obj = cluster.get("Endpoints", meta["namespace"], meta["name"]) or {}
         kind = spec.get("type", "ClusterIP")
-        external = kind in ("NodePort", "LoadBalancer")
-        balancers = tuple(i["ip"] for i in service.get("status", {}).get("loadBalancer", {}).get("ingress", []))
+        external = kind in ("NodePort", "LoadBalancer") or bool(spec.get("externalIPs"))
+        balancers = tuple(
+            i["ip"]
+            for i in service.get("status", {}).get("loadBalancer", {}).get("ingress", [])
+            if kind == "LoadBalancer"
+        )
+        outside = tuple(dict.fromkeys(balancers + tuple(spec.get("externalIPs") or ())))
         affinity = None
         if spec.get("sessionAffinity") == "ClientIP":
             affinity = spec.get("sessionAffinityConfig", {}).get("clientIP", {}).get("timeoutSeconds", 10800)
@@ -261,10 +328,16 @@ def service_ports(cluster: Cluster) -> list[ServicePort]:
                     cluster_ip=cluster_ip,
                     port=port["port"],
                     node_port=port.get("nodePort") if external else None,
-                    load_balancer_ips=balancers if kind == "LoadBalancer" else (),
+                    load_balancer_ips=outside,
                     external_local=external and spec.get("externalTrafficPolicy") == "Local",
                     affinity_timeout=affinity,
                     endpoints=endpoints,
+                    internal_local=spec.get("internalTrafficPolicy") == "Local",
+                    source_ranges=tuple(
+                        str(ipaddress.IPv4Network(r.strip(), strict=False))
+                        for r in spec.get("loadBalancerSourceRanges") or ()
+                    ),
+                    balancer_ips=balancers,
                 )
             )
     return out

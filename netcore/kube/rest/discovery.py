@@ -16,6 +16,13 @@ READ_VERBS = ["get", "list", "watch"]
 SUBRESOURCES: dict[tuple[str, str], tuple[str, str, str, list[str]]] = {
     ("Deployment", "scale"): ("autoscaling", "v1", "Scale", ["get", "patch", "update"]),
     ("Deployment", "status"): ("apps", "v1", "Deployment", ["get"]),
+    ("ReplicaSet", "scale"): ("autoscaling", "v1", "Scale", ["get", "patch", "update"]),
+    ("ReplicaSet", "status"): ("apps", "v1", "ReplicaSet", ["get"]),
+    ("StatefulSet", "scale"): ("autoscaling", "v1", "Scale", ["get", "patch", "update"]),
+    ("StatefulSet", "status"): ("apps", "v1", "StatefulSet", ["get"]),
+    ("DaemonSet", "status"): ("apps", "v1", "DaemonSet", ["get"]),
+    ("ReplicationController", "scale"): ("autoscaling", "v1", "Scale", ["get", "patch", "update"]),
+    ("ReplicationController", "status"): ("", "v1", "ReplicationController", ["get"]),
     ("Pod", "exec"): ("", "v1", "PodExecOptions", ["create", "get"]),
     ("Pod", "log"): ("", "v1", "Pod", ["get"]),
     ("Pod", "status"): ("", "v1", "Pod", ["get"]),

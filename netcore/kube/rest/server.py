@@ -231,13 +231,8 @@ def placed(body: dict[str, Any], kind: Kind, namespace: str, name: str) -> dict[
 
 def checked(obj: dict[str, Any], kind: Kind, name: str) -> tuple[dict[str, Any], list[str]]:
     """Validate and default one object as a manifest; return it with its warnings (``Warning:`` headers)."""
-    text, source = json.dumps(obj), "request"
-    check_manifests = getattr(api, "check_manifests", None)
-    if check_manifests is not None:  # validation that also names the fields Podpath stores without acting on
-        [result] = check_manifests(text, source)
-        return result.obj, list(result.warnings)
-    [parsed] = api.parse_manifests(text, source)
-    return parsed, []
+    [result] = api.check_manifests(json.dumps(obj), "request")
+    return result.obj, list(result.warnings)
 
 
 def delete(sandbox: str, kind: Kind, request: Request, progress: Progress | None) -> dict[str, Any]:
@@ -255,7 +250,7 @@ def delete(sandbox: str, kind: Kind, request: Request, progress: Progress | None
 
 
 def scale(sandbox: str, kind: Kind, request: Request, progress: Progress | None) -> dict[str, Any]:
-    if kind.kind != "Deployment":
+    if (kind.kind, "scale") not in discovery.SUBRESOURCES:
         raise ApiError("NotFound", "the server could not find the requested resource")
     cluster = api.load_cluster(sandbox)
     namespace = scope_of(kind, request)
@@ -300,8 +295,11 @@ def scale(sandbox: str, kind: Kind, request: Request, progress: Progress | None)
 
 
 def scale_of(deployment: dict[str, Any], cluster: Cluster) -> dict[str, Any]:
+    """The Scale of a Deployment, ReplicaSet, StatefulSet or ReplicationController (whose selector is a
+    plain label map rather than a label selector)."""
     meta = deployment["metadata"]
-    labels = (deployment["spec"].get("selector") or {}).get("matchLabels") or {}
+    selector = deployment["spec"].get("selector") or {}
+    labels = selector if deployment["kind"] == "ReplicationController" else selector.get("matchLabels") or {}
     return {
         "kind": "Scale",
         "apiVersion": "autoscaling/v1",
