@@ -215,10 +215,19 @@ class Agent:
         if not renewal and watcher and sandbox not in self.pending and not record_exists(sandbox):
             # Nothing builds it and the kernel has no such sandbox (deleted with the CLI, say): the page
             # would wait forever for a build.
-            self.spawn(self.layer.send(watcher, missing_message(sandbox)))
+            self.spawn(self.tell_missing(sandbox, watcher))
         self.watchers.setdefault(sandbox, {})[watcher] = time.monotonic() + lease
         if sandbox not in self.forwarders:
             self.forwarders[sandbox] = asyncio.create_task(self.forward_state(sandbox))
+
+    async def tell_missing(self, sandbox: str, watcher: str) -> None:
+        """Mark its placement missing first (the admin's table and a rebuild read it), then tell the page."""
+        if self.hosted:
+            try:
+                await database_sync_to_async(hosting.report)(self.host_id, sandbox)
+            except Exception:
+                log.exception("agent of host %s: reporting %s missing failed", self.host_id, sandbox)
+        await self.layer.send(watcher, missing_message(sandbox))
 
     async def expire_watches(self, every: float = 1.0) -> None:
         """Drop watches whose page stopped renewing them (its web process died): no observer runs forever."""

@@ -63,3 +63,24 @@ async def test_a_page_watching_a_sandbox_nothing_builds_and_the_kernel_lacks_hea
     with pytest.raises(asyncio.TimeoutError):
         await asyncio.wait_for(layer.receive(page), 0.3)
     await agent.close()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_sandbox_a_page_finds_missing_is_marked_missing_on_its_placement_before_the_page_hears(
+        monkeypatch, sandbox_name):
+    from asgiref.sync import sync_to_async
+
+    from hosts.models import Placement
+    from hosts.services import local_host
+
+    monkeypatch.setattr(worker, "observer_for", lambda name: (_ for _ in ()).throw(RuntimeError("no kernel here")))
+    host = await sync_to_async(local_host)()
+    await Placement.objects.acreate(name=sandbox_name, host=host, lab="evolution", step=2, health="ok")
+    layer = get_channel_layer()
+    await layer.flush()
+    page = await layer.new_channel()
+    agent = Agent(layer, host_id=host.host_id, hosted=True)
+    agent.watch(sandbox_name, page)  # deleted with the CLI: the kernel has no record of it
+    assert (await asyncio.wait_for(layer.receive(page), 5))["type"] == "sandbox.missing"
+    assert (await Placement.objects.aget(name=sandbox_name)).health == "missing"  # the admin's table says so
+    await agent.close()
