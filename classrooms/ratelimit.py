@@ -38,6 +38,7 @@ class Limit:
 LOGIN_PER_USER = Limit("login-user", failures=10, window_s=300)
 LOGIN_PER_ADDRESS = Limit("login-address", failures=50, window_s=300)
 JOIN_PER_USER = Limit("join-user", failures=10, window_s=600)
+JOIN_PER_ADDRESS = Limit("join-address", failures=30, window_s=600)  # sign-ups with a wrong code
 
 
 def client_address(request) -> str:
