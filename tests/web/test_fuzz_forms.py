@@ -91,3 +91,16 @@ def test_a_deeply_nested_json_body_to_the_kubernetes_api_is_a_bad_request_not_a_
                            content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert answer.status_code == 400
     assert json.loads(answer.content)["reason"] == "BadRequest"
+
+
+@settings(max_examples=200, deadline=None)
+@given(who=st.one_of(st.sampled_from(HOSTILE), st.text()))
+def test_rate_limit_keys_suit_every_cache_backend_whatever_the_user_name(who):
+    """Found by this suite: a user name with spaces or control characters made a cache key memcached
+    refuses (Django warned on every wrong password)."""
+    from django.core.cache.backends.base import memcache_key_warnings
+
+    from classrooms.ratelimit import JOIN_PER_USER, LOGIN_PER_ADDRESS, LOGIN_PER_USER
+
+    for limit in (LOGIN_PER_USER, LOGIN_PER_ADDRESS, JOIN_PER_USER):
+        assert list(memcache_key_warnings(":1:" + limit.key(who))) == []
