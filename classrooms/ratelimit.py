@@ -7,6 +7,7 @@ with several web processes should (docs/reliability.md).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -21,7 +22,10 @@ class Limit:
     window_s: int
 
     def key(self, who: str) -> str:
-        return f"ratelimit:{self.scope}:{who.lower()[:200]}"
+        """A cache key for any user name or address: hashed, so spaces, control characters and length
+        never reach a backend that refuses them (memcached)."""
+        digest = hashlib.sha256(who.lower().encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        return f"ratelimit:{self.scope}:{digest}"
 
     def blocked(self, who: str) -> bool:
         return (cache.get(self.key(who)) or 0) >= self.failures
@@ -38,6 +42,7 @@ class Limit:
 LOGIN_PER_USER = Limit("login-user", failures=10, window_s=300)
 LOGIN_PER_ADDRESS = Limit("login-address", failures=50, window_s=300)
 JOIN_PER_USER = Limit("join-user", failures=10, window_s=600)
+JOIN_PER_ADDRESS = Limit("join-address", failures=30, window_s=600)  # sign-ups with a wrong code
 
 
 def client_address(request) -> str:

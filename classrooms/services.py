@@ -7,8 +7,11 @@ the sandboxes; its ``classroom_present`` and ``enrollment_follow`` wrap these wi
 
 from __future__ import annotations
 
+from django.contrib.auth.models import Group, User
+from django.db import transaction
+
 from classrooms.models import Classroom, Enrollment
-from classrooms.roles import Forbidden, can_teach
+from classrooms.roles import STUDENT, Forbidden, can_teach
 from netcore.errors import NotFound
 
 __all__ = ["Forbidden", "classroom_join", "classroom_present", "enrollment_follow"]
@@ -42,3 +45,12 @@ def enrollment_follow(*, user, classroom: Classroom, follows: bool) -> Enrollmen
     enrollment.follows = follows
     enrollment.save(update_fields=["follows"])
     return enrollment
+
+
+@transaction.atomic
+def student_signup(*, username: str, password: str, classroom: Classroom) -> User:
+    """Make a student account and enrol it in the class whose code it signed up with (all or nothing)."""
+    user = User.objects.create_user(username=username, password=password)
+    user.groups.add(Group.objects.get_or_create(name=STUDENT)[0])
+    Enrollment.objects.create(classroom=classroom, student=user)
+    return user

@@ -8,4 +8,5 @@ app_name = "classrooms"
 
 urlpatterns = [
     path("classes/join/", views.join, name="join"),
+    path("accounts/signup/", views.signup, name="signup"),
 ]

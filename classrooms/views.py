@@ -9,8 +9,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
+from django.contrib.auth import login
+from django.shortcuts import render
+
 from classrooms import services
-from classrooms.ratelimit import JOIN_PER_USER
+from classrooms.ratelimit import JOIN_PER_ADDRESS, JOIN_PER_USER, client_address
+from classrooms.signup import SignupForm
 from netcore.errors import PodpathError
 
 
@@ -28,3 +32,21 @@ def join(request: HttpRequest) -> HttpResponse:
         messages.error(request, str(error), extra_tags="join")  # shown by the form that made it
         return redirect("labs:home")
     return redirect("exercises:classroom", code=enrollment.classroom.code)
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    """A student makes their own account with the class's join code, and lands on the class's page."""
+    form = SignupForm(request.POST or None)
+    address = client_address(request)
+    if request.method == "POST":
+        if JOIN_PER_ADDRESS.blocked(address):  # guessing codes by signing up stays as slow as joining
+            return render(request, "registration/signup.html", {"form": form, "too_many": True}, status=429)
+        if form.is_valid():
+            data = form.cleaned_data
+            user = services.student_signup(username=data["username"], password=data["password"],
+                                           classroom=data["code"])
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("exercises:classroom", code=data["code"].code)
+        if "code" in form.errors:
+            JOIN_PER_ADDRESS.fail(address)
+    return render(request, "registration/signup.html", {"form": form})

@@ -67,6 +67,7 @@ HTTP: dict[str, dict[str, str]] = {
     "login": {"GET": EVERYONE, "POST": EVERYONE},   # a wrong password re-renders the form
     "logout": {"GET": "405 405 405 405 405 405 405", "POST": "302 302 302 302 302 302 302"},
     "classrooms:join": {"GET": POST_ONLY, "POST": "302 302 302 302 302 302 302"},
+    "classrooms:signup": {"GET": EVERYONE, "POST": EVERYONE},  # the form again: no code given
     "labs:home": {"GET": EVERYONE, "POST": EVERYONE},
     "labs:favicon": {"GET": "301 301 301 301 301 301 301", "POST": "301 301 301 301 301 301 301"},
     "labs:present": {"GET": POST_ONLY, "POST": TEACHERS_POST},

@@ -168,3 +168,32 @@ def test_a_kubernetes_sandbox_still_being_built_already_shows_its_yaml_panel(cli
     client.force_login(people["ada"])
     html = client.get(f"/sandbox/{sandbox_name}/").content.decode()
     assert "being built" in html and 'name="manifests"' in html
+
+
+def test_every_command_to_try_is_a_button_that_runs_it_in_the_console(client, people, agent, on_step, sandbox_name,
+                                                                       monkeypatch):
+    """Issue 13 item 5: a step's commands run from where they are shown, through the console (the jail)."""
+    import html as html_module
+    import re
+
+    from labs.catalog import get_lab
+
+    async def console_call(job: str, sandbox: str, args: dict | None = None, timeout: float = 0) -> dict:
+        agent.calls.append((job, sandbox, args or {}))
+        return {"target": args["target"], "command": args["line"], "exit": 0, "output": "ran in the jail"}
+
+    monkeypatch.setattr("labs.views.player.call", console_call)
+    Sandbox.objects.create(name=sandbox_name, owner=people["ada"], lab_id="connecting-containers")
+    on_step(sandbox_name, 3)
+    client.force_login(people["ada"])
+    page = client.get(f"/sandbox/{sandbox_name}/").content.decode()
+    forms = re.findall(r'<form class="try" hx-post="([^"]+)".*?name="target" value="([^"]*)">'
+                       r'<input type="hidden" name="line" value="([^"]*)">', page, flags=re.S)
+    step = get_lab("connecting-containers").step(3)
+    assert [(target, html_module.unescape(line)) for _, target, line in forms] == [
+        (t.host, t.command) for t in step.tries]
+    assert {url for url, _, _ in forms} == {f"/sandbox/{sandbox_name}/console/"}
+    target, line = forms[0][1], html_module.unescape(forms[0][2])
+    answer = client.post(forms[0][0], {"target": target, "line": line}, HTTP_HX_REQUEST="true").content.decode()
+    assert ("console", sandbox_name, {"target": target, "line": line}) in agent.calls
+    assert "ran in the jail" in answer and 'class="console-entry"' in answer
