@@ -157,6 +157,6 @@ def test_no_page_scrolls_sideways_on_a_phone(login):
     student.select_option("#walk-source", "m1")
     student.fill("input[name=destination]", "10.0.0.2")
     student.click("#walk-panel button[type=submit]")
-    student.wait_for_selector("#walk-events tr.walk-step", state="attached", timeout=30_000)
+    student.wait_for_selector("#walk-events tr.walk-step", state="attached", timeout=BUILD_S)
     wide["player with a walk"] = overflow(student)
     assert {where: px for where, px in wide.items() if px > 0} == {}

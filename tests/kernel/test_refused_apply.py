@@ -150,6 +150,6 @@ def test_a_refused_apply_leaves_the_store_and_the_kernel_as_they_were(cluster, c
 
 
 def test_the_sandbox_still_works_after_the_refusals(cluster):
-    outcomes, _ = cluster.apply(NEW_POD.format(name="late", image="nginx"))
+    outcomes = cluster.apply(NEW_POD.format(name="late", image="nginx")).outcomes
     assert [text for _, text in outcomes] == ["created"]
     assert cluster.pod("late")["status"]["podIP"].startswith("10.244.")
