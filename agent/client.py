@@ -25,8 +25,9 @@ def host_of(sandbox: str) -> str:
     return sandbox_host(name=sandbox)
 
 
-async def submit(job: str, sandbox: str, args: dict | None = None, reply_channel: str | None = None,
-                 host: str | None = None) -> str:
+async def submit(
+    job: str, sandbox: str, args: dict | None = None, reply_channel: str | None = None, host: str | None = None
+) -> str:
     """Queue a job on the sandbox's host (or on ``host``); return its id. Progress and the outcome go to
     the group ``sandbox.<name>``."""
     job_id = secrets.token_hex(6)
@@ -35,8 +36,9 @@ async def submit(job: str, sandbox: str, args: dict | None = None, reply_channel
     return job_id
 
 
-async def call(job: str, sandbox: str, args: dict | None = None, timeout: float = 120.0,
-               host: str | None = None) -> dict:
+async def call(
+    job: str, sandbox: str, args: dict | None = None, timeout: float = 120.0, host: str | None = None
+) -> dict:
     """Run a job and wait for its result; raise PodpathError with the agent's message if it failed."""
     layer = get_channel_layer()
     channel = await layer.new_channel()

@@ -26,8 +26,13 @@ from netcore.sandbox.registry import read_record
 
 
 def report_json(report: Report) -> dict:
-    return {"operations": report.operations, "counts": report.counts, "summaries": list(report.summaries),
-            "seconds": round(report.read_s + report.apply_s, 3), "describe": report.describe()}
+    return {
+        "operations": report.operations,
+        "counts": report.counts,
+        "summaries": list(report.summaries),
+        "seconds": round(report.read_s + report.apply_s, 3),
+        "describe": report.describe(),
+    }
 
 
 def step_title(sandbox: str, number: int) -> str:
@@ -72,10 +77,11 @@ def delete(*, sandbox: str, progress: Progress) -> dict:
 def apply_manifests(*, sandbox: str, text: str, source: str = "editor", progress: Progress) -> dict:
     applied = api.apply_manifests(sandbox, text, source, progress)
     record_change(sandbox, f"applying manifests from the {source}", applied.report)
-    return {"outcomes": [[list(key), outcome] for key, outcome in applied.outcomes],
-            "warnings": [f"Warning: {warning}" for key, _ in applied.outcomes
-                         for warning in applied.warnings.get(key, [])],
-            "report": report_json(applied.report)}
+    return {
+        "outcomes": [[list(key), outcome] for key, outcome in applied.outcomes],
+        "warnings": [f"Warning: {warning}" for key, _ in applied.outcomes for warning in applied.warnings.get(key, [])],
+        "report": report_json(applied.report),
+    }
 
 
 def set_cni(*, sandbox: str, mode: str, progress: Progress) -> dict:
@@ -110,12 +116,10 @@ def kernel_view(*, sandbox: str, tab: str, progress: Progress) -> dict:
     hosts = read_record(sandbox).hosts
     out = {}
     for host in hosts:
-        result = run_in_namespace(names.netns_name(sandbox, host), KERNEL_TABS[tab], timeout=10,
-                                  max_output=1024 * 1024)
+        result = run_in_namespace(names.netns_name(sandbox, host), KERNEL_TABS[tab], timeout=10, max_output=1024 * 1024)
         out[host] = result.text().strip()
     change = last_change(sandbox)
-    changed = None if change is None or tab not in change.tabs else {
-        "title": change.title, "hosts": change.tabs[tab]}
+    changed = None if change is None or tab not in change.tabs else {"title": change.title, "hosts": change.tabs[tab]}
     return {"tab": tab, "command": " ".join(KERNEL_TABS[tab]), "hosts": out, "change": changed}
 
 
@@ -135,13 +139,15 @@ def list_leftovers(*, sandbox: str, progress: Progress) -> dict:
     """What "remove leftovers" would remove on this host, by sandbox name: namespaces and files no sandbox
     record owns (a crash or an interrupted delete leaves them). Reads only (``sandbox`` is ignored)."""
     garbage = lifecycle.find_garbage()
-    return {"leftovers": [{"sandbox": name, "items": leftover_items(garbage.of({name}))}
-                          for name in garbage.sandboxes]}
+    return {"leftovers": [{"sandbox": name, "items": leftover_items(garbage.of({name}))} for name in garbage.sandboxes]}
 
 
 def leftover_items(garbage: lifecycle.GarbageReport) -> list[str]:
-    return [*garbage.namespaces, *(f"/etc/netns/{d}" for d in garbage.netns_dirs),
-            *(f"runtime directory {d}" for d in garbage.runtime_dirs)]
+    return [
+        *garbage.namespaces,
+        *(f"/etc/netns/{d}" for d in garbage.netns_dirs),
+        *(f"runtime directory {d}" for d in garbage.runtime_dirs),
+    ]
 
 
 JOBS["leftovers"] = list_leftovers
@@ -165,13 +171,19 @@ def console(*, sandbox: str, target: str, line: str, progress: Progress) -> dict
 JOBS["console"] = console
 
 
-def packet_walk(*, sandbox: str, source: str, destination: str, protocol: str | None = None,
-                port: int | None = None, progress: Progress) -> dict:
+def packet_walk(
+    *,
+    sandbox: str,
+    source: str,
+    destination: str,
+    protocol: str | None = None,
+    port: int | None = None,
+    progress: Progress,
+) -> dict:
     """Send one real request and return its walk (podpath.walk/1), keeping its pcap for download."""
     from netcore.walk.run import walk
 
-    result = walk(sandbox=sandbox, source=source, destination=destination, protocol=protocol or None,
-                  port=port or None)
+    result = walk(sandbox=sandbox, source=source, destination=destination, protocol=protocol or None, port=port or None)
     return walk_kept(sandbox, result.walk)
 
 
@@ -208,6 +220,7 @@ JOBS["walk_pcap"] = walk_pcap
 
 # -- exercises (exercises.checks): build, submit, check, reset, settle a prediction ----------------------------
 
+
 def exercise_start(*, sandbox: str, exercise_id: str, progress: Progress) -> dict:
     report = checks.exercise_start(sandbox=sandbox, exercise=get_exercise(exercise_id), progress=progress)
     return {"exercise": exercise_id, "report": report_json(report)}
@@ -215,8 +228,9 @@ def exercise_start(*, sandbox: str, exercise_id: str, progress: Progress) -> dic
 
 def exercise_submit(*, sandbox: str, exercise_id: str, text: str, progress: Progress) -> dict:
     """Apply a student's document; a refusal is data (errors naming document and field), not a failure."""
-    return checks.exercise_submit(sandbox=sandbox, exercise=get_exercise(exercise_id), text=text,
-                                  progress=progress).to_json()
+    return checks.exercise_submit(
+        sandbox=sandbox, exercise=get_exercise(exercise_id), text=text, progress=progress
+    ).to_json()
 
 
 def exercise_check(*, sandbox: str, exercise_id: str, progress: Progress) -> dict:
@@ -240,11 +254,19 @@ def exercise_predict(*, sandbox: str, exercise_id: str, progress: Progress) -> d
     return {"result": result.to_json(), **(walk_kept(sandbox, walk) if walk is not None else {})}
 
 
-JOBS.update({"exercise_start": exercise_start, "exercise_submit": exercise_submit, "exercise_check": exercise_check,
-             "exercise_reset": exercise_reset, "exercise_predict": exercise_predict})
+JOBS.update(
+    {
+        "exercise_start": exercise_start,
+        "exercise_submit": exercise_submit,
+        "exercise_check": exercise_check,
+        "exercise_reset": exercise_reset,
+        "exercise_predict": exercise_predict,
+    }
+)
 
 
 # -- the Kubernetes API (kubeapi): agent.kube_jobs --------------------------------------------------------------
+
 
 def _kube_jobs() -> dict[str, Callable[..., dict]]:
     from agent.kube_jobs import kube_exec, kube_request

@@ -22,8 +22,9 @@ def kube_request(*, sandbox: str, request: dict[str, Any], progress: Progress) -
     return server.handle(sandbox, server.Request.from_json(request), progress)
 
 
-def kube_exec(*, sandbox: str, namespace: str, pod: str, container: str = "", command: list[str],
-              progress: Progress) -> dict[str, Any]:
+def kube_exec(
+    *, sandbox: str, namespace: str, pod: str, container: str = "", command: list[str], progress: Progress
+) -> dict[str, Any]:
     """Run ``kubectl exec POD -- CMD`` in the pod's network namespace, in the learner jail, with the
     console's limits (its allow-list and time limit); return the exit code and the output."""
     from labs.console import MAX_OUTPUT, TIME_LIMIT_S, Refused, parse_command
@@ -39,6 +40,7 @@ def kube_exec(*, sandbox: str, namespace: str, pod: str, container: str = "", co
         parsed = parse_command(shlex.join(command))
     except Refused as error:
         return {"exit": 126, "output": f"{error}\n"}
-    result = run_learner_command(api.pod_namespace(sandbox, namespace, pod), parsed.argv, timeout=TIME_LIMIT_S,
-                                 max_output=MAX_OUTPUT)
+    result = run_learner_command(
+        api.pod_namespace(sandbox, namespace, pod), parsed.argv, timeout=TIME_LIMIT_S, max_output=MAX_OUTPUT
+    )
     return {"exit": result.exit_code, "output": result.text()}

@@ -39,12 +39,31 @@ EXERCISE_START, EXERCISE_SUBMIT, EXERCISE_CHECK = "exercise_start", "exercise_su
 EXERCISE_RESET, EXERCISE_PREDICT = "exercise_reset", "exercise_predict"
 KUBE_READ, KUBE_WRITE, KUBE_EXEC = "kube_read", "kube_write", "kube_exec"  # kubeapi: one API request each
 
-JOB_NAMES = frozenset({
-    LAB_START, LAB_STEP, LAB_RESET, CLUSTER_START, DELETE, APPLY, CNI, GC, LEFTOVERS, KERNEL_VIEW, CONSOLE, WALK,
-    WALK_PCAP,
-    EXERCISE_START, EXERCISE_SUBMIT, EXERCISE_CHECK, EXERCISE_RESET, EXERCISE_PREDICT,
-    KUBE_READ, KUBE_WRITE, KUBE_EXEC,
-})
+JOB_NAMES = frozenset(
+    {
+        LAB_START,
+        LAB_STEP,
+        LAB_RESET,
+        CLUSTER_START,
+        DELETE,
+        APPLY,
+        CNI,
+        GC,
+        LEFTOVERS,
+        KERNEL_VIEW,
+        CONSOLE,
+        WALK,
+        WALK_PCAP,
+        EXERCISE_START,
+        EXERCISE_SUBMIT,
+        EXERCISE_CHECK,
+        EXERCISE_RESET,
+        EXERCISE_PREDICT,
+        KUBE_READ,
+        KUBE_WRITE,
+        KUBE_EXEC,
+    }
+)
 # Jobs whose outcome goes to the caller only: they change nothing a page watching the sandbox shows.
 PRIVATE_JOBS = frozenset({KUBE_READ, KUBE_EXEC, WALK_PCAP, LEFTOVERS})
 # Jobs that build a sandbox from nothing: the web tier places the sandbox on a host first.
@@ -52,8 +71,20 @@ CREATING_JOBS = frozenset({LAB_START, CLUSTER_START, EXERCISE_START})
 # A creating job's argument naming the host it moves from: once built here, that host deletes its copy.
 MOVED_FROM = "moved_from"
 # Jobs after which the agent reports the sandbox's state to the database (what the pages read).
-CHANGING_JOBS = frozenset({LAB_START, CLUSTER_START, LAB_STEP, LAB_RESET, APPLY, CNI, EXERCISE_START, EXERCISE_SUBMIT,
-                           EXERCISE_RESET, KUBE_WRITE})
+CHANGING_JOBS = frozenset(
+    {
+        LAB_START,
+        CLUSTER_START,
+        LAB_STEP,
+        LAB_RESET,
+        APPLY,
+        CNI,
+        EXERCISE_START,
+        EXERCISE_SUBMIT,
+        EXERCISE_RESET,
+        KUBE_WRITE,
+    }
+)
 
 # The kernel tabs of the player: tab name -> the command the agent runs in every host of the sandbox.
 KERNEL_TABS = {
@@ -167,8 +198,9 @@ class KubeExecArgs(TypedDict):
     command: list[str]  # run in the learner jail; result {"exit": int, "output": str}
 
 
-def job_message(job: str, sandbox: str, args: dict[str, Any], job_id: str,
-                reply_channel: str | None = None) -> JobMessage:
+def job_message(
+    job: str, sandbox: str, args: dict[str, Any], job_id: str, reply_channel: str | None = None
+) -> JobMessage:
     """A job for the agent; an unknown job name is refused here, before it crosses the channel layer."""
     if job not in JOB_NAMES:
         raise ValueError(f"unknown job {job!r} (jobs: {', '.join(sorted(JOB_NAMES))})")
@@ -193,8 +225,7 @@ def done_message(job_id: str, job: str, sandbox: str, result: dict[str, Any]) ->
     return {"type": DONE_TYPE, "job_id": job_id, "job": job, "sandbox": sandbox, "result": result}
 
 
-def failed_message(job_id: str, job: str, sandbox: str, error: str,
-                   spec: SpecDetail | None = None) -> FailedMessage:
+def failed_message(job_id: str, job: str, sandbox: str, error: str, spec: SpecDetail | None = None) -> FailedMessage:
     message: FailedMessage = {"type": FAILED_TYPE, "job_id": job_id, "job": job, "sandbox": sandbox, "error": error}
     if spec is not None:
         message["spec"] = spec

@@ -68,8 +68,14 @@ log = logging.getLogger("podpath.agent")
 
 
 class Agent:
-    def __init__(self, layer=None, workers: int = 4, host_id: str | None = None, hosted: bool = False,
-                 sandboxes: int | None = None) -> None:
+    def __init__(
+        self,
+        layer=None,
+        workers: int = 4,
+        host_id: str | None = None,
+        hosted: bool = False,
+        sandboxes: int | None = None,
+    ) -> None:
         self.layer = layer or get_channel_layer()
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="agent")
         self.tasks: set[asyncio.Task] = set()
@@ -141,8 +147,9 @@ class Agent:
         if not self.hosted or (job not in CHANGING_JOBS and job != DELETE):
             return
         try:
-            await database_sync_to_async(hosting.report)(self.host_id, sandbox, deleted=job == DELETE,
-                                                         claim=job in CREATING_JOBS)
+            await database_sync_to_async(hosting.report)(
+                self.host_id, sandbox, deleted=job == DELETE, claim=job in CREATING_JOBS
+            )
         except Exception:
             log.exception("agent of host %s: reporting %s failed", self.host_id, sandbox)
 
@@ -205,7 +212,6 @@ class Agent:
             await self.layer.send(agent_channel(moved_from), job_message(DELETE, sandbox, {}, job_id))
             log.info("agent of host %s: %s moved here from %s", self.host_id, sandbox, moved_from)
         await self.publish(outcome, sandbox, reply)
-
 
     # -- live state ---------------------------------------------------------------------------------
 
@@ -295,6 +301,7 @@ class Agent:
                 log.exception("agent: live state of %s failed; starting again", sandbox)
                 sent = None
                 await asyncio.sleep(1.0)
+
 
 _embedded: asyncio.Task | None = None
 

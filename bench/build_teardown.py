@@ -520,6 +520,7 @@ class Bench:
         try:
             from labs import catalog as catalog_module
             from labs import stepper
+
             root = Path(self.args.labs_dir).resolve() if self.args.labs_dir else catalog_module.CONTENT_DIR
             if self.args.labs_dir:
                 labs = catalog_module.load_catalog(root)

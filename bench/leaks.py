@@ -71,8 +71,13 @@ def process_figures() -> dict:
     """Open file descriptors, threads and resident memory (KiB) of this process, as the kernel counts them;
     and the descriptors still open after Python's cycle collector ran (garbage holds some until then)."""
     status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines())
-    figures = {"fds": len(os.listdir("/proc/self/fd")), "fd_kinds": fd_kinds(), "threads": int(status["Threads"]),
-               "python_threads": threading.active_count(), "rss_kib": int(status["VmRSS"].split()[0])}
+    figures = {
+        "fds": len(os.listdir("/proc/self/fd")),
+        "fd_kinds": fd_kinds(),
+        "threads": int(status["Threads"]),
+        "python_threads": threading.active_count(),
+        "rss_kib": int(status["VmRSS"].split()[0]),
+    }
     gc.collect()
     figures["fds_after_gc"] = len(os.listdir("/proc/self/fd"))
     return figures
@@ -82,10 +87,14 @@ def leftovers(prefix: str) -> dict:
     """What carries the run's sandbox prefix after the run: namespaces, /etc/netns, runtime dirs, processes."""
     netns = [n for n in os.listdir("/run/netns") if n.startswith(f"pp-{prefix}")] if Path("/run/netns").is_dir() else []
     etc = [n for n in os.listdir("/etc/netns") if n.startswith(f"pp-{prefix}")] if Path("/etc/netns").is_dir() else []
-    runtime = [n for n in os.listdir(names.runtime_root()) if n.startswith(prefix)] \
-        if names.runtime_root().is_dir() else []
-    locks = [n for n in os.listdir(names.runtime_root() / "locks") if n.startswith(prefix)] \
-        if (names.runtime_root() / "locks").is_dir() else []
+    runtime = (
+        [n for n in os.listdir(names.runtime_root()) if n.startswith(prefix)] if names.runtime_root().is_dir() else []
+    )
+    locks = (
+        [n for n in os.listdir(names.runtime_root() / "locks") if n.startswith(prefix)]
+        if (names.runtime_root() / "locks").is_dir()
+        else []
+    )
     processes, children = [], []
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) == os.getpid():
@@ -99,8 +108,14 @@ def leftovers(prefix: str) -> dict:
             processes.append(f"{entry} {cmdline[:80]}")
         if ppid == os.getpid():
             children.append(f"{entry} {cmdline[:80]}")
-    return {"namespaces": netns, "etc_netns": etc, "runtime": runtime, "locks": locks, "processes": processes,
-            "children": children}
+    return {
+        "namespaces": netns,
+        "etc_netns": etc,
+        "runtime": runtime,
+        "locks": locks,
+        "processes": processes,
+        "children": children,
+    }
 
 
 def plan() -> list[tuple[str, int, bool]]:
@@ -147,8 +162,9 @@ async def run(cycles: int, every: int, minutes: float, prefix: str, on_sample=No
                     on_sample(sample)
             if minutes and time.monotonic() - started > minutes * 60:
                 if samples[-1]["cycle"] != cycle:
-                    samples.append({"cycle": cycle, "seconds": round(time.monotonic() - started, 1),
-                                    **process_figures()})
+                    samples.append(
+                        {"cycle": cycle, "seconds": round(time.monotonic() - started, 1), **process_figures()}
+                    )
                 break
     finally:
         if current and record_exists(current):
@@ -157,9 +173,14 @@ async def run(cycles: int, every: int, minutes: float, prefix: str, on_sample=No
         await asyncio.gather(serving, return_exceptions=True)
         await agent.close()
         agent.pool.shutdown(wait=True)
-    return {"cycles": done, "rotation": [lab for lab, _, _ in rotation], "samples": samples,
-            "cycle_seconds": sorted(seconds), "wall_s": round(time.monotonic() - started, 1),
-            "leftovers": leftovers(prefix)}
+    return {
+        "cycles": done,
+        "rotation": [lab for lab, _, _ in rotation],
+        "samples": samples,
+        "cycle_seconds": sorted(seconds),
+        "wall_s": round(time.monotonic() - started, 1),
+        "leftovers": leftovers(prefix),
+    }
 
 
 def growth(result: dict) -> dict:
@@ -170,29 +191,31 @@ def growth(result: dict) -> dict:
 def markdown(result: dict) -> str:
     import common
 
-    rows = "\n".join(f"| {s['cycle']} | {s['seconds']} | {s['fds']} | {s['threads']} | {s['rss_kib'] / 1024:.1f} |"
-                     for s in result["samples"])
+    rows = "\n".join(
+        f"| {s['cycle']} | {s['seconds']} | {s['fds']} | {s['threads']} | {s['rss_kib'] / 1024:.1f} |"
+        for s in result["samples"]
+    )
     left = result["leftovers"]
     per_cycle = common.spread(result["cycle_seconds"]) if result["cycle_seconds"] else None
     grown = growth(result)
-    return f"""### Leaks: {result['cycles']} create/step/delete cycles in one agent process
+    return f"""### Leaks: {result["cycles"]} create/step/delete cycles in one agent process
 
-Command: `.venv/bin/python bench/leaks.py --cycles {result['args']['cycles']} --every {result['args']['every']} \
---minutes {result['args']['minutes']}` (as root). Machine: {result['machine']}; commit {result['commit']}.
+Command: `.venv/bin/python bench/leaks.py --cycles {result["args"]["cycles"]} --every {result["args"]["every"]} \
+--minutes {result["args"]["minutes"]}` (as root). Machine: {result["machine"]}; commit {result["commit"]}.
 
 Each cycle: `lab_start` step 1, `lab_step` to 2 and to the last step, `kernel_view`, on a cluster an `apply`,
-then `delete`, through the agent on the in-memory channel layer; labs in rotation: {', '.join(result['rotation'])}.
+then `delete`, through the agent on the in-memory channel layer; labs in rotation: {", ".join(result["rotation"])}.
 Cycle 0 is the baseline after one warm-up pass over every lab.
 
 | cycle | seconds | open fds | threads | RSS (MiB) |
 | ---: | ---: | ---: | ---: | ---: |
 {rows}
 
-Growth from the baseline to cycle {result['cycles']}: **{grown['fds']:+d} file descriptors, {grown['threads']:+d}
-threads, {grown['rss_kib'] / 1024:+.1f} MiB RSS**. One cycle took {per_cycle['p50']:.2f} s at the median
-(p95 {per_cycle['p95']:.2f} s). Left behind after the run: **{len(left['namespaces'])} namespaces,
-{len(left['etc_netns'])} /etc/netns entries, {len(left['runtime'])} runtime directories,
-{len(left['locks'])} lock files, {len(left['processes']) + len(left['children'])} processes**.
+Growth from the baseline to cycle {result["cycles"]}: **{grown["fds"]:+d} file descriptors, {grown["threads"]:+d}
+threads, {grown["rss_kib"] / 1024:+.1f} MiB RSS**. One cycle took {per_cycle["p50"]:.2f} s at the median
+(p95 {per_cycle["p95"]:.2f} s). Left behind after the run: **{len(left["namespaces"])} namespaces,
+{len(left["etc_netns"])} /etc/netns entries, {len(left["runtime"])} runtime directories,
+{len(left["locks"])} lock files, {len(left["processes"]) + len(left["children"])} processes**.
 """
 
 
@@ -209,8 +232,15 @@ def main() -> None:
     import common
 
     prefix = "lk" + secrets.token_hex(2)
-    result = asyncio.run(run(args.cycles, args.every, args.minutes, prefix,
-                             on_sample=lambda s: print(f"cycle {s['cycle']}: {s}", flush=True)))
+    result = asyncio.run(
+        run(
+            args.cycles,
+            args.every,
+            args.minutes,
+            prefix,
+            on_sample=lambda s: print(f"cycle {s['cycle']}: {s}", flush=True),
+        )
+    )
     result.update(args=vars(args), machine=common.machine(), commit=common.commit(["agent", "netcore", "bench"]))
     result["growth"] = growth(result)
     common.write_json(args.out, result)

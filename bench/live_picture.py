@@ -503,17 +503,32 @@ def render_markdown(result: dict) -> str:
             "",
         ),
         ("page / observer, medians, from the return (down)", down_ratio, "", ""),
-        ("the same from the start of the `ip` command: page p50 / observer p50 (ratio)",
-         f"{down['page_from_start_ms']['p50']:.2f} / {down['observer_link_from_start_ms']['p50']:.2f} ms"
-         f" ({ratio['down_from_start']:.1f}x)", "", ""),
-        ("the web path: page - observer for the same change (down), p50 / p95 / max", f2(down["web_path_ms"]),
-         "", ""),
-        ("down, split: `ip` returned -> `#live-state` message in the page, p50 / p95 / max",
-         f2(down["message_in_page_ms"]), "", ""),
-        ("down, split: message in the page -> class changed (htmx swap, live.js), p50 / p95 / max",
-         f2(down["message_to_class_ms"]), "", ""),
-        ("**up -> back to normal**: `ip link set up` returned -> class `down` gone, p50 / p95 / max",
-         f1(up["page_ms"]), "", ""),
+        (
+            "the same from the start of the `ip` command: page p50 / observer p50 (ratio)",
+            f"{down['page_from_start_ms']['p50']:.2f} / {down['observer_link_from_start_ms']['p50']:.2f} ms"
+            f" ({ratio['down_from_start']:.1f}x)",
+            "",
+            "",
+        ),
+        ("the web path: page - observer for the same change (down), p50 / p95 / max", f2(down["web_path_ms"]), "", ""),
+        (
+            "down, split: `ip` returned -> `#live-state` message in the page, p50 / p95 / max",
+            f2(down["message_in_page_ms"]),
+            "",
+            "",
+        ),
+        (
+            "down, split: message in the page -> class changed (htmx swap, live.js), p50 / p95 / max",
+            f2(down["message_to_class_ms"]),
+            "",
+            "",
+        ),
+        (
+            "**up -> back to normal**: `ip link set up` returned -> class `down` gone, p50 / p95 / max",
+            f1(up["page_ms"]),
+            "",
+            "",
+        ),
         ("the observer: `LinkUpdated` (admin up) taken, p50 / p95 / max", f2(up["observer_link_ms"]), "", ""),
         (
             "the observer: both ends operationally up (the cable clear in `live_view`), p50 / p95 / max",

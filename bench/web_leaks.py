@@ -72,8 +72,9 @@ async def one_round(application, name: str, world: dict) -> None:
         response = await HttpCommunicator(application, "GET", path, headers=headers).get_response(timeout=60)
         if response["status"] != 200:
             raise SystemExit(f"GET {path}: {response['status']}")
-    socket = WebsocketCommunicator(application, f"/ws/sandbox/{name}/",
-                                   headers=[*headers, (b"origin", b"http://127.0.0.1")])
+    socket = WebsocketCommunicator(
+        application, f"/ws/sandbox/{name}/", headers=[*headers, (b"origin", b"http://127.0.0.1")]
+    )
     connected, _ = await socket.connect(timeout=30)
     if not connected:
         raise SystemExit("the websocket was refused")
@@ -102,39 +103,46 @@ async def run(rounds: int, every: int, minutes: float, name: str, world: dict) -
             print(samples[-1], flush=True)
         if stop:
             break
-    return {"rounds": done, "samples": samples, "round_seconds": sorted(seconds),
-            "wall_s": round(time.monotonic() - started, 1)}
+    return {
+        "rounds": done,
+        "samples": samples,
+        "round_seconds": sorted(seconds),
+        "wall_s": round(time.monotonic() - started, 1),
+    }
 
 
 def markdown(result: dict) -> str:
     import common
 
-    rows = "\n".join(f"| {s['round']} | {s['seconds']} | {s['fds']} | {s['fds_after_gc']} | "
-                     f"{', '.join(f'{k} {v}' for k, v in sorted(s['fd_kinds'].items()))} | {s['threads']} | "
-                     f"{s['rss_kib'] / 1024:.1f} |" for s in result["samples"])
+    rows = "\n".join(
+        f"| {s['round']} | {s['seconds']} | {s['fds']} | {s['fds_after_gc']} | "
+        f"{', '.join(f'{k} {v}' for k, v in sorted(s['fd_kinds'].items()))} | {s['threads']} | "
+        f"{s['rss_kib'] / 1024:.1f} |"
+        for s in result["samples"]
+    )
     grown = growth(result)
     per_round = common.spread(result["round_seconds"])
     left = result["leftovers"]
     a = result["args"]
-    return f"""### Leaks: {result['rounds']} rounds of page loads and websocket connects in one web process
+    return f"""### Leaks: {result["rounds"]} rounds of page loads and websocket connects in one web process
 
-Command: `.venv/bin/python bench/web_leaks.py --rounds {a['rounds']} --every {a['every']} --minutes {a['minutes']}`
-(as root). Machine: {result['machine']}; commit {result['commit']}.
+Command: `.venv/bin/python bench/web_leaks.py --rounds {a["rounds"]} --every {a["every"]} --minutes {a["minutes"]}`
+(as root). Machine: {result["machine"]}; commit {result["commit"]}.
 
-Each round: {len(PAGES)} page loads ({', '.join(f'`{p}`' for p in PAGES)}) as a signed-in student, then a websocket
+Each round: {len(PAGES)} page loads ({", ".join(f"`{p}`" for p in PAGES)}) as a signed-in student, then a websocket
 to the sandbox's live page, connected (the embedded agent starts watching) and closed (it stops):
-{result['rounds'] * len(PAGES)} page loads and {result['rounds']} websocket connects in all. Round 0 is the baseline
+{result["rounds"] * len(PAGES)} page loads and {result["rounds"]} websocket connects in all. Round 0 is the baseline
 after one warm-up round.
 
 | round | seconds | open fds | after gc.collect() | fds by kind | threads | RSS (MiB) |
 | ---: | ---: | ---: | ---: | --- | ---: | ---: |
 {rows}
 
-Growth from the baseline to round {result['rounds']}: **{grown['fds']:+d} file descriptors
-({grown['fds_after_gc']:+d} after a collection), {grown['threads']:+d} threads, {grown['rss_kib'] / 1024:+.1f} MiB
-RSS**. One round took {per_round['p50']:.2f} s at the median (p95 {per_round['p95']:.2f} s).
-After deleting the sandbox: {len(left['namespaces'])} namespaces,
-{len(left['processes']) + len(left['children'])} processes left.
+Growth from the baseline to round {result["rounds"]}: **{grown["fds"]:+d} file descriptors
+({grown["fds_after_gc"]:+d} after a collection), {grown["threads"]:+d} threads, {grown["rss_kib"] / 1024:+.1f} MiB
+RSS**. One round took {per_round["p50"]:.2f} s at the median (p95 {per_round["p95"]:.2f} s).
+After deleting the sandbox: {len(left["namespaces"])} namespaces,
+{len(left["processes"]) + len(left["children"])} processes left.
 """
 
 
@@ -160,8 +168,12 @@ def main() -> None:
     finally:
         if record_exists(name):
             lifecycle.delete_sandbox(name)
-    result.update(args=vars(args), machine=common.machine(), leftovers=leftovers(name),
-                  commit=common.commit(["podpath", "labs", "agent", "bench"]))
+    result.update(
+        args=vars(args),
+        machine=common.machine(),
+        leftovers=leftovers(name),
+        commit=common.commit(["podpath", "labs", "agent", "bench"]),
+    )
     result["growth"] = growth(result)
     common.write_json(args.out, result)
     text = markdown(result)

@@ -14,8 +14,12 @@ from classrooms.models import Classroom
 
 
 class SignupForm(forms.Form):
-    username = forms.RegexField(regex=r"^[A-Za-z0-9_.-]{2,40}$", max_length=40, label="User name",
-                                error_messages={"invalid": "use 2 to 40 letters, digits, '.', '_' or '-'"})
+    username = forms.RegexField(
+        regex=r"^[A-Za-z0-9_.-]{2,40}$",
+        max_length=40,
+        label="User name",
+        error_messages={"invalid": "use 2 to 40 letters, digits, '.', '_' or '-'"},
+    )
     password = forms.CharField(widget=forms.PasswordInput, label="Password", max_length=128)
     password_again = forms.CharField(widget=forms.PasswordInput, label="Password again", max_length=128)
     code = forms.CharField(max_length=16, label="Class code")

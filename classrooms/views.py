@@ -4,13 +4,11 @@ the upper apps': they show exercises and step sandboxes)."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
-
-from django.contrib.auth import login
-from django.shortcuts import render
 
 from classrooms import services
 from classrooms.ratelimit import JOIN_PER_ADDRESS, JOIN_PER_USER, client_address
@@ -43,8 +41,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             return render(request, "registration/signup.html", {"form": form, "too_many": True}, status=429)
         if form.is_valid():
             data = form.cleaned_data
-            user = services.student_signup(username=data["username"], password=data["password"],
-                                           classroom=data["code"])
+            user = services.student_signup(username=data["username"], password=data["password"], classroom=data["code"])
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("exercises:classroom", code=data["code"].code)
         if "code" in form.errors:

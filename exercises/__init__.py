@@ -29,7 +29,21 @@ from exercises.definition import (
 from exercises.loader import EXERCISES_DIR, exercise_catalog, get_exercise, load_exercise, load_exercises
 
 __all__ = [
-    "EXERCISES_DIR", "TOPICS", "Check", "CheckResult", "Command", "Exercise", "ObjectState", "PathCheck",
-    "PathExpect", "Predict", "Reachability", "SubmitError", "SubmitResult", "exercise_catalog", "get_exercise",
-    "load_exercise", "load_exercises",
+    "EXERCISES_DIR",
+    "TOPICS",
+    "Check",
+    "CheckResult",
+    "Command",
+    "Exercise",
+    "ObjectState",
+    "PathCheck",
+    "PathExpect",
+    "Predict",
+    "Reachability",
+    "SubmitError",
+    "SubmitResult",
+    "exercise_catalog",
+    "get_exercise",
+    "load_exercise",
+    "load_exercises",
 ]

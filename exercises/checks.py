@@ -63,6 +63,7 @@ MAX_WORKERS = 16
 
 # -- starting, resetting -------------------------------------------------------------------------------
 
+
 def exercise_start(*, sandbox: str, exercise: Exercise, progress: Progress | None = None) -> Report:
     """Create ``sandbox`` on the exercise's starting state."""
     meta = {"exercise": exercise.id}
@@ -76,8 +77,9 @@ def exercise_reset(*, sandbox: str, exercise: Exercise, progress: Progress | Non
     """Put an exercise's sandbox back on its starting state (what the student changed is undone)."""
     exercise_of(sandbox, exercise)
     if exercise.cluster is not None:
-        return api.replace_user_objects(sandbox, list(exercise.cluster.objects), None, progress,
-                                        cni=exercise.cluster.cni)
+        return api.replace_user_objects(
+            sandbox, list(exercise.cluster.objects), None, progress, cni=exercise.cluster.cni
+        )
     report = lifecycle.apply_to_sandbox(sandbox, exercise.topology, None, progress)
     (names.sandbox_dir(sandbox) / SUBMISSION_FILE).unlink(missing_ok=True)
     return report
@@ -87,11 +89,14 @@ def exercise_of(sandbox: str, exercise: Exercise) -> None:
     """Refuse a sandbox that was not started for this exercise."""
     started = read_record(names.check_sandbox_name(sandbox)).meta.get("exercise")
     if started != exercise.id:
-        raise PodpathError(f"sandbox {sandbox!r} was started for "
-                           f"{'exercise ' + repr(started) if started else 'no exercise'}, not {exercise.id!r}")
+        raise PodpathError(
+            f"sandbox {sandbox!r} was started for "
+            f"{'exercise ' + repr(started) if started else 'no exercise'}, not {exercise.id!r}"
+        )
 
 
 # -- submitting ----------------------------------------------------------------------------------------
+
 
 def exercise_submit(*, sandbox: str, exercise: Exercise, text: str, progress: Progress | None = None) -> SubmitResult:
     """Apply what a student wrote: a whole topology (topology exercises) or manifests (cluster ones).
@@ -122,8 +127,14 @@ def submit_topology(sandbox: str, exercise: Exercise, text: str, progress: Progr
             lifecycle.apply_to_sandbox(sandbox, previous)
         except PodpathError as again:
             raise PodpathError(f"{error}; putting the previous topology back failed too: {again}") from error
-        return SubmitResult(False, (SubmitError(SUBMISSION_SOURCE, "", f"a topology the kernel accepts: {error} "
-                                                                        "(the previous topology is back)"),))
+        return SubmitResult(
+            False,
+            (
+                SubmitError(
+                    SUBMISSION_SOURCE, "", f"a topology the kernel accepts: {error} (the previous topology is back)"
+                ),
+            ),
+        )
     saved.write_text(text)
     return SubmitResult(True, changes=tuple(report.summaries), operations=report.operations)
 
@@ -149,14 +160,16 @@ def submit_manifests(sandbox: str, text: str, progress: Progress | None) -> Subm
             try:
                 report = api.set_cni(sandbox, submitted.cni, progress)
             except PodpathError as error:
-                return SubmitResult(False, (SubmitError(SUBMISSION_SOURCE, "", str(error)),), tuple(changes),
-                                    operations)
+                return SubmitResult(
+                    False, (SubmitError(SUBMISSION_SOURCE, "", str(error)),), tuple(changes), operations
+                )
             changes.append(f"podnetwork {current} -> {submitted.cni}")
             operations += report.operations
     return SubmitResult(True, changes=tuple(changes), operations=operations)
 
 
 # -- checking ------------------------------------------------------------------------------------------
+
 
 class Context:
     """What every check of one run shares: the sandbox, its cluster (read once), its hosts' addresses
@@ -173,8 +186,9 @@ class Context:
             if self.addresses is None:
                 state = lifecycle.read_sandbox_state(self.sandbox)
                 found: dict[str, list[str]] = {host: [] for host in state.hosts}
-                for address in sorted(state.addresses, key=lambda a: (a.end.host, a.end.ifname != "eth0",
-                                                                        a.end.ifname, a.cidr)):
+                for address in sorted(
+                    state.addresses, key=lambda a: (a.end.host, a.end.ifname != "eth0", a.end.ifname, a.cidr)
+                ):
                     if not address.cidr.startswith("127."):
                         found[address.end.host].append(address.cidr)
                 self.addresses = found
@@ -196,8 +210,9 @@ def exercise_check(*, sandbox: str, exercise: Exercise) -> list[CheckResult]:
     return checks_run(sandbox=sandbox, checks=exercise.checks, fallback_hint=exercise.hints[0])
 
 
-def checks_run(*, sandbox: str, checks: tuple[Check, ...] | list[Check],
-               fallback_hint: str | None) -> list[CheckResult]:
+def checks_run(
+    *, sandbox: str, checks: tuple[Check, ...] | list[Check], fallback_hint: str | None
+) -> list[CheckResult]:
     """Run checks and return their results in order (the engine behind exercise_check).
 
     Probes, pings, commands and object checks run concurrently; packet walks run afterwards, one at a
@@ -224,8 +239,17 @@ def checks_run(*, sandbox: str, checks: tuple[Check, ...] | list[Check],
     results = []
     for index, check in enumerate(checks):
         passed, observed, seconds = verdicts[index]
-        results.append(CheckResult(index, check.type, check.title, passed, observed,
-                                   None if passed else (check.hint or fallback_hint), seconds))
+        results.append(
+            CheckResult(
+                index,
+                check.type,
+                check.title,
+                passed,
+                observed,
+                None if passed else (check.hint or fallback_hint),
+                seconds,
+            )
+        )
     return results
 
 
@@ -248,8 +272,14 @@ def check_one(context: Context, check: Check) -> tuple[bool, str]:
             return False, "this sandbox has no cluster"
         return object_judge(check, context.cluster)
     if isinstance(check, PathCheck):
-        walk = path_observe(sandbox=context.sandbox, source=check.source, target=context.expand(check.target),
-                            protocol=check.protocol, port=check.port, timeout=check.timeout)
+        walk = path_observe(
+            sandbox=context.sandbox,
+            source=check.source,
+            target=context.expand(check.target),
+            protocol=check.protocol,
+            port=check.port,
+            timeout=check.timeout,
+        )
         return path_judge(check.expect, walk)
     raise TypeError(f"unknown check {check!r}")
 
@@ -261,13 +291,15 @@ def probe_checks(context: Context, checks: list[Reachability]) -> list[tuple[boo
     for position, check in enumerate(checks):
         try:
             namespace = namespace_for(context.sandbox, check.source, context.cluster)
-            address = target_address(context.expand(check.target), check.source, context.cluster,
-                                     context.host_addresses)
+            address = target_address(
+                context.expand(check.target), check.source, context.cluster, context.host_addresses
+            )
         except PodpathError as error:
             out[position] = (False, str(error), 0.0)
             continue
         planned.setdefault(check.timeout, []).append(
-            (position, Probe(namespace, address, check.port, check.protocol.upper())))
+            (position, Probe(namespace, address, check.port, check.protocol.upper()))
+        )
     for seconds, group in planned.items():
         outcomes = probe_all([probe for _, probe in group], seconds)
         for (position, probe), outcome in zip(group, outcomes, strict=True):
@@ -298,16 +330,17 @@ def command_check(context: Context, check: Command) -> tuple[bool, str]:
 
 # -- the packet walk -------------------------------------------------------------------------------------
 
-def path_observe(*, sandbox: str, source: str, target: str, protocol: str | None, port: int | None,
-                 timeout: float) -> Any:
+
+def path_observe(
+    *, sandbox: str, source: str, target: str, protocol: str | None, port: int | None, timeout: float
+) -> Any:
     """Send one real packet with the packet walk (``netcore.walk``) and return its ``Walk``.
 
     The only place the exercise engine calls the walk: path checks and predictions go through here.
     """
     from netcore.walk.run import walk
 
-    return walk(sandbox=sandbox, source=source, destination=target, protocol=protocol, port=port,
-                timeout=timeout).walk
+    return walk(sandbox=sandbox, source=source, destination=target, protocol=protocol, port=port, timeout=timeout).walk
 
 
 def predict_settle(*, sandbox: str, exercise: Exercise) -> CheckResult:
@@ -324,11 +357,24 @@ def predict_observe(*, sandbox: str, exercise: Exercise) -> tuple[CheckResult, A
     started = time.monotonic()
     walk = None
     try:
-        walk = path_observe(sandbox=sandbox, source=spec.source, target=Context(sandbox).expand(spec.target),
-                            protocol=spec.protocol, port=spec.port, timeout=spec.timeout)
+        walk = path_observe(
+            sandbox=sandbox,
+            source=spec.source,
+            target=Context(sandbox).expand(spec.target),
+            protocol=spec.protocol,
+            port=spec.port,
+            timeout=spec.timeout,
+        )
         passed, observed = path_judge(spec.expect, walk)
     except PodpathError as error:  # an unknown pod or Service, a placeholder with nothing behind it
         passed, observed = False, str(error)
-    result = CheckResult(-1, "predict", exercise.predict.question, passed, observed,
-                         None if passed else exercise.predict.explain, time.monotonic() - started)
+    result = CheckResult(
+        -1,
+        "predict",
+        exercise.predict.question,
+        passed,
+        observed,
+        None if passed else exercise.predict.explain,
+        time.monotonic() - started,
+    )
     return result, walk

@@ -50,8 +50,11 @@ def done_words(job: str, result: dict) -> str:
         passed = sum(r["passed"] for r in result["results"])
         return f"checked: {passed} of {len(result['results'])} criteria pass"
     if job == "exercise_submit":
-        return "applied: " + ("; ".join(result["changes"]) or "nothing to change") if result["accepted"] \
+        return (
+            "applied: " + ("; ".join(result["changes"]) or "nothing to change")
+            if result["accepted"]
             else "refused: nothing changed"
+        )
     if job == "exercise_predict":
         return "one packet sent"
     if job == "exercise_reset":
@@ -73,8 +76,11 @@ class ExerciseConsumer(SandboxConsumer):
             await self.send(text_data=await render_stage(self.sandbox.name))
 
     async def send_missing(self, *, reason: str) -> None:
-        await self.send(text_data=render_to_string("labs/partials/sandbox_missing.html",
-                                                   {"sandbox": self.sandbox, "reason": reason, "oob": True}))
+        await self.send(
+            text_data=render_to_string(
+                "labs/partials/sandbox_missing.html", {"sandbox": self.sandbox, "reason": reason, "oob": True}
+            )
+        )
 
 
 @database_sync_to_async

@@ -179,8 +179,15 @@ class CheckResult:
     seconds: float = 0.0
 
     def to_json(self) -> dict:
-        return {"index": self.index, "type": self.type, "title": self.title, "passed": self.passed,
-                "observed": self.observed, "hint": self.hint, "seconds": round(self.seconds, 3)}
+        return {
+            "index": self.index,
+            "type": self.type,
+            "title": self.title,
+            "passed": self.passed,
+            "observed": self.observed,
+            "hint": self.hint,
+            "seconds": round(self.seconds, 3),
+        }
 
 
 @dataclass(frozen=True)
@@ -210,5 +217,9 @@ class SubmitResult:
     operations: int = 0
 
     def to_json(self) -> dict:
-        return {"accepted": self.accepted, "errors": [e.to_json() for e in self.errors],
-                "changes": list(self.changes), "operations": self.operations}
+        return {
+            "accepted": self.accepted,
+            "errors": [e.to_json() for e in self.errors],
+            "changes": list(self.changes),
+            "operations": self.operations,
+        }

@@ -22,6 +22,7 @@ OUTSIDE_HOSTS = ("external", "internet", "router", "lan")  # a cluster's hosts t
 
 # -- reachability ------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Reached:
     """What one real probe saw."""
@@ -30,10 +31,6 @@ class Reached:
     connected: bool
     detail: str  # connected, refused, timeout, no reply, unreachable, error: ...
     seconds: float = 0.0
-
-
-
-
 
 
 def target_address(target: str, source: str, cluster: Any | None, host_addresses) -> str:
@@ -67,8 +64,6 @@ def target_address(target: str, source: str, cluster: Any | None, host_addresses
     return address
 
 
-
-
 def service_address(service: dict, outside: bool) -> str:
     label = f"Service {service['metadata'].get('namespace', 'default')}/{service['metadata']['name']}"
     if outside:
@@ -82,23 +77,25 @@ def service_address(service: dict, outside: bool) -> str:
     return address
 
 
-
-
 def reachability_judge(check: Reachability, reached: Reached) -> tuple[bool, str]:
     where = reached.address if check.protocol == "icmp" else f"{reached.address}:{check.port}"
-    words = {"connected": "answered" if check.protocol != "tcp" else "connected",
-             "timeout": f"no answer within {check.timeout:g} s (dropped on the way?)",
-             "no reply": f"no answer within {check.timeout:g} s",
-             "refused": "refused (nothing listens there, or a rule rejects it)",
-             "unreachable": "unreachable (no route)"}
+    words = {
+        "connected": "answered" if check.protocol != "tcp" else "connected",
+        "timeout": f"no answer within {check.timeout:g} s (dropped on the way?)",
+        "no reply": f"no answer within {check.timeout:g} s",
+        "refused": "refused (nothing listens there, or a rule rejects it)",
+        "unreachable": "unreachable (no route)",
+    }
     observed = f"{check.protocol} to {where}: {words.get(reached.detail, reached.detail)}"
     return reached.connected == (check.expect == "success"), observed
 
 
 # -- commands ----------------------------------------------------------------------------------------
 
-def command_judge(check: Command, returncode: int, output: str, expected_output: str | None,
-                  pattern: str | None) -> tuple[bool, str]:
+
+def command_judge(
+    check: Command, returncode: int, output: str, expected_output: str | None, pattern: str | None
+) -> tuple[bool, str]:
     """``expected_output`` and ``pattern`` are the check's, with placeholders filled in."""
     shown = output.strip()
     if len(shown) > 300:
@@ -150,8 +147,9 @@ def has_address(obj: dict) -> bool:
 def address_words(obj: dict) -> str:
     if obj["kind"] == "Pod":
         return (obj.get("status") or {}).get("podIP") or "no pod IP"
-    balancers = [i.get("ip") for i in (obj.get("status") or {}).get("loadBalancer", {}).get("ingress", [])
-                 if i.get("ip")]
+    balancers = [
+        i.get("ip") for i in (obj.get("status") or {}).get("loadBalancer", {}).get("ingress", []) if i.get("ip")
+    ]
     if obj["kind"] == "Ingress" or obj["spec"].get("type") == "LoadBalancer":
         return f"address {balancers[0]}" if balancers else "no address in status.loadBalancer"
     return f"ClusterIP {obj['spec'].get('clusterIP')}"
@@ -191,8 +189,9 @@ def object_problems(check: ObjectState, obj: dict, cluster: Any) -> list[str]:
     if check.has_endpoints is not None:
         ready = endpoint_addresses(cluster, obj)
         if bool(ready) != check.has_endpoints:
-            problems.append(f"endpoints: {', '.join(ready)}" if ready else
-                            "has no endpoints (its selector matches no running pod)")
+            problems.append(
+                f"endpoints: {', '.join(ready)}" if ready else "has no endpoints (its selector matches no running pod)"
+            )
     if check.selects is not None and not selects(obj, check.selects):
         problems.append(f"does not select pods labelled {label_words(check.selects)}")
     return problems
@@ -201,10 +200,12 @@ def object_problems(check: ObjectState, obj: dict, cluster: Any) -> list[str]:
 def object_judge(check: ObjectState, cluster: Any) -> tuple[bool, str]:
     """Whether some object of the kind (and name and labels) meets every condition, or none exists."""
     cluster_scoped = ("Namespace", "Node", "IngressClass", "GatewayClass")
-    candidates = [o for o in cluster.list(check.kind, None if check.kind in cluster_scoped
-                                          else check.namespace)
-                  if (check.name is None or o["metadata"]["name"] == check.name)
-                  and (check.labels is None or matches(check.labels, o["metadata"].get("labels")))]
+    candidates = [
+        o
+        for o in cluster.list(check.kind, None if check.kind in cluster_scoped else check.namespace)
+        if (check.name is None or o["metadata"]["name"] == check.name)
+        and (check.labels is None or matches(check.labels, o["metadata"].get("labels")))
+    ]
     if not check.exists:
         if candidates:
             names = ", ".join(o["metadata"]["name"] for o in candidates)
@@ -224,6 +225,7 @@ def object_judge(check: ObjectState, cluster: Any) -> tuple[bool, str]:
 
 
 # -- paths (the packet walk) ---------------------------------------------------------------------------
+
 
 def place_matches(place: Any, name: str) -> bool:
     """A walk's place (host, name) is the pod or host ``name`` (``POD``, ``NS/POD`` or a host)."""
@@ -273,8 +275,12 @@ def path_problems(expect: PathExpect, walk: Any) -> list[str]:
         elif key == "via_bridge":
             host, _, bridge = wanted.rpartition(":")
             seen = any(h.interface == bridge and (not host or h.place.host == host) for h in hops) or any(
-                c.kind == "bridge" and c.by is not None and c.by.name.endswith(f":{bridge}")
-                and (not host or c.by.name == f"{host}:{bridge}") for c in changes)
+                c.kind == "bridge"
+                and c.by is not None
+                and c.by.name.endswith(f":{bridge}")
+                and (not host or c.by.name == f"{host}:{bridge}")
+                for c in changes
+            )
             if not seen:
                 problems.append(f"did not go through bridge {wanted}")
         elif key == "via_host" and not any(place_matches(h.place, wanted) for h in hops):
@@ -296,15 +302,15 @@ def path_problems(expect: PathExpect, walk: Any) -> list[str]:
         elif key == "dropped_by":
             by = verdict.by.name if verdict.by is not None and verdict.by.kind == "networkpolicy" else None
             if verdict.outcome != "dropped" or by != wanted:
-                problems.append(f"not dropped by NetworkPolicy {wanted} ({verdict.outcome}"
-                                f"{f' by {by}' if by else ''})")
+                problems.append(f"not dropped by NetworkPolicy {wanted} ({verdict.outcome}{f' by {by}' if by else ''})")
         elif key == "encapsulated":
             tunnelled = any(c.kind == "encapsulate" for c in changes) or any(h.outer is not None for h in hops)
             if tunnelled != wanted:
                 problems.append("was encapsulated" if tunnelled else "was not encapsulated")
         elif key == "reaches" and not (verdict.outcome == "delivered" and place_matches(verdict.at, wanted)):
-            problems.append(f"did not reach {wanted} ({verdict.outcome}"
-                            f"{f' at {verdict.at.name}' if verdict.at else ''})")
+            problems.append(
+                f"did not reach {wanted} ({verdict.outcome}{f' at {verdict.at.name}' if verdict.at else ''})"
+            )
     return problems
 
 

@@ -43,11 +43,35 @@ from netcore.topology.reader import Node
 EXERCISES_DIR = Path(__file__).resolve().parent / "content"
 ANY_PLACEHOLDER = re.compile(r"\{\{.*?\}\}")
 COMMON = {"type", "title", "hint"}
-PATH_EXPECTATIONS = {"verdict", "via_bridge", "via_host", "snat_to", "dnat_to", "service", "dropped_by",
-                     "encapsulated", "reaches"}
-OBJECT_KINDS = ("Namespace", "Pod", "Deployment", "ReplicaSet", "Service", "Endpoints", "EndpointSlice",
-                "Ingress", "IngressClass", "Secret", "NetworkPolicy", "Node", "GatewayClass", "Gateway", "HTTPRoute",
-                "ReferenceGrant")
+PATH_EXPECTATIONS = {
+    "verdict",
+    "via_bridge",
+    "via_host",
+    "snat_to",
+    "dnat_to",
+    "service",
+    "dropped_by",
+    "encapsulated",
+    "reaches",
+}
+OBJECT_KINDS = (
+    "Namespace",
+    "Pod",
+    "Deployment",
+    "ReplicaSet",
+    "Service",
+    "Endpoints",
+    "EndpointSlice",
+    "Ingress",
+    "IngressClass",
+    "Secret",
+    "NetworkPolicy",
+    "Node",
+    "GatewayClass",
+    "Gateway",
+    "HTTPRoute",
+    "ReferenceGrant",
+)
 IPV4_PORT = re.compile(r"^\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?$")
 QUALIFIED = re.compile(r"^([a-z0-9-]+/)?[a-z0-9.-]+$")
 
@@ -62,8 +86,10 @@ class Where:
     def host(self, node: Node) -> str:
         name = node.text()
         if name not in self.hosts:
-            raise node.fail(f"a host{' or pod' if self.cluster else ''} of the starting state or the solution "
-                            f"({', '.join(sorted(self.hosts))}), got {name!r}")
+            raise node.fail(
+                f"a host{' or pod' if self.cluster else ''} of the starting state or the solution "
+                f"({', '.join(sorted(self.hosts))}), got {name!r}"
+            )
         return name
 
     def text(self, node: Node) -> str:
@@ -71,11 +97,14 @@ class Where:
         value = node.text()
         for match in ANY_PLACEHOLDER.finditer(value):
             if not self.cluster:
-                raise node.fail(f"no placeholders in a topology exercise (addresses are yours to choose), "
-                                f"got {match.group(0)!r}")
+                raise node.fail(
+                    f"no placeholders in a topology exercise (addresses are yours to choose), got {match.group(0)!r}"
+                )
             if not PLACEHOLDER.fullmatch(match.group(0)):
-                raise node.fail("placeholders like {{pod:NAME}}, {{svc:NAME}}, {{lb:NS/NAME}}, {{nodeport:NAME}} "
-                                f"or {{{{node:N}}}}, got {match.group(0)!r}")
+                raise node.fail(
+                    "placeholders like {{pod:NAME}}, {{svc:NAME}}, {{lb:NS/NAME}}, {{nodeport:NAME}} "
+                    f"or {{{{node:N}}}}, got {match.group(0)!r}"
+                )
         return value
 
 
@@ -85,10 +114,13 @@ def load_exercise(path: Path) -> Exercise:
     root = Node(source, "", read_yaml(path))
     exercise_id = path.name.removesuffix(".yaml")
     if not LAB_ID_RE.match(exercise_id):
-        raise root.fail(f"a file named with lowercase letters, digits and dashes, like veth-by-hand.yaml, "
-                        f"got {path.name!r}")
-    fields = root.mapping({"title", "topic", "goal", "order", "start", "hints", "solution", "checks", "predict"},
-                          required={"title", "topic", "goal", "start", "hints", "solution", "checks"})
+        raise root.fail(
+            f"a file named with lowercase letters, digits and dashes, like veth-by-hand.yaml, got {path.name!r}"
+        )
+    fields = root.mapping(
+        {"title", "topic", "goal", "order", "start", "hints", "solution", "checks", "predict"},
+        required={"title", "topic", "goal", "start", "hints", "solution", "checks"},
+    )
     start = fields["start"].mapping({"topology", "cluster"})
     if ("topology" in start) == ("cluster" in start):
         raise fields["start"].fail("either 'topology' (hosts and links) or 'cluster' (nodes, cni, manifests)")
@@ -146,8 +178,9 @@ def load_check(node: Node, where: Where) -> Check:
     if kind.value is None:
         raise kind.fail(f"a value (this field is required): one of {', '.join(CHECK_TYPES)}")
     kind.choice(CHECK_TYPES)
-    return {"reachability": load_reachability, "object": load_object, "command": load_command,
-            "path": load_path}[kind.value](node, where)
+    return {"reachability": load_reachability, "object": load_object, "command": load_command, "path": load_path}[
+        kind.value
+    ](node, where)
 
 
 def common(fields: dict[str, Node]) -> dict:
@@ -164,8 +197,9 @@ def timeout(fields: dict[str, Node], default: float, most: float) -> float:
 
 
 def load_reachability(node: Node, where: Where) -> Reachability:
-    fields = node.mapping(COMMON | {"from", "to", "port", "protocol", "expect", "timeout"},
-                          required={"title", "from", "to", "protocol"})
+    fields = node.mapping(
+        COMMON | {"from", "to", "port", "protocol", "expect", "timeout"}, required={"title", "from", "to", "protocol"}
+    )
     protocol = fields["protocol"].choice(PROTOCOLS)
     if protocol == "icmp" and "port" in fields:
         raise fields["port"].fail("no port for icmp (a ping has none)")
@@ -184,13 +218,17 @@ def load_reachability(node: Node, where: Where) -> Reachability:
 
 def load_object(node: Node, where: Where) -> ObjectState:
     if not where.cluster:
-        raise node.child("type", "object").fail("reachability, command or path in a topology exercise "
-                                                "(object checks look at a cluster's objects)")
-    fields = node.mapping(COMMON | {"kind", "namespace", "name", "labels", "exists", "fields", "has_address",
-                                    "has_endpoints", "selects"}, required={"title", "kind"})
+        raise node.child("type", "object").fail(
+            "reachability, command or path in a topology exercise (object checks look at a cluster's objects)"
+        )
+    fields = node.mapping(
+        COMMON | {"kind", "namespace", "name", "labels", "exists", "fields", "has_address", "has_endpoints", "selects"},
+        required={"title", "kind"},
+    )
     kind = fields["kind"].choice(OBJECT_KINDS)
-    expected = tuple((path, value.value) for path, value in
-                     fields.get("fields", node.child("fields", None)).mapping().items())
+    expected = tuple(
+        (path, value.value) for path, value in fields.get("fields", node.child("fields", None)).mapping().items()
+    )
     for path, _ in expected:
         if not re.fullmatch(r"[A-Za-z0-9_.\-/]+(\[\d+\])?(\.[A-Za-z0-9_.\-/]+(\[\d+\])?)*", path):
             raise fields["fields"].child(path, None).fail("a field path like spec.ports[0].port")
@@ -242,8 +280,9 @@ def labels_map(node: Node) -> dict[str, str]:
 def load_command(node: Node, where: Where) -> Command:
     import shlex
 
-    fields = node.mapping(COMMON | {"on", "run", "exit", "output", "matches", "timeout"},
-                          required={"title", "on", "run"})
+    fields = node.mapping(
+        COMMON | {"on", "run", "exit", "output", "matches", "timeout"}, required={"title", "on", "run"}
+    )
     command = where.text(fields["run"])
     try:
         shlex.split(command)
@@ -276,9 +315,10 @@ def load_command(node: Node, where: Where) -> Command:
 
 def load_path(node: Node, where: Where, titled: bool = True) -> PathCheck:
     """A path check, or (``titled`` false) the walk of a prediction, which has no title or hint."""
-    fields = node.mapping((COMMON if titled else set()) | PATH_EXPECTATIONS | {"from", "to", "protocol", "port",
-                                                                               "timeout"},
-                          required={"from", "to"} | ({"title"} if titled else set()))
+    fields = node.mapping(
+        (COMMON if titled else set()) | PATH_EXPECTATIONS | {"from", "to", "protocol", "port", "timeout"},
+        required={"from", "to"} | ({"title"} if titled else set()),
+    )
     expect = path_expect(fields, node)
     return PathCheck(
         title=fields["title"].text() if "title" in fields else "",
@@ -321,8 +361,10 @@ def path_expect(fields: dict[str, Node], node: Node) -> PathExpect:
 
 
 def load_predict(node: Node, where: Where) -> Predict:
-    fields = node.mapping({"question", "about", "choices", "answer", "walk", "explain", "state"},
-                          required={"question", "about", "choices", "answer", "walk"})
+    fields = node.mapping(
+        {"question", "about", "choices", "answer", "walk", "explain", "state"},
+        required={"question", "about", "choices", "answer", "walk"},
+    )
     choices = tuple(n.text() for n in fields["choices"].items())
     if len(choices) < 2:
         raise fields["choices"].fail(f"at least two choices, got {len(choices)}")

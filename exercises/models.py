@@ -41,8 +41,14 @@ class Submission(Progress):
 class Attempt(Progress):
     """One check of an exercise: the document checked, every criterion's result, passed or not."""
 
-    submission = models.ForeignKey(Submission, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                   help_text="the document last applied (none: the starting state)")
+    submission = models.ForeignKey(
+        Submission,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="the document last applied (none: the starting state)",
+    )
     results = models.JSONField(help_text="[{index, type, title, passed, observed, hint, seconds}]")
     passed = models.BooleanField()
 
@@ -66,8 +72,11 @@ class HintShown(Progress):
 
     class Meta(Progress.Meta):
         db_table = "labs_hintshown"
-        constraints = [models.UniqueConstraint(fields=["student", "classroom", "exercise_id", "number"],
-                                               name="one_row_per_hint_shown")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "classroom", "exercise_id", "number"], name="one_row_per_hint_shown"
+            )
+        ]
 
 
 class PredictAnswer(Progress):
@@ -78,8 +87,9 @@ class PredictAnswer(Progress):
 
     class Meta(Progress.Meta):
         db_table = "labs_predictanswer"
-        constraints = [models.UniqueConstraint(fields=["student", "classroom", "exercise_id"],
-                                               name="one_answer_per_prediction")]
+        constraints = [
+            models.UniqueConstraint(fields=["student", "classroom", "exercise_id"], name="one_answer_per_prediction")
+        ]
 
 
 class AppliedDocument(models.Model):

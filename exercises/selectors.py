@@ -31,12 +31,12 @@ from netcore.topology.model import Topology
 LAB_TOPICS: dict[str, tuple[str, ...]] = {
     "evolution": ("evolution",),
     "connecting-containers": ("connecting-containers",),
-    "kubernetes": ("pods", "services", "getting-outside", "getting-inside-l4", "getting-inside-l7",
-                   "limiting-access"),
+    "kubernetes": ("pods", "services", "getting-outside", "getting-inside-l4", "getting-inside-l7", "limiting-access"),
 }
 
 
 # -- which exercises a class gets --------------------------------------------------------------------
+
 
 def exercise_list(*, classroom: Classroom) -> list[Exercise]:
     """The class's exercises, in the catalog's order: those on its lab's topics (every one for other labs)."""
@@ -53,9 +53,13 @@ def exercise_get(*, classroom: Classroom, exercise_id: str) -> Exercise:
 
 # -- one student's exercise --------------------------------------------------------------------------
 
+
 def exercise_sandbox_get(*, user, classroom: Classroom, exercise_id: str) -> Sandbox | None:
-    return Sandbox.objects.filter(owner=user, classroom=classroom, exercise_id=exercise_id) \
-        .select_related("classroom").first()
+    return (
+        Sandbox.objects.filter(owner=user, classroom=classroom, exercise_id=exercise_id)
+        .select_related("classroom")
+        .first()
+    )
 
 
 def applied_submission(*, sandbox: Sandbox) -> Submission | None:
@@ -121,8 +125,11 @@ def exercise_targets(sandbox: Sandbox, exercise: Exercise, topology: Topology | 
             return sandbox_targets(sandbox=sandbox, topology=None, nodes=exercise.cluster.nodes)
         except PodpathError:  # the cluster is still being stored
             pass
-    pods = [f"{o['metadata'].get('namespace', 'default')}/{o['metadata']['name']}"
-            for o in exercise.cluster.objects if o["kind"] == "Pod"]
+    pods = [
+        f"{o['metadata'].get('namespace', 'default')}/{o['metadata']['name']}"
+        for o in exercise.cluster.objects
+        if o["kind"] == "Pod"
+    ]
     return pods + [f"node{i}" for i in range(exercise.cluster.nodes)] + ["internet", "external", "router"]
 
 
@@ -135,8 +142,7 @@ def attempt_count(*, student, classroom: Classroom, exercise_id: str) -> int:
 
 
 def attempt_passed(*, student, classroom: Classroom, exercise_id: str) -> bool:
-    return Attempt.objects.filter(student=student, classroom=classroom, exercise_id=exercise_id,
-                                  passed=True).exists()
+    return Attempt.objects.filter(student=student, classroom=classroom, exercise_id=exercise_id, passed=True).exists()
 
 
 @dataclass(frozen=True)
@@ -150,15 +156,25 @@ class CriterionRow:
 
 def criterion_rows(*, attempt: Attempt) -> list[CriterionRow]:
     """An attempt's criteria for the page, hints in Markdown rendered (they are ours, from the exercise file)."""
-    return [CriterionRow(r["index"], r["title"], r["passed"], r["observed"],
-                         render_markdown(r["hint"]) if r.get("hint") and not r["passed"] else None)
-            for r in attempt.results]
+    return [
+        CriterionRow(
+            r["index"],
+            r["title"],
+            r["passed"],
+            r["observed"],
+            render_markdown(r["hint"]) if r.get("hint") and not r["passed"] else None,
+        )
+        for r in attempt.results
+    ]
 
 
 def hints_shown(*, student, classroom: Classroom, exercise: Exercise) -> list[SafeString]:
     """The exercise's hints the student asked for, gentle first, as HTML."""
-    numbers = HintShown.objects.filter(student=student, classroom=classroom, exercise_id=exercise.id) \
-        .order_by("number").values_list("number", flat=True)
+    numbers = (
+        HintShown.objects.filter(student=student, classroom=classroom, exercise_id=exercise.id)
+        .order_by("number")
+        .values_list("number", flat=True)
+    )
     return [render_markdown(exercise.hints[n]) for n in numbers if n < len(exercise.hints)]
 
 
@@ -167,6 +183,7 @@ def prediction_get(*, student, classroom: Classroom, exercise_id: str) -> Predic
 
 
 # -- the class's progress ----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Cell:
@@ -189,9 +206,14 @@ def cells(*, classroom: Classroom, students=None) -> dict[tuple[int, str], Cell]
     if students is not None:
         rows = rows.filter(student__in=students)
     rows = rows.values("student_id", "exercise_id").annotate(
-        attempts=Count("id"), wins=Count("id", filter=Q(passed=True)), last=Max("created"))
-    return {(r["student_id"], r["exercise_id"]): Cell(r["student_id"], r["exercise_id"], r["attempts"],
-                                                      r["wins"] > 0, r["last"]) for r in rows}
+        attempts=Count("id"), wins=Count("id", filter=Q(passed=True)), last=Max("created")
+    )
+    return {
+        (r["student_id"], r["exercise_id"]): Cell(
+            r["student_id"], r["exercise_id"], r["attempts"], r["wins"] > 0, r["last"]
+        )
+        for r in rows
+    }
 
 
 def progress_cell(*, classroom: Classroom, student_id: int, exercise_id: str) -> Cell:
@@ -212,16 +234,20 @@ class ProgressGrid:
 
 
 def class_students(*, classroom: Classroom) -> list:
-    return [e.student for e in Enrollment.objects.filter(classroom=classroom).select_related("student")
-            .order_by("student__username")]
+    return [
+        e.student
+        for e in Enrollment.objects.filter(classroom=classroom).select_related("student").order_by("student__username")
+    ]
 
 
 def class_progress(*, classroom: Classroom) -> ProgressGrid:
     """Students by exercises: passed, attempts, last attempt."""
     exercises = exercise_list(classroom=classroom)
     found = cells(classroom=classroom)
-    rows = [ProgressRow(s, [found.get((s.pk, e.id), Cell(s.pk, e.id)) for e in exercises])
-            for s in class_students(classroom=classroom)]
+    rows = [
+        ProgressRow(s, [found.get((s.pk, e.id), Cell(s.pk, e.id)) for e in exercises])
+        for s in class_students(classroom=classroom)
+    ]
     return ProgressGrid(exercises, rows)
 
 
@@ -234,8 +260,9 @@ class ClassExercise:
 def class_exercises(*, classroom: Classroom, user) -> list[ClassExercise]:
     """The class's exercises with how the user is doing on each (for the class page)."""
     found = cells(classroom=classroom, students=[user.pk])
-    return [ClassExercise(e, found.get((user.pk, e.id), Cell(user.pk, e.id)))
-            for e in exercise_list(classroom=classroom)]
+    return [
+        ClassExercise(e, found.get((user.pk, e.id), Cell(user.pk, e.id))) for e in exercise_list(classroom=classroom)
+    ]
 
 
 def class_topics(*, classroom: Classroom) -> tuple[str, ...] | None:
@@ -258,8 +285,9 @@ class Tally:
     @property
     def rows(self) -> list[tuple[str, int, int]]:
         """(choice, students, percentage of those who answered)."""
-        return [(choice, count, round(100 * count / self.answered) if self.answered else 0)
-                for choice, count in self.counts]
+        return [
+            (choice, count, round(100 * count / self.answered) if self.answered else 0) for choice, count in self.counts
+        ]
 
     @property
     def question(self) -> SafeString:
@@ -273,19 +301,32 @@ class Tally:
 def prediction_tally(*, classroom: Classroom, exercise: Exercise) -> Tally:
     """Counts the class's students only (an instructor trying the exercise is not one)."""
     students = Enrollment.objects.filter(classroom=classroom).values("student_id")
-    chosen = dict(PredictAnswer.objects.filter(classroom=classroom, exercise_id=exercise.id, student__in=students)
-                  .values_list("choice").annotate(n=Count("id")))
+    chosen = dict(
+        PredictAnswer.objects.filter(classroom=classroom, exercise_id=exercise.id, student__in=students)
+        .values_list("choice")
+        .annotate(n=Count("id"))
+    )
     counts = tuple((choice, chosen.get(choice, 0)) for choice in exercise.predict.choices)
     return Tally(exercise, counts, students.count())
 
 
 def prediction_tallies(*, classroom: Classroom) -> list[Tally]:
-    return [prediction_tally(classroom=classroom, exercise=e) for e in exercise_list(classroom=classroom)
-            if e.predict is not None]
+    return [
+        prediction_tally(classroom=classroom, exercise=e)
+        for e in exercise_list(classroom=classroom)
+        if e.predict is not None
+    ]
 
 
 def attempt_rows(*, classroom: Classroom) -> list[tuple[str, str, str, str, str]]:
     """Every attempt in the class, oldest first: student, exercise, time (UTC), passed, failed criteria."""
-    return [(a.student.username, a.exercise_id, a.created.isoformat(timespec="seconds"),
-             "yes" if a.passed else "no", "; ".join(a.failed_titles))
-            for a in Attempt.objects.filter(classroom=classroom).select_related("student")]
+    return [
+        (
+            a.student.username,
+            a.exercise_id,
+            a.created.isoformat(timespec="seconds"),
+            "yes" if a.passed else "no",
+            "; ".join(a.failed_titles),
+        )
+        for a in Attempt.objects.filter(classroom=classroom).select_related("student")
+    ]

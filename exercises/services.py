@@ -51,10 +51,14 @@ def exercise_open(*, user, classroom: Classroom, exercise: Exercise) -> tuple[Sa
         return existing, False
     try:
         with transaction.atomic():
-            sandbox = Sandbox.objects.create(name=new_sandbox_name(), owner=user, classroom=classroom,
-                                             exercise_id=exercise.id)
-            sandbox_place(name=sandbox.name, kind="exercise",
-                          desired={"job": "exercise_start", "args": {"exercise_id": exercise.id}})
+            sandbox = Sandbox.objects.create(
+                name=new_sandbox_name(), owner=user, classroom=classroom, exercise_id=exercise.id
+            )
+            sandbox_place(
+                name=sandbox.name,
+                kind="exercise",
+                desired={"job": "exercise_start", "args": {"exercise_id": exercise.id}},
+            )
     except IntegrityError:  # opened twice at once: the other request builds it
         return Sandbox.objects.get(owner=user, classroom=classroom, exercise_id=exercise.id), False
     submit_sync("exercise_start", sandbox.name, {"exercise_id": exercise.id})
@@ -73,10 +77,17 @@ def exercise_submit(*, user, sandbox: Sandbox, text: str) -> tuple[Submission, d
     exercise = exercise_of(user=user, sandbox=sandbox)
     if len(text) > MAX_DOCUMENT:
         raise PodpathError(f"a document of at most {MAX_DOCUMENT // 1000} KB")
-    result = call_sync("exercise_submit", sandbox.name, {"exercise_id": exercise.id, "text": text},
-                       timeout=SUBMIT_TIMEOUT_S)
-    submission = Submission.objects.create(student=user, classroom=sandbox.classroom, exercise_id=exercise.id,
-                                           text=text, accepted=result["accepted"], errors=result["errors"])
+    result = call_sync(
+        "exercise_submit", sandbox.name, {"exercise_id": exercise.id, "text": text}, timeout=SUBMIT_TIMEOUT_S
+    )
+    submission = Submission.objects.create(
+        student=user,
+        classroom=sandbox.classroom,
+        exercise_id=exercise.id,
+        text=text,
+        accepted=result["accepted"],
+        errors=result["errors"],
+    )
     if submission.accepted:
         AppliedDocument.objects.update_or_create(sandbox=sandbox, defaults={"submission": submission})
     return submission, result
@@ -86,11 +97,17 @@ def exercise_check(*, user, sandbox: Sandbox) -> Attempt:
     """Run every check on the kernel and record the attempt; the class's view hears of it."""
     exercise = exercise_of(user=user, sandbox=sandbox)
     result = call_sync("exercise_check", sandbox.name, {"exercise_id": exercise.id}, timeout=CHECK_TIMEOUT_S)
-    attempt = Attempt.objects.create(student=user, classroom=sandbox.classroom, exercise_id=exercise.id,
-                                     submission=applied_submission(sandbox=sandbox), results=result["results"],
-                                     passed=result["passed"])
-    classroom_publish(classroom=sandbox.classroom,
-                      event={"type": "attempt.recorded", "student": user.pk, "exercise": exercise.id})
+    attempt = Attempt.objects.create(
+        student=user,
+        classroom=sandbox.classroom,
+        exercise_id=exercise.id,
+        submission=applied_submission(sandbox=sandbox),
+        results=result["results"],
+        passed=result["passed"],
+    )
+    classroom_publish(
+        classroom=sandbox.classroom, event={"type": "attempt.recorded", "student": user.pk, "exercise": exercise.id}
+    )
     return attempt
 
 
@@ -113,8 +130,9 @@ def hint_reveal(*, user, sandbox: Sandbox) -> int:
     mine = HintShown.objects.filter(student=user, classroom=sandbox.classroom, exercise_id=exercise.id)
     shown = mine.count()
     if shown < len(exercise.hints):
-        HintShown.objects.get_or_create(student=user, classroom=sandbox.classroom, exercise_id=exercise.id,
-                                        number=shown)
+        HintShown.objects.get_or_create(
+            student=user, classroom=sandbox.classroom, exercise_id=exercise.id, number=shown
+        )
     return mine.count()
 
 
@@ -126,8 +144,11 @@ def prediction_answer(*, user, sandbox: Sandbox, choice: str) -> PredictAnswer:
     if choice not in exercise.predict.choices:
         raise PodpathError(f"pick one of the choices, got {choice!r}")
     answer, created = PredictAnswer.objects.get_or_create(
-        student=user, classroom=sandbox.classroom, exercise_id=exercise.id,
-        defaults={"choice": choice, "correct": choice == exercise.predict.answer})
+        student=user,
+        classroom=sandbox.classroom,
+        exercise_id=exercise.id,
+        defaults={"choice": choice, "correct": choice == exercise.predict.answer},
+    )
     if created:
         classroom_publish(classroom=sandbox.classroom, event={"type": "prediction.answered", "exercise": exercise.id})
     return answer

@@ -69,10 +69,16 @@ def manifests_from_text(text: str, source: str) -> Manifests:
     networks = [(n, d) for n, d in enumerate(documents, 1) if d.get("kind") == POD_NETWORK_KIND]
     others = [d for d in documents if d.get("kind") != POD_NETWORK_KIND]
     if len(networks) > 1:
-        raise SpecError(f"{source}: document {networks[1][0]} ({POD_NETWORK_KIND})", "kind",
-                        f"one {POD_NETWORK_KIND} document at most (also document {networks[0][0]})")
-    cni = pod_network_mode(networks[0][1], f"{source}: document {networks[0][0]} ({POD_NETWORK_KIND})") \
-        if networks else None
+        raise SpecError(
+            f"{source}: document {networks[1][0]} ({POD_NETWORK_KIND})",
+            "kind",
+            f"one {POD_NETWORK_KIND} document at most (also document {networks[0][0]})",
+        )
+    cni = (
+        pod_network_mode(networks[0][1], f"{source}: document {networks[0][0]} ({POD_NETWORK_KIND})")
+        if networks
+        else None
+    )
     if not others and cni is None:
         raise SpecError(source, "", "at least one document (Kubernetes manifests to apply), got none")
     # Without a PodNetwork document the text goes to the API as written, so errors number its documents.

@@ -16,6 +16,9 @@ urlpatterns = [
     path("classes/<str:code>/exercises/<slug:exercise_id>/reset/", exercise.reset, name="exercise-reset"),
     path("classes/<str:code>/exercises/<slug:exercise_id>/hint/", exercise.hint, name="exercise-hint"),
     path("classes/<str:code>/exercises/<slug:exercise_id>/predict/", exercise.predict, name="exercise-predict"),
-    path("classes/<str:code>/exercises/<slug:exercise_id>/predict/walk/", exercise.predict_walk,
-         name="exercise-predict-walk"),
+    path(
+        "classes/<str:code>/exercises/<slug:exercise_id>/predict/walk/",
+        exercise.predict_walk,
+        name="exercise-predict-walk",
+    ),
 ]

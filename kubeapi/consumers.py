@@ -25,16 +25,21 @@ SUCCESS = b'{"metadata":{},"status":"Success"}'
 
 def exit_status(code: int) -> bytes:
     """The Status kubectl reads an exit code from (``command terminated with exit code N``)."""
-    return (b'{"metadata":{},"status":"Failure","message":"command terminated with non-zero exit code: '
-            + f'exit status {code}'.encode() + b'","reason":"NonZeroExitCode","details":{"causes":[{"reason":'
-            + f'"ExitCode","message":"{code}"'.encode() + b"}]}}")
+    return (
+        b'{"metadata":{},"status":"Failure","message":"command terminated with non-zero exit code: '
+        + f"exit status {code}".encode()
+        + b'","reason":"NonZeroExitCode","details":{"causes":[{"reason":'
+        + f'"ExitCode","message":"{code}"'.encode()
+        + b"}]}}"
+    )
 
 
 def failure_status(message: str) -> bytes:
     import json
 
-    return json.dumps({"metadata": {}, "status": "Failure", "message": message, "reason": "InternalError",
-                       "code": 500}).encode()
+    return json.dumps(
+        {"metadata": {}, "status": "Failure", "message": message, "reason": "InternalError", "code": 500}
+    ).encode()
 
 
 class ExecConsumer(AsyncWebsocketConsumer):
@@ -42,7 +47,8 @@ class ExecConsumer(AsyncWebsocketConsumer):
         route = self.scope["url_route"]["kwargs"]
         headers = {k.decode().lower(): v.decode() for k, v in self.scope.get("headers", [])}
         sandbox = await database_sync_to_async(kube_token_check)(
-            sandbox_name=route["sandbox"], authorization=headers.get("authorization", ""))
+            sandbox_name=route["sandbox"], authorization=headers.get("authorization", "")
+        )
         protocol = next((p for p in PROTOCOLS if p in self.scope.get("subprotocols", [])), None)
         if sandbox is None or protocol is None:
             await self.close()  # before accepting: the upgrade is refused with 403
@@ -50,9 +56,17 @@ class ExecConsumer(AsyncWebsocketConsumer):
         await self.accept(subprotocol=protocol)
         query = parse_qs(self.scope.get("query_string", b"").decode())
         try:
-            result = await call(KUBE_EXEC, route["sandbox"], {
-                "namespace": route["namespace"], "pod": route["pod"], "container": query.get("container", [""])[0],
-                "command": query.get("command", [])}, timeout=60)
+            result = await call(
+                KUBE_EXEC,
+                route["sandbox"],
+                {
+                    "namespace": route["namespace"],
+                    "pod": route["pod"],
+                    "container": query.get("container", [""])[0],
+                    "command": query.get("command", []),
+                },
+                timeout=60,
+            )
         except PodpathError as error:
             await self.send(bytes_data=bytes([ERROR]) + failure_status(str(error)))
         else:

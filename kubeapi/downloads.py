@@ -11,8 +11,10 @@ from kubeapi.kubeconfig import Context, render_kubeconfig
 from kubeapi.tokens import kube_token_issue
 from labs.views.common import error_fragment, sandbox_for
 
-NOT_SERVED = ("this installation does not serve the Kubernetes API: start it with `podpath serve --kube-tls PORT` "
-              "or set PODPATH_KUBE_SERVER (docs/kubectl.md)")
+NOT_SERVED = (
+    "this installation does not serve the Kubernetes API: start it with `podpath serve --kube-tls PORT` "
+    "or set PODPATH_KUBE_SERVER (docs/kubectl.md)"
+)
 
 
 @login_required
@@ -29,8 +31,9 @@ def kubeconfig(request: HttpRequest, name: str) -> HttpResponse:
         from kubeapi.tls import ca_certificate
 
         ca = ca_certificate()
-    text = render_kubeconfig(server=server, contexts=[Context(sandbox.name, request.user.get_username(), token)],
-                             ca_pem=ca)
+    text = render_kubeconfig(
+        server=server, contexts=[Context(sandbox.name, request.user.get_username(), token)], ca_pem=ca
+    )
     response = HttpResponse(text, content_type="application/yaml")
     response["Content-Disposition"] = f'attachment; filename="podpath-{sandbox.name}.yaml"'
     return response

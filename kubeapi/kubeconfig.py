@@ -26,8 +26,16 @@ def render_kubeconfig(*, server: str, contexts: list[Context], ca_pem: bytes | N
             cluster["certificate-authority-data"] = base64.b64encode(ca_pem).decode()
         clusters.append({"name": name, "cluster": cluster})
         users.append({"name": f"{context.user}@{name}", "user": {"token": context.token}})
-        entries.append({"name": name, "context": {"cluster": name, "user": f"{context.user}@{name}",
-                                                  "namespace": "default"}})
-    config = {"apiVersion": "v1", "kind": "Config", "preferences": {}, "clusters": clusters, "users": users,
-              "contexts": entries, "current-context": entries[0]["name"] if entries else ""}
+        entries.append(
+            {"name": name, "context": {"cluster": name, "user": f"{context.user}@{name}", "namespace": "default"}}
+        )
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "preferences": {},
+        "clusters": clusters,
+        "users": users,
+        "contexts": entries,
+        "current-context": entries[0]["name"] if entries else "",
+    }
     return yaml.safe_dump(config, sort_keys=False)

@@ -66,12 +66,23 @@ def true(value: str | None) -> bool:
     return (value or "").lower() in ("true", "1")
 
 
-def request_args(path: ResourcePath, verb: str, query: Any, accept: str, body: Any, content_type: str
-                 ) -> dict[str, Any]:
+def request_args(
+    path: ResourcePath, verb: str, query: Any, accept: str, body: Any, content_type: str
+) -> dict[str, Any]:
     """The ``kube_read``/``kube_write`` arguments (agent.protocol.KubeRequest) of one request."""
-    return {"verb": "list" if verb == "watch" else verb, "group": path.group, "version": path.version,
-            "resource": path.resource, "namespace": path.namespace, "name": path.name,
-            "subresource": path.subresource, "body": body, "patch_type": content_type.split(";")[0].strip(),
-            "label_selector": query.get("labelSelector", ""), "field_selector": query.get("fieldSelector", ""),
-            "table": wants_table(accept) and verb in ("get", "list"),
-            "include_object": query.get("includeObject", "Metadata"), "dry_run": bool(query.get("dryRun"))}
+    return {
+        "verb": "list" if verb == "watch" else verb,
+        "group": path.group,
+        "version": path.version,
+        "resource": path.resource,
+        "namespace": path.namespace,
+        "name": path.name,
+        "subresource": path.subresource,
+        "body": body,
+        "patch_type": content_type.split(";")[0].strip(),
+        "label_selector": query.get("labelSelector", ""),
+        "field_selector": query.get("fieldSelector", ""),
+        "table": wants_table(accept) and verb in ("get", "list"),
+        "include_object": query.get("includeObject", "Metadata"),
+        "dry_run": bool(query.get("dryRun")),
+    }

@@ -6,6 +6,8 @@ from django.urls import re_path
 from kubeapi import consumers
 
 websocket_urlpatterns = [
-    re_path(r"^k8s/(?P<sandbox>[a-z0-9-]+)/api/v1/namespaces/(?P<namespace>[a-z0-9-]+)/pods/(?P<pod>[a-z0-9.-]+)/exec$",
-            consumers.ExecConsumer.as_asgi()),
+    re_path(
+        r"^k8s/(?P<sandbox>[a-z0-9-]+)/api/v1/namespaces/(?P<namespace>[a-z0-9-]+)/pods/(?P<pod>[a-z0-9.-]+)/exec$",
+        consumers.ExecConsumer.as_asgi(),
+    ),
 ]

@@ -30,8 +30,11 @@ def kube_token_check(*, sandbox_name: str, authorization: str) -> Sandbox | None
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip().startswith(PREFIX):
         return None
-    found = (KubeToken.objects.select_related("user", "sandbox", "sandbox__classroom")
-             .filter(digest=token_digest(token.strip()), sandbox__name=sandbox_name).first())
+    found = (
+        KubeToken.objects.select_related("user", "sandbox", "sandbox__classroom")
+        .filter(digest=token_digest(token.strip()), sandbox__name=sandbox_name)
+        .first()
+    )
     if found is None or not found.user.is_active or not can_use_sandbox(found.user, found.sandbox):
         return None
     return found.sandbox

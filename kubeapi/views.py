@@ -48,12 +48,17 @@ async def api(request: HttpRequest, sandbox: str, rest: str = "") -> HttpRespons
         return await pod_log(sandbox, path)
     content_type = request.headers.get("Content-Type", "")
     if request.body and "protobuf" in content_type:
-        return status_response("UnsupportedMediaType", "Podpath's API speaks JSON, not protobuf: kubectl's "
-                               "generators (create deployment, create namespace, ...) send protobuf; write the "
-                               "object with --dry-run=client -o yaml and pipe it to kubectl apply -f -")
+        return status_response(
+            "UnsupportedMediaType",
+            "Podpath's API speaks JSON, not protobuf: kubectl's "
+            "generators (create deployment, create namespace, ...) send protobuf; write the "
+            "object with --dry-run=client -o yaml and pipe it to kubectl apply -f -",
+        )
     if content_type.startswith("application/apply-patch"):
-        return status_response("UnsupportedMediaType", "server-side apply is not implemented in Podpath: use "
-                               "client-side kubectl apply (without --server-side)")
+        return status_response(
+            "UnsupportedMediaType",
+            "server-side apply is not implemented in Podpath: use client-side kubectl apply (without --server-side)",
+        )
     try:
         body = json.loads(request.body) if request.body else None
     except ValueError as error:
@@ -63,13 +68,20 @@ async def api(request: HttpRequest, sandbox: str, rest: str = "") -> HttpRespons
     args = request_args(path, verb, request.GET, accept, body, request.headers.get("Content-Type", ""))
     if verb == "watch":
         timeout = float(request.GET.get("timeoutSeconds") or DEFAULT_TIMEOUT_S)
-        stream = watch_stream(sandbox, args, since=request.GET.get("resourceVersion", ""),
-                              table="as=Table" in accept, bookmarks=true(request.GET.get("allowWatchBookmarks")),
-                              timeout=timeout, initial_events=true(request.GET.get("sendInitialEvents")))
+        stream = watch_stream(
+            sandbox,
+            args,
+            since=request.GET.get("resourceVersion", ""),
+            table="as=Table" in accept,
+            bookmarks=true(request.GET.get("allowWatchBookmarks")),
+            timeout=timeout,
+            initial_events=true(request.GET.get("sendInitialEvents")),
+        )
         return StreamingHttpResponse(stream, content_type="application/json")
     try:
-        answer = await call(KUBE_READ if verb in ("get", "list") else KUBE_WRITE, sandbox, {"request": args},
-                            timeout=JOB_TIMEOUT_S)
+        answer = await call(
+            KUBE_READ if verb in ("get", "list") else KUBE_WRITE, sandbox, {"request": args}, timeout=JOB_TIMEOUT_S
+        )
     except PodpathError as error:
         return status_response("InternalError", str(error))
     return json_response(answer["code"], answer["body"], warnings=answer.get("warnings"))
@@ -108,8 +120,14 @@ def discovery_response(parts: list[str], accept: str) -> HttpResponse | None:
 
 async def pod_log(sandbox: str, path: Any) -> HttpResponse:
     """``kubectl logs``: the emulated servers keep no log yet; a pod that exists has an empty one."""
-    args = {"verb": "get", "group": "", "version": "v1", "resource": "pods", "namespace": path.namespace,
-            "name": path.name}
+    args = {
+        "verb": "get",
+        "group": "",
+        "version": "v1",
+        "resource": "pods",
+        "namespace": path.namespace,
+        "name": path.name,
+    }
     answer = await call(KUBE_READ, sandbox, {"request": args}, timeout=JOB_TIMEOUT_S)
     if answer["code"] != 200:
         return json_response(answer["code"], answer["body"])

@@ -64,9 +64,13 @@ def encode(event: str, obj: dict[str, Any], args: dict[str, Any], table: bool) -
     if table:
         kind = discovery.kind_for(args["group"], args["version"], args["resource"])
         assert kind is not None
-        obj = table_object(kind, [obj], now=datetime.now(UTC),
-                           resource_version=obj["metadata"].get("resourceVersion", ""),
-                           include_object=args.get("include_object", "Metadata"))
+        obj = table_object(
+            kind,
+            [obj],
+            now=datetime.now(UTC),
+            resource_version=obj["metadata"].get("resourceVersion", ""),
+            include_object=args.get("include_object", "Metadata"),
+        )
     return json.dumps({"type": event, "object": obj}, separators=(",", ":")).encode() + b"\n"
 
 
@@ -77,12 +81,24 @@ def bookmark(args: dict[str, Any], version: str, *, initial_events_end: bool = F
     meta: dict[str, Any] = {"resourceVersion": version}
     if initial_events_end:
         meta["annotations"] = {"k8s.io/initial-events-end": "true"}
-    return json.dumps({"type": "BOOKMARK", "object": {"kind": kind.kind, "apiVersion": kind.api_version,
-                                                      "metadata": meta}}).encode() + b"\n"
+    return (
+        json.dumps(
+            {"type": "BOOKMARK", "object": {"kind": kind.kind, "apiVersion": kind.api_version, "metadata": meta}}
+        ).encode()
+        + b"\n"
+    )
 
 
-async def watch_stream(sandbox: str, args: dict[str, Any], *, since: str, table: bool, bookmarks: bool,
-                       timeout: float, initial_events: bool = False) -> AsyncIterator[bytes]:
+async def watch_stream(
+    sandbox: str,
+    args: dict[str, Any],
+    *,
+    since: str,
+    table: bool,
+    bookmarks: bool,
+    timeout: float,
+    initial_events: bool = False,
+) -> AsyncIterator[bytes]:
     """Yield watch events until ``timeout`` (or the client goes away and the server cancels us).
 
     ``initial_events`` is a watch-list (``sendInitialEvents=true``, what ``rollout status`` and informers

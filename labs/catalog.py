@@ -82,8 +82,11 @@ class Step:
         if self.topology is not None:
             return set(self.topology.host_names())
         pods = {o["metadata"]["name"] for o in self.cluster.objects if o["kind"] == "Pod"}
-        pods |= {f"{o['metadata'].get('namespace', 'default')}/{o['metadata']['name']}"
-                 for o in self.cluster.objects if o["kind"] == "Pod"}
+        pods |= {
+            f"{o['metadata'].get('namespace', 'default')}/{o['metadata']['name']}"
+            for o in self.cluster.objects
+            if o["kind"] == "Pod"
+        }
         return pods | CLUSTER_HOSTS | {f"node{i}" for i in range(self.cluster.nodes)}
 
 
@@ -110,8 +113,9 @@ LabLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-LabLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-                                list("tTfF"))
+LabLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 
 def read_yaml(path: Path) -> object:
@@ -139,9 +143,13 @@ def load_lab(directory: Path) -> Lab:
     if not step_files:
         raise fields["steps"].fail("at least one step file")
     steps = tuple(load_step(directory, number, node) for number, node in enumerate(step_files, 1))
-    return Lab(id=lab_id, title=fields["title"].text(),
-               summary=fields["summary"].text() if "summary" in fields else "", steps=steps,
-               order=fields["order"].integer(0, 1000) if "order" in fields else 100)
+    return Lab(
+        id=lab_id,
+        title=fields["title"].text(),
+        summary=fields["summary"].text() if "summary" in fields else "",
+        steps=steps,
+        order=fields["order"].integer(0, 1000) if "order" in fields else 100,
+    )
 
 
 def load_step(directory: Path, number: int, node: Node) -> Step:
@@ -151,14 +159,23 @@ def load_step(directory: Path, number: int, node: Node) -> Step:
     path = directory / filename
     source = str(path)
     root = Node(source, "", read_yaml(path))
-    fields = root.mapping({"title", "narrative", "topology", "cluster", "try", "walks"},
-                          required={"title", "narrative"})
+    fields = root.mapping(
+        {"title", "narrative", "topology", "cluster", "try", "walks"}, required={"title", "narrative"}
+    )
     if ("topology" in fields) == ("cluster" in fields):
         raise root.fail("either 'topology' (hosts and links) or 'cluster' (a Kubernetes cluster), not both")
     topology = parse_topology(fields["topology"].value, source) if "topology" in fields else None
     cluster = load_cluster_step(fields["cluster"], source) if "cluster" in fields else None
-    step = Step(number=number, slug=filename[:-5], title=fields["title"].text(),
-                narrative=fields["narrative"].text(), topology=topology, tries=(), source=source, cluster=cluster)
+    step = Step(
+        number=number,
+        slug=filename[:-5],
+        title=fields["title"].text(),
+        narrative=fields["narrative"].text(),
+        topology=topology,
+        tries=(),
+        source=source,
+        cluster=cluster,
+    )
     hosts = step.hosts()
     tries = tuple(load_try(n, hosts) for n in fields.get("try", root.child("try", None)).items())
     walks = tuple(load_walk(n, hosts) for n in fields.get("walks", root.child("walks", None)).items())
@@ -170,9 +187,13 @@ def load_walk(node: Node, hosts: set[str]) -> WalkSpec:
     source = fields["from"].text()
     if source not in hosts:
         raise fields["from"].fail(f"a host or pod of this step ({', '.join(sorted(hosts))}), got {source!r}")
-    return WalkSpec(title=fields["title"].text(), source=source, destination=fields["to"].text(),
-                    protocol=fields["protocol"].choice(("tcp", "udp", "icmp")) if "protocol" in fields else None,
-                    port=fields["port"].integer(1, 65535) if "port" in fields else None)
+    return WalkSpec(
+        title=fields["title"].text(),
+        source=source,
+        destination=fields["to"].text(),
+        protocol=fields["protocol"].choice(("tcp", "udp", "icmp")) if "protocol" in fields else None,
+        port=fields["port"].integer(1, 65535) if "port" in fields else None,
+    )
 
 
 def load_cluster_step(node: Node, source: str) -> ClusterStep:
@@ -182,9 +203,12 @@ def load_cluster_step(node: Node, source: str) -> ClusterStep:
     fields = node.mapping({"nodes", "cni", "manifests"}, required={"nodes"})
     manifests = fields["manifests"].text() if "manifests" in fields else ""
     objects = parse_manifests(manifests, f"{source}: cluster.manifests") if manifests else []
-    return ClusterStep(nodes=fields["nodes"].integer(1, 8),
-                       cni=fields["cni"].choice(CNI_MODES) if "cni" in fields else "bridge",
-                       manifests=manifests, objects=tuple(objects))
+    return ClusterStep(
+        nodes=fields["nodes"].integer(1, 8),
+        cni=fields["cni"].choice(CNI_MODES) if "cni" in fields else "bridge",
+        manifests=manifests,
+        objects=tuple(objects),
+    )
 
 
 def load_try(node: Node, hosts: set[str]) -> Try:

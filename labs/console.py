@@ -20,8 +20,10 @@ MAX_OUTPUT = 64 * 1024
 TIME_LIMIT_S = 12
 CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 SHELL_SYNTAX = re.compile(r"[;&|<>`$\\\\]|\$\(")
-ALLOWED = "curl, wget, ping -c N, dig, nslookup, getent hosts, nc with -w, ip addr|link|route|neigh show, " \
-          "bridge link|fdb|vlan show, nft list ruleset, ss, conntrack -L, sysctl -n KEY, cat /etc/resolv.conf|hosts"
+ALLOWED = (
+    "curl, wget, ping -c N, dig, nslookup, getent hosts, nc with -w, ip addr|link|route|neigh show, "
+    "bridge link|fdb|vlan show, nft list ruleset, ss, conntrack -L, sysctl -n KEY, cat /etc/resolv.conf|hosts"
+)
 
 
 class Refused(ValueError):
@@ -62,8 +64,8 @@ def number_after(argv: list[str], flags: tuple[str, ...]) -> int | None:
                 value = argv[index + 1]
             elif flag.startswith("--") and arg.startswith(flag + "="):
                 value = arg.split("=", 1)[1]
-            elif not flag.startswith("--") and arg.startswith(flag) and arg[len(flag):].isdigit():
-                value = arg[len(flag):]
+            elif not flag.startswith("--") and arg.startswith(flag) and arg[len(flag) :].isdigit():
+                value = arg[len(flag) :]
             else:
                 continue
             try:
@@ -76,15 +78,41 @@ def number_after(argv: list[str], flags: tuple[str, ...]) -> int | None:
 def refuse_flags(argv: list[str], flags: tuple[str, ...], why: str) -> None:
     for arg in argv[1:]:
         name = arg.split("=", 1)[0]
-        if name in flags or (len(name) > 1 and not name.startswith("--") and name.startswith("-")
-                             and any(f"-{c}" in flags for c in name[1:])):
+        if name in flags or (
+            len(name) > 1
+            and not name.startswith("--")
+            and name.startswith("-")
+            and any(f"-{c}" in flags for c in name[1:])
+        ):
             raise Refused(f"{argv[0]} {name}: {why}")
 
 
 def check_curl(argv: list[str]) -> list[str]:
-    refuse_flags(argv, ("-o", "--output", "-O", "--remote-name", "-T", "--upload-file", "-K", "--config",
-                        "-c", "--cookie-jar", "-D", "--dump-header", "--trace", "--trace-ascii", "--libcurl",
-                        "-F", "--form", "--data-binary", "--unix-socket"), "writes or reads files")
+    refuse_flags(
+        argv,
+        (
+            "-o",
+            "--output",
+            "-O",
+            "--remote-name",
+            "-T",
+            "--upload-file",
+            "-K",
+            "--config",
+            "-c",
+            "--cookie-jar",
+            "-D",
+            "--dump-header",
+            "--trace",
+            "--trace-ascii",
+            "--libcurl",
+            "-F",
+            "--form",
+            "--data-binary",
+            "--unix-socket",
+        ),
+        "writes or reads files",
+    )
     if any(a.startswith("@") for a in argv[1:]):
         raise Refused("curl: '@file' arguments read files")
     if number_after(argv, ("-m", "--max-time")) is None:
@@ -93,9 +121,25 @@ def check_curl(argv: list[str]) -> list[str]:
 
 
 def check_wget(argv: list[str]) -> list[str]:
-    refuse_flags(argv, ("-o", "--output-file", "-a", "--append-output", "-P", "--directory-prefix",
-                        "-i", "--input-file", "--post-file", "-r", "--recursive", "-m", "--mirror"),
-                 "writes or reads files")
+    refuse_flags(
+        argv,
+        (
+            "-o",
+            "--output-file",
+            "-a",
+            "--append-output",
+            "-P",
+            "--directory-prefix",
+            "-i",
+            "--input-file",
+            "--post-file",
+            "-r",
+            "--recursive",
+            "-m",
+            "--mirror",
+        ),
+        "writes or reads files",
+    )
     rest = [a for a in argv[1:] if a not in ("-O-", "-O", "-")]
     if number_after(argv, ("-T", "--timeout")) is None:
         rest = ["-T", "5", *rest]
@@ -123,16 +167,29 @@ def check_nslookup(argv: list[str]) -> list[str]:
 
 
 def check_nc(argv: list[str]) -> list[str]:
-    refuse_flags(argv, ("-l", "-e", "-c", "-k", "-L", "-U", "--exec", "--sh-exec", "--lua-exec"),
-                 "listens, runs programs or uses local sockets")
+    refuse_flags(
+        argv,
+        ("-l", "-e", "-c", "-k", "-L", "-U", "--exec", "--sh-exec", "--lua-exec"),
+        "listens, runs programs or uses local sockets",
+    )
     wait = number_after(argv, ("-w",))
     if wait is None or not 1 <= wait <= 5:
         raise Refused("nc needs a time limit: nc -z -w 1 HOST PORT (-w from 1 to 5)")
     return argv
 
 
-IP_OBJECTS = {"addr": "addr", "address": "addr", "a": "addr", "link": "link", "l": "link", "route": "route",
-              "r": "route", "neigh": "neigh", "neighbour": "neigh", "n": "neigh"}
+IP_OBJECTS = {
+    "addr": "addr",
+    "address": "addr",
+    "a": "addr",
+    "link": "link",
+    "l": "link",
+    "route": "route",
+    "r": "route",
+    "neigh": "neigh",
+    "neighbour": "neigh",
+    "n": "neigh",
+}
 
 
 def check_ip(argv: list[str]) -> list[str]:
@@ -192,6 +249,19 @@ def check_cat(argv: list[str]) -> list[str]:
     return argv
 
 
-CHECKS = {"curl": check_curl, "wget": check_wget, "ping": check_ping, "dig": check_dig, "nslookup": check_nslookup,
-          "nc": check_nc, "ip": check_ip, "nft": check_nft, "ss": check_ss, "conntrack": check_conntrack,
-          "bridge": check_bridge, "getent": check_getent, "sysctl": check_sysctl, "cat": check_cat}
+CHECKS = {
+    "curl": check_curl,
+    "wget": check_wget,
+    "ping": check_ping,
+    "dig": check_dig,
+    "nslookup": check_nslookup,
+    "nc": check_nc,
+    "ip": check_ip,
+    "nft": check_nft,
+    "ss": check_ss,
+    "conntrack": check_conntrack,
+    "bridge": check_bridge,
+    "getent": check_getent,
+    "sysctl": check_sysctl,
+    "cat": check_cat,
+}

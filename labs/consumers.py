@@ -60,8 +60,9 @@ def render_stage(sandbox: Sandbox, user, *, missing: bool = False) -> str:
     player = selectors.player_get(sandbox=sandbox, viewer=user)
     context = {"player": player, "missing": missing, "targets": player.targets, "targets_oob": True}
     inner = render_to_string("labs/partials/stage.html", context)
-    lists = render_to_string("labs/partials/console_targets.html", context) \
-        + render_to_string("labs/partials/walk_sources.html", context)
+    lists = render_to_string("labs/partials/console_targets.html", context) + render_to_string(
+        "labs/partials/walk_sources.html", context
+    )
     return f'<div id="stage" hx-swap-oob="true">{inner}</div>{lists}'
 
 
@@ -150,10 +151,17 @@ class SandboxConsumer(GroupConsumer):
         job_id = event.get("job_id", "")
         if job_id not in self.hosts_made:  # its first message: a build makes every namespace first
             self.hosts_made[job_id] = hosts_created(event["what"], event["done"])
-        await self.send_progress(count=event["done"], total=event["total"],
-                                 what=progress_words(job=event.get("job", ""), what=event["what"],
-                                                     done=event["done"], total=event["total"],
-                                                     hosts=self.hosts_made[job_id]))
+        await self.send_progress(
+            count=event["done"],
+            total=event["total"],
+            what=progress_words(
+                job=event.get("job", ""),
+                what=event["what"],
+                done=event["done"],
+                total=event["total"],
+                hosts=self.hosts_made[job_id],
+            ),
+        )
 
     async def job_done(self, event: dict) -> None:
         self.hosts_made.pop(event.get("job_id", ""), None)
@@ -176,8 +184,11 @@ class SandboxConsumer(GroupConsumer):
 
     async def send_missing(self, *, reason: str) -> None:
         await self.send(text_data=await render_stage(self.sandbox, self.scope["user"], missing=True))
-        await self.send(text_data=render_to_string("labs/partials/sandbox_missing.html",
-                                                   {"sandbox": self.sandbox, "reason": reason, "oob": True}))
+        await self.send(
+            text_data=render_to_string(
+                "labs/partials/sandbox_missing.html", {"sandbox": self.sandbox, "reason": reason, "oob": True}
+            )
+        )
 
     async def state_view(self, event: dict) -> None:
         """The kernel changed what the picture shows: hand the view to the page, which marks the picture.

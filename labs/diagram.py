@@ -139,8 +139,17 @@ def edge_point(box: Box, toward: tuple[float, float]) -> tuple[float, float]:
 
 def layout(topology: Topology) -> Diagram:
     """Return boxes and lines for a topology, in a stable arrangement."""
-    boxes = {h.name: Box(h.name, h.role, host_label(h), host_addresses(h), h.inside,
-                         bars=[Bar(i.name) for i in h.interfaces if i.kind == "bridge"]) for h in topology.hosts}
+    boxes = {
+        h.name: Box(
+            h.name,
+            h.role,
+            host_label(h),
+            host_addresses(h),
+            h.inside,
+            bars=[Bar(i.name) for i in h.interfaces if i.kind == "bridge"],
+        )
+        for h in topology.hosts
+    }
     ports = {f"{h.name}:{i.name}": i.master for h in topology.hosts for i in h.interfaces if i.master}
     roots = []
     for host in topology.hosts:
@@ -179,8 +188,15 @@ def anchor(boxes: dict[str, Box], end: str, host: str, toward: tuple[float, floa
     return bar.anchor(toward) if bar is not None else edge_point(box, toward)
 
 
-def cable(boxes: dict[str, Box], a: str, b: str, host_a: str, host_b: str, kind: str = "veth",
-          ports: dict[str, str] | None = None) -> Line:
+def cable(
+    boxes: dict[str, Box],
+    a: str,
+    b: str,
+    host_a: str,
+    host_b: str,
+    kind: str = "veth",
+    ports: dict[str, str] | None = None,
+) -> Line:
     ports = ports or {}
     box_a, box_b = boxes[host_a], boxes[host_b]
     if b in ports and a not in ports:  # settle the bridge end first, then aim the box end at it
@@ -190,8 +206,9 @@ def cable(boxes: dict[str, Box], a: str, b: str, host_a: str, host_b: str, kind:
         x1, y1 = anchor(boxes, a, host_a, box_b.center(), ports)
         x2, y2 = anchor(boxes, b, host_b, (x1, y1), ports)
     ends = (a.replace(":", "."), b.replace(":", "."))
-    return Line(link_id(*ends), ends[0], ends[1], round(x1, 1), round(y1, 1), round(x2, 1), round(y2, 1), kind,
-                (host_a, host_b))
+    return Line(
+        link_id(*ends), ends[0], ends[1], round(x1, 1), round(y1, 1), round(x2, 1), round(y2, 1), kind, (host_a, host_b)
+    )
 
 
 def tunnels(topology: Topology, boxes: dict[str, Box]) -> list[Line]:

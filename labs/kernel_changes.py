@@ -26,14 +26,23 @@ class Change:
         return {tab: sum(len(lines) for lines in hosts.values()) for tab, hosts in self.tabs.items()}
 
     def to_json(self) -> dict:
-        return {"title": self.title, "tabs": {tab: {host: [list(line) for line in lines]
-                                                    for host, lines in hosts.items()}
-                                              for tab, hosts in self.tabs.items()}}
+        return {
+            "title": self.title,
+            "tabs": {
+                tab: {host: [list(line) for line in lines] for host, lines in hosts.items()}
+                for tab, hosts in self.tabs.items()
+            },
+        }
 
     @classmethod
     def from_json(cls, data: dict) -> Change:
-        return cls(data["title"], {tab: {host: [tuple(line) for line in lines] for host, lines in hosts.items()}
-                                   for tab, hosts in data["tabs"].items()})
+        return cls(
+            data["title"],
+            {
+                tab: {host: [tuple(line) for line in lines] for host, lines in hosts.items()}
+                for tab, hosts in data["tabs"].items()
+            },
+        )
 
 
 def link_lines(state: State, host: str) -> list[str]:

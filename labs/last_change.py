@@ -32,8 +32,11 @@ def record_change(sandbox: str, title: str, report: Report) -> Change | None:
     if report.before is None or report.after is None or not names.sandbox_dir(sandbox).is_dir():
         return None
     loaded = _read(sandbox).get("rulesets", {})
-    before_texts = {host: text for host, (digest, text) in loaded.items()
-                    if host in report.before.rulesets and report.before.rulesets[host].digest == digest}
+    before_texts = {
+        host: text
+        for host, (digest, text) in loaded.items()
+        if host in report.before.rulesets and report.before.rulesets[host].digest == digest
+    }
     change = change_view(title, report.before, report.after, before_texts)
     rulesets = {host: [r.digest, r.text] for host, r in report.after.rulesets.items() if r.text is not None}
     path = _path(sandbox)

@@ -50,8 +50,11 @@ def live_view(state: SandboxState) -> LiveView:
                 continue
             if not link.up or link.operstate not in ("UP", "UNKNOWN"):
                 down.add(link_id(f"{host}.{link.name}", link.peer.replace(":", ".")))
-        total = sum(c.rx_bytes + c.tx_bytes for index, c in host_state.counters.items()
-                    if host_state.links.get(index) and host_state.links[index].kind != "loopback")
+        total = sum(
+            c.rx_bytes + c.tx_bytes
+            for index, c in host_state.counters.items()
+            if host_state.links.get(index) and host_state.links[index].kind != "loopback"
+        )
         if total:
             counters[host] = "⇅ " + human_bytes(total)
     return LiveView(state.seq, frozenset(state.hosts), frozenset(down), counters)

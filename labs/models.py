@@ -16,8 +16,9 @@ class Sandbox(models.Model):
 
     name = models.CharField(max_length=16, unique=True)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sandboxes")
-    classroom = models.ForeignKey("classrooms.Classroom", null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="sandboxes")
+    classroom = models.ForeignKey(
+        "classrooms.Classroom", null=True, blank=True, on_delete=models.SET_NULL, related_name="sandboxes"
+    )
     lab_id = models.CharField(max_length=50, blank=True)
     exercise_id = models.CharField(max_length=50, blank=True, help_text="the exercise it was built for ('' for a lab)")
     created = models.DateTimeField(auto_now_add=True)
@@ -25,8 +26,13 @@ class Sandbox(models.Model):
     class Meta:
         ordering = ["name"]
         permissions = [("manage_any_sandbox", "Can reset or delete any sandbox")]
-        constraints = [models.UniqueConstraint(fields=["owner", "classroom", "exercise_id"],
-                                               condition=~models.Q(exercise_id=""), name="one_sandbox_per_exercise")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "classroom", "exercise_id"],
+                condition=~models.Q(exercise_id=""),
+                name="one_sandbox_per_exercise",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

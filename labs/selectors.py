@@ -74,8 +74,9 @@ def sandbox_targets(*, sandbox: Sandbox, topology: Topology | None, nodes: int) 
     """Where console commands can run: a topology's hosts, or a cluster's pods, nodes and outside hosts."""
     if topology is not None:
         return [h.name for h in topology.hosts]
-    pods = [f"{p['metadata']['namespace']}/{p['metadata']['name']}"
-            for p in sandbox_cluster(name=sandbox.name).list("Pod")]
+    pods = [
+        f"{p['metadata']['namespace']}/{p['metadata']['name']}" for p in sandbox_cluster(name=sandbox.name).list("Pod")
+    ]
     return pods + [f"node{i}" for i in range(nodes)] + ["internet", "external", "router"]
 
 
@@ -134,8 +135,9 @@ class Player:
         """Where console commands can run: the step's hosts, or a cluster's pods and outside hosts."""
         if self.step is None:
             return []
-        return sandbox_targets(sandbox=self.sandbox, topology=self.step.topology,
-                               nodes=self.step.cluster.nodes if self.step.cluster else 0)
+        return sandbox_targets(
+            sandbox=self.sandbox, topology=self.step.topology, nodes=self.step.cluster.nodes if self.step.cluster else 0
+        )
 
     @cached_property
     def tries(self) -> list[Try]:
@@ -152,8 +154,14 @@ class Player:
 def following_get(*, sandbox: Sandbox, viewer) -> Following | None:
     """Present mode, for the owner of a class's lab sandbox while the class is presented."""
     room = sandbox.classroom
-    if room is None or not room.presenting or sandbox.exercise_id or viewer is None \
-            or sandbox.owner_id != viewer.pk or room.instructor_id == viewer.pk:
+    if (
+        room is None
+        or not room.presenting
+        or sandbox.exercise_id
+        or viewer is None
+        or sandbox.owner_id != viewer.pk
+        or room.instructor_id == viewer.pk
+    ):
         return None
     enrollment = Enrollment.objects.filter(classroom=room, student_id=viewer.pk).first()
     if enrollment is None:
@@ -228,24 +236,36 @@ def sandbox_rows() -> list[SandboxRow]:
         else:
             health = MISSING_HEALTH if missing else placement.health
         meta = placement.meta or {}
-        rows.append(SandboxRow(
-            name=placement.name,
-            owner=row.owner.username if row else "",
-            classroom=row.classroom.name if row and row.classroom else "",
-            lab=placement.lab or ("cluster" if placement.kind == "cluster" else placement.kind),
-            step=str(placement.step) if placement.step and not missing else "",
-            age_s=(now - placement.created).total_seconds(),
-            namespaces=placement.namespaces,
-            health=health,
-            origin="cli" if row is None else "missing" if missing else "dashboard",
-            exercise=row.exercise_id if row else meta.get("exercise", ""),
-            host=placement.host.host_id,
-            net_hosts=len(placement.net_hosts),
-            available=available,
-        ))
+        rows.append(
+            SandboxRow(
+                name=placement.name,
+                owner=row.owner.username if row else "",
+                classroom=row.classroom.name if row and row.classroom else "",
+                lab=placement.lab or ("cluster" if placement.kind == "cluster" else placement.kind),
+                step=str(placement.step) if placement.step and not missing else "",
+                age_s=(now - placement.created).total_seconds(),
+                namespaces=placement.namespaces,
+                health=health,
+                origin="cli" if row is None else "missing" if missing else "dashboard",
+                exercise=row.exercise_id if row else meta.get("exercise", ""),
+                host=placement.host.host_id,
+                net_hosts=len(placement.net_hosts),
+                available=available,
+            )
+        )
     for row in owned.values():
-        rows.append(SandboxRow(
-            name=row.name, owner=row.owner.username, classroom=row.classroom.name if row.classroom else "",
-            lab=row.lab_id, step="", age_s=None, namespaces=0, exercise=row.exercise_id,
-            health=MISSING_HEALTH, origin="missing"))
+        rows.append(
+            SandboxRow(
+                name=row.name,
+                owner=row.owner.username,
+                classroom=row.classroom.name if row.classroom else "",
+                lab=row.lab_id,
+                step="",
+                age_s=None,
+                namespaces=0,
+                exercise=row.exercise_id,
+                health=MISSING_HEALTH,
+                origin="missing",
+            )
+        )
     return sorted(rows, key=lambda r: r.name)

@@ -146,8 +146,12 @@ def build_again(sandbox: Sandbox) -> str:
     """Queue the build of a sandbox from nothing on the host holding it (placed anew if none does)."""
     job, name, args = build_job(sandbox)
     if placement_get(name=name) is None:  # its placement went with it: place it again, like a new one
-        sandbox_place(name=name, lab="" if sandbox.exercise_id else sandbox.lab_id,
-                      kind="exercise" if sandbox.exercise_id else "", desired={"job": job, "args": args})
+        sandbox_place(
+            name=name,
+            lab="" if sandbox.exercise_id else sandbox.lab_id,
+            kind="exercise" if sandbox.exercise_id else "",
+            desired={"job": job, "args": args},
+        )
     return submit_sync(job, name, args)
 
 

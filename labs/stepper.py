@@ -22,8 +22,9 @@ def lab_start(*, sandbox: str, lab_id: str, step: int = 1, progress: Progress | 
     target = lab.step(step)
     meta = {"lab": lab.id, "step": target.number}
     if target.cluster is not None:
-        return api.create_cluster(sandbox, target.cluster.nodes, target.cluster.cni, progress, meta,
-                                  list(target.cluster.objects))
+        return api.create_cluster(
+            sandbox, target.cluster.nodes, target.cluster.cni, progress, meta, list(target.cluster.objects)
+        )
     return lifecycle.create_sandbox(sandbox, target.topology, meta, progress)
 
 

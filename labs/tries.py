@@ -47,8 +47,6 @@ class TryResult:
         return self.expected_output is None or self.expected_output in self.output
 
 
-
-
 def namespace_for(sandbox: str, target: str, cluster) -> str:
     """Return the network namespace a try runs in: a pod's, or a host's."""
     if cluster is not None:
@@ -74,4 +72,3 @@ def run_try(sandbox: str, attempt: Try, timeout: float = TIMEOUT_S) -> TryResult
     namespace = namespace_for(sandbox, attempt.host, cluster)
     result = run_learner_command(namespace, shlex.split(command), timeout=timeout)
     return TryResult(attempt, result.exit_code, result.text(), command, wanted)
-

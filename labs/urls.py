@@ -12,8 +12,11 @@ app_name = "labs"
 urlpatterns = [
     path("", pages.home, name="home"),
     # Browsers ask for /favicon.ico on pages that name no icon (the Django admin's, a pcap download).
-    path("favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "podpath/favicon.svg", permanent=True),
-         name="favicon"),
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=settings.STATIC_URL + "podpath/favicon.svg", permanent=True),
+        name="favicon",
+    ),
     path("labs/<slug:lab_id>/", pages.lab_detail, name="lab-detail"),
     path("labs/<slug:lab_id>/open/", player.open_lab, name="open-lab"),
     path("sandbox/<str:name>/", player.player, name="player"),

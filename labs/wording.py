@@ -13,13 +13,18 @@ import re
 # What a kind of operation changes, in the words of the narrative (singular, plural), in the order a
 # learner reads them; the rest (sysctls, files, interface settings) is detail the kernel tabs show.
 NOUNS = {
-    "CreateNamespace": ("host", "hosts"), "DeleteNamespace": ("host", "hosts"),
-    "CreateLink": ("cable or device", "cables and devices"), "DeleteLink": ("cable or device", "cables and devices"),
-    "AddAddress": ("address", "addresses"), "DeleteAddress": ("address", "addresses"),
-    "AddRoute": ("route", "routes"), "DeleteRoute": ("route", "routes"),
+    "CreateNamespace": ("host", "hosts"),
+    "DeleteNamespace": ("host", "hosts"),
+    "CreateLink": ("cable or device", "cables and devices"),
+    "DeleteLink": ("cable or device", "cables and devices"),
+    "AddAddress": ("address", "addresses"),
+    "DeleteAddress": ("address", "addresses"),
+    "AddRoute": ("route", "routes"),
+    "DeleteRoute": ("route", "routes"),
     "LoadRuleset": ("firewall/NAT table", "firewall/NAT tables"),
     "DeleteRuleset": ("firewall/NAT table", "firewall/NAT tables"),
-    "StartServer": ("server", "servers"), "StopServer": ("server", "servers"),
+    "StartServer": ("server", "servers"),
+    "StopServer": ("server", "servers"),
 }
 ORDER = list(dict.fromkeys(NOUNS.values()))
 HOST_PATTERNS = (
@@ -27,9 +32,17 @@ HOST_PATTERNS = (
     re.compile(r"^(?:add \S+|set|delete link) (?P<host>[^\s:]+):"),
     re.compile(r"^(?P<host>[^\s:]+): "),
 )
-JOB_VERBS = {"lab_start": "building", "exercise_start": "building", "lab_step": "changing",
-             "lab_reset": "resetting", "exercise_reset": "resetting", "apply": "applying on",
-             "exercise_submit": "applying on", "cni": "switching the pod network on", "delete": "removing"}
+JOB_VERBS = {
+    "lab_start": "building",
+    "exercise_start": "building",
+    "lab_step": "changing",
+    "lab_reset": "resetting",
+    "exercise_reset": "resetting",
+    "apply": "applying on",
+    "exercise_submit": "applying on",
+    "cni": "switching the pod network on",
+    "delete": "removing",
+}
 
 
 def host_of(what: str) -> str | None:
@@ -71,8 +84,7 @@ def changes_words(counts: dict[str, int]) -> str:
     for kind, number in counts.items():
         if kind in NOUNS:
             totals[NOUNS[kind]] = totals.get(NOUNS[kind], 0) + number
-    return ", ".join(f"{totals[noun]} {noun[1] if totals[noun] != 1 else noun[0]}"
-                     for noun in ORDER if noun in totals)
+    return ", ".join(f"{totals[noun]} {noun[1] if totals[noun] != 1 else noun[0]}" for noun in ORDER if noun in totals)
 
 
 def done_words(job: str, result: dict) -> str:
@@ -83,10 +95,15 @@ def done_words(job: str, result: dict) -> str:
         return "sandbox removed"
     if job == "gc":
         return result.get("gc", "leftovers removed")
-    head = {"lab_start": f"step {step} is ready", "lab_step": f"now on step {step}",
-            "lab_reset": "back on step 1", "exercise_start": "your sandbox is ready",
-            "exercise_reset": "back on the starting state", "apply": "applied", "cni": "pod network switched",
-            }.get(job, "done")
+    head = {
+        "lab_start": f"step {step} is ready",
+        "lab_step": f"now on step {step}",
+        "lab_reset": "back on step 1",
+        "exercise_start": "your sandbox is ready",
+        "exercise_reset": "back on the starting state",
+        "apply": "applied",
+        "cni": "pod network switched",
+    }.get(job, "done")
     if not report.get("operations"):
         return f"{head}: nothing needed changing" if job not in ("lab_start", "exercise_start") else head
     what = changes_words(report.get("counts", {}))

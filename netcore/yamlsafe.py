@@ -33,8 +33,13 @@ def expanded_size(root: yaml.Node) -> tuple[int, int, int]:
         key = id(node)
         if key in size:
             continue
-        children = [child for pair in node.value for child in pair] if isinstance(node, yaml.MappingNode) \
-            else node.value if isinstance(node, yaml.SequenceNode) else []
+        children = (
+            [child for pair in node.value for child in pair]
+            if isinstance(node, yaml.MappingNode)
+            else node.value
+            if isinstance(node, yaml.SequenceNode)
+            else []
+        )
         if children_done:
             size[key] = 1 + sum(size[id(child)] for child in children)
             depth[key] = 1 + max((depth[id(child)] for child in children), default=0)

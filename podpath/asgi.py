@@ -19,10 +19,12 @@ from labs import routing as lab_routes  # noqa: E402
 
 websocket_urlpatterns = lab_routes.websocket_urlpatterns + exercise_routes.websocket_urlpatterns
 
-router = ProtocolTypeRouter({
-    "http": django_app,
-    "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
-})
+router = ProtocolTypeRouter(
+    {
+        "http": django_app,
+        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+    }
+)
 # kubectl's websockets (exec) carry a bearer token and no Origin: no session, no Origin check.
 kube_router = URLRouter(kube_routes.websocket_urlpatterns)
 

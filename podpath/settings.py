@@ -81,8 +81,10 @@ def channel_layer_from_url(url: str | None) -> dict:
     """Redis when REDIS_URL is set (web and agents on several machines), else in-memory."""
     if not url:
         return {"BACKEND": "channels.layers.InMemoryChannelLayer"}
-    return {"BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [url], "capacity": CHANNEL_CAPACITY}}
+    return {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [url], "capacity": CHANNEL_CAPACITY},
+    }
 
 
 private_var_dir(VAR_DIR)

@@ -87,6 +87,7 @@ def sandbox_name() -> str:
 
 # -- root namespace and residue guard ---------------------------------------------------------------
 
+
 def run(*argv: str) -> str:
     return subprocess.run(argv, capture_output=True, text=True, check=True).stdout
 
@@ -94,8 +95,14 @@ def run(*argv: str) -> str:
 def root_network_snapshot() -> dict:
     """What Podpath must never change in the root network namespace."""
     sysctls = {}
-    for base in ("/proc/sys/net/ipv4/conf/all", "/proc/sys/net/ipv4/conf/default", "/proc/sys/net/ipv6/conf/all",
-                 "/proc/sys/net/ipv6/conf/default", "/proc/sys/net/bridge", "/proc/sys/net/core"):
+    for base in (
+        "/proc/sys/net/ipv4/conf/all",
+        "/proc/sys/net/ipv4/conf/default",
+        "/proc/sys/net/ipv6/conf/all",
+        "/proc/sys/net/ipv6/conf/default",
+        "/proc/sys/net/bridge",
+        "/proc/sys/net/core",
+    ):
         for path in sorted(Path(base).glob("*")) if Path(base).is_dir() else []:
             try:
                 sysctls[str(path)] = path.read_text().strip()
@@ -121,10 +128,14 @@ TEST_SANDBOX = re.compile(r"t[0-9a-f]{10}")
 
 def residue_snapshot() -> dict:
     """Things named after test sandboxes (``sandbox_name``): tests must leave none behind."""
+
     def ours(directory: str) -> list[str]:
         path = Path(directory)
-        return sorted(p.name for p in path.glob("pp-t*") if TEST_SANDBOX.fullmatch(p.name.split("-")[1])) \
-            if path.is_dir() else []
+        return (
+            sorted(p.name for p in path.glob("pp-t*") if TEST_SANDBOX.fullmatch(p.name.split("-")[1]))
+            if path.is_dir()
+            else []
+        )
 
     runners = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
@@ -132,12 +143,21 @@ def residue_snapshot() -> dict:
         if "netcore.workloads.runner" in argv:
             runners += [f"{pid} {arg}" for arg in argv if TEST_SANDBOX.fullmatch(arg)]
     runners.sort()
-    runtime = sorted(p.name for p in RUNTIME_ROOT.glob("t*") if TEST_SANDBOX.fullmatch(p.name)) \
-        if RUNTIME_ROOT.is_dir() else []
-    locks = sorted(p.name for p in (RUNTIME_ROOT / "locks").glob("t*.lock")) \
-        if (RUNTIME_ROOT / "locks").is_dir() else []
-    return {"namespaces": ours("/run/netns"), "etc_netns": ours("/etc/netns"), "runners": runners,
-            "runtime": runtime, "locks": locks}
+    runtime = (
+        sorted(p.name for p in RUNTIME_ROOT.glob("t*") if TEST_SANDBOX.fullmatch(p.name))
+        if RUNTIME_ROOT.is_dir()
+        else []
+    )
+    locks = (
+        sorted(p.name for p in (RUNTIME_ROOT / "locks").glob("t*.lock")) if (RUNTIME_ROOT / "locks").is_dir() else []
+    )
+    return {
+        "namespaces": ours("/run/netns"),
+        "etc_netns": ours("/etc/netns"),
+        "runners": runners,
+        "runtime": runtime,
+        "locks": locks,
+    }
 
 
 def read_cmdline(pid: str) -> bytes:
@@ -150,9 +170,7 @@ def read_cmdline(pid: str) -> bytes:
 @pytest.fixture(scope="session", autouse=True)
 def kernel_guard(request):
     """Fail the session if the root namespace changed or a test left sandbox residue behind."""
-    uses_kernel = IS_ROOT and any(
-        Path(str(item.fspath)).parent.name in ROOT_TIERS for item in request.session.items
-    )
+    uses_kernel = IS_ROOT and any(Path(str(item.fspath)).parent.name in ROOT_TIERS for item in request.session.items)
     if not uses_kernel:
         yield
         return
@@ -161,11 +179,14 @@ def kernel_guard(request):
     root_after, residue_after = root_network_snapshot(), residue_snapshot()
     changed = [key for key in root_before if root_before[key] != root_after[key]]
     assert not changed, f"the test session changed the root network namespace: {changed}"
+
     # Only what appeared, and is named after this session's sandboxes, counts: another session's
     # test sandboxes may come and go meanwhile on a shared machine.
     def mine(item: str) -> bool:
         return any(name in item for name in ISSUED)
 
-    left = {kind: sorted(i for i in set(residue_after[kind]) - set(residue_before[kind]) if mine(i))
-            for kind in residue_after}
+    left = {
+        kind: sorted(i for i in set(residue_after[kind]) - set(residue_before[kind]) if mine(i))
+        for kind in residue_after
+    }
     assert not any(left.values()), f"the test session left residue: {left}"

@@ -23,8 +23,9 @@ def namespace(name: str) -> str:
     return f"apiVersion: v1\nkind: Namespace\nmetadata: {{name: {name}}}\n"
 
 
-def echo_backend(ns: str, ingress: str, service: str, port: int = 8080, port_name: str = "",
-                 replicas: int = 1, selector: str = "") -> str:
+def echo_backend(
+    ns: str, ingress: str, service: str, port: int = 8080, port_name: str = "", replicas: int = 1, selector: str = ""
+) -> str:
     """An echoserver Deployment and its Service, as NewEchoDeployment writes them."""
     app = f"{ingress}-{service}"
     named = f"name: {port_name}, " if port_name else ""
@@ -59,8 +60,10 @@ spec:
 def tls_secret(ns: str, name: str, host: str, *more_hosts: str) -> str:
     cert, key = certificate(host, *more_hosts)
     encode = lambda data: base64.b64encode(data).decode()  # noqa: E731
-    return (f"apiVersion: v1\nkind: Secret\nmetadata: {{name: {name}, namespace: {ns}}}\ntype: kubernetes.io/tls\n"
-            f"data:\n  tls.crt: {encode(cert)}\n  tls.key: {encode(key)}\n")
+    return (
+        f"apiVersion: v1\nkind: Secret\nmetadata: {{name: {name}, namespace: {ns}}}\ntype: kubernetes.io/tls\n"
+        f"data:\n  tls.crt: {encode(cert)}\n  tls.key: {encode(key)}\n"
+    )
 
 
 def certificate(host: str, *more_hosts: str) -> tuple[bytes, bytes]:
@@ -73,22 +76,32 @@ def certificate(host: str, *more_hosts: str) -> tuple[bytes, bytes]:
 
     key = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(host.encode()).digest())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
-    start = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(int.from_bytes(hashlib.sha256(b"serial" + host.encode()).digest()[:8], "big"))
-            .not_valid_before(start).not_valid_after(start + datetime.timedelta(days=3650))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(h) for h in (host, *more_hosts)]),
-                           critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, None))
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+    start = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(int.from_bytes(hashlib.sha256(b"serial" + host.encode()).digest()[:8], "big"))
+        .not_valid_before(start)
+        .not_valid_after(start + datetime.timedelta(days=3650))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(h) for h in (host, *more_hosts)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, None)
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     return cert.public_bytes(serialization.Encoding.PEM), key_pem
 
 
 # -- features/host_rules.feature ----------------------------------------------------------------------
 
-HOST_RULES = "\n---\n".join([namespace("host-rules"), tls_secret("host-rules", "conformance-tls", "foo.bar.com"), """\
+HOST_RULES = "\n---\n".join(
+    [
+        namespace("host-rules"),
+        tls_secret("host-rules", "conformance-tls", "foo.bar.com"),
+        """\
 apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata:
@@ -120,8 +133,11 @@ spec:
                 name: foo-bar-com
                 port:
                   name: http
-""", echo_backend("host-rules", "host-rules", "wildcard-foo-com"),
-    echo_backend("host-rules", "host-rules", "foo-bar-com", port_name="http")])
+""",
+        echo_backend("host-rules", "host-rules", "wildcard-foo-com"),
+        echo_backend("host-rules", "host-rules", "foo-bar-com", port_name="http"),
+    ]
+)
 
 # -- features/path_rules.feature ----------------------------------------------------------------------
 
@@ -179,10 +195,20 @@ spec:
             pathType: ImplementationSpecific
             backend: {service: {name: aaa-prefix, port: {number: 8080}}}
 """
-PATH_RULES = "\n---\n".join([namespace("path-rules"), PATH_RULES_INGRESS] + [
-    echo_backend("path-rules", "path-rules", service)
-    for service in ("foo-exact", "foo-prefix", "aaa-slash-bbb-prefix", "aaa-prefix", "aaa-slash-bbb-slash-prefix",
-                    "foo-slash-exact")])
+PATH_RULES = "\n---\n".join(
+    [namespace("path-rules"), PATH_RULES_INGRESS]
+    + [
+        echo_backend("path-rules", "path-rules", service)
+        for service in (
+            "foo-exact",
+            "foo-prefix",
+            "aaa-slash-bbb-prefix",
+            "aaa-prefix",
+            "aaa-slash-bbb-slash-prefix",
+            "foo-slash-exact",
+        )
+    ]
+)
 
 # (host, path, service that answers or None for the controller's 404), from the feature's scenarios
 PATH_CASES = [
@@ -219,7 +245,10 @@ HOST_CASES = [
 
 # -- features/default_backend.feature (a catch-all: applied on its own) ---------------------------------
 
-DEFAULT_BACKEND = "\n---\n".join([namespace("default-backend"), """\
+DEFAULT_BACKEND = "\n---\n".join(
+    [
+        namespace("default-backend"),
+        """\
 apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata: {name: default-backend, namespace: default-backend}
@@ -229,11 +258,17 @@ spec:
       name: echo-service
       port:
         number: 8080
-""", echo_backend("default-backend", "default-backend", "echo-service")])
+""",
+        echo_backend("default-backend", "default-backend", "echo-service"),
+    ]
+)
 
 # -- features/load_balancing.feature (a host rule instead of the catch-all) -------------------------------
 
-LOAD_BALANCING = "\n---\n".join([namespace("load-balancing"), """\
+LOAD_BALANCING = "\n---\n".join(
+    [
+        namespace("load-balancing"),
+        """\
 apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata: {name: load-balancing, namespace: load-balancing}
@@ -243,7 +278,10 @@ spec:
     http:
       paths:
       - {path: /, pathType: Prefix, backend: {service: {name: echo-service, port: {number: 8080}}}}
-""", echo_backend("load-balancing", "load-balancing", "echo-service", replicas=10)])
+""",
+        echo_backend("load-balancing", "load-balancing", "echo-service", replicas=10),
+    ]
+)
 
 # -- features/ingress_class.feature, and the classes around it ----------------------------------------------
 
@@ -263,25 +301,31 @@ metadata:
 """
 
 
-CLASSES = "\n---\n".join([
-    namespace("ingress-class"),
-    "apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: other}\n"
-    "spec: {controller: example.com/other-controller}\n",
-    classed("test-ingress-class", "ingress-class", "  ingressClassName: some-invalid-class-name\n"),
-    classed("foreign-class", "foreign-class", "  ingressClassName: other\n"),
-    classed("nginx-class", "nginx-class", "  ingressClassName: nginx\n"),
-    classed("default-class", "default-class"),
-    classed("legacy-nginx", "legacy-nginx", annotations="  annotations: {kubernetes.io/ingress.class: nginx}\n"),
-    classed("legacy-other", "legacy-other", annotations="  annotations: {kubernetes.io/ingress.class: other}\n"),
-    echo_backend("ingress-class", "test-ingress-class", "ingress-class-prefix"),
-])
+CLASSES = "\n---\n".join(
+    [
+        namespace("ingress-class"),
+        "apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: other}\n"
+        "spec: {controller: example.com/other-controller}\n",
+        classed("test-ingress-class", "ingress-class", "  ingressClassName: some-invalid-class-name\n"),
+        classed("foreign-class", "foreign-class", "  ingressClassName: other\n"),
+        classed("nginx-class", "nginx-class", "  ingressClassName: nginx\n"),
+        classed("default-class", "default-class"),
+        classed("legacy-nginx", "legacy-nginx", annotations="  annotations: {kubernetes.io/ingress.class: nginx}\n"),
+        classed("legacy-other", "legacy-other", annotations="  annotations: {kubernetes.io/ingress.class: other}\n"),
+        echo_backend("ingress-class", "test-ingress-class", "ingress-class-prefix"),
+    ]
+)
 SERVED_CLASSES = {"nginx-class", "default-class", "legacy-nginx"}
 IGNORED_CLASSES = {"test-ingress-class", "foreign-class", "legacy-other"}
 
 # -- TLS: a certificate per host, chosen by SNI ----------------------------------------------------------
 
-SNI = "\n---\n".join([namespace("sni"), tls_secret("sni", "one", "one.tls.test"),
-                      tls_secret("sni", "two", "two.tls.test"), """\
+SNI = "\n---\n".join(
+    [
+        namespace("sni"),
+        tls_secret("sni", "one", "one.tls.test"),
+        tls_secret("sni", "two", "two.tls.test"),
+        """\
 apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata: {name: sni, namespace: sni}
@@ -297,11 +341,18 @@ spec:
     http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: two, port: {number: 8080}}}}]}
   - host: three.tls.test
     http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: two, port: {number: 8080}}}}]}
-""", echo_backend("sni", "sni", "one"), echo_backend("sni", "sni", "two")])
+""",
+        echo_backend("sni", "sni", "one"),
+        echo_backend("sni", "sni", "two"),
+    ]
+)
 
 # -- backends that cannot answer: 503 --------------------------------------------------------------------
 
-UNAVAILABLE = "\n---\n".join([namespace("unavailable"), """\
+UNAVAILABLE = "\n---\n".join(
+    [
+        namespace("unavailable"),
+        """\
 apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata: {name: unavailable, namespace: unavailable}
@@ -313,13 +364,16 @@ spec:
       - {path: /no-endpoints, pathType: Prefix, backend: {service: {name: empty, port: {number: 8080}}}}
       - {path: /no-service, pathType: Prefix, backend: {service: {name: missing, port: {number: 8080}}}}
       - {path: /no-port, pathType: Prefix, backend: {service: {name: empty, port: {number: 9999}}}}
-""", """\
+""",
+        """\
 apiVersion: v1
 kind: Service
 metadata: {name: empty, namespace: unavailable}
 spec:
   selector: {app: nothing-has-this-label}
   ports: [{port: 8080, targetPort: 3000}]
-"""])
+""",
+    ]
+)
 
 ALL = "\n---\n".join([HOST_RULES, PATH_RULES, LOAD_BALANCING, CLASSES, SNI, UNAVAILABLE])

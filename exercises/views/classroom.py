@@ -26,15 +26,22 @@ def classroom(request: HttpRequest, code: str) -> HttpResponse:
     enrolled = Enrollment.objects.filter(classroom=room, student=request.user).first()
     if not teaching and enrolled is None:
         raise Http404("no such class")
-    context = {"room": room, "teaching": teaching, "enrollment": enrolled,
-               "mine": Sandbox.objects.filter(classroom=room, owner=request.user, exercise_id="").first(),
-               "exercises": selectors.class_exercises(classroom=room, user=request.user),
-               "topics": selectors.class_topics(classroom=room)}
+    context = {
+        "room": room,
+        "teaching": teaching,
+        "enrollment": enrolled,
+        "mine": Sandbox.objects.filter(classroom=room, owner=request.user, exercise_id="").first(),
+        "exercises": selectors.class_exercises(classroom=room, user=request.user),
+        "topics": selectors.class_topics(classroom=room),
+    }
     if teaching:
         sandboxes = {s.owner_id: s for s in Sandbox.objects.filter(classroom=room, exercise_id="")}
         context["students"] = [
-            {"enrollment": e, "sandbox": sandboxes.get(e.student_id),
-             "step": step_of(sandboxes[e.student_id]) if e.student_id in sandboxes else "-"}
+            {
+                "enrollment": e,
+                "sandbox": sandboxes.get(e.student_id),
+                "step": step_of(sandboxes[e.student_id]) if e.student_id in sandboxes else "-",
+            }
             for e in room.enrollments.select_related("student")
         ]
     return render(request, "labs/classroom.html", context)

@@ -43,14 +43,19 @@ def own_sandbox(request: HttpRequest, code: str, exercise_id: str) -> tuple[Sand
 
 def workspace_context(user, sandbox: Sandbox, exercise: Exercise) -> dict:
     room = sandbox.classroom
-    answer = selectors.prediction_get(student=user, classroom=room, exercise_id=exercise.id) \
-        if exercise.predict else None
+    answer = (
+        selectors.prediction_get(student=user, classroom=room, exercise_id=exercise.id) if exercise.predict else None
+    )
     last = selectors.attempt_last(student=user, classroom=room, exercise_id=exercise.id)
     return {
-        "sandbox": sandbox, "exercise": exercise, "room": room, "answer": answer,
+        "sandbox": sandbox,
+        "exercise": exercise,
+        "room": room,
+        "answer": answer,
         "gated": exercise.predict is not None and answer is None,  # predict, then observe
         "document": selectors.exercise_document(sandbox=sandbox, exercise=exercise),
-        "attempt": last, "rows": selectors.criterion_rows(attempt=last) if last else [],
+        "attempt": last,
+        "rows": selectors.criterion_rows(attempt=last) if last else [],
         "number": selectors.attempt_count(student=user, classroom=room, exercise_id=exercise.id),
         **hints_context(user, sandbox, exercise),
     }
@@ -65,8 +70,15 @@ def predict_context(user, sandbox: Sandbox, exercise: Exercise, answer, *, play:
     """``play``: send the packet as soon as the section is on the page (right after answering)."""
     solved = selectors.attempt_passed(student=user, classroom=sandbox.classroom, exercise_id=exercise.id)
     waits = exercise.predict.state == "solved" and not solved
-    return {"sandbox": sandbox, "exercise": exercise, "room": sandbox.classroom, "answer": answer,
-            "question": render_markdown(exercise.predict.question), "waits": waits, "play": play and not waits}
+    return {
+        "sandbox": sandbox,
+        "exercise": exercise,
+        "room": sandbox.classroom,
+        "answer": answer,
+        "question": render_markdown(exercise.predict.question),
+        "waits": waits,
+        "play": play and not waits,
+    }
 
 
 @login_required
@@ -89,8 +101,9 @@ def page(request: HttpRequest, code: str, exercise_id: str) -> HttpResponse:
 def apply(request: HttpRequest, code: str, exercise_id: str) -> HttpResponse:
     sandbox, _ = own_sandbox(request, code, exercise_id)
     try:
-        submission, result = services.exercise_submit(user=request.user, sandbox=sandbox,
-                                                      text=request.POST.get("document", ""))
+        submission, result = services.exercise_submit(
+            user=request.user, sandbox=sandbox, text=request.POST.get("document", "")
+        )
     except PodpathError as error:
         return error_fragment(str(error))
     return render(request, "labs/partials/exercise_submit.html", {"submission": submission, "result": result})
@@ -104,9 +117,11 @@ def check(request: HttpRequest, code: str, exercise_id: str) -> HttpResponse:
         attempt = services.exercise_check(user=request.user, sandbox=sandbox)
     except PodpathError as error:
         return error_fragment(str(error))
-    context = {"attempt": attempt, "rows": selectors.criterion_rows(attempt=attempt),
-               "number": selectors.attempt_count(student=request.user, classroom=sandbox.classroom,
-                                                 exercise_id=exercise.id)}
+    context = {
+        "attempt": attempt,
+        "rows": selectors.criterion_rows(attempt=attempt),
+        "number": selectors.attempt_count(student=request.user, classroom=sandbox.classroom, exercise_id=exercise.id),
+    }
     predict = exercise.predict
     if attempt.passed and predict is not None and predict.state == "solved":
         answer = selectors.prediction_get(student=request.user, classroom=sandbox.classroom, exercise_id=exercise.id)
@@ -120,9 +135,15 @@ def check(request: HttpRequest, code: str, exercise_id: str) -> HttpResponse:
 def reset(request: HttpRequest, code: str, exercise_id: str) -> HttpResponse:
     sandbox, exercise = own_sandbox(request, code, exercise_id)
     services.exercise_reset(user=request.user, sandbox=sandbox)
-    return render(request, "labs/partials/exercise_reset.html",
-                  {"what": "back to the starting state", "exercise": exercise,
-                   "document": exercise.start_text if exercise.kind == "topology" else ""})
+    return render(
+        request,
+        "labs/partials/exercise_reset.html",
+        {
+            "what": "back to the starting state",
+            "exercise": exercise,
+            "document": exercise.start_text if exercise.kind == "topology" else "",
+        },
+    )
 
 
 @login_required
@@ -130,8 +151,11 @@ def reset(request: HttpRequest, code: str, exercise_id: str) -> HttpResponse:
 def hint(request: HttpRequest, code: str, exercise_id: str) -> HttpResponse:
     sandbox, exercise = own_sandbox(request, code, exercise_id)
     services.hint_reveal(user=request.user, sandbox=sandbox)
-    return render(request, "labs/partials/exercise_hints.html",
-                  {"room": sandbox.classroom, "exercise": exercise, **hints_context(request.user, sandbox, exercise)})
+    return render(
+        request,
+        "labs/partials/exercise_hints.html",
+        {"room": sandbox.classroom, "exercise": exercise, **hints_context(request.user, sandbox, exercise)},
+    )
 
 
 @login_required
@@ -161,7 +185,17 @@ def predict_walk(request: HttpRequest, code: str, exercise_id: str) -> HttpRespo
     except PodpathError as error:
         return error_fragment(str(error))
     walk = settled.get("walk")
-    return render(request, "labs/partials/predict_settled.html", {
-        "answer": answer, "predict": exercise.predict, "result": settled["result"], "sandbox": sandbox,
-        "explain": render_markdown(exercise.predict.explain) if exercise.predict.explain else None,
-        "walk": walk, "walk_id": settled.get("walk_id"), "steps": walk_steps(walk) if walk else []})
+    return render(
+        request,
+        "labs/partials/predict_settled.html",
+        {
+            "answer": answer,
+            "predict": exercise.predict,
+            "result": settled["result"],
+            "sandbox": sandbox,
+            "explain": render_markdown(exercise.predict.explain) if exercise.predict.explain else None,
+            "walk": walk,
+            "walk_id": settled.get("walk_id"),
+            "steps": walk_steps(walk) if walk else [],
+        },
+    )

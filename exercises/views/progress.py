@@ -28,9 +28,15 @@ def taught(request: HttpRequest, code: str) -> Classroom:
 @login_required
 def class_progress(request: HttpRequest, code: str) -> HttpResponse:
     room = taught(request, code)
-    return render(request, "labs/class_progress.html", {
-        "room": room, "grid": selectors.class_progress(classroom=room),
-        "tallies": selectors.prediction_tallies(classroom=room)})
+    return render(
+        request,
+        "labs/class_progress.html",
+        {
+            "room": room,
+            "grid": selectors.class_progress(classroom=room),
+            "tallies": selectors.prediction_tallies(classroom=room),
+        },
+    )
 
 
 @login_required

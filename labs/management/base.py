@@ -13,8 +13,16 @@ from labs.management.context import ENV_VAR, current_sandbox
 from netcore.errors import PodpathError
 
 # Django's options for every command: still accepted, but no part of a Podpath command's help.
-DJANGO_OPTIONS = {"--version", "--verbosity", "--settings", "--pythonpath", "--traceback", "--no-color",
-                  "--force-color", "--skip-checks"}
+DJANGO_OPTIONS = {
+    "--version",
+    "--verbosity",
+    "--settings",
+    "--pythonpath",
+    "--traceback",
+    "--no-color",
+    "--force-color",
+    "--skip-checks",
+}
 NO_SANDBOX = f"no sandbox given: name one with -s NAME, or set the current one with `podpath use NAME` (or {ENV_VAR})"
 
 
@@ -36,9 +44,9 @@ class PodpathCommand(BaseCommand):
 
     def add_sandbox_argument(self, parser) -> None:
         self.takes_sandbox = True
-        parser.add_argument("-s", "--sandbox", metavar="NAME",
-                            help=f"the sandbox (default: {ENV_VAR}, or the one `podpath use` set)"
-                            ).completer = completers.sandboxes
+        parser.add_argument(
+            "-s", "--sandbox", metavar="NAME", help=f"the sandbox (default: {ENV_VAR}, or the one `podpath use` set)"
+        ).completer = completers.sandboxes
 
     def create_parser(self, prog_name, subcommand, **kwargs):
         parser = super().create_parser(prog_name, subcommand, **kwargs)

@@ -26,8 +26,9 @@ def require_admin(request: HttpRequest) -> None:
 @login_required
 def sandboxes(request: HttpRequest) -> HttpResponse:
     require_admin(request)
-    return render(request, "labs/admin_sandboxes.html",
-                  {"rows": selectors.sandbox_rows(), "hosts": selectors.capacity_get()})
+    return render(
+        request, "labs/admin_sandboxes.html", {"rows": selectors.sandbox_rows(), "hosts": selectors.capacity_get()}
+    )
 
 
 @login_required
@@ -68,8 +69,9 @@ def remove_orphans(request: HttpRequest) -> HttpResponse:
     require_admin(request)
     found = leftovers_by_host(request)
     if request.method != "POST":
-        return render(request, "labs/admin_leftovers.html",
-                      {"leftovers": [item for items in found.values() for item in items]})
+        return render(
+            request, "labs/admin_leftovers.html", {"leftovers": [item for items in found.values() for item in items]}
+        )
     wanted = set(request.POST.getlist("sandbox"))
     removed = []
     for host, items in found.items():
@@ -111,4 +113,3 @@ def drain(request: HttpRequest, host_id: str) -> HttpResponse:
         raise Http404(str(error)) from None
     messages.info(request, f"host {host_id} {'drained' if drained else 'back in service'}")
     return redirect("labs:admin-sandboxes")
-

@@ -22,8 +22,9 @@ def create(request: HttpRequest) -> HttpResponse:
     if not is_instructor(request.user):
         raise Http404("only instructors create classes")
     try:
-        classroom = services.classroom_create(instructor=request.user, name=request.POST.get("name", ""),
-                                              lab_id=request.POST.get("lab_id", ""))
+        classroom = services.classroom_create(
+            instructor=request.user, name=request.POST.get("name", ""), lab_id=request.POST.get("lab_id", "")
+        )
     except PodpathError as error:
         messages.error(request, str(error), extra_tags="create")  # shown by the form that made it
         return redirect("labs:home")
@@ -51,12 +52,13 @@ def present(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def follow(request: HttpRequest, code: str) -> HttpResponse:
     """Follow the instructor's steps or stop; from the player (``back``), back to the player."""
-    enrollment = get_object_or_404(Enrollment.objects.select_related("classroom"), classroom__code=code,
-                                   student=request.user)
-    services.enrollment_follow(user=request.user, classroom=enrollment.classroom,
-                               follows=request.POST.get("on") == "1")
-    back = Sandbox.objects.filter(name=request.POST.get("back", ""), owner=request.user,
-                                  classroom=enrollment.classroom).first()
+    enrollment = get_object_or_404(
+        Enrollment.objects.select_related("classroom"), classroom__code=code, student=request.user
+    )
+    services.enrollment_follow(user=request.user, classroom=enrollment.classroom, follows=request.POST.get("on") == "1")
+    back = Sandbox.objects.filter(
+        name=request.POST.get("back", ""), owner=request.user, classroom=enrollment.classroom
+    ).first()
     if back is None:
         return redirect("exercises:classroom", code=code)
     if request.htmx:  # from the player: the banner, as it is now (the stage follows over the websocket)

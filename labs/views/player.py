@@ -28,8 +28,9 @@ def open_lab(request: HttpRequest, lab_id: str) -> HttpResponse:
     code = request.POST.get("classroom")
     if code:
         classroom = Classroom.objects.filter(code=code).first()
-        if classroom is None or not (classroom.enrollments.filter(student=request.user).exists()
-                                     or classroom.instructor_id == request.user.pk):
+        if classroom is None or not (
+            classroom.enrollments.filter(student=request.user).exists() or classroom.instructor_id == request.user.pk
+        ):
             messages.error(request, "You are not in that class: join it with its code first.", extra_tags="join")
             return redirect("labs:home")
     step = classroom.present_step if classroom is not None and classroom.presenting else 1
@@ -150,8 +151,11 @@ async def packet_walk(request: HttpRequest, name: str) -> HttpResponse:
     if request.method != "POST":
         return error_fragment("POST a source and a destination", status=405)
     sandbox = await sandbox_for_async(request, name)
-    args = {"source": request.POST.get("source", ""), "destination": request.POST.get("destination", "").strip(),
-            "protocol": request.POST.get("protocol") or None}
+    args = {
+        "source": request.POST.get("source", ""),
+        "destination": request.POST.get("destination", "").strip(),
+        "protocol": request.POST.get("protocol") or None,
+    }
     port = request.POST.get("port", "")
     if port.isascii() and port.isdigit():  # "²".isdigit() is true, int("²") raises
         args["port"] = int(port)
@@ -159,8 +163,11 @@ async def packet_walk(request: HttpRequest, name: str) -> HttpResponse:
         result = await call("walk", sandbox.name, args, timeout=60)
     except PodpathError as error:
         return error_fragment(str(error))
-    return render(request, "labs/partials/walk.html", {"walk": result["walk"], "walk_id": result["walk_id"],
-                                                        "sandbox": sandbox, "steps": walk_steps(result["walk"])})
+    return render(
+        request,
+        "labs/partials/walk.html",
+        {"walk": result["walk"], "walk_id": result["walk_id"], "sandbox": sandbox, "steps": walk_steps(result["walk"])},
+    )
 
 
 def walk_steps(walk: dict) -> list[dict]:

@@ -94,8 +94,9 @@ def parse_stream(text: str, source: str) -> list[Any]:
     text = text.lstrip("\ufeff")
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_STREAM_BYTES:
-        raise SpecError(source, "", f"at most 3 MiB of manifests, as the API server accepts, "
-                        f"got {size / 2**20:.1f} MiB")
+        raise SpecError(
+            source, "", f"at most 3 MiB of manifests, as the API server accepts, got {size / 2**20:.1f} MiB"
+        )
     if text.lstrip().startswith("{"):
         return parse_json_stream(text, source)
     try:
@@ -129,8 +130,11 @@ def parse_json_stream(text: str, source: str) -> list[Any]:
         except RecursionError:
             raise SpecError(source, "", "not valid JSON (nested too deep)") from None
         if nesting_depth(document) > MAX_DEPTH:  # validation walks documents recursively
-            raise SpecError(f"{source}: document {len(documents) + 1}", "",
-                            f"at most {MAX_DEPTH} levels of nesting, got {nesting_depth(document)}")
+            raise SpecError(
+                f"{source}: document {len(documents) + 1}",
+                "",
+                f"at most {MAX_DEPTH} levels of nesting, got {nesting_depth(document)}",
+            )
         documents.append(document)
 
 

@@ -15,8 +15,15 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 PASSWORDS = {"instructor": "instructor-demo", "student": "student-demo", "admin": "admin-demo"}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -41,8 +48,7 @@ def podpath_server():
         subprocess.run([*podpath, *args], env=env, check=True, capture_output=True)
     port = free_port()
     log = open(var / "server.log", "wb")
-    server = subprocess.Popen([*podpath, "serve", f"127.0.0.1:{port}"], env=env,
-                              stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen([*podpath, "serve", f"127.0.0.1:{port}"], env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -64,9 +70,11 @@ def podpath_server():
 
 def cleanup_sandboxes(env: dict) -> None:
     """Delete the sandboxes the dashboard made during the session (its database names them)."""
-    script = ("from labs.models import Sandbox\nfrom netcore.sandbox import lifecycle\n"
-              "from netcore.sandbox.registry import record_exists\n"
-              "for s in Sandbox.objects.all():\n    record_exists(s.name) and lifecycle.delete_sandbox(s.name)\n")
+    script = (
+        "from labs.models import Sandbox\nfrom netcore.sandbox import lifecycle\n"
+        "from netcore.sandbox.registry import record_exists\n"
+        "for s in Sandbox.objects.all():\n    record_exists(s.name) and lifecycle.delete_sandbox(s.name)\n"
+    )
     subprocess.run([sys.executable, "-m", "podpath.cli", "shell", "-c", script], env=env, capture_output=True)
 
 

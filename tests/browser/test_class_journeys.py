@@ -35,8 +35,9 @@ def test_after_a_step_every_host_list_follows_and_a_refused_walk_stays_in_its_pl
     for select_id in ("walk-source", "console-target", "walk-destinations"):
         assert sorted(options(page, select_id)) == sorted(hosts), select_id
     # A walk from a host the step removed (a page left open from before, say): refused in words, in place.
-    page.evaluate("() => { const s = document.getElementById('walk-source'); "
-                  "s.add(new Option('m1', 'm1')); s.value = 'm1'; }")
+    page.evaluate(
+        "() => { const s = document.getElementById('walk-source'); s.add(new Option('m1', 'm1')); s.value = 'm1'; }"
+    )
     page.fill("input[name=destination]", "10.0.0.2")
     page.click("#walk-panel button[type=submit]")
     page.wait_for_selector("#walk-output .error", timeout=30_000)
@@ -93,8 +94,16 @@ def test_a_sandbox_deleted_with_the_cli_offers_a_rebuild_and_a_gone_hosts_cable_
     _, env = podpath_server
     student = login("student", viewport=SIZE)
     sandbox = open_lab(student, "evolution")
-    subprocess.run([sys.executable, "-c", "import sys; from netcore.sandbox import lifecycle; "
-                    "lifecycle.delete_sandbox(sys.argv[1])", sandbox], env=env, check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from netcore.sandbox import lifecycle; lifecycle.delete_sandbox(sys.argv[1])",
+            sandbox,
+        ],
+        env=env,
+        check=True,
+    )
     student.reload()
     student.wait_for_selector("#sandbox-missing", timeout=10_000)
     admin = login("admin", viewport=SIZE)
@@ -108,8 +117,11 @@ def test_a_sandbox_deleted_with_the_cli_offers_a_rebuild_and_a_gone_hosts_cable_
     student.wait_for_selector("#node-m1.missing", state="attached", timeout=10_000)
     cables = student.locator("svg#topology line.link[data-hosts~='m1']")
     assert cables.count() >= 1
-    student.wait_for_function("() => [...document.querySelectorAll(\"svg#topology line.link[data-hosts~='m1']\")]"
-                              ".every(l => l.classList.contains('missing'))", timeout=10_000)
+    student.wait_for_function(
+        "() => [...document.querySelectorAll(\"svg#topology line.link[data-hosts~='m1']\")]"
+        ".every(l => l.classList.contains('missing'))",
+        timeout=10_000,
+    )
     others = student.locator("svg#topology line.link:not([data-hosts~='m1'])")
     assert all("missing" not in (others.nth(i).get_attribute("class") or "") for i in range(others.count()))
 
@@ -147,8 +159,15 @@ def test_no_page_scrolls_sideways_on_a_phone(login):
     student = login("student", viewport=PHONE)
     join(student, code)
     wide = {}
-    for page, path in ((student, "/"), (instructor, "/"), (admin, "/"), (student, f"/classes/{code}/"),
-                       (instructor, f"/classes/{code}/"), (admin, "/manage/sandboxes/"), (student, "/labs/evolution/")):
+    for page, path in (
+        (student, "/"),
+        (instructor, "/"),
+        (admin, "/"),
+        (student, f"/classes/{code}/"),
+        (instructor, f"/classes/{code}/"),
+        (admin, "/manage/sandboxes/"),
+        (student, "/labs/evolution/"),
+    ):
         page.goto(page.base + path)
         wide[f"{page.url} as {id(page)}"] = overflow(page)
     student.goto(f"{student.base}/classes/{code}/")

@@ -49,11 +49,32 @@ def test_an_instructor_steps_through_the_evolution_lab_and_the_picture_follows(l
 
 
 def cli_walk(sandbox: str, env: dict) -> list[tuple[str, str, str]]:
-    trace = subprocess.run([sys.executable, "-m", "podpath.cli", "trace", "-s", sandbox, "--from", "client",
-                            "--to", "hello-world-service:8080", "-o", "json"], env=env, capture_output=True, text=True)
+    trace = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "podpath.cli",
+            "trace",
+            "-s",
+            sandbox,
+            "--from",
+            "client",
+            "--to",
+            "hello-world-service:8080",
+            "-o",
+            "json",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     walk = json.loads(trace.stdout)
-    return [(h["name"], h["interface"], h["direction"]) for leg in walk["legs"]
-            for part in ("request", "reply") for h in leg[part]]
+    return [
+        (h["name"], h["interface"], h["direction"])
+        for leg in walk["legs"]
+        for part in ("request", "reply")
+        for h in leg[part]
+    ]
 
 
 def test_a_walk_plays_and_its_hops_match_podpath_trace(login, podpath_server):
@@ -71,8 +92,9 @@ def test_a_walk_plays_and_its_hops_match_podpath_trace(login, podpath_server):
     page.wait_for_selector("#walk-events tr.walk-step", timeout=BUILD_S)
     shoot(page, "player-walk")
     rows = page.locator("#walk-events tr.walk-step")
-    seen = [tuple(rows.nth(i).locator("td").nth(j).inner_text().strip() for j in (2, 3, 4))
-            for i in range(rows.count())]
+    seen = [
+        tuple(rows.nth(i).locator("td").nth(j).inner_text().strip() for j in (2, 3, 4)) for i in range(rows.count())
+    ]
     assert "Service default/hello-world-service" in page.locator("#walk-events").inner_text()
     # The packet moves: play, then the last row is current and the dot sits on the picture.
     page.click("[data-walk=play]")
@@ -110,8 +132,11 @@ def test_a_student_follows_the_instructor_in_present_mode(login):
 def test_a_student_applies_invalid_yaml_and_sees_the_field_error(login):
     page = login("student")
     open_lab(page, "kubernetes")
-    page.fill("textarea[name=manifests]", "apiVersion: v1\nkind: Pod\nmetadata: {name: bad}\nspec:\n"
-                                          "  containers: [{name: a, image: busybox, ports: [{containerPort: eighty}]}]\n")
+    page.fill(
+        "textarea[name=manifests]",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: bad}\nspec:\n"
+        "  containers: [{name: a, image: busybox, ports: [{containerPort: eighty}]}]\n",
+    )
     page.click("#yaml button[type=submit]")
     page.wait_for_selector("#apply-result .error", timeout=30_000)
     error = page.locator("#apply-result .error").inner_text()
@@ -139,11 +164,14 @@ def test_a_student_cannot_open_another_students_sandbox(login, podpath_server):
     response = student.goto(f"{student.base}/sandbox/{theirs}/")
     assert response.status == 404
     assert student.request.post(f"{student.base}/sandbox/{theirs}/step/2/").status in (403, 404)
-    closed = student.evaluate("""url => new Promise(resolve => {
+    closed = student.evaluate(
+        """url => new Promise(resolve => {
         const ws = new WebSocket(url);
         ws.onclose = event => resolve(event.code);
         ws.onopen = () => setTimeout(() => resolve("open"), 500);
-    })""", f"{student.base.replace('http', 'ws')}/ws/sandbox/{theirs}/")
+    })""",
+        f"{student.base.replace('http', 'ws')}/ws/sandbox/{theirs}/",
+    )
     assert closed != "open"
 
 
@@ -177,8 +205,9 @@ def test_a_link_set_down_in_the_kernel_turns_red_on_the_page(login):
     for round_number in range(4):
         for state, down in (("down", True), ("up", False)):
             # What someone at a terminal would type; the clock starts once the kernel has done it.
-            subprocess.run(["ip", "-n", names.netns_name(sandbox, host), "link", "set", "dev", ifname, state],
-                           check=True)
+            subprocess.run(
+                ["ip", "-n", names.netns_name(sandbox, host), "link", "set", "dev", ifname, state], check=True
+            )
             changed_ms = time.time() * 1000
             page.wait_for_function(f"window.linkChanges.length > {len(latencies)}", timeout=5_000)
             when, is_down = page.evaluate(f"window.linkChanges[{len(latencies)}]")

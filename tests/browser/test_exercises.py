@@ -40,9 +40,12 @@ def check(page) -> None:
     """Ask for a check and wait for this attempt's results (the attempt number goes up)."""
     before = page.locator("#check-summary").inner_text() if page.locator("#check-summary").count() else ""
     page.click("#check")
-    page.wait_for_function("b => { const s = document.getElementById('check-summary');"
-                           " return s && s.innerText !== b && !s.classList.contains('htmx-added'); }",
-                           arg=before, timeout=CHECK_S)
+    page.wait_for_function(
+        "b => { const s = document.getElementById('check-summary');"
+        " return s && s.innerText !== b && !s.classList.contains('htmx-added'); }",
+        arg=before,
+        timeout=CHECK_S,
+    )
 
 
 def apply(page, text: str) -> None:
@@ -79,8 +82,9 @@ def test_a_student_does_a_cluster_exercise_end_to_end(login):
     apply(student, exercise.solution)
     assert "service/hello-world-service created" in student.locator("#applied").inner_text()
     check(student)
-    assert "passed" in student.locator("#check-summary").get_attribute("class"), \
-        student.locator("#check-result").inner_text()
+    assert "passed" in student.locator("#check-summary").get_attribute("class"), student.locator(
+        "#check-result"
+    ).inner_text()
     assert student.locator(".criterion.failed").count() == 0
     assert student.locator(".criterion.passed").count() == len(exercise.checks)
     shoot(student, "exercise-passed")
@@ -113,8 +117,7 @@ def test_a_prediction_is_answered_then_settled_by_one_real_packet(login):
     assert "timeout" in student.locator(".walk-verdict").inner_text()
     assert student.locator("#walk-events tr.walk-step[data-host=internet]").count() >= 1
     # The packet plays on the picture, hop by hop, to the end.
-    student.wait_for_function("window.podpathWalk.current() === window.podpathWalk.steps().length - 1",
-                              timeout=60_000)
+    student.wait_for_function("window.podpathWalk.current() === window.podpathWalk.steps().length - 1", timeout=60_000)
     assert student.locator("#picture #walk-packet").count() == 1
     assert student.locator("#document").is_visible()
     shoot(student, "exercise-predict-settled")
@@ -138,12 +141,12 @@ def test_the_instructors_class_view_follows_a_student_who_passes(login):
     assert "Right" in student.locator("#predict-verdict").inner_text()
     # The class's answers move before any packet is shown to the instructor.
     instructor.wait_for_function(
-        f"document.querySelector('#tally-{exercise.id} .answered').innerText === '{answered + 1}'", timeout=10_000)
+        f"document.querySelector('#tally-{exercise.id} .answered').innerText === '{answered + 1}'", timeout=10_000
+    )
 
     apply(student, exercise.solution)
     check(student)
     assert "passed" in student.locator("#check-summary").get_attribute("class")
-    instructor.wait_for_function(f"document.querySelector('[id$=\"-{exercise.id}\"].passed') !== null",
-                                 timeout=10_000)
+    instructor.wait_for_function(f"document.querySelector('[id$=\"-{exercise.id}\"].passed') !== null", timeout=10_000)
     assert "passed" in cell.inner_text() and instructor.evaluate("window.notReloaded") is True
     shoot(instructor, "class-progress")

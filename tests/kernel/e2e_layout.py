@@ -10,7 +10,9 @@ PODS = ("a", "b", "c")
 
 def layout() -> str:
     # Quoted: YAML 1.1 (kubectl's) reads a bare y as true.
-    docs = [f'apiVersion: v1\nkind: Namespace\nmetadata: {{name: "{ns}", labels: {{ns: "{ns}"}}}}\n' for ns in NAMESPACES]
+    docs = [
+        f'apiVersion: v1\nkind: Namespace\nmetadata: {{name: "{ns}", labels: {{ns: "{ns}"}}}}\n' for ns in NAMESPACES
+    ]
     for ns in NAMESPACES:
         for pod in PODS:
             docs.append(f"""apiVersion: v1

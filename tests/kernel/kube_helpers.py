@@ -28,7 +28,9 @@ class ClusterSandbox:
     def service(self, name: str, namespace: str = "default") -> dict:
         return self.cluster().get("Service", namespace, name)
 
-    def in_pod(self, pod: str, *argv: str, namespace: str = "default", timeout: float = 20) -> subprocess.CompletedProcess:
+    def in_pod(
+        self, pod: str, *argv: str, namespace: str = "default", timeout: float = 20
+    ) -> subprocess.CompletedProcess:
         return run(api.pod_namespace(self.name, namespace, pod), argv, timeout)
 
     def on_host(self, host: str, *argv: str, timeout: float = 20) -> subprocess.CompletedProcess:

@@ -65,20 +65,30 @@ print(json.dumps(asyncio.run(main(json.loads(sys.argv[1])))))
 
 def probe(netns: str, targets: list[tuple[str, int, str]]) -> list[str]:
     """Probe ``(address, port, tcp|udp)`` targets from one network namespace, all at once."""
-    argv = ["ip", "netns", "exec", netns, sys.executable, "-c", PROBE.replace("TIMEOUT", str(PROBE_TIMEOUT)),
-            json.dumps(targets)]
+    argv = [
+        "ip",
+        "netns",
+        "exec",
+        netns,
+        sys.executable,
+        "-c",
+        PROBE.replace("TIMEOUT", str(PROBE_TIMEOUT)),
+        json.dumps(targets),
+    ]
     result = subprocess.run(argv, capture_output=True, text=True, timeout=20)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
 
-def probe_matrix(netns: dict[str, str], ips: dict[str, str], pods: tuple[str, ...], port: int,
-                 protocol: str = "tcp") -> dict[tuple[str, str], str]:
+def probe_matrix(
+    netns: dict[str, str], ips: dict[str, str], pods: tuple[str, ...], port: int, protocol: str = "tcp"
+) -> dict[tuple[str, str], str]:
     """Probe from every pod to every other pod (not itself: loopback never meets a policy)."""
+
     def one(source: str) -> list[tuple[tuple[str, str], str]]:
         others = [d for d in pods if d != source]
         outcomes = probe(netns[source], [(ips[d], port, protocol) for d in others])
-        return [((source, d), outcome) for d, outcome in zip(others, outcomes)]
+        return [((source, d), outcome) for d, outcome in zip(others, outcomes, strict=True)]
 
     with ThreadPoolExecutor(len(pods)) as pool:
         return dict(pair for pairs in pool.map(one, pods) for pair in pairs)
@@ -107,9 +117,15 @@ def assert_reachability(expected: Reachability, actual: dict[tuple[str, str], st
     pods = expected.pods
     rows = [f"{what:>14} " + " ".join(f"{d:>4}" for d in pods)]
     for s in pods:
-        cells = ["   ." if s == d else ("   X" if (s, d) in wrong else ("   +" if actual[s, d] == "ok" else "   -"))
-                 for d in pods]
+        cells = [
+            "   ." if s == d else ("   X" if (s, d) in wrong else ("   +" if actual[s, d] == "ok" else "   -"))
+            for d in pods
+        ]
         rows.append(f"{s:>14} " + " ".join(cells))
     details = ", ".join(f"{s}->{d}: {actual[s, d]}" for s, d in wrong)
-    pytest.fail("reachability differs (X: wrong, +: reached, -: blocked; rows: from, columns: to)\n"
-                + "\n".join(rows) + "\n" + details)
+    pytest.fail(
+        "reachability differs (X: wrong, +: reached, -: blocked; rows: from, columns: to)\n"
+        + "\n".join(rows)
+        + "\n"
+        + details
+    )

@@ -50,11 +50,18 @@ def test_kernel_tabs_show_what_the_last_step_changed_and_the_kernel_agrees(sandb
     try:
         run_job("lab_start", {"sandbox": sandbox_name, "lab_id": "connecting-containers", "step": 2}, quiet)
         run_job("lab_step", {"sandbox": sandbox_name, "step": 3}, quiet)
-        changed = {tab: run_job("kernel_view", {"sandbox": sandbox_name, "tab": tab}, quiet)
-                   for tab in ("links", "addresses", "routes", "nftables")}
+        changed = {
+            tab: run_job("kernel_view", {"sandbox": sandbox_name, "tab": tab}, quiet)
+            for tab in ("links", "addresses", "routes", "nftables")
+        }
         assert all(view["change"]["title"].startswith("moving to step 3") for view in changed.values())
-        added = [(tab, host, text) for tab, view in changed.items()
-                 for host, lines in view["change"]["hosts"].items() for sign, text in lines if sign == "+"]
+        added = [
+            (tab, host, text)
+            for tab, view in changed.items()
+            for host, lines in view["change"]["hosts"].items()
+            for sign, text in lines
+            if sign == "+"
+        ]
         assert added, "step 3 adds something to the kernel"
         for tab, host, text in added:  # every added line names something the kernel now shows
             if tab in ("links", "addresses"):
@@ -83,7 +90,9 @@ def test_the_player_shows_commands_to_try_with_this_sandboxs_addresses(sandbox_n
         player = player_get(sandbox=Sandbox(name=sandbox_name, lab_id="kubernetes"))
         commands = [t.command for t in player.tries]
         assert commands and not any("{{" in c for c in commands), commands
-        service_ip = api.load_cluster(sandbox_name).get("Service", "default", "hello-world-service")["spec"]["clusterIP"]
+        service_ip = api.load_cluster(sandbox_name).get("Service", "default", "hello-world-service")["spec"][
+            "clusterIP"
+        ]
         assert any(f"http://{service_ip}:8080/" in c for c in commands)
     finally:
         if record_exists(sandbox_name):

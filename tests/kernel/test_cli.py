@@ -58,14 +58,17 @@ def test_create_step_list_exec_reset_delete(sandbox):
     assert sandbox not in podpath("sandbox", "list").stdout
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("sandbox", "step", "nosuchbox", "2"), "unknown sandbox 'nosuchbox'"),
-    (("sandbox", "create", "Bad-Name", "--lab", "evolution"), "invalid sandbox name 'Bad-Name'"),
-    (("sandbox", "create", "okname", "--lab", "nosuchlab"), "unknown lab 'nosuchlab'"),
-    (("sandbox", "create", "okname", "--lab", "evolution", "--step", "42"), "lab 'evolution' has no step 42"),
-    (("exec", "-s", "nosuchbox", "m1", "--", "true"), "unknown sandbox 'nosuchbox'"),
-    (("lab", "show", "nosuchlab"), "unknown lab 'nosuchlab'"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("sandbox", "step", "nosuchbox", "2"), "unknown sandbox 'nosuchbox'"),
+        (("sandbox", "create", "Bad-Name", "--lab", "evolution"), "invalid sandbox name 'Bad-Name'"),
+        (("sandbox", "create", "okname", "--lab", "nosuchlab"), "unknown lab 'nosuchlab'"),
+        (("sandbox", "create", "okname", "--lab", "evolution", "--step", "42"), "lab 'evolution' has no step 42"),
+        (("exec", "-s", "nosuchbox", "m1", "--", "true"), "unknown sandbox 'nosuchbox'"),
+        (("lab", "show", "nosuchlab"), "unknown lab 'nosuchlab'"),
+    ],
+)
 def test_bad_input_is_a_one_line_error_with_exit_code_2(args, message):
     result = podpath(*args)
     assert result.returncode == 2
@@ -91,8 +94,10 @@ def test_a_cluster_labs_commands_to_try_are_printed_with_the_sandboxs_addresses(
         created = podpath("sandbox", "create", sandbox_name, "--lab", "kubernetes", "--step", "6")
         assert created.returncode == 0, created.stderr
         assert "{{" not in created.stdout, created.stdout
-        assert re.search(rf"try: podpath exec -s {sandbox_name} client -- curl -s -m 2 http://10\.\d+\.\d+\.\d+:8080/",
-                         created.stdout), created.stdout
+        assert re.search(
+            rf"try: podpath exec -s {sandbox_name} client -- curl -s -m 2 http://10\.\d+\.\d+\.\d+:8080/",
+            created.stdout,
+        ), created.stdout
     finally:
         podpath("sandbox", "delete", sandbox_name)
 

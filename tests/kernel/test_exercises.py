@@ -81,8 +81,9 @@ def test_a_topology_submission_is_refused_as_data_and_reset_undoes_an_accepted_o
         assert lifecycle.read_sandbox_state(sandbox_name).differences(started) == []
         assert not exercise_check(sandbox=sandbox_name, exercise=exercise)[0].passed
 
-        with pytest.raises(PodpathError, match=f"sandbox '{sandbox_name}' was started for exercise 'veth-by-hand', "
-                                               "not 'masquerade'"):
+        with pytest.raises(
+            PodpathError, match=f"sandbox '{sandbox_name}' was started for exercise 'veth-by-hand', not 'masquerade'"
+        ):
             exercise_check(sandbox=sandbox_name, exercise=EXERCISES["masquerade"])
     finally:
         lifecycle.delete_sandbox(sandbox_name)
@@ -101,8 +102,10 @@ def test_a_cluster_submission_is_refused_as_data_and_reset_undoes_an_accepted_on
             ("submission: document 1 (Service default/hello-world-service)", "spec.ports[0].port"),
             ("submission: document 1 (Service default/hello-world-service)", "spec.selector.app"),
         ]
-        moved = ("apiVersion: v1\nkind: Pod\nmetadata: {name: client}\nspec: {nodeName: node1, containers: "
-                 "[{name: client, image: curlimages/curl, command: [sleep, infinity]}]}\n")
+        moved = (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: client}\nspec: {nodeName: node1, containers: "
+            "[{name: client, image: curlimages/curl, command: [sleep, infinity]}]}\n"
+        )
         [error] = exercise_submit(sandbox=sandbox_name, exercise=exercise, text=moved).errors
         assert (error.source, error.field) == ("Pod default/client", "spec.nodeName")
         assert api.load_cluster(sandbox_name).revision == revision  # nothing changed

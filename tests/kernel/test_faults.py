@@ -61,9 +61,17 @@ def test_changes_sent_at_once_to_one_sandbox_are_serialised_and_none_is_lost(clu
         agent = Agent(layer, workers=4)
         serving = asyncio.create_task(agent.serve())
         try:
-            return await asyncio.gather(*(call("apply", cluster.name, {"text": POD.format(name=f"racer{n}"),
-                                                                       "source": f"racer{n}.yaml"}, timeout=120)
-                                          for n in range(8)))
+            return await asyncio.gather(
+                *(
+                    call(
+                        "apply",
+                        cluster.name,
+                        {"text": POD.format(name=f"racer{n}"), "source": f"racer{n}.yaml"},
+                        timeout=120,
+                    )
+                    for n in range(8)
+                )
+            )
         finally:
             serving.cancel()
             await asyncio.gather(serving, return_exceptions=True)
@@ -80,8 +88,11 @@ def test_changes_sent_at_once_to_one_sandbox_are_serialised_and_none_is_lost(clu
     assert len(set(addresses)) == 8  # no two racers were given the same address
 
 
-@pytest.mark.xfail(strict=True, reason="no supervisor restarts a killed workload runner: its pods come back "
-                                       "at the sandbox's next change (docs/reliability.md, Faults)")
+@pytest.mark.xfail(
+    strict=True,
+    reason="no supervisor restarts a killed workload runner: its pods come back "
+    "at the sandbox's next change (docs/reliability.md, Faults)",
+)
 def test_a_killed_workload_runner_brings_its_pods_back_on_its_own(cluster):
     assert hello(cluster) == "Hello World"
     os.kill(workloads.runner_pid(cluster.name), signal.SIGKILL)
@@ -112,8 +123,9 @@ def test_a_killed_ingress_nginx_comes_back_and_the_ingress_serves_again(sandbox_
     cluster = ClusterSandbox(sandbox_name)
 
     def through_ingress() -> str:
-        return cluster.on_host("external", "curl", "-s", "-m", "2", "-H", "Host: world.hello.org",
-                               f"http://{INGRESS_ADDRESS}/").stdout
+        return cluster.on_host(
+            "external", "curl", "-s", "-m", "2", "-H", "Host: world.hello.org", f"http://{INGRESS_ADDRESS}/"
+        ).stdout
 
     try:
         cluster.apply("\n---\n".join([TALK_BACKENDS, TALK_INGRESS]))

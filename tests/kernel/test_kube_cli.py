@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from tests.talk import TALK_CLUSTER_IP, TALK_POD
 from tests.conftest import new_sandbox_name
+from tests.talk import TALK_CLUSTER_IP, TALK_POD
 
 PODPATH = [sys.executable, "-m", "podpath.cli"]
 CLIENT = """
@@ -66,8 +66,9 @@ def test_apply_get_describe_exec_delete(cluster, tmp_path):
     assert "Selector:" in described and "app=hello-world" in described
     assert f"Endpoints:                {rows['hello-world'][5]}:80" in described
 
-    ran = podpath("exec", "-s", cluster, "client", "-c", "box", "--", "wget", "-qO-", "-T", "3",
-                  "hello-world-service:8080")
+    ran = podpath(
+        "exec", "-s", cluster, "client", "-c", "box", "--", "wget", "-qO-", "-T", "3", "hello-world-service:8080"
+    )
     assert ran.returncode == 0 and ran.stdout == "Hello World\n"
     on_node = podpath("exec", "-s", cluster, "--host", "node0", "--", "nft", "list", "ruleset")
     assert "default/hello-world-service" in on_node.stdout
@@ -87,20 +88,32 @@ def test_switching_the_pod_network_and_listing_every_namespace(cluster):
     assert "node0" in nodes and "node1" in nodes and "Ready" in nodes
 
 
-@pytest.mark.parametrize(("args", "stdin", "message"), [
-    (("get", "pods", "nosuchpod"), None, 'Error from server (NotFound): pods "nosuchpod" not found'),
-    (("get", "frobs"), None, 'the server doesn\'t have a resource type "frobs"'),
-    (("apply", "-f", "-"), "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec:\n  hostNetwork: 'yes'\n"
-                           "  containers: [{name: a, image: busybox}]\n",
-     '<stdin>: document 1 (Pod default/x): spec.hostNetwork: true or false, got string "yes"'),
-    (("apply", "-n", "default", "-f", "-"), "apiVersion: v1\nkind: Pod\nmetadata: {name: x, namespace: other}\n"
-                                            "spec:\n  containers: [{name: a, image: busybox}]\n",
-     "you must pass '--namespace=other' to perform this operation"),
-    (("apply", "-f", "-"), "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{name: a, image: redis}]\n",
-     "spec.containers[0].image"),
-    (("exec", "nosuchpod", "--", "true"), None, 'pods "nosuchpod" not found in namespace "default"'),
-    (("delete", "pod", "nosuchpod"), None, 'pods "nosuchpod" not found'),
-])
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (("get", "pods", "nosuchpod"), None, 'Error from server (NotFound): pods "nosuchpod" not found'),
+        (("get", "frobs"), None, 'the server doesn\'t have a resource type "frobs"'),
+        (
+            ("apply", "-f", "-"),
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec:\n  hostNetwork: 'yes'\n"
+            "  containers: [{name: a, image: busybox}]\n",
+            '<stdin>: document 1 (Pod default/x): spec.hostNetwork: true or false, got string "yes"',
+        ),
+        (
+            ("apply", "-n", "default", "-f", "-"),
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: x, namespace: other}\n"
+            "spec:\n  containers: [{name: a, image: busybox}]\n",
+            "you must pass '--namespace=other' to perform this operation",
+        ),
+        (
+            ("apply", "-f", "-"),
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec:\n  containers: [{name: a, image: redis}]\n",
+            "spec.containers[0].image",
+        ),
+        (("exec", "nosuchpod", "--", "true"), None, 'pods "nosuchpod" not found in namespace "default"'),
+        (("delete", "pod", "nosuchpod"), None, 'pods "nosuchpod" not found'),
+    ],
+)
 def test_errors_read_like_kubectl_and_change_nothing(shared, args, stdin, message):
     before = podpath("get", "-s", shared, "pods", "-A", "-o", "json").stdout
     result = podpath(args[0], "-s", shared, *args[1:], stdin=stdin)
@@ -130,19 +143,33 @@ spec:
 
 
 def test_apply_warns_about_stored_fields_and_takes_a_namespace_like_kubectl(shared):
-    assert podpath("apply", "-s", shared, "-f", "-", stdin="apiVersion: v1\nkind: Namespace\nmetadata: {name: team}\n"
-                   ).returncode == 0
+    assert (
+        podpath(
+            "apply", "-s", shared, "-f", "-", stdin="apiVersion: v1\nkind: Namespace\nmetadata: {name: team}\n"
+        ).returncode
+        == 0
+    )
     applied = podpath("apply", "-s", shared, "-n", "team", "-f", "-", stdin=TEAM)
     assert applied.returncode == 0, applied.stderr
     assert applied.stderr.splitlines() == [
         "Warning: spec.containers[0].resources is stored but has no effect in Podpath",
-        "Warning: spec.containers[0].readinessProbe is stored but has no effect in Podpath"]
+        "Warning: spec.containers[0].readinessProbe is stored but has no effect in Podpath",
+    ]
     assert applied.stdout.splitlines() == ["pod/web created", "service/web created"]
-    again = podpath("apply", "-s", shared, "-n", "team", "-f", "-", stdin=TEAM.replace("app: web}\n  ports",
-                                                                                       "app: web}\n  ports"))
+    again = podpath(
+        "apply", "-s", shared, "-n", "team", "-f", "-", stdin=TEAM.replace("app: web}\n  ports", "app: web}\n  ports")
+    )
     assert again.stdout.splitlines() == ["pod/web unchanged", "service/web unchanged"]
-    relabelled = podpath("apply", "-s", shared, "-n", "team", "-f", "-",
-                         stdin=TEAM.replace("metadata: {name: web}", "metadata: {name: web, labels: {tier: front}}"))
+    relabelled = podpath(
+        "apply",
+        "-s",
+        shared,
+        "-n",
+        "team",
+        "-f",
+        "-",
+        stdin=TEAM.replace("metadata: {name: web}", "metadata: {name: web, labels: {tier: front}}"),
+    )
     assert relabelled.stdout.splitlines() == ["pod/web unchanged", "service/web configured"]
 
     stored = json.loads(podpath("get", "-s", shared, "pod", "-n", "team", "web", "-o", "json").stdout)

@@ -26,15 +26,19 @@ from netcore.kube import api
 from netcore.kube.ingress import INGRESS_ADDRESS
 from netcore.workloads import client as workloads
 from tests import ingress_conformance as cases
+from tests.conftest import new_sandbox_name
 from tests.kernel.kube_helpers import ClusterSandbox
 from tests.talk import TALK_INGRESS, TALK_POD
-from tests.conftest import new_sandbox_name
 
 EXTERNAL = "198.51.100.100"
-TALK_BACKENDS = "\n---\n".join([TALK_POD, TALK_POD.replace("hello-world", "hello-darkness")] + [
-    f"apiVersion: v1\nkind: Service\nmetadata: {{name: {name}}}\n"
-    f"spec: {{selector: {{app: {name}}}, ports: [{{port: 8080, targetPort: 80}}]}}\n"
-    for name in ("hello-world", "hello-darkness")])
+TALK_BACKENDS = "\n---\n".join(
+    [TALK_POD, TALK_POD.replace("hello-world", "hello-darkness")]
+    + [
+        f"apiVersion: v1\nkind: Service\nmetadata: {{name: {name}}}\n"
+        f"spec: {{selector: {{app: {name}}}, ports: [{{port: 8080, targetPort: 80}}]}}\n"
+        for name in ("hello-world", "hello-darkness")
+    ]
+)
 
 
 @pytest.fixture(scope="module")
@@ -64,15 +68,16 @@ class Answer:
         return json.loads(self.body)
 
 
-def request(cluster, host: str | None, path: str = "/", method: str = "GET", scheme: str = "http",
-            *options: str) -> Answer:
+def request(
+    cluster, host: str | None, path: str = "/", method: str = "GET", scheme: str = "http", *options: str
+) -> Answer:
     """curl from `external` to the controller's LoadBalancer address, as the conformance client sends."""
     argv = ["curl", "-s", "-m", "3", "-X", method, "-w", "\n%{http_code}", *options]
     if scheme == "https":
         port_host = host or INGRESS_ADDRESS
         argv += ["--resolve", f"{port_host}:443:{INGRESS_ADDRESS}", f"https://{port_host}{path}"]
     else:
-        argv += ([f"-H", f"Host: {host}"] if host else []) + [f"http://{INGRESS_ADDRESS}{path}"]
+        argv += (["-H", f"Host: {host}"] if host else []) + [f"http://{INGRESS_ADDRESS}{path}"]
     return Answer(cluster.on_host("external", *argv))
 
 
@@ -101,6 +106,7 @@ def masters(sandbox: str) -> set[int]:
 
 # -- status and classes (features/ingress_class.feature) ---------------------------------------------------
 
+
 def test_served_ingresses_show_the_controllers_address_and_others_none(cluster):
     for ingress in cluster.cluster().list("Ingress", "ingress-class"):
         name, status = ingress["metadata"]["name"], ingress["status"]["loadBalancer"]
@@ -120,6 +126,7 @@ def test_only_ingresses_of_the_nginx_class_route_traffic(cluster):
 
 # -- features/host_rules.feature -------------------------------------------------------------------------
 
+
 def test_host_rules(cluster):
     for host, service in cases.HOST_CASES:
         answer = request(cluster, host)
@@ -128,8 +135,11 @@ def test_host_rules(cluster):
             assert "<center>nginx</center>" in answer.body  # the controller's own 404 page
         else:
             assert answer.status == 200, host
-            assert (answer.echo["service"], answer.echo["host"], answer.echo["namespace"]) == \
-                (service, host, "host-rules")
+            assert (answer.echo["service"], answer.echo["host"], answer.echo["namespace"]) == (
+                service,
+                host,
+                "host-rules",
+            )
 
 
 def test_host_rules_over_tls_verify_the_hostname(cluster, tmp_path):
@@ -141,6 +151,7 @@ def test_host_rules_over_tls_verify_the_hostname(cluster, tmp_path):
 
 
 # -- features/path_rules.feature -------------------------------------------------------------------------
+
 
 def test_path_rules(cluster):
     failures = []
@@ -154,15 +165,21 @@ def test_path_rules(cluster):
 
 # -- features/default_backend.feature --------------------------------------------------------------------
 
+
 def test_default_backend_serves_every_request_nothing_else_matches(cluster):
     assert request(cluster, "my-host").status == 404
     cluster.apply(cases.DEFAULT_BACKEND)
     try:
         status = cluster.cluster().get("Ingress", "default-backend", "default-backend")["status"]
         assert status["loadBalancer"]["ingress"][0]["ip"] == INGRESS_ADDRESS
-        for method, host, path in [("GET", "my-host", ""), ("GET", "my-host", "sub-path"), ("POST", "some-host", ""),
-                                   ("PUT", None, "resource"), ("DELETE", "some-host", "resource"),
-                                   ("PATCH", "my-host", "resource")]:
+        for method, host, path in [
+            ("GET", "my-host", ""),
+            ("GET", "my-host", "sub-path"),
+            ("POST", "some-host", ""),
+            ("PUT", None, "resource"),
+            ("DELETE", "some-host", "resource"),
+            ("PATCH", "my-host", "resource"),
+        ]:
             answer = request(cluster, host, "/" + path, method, "http", "-A", "Go-http-client/1.1", "-D", "/dev/stderr")
             echo = answer.echo
             assert answer.status == 200 and echo["service"] == "echo-service", (method, host, path)
@@ -170,8 +187,9 @@ def test_default_backend_serves_every_request_nothing_else_matches(cluster):
             assert echo["host"] == (host or INGRESS_ADDRESS)
             assert echo["headers"]["User-Agent"] == ["Go-http-client/1.1"]
             head = answer.verbose.lower()
-            assert head.startswith("http/1.1 200") and all(f"\n{h}:" in head for h in
-                                                             ("content-length", "content-type", "date", "server"))
+            assert head.startswith("http/1.1 200") and all(
+                f"\n{h}:" in head for h in ("content-length", "content-type", "date", "server")
+            )
         # rules still win on their hosts
         assert request(cluster, "foo.bar.com").echo["service"] == "foo-bar-com"
     finally:
@@ -180,6 +198,7 @@ def test_default_backend_serves_every_request_nothing_else_matches(cluster):
 
 
 # -- features/load_balancing.feature ---------------------------------------------------------------------
+
 
 def test_requests_spread_over_every_pod_of_the_service(cluster):
     pods = {p["metadata"]["name"] for p in cluster.cluster().list("Pod", "load-balancing")}
@@ -190,6 +209,7 @@ def test_requests_spread_over_every_pod_of_the_service(cluster):
 
 
 # -- what the features leave out ---------------------------------------------------------------------------
+
 
 def test_the_backend_sees_the_clients_address_and_the_forwarded_headers(cluster):
     for scheme, port in (("http", "80"), ("https", "443")):
@@ -232,18 +252,28 @@ def test_the_talks_ingress_routes_from_outside(cluster):
     assert request(cluster, "darkness.hello.org", "/").status == 404
     assert request(cluster, "darkness.hello.org", "/void").status == 404  # not under /void/, and no 301
     # and as the slide writes it
-    result = cluster.on_host("external", "curl", "-s", "-m", "3", "-H", "Host: world.hello.org",
-                             f"http://{INGRESS_ADDRESS}/")
+    result = cluster.on_host(
+        "external", "curl", "-s", "-m", "3", "-H", "Host: world.hello.org", f"http://{INGRESS_ADDRESS}/"
+    )
     assert result.stdout == "Hello World\n"
 
 
 def test_pods_reach_the_controller_too(cluster):
-    result = cluster.in_pod("hello-world", "curl", "-s", "-m", "3", "-H", "Host: darkness.hello.org",
-                            "http://ingress-nginx-controller.ingress-nginx/void/")
+    result = cluster.in_pod(
+        "hello-world",
+        "curl",
+        "-s",
+        "-m",
+        "3",
+        "-H",
+        "Host: darkness.hello.org",
+        "http://ingress-nginx-controller.ingress-nginx/void/",
+    )
     assert result.stdout == "Hello Darkness\n"
 
 
 # -- reloads -------------------------------------------------------------------------------------------
+
 
 def new_host_rule(index: int) -> str:
     return f"""apiVersion: networking.k8s.io/v1
@@ -261,10 +291,19 @@ spec:
 def test_a_reload_loses_no_request_and_apply_returns_once_the_new_route_serves(cluster, tmp_path):
     stop = tmp_path / "stop"
     loop = subprocess.Popen(
-        ["ip", "netns", "exec", names.netns_name(cluster.name, "external"), "sh", "-c",
-         f'while [ ! -e {stop} ]; do curl -s -o /dev/null -m 5 -w "%{{http_code}}\\n" '
-         f'-H "Host: load-balancing" http://{INGRESS_ADDRESS}/; done'],
-        stdout=subprocess.PIPE, text=True)
+        [
+            "ip",
+            "netns",
+            "exec",
+            names.netns_name(cluster.name, "external"),
+            "sh",
+            "-c",
+            f'while [ ! -e {stop} ]; do curl -s -o /dev/null -m 5 -w "%{{http_code}}\\n" '
+            f'-H "Host: load-balancing" http://{INGRESS_ADDRESS}/; done',
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     in_flight = half_sent_request(cluster.name, "load-balancing")
     timings = []
     try:
@@ -328,6 +367,7 @@ def test_a_configuration_nginx_refuses_is_an_error_and_the_old_one_keeps_serving
 
 
 # -- lifecycle -----------------------------------------------------------------------------------------
+
 
 def test_nginx_dies_with_the_runner_and_is_gone_after_delete(sandbox_name):
     api.create_cluster(sandbox_name, nodes=1)

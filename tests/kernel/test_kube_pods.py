@@ -44,7 +44,9 @@ def test_containers_of_a_pod_share_one_network_namespace(cluster):
 
 def test_an_invalid_document_changes_nothing_even_after_valid_ones(cluster):
     before = cluster.cluster().to_json()
-    broken = TWO_CONTAINERS + """
+    broken = (
+        TWO_CONTAINERS
+        + """
 ---
 apiVersion: v1
 kind: Service
@@ -52,6 +54,7 @@ metadata: {name: web}
 spec:
   ports: [{port: "eighty"}]
 """
+    )
     with pytest.raises(SpecError) as caught:
         cluster.apply(broken)
     assert "document 2" in str(caught.value) and "spec.ports[0].port" in str(caught.value)

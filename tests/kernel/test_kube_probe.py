@@ -10,8 +10,8 @@ import time
 import pytest
 
 from netcore.kube import api
-from tests.conftest import new_sandbox_name
 from netcore.kube.probe import matrix, probe_one, render_matrix
+from tests.conftest import new_sandbox_name
 from tests.kernel.e2e_layout import layout
 from tests.kernel.kube_helpers import ClusterSandbox
 
@@ -58,10 +58,45 @@ def test_single_probes_report_how_they_failed(cluster):
 
 
 def test_the_probe_command_exit_code_and_json(cluster):
-    ok = subprocess.run([sys.executable, "-m", "podpath.cli", "probe", "-s", cluster.name, "--from", "x/a",
-                         "--to", "z/c", "--port", "81", "--protocol", "udp", "-o", "json"],
-                        capture_output=True, text=True)
+    ok = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "podpath.cli",
+            "probe",
+            "-s",
+            cluster.name,
+            "--from",
+            "x/a",
+            "--to",
+            "z/c",
+            "--port",
+            "81",
+            "--protocol",
+            "udp",
+            "-o",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert ok.returncode == 0 and json.loads(ok.stdout)["connected"] is True
-    refused = subprocess.run([sys.executable, "-m", "podpath.cli", "probe", "-s", cluster.name, "--from", "x/a",
-                              "--to", "z/c", "--port", "82"], capture_output=True, text=True)
+    refused = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "podpath.cli",
+            "probe",
+            "-s",
+            cluster.name,
+            "--from",
+            "x/a",
+            "--to",
+            "z/c",
+            "--port",
+            "82",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert refused.returncode == 1 and "refused" in refused.stdout

@@ -27,28 +27,49 @@ spec:
 
 
 SERVICES = [
-    service("web", """  selector: {app: web}
+    service(
+        "web",
+        """  selector: {app: web}
   ports:
   - {name: http, port: 80, targetPort: http}
-  - {name: udp, port: 90, targetPort: udp, protocol: UDP}"""),
-    service("web-affinity", """  selector: {app: web}
+  - {name: udp, port: 90, targetPort: udp, protocol: UDP}""",
+    ),
+    service(
+        "web-affinity",
+        """  selector: {app: web}
   sessionAffinity: ClientIP
   sessionAffinityConfig: {clientIP: {timeoutSeconds: 60}}
-  ports: [{port: 80, targetPort: 8080}]"""),
-    service("web-nodeport", """  type: NodePort
+  ports: [{port: 80, targetPort: 8080}]""",
+    ),
+    service(
+        "web-nodeport",
+        """  type: NodePort
   selector: {app: web}
-  ports: [{port: 80, targetPort: 8080}]"""),
-    service("web-local", """  type: LoadBalancer
+  ports: [{port: 80, targetPort: 8080}]""",
+    ),
+    service(
+        "web-local",
+        """  type: LoadBalancer
   externalTrafficPolicy: Local
   selector: {app: web}
-  ports: [{port: 80, targetPort: 8080}]"""),
-    service("empty", """  selector: {app: nothing-has-this-label}
-  ports: [{port: 80, targetPort: 8080}]"""),
-    service("headless", """  clusterIP: None
+  ports: [{port: 80, targetPort: 8080}]""",
+    ),
+    service(
+        "empty",
+        """  selector: {app: nothing-has-this-label}
+  ports: [{port: 80, targetPort: 8080}]""",
+    ),
+    service(
+        "headless",
+        """  clusterIP: None
   selector: {app: web}
-  ports: [{port: 80, targetPort: 8080}]"""),
-    service("solo", """  selector: {app: solo}
-  ports: [{port: 80, targetPort: 8080}]"""),
+  ports: [{port: 80, targetPort: 8080}]""",
+    ),
+    service(
+        "solo",
+        """  selector: {app: solo}
+  ports: [{port: 80, targetPort: 8080}]""",
+    ),
 ]
 
 
@@ -58,7 +79,9 @@ def cluster():
     api.create_cluster(name, nodes=3)
     sandbox = ClusterSandbox(name)
     try:
-        sandbox.apply("\n---\n".join([CLIENT_POD, netexec_deployment("web", 3), netexec_deployment("solo", 1), *SERVICES]))
+        sandbox.apply(
+            "\n---\n".join([CLIENT_POD, netexec_deployment("web", 3), netexec_deployment("solo", 1), *SERVICES])
+        )
         yield sandbox
     finally:
         sandbox.delete()
@@ -141,7 +164,9 @@ def test_local_policy_node_port_is_dropped_on_a_node_without_endpoints(cluster):
 
 
 def test_hairpin_a_pod_reaches_itself_through_its_service(cluster):
-    solo = next(p for p in cluster.cluster().list("Pod", "default") if p["metadata"].get("labels", {}).get("app") == "solo")
+    solo = next(
+        p for p in cluster.cluster().list("Pod", "default") if p["metadata"].get("labels", {}).get("app") == "solo"
+    )
     name = solo["metadata"]["name"]
     answers = hostnames(cluster, "http://solo/hostname", 5, pod=name)
     assert answers == [name] * 5
@@ -160,8 +185,11 @@ def test_endpoints_and_endpoint_slices_are_readable(cluster):
     endpoints = objects.get("Endpoints", "default", "web")
     addresses = sorted(a["ip"] for s in endpoints["subsets"] for a in s["addresses"])
     assert addresses == sorted(p["status"]["podIP"] for p in web_pods(cluster))
-    slices = [s for s in objects.list("EndpointSlice", "default")
-              if s["metadata"]["labels"]["kubernetes.io/service-name"] == "web"]
+    slices = [
+        s
+        for s in objects.list("EndpointSlice", "default")
+        if s["metadata"]["labels"]["kubernetes.io/service-name"] == "web"
+    ]
     assert {p["name"] for p in slices[0]["ports"]} == {"http", "udp"}
     assert not objects.get("Endpoints", "default", "empty").get("subsets")
 
@@ -201,8 +229,11 @@ def test_switching_affinity_and_type_takes_effect_and_releases_the_node_port(san
         port = sandbox.service("web")["spec"]["ports"][0]["nodePort"]
         assert sandbox.on_host("external", *curl(f"http://172.18.0.2:{port}/hostname")).returncode == 0
 
-        spread = service("web", """  selector: {app: web}
-  ports: [{port: 80, targetPort: 8080}]""")
+        spread = service(
+            "web",
+            """  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]""",
+        )
         sandbox.apply(spread)
         assert sandbox.service("web")["spec"].get("sessionAffinity") == "None"
         assert len(set(hostnames(sandbox, "http://web/hostname", 30))) == 3

@@ -12,6 +12,7 @@ from netcore.kube import api
 from tests.kernel.kube_helpers import CLIENT_POD, ClusterSandbox, curl
 from tests.talk import TALK_CLUSTER_IP, TALK_LOAD_BALANCER, TALK_POD
 
+
 @pytest.fixture
 def talk(sandbox_name):
     api.create_cluster(sandbox_name, nodes=2)
@@ -39,16 +40,25 @@ def test_the_load_balancer_gets_an_external_address_the_outside_reaches(talk):
 
 
 def test_get_pods_json_shows_status_like_the_api_server(talk):
-    result = subprocess.run([sys.executable, "-m", "podpath.cli", "get", "-s", talk.name, "pods", "-o", "json"],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "podpath.cli", "get", "-s", talk.name, "pods", "-o", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     listing = json.loads(result.stdout)
     assert listing["kind"] == "List"
     pod = next(p for p in listing["items"] if p["metadata"]["name"] == "hello-world")
     assert pod["status"]["podIP"] == talk.pod("hello-world")["status"]["podIP"]
     assert pod["status"]["phase"] == "Running"
     assert pod["status"]["hostIP"].startswith("172.18.0.")
-    services = json.loads(subprocess.run(
-        [sys.executable, "-m", "podpath.cli", "get", "-s", talk.name, "svc", "hello-world", "-o", "json"],
-        capture_output=True, text=True, check=True).stdout)
+    services = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "podpath.cli", "get", "-s", talk.name, "svc", "hello-world", "-o", "json"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
     assert services["kind"] == "Service" and services["spec"]["ports"][0]["nodePort"] >= 30000
     assert services["status"]["loadBalancer"]["ingress"][0]["ip"].startswith("203.0.113.")

@@ -94,16 +94,19 @@ spec:
   nodeSelector: {disktype: ssd}
   containers: [{name: web, image: hello-world}]
 """
-MANIFESTS = "\n---\n".join([
-    CLIENT_POD,
-    workload("ReplicationController", "rc", "  replicas: 2\n", ""),
-    workload("ReplicaSet", "rs", "  replicas: 2\n", "  selector: {matchLabels: {app: rs}}\n"),
-    workload("DaemonSet", "ds", "", "  selector: {matchLabels: {app: ds}}\n"),
-    "apiVersion: v1\nkind: Service\nmetadata: {name: outside}\nspec: {type: ExternalName, externalName: internet.example}\n",
-    STATEFUL,
-    LOCAL_ONLY,
-    SCHEDULED,
-])
+MANIFESTS = "\n---\n".join(
+    [
+        CLIENT_POD,
+        workload("ReplicationController", "rc", "  replicas: 2\n", ""),
+        workload("ReplicaSet", "rs", "  replicas: 2\n", "  selector: {matchLabels: {app: rs}}\n"),
+        workload("DaemonSet", "ds", "", "  selector: {matchLabels: {app: ds}}\n"),
+        "apiVersion: v1\nkind: Service\nmetadata: {name: outside}\n"
+        "spec: {type: ExternalName, externalName: internet.example}\n",
+        STATEFUL,
+        LOCAL_ONLY,
+        SCHEDULED,
+    ]
+)
 
 
 @pytest.fixture(scope="module")
@@ -113,8 +116,10 @@ def cluster():
     sandbox = ClusterSandbox(name)
     try:
         applied = sandbox.apply(MANIFESTS)
-        assert ("spec.template.spec.containers[0].readinessProbe is stored but has no effect in Podpath"
-                in applied.warnings[("ReplicationController", "default", "rc")])
+        assert (
+            "spec.template.spec.containers[0].readinessProbe is stored but has no effect in Podpath"
+            in applied.warnings[("ReplicationController", "default", "rc")]
+        )
         yield sandbox
     finally:
         sandbox.delete()
@@ -122,8 +127,11 @@ def cluster():
 
 @pytest.mark.parametrize(("name", "pods"), [("rc", 2), ("rs", 2), ("ds", 2)])
 def test_every_pod_of_the_workload_answers_behind_its_service(cluster, name, pods):
-    owned = sorted(p["metadata"]["name"] for p in cluster.cluster().list("Pod", "default")
-                   if p["metadata"].get("labels", {}).get("app") == name)
+    owned = sorted(
+        p["metadata"]["name"]
+        for p in cluster.cluster().list("Pod", "default")
+        if p["metadata"].get("labels", {}).get("app") == name
+    )
     assert len(owned) == pods
     seen = set()
     for _ in range(30):
@@ -136,8 +144,11 @@ def test_every_pod_of_the_workload_answers_behind_its_service(cluster, name, pod
 
 
 def test_a_daemon_set_has_a_pod_on_each_node(cluster):
-    nodes = sorted(p["spec"]["nodeName"] for p in cluster.cluster().list("Pod", "default")
-                   if p["metadata"].get("labels", {}).get("app") == "ds")
+    nodes = sorted(
+        p["spec"]["nodeName"]
+        for p in cluster.cluster().list("Pod", "default")
+        if p["metadata"].get("labels", {}).get("app") == "ds"
+    )
     assert nodes == ["node0", "node1"]
 
 
@@ -170,8 +181,11 @@ def test_each_stateful_set_pod_answers_at_its_own_dns_name(cluster):
 
 
 def test_internal_traffic_policy_local_keeps_a_pods_traffic_on_its_node(cluster):
-    (local,) = [p["metadata"]["name"] for p in cluster.cluster().list("Pod", "default")
-                if p["metadata"].get("labels", {}).get("app") == "ds" and p["spec"]["nodeName"] == "node0"]
+    (local,) = [
+        p["metadata"]["name"]
+        for p in cluster.cluster().list("Pod", "default")
+        if p["metadata"].get("labels", {}).get("app") == "ds" and p["spec"]["nodeName"] == "node0"
+    ]
     answers = {cluster.in_pod("client", *curl("http://ds-local/hostname")).stdout for _ in range(8)}
     assert answers == {local}  # the client runs on node0
     dropped = cluster.in_pod("client", *curl("-m", "1", "http://far-local/hostname"))
@@ -183,8 +197,9 @@ def test_the_health_check_node_port_answers_with_each_nodes_endpoint_count(clust
     port = cluster.service("ingress-nginx-controller", "ingress-nginx")["spec"]["healthCheckNodePort"]
     answers = {}
     for node_ip in ("172.18.0.2", "172.18.0.3"):
-        result = cluster.on_host("external", "curl", "-s", "-m", "3", "-w", " %{http_code}",
-                                 f"http://{node_ip}:{port}/")
+        result = cluster.on_host(
+            "external", "curl", "-s", "-m", "3", "-w", " %{http_code}", f"http://{node_ip}:{port}/"
+        )
         body, _, code = result.stdout.rpartition(" ")
         answers[node_ip] = (code, json.loads(body)["localEndpoints"])
     assert answers == {"172.18.0.2": ("200", 1), "172.18.0.3": ("503", 0)}

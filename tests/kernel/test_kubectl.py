@@ -59,8 +59,9 @@ class Kube:
     env: dict[str, str]
 
     def __call__(self, *args: str, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
-        return subprocess.run([str(KUBECTL), *args], input=stdin, capture_output=True, text=True, env=self.env,
-                              timeout=timeout)
+        return subprocess.run(
+            [str(KUBECTL), *args], input=stdin, capture_output=True, text=True, env=self.env, timeout=timeout
+        )
 
     def ok(self, *args: str, stdin: str | None = None) -> str:
         result = self(*args, stdin=stdin)
@@ -94,15 +95,28 @@ def kube() -> Iterator[Kube]:
     port, tls = free_port(), free_port()
     log = var / "server.log"
     with open(log, "wb") as out:
-        server = subprocess.Popen([*PODPATH, "serve", f"127.0.0.1:{port}", "--kube-tls", str(tls)], env=env,
-                                  stdout=out, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [*PODPATH, "serve", f"127.0.0.1:{port}", "--kube-tls", str(tls)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         wait_for_port(tls, server, log)
-        created = subprocess.run([*PODPATH, "sandbox", "create", sandbox, "--cluster", "--nodes", "2"], env=env,
-                                 capture_output=True, text=True, timeout=120)
+        created = subprocess.run(
+            [*PODPATH, "sandbox", "create", sandbox, "--cluster", "--nodes", "2"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert created.returncode == 0, created.stderr
-        config = subprocess.run([*PODPATH, "kubeconfig", "-s", sandbox, "--user", "student",
-                                 "--server", f"https://127.0.0.1:{tls}"], env=env, capture_output=True, text=True)
+        config = subprocess.run(
+            [*PODPATH, "kubeconfig", "-s", sandbox, "--user", "student", "--server", f"https://127.0.0.1:{tls}"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         assert config.returncode == 0, config.stderr
         (var / "kubeconfig").write_text(config.stdout)
         yield Kube(sandbox, env)
@@ -154,8 +168,13 @@ def test_an_invalid_manifest_names_its_field_and_changes_nothing(kube):
 
 def test_get_watch_follows_a_scale_up(kube):
     kube.ok("apply", "-f", "-", stdin=WEB)
-    watch = subprocess.Popen([str(KUBECTL), "get", "pods", "-l", "app=web", "-w"], env=kube.env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    watch = subprocess.Popen(
+        [str(KUBECTL), "get", "pods", "-l", "app=web", "-w"],
+        env=kube.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         header = watch.stdout.readline()
         assert header.split()[:3] == ["NAME", "READY", "STATUS"]
@@ -177,8 +196,11 @@ def test_get_watch_follows_a_scale_up(kube):
 def test_a_wrong_token_is_not_let_in(kube):
     config = Path(kube.env["KUBECONFIG"]).read_text()
     forged = Path(kube.env["HOME"]) / "forged"
-    forged.write_text("\n".join(line.split("token:")[0] + "token: pp_forged" if "token:" in line else line
-                                for line in config.splitlines()))
+    forged.write_text(
+        "\n".join(
+            line.split("token:")[0] + "token: pp_forged" if "token:" in line else line for line in config.splitlines()
+        )
+    )
     refused = kube("--kubeconfig", str(forged), "get", "pods")
     assert refused.returncode == 1 and "You must be logged in to the server" in refused.stderr
 

@@ -28,8 +28,10 @@ def broken_promises(sandbox: str, step) -> list[str]:
     for attempt in step.tries:
         result = run_try(sandbox, attempt)
         if not result.passed:
-            failures.append(f"step {step.number} on {attempt.host}: {attempt.command!r} should {attempt.expect}"
-                            f" (exit {result.returncode}, output: {result.output.strip()[:400]!r})")
+            failures.append(
+                f"step {step.number} on {attempt.host}: {attempt.command!r} should {attempt.expect}"
+                f" (exit {result.returncode}, output: {result.output.strip()[:400]!r})"
+            )
     return failures
 
 

@@ -34,5 +34,11 @@ def test_twenty_cycles_leak_no_descriptors_threads_or_kernel_objects():
     grown = leaks.growth(result)
     assert grown["fds"] <= FD_TOLERANCE, result["samples"]
     assert grown["threads"] <= THREAD_TOLERANCE, result["samples"]
-    assert result["leftovers"] == {"namespaces": [], "etc_netns": [], "runtime": [], "locks": [], "processes": [],
-                                   "children": []}
+    assert result["leftovers"] == {
+        "namespaces": [],
+        "etc_netns": [],
+        "runtime": [],
+        "locks": [],
+        "processes": [],
+        "children": [],
+    }

@@ -65,8 +65,14 @@ def changes(hops, kind: str) -> list[tuple[str, object]]:
 
 
 def nat_changes(hops) -> list:
-    return [c for _, c in changes(hops, "dnat") + changes(hops, "snat") + changes(hops, "masquerade")
-            + changes(hops, "un-dnat") + changes(hops, "un-snat")]
+    return [
+        c
+        for _, c in changes(hops, "dnat")
+        + changes(hops, "snat")
+        + changes(hops, "masquerade")
+        + changes(hops, "un-dnat")
+        + changes(hops, "un-snat")
+    ]
 
 
 def answered_by(result: Walk) -> str:
@@ -93,6 +99,7 @@ def check(step: int, title: str):
     def register(function):
         CHECKS[(step, title)] = function
         return function
+
     return register
 
 
@@ -104,7 +111,7 @@ def same_node(cluster: Cluster, result: Walk) -> None:
     client, pod = cluster.pod("client"), cluster.pod("hello-world-2")
     # The bridge, and nothing else: no routing, no NAT, the same From/To and TTL at every hop.
     assert {hop.place.host for hop in leg.request} == {"default-client", "node0", "default-hello-world-2"}
-    (host, bridge), = changes(leg.request, "bridge")
+    ((host, bridge),) = changes(leg.request, "bridge")
     assert host == "node0" and "bridge cni0" in bridge.text
     assert not changes(leg.request + leg.reply, "route") and not nat_changes(leg.request + leg.reply)
     assert addresses(leg.request) == {(client, pod)} and addresses(leg.reply) == {(pod, client)}
@@ -136,12 +143,12 @@ def to_a_service(cluster: Cluster, result: Walk) -> str:
     # The DNS leg: itself a journey to a Service (kube-dns), answering the ClusterIP.
     assert dns.purpose == "dns" and dns.server.address == "10.96.0.10"
     assert dns.verdict.answer == f"A {service}"
-    (host, dns_dnat), = changes(dns.request, "dnat")
+    ((host, dns_dnat),) = changes(dns.request, "dnat")
     assert host == "node0" and dns_dnat.by.name == "kube-system/kube-dns"
     # The request: To the Service IP, DNATed on the client's node to a random hello-world Pod.
     assert leg.purpose == "request"
     assert (leg.request[0].layers.l3["src"], leg.request[0].layers.l3["dst"]) == (client, service)
-    (host, dnat), = changes(leg.request, "dnat")
+    ((host, dnat),) = changes(leg.request, "dnat")
     assert host == "node0" and dnat.by.kind == "service" and dnat.by.name == "default/hello-world-service"
     assert dnat.before == f"{service}:8080" and dnat.after in pods.values()
     chosen = next(name for name, address in pods.items() if address == dnat.after)
@@ -152,7 +159,7 @@ def to_a_service(cluster: Cluster, result: Walk) -> str:
     # Routed to node1 only when the chosen Pod is there.
     assert bool(changes(leg.request, "route")) == (HELLO_PODS[chosen] == "node1")
     # The reply: un-DNATed on node0, so the client hears from the address it called.
-    (host, undo), = changes(leg.reply, "un-dnat")
+    ((host, undo),) = changes(leg.reply, "un-dnat")
     assert (host, undo.before, undo.after) == ("node0", dnat.after, f"{service}:8080")
     assert leg.reply[0].layers.l3["src"] == cluster.pod(chosen) and leg.reply[-1].layers.l3["src"] == service
     assert result.verdict.outcome == "delivered" and answered_by(result) == f"default/{chosen}"
@@ -162,13 +169,13 @@ def to_a_service(cluster: Cluster, result: Walk) -> str:
 
 def to_the_internet(cluster: Cluster, result: Walk, pod: str, node: str, node_address: str) -> None:
     (leg,) = result.legs
-    (host, snat), = changes(leg.request, "masquerade")
+    ((host, snat),) = changes(leg.request, "masquerade")
     assert host == node and snat.by.kind == "pod-egress"
     assert snat.before.startswith(f"{cluster.pod(pod)}:") and snat.after.startswith(f"{node_address}:")
     assert not changes(leg.request, "dnat")
     assert leg.request[-1].place.host == "internet"
     assert (leg.request[-1].layers.l3["src"], leg.request[-1].layers.l3["dst"]) == (node_address, INTERNET)
-    (host, undo), = changes(leg.reply, "un-snat")
+    ((host, undo),) = changes(leg.reply, "un-snat")
     assert host == node and undo.after.startswith(f"{cluster.pod(pod)}:")
     assert leg.reply[-1].layers.l3["dst"] == cluster.pod(pod)
     assert result.verdict.outcome == "delivered" and f'"client_address": "{node_address}"' in result.verdict.answer
@@ -190,11 +197,11 @@ def from_outside_l4(cluster: Cluster, result: Walk) -> str:
     lb, pods = cluster.load_balancer("hello-world"), cluster.hello()
     assert (leg.request[0].layers.l3["src"], leg.request[0].layers.l3["dst"]) == (EXTERNAL, lb)
     assert f"{lb}/32 via {NODE1} dev eth0" in route_on(leg.request, "router")  # node1 announces it
-    (host, dnat), = changes(leg.request, "dnat")
+    ((host, dnat),) = changes(leg.request, "dnat")
     assert host == "node1" and dnat.by.name == "default/hello-world"
     assert dnat.before == f"{lb}:80" and dnat.after in pods.values()
     chosen = next(name for name, address in pods.items() if address == dnat.after)
-    (host, masq), = changes(leg.request, "masquerade")
+    ((host, masq),) = changes(leg.request, "masquerade")
     assert host == "node1" and masq.by.kind == "kube-proxy" and "externalTrafficPolicy: Cluster" in masq.text
     # Masqueraded to node1's address on the way to the Pod: its bridge for its own Pod, its node
     # address for a Pod on node0 (routed there over the node network).
@@ -205,8 +212,8 @@ def from_outside_l4(cluster: Cluster, result: Walk) -> str:
         assert "node0" in [hop.place.host for hop in leg.request]
         assert [hop.place.host for hop in leg.reply].count("node1") >= 2  # back through node1
     # Both rewrites undone on node1; the client hears from the LoadBalancer address.
-    (host, undo_dnat), = changes(leg.reply, "un-dnat")
-    (host2, undo_snat), = changes(leg.reply, "un-snat")
+    ((host, undo_dnat),) = changes(leg.reply, "un-dnat")
+    ((host2, undo_snat),) = changes(leg.reply, "un-snat")
     assert host == host2 == "node1"
     assert undo_dnat.after == f"{lb}:80" and undo_snat.after.startswith(f"{EXTERNAL}:")
     assert (leg.reply[-1].layers.l3["src"], leg.reply[-1].layers.l3["dst"]) == (lb, EXTERNAL)
@@ -222,7 +229,7 @@ def through_the_ingress(cluster: Cluster, result: Walk, backends: dict[str, str]
     assert request.purpose == "request"
     assert (request.request[0].layers.l3["src"], request.request[0].layers.l3["dst"]) == (EXTERNAL, ingress)
     assert f"{ingress}/32 via {NODE0} dev eth0" in route_on(request.request, "router")
-    (host, dnat), = changes(request.request, "dnat")
+    ((host, dnat),) = changes(request.request, "dnat")
     assert host == "node0" and dnat.by.name == "ingress-nginx/ingress-nginx-controller"
     assert dnat.before == f"{ingress}:80"
     assert not changes(request.request, "masquerade") and not changes(request.request, "snat")
@@ -251,8 +258,9 @@ def world_through_the_ingress(cluster: Cluster, result: Walk) -> str:
 
 @check(6, "external to darkness.hello.org/void/ through the Ingress")
 def darkness_through_the_ingress(cluster: Cluster, result: Walk) -> str:
-    return through_the_ingress(cluster, result, {"hello-darkness": f"{cluster.pod('hello-darkness')}:80"},
-                               "Hello Darkness")
+    return through_the_ingress(
+        cluster, result, {"hello-darkness": f"{cluster.pod('hello-darkness')}:80"}, "Hello Darkness"
+    )
 
 
 def dropped_by_the_policy(result: Walk, direction: str) -> None:
@@ -275,7 +283,7 @@ def intruder_denied(cluster: Cluster, result: Walk) -> None:
 @check(7, "frontend to backend:6379 (allowed)")
 def frontend_allowed(cluster: Cluster, result: Walk) -> None:
     (leg,) = result.legs
-    (host, policy), = changes(leg.request, "policy")
+    ((host, policy),) = changes(leg.request, "policy")
     assert host == "node1" and policy.by.kind == "networkpolicy" and policy.by.name == "default/test-network-policy"
     assert "allowed by default/test-network-policy ingress[0]" in policy.text
     assert leg.request[-1].place.host == "default-backend" and leg.request[-1].layers.l4["dport"] == 6379
@@ -295,7 +303,7 @@ def through_the_gateway(cluster: Cluster, result: Walk, backends: set[str], rule
     assert any(f"matched default/hello {rule}" in note for note in result.notes), result.notes
     # Connection 1: external to the gateway pod's nginx, DNATed by its Service and not masqueraded.
     assert (request.request[0].layers.l3["src"], request.request[0].layers.l3["dst"]) == (EXTERNAL, "203.0.113.20")
-    (host, dnat), = changes(request.request, "dnat")
+    ((host, dnat),) = changes(request.request, "dnat")
     assert dnat.by.name == "default/hello-gateway-podpath" and dnat.before == "203.0.113.20:80"
     assert not changes(request.request, "masquerade") and not changes(request.request, "snat")
     nginx = request.verdict.at
@@ -316,8 +324,9 @@ def void_through_the_gateway(cluster: Cluster, result: Walk) -> str:
 
 @check(8, "external to gateway.hello.org through the Gateway")
 def split_through_the_gateway(cluster: Cluster, result: Walk) -> str:
-    assert any("not default/hello rule 0 (PathPrefix /void): path / is not PathPrefix /void" in note
-               for note in result.notes)
+    assert any(
+        "not default/hello rule 0 (PathPrefix /void): path / is not PathPrefix /void" in note for note in result.notes
+    )
     return through_the_gateway(cluster, result, {*HELLO_PODS, "hello-darkness"}, "rule 1 (PathPrefix /)")
 
 
@@ -335,8 +344,9 @@ def test_every_walk_of_the_lab_has_a_check_here():
 
 def play(sandbox: str, spec: WalkSpec) -> Walk:
     """Play a walk as the player does: the step's from, to, protocol and port, nothing else."""
-    return walk(sandbox=sandbox, source=spec.source, destination=spec.destination, protocol=spec.protocol,
-                port=spec.port).walk
+    return walk(
+        sandbox=sandbox, source=spec.source, destination=spec.destination, protocol=spec.protocol, port=spec.port
+    ).walk
 
 
 @pytest.mark.parametrize(("step", "spec"), WALKS, ids=[f"{number}-{spec.title}" for number, spec in WALKS])

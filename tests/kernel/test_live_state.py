@@ -89,8 +89,19 @@ async def test_traffic_figures_reach_the_page_and_the_last_ones_are_not_held_bac
         await layer.send(agent_channel(LOCAL_HOST), {"type": "agent.watch", "sandbox": sandbox_name, "watcher": page})
         await next_view(layer, page, lambda v: {"host", "internet"} <= v.hosts)
         ping = await asyncio.create_subprocess_exec(
-            "ip", "netns", "exec", names.netns_name(sandbox_name, "host"), "ping", "-c", "3", "-i", "0.2", "-q",
-            "198.51.100.10", stdout=asyncio.subprocess.DEVNULL)
+            "ip",
+            "netns",
+            "exec",
+            names.netns_name(sandbox_name, "host"),
+            "ping",
+            "-c",
+            "3",
+            "-i",
+            "0.2",
+            "-q",
+            "198.51.100.10",
+            stdout=asyncio.subprocess.DEVNULL,
+        )
         assert await ping.wait() == 0
         await asyncio.sleep(1.2)  # the observer reads counters once a second
         final = live_view(read_live_state(sandbox_name)).counters["host"]

@@ -19,8 +19,9 @@ PORT_MAPPED = CONTAINERS.replace(
 
 
 def run_in(sandbox: str, host: str, *argv: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["ip", "netns", "exec", names.netns_name(sandbox, host), *argv],
-                          capture_output=True, text=True, timeout=20)
+    return subprocess.run(
+        ["ip", "netns", "exec", names.netns_name(sandbox, host), *argv], capture_output=True, text=True, timeout=20
+    )
 
 
 @pytest.fixture
@@ -45,8 +46,10 @@ def test_a_mapped_port_on_the_host_reaches_the_container(sandbox):
 
 
 def test_without_the_masquerade_rule_the_reply_cannot_come_back(sandbox):
-    lifecycle.apply_to_sandbox(sandbox, topology(CONTAINERS.replace(
-        "    nat:\n      - {type: masquerade, source: 172.17.0.0/16, out: eth0}\n", "")))
+    lifecycle.apply_to_sandbox(
+        sandbox,
+        topology(CONTAINERS.replace("    nat:\n      - {type: masquerade, source: 172.17.0.0/16, out: eth0}\n", "")),
+    )
     reply = run_in(sandbox, "c1", "curl", "-s", "-m", "2", "http://198.51.100.10/")
     assert reply.returncode == 28  # curl: timed out; the internet has no route back to 172.17.0.0/16
     assert run_in(sandbox, "host", "nft", "list", "ruleset").stdout == ""

@@ -58,8 +58,14 @@ def run(coroutine):
 
 async def sh(sandbox: str, host: str, *argv: str, check: bool = True) -> subprocess.CompletedProcess:
     """Run a command inside a host's namespace on a worker thread, so the loop keeps observing."""
-    return await asyncio.to_thread(subprocess.run, ["ip", "netns", "exec", names.netns_name(sandbox, host), *argv],
-                                   capture_output=True, text=True, timeout=20, check=check)
+    return await asyncio.to_thread(
+        subprocess.run,
+        ["ip", "netns", "exec", names.netns_name(sandbox, host), *argv],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=check,
+    )
 
 
 async def until(sub, predicate, timeout: float = 3.0) -> list:
@@ -122,6 +128,7 @@ def test_an_address_and_a_route_added_by_hand_arrive(sandbox):
 def test_a_lab_step_that_adds_a_host_arrives_as_host_added_then_its_links(sandbox_name):
     lifecycle.create_sandbox(sandbox_name, ONE)
     try:
+
         async def scenario():
             observer = SandboxObserver(sandbox_name)
             with observer.subscribe() as sub:
@@ -131,8 +138,12 @@ def test_a_lab_step_that_adds_a_host_arrives_as_host_added_then_its_links(sandbo
                 def c2_ready() -> bool:
                     c2 = state.hosts.get("c2")
                     eth0 = c2.link_named("eth0") if c2 else None
-                    return eth0 is not None and eth0.operstate == "UP" and Address(eth0.index, "172.17.0.3/16") \
-                        in c2.addresses and any(r.dst == "0.0.0.0/0" for r in c2.routes)
+                    return (
+                        eth0 is not None
+                        and eth0.operstate == "UP"
+                        and Address(eth0.index, "172.17.0.3/16") in c2.addresses
+                        and any(r.dst == "0.0.0.0/0" for r in c2.routes)
+                    )
 
                 step = asyncio.ensure_future(asyncio.to_thread(lifecycle.apply_to_sandbox, sandbox_name, FULL))
                 async with asyncio.timeout(5):
@@ -163,8 +174,16 @@ def test_counters_move_after_a_ping(sandbox):
             eth0 = c1.link_named("eth0").index
             before = c1.counters[eth0]
             await sh(sandbox, "c1", "ping", "-c", "3", "-i", "0.2", "-W", "1", "172.17.0.1")
-            seen = await until(sub, lambda d: isinstance(d, Counters) and d.host == "c1" and eth0 in d.counters
-                               and d.counters[eth0].tx_packets >= before.tx_packets + 3, timeout=3)
+            seen = await until(
+                sub,
+                lambda d: (
+                    isinstance(d, Counters)
+                    and d.host == "c1"
+                    and eth0 in d.counters
+                    and d.counters[eth0].tx_packets >= before.tx_packets + 3
+                ),
+                timeout=3,
+            )
             after = seen[-1].counters[eth0]
             assert after.rx_packets >= before.rx_packets + 3 and after.tx_bytes > before.tx_bytes
 
@@ -177,8 +196,16 @@ def test_a_connection_through_the_masquerading_host_shows_in_its_conntrack(sandb
         with observer.subscribe() as sub:
             reply = await sh(sandbox, "c1", "curl", "-s", "-m", "3", "http://198.51.100.10/")
             assert "198.51.100.2" in reply.stdout
-            seen = await until(sub, lambda d: isinstance(d, ConntrackUpdated) and d.host == "host"
-                               and d.entry.protocol == 6 and d.entry.orig.dport == 80 and "SRC_NAT" in d.entry.status)
+            seen = await until(
+                sub,
+                lambda d: (
+                    isinstance(d, ConntrackUpdated)
+                    and d.host == "host"
+                    and d.entry.protocol == 6
+                    and d.entry.orig.dport == 80
+                    and "SRC_NAT" in d.entry.status
+                ),
+            )
             entry = seen[-1].entry
             assert (entry.orig.src, entry.orig.dst) == ("172.17.0.2", "198.51.100.10")
             assert (entry.reply.src, entry.reply.dst, entry.reply.sport) == ("198.51.100.10", "198.51.100.2", 80)
@@ -282,8 +309,18 @@ def test_snapshot_plus_deltas_equals_a_fresh_snapshot(sandbox):
             replayed, fresh = await converged(observer, sub, snapshot, sandbox, deltas)
             assert [d.seq for d in deltas] == list(range(snapshot.seq + 1, observer.seq + 1))  # no gap, no repeat
             kinds = {type(d).__name__ for d in deltas}
-            assert {"HostRemoved", "HostAdded", "LinkUpdated", "LinkRemoved", "AddressAdded", "AddressRemoved",
-                    "RouteAdded", "RouteRemoved", "Counters", "ConntrackUpdated"} <= kinds
+            assert {
+                "HostRemoved",
+                "HostAdded",
+                "LinkUpdated",
+                "LinkRemoved",
+                "AddressAdded",
+                "AddressRemoved",
+                "RouteAdded",
+                "RouteRemoved",
+                "Counters",
+                "ConntrackUpdated",
+            } <= kinds
             assert replayed == await observer.snapshot()
             assert replayed.hosts.keys() == fresh.hosts.keys()
             for host in fresh.hosts:  # host by host, for a readable failure
@@ -295,6 +332,7 @@ def test_snapshot_plus_deltas_equals_a_fresh_snapshot(sandbox):
 def test_a_big_step_and_its_undoing_keep_snapshot_plus_deltas_exact(sandbox_name):
     lifecycle.create_sandbox(sandbox_name, switch_topology(2))
     try:
+
         async def scenario():
             observer = SandboxObserver(sandbox_name)
             with observer.subscribe() as sub:
@@ -345,8 +383,9 @@ def test_a_walks_trace_events_arrive_as_traced_deltas_and_untraced_traffic_bring
             assert seen and not [d for d in seen if isinstance(d, Traced)]
 
             # A walk traces its own flow where there are rules: the host, whose NAT masquerades it.
-            result = await asyncio.to_thread(walk, sandbox=sandbox, source="c1", destination="198.51.100.10",
-                                             protocol="tcp", port=80)
+            result = await asyncio.to_thread(
+                walk, sandbox=sandbox, source="c1", destination="198.51.100.10", protocol="tcp", port=80
+            )
             assert result.walk.verdict.outcome == "delivered"
             seen = []
             state, fresh = await converged(observer, sub, state, sandbox, seen)
@@ -363,8 +402,10 @@ def test_a_walks_trace_events_arrive_as_traced_deltas_and_untraced_traffic_bring
             host = state.hosts["host"]
             assert host.ifname(masquerade[0].iif) == "docker0" and host.ifname(masquerade[0].oif) == "eth0"
             # Every step the walk's own trace socket read, the observer's read too (both listen to the group).
-            steps = {(d.event.id, d.event.table, d.event.chain, d.event.type, d.event.handle, d.event.verdict)
-                     for d in traced}
+            steps = {
+                (d.event.id, d.event.table, d.event.chain, d.event.type, d.event.handle, d.event.verdict)
+                for d in traced
+            }
             for event in nftrace.parse_datagrams("host", result.recording.traces["host"]):
                 assert (event.id, event.table, event.chain, event.type, event.handle, event.verdict) in steps
             # Events, not state: snapshot + deltas is still the kernel's state and the observer's.

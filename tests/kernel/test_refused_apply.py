@@ -48,19 +48,21 @@ NEW_POD = "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec:\n  conta
 def bomb() -> str:
     lines = ['    l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     lines += [f"    l{n}: &l{n} [" + ",".join([f"*l{n - 1}"] * 9) + "]" for n in range(1, 9)]
-    return NEW_POD.format(name="bomb", image="nginx").replace("metadata: {name: bomb}",
-                                                              "metadata:\n  name: bomb\n  annotations:\n"
-                                                              + "\n".join(lines))
+    return NEW_POD.format(name="bomb", image="nginx").replace(
+        "metadata: {name: bomb}", "metadata:\n  name: bomb\n  annotations:\n" + "\n".join(lines)
+    )
 
 
 REFUSED = {
     "a valid pod then an invalid service": NEW_POD.format(name="extra", image="nginx")
     + "---\napiVersion: v1\nkind: Service\nmetadata: {name: bad}\nspec:\n  ports: [{port: 99999}]\n",
-    "an unknown image": NEW_POD.format(name="extra", image="nginx") + "---\n"
+    "an unknown image": NEW_POD.format(name="extra", image="nginx")
+    + "---\n"
     + NEW_POD.format(name="unknown", image="example.com/not-in-the-catalog"),
     "an alias bomb": bomb(),
     "10 MB": NEW_POD.format(name="big", image="nginx").replace(
-        "metadata: {name: big}", "metadata:\n  name: big\n  annotations: {big: " + "x" * 10_000_000 + "}"),
+        "metadata: {name: big}", "metadata:\n  name: big\n  annotations: {big: " + "x" * 10_000_000 + "}"
+    ),
     "a NUL byte": NEW_POD.format(name="nul\x00", image="nginx"),
     "a name past the 253-character limit": NEW_POD.format(name="a" * 254, image="nginx"),
     "a Service's clusterIP changed (immutable)": None,  # filled in from the live Service below
@@ -73,14 +75,16 @@ def run(*argv: str) -> str:
 
 def namespaces_of(sandbox: str) -> list[str]:
     prefix = names.sandbox_prefix(sandbox)
-    return sorted(line.split()[0] for line in run("ip", "netns", "list").splitlines()
-                  if line.startswith(prefix))
+    return sorted(line.split()[0] for line in run("ip", "netns", "list").splitlines() if line.startswith(prefix))
 
 
 def files_under(directory: Path) -> dict[str, bytes]:
     skip = {"workloads.log", "workloads.sock", "workloads.pid"}  # the runner's own log and socket
-    return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*"))
-            if p.is_file() and p.name not in skip}
+    return {
+        str(p.relative_to(directory)): p.read_bytes()
+        for p in sorted(directory.rglob("*"))
+        if p.is_file() and p.name not in skip
+    }
 
 
 def snapshot(sandbox: str) -> dict:
@@ -135,8 +139,10 @@ def test_a_refused_apply_leaves_the_store_and_the_kernel_as_they_were(cluster, c
         service = cluster.service("web")
         octets = service["spec"]["clusterIP"].split(".")
         moved = ".".join([*octets[:3], str((int(octets[3]) + 7) % 250 + 2)])
-        text = ("apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n"
-                f"  clusterIP: {moved}\n  ports: [{{port: 8080, targetPort: 80}}]\n")
+        text = (
+            "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n"
+            f"  clusterIP: {moved}\n  ports: [{{port: 8080, targetPort: 80}}]\n"
+        )
     before = snapshot(cluster.name)
     assert len(before) > 3  # the files and the nodes' namespaces at least
     with pytest.raises(PodpathError) as refused:

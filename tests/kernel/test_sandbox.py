@@ -108,10 +108,15 @@ def test_two_callers_never_interleave_their_plans(sandbox):
 
 def test_the_lock_holds_across_processes(sandbox):
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys, time; from netcore.sandbox.registry import sandbox_lock\n"
-         f"with sandbox_lock({sandbox!r}):\n    print('held', flush=True); time.sleep(0.6)"],
-        stdout=subprocess.PIPE, text=True, env=os.environ.copy(),
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from netcore.sandbox.registry import sandbox_lock\n"
+            f"with sandbox_lock({sandbox!r}):\n    print('held', flush=True); time.sleep(0.6)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
     )
     try:
         assert holder.stdout.readline().strip() == "held"

@@ -175,12 +175,12 @@ def test_pod_to_pod_across_nodes_is_routed_by_both_nodes(cluster):
 def test_pod_to_a_cluster_ip_is_dnatted_on_the_clients_node_and_un_dnatted_on_the_reply(cluster):
     service_ip, pod_ip = ip(cluster, "svc", "hello-world-service"), ip(cluster, "pod", "hello-world")
     leg = trace(cluster, "client", f"{service_ip}:8080").legs[-1]
-    (host, dnat), = changes(leg.request, "dnat")
+    ((host, dnat),) = changes(leg.request, "dnat")
     assert (host, dnat.before, dnat.after) == ("node0", f"{service_ip}:8080", f"{pod_ip}:80")
     assert dnat.by.name == "default/hello-world-service"
     assert dnat.text.startswith(f"DNAT {service_ip}:8080 -> {pod_ip}:80 by Service default/hello-world-service")
     assert leg.request[0].layers.l3["dst"] == service_ip and leg.request[-1].layers.l3["dst"] == pod_ip
-    (host, undo), = changes(leg.reply, "un-dnat")
+    ((host, undo),) = changes(leg.reply, "un-dnat")
     assert (host, undo.before, undo.after) == ("node0", f"{pod_ip}:80", f"{service_ip}:8080")
     assert leg.reply[0].layers.l3["src"] == pod_ip and leg.reply[-1].layers.l3["src"] == service_ip
     times = [h.time_ns for h in (*leg.request, *leg.reply)]
@@ -201,7 +201,7 @@ def test_one_udp_datagram_through_a_service_and_its_answer(cluster):
     result = trace(cluster, "client", "netexec:90", protocol="udp")
     dns, leg = result.legs
     assert dns.purpose == "dns" and leg.protocol == "udp"
-    (host, dnat), = changes(leg.request, "dnat")
+    ((host, dnat),) = changes(leg.request, "dnat")
     assert (host, dnat.by.name, dnat.after) == ("node0", "default/netexec", f"{ip(cluster, 'pod', 'netexec')}:8081")
     assert changes(leg.reply, "un-dnat") and result.verdict.answer == "netexec"
 
@@ -216,7 +216,7 @@ def test_an_echo_to_a_pod_on_another_node(cluster):
 
 def test_pod_to_the_internet_leaves_with_the_node_address(cluster):
     leg = trace(cluster, "client", "http://198.51.100.10/").legs[-1]
-    (host, snat), = changes(leg.request, "masquerade")
+    ((host, snat),) = changes(leg.request, "masquerade")
     assert host == "node0" and snat.after.startswith("172.18.0.2:") and snat.by.kind == "pod-egress"
     assert leg.request[-1].place.host == "internet" and leg.request[-1].layers.l3["src"] == "172.18.0.2"
     assert changes(leg.reply, "un-snat")[0][1].after.startswith(ip(cluster, "pod", "client") + ":")
@@ -227,18 +227,18 @@ def test_external_to_a_load_balancer_is_routed_to_the_announcing_node_then_dnatt
     lb = cluster.service("hello-lb")["status"]["loadBalancer"]["ingress"][0]["ip"]
     leg = trace(cluster, "external", "hello-lb").legs[-1]
     assert leg.request[0].layers.l3["dst"] == lb
-    (host, dnat), = changes(leg.request, "dnat")
+    ((host, dnat),) = changes(leg.request, "dnat")
     assert dnat.before == f"{lb}:80" and dnat.by.name == "default/hello-lb"
-    (_, masq), = changes(leg.request, "masquerade")
+    ((_, masq),) = changes(leg.request, "masquerade")
     assert "externalTrafficPolicy: Cluster" in masq.text
     assert leg.reply[-1].layers.l3["src"] == lb and leg.verdict.outcome == "delivered"
 
 
 def test_external_to_a_node_port_is_dnatted_and_masqueraded_by_the_node(cluster):
     leg = trace(cluster, "external", "172.18.0.2:30080").legs[-1]
-    (host, dnat), = changes(leg.request, "dnat")
+    ((host, dnat),) = changes(leg.request, "dnat")
     assert (host, dnat.before, dnat.after) == ("node0", "172.18.0.2:30080", f"{ip(cluster, 'pod', 'hello-world')}:80")
-    (host, masq), = changes(leg.request, "masquerade")
+    ((host, masq),) = changes(leg.request, "masquerade")
     assert host == "node0" and masq.before.startswith("198.51.100.100:") and masq.after.startswith("172.18.0.2:")
     assert leg.request[-1].layers.l3["src"] == "172.18.0.2"
     assert leg.reply[-1].layers.l3["src"] == "172.18.0.2" and leg.reply[-1].layers.l4["sport"] == 30080
@@ -257,7 +257,7 @@ def test_a_networkpolicy_drop_is_a_timeout_with_the_policy_named(cluster):
 
 def test_an_allowed_pod_passes_the_policy_and_says_which_rule_let_it(cluster):
     leg = trace(cluster, "neighbour", "backend").legs[-1]
-    (host, policy), = changes(leg.request, "policy")
+    ((host, policy),) = changes(leg.request, "policy")
     assert host == "node1" and policy.by.name == "default/test-network-policy"
     assert leg.verdict.outcome == "delivered"
 
@@ -287,8 +287,26 @@ def test_tshark_reads_the_walks_pcap(cluster, tmp_path):
     result = trace(cluster, "client", f"{ip(cluster, 'svc', 'hello-world-service')}:8080")
     capture = tmp_path / "walk.pcap"
     capture.write_bytes(render_pcap(result))
-    read = subprocess.run(["tshark", "-r", str(capture), "-T", "fields", "-e", "ip.src", "-e", "ip.dst",
-                           "-e", "tcp.flags.syn", "-e", "frame.time_epoch"], capture_output=True, text=True, timeout=60)
+    read = subprocess.run(
+        [
+            "tshark",
+            "-r",
+            str(capture),
+            "-T",
+            "fields",
+            "-e",
+            "ip.src",
+            "-e",
+            "ip.dst",
+            "-e",
+            "tcp.flags.syn",
+            "-e",
+            "frame.time_epoch",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert read.returncode == 0, read.stderr
     lines = [line.split("\t") for line in read.stdout.splitlines()]
     assert len(lines) == len(result.hops())

@@ -135,7 +135,7 @@ def test_walks_in_two_sandboxes_and_within_one_stay_apart(sandboxes):
     dropped, *delivered = results
     assert dropped.verdict.outcome == "dropped" and dropped.verdict.by.name == "default/deny-all"
     assert all(r.verdict.outcome == "delivered" for r in delivered), [r.verdict.text for r in delivered]
-    for result, (sandbox, _, pod, _) in zip(results, jobs):
+    for result, (sandbox, _, pod, _) in zip(results, jobs, strict=True):
         assert result.sandbox == sandbox
         own_packets_only(result)
         assert result.legs[-1].request[-1].layers.l3["dst"] == pods[sandbox][pod]

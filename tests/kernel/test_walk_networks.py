@@ -58,7 +58,11 @@ def test_across_nodes_in_the_cluster_pod_network(cluster):
         assert on_the_wire and all(h.outer is not None for h in on_the_wire)
         outer = on_the_wire[0].outer.layers
         assert (outer.l3["src"], outer.l3["dst"], outer.l4["protocol"], outer.l4["dport"]) == (
-            "172.18.0.2", "172.18.0.3", "udp", 4789)
+            "172.18.0.2",
+            "172.18.0.3",
+            "udp",
+            4789,
+        )
         assert on_the_wire[0].layers.l3["dst"] == web  # the pod's own packet, inside
         assert [h for h, i, _ in changes(leg.request, "encapsulate")] == ["node0"]
         assert [(h, i) for h, i, _ in changes(leg.request, "decapsulate")] == [("node1", "vx-node0")]
@@ -69,12 +73,12 @@ def test_across_nodes_in_the_cluster_pod_network(cluster):
     assert refused.verdict.outcome == "no-route" and refused.verdict.at.host == "router"
     published = cluster.pod("web")["metadata"]["annotations"]["podpath.dev/published-ports"].split("->")[0]
     assert f"try --to {published}" in refused.notes[0]
-    (host, _, masq), = changes(refused.legs[-1].request, "masquerade")
+    ((host, _, masq),) = changes(refused.legs[-1].request, "masquerade")
     assert host == "node0" and masq.after.startswith("172.18.0.2:")
     leg = trace(cluster.name, "client", published).legs[-1]
     assert leg.verdict.outcome == "delivered"
     assert [h for h, _, _ in changes(leg.request, "masquerade")] == ["node0"]
-    (host, _, dnat), = changes(leg.request, "dnat")
+    ((host, _, dnat),) = changes(leg.request, "dnat")
     assert (host, dnat.before, dnat.after) == ("node1", published, f"{web}:80")
     assert dnat.by.kind == "port-mapping" and dnat.by.name == "default/web"
     assert leg.request[-1].layers.l3["src"] == "172.18.0.2"  # the pod sees the other node, not the client
@@ -92,10 +96,10 @@ def test_a_container_reaches_the_internet_through_the_hosts_masquerade(lab):
     result = trace(lab, "c1", "internet", roles={"host": "host", "c1": "container", "c2": "container"})
     leg = result.legs[-1]
     assert [h.place.host for h in leg.request] == ["c1", "host", "host", "host", "internet"]
-    (host, interface, masq), = changes(leg.request, "masquerade")
+    ((host, interface, masq),) = changes(leg.request, "masquerade")
     assert (host, interface) == ("host", "eth0") and masq.after.startswith("198.51.100.2:")
     assert "masquerade" in masq.rule.text and masq.rule.chain == "postrouting"
-    (host, _, unsnat), = changes(leg.reply, "un-snat")
+    ((host, _, unsnat),) = changes(leg.reply, "un-snat")
     assert host == "host" and unsnat.after.startswith("172.17.0.2:")
     assert result.verdict.outcome == "delivered" and '"client_address": "198.51.100.2"' in result.verdict.answer
     assert leg.request[0].place.role == "container"
@@ -106,7 +110,11 @@ def test_a_machine_pings_another_across_the_switch(lab):
     result = trace(lab, "m1", "m3", protocol="icmp")
     leg = result.legs[-1]
     assert [(h.place.host, h.interface, h.direction) for h in leg.request] == [
-        ("m1", "eth0", "out"), ("switch", "p1", "in"), ("switch", "p3", "out"), ("m3", "eth0", "in")]
+        ("m1", "eth0", "out"),
+        ("switch", "p1", "in"),
+        ("switch", "p3", "out"),
+        ("m3", "eth0", "in"),
+    ]
     assert [(h.place.host, h.interface) for h in leg.reply][-1] == ("m1", "eth0")
     assert all(h.layers.l3["ttl"] == 64 for h in leg.request)  # a switch does not route
     assert result.verdict.outcome == "delivered" and result.verdict.answered_by.address == "10.0.0.3"

@@ -26,8 +26,11 @@ links: [[a:eth0, b:eth0]]
 
 
 def curl(sandbox: str, host: str, url: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["ip", "netns", "exec", names.netns_name(sandbox, host), "curl", "-s", "-m", "3", url],
-                          capture_output=True, text=True)
+    return subprocess.run(
+        ["ip", "netns", "exec", names.netns_name(sandbox, host), "curl", "-s", "-m", "3", url],
+        capture_output=True,
+        text=True,
+    )
 
 
 def runner_processes(sandbox: str) -> list[str]:

@@ -74,14 +74,24 @@ def test_every_labs_command_to_try_passes_the_teaching_list(where, command):
     parse_command(command)  # the labs' own commands are what the console is for: none is refused
 
 
-@pytest.mark.parametrize("line", ["bridge link", "bridge fdb show", "getent hosts hello-world-service",
-                                  "sysctl -n net.ipv4.ip_forward", "cat /etc/resolv.conf"])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "bridge link",
+        "bridge fdb show",
+        "getent hosts hello-world-service",
+        "sysctl -n net.ipv4.ip_forward",
+        "cat /etc/resolv.conf",
+    ],
+)
 def test_the_labs_read_only_commands_are_offered(line):
     assert parse_command(line).text() == line
 
 
-@pytest.mark.parametrize("line", ["bridge link set dev veth0 state 0", "sysctl -w net.ipv4.ip_forward=1",
-                                  "cat /etc/shadow", "getent shadow root"])
+@pytest.mark.parametrize(
+    "line",
+    ["bridge link set dev veth0 state 0", "sysctl -w net.ipv4.ip_forward=1", "cat /etc/shadow", "getent shadow root"],
+)
 def test_their_changing_or_file_reading_forms_are_refused(line):
     with pytest.raises(Refused):
         parse_command(line)

@@ -50,8 +50,8 @@ def test_a_cable_to_a_host_that_is_gone_is_drawn_gone_too():
     from labs.svg import render_topology
 
     svg = render_topology(layout(topology(CONTAINERS)), missing=frozenset({"c1"}))
-    cable = svg[svg.index('id="link-c1.eth0-host.veth-c1"'):]
-    cable = cable[:cable.index(">")]
+    cable = svg[svg.index('id="link-c1.eth0-host.veth-c1"') :]
+    cable = cable[: cable.index(">")]
     assert "missing" in cable and 'data-hosts="c1 host"' in cable
-    other = svg[svg.index('<line', svg.index('class="links"')):]
+    other = svg[svg.index("<line", svg.index('class="links"')) :]
     assert all("missing" not in line for line in other.split("<line")[1:] if "c1" not in line.split(">")[0])

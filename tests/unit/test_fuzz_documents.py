@@ -29,16 +29,20 @@ from netcore.errors import PodpathError, SpecError
 from netcore.kube.api import parse_manifests
 
 EXERCISES_DIR = Path(__file__).resolve().parents[2] / "exercises" / "content"
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow],
-                report_multiple_bugs=False)
+FUZZ = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow], report_multiple_bugs=False
+)
 
 
 def shipped_manifests() -> list[str]:
     found = []
     for path in sorted(CONTENT_DIR.glob("*/*.yaml")) + sorted(EXERCISES_DIR.glob("*.yaml")):
         document = yaml.safe_load(path.read_text())
-        cluster = (document.get("cluster") or (document.get("start") or {}).get("cluster") or {}) \
-            if isinstance(document, dict) else {}
+        cluster = (
+            (document.get("cluster") or (document.get("start") or {}).get("cluster") or {})
+            if isinstance(document, dict)
+            else {}
+        )
         if isinstance(cluster, dict) and cluster.get("manifests"):
             found.append(cluster["manifests"])
     return found
@@ -59,18 +63,59 @@ MANIFESTS = shipped_manifests()
 TOPOLOGIES = shipped_topologies()
 
 HOSTILE_STRINGS = [
-    "", " ", "\x00", "a\x00b", "; rm -rf /", "$(id)", "`id`", "../../etc/shadow", "/etc/passwd", "\n", "\t",
-    "a" * 15, "a" * 16, "a" * 63, "a" * 64, "a" * 253, "a" * 254, "-leading", "trailing-", "UPPER", "é", "\u202e",
-    "*", "~", "null", "true", "0x10", "1e3", "80", "-1", "65536", "10.244.0.300/24", "::1", "0.0.0.0/0",
-    "{{svc:x}}", "%00", "a.b", "a_b", "x" * 4096,
+    "",
+    " ",
+    "\x00",
+    "a\x00b",
+    "; rm -rf /",
+    "$(id)",
+    "`id`",
+    "../../etc/shadow",
+    "/etc/passwd",
+    "\n",
+    "\t",
+    "a" * 15,
+    "a" * 16,
+    "a" * 63,
+    "a" * 64,
+    "a" * 253,
+    "a" * 254,
+    "-leading",
+    "trailing-",
+    "UPPER",
+    "é",
+    "\u202e",
+    "*",
+    "~",
+    "null",
+    "true",
+    "0x10",
+    "1e3",
+    "80",
+    "-1",
+    "65536",
+    "10.244.0.300/24",
+    "::1",
+    "0.0.0.0/0",
+    "{{svc:x}}",
+    "%00",
+    "a.b",
+    "a_b",
+    "x" * 4096,
 ]
 SCALARS = st.one_of(
-    st.sampled_from(HOSTILE_STRINGS), st.text(max_size=80), st.integers(-(2**70), 2**70), st.booleans(), st.none(),
+    st.sampled_from(HOSTILE_STRINGS),
+    st.text(max_size=80),
+    st.integers(-(2**70), 2**70),
+    st.booleans(),
+    st.none(),
     st.floats(allow_nan=True, allow_infinity=True),
 )
-VALUES = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                        st.dictionaries(st.text(max_size=12), inner, max_size=4)),
-                      max_leaves=12)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=12), inner, max_size=4)),
+    max_leaves=12,
+)
 
 
 def node_paths(value: Any, prefix: tuple = ()) -> list[tuple]:
@@ -133,6 +178,7 @@ def accepted_or_refused_well(load, text: str, source: str) -> Any:
 
 # -- manifests --------------------------------------------------------------------------------------
 
+
 @FUZZ
 @given(data=st.data(), as_json=st.booleans())
 def test_mutated_manifests_load_or_are_refused_naming_document_and_field(data, as_json):
@@ -153,12 +199,16 @@ def test_hostile_strings_spliced_into_shipped_manifests(data):
     text = data.draw(st.sampled_from(MANIFESTS))
     lines = text.splitlines()
     index = data.draw(st.integers(0, len(lines) - 1))
-    lines[index] += data.draw(st.sampled_from(HOSTILE_STRINGS + [": x", " &a", " *a", " !!python/object:os.system",
-                                                                   " {", " [", " |", " >", "\t"]))
+    lines[index] += data.draw(
+        st.sampled_from(
+            HOSTILE_STRINGS + [": x", " &a", " *a", " !!python/object:os.system", " {", " [", " |", " >", "\t"]
+        )
+    )
     accepted_or_refused_well(parse_manifests, "\n".join(lines), "fuzz.yaml")
 
 
 # -- exercise answers ------------------------------------------------------------------------------
+
 
 @FUZZ
 @given(data=st.data())
@@ -171,13 +221,17 @@ def test_mutated_topology_answers_load_or_are_refused(data):
 @given(data=st.data())
 def test_mutated_cluster_answers_load_or_are_refused(data):
     documents = [mutated(data, d) for d in yaml.safe_load_all(data.draw(st.sampled_from(MANIFESTS))) if d]
-    network = data.draw(st.sampled_from([None, {"apiVersion": "podpath.dev/v1", "kind": "PodNetwork",
-                                                "spec": {"mode": data.draw(VALUES)}}]))
+    network = data.draw(
+        st.sampled_from(
+            [None, {"apiVersion": "podpath.dev/v1", "kind": "PodNetwork", "spec": {"mode": data.draw(VALUES)}}]
+        )
+    )
     text = dump(documents + ([network] if network else []), as_json=False)
     accepted_or_refused_well(manifests_from_text, text, "submission")
 
 
 # -- lab files ---------------------------------------------------------------------------------------
+
 
 @FUZZ
 @given(data=st.data())
@@ -235,8 +289,11 @@ def test_an_alias_bomb_in_a_manifest_is_refused_at_once():
 
 
 def test_an_alias_bomb_in_an_answer_and_in_a_lab_file_is_refused_at_once(tmp_path):
-    error = refused_quickly(topology_from_text, "hosts:\n  c1:\n" + "\n".join(
-        "    " + line for line in billion_laughs().splitlines()), "submission")
+    error = refused_quickly(
+        topology_from_text,
+        "hosts:\n  c1:\n" + "\n".join("    " + line for line in billion_laughs().splitlines()),
+        "submission",
+    )
     assert "excessive aliasing" in error.expected
     lab = tmp_path / "bomb"
     lab.mkdir()
@@ -248,9 +305,11 @@ def test_an_alias_bomb_in_an_answer_and_in_a_lab_file_is_refused_at_once(tmp_pat
 
 
 def test_a_few_aliases_as_people_write_them_still_load():
-    text = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n"
-            "  selector: {matchLabels: &labels {app: web}}\n"
-            "  template:\n    metadata: {labels: *labels}\n    spec: {containers: [{name: web, image: nginx}]}\n")
+    text = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n"
+        "  selector: {matchLabels: &labels {app: web}}\n"
+        "  template:\n    metadata: {labels: *labels}\n    spec: {containers: [{name: web, image: nginx}]}\n"
+    )
     deployment = parse_manifests(text, "ok.yaml")[0]
     assert deployment["spec"]["template"]["metadata"]["labels"] == {"app": "web"}
 
@@ -294,8 +353,10 @@ def test_nul_bytes_are_refused_wherever_they_are():
     refused_quickly(topology_from_text, "hosts:\n  c\x001: {}\n", "submission")
 
 
-@pytest.mark.parametrize(("name", "accepted"), [("a" * 63, True), ("a" * 253, True), ("a" * 254, False),
-                                                 ("a" * 63 + ".b", True), ("A", False), ("a_b", False)])
+@pytest.mark.parametrize(
+    ("name", "accepted"),
+    [("a" * 63, True), ("a" * 253, True), ("a" * 254, False), ("a" * 63 + ".b", True), ("A", False), ("a_b", False)],
+)
 def test_pod_names_at_the_api_servers_length_limits(name, accepted):
     text = POD.format(name=name)
     if accepted:

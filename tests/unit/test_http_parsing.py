@@ -60,8 +60,10 @@ def test_bare_lf_line_endings_are_answered_at_once():
 
 def test_a_chunked_body_is_read_and_headers_keep_their_spelling():
     seen: list[Request] = []
-    answer = exchange(b"POST /echo HTTP/1.1\r\nHost: x\r\nX-Trace-ID: 7\r\nTransfer-Encoding: chunked\r\n\r\n"
-                      b"5\r\nhello\r\n0\r\n\r\n", seen=seen)
+    answer = exchange(
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nX-Trace-ID: 7\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        seen=seen,
+    )
     assert answer.endswith(b"POST /echo 5\n")
     assert seen[0].body == b"hello" and ("X-Trace-ID", "7") in seen[0].header_list
     assert seen[0].headers["x-trace-id"] == "7" and seen[0].version == "HTTP/1.1"

@@ -33,8 +33,10 @@ def test_an_external_name_service_has_no_address_and_is_an_alias_in_the_dns():
     search = cluster.get("Service", "default", "search")
     assert "clusterIP" not in search["spec"] and cluster.get("Endpoints", "default", "search") is None
     records = dns_records(cluster)
-    assert records["aliases"] == {"docs.default.svc.cluster.local": "kubernetes.io",
-                                  "search.default.svc.cluster.local": "internet.example"}
+    assert records["aliases"] == {
+        "docs.default.svc.cluster.local": "kubernetes.io",
+        "search.default.svc.cluster.local": "internet.example",
+    }
     assert "search.default.svc.cluster.local" not in records["records"]
 
 
@@ -42,7 +44,9 @@ def test_a_query_for_an_alias_gets_the_cname_and_the_targets_address_when_known(
     records = parse_records(cluster_records())
     reply = answer(DNSRecord.question("search.default.svc.cluster.local"), records)
     assert [(QTYPE[rr.rtype], str(rr.rdata)) for rr in reply.rr] == [
-        ("CNAME", "internet.example."), ("A", "198.51.100.10")]
+        ("CNAME", "internet.example."),
+        ("A", "198.51.100.10"),
+    ]
     outside = answer(DNSRecord.question("docs.default.svc.cluster.local"), records)
     assert outside.header.rcode == RCODE.NOERROR
     assert [(QTYPE[rr.rtype], str(rr.rdata)) for rr in outside.rr] == [("CNAME", "kubernetes.io.")]

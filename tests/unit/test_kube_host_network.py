@@ -64,4 +64,6 @@ def test_a_host_port_other_than_the_container_port_is_refused_with_host_network(
     with pytest.raises(InvalidManifest) as caught:
         parse_manifests(host_pod("a").replace("{containerPort: 8080}", "{containerPort: 8080, hostPort: 9090}"), "t")
     assert (caught.value.field, caught.value.expected) == (
-        "spec.containers[0].ports[0].hostPort", "the containerPort (8080) when hostNetwork is true, got 9090")
+        "spec.containers[0].ports[0].hostPort",
+        "the containerPort (8080) when hostNetwork is true, got 9090",
+    )

@@ -36,13 +36,14 @@ def test_a_host_port_is_published_on_the_pods_node_in_the_bridge_network():
     web = cluster.get("Pod", "default", "web")
     assert web["metadata"]["annotations"]["podpath.dev/published-ports"] == "172.18.0.3:8080->80/TCP"
     assert "annotations" not in cluster.get("Pod", "default", "plain")["metadata"]
-    assert (f'ip daddr 172.18.0.3 tcp dport 8080 dnat ip to {web["status"]["podIP"]}:80 comment "default/web"'
-            in rules)
+    assert f'ip daddr 172.18.0.3 tcp dport 8080 dnat ip to {web["status"]["podIP"]}:80 comment "default/web"' in rules
 
 
 def test_in_the_nat_network_a_host_port_wins_over_the_automatic_ports():
     cluster, _ = node_rules("nat")
-    published = {name: cluster.get("Pod", "default", name)["metadata"]["annotations"]["podpath.dev/published-ports"]
-                 for name in ("web", "plain")}
+    published = {
+        name: cluster.get("Pod", "default", name)["metadata"]["annotations"]["podpath.dev/published-ports"]
+        for name in ("web", "plain")
+    }
     # plain was made second but web asked for 8080 itself: plain moves to 8081
     assert published == {"web": "172.18.0.3:8080->80/TCP", "plain": "172.18.0.3:8081->80/TCP"}

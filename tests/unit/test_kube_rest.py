@@ -18,14 +18,29 @@ from netcore.kube.rest.server import checked, scale_of
 from netcore.kube.rest.status import ApiError, status_of
 from netcore.kube.rest.table import table_object
 
-POD = {"apiVersion": "v1", "kind": "Pod",
-       "metadata": {"name": "web", "namespace": "default", "labels": {"app": "web", "tier": "front"},
-                    "creationTimestamp": "2026-01-01T00:00:00Z"},
-       "spec": {"nodeName": "node1", "containers": [
-           {"name": "web", "image": "hello-world:1.0", "ports": [{"containerPort": 80}],
-            "env": [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}]},
-           {"name": "side", "image": "busybox"}]},
-       "status": {"phase": "Running", "podIP": "10.244.1.5"}}
+POD = {
+    "apiVersion": "v1",
+    "kind": "Pod",
+    "metadata": {
+        "name": "web",
+        "namespace": "default",
+        "labels": {"app": "web", "tier": "front"},
+        "creationTimestamp": "2026-01-01T00:00:00Z",
+    },
+    "spec": {
+        "nodeName": "node1",
+        "containers": [
+            {
+                "name": "web",
+                "image": "hello-world:1.0",
+                "ports": [{"containerPort": 80}],
+                "env": [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}],
+            },
+            {"name": "side", "image": "busybox"},
+        ],
+    },
+    "status": {"phase": "Running", "podIP": "10.244.1.5"},
+}
 
 
 def test_strategic_merge_merges_containers_by_name_and_env_by_name():
@@ -40,21 +55,27 @@ def test_strategic_merge_merges_containers_by_name_and_env_by_name():
 
 
 def test_strategic_merge_directives_delete_order_and_null():
-    patch = {"metadata": {"labels": {"tier": None}},
-             "spec": {"$setElementOrder/containers": [{"name": "side"}, {"name": "web"}],
-                      "containers": [{"name": "web", "$patch": "delete"}]}}
+    patch = {
+        "metadata": {"labels": {"tier": None}},
+        "spec": {
+            "$setElementOrder/containers": [{"name": "side"}, {"name": "web"}],
+            "containers": [{"name": "web", "$patch": "delete"}],
+        },
+    }
     result = apply_patch(POD, patch, STRATEGIC_MERGE_PATCH)
     assert result["metadata"]["labels"] == {"app": "web"}
     assert [c["name"] for c in result["spec"]["containers"]] == ["side"]
-    ordered = apply_patch(POD, {"spec": {"$setElementOrder/containers": [{"name": "side"}, {"name": "web"}]}},
-                          STRATEGIC_MERGE_PATCH)
+    ordered = apply_patch(
+        POD, {"spec": {"$setElementOrder/containers": [{"name": "side"}, {"name": "web"}]}}, STRATEGIC_MERGE_PATCH
+    )
     assert [c["name"] for c in ordered["spec"]["containers"]] == ["side", "web"]
 
 
 def test_service_ports_merge_by_port_and_unkeyed_lists_are_replaced():
     service = {"spec": {"ports": [{"port": 80, "targetPort": 8080}, {"port": 443}], "externalIPs": ["1.2.3.4"]}}
-    result = apply_patch(service, {"spec": {"ports": [{"port": 80, "targetPort": 9090}], "externalIPs": []}},
-                         STRATEGIC_MERGE_PATCH)
+    result = apply_patch(
+        service, {"spec": {"ports": [{"port": 80, "targetPort": 9090}], "externalIPs": []}}, STRATEGIC_MERGE_PATCH
+    )
     assert result["spec"]["ports"] == [{"port": 80, "targetPort": 9090}, {"port": 443}]
     assert result["spec"]["externalIPs"] == []
 
@@ -66,10 +87,12 @@ def test_merge_patch_replaces_lists_and_deletes_nulls():
 
 
 def test_json_patch_operations_in_order_all_or_nothing():
-    ops = [{"op": "replace", "path": "/spec/containers/0/image", "value": "x"},
-           {"op": "add", "path": "/metadata/labels/new~1key", "value": "v"},
-           {"op": "remove", "path": "/spec/containers/1"},
-           {"op": "test", "path": "/metadata/name", "value": "web"}]
+    ops = [
+        {"op": "replace", "path": "/spec/containers/0/image", "value": "x"},
+        {"op": "add", "path": "/metadata/labels/new~1key", "value": "v"},
+        {"op": "remove", "path": "/spec/containers/1"},
+        {"op": "test", "path": "/metadata/name", "value": "web"},
+    ]
     result = apply_patch(POD, ops, JSON_PATCH)
     assert result["spec"]["containers"][0]["image"] == "x" and len(result["spec"]["containers"]) == 1
     assert result["metadata"]["labels"]["new/key"] == "v"
@@ -79,8 +102,7 @@ def test_json_patch_operations_in_order_all_or_nothing():
 
 
 def test_a_table_has_the_cli_columns_with_wide_ones_at_priority_1():
-    table = table_object(BY_KIND["Pod"], [POD], now=datetime(2026, 1, 1, 0, 5, tzinfo=UTC),
-                         resource_version="7")
+    table = table_object(BY_KIND["Pod"], [POD], now=datetime(2026, 1, 1, 0, 5, tzinfo=UTC), resource_version="7")
     names = [(c["name"], c["priority"]) for c in table["columnDefinitions"]]
     assert names[:5] == [("Name", 0), ("Ready", 0), ("Status", 0), ("Restarts", 0), ("Age", 0)]
     assert ("IP", 1) in names and ("Nominated Node", 1) in names
@@ -91,24 +113,35 @@ def test_a_table_has_the_cli_columns_with_wide_ones_at_priority_1():
 
 
 def test_a_gateway_table_has_the_crd_printer_columns_as_podpath_get():
-    gateway = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
-               "metadata": {"name": "shop", "namespace": "default", "creationTimestamp": "2026-01-01T00:00:00Z"},
-               "spec": {"gatewayClassName": "podpath"},
-               "status": {"addresses": [{"type": "IPAddress", "value": "203.0.113.20"}],
-                          "conditions": [{"type": "Programmed", "status": "True"}]}}
-    table = table_object(BY_KIND["Gateway"], [gateway], now=datetime(2026, 1, 1, 0, 5, tzinfo=UTC),
-                         resource_version="7")
+    gateway = {
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "Gateway",
+        "metadata": {"name": "shop", "namespace": "default", "creationTimestamp": "2026-01-01T00:00:00Z"},
+        "spec": {"gatewayClassName": "podpath"},
+        "status": {
+            "addresses": [{"type": "IPAddress", "value": "203.0.113.20"}],
+            "conditions": [{"type": "Programmed", "status": "True"}],
+        },
+    }
+    table = table_object(
+        BY_KIND["Gateway"], [gateway], now=datetime(2026, 1, 1, 0, 5, tzinfo=UTC), resource_version="7"
+    )
     assert [c["name"] for c in table["columnDefinitions"]] == ["Name", "Class", "Address", "Programmed", "Age"]
     assert table["rows"][0]["cells"] == ["shop", "podpath", "203.0.113.20", "True", "5m"]
 
 
 def test_refusals_become_status_objects_kubectl_reads():
-    invalid = status_of(SpecError("request: document 1 (Pod default/web)", "spec.containers[0].image", "a value"),
-                        kind="Pod", resource="pods", name="web")
+    invalid = status_of(
+        SpecError("request: document 1 (Pod default/web)", "spec.containers[0].image", "a value"),
+        kind="Pod",
+        resource="pods",
+        name="web",
+    )
     assert (invalid["code"], invalid["reason"]) == (422, "Invalid")
     assert invalid["message"] == 'Pod "web" is invalid: spec.containers[0].image: Invalid value: a value'
-    assert invalid["details"]["causes"] == [{"reason": "FieldValueInvalid", "message": "Invalid value: a value",
-                                             "field": "spec.containers[0].image"}]
+    assert invalid["details"]["causes"] == [
+        {"reason": "FieldValueInvalid", "message": "Invalid value: a value", "field": "spec.containers[0].image"}
+    ]
     missing = status_of(NotFound('pods "x" not found'), kind="Pod", resource="pods", name="x")
     assert (missing["code"], missing["reason"], missing["details"]) == (404, "NotFound", {"name": "x", "kind": "pods"})
 
@@ -122,11 +155,18 @@ def test_field_selectors():
 
 def test_resource_paths_and_verbs():
     path = parse_resource_path("api/v1/namespaces/default/pods/web/log".split("/"))
-    assert path is not None and (path.namespace, path.resource, path.name, path.subresource) == ("default", "pods",
-                                                                                                  "web", "log")
+    assert path is not None and (path.namespace, path.resource, path.name, path.subresource) == (
+        "default",
+        "pods",
+        "web",
+        "log",
+    )
     namespace = parse_resource_path("api/v1/namespaces/team".split("/"))
-    assert namespace is not None and (namespace.resource, namespace.name, namespace.namespace) == ("namespaces",
-                                                                                                   "team", "")
+    assert namespace is not None and (namespace.resource, namespace.name, namespace.namespace) == (
+        "namespaces",
+        "team",
+        "",
+    )
     deployments = parse_resource_path("apis/apps/v1/deployments".split("/"))
     assert deployments is not None and verb_of("GET", deployments, watch=True) == "watch"
     assert verb_of("POST", deployments, watch=False) == "create" and verb_of("DELETE", deployments, False) is None
@@ -142,7 +182,10 @@ def test_watch_events_from_two_lists():
     b2 = {"metadata": {"name": "b", "resourceVersion": "10"}}
     c = {"metadata": {"name": "c"}}
     assert changes({("", "a"): a, ("", "b"): b}, {("", "b"): b2, ("", "c"): c}) == [
-        ("DELETED", a), ("MODIFIED", b2), ("ADDED", c)]
+        ("DELETED", a),
+        ("MODIFIED", b2),
+        ("ADDED", c),
+    ]
 
 
 def test_discovery_serves_every_kind_and_the_scale_of_those_with_replicas():
@@ -156,30 +199,44 @@ def test_discovery_serves_every_kind_and_the_scale_of_those_with_replicas():
 
 
 def test_a_replication_controllers_scale_reads_its_plain_label_map():
-    rc = {"kind": "ReplicationController", "metadata": {"name": "rc", "namespace": "default"},
-          "spec": {"replicas": 2, "selector": {"app": "x", "tier": "y"}}, "status": {"replicas": 1}}
+    rc = {
+        "kind": "ReplicationController",
+        "metadata": {"name": "rc", "namespace": "default"},
+        "spec": {"replicas": 2, "selector": {"app": "x", "tier": "y"}},
+        "status": {"replicas": 1},
+    }
     scale = scale_of(rc, Cluster())
     assert scale["spec"] == {"replicas": 2} and scale["status"] == {"replicas": 1, "selector": "app=x,tier=y"}
 
 
 def test_a_written_object_carries_the_warnings_of_what_podpath_only_stores():
-    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "default"},
-           "spec": {"containers": [{"name": "c", "image": "nginx"}], "tolerations": [{"operator": "Exists"}]}}
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "p", "namespace": "default"},
+        "spec": {"containers": [{"name": "c", "image": "nginx"}], "tolerations": [{"operator": "Exists"}]},
+    }
     obj, warnings = checked(pod, BY_KIND["Pod"], "p")
     assert obj["spec"]["tolerations"] == [{"operator": "Exists"}]
     assert [w.split(" is ")[0] for w in warnings] == ["spec.tolerations"]
-    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
-            "metadata": {"name": "r", "namespace": "default"}, "rules": []}
+    role = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "Role",
+        "metadata": {"name": "r", "namespace": "default"},
+        "rules": [],
+    }
     assert checked(role, BY_KIND["Role"], "r")[1] == [
         "kind Role (rbac.authorization.k8s.io/v1) is stored but has no effect in Podpath"
     ]
 
 
 def test_a_table_of_stateful_sets_has_kubectls_columns():
-    sts = {"kind": "StatefulSet", "metadata": {"name": "db", "namespace": "default",
-                                               "creationTimestamp": "2026-01-01T00:00:00Z"},
-           "spec": {"replicas": 3, "template": {"spec": {"containers": [{"name": "c", "image": "busybox"}]}}},
-           "status": {"readyReplicas": 2}}
+    sts = {
+        "kind": "StatefulSet",
+        "metadata": {"name": "db", "namespace": "default", "creationTimestamp": "2026-01-01T00:00:00Z"},
+        "spec": {"replicas": 3, "template": {"spec": {"containers": [{"name": "c", "image": "busybox"}]}}},
+        "status": {"readyReplicas": 2},
+    }
     now = datetime(2026, 1, 1, 0, 5, tzinfo=UTC)
     table = table_object(BY_KIND["StatefulSet"], [sts], now=now, resource_version="1")
     assert [c["name"] for c in table["columnDefinitions"]] == ["Name", "Ready", "Age", "Containers", "Images"]

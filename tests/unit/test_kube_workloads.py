@@ -101,8 +101,9 @@ def test_a_replication_controller_selects_its_template_labels_and_its_pods_are_t
 def test_a_replica_set_applied_by_hand_keeps_its_pods_and_scales():
     cluster = cluster_with(RS)
     assert len(pods_of(cluster, "front")) == 2
-    scaled, outcomes = apply_objects(cluster, parse_manifests(RS.replace("replicas: 2", "replicas: 4"), "t.yaml"),
-                                     LATER)
+    scaled, outcomes = apply_objects(
+        cluster, parse_manifests(RS.replace("replicas: 2", "replicas: 4"), "t.yaml"), LATER
+    )
     assert outcomes[0][1] == "configured" and len(pods_of(scaled, "front")) == 4
     assert scaled.get("ReplicaSet", "default", "front") is not None
     gone, _ = delete_objects(scaled, [("ReplicaSet", "default", "front")], LATER)
@@ -143,16 +144,31 @@ def test_get_tables_for_the_new_kinds():
     assert table("sa") == [["NAME", "SECRETS", "AGE"], ["robot", "0", "60s"]]
 
 
-@pytest.mark.parametrize(("text", "field", "expected"), [
-    (RS.replace("{matchLabels: {tier: front}}", "{matchLabels: {tier: back}}"), "spec.template.metadata.labels",
-     "labels that spec.selector (tier=back) selects, got tier=front"),
-    (RC.split("---")[0].replace("  replicas: 3\n", "  replicas: 3\n  selector: {name: other}\n"),
-     "spec.template.metadata.labels", "labels that spec.selector (name=other) selects, got name=affinity"),
-    (DS.replace("containers:", "restartPolicy: Never\n      containers:"), "spec.template.spec.restartPolicy",
-     'Always (a DaemonSet restarts its pods), got "Never"'),
-    ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: x}\nbinaryData: {a: eA==}\n", "binaryData.a",
-     'a key not also in data, got "a" in both'),
-])
+@pytest.mark.parametrize(
+    ("text", "field", "expected"),
+    [
+        (
+            RS.replace("{matchLabels: {tier: front}}", "{matchLabels: {tier: back}}"),
+            "spec.template.metadata.labels",
+            "labels that spec.selector (tier=back) selects, got tier=front",
+        ),
+        (
+            RC.split("---")[0].replace("  replicas: 3\n", "  replicas: 3\n  selector: {name: other}\n"),
+            "spec.template.metadata.labels",
+            "labels that spec.selector (name=other) selects, got name=affinity",
+        ),
+        (
+            DS.replace("containers:", "restartPolicy: Never\n      containers:"),
+            "spec.template.spec.restartPolicy",
+            'Always (a DaemonSet restarts its pods), got "Never"',
+        ),
+        (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: x}\nbinaryData: {a: eA==}\n",
+            "binaryData.a",
+            'a key not also in data, got "a" in both',
+        ),
+    ],
+)
 def test_workload_and_config_errors_the_api_server_makes_too(text, field, expected):
     with pytest.raises(InvalidManifest) as caught:
         parse_manifests(text, "t.yaml")
@@ -197,8 +213,10 @@ def test_a_stateful_set_has_stable_names_and_per_pod_dns_names_through_its_headl
     from netcore.kube.compile.dns import dns_records
 
     warnings = [w for checked in check_manifests(STS, "t.yaml") for w in checked.warnings]
-    assert warnings == ["spec.template.spec.containers[0].volumeMounts is stored but has no effect in Podpath",
-                        "spec.volumeClaimTemplates is stored but has no effect in Podpath"]
+    assert warnings == [
+        "spec.template.spec.containers[0].volumeMounts is stored but has no effect in Podpath",
+        "spec.volumeClaimTemplates is stored but has no effect in Podpath",
+    ]
     cluster = cluster_with(STS)
     pods = {p["metadata"]["name"]: p for p in pods_of(cluster, "web")}
     assert sorted(pods) == ["web-0", "web-1", "web-2"]
@@ -212,8 +230,13 @@ def test_a_stateful_set_has_stable_names_and_per_pod_dns_names_through_its_headl
     assert sorted(p["metadata"]["name"] for p in pods_of(scaled, "web")) == ["web-0", "web-1"]
     kept = {p["metadata"]["name"]: p["metadata"]["uid"] for p in pods_of(scaled, "web")}
     assert kept == {name: pods[name]["metadata"]["uid"] for name in kept}
-    updated, _ = apply_objects(scaled, parse_manifests(STS.replace("replicas: 3", "replicas: 2").replace(
-        "nginx-slim:0.24", "nginx-slim:0.27"), "t.yaml"), LATER)
+    updated, _ = apply_objects(
+        scaled,
+        parse_manifests(
+            STS.replace("replicas: 3", "replicas: 2").replace("nginx-slim:0.24", "nginx-slim:0.27"), "t.yaml"
+        ),
+        LATER,
+    )
     renewed = {p["metadata"]["name"]: p["metadata"]["uid"] for p in pods_of(updated, "web")}
     assert set(renewed) == set(kept) and not set(renewed.values()) & set(kept.values())
     now = datetime(2026, 11, 26, 10, 5, tzinfo=UTC)
@@ -257,7 +280,9 @@ def test_env_from_config_maps_and_secrets_reaches_the_image():
     cluster = cluster_with(ENV_FROM_CONFIG)
     servers = images.pod_servers(cluster.get("Pod", "default", "porter"), "p", cluster.get)
     assert sorted((s.port, dict(s.options)["text"]) for s in servers) == [
-        (9080, "from a ConfigMap"), (9081, "from a Secret")]
+        (9080, "from a ConfigMap"),
+        (9081, "from a Secret"),
+    ]
     assert images.pod_servers(cluster.get("Pod", "default", "porter"), "p") == ()  # nothing to read them from
 
 
@@ -265,7 +290,14 @@ def test_describe_pages_for_the_owners_of_pods():
     from netcore.kube.kinds import KINDS
     from netcore.kube.printers import render_describe
 
-    cluster = cluster_with(RC + "---" + DS + "---" + STS + "---" + """
+    cluster = cluster_with(
+        RC
+        + "---"
+        + DS
+        + "---"
+        + STS
+        + "---"
+        + """
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web}
@@ -274,7 +306,8 @@ spec:
   template:
     metadata: {labels: {app: web}}
     spec: {containers: [{name: web, image: hello-world}]}
-""")
+"""
+    )
     related = {k.kind: cluster.list(k.kind, "default" if k.namespaced else None) for k in KINDS}
 
     def page(kind: str, name: str) -> list[list[str]]:
@@ -306,7 +339,6 @@ spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
     now = datetime(2026, 11, 26, 10, 2, tzinfo=UTC)
     pvc = render_table(resolve_kind("pvc"), cluster.list("PersistentVolumeClaim", "default"), now=now)
     assert pvc.splitlines() == ["NAME   AGE", "data   2m"]
-
 
 
 def test_a_pod_owned_by_a_kind_without_a_controller_here_is_left_alone():

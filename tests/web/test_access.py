@@ -53,18 +53,18 @@ SECRET = "ADA-PRIVATE-7f3c"  # in ada's submission and attempt: no page of anyon
 
 # -- the table: route name -> {method: one answer per role, in ROLES order} ---------------------------
 # "*" = not a server error (Django admin pages: 200, or 302 to the index for an object it does not have).
-OWNER_ONLY = "302 200 404 404 404 200 200"      # ada's sandbox: her, her teacher, an admin
+OWNER_ONLY = "302 200 404 404 404 200 200"  # ada's sandbox: her, her teacher, an admin
 OWNER_POST = "302 200 404 404 404 200 200"
-CLASS_MEMBERS = "302 200 200 404 404 200 200"   # anyone in the class (each on their own exercise sandbox)
-TEACHERS = "302 404 404 404 404 200 200"         # the class's instructor and admins
+CLASS_MEMBERS = "302 200 200 404 404 200 200"  # anyone in the class (each on their own exercise sandbox)
+TEACHERS = "302 404 404 404 404 200 200"  # the class's instructor and admins
 TEACHERS_POST = "302 404 404 404 404 302 302"
-POST_ONLY = "302 405 405 405 405 405 405"        # a GET to a POST-only view, signed in or not
+POST_ONLY = "302 405 405 405 405 405 405"  # a GET to a POST-only view, signed in or not
 EVERYONE = "200 200 200 200 200 200 200"
 ADMIN_ONLY = "302 404 404 404 404 404 200"
-ADMIN_SITE = "302 302 302 302 302 302 *"         # Django's admin: staff only, the rest to its login
+ADMIN_SITE = "302 302 302 302 302 302 *"  # Django's admin: staff only, the rest to its login
 
 HTTP: dict[str, dict[str, str]] = {
-    "login": {"GET": EVERYONE, "POST": EVERYONE},   # a wrong password re-renders the form
+    "login": {"GET": EVERYONE, "POST": EVERYONE},  # a wrong password re-renders the form
     "logout": {"GET": "405 405 405 405 405 405 405", "POST": "302 302 302 302 302 302 302"},
     "classrooms:join": {"GET": POST_ONLY, "POST": "302 302 302 302 302 302 302"},
     "classrooms:signup": {"GET": EVERYONE, "POST": EVERYONE},  # the form again: no code given
@@ -117,6 +117,7 @@ WEBSOCKET: dict[str, str] = {
 
 # -- walking the routes -------------------------------------------------------------------------------
 
+
 def http_routes() -> list[tuple[str, URLPattern]]:
     """Every named view of the URLconf as (namespace:name, pattern); admin pages as ``admin:*``."""
     found: list[tuple[str, str, URLPattern]] = []
@@ -160,6 +161,7 @@ def test_every_route_is_in_the_table():
 
 # -- the world: a class, its people, ada's sandbox, attempt and prediction ---------------------------
 
+
 @pytest.fixture
 def fake_agent(monkeypatch) -> FakeAgent:
     """Stand in for the agent wherever a module imported ``agent.client``'s functions."""
@@ -179,16 +181,22 @@ def fake_agent(monkeypatch) -> FakeAgent:
             return {"pcap": base64.b64encode(b"\xd4\xc3\xb2\xa1").decode()}
         return {}
 
-    async def acall(job: str, sandbox: str, args: dict | None = None, timeout: float = 0,
-                    host: str | None = None) -> dict:
+    async def acall(
+        job: str, sandbox: str, args: dict | None = None, timeout: float = 0, host: str | None = None
+    ) -> dict:
         return call(job, sandbox, args, timeout, host)
 
-    async def asubmit(job: str, sandbox: str, args: dict | None = None, reply_channel=None,
-                      host: str | None = None) -> str:
+    async def asubmit(
+        job: str, sandbox: str, args: dict | None = None, reply_channel=None, host: str | None = None
+    ) -> str:
         return fake.submit(job, sandbox, args, host)
 
-    fakes = {agent.client.call: acall, agent.client.call_sync: call,
-             agent.client.submit: asubmit, agent.client.submit_sync: fake.submit}
+    fakes = {
+        agent.client.call: acall,
+        agent.client.call_sync: call,
+        agent.client.submit: asubmit,
+        agent.client.submit_sync: fake.submit,
+    }
     for module in list(sys.modules.values()):
         if getattr(module, "__name__", "").split(".")[0] not in ("labs", "exercises", "classrooms", "kubeapi"):
             continue
@@ -202,30 +210,54 @@ def fake_agent(monkeypatch) -> FakeAgent:
 def world(fake_agent, settings):
     cache.clear()  # the rate limits count in the cache, which outlives a test
     settings.PODPATH_KUBE_SERVER = "http://127.0.0.1:6443"
-    people = {"student": user_in("student", "ada"), "classmate": user_in("student", "bob"),
-              "stranger": user_in("student", "eve"), "other_teacher": user_in("instructor", "other-teacher"),
-              "teacher": user_in("instructor", "teacher"),
-              "admin": User.objects.create_superuser("root", password=None)}
+    people = {
+        "student": user_in("student", "ada"),
+        "classmate": user_in("student", "bob"),
+        "stranger": user_in("student", "eve"),
+        "other_teacher": user_in("instructor", "other-teacher"),
+        "teacher": user_in("instructor", "teacher"),
+        "admin": User.objects.create_superuser("root", password=None),
+    }
     room = Classroom.objects.create(name="Networking 101", instructor=people["teacher"], lab_id="connecting-containers")
-    other = Classroom.objects.create(name="Other class", instructor=people["other_teacher"],
-                                     lab_id="connecting-containers")
+    other = Classroom.objects.create(
+        name="Other class", instructor=people["other_teacher"], lab_id="connecting-containers"
+    )
     for who in ("student", "classmate"):
         Enrollment.objects.create(classroom=room, student=people[who])
     Enrollment.objects.create(classroom=other, student=people["stranger"])
-    sandbox = Sandbox.objects.create(name="acc" + names_suffix(), owner=people["student"], classroom=room,
-                                     lab_id="connecting-containers")
+    sandbox = Sandbox.objects.create(
+        name="acc" + names_suffix(), owner=people["student"], classroom=room, lab_id="connecting-containers"
+    )
     exercise = get_exercise(EXERCISE)
     exercise_sandboxes = {}
     for who in ("student", "classmate", "teacher", "admin"):  # each opens the exercise before acting on it
-        exercise_sandboxes[who], _ = exercise_services.exercise_open(user=people[who], classroom=room,
-                                                                      exercise=exercise)
-        PredictAnswer.objects.create(student=people[who], classroom=room, exercise_id=EXERCISE,
-                                     choice=exercise.predict.answer, correct=True)
-    submission = Submission.objects.create(student=people["student"], classroom=room, exercise_id=EXERCISE,
-                                           text=f"# {SECRET}\n", accepted=True)
-    Attempt.objects.create(student=people["student"], classroom=room, exercise_id=EXERCISE, submission=submission,
-                           passed=False, results=[{"index": 0, "type": "reach", "title": "t", "passed": False,
-                                                   "observed": SECRET, "hint": None, "seconds": 0.1}])
+        exercise_sandboxes[who], _ = exercise_services.exercise_open(
+            user=people[who], classroom=room, exercise=exercise
+        )
+        PredictAnswer.objects.create(
+            student=people[who], classroom=room, exercise_id=EXERCISE, choice=exercise.predict.answer, correct=True
+        )
+    submission = Submission.objects.create(
+        student=people["student"], classroom=room, exercise_id=EXERCISE, text=f"# {SECRET}\n", accepted=True
+    )
+    Attempt.objects.create(
+        student=people["student"],
+        classroom=room,
+        exercise_id=EXERCISE,
+        submission=submission,
+        passed=False,
+        results=[
+            {
+                "index": 0,
+                "type": "reach",
+                "title": "t",
+                "passed": False,
+                "observed": SECRET,
+                "hint": None,
+                "seconds": 0.1,
+            }
+        ],
+    )
     return {"people": people, "room": room, "sandbox": sandbox, "exercise_sandboxes": exercise_sandboxes}
 
 
@@ -237,10 +269,20 @@ def names_suffix() -> str:
 
 def url_kwargs(world: dict) -> dict[str, str]:
     """A value for every parameter a route may name: all point at ada's things in the class."""
-    return {"code": world["room"].code, "name": world["sandbox"].name, "lab_id": "connecting-containers",
-            "number": "2", "tab": "links", "walk_id": "abc123", "action": "reset", "direction": "next",
-            "exercise_id": EXERCISE, "sandbox": world["sandbox"].name, "rest": "api/v1/namespaces/default/pods",
-            "host_id": local_host().host_id}
+    return {
+        "code": world["room"].code,
+        "name": world["sandbox"].name,
+        "lab_id": "connecting-containers",
+        "number": "2",
+        "tab": "links",
+        "walk_id": "abc123",
+        "action": "reset",
+        "direction": "next",
+        "exercise_id": EXERCISE,
+        "sandbox": world["sandbox"].name,
+        "rest": "api/v1/namespaces/default/pods",
+        "host_id": local_host().host_id,
+    }
 
 
 def http_cases() -> list[tuple[str, str]]:
@@ -279,9 +321,21 @@ def send(client: Client, method: str, path: str, *, csrf: bool = True):
     token = _get_new_csrf_string()
     if csrf:
         client.cookies["csrftoken"] = token
-    data = {"code": "nosuchcode", "on": "1", "manifests": "", "line": "ip link", "target": "c1", "source": "c1",
-            "destination": "172.17.0.3", "document": "", "choice": get_exercise(EXERCISE).predict.answer,
-            "name": "A class", "lab_id": "connecting-containers", "username": "ada", "password": "wrong"}
+    data = {
+        "code": "nosuchcode",
+        "on": "1",
+        "manifests": "",
+        "line": "ip link",
+        "target": "c1",
+        "source": "c1",
+        "destination": "172.17.0.3",
+        "document": "",
+        "choice": get_exercise(EXERCISE).predict.answer,
+        "name": "A class",
+        "lab_id": "connecting-containers",
+        "username": "ada",
+        "password": "wrong",
+    }
     return client.post(path, data, **({"HTTP_X_CSRFTOKEN": token} if csrf else {}))
 
 
@@ -308,8 +362,13 @@ def admin_paths() -> list[str]:
     paths = {"/admin/", "/admin/password_change/"}
     for model in admin.site._registry:
         app, model_name = model._meta.app_label, model._meta.model_name
-        paths |= {f"/admin/{app}/", f"/admin/{app}/{model_name}/", f"/admin/{app}/{model_name}/add/",
-                  f"/admin/{app}/{model_name}/1/change/", f"/admin/{app}/{model_name}/1/delete/"}
+        paths |= {
+            f"/admin/{app}/",
+            f"/admin/{app}/{model_name}/",
+            f"/admin/{app}/{model_name}/add/",
+            f"/admin/{app}/{model_name}/1/change/",
+            f"/admin/{app}/{model_name}/1/delete/",
+        }
     return sorted(paths)
 
 
@@ -354,10 +413,12 @@ def test_each_websocket_admits_each_person_as_the_table_says(world):
     from podpath import asgi
 
     exercise_sandbox = world["exercise_sandboxes"]["student"].name
-    paths = {"ws/sandbox/<str:name>/": f"/ws/sandbox/{world['sandbox'].name}/",
-             "ws/exercise/<str:name>/": f"/ws/exercise/{exercise_sandbox}/",
-             "ws/classroom/<str:code>/": f"/ws/classroom/{world['room'].code}/",
-             "kubectl exec": f"/k8s/{world['sandbox'].name}/api/v1/namespaces/default/pods/web/exec"}
+    paths = {
+        "ws/sandbox/<str:name>/": f"/ws/sandbox/{world['sandbox'].name}/",
+        "ws/exercise/<str:name>/": f"/ws/exercise/{exercise_sandbox}/",
+        "ws/classroom/<str:code>/": f"/ws/classroom/{world['room'].code}/",
+        "kubectl exec": f"/k8s/{world['sandbox'].name}/api/v1/namespaces/default/pods/web/exec",
+    }
     router = URLRouter(asgi.websocket_urlpatterns + kube_routing.websocket_urlpatterns)
     failures = []
     for route, answers in WEBSOCKET.items():
@@ -387,6 +448,7 @@ def test_the_routes_walked_are_the_ones_served():
 
 
 # -- guessing is slow: passwords and join codes -------------------------------------------------------
+
 
 def test_wrong_passwords_are_limited_per_user_name_and_the_right_one_waits_too(world):
     ada = world["people"]["student"]

@@ -47,7 +47,8 @@ async def test_one_sandboxs_moves_run_in_the_order_they_were_asked(monkeypatch, 
 
 
 async def test_a_page_watching_a_sandbox_nothing_builds_and_the_kernel_lacks_hears_it_is_missing(
-        monkeypatch, sandbox_name):
+    monkeypatch, sandbox_name
+):
     monkeypatch.setattr(worker, "observer_for", lambda name: (_ for _ in ()).throw(RuntimeError("no kernel here")))
     layer = get_channel_layer()
     await layer.flush()
@@ -67,7 +68,8 @@ async def test_a_page_watching_a_sandbox_nothing_builds_and_the_kernel_lacks_hea
 
 @pytest.mark.django_db(transaction=True)
 async def test_a_sandbox_a_page_finds_missing_is_marked_missing_on_its_placement_before_the_page_hears(
-        monkeypatch, sandbox_name):
+    monkeypatch, sandbox_name
+):
     from asgiref.sync import sync_to_async
 
     from hosts.models import Placement

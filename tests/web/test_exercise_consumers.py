@@ -36,8 +36,9 @@ def exercise_socket(user, name: str, query: str = "") -> WebsocketCommunicator:
 
 
 async def opened(user, room, exercise_id: str) -> Sandbox:
-    sandbox, _ = await sync_to_async(exercise_services.exercise_open)(user=user, classroom=room,
-                                                                      exercise=get_exercise(exercise_id))
+    sandbox, _ = await sync_to_async(exercise_services.exercise_open)(
+        user=user, classroom=room, exercise=get_exercise(exercise_id)
+    )
     return sandbox
 
 
@@ -87,16 +88,26 @@ async def test_an_exercise_page_hears_progress_and_gets_its_picture_after_a_chan
     socket = exercise_socket(people["ada"], sandbox.name)
     assert (await socket.connect())[0]
     layer = get_channel_layer()
-    await layer.group_send(sandbox_group(sandbox.name),
-                           {"type": "job.progress", "job_id": "j", "job": "exercise_start",
-                            "done": 3, "total": 9, "what": "add veth c1:eth0 <-> host:veth0"})
+    await layer.group_send(
+        sandbox_group(sandbox.name),
+        {
+            "type": "job.progress",
+            "job_id": "j",
+            "job": "exercise_start",
+            "done": 3,
+            "total": 9,
+            "what": "add veth c1:eth0 <-> host:veth0",
+        },
+    )
     html = await socket.receive_from()
     # In a learner's words: the host being built and how far it got, not the operation.
     assert '<progress max="9" value="3"></progress>' in html and "building c1… 33% done" in html
     assert "veth" not in html
     result = {"accepted": True, "errors": [], "changes": ["c1: add address 172.17.0.2/16 on eth0"], "operations": 1}
-    await layer.group_send(sandbox_group(sandbox.name), {"type": "job.done", "job_id": "j", "job": "exercise_submit",
-                                                         "sandbox": sandbox.name, "result": result})
+    await layer.group_send(
+        sandbox_group(sandbox.name),
+        {"type": "job.done", "job_id": "j", "job": "exercise_submit", "sandbox": sandbox.name, "result": result},
+    )
     assert "applied: c1: add address 172.17.0.2/16 on eth0" in await socket.receive_from()
     stage = await socket.receive_from()
     assert stage.startswith('<div id="exercise-stage" hx-swap-oob="true">')
@@ -106,8 +117,10 @@ async def test_an_exercise_page_hears_progress_and_gets_its_picture_after_a_chan
     view = {"seq": 2, "hosts": ["c1"], "down": [], "counters": {}}
     await layer.group_send(sandbox_group(sandbox.name), {"type": "state.view", "view": view})
     assert (await socket.receive_from()).startswith('<div id="live-state" hx-swap-oob="true" hidden>{&quot;seq&quot;:2')
-    await layer.group_send(sandbox_group(sandbox.name), {"type": "job.failed", "job_id": "j", "job": "exercise_check",
-                                                         "sandbox": sandbox.name, "error": "boom"})
+    await layer.group_send(
+        sandbox_group(sandbox.name),
+        {"type": "job.failed", "job_id": "j", "job": "exercise_check", "sandbox": sandbox.name, "error": "boom"},
+    )
     assert "boom" in await socket.receive_from()
     await socket.disconnect()
 
@@ -126,17 +139,23 @@ async def test_an_exercise_sandbox_is_refused_to_anyone_but_its_owner_and_class(
 
 
 async def test_a_page_rendered_while_building_gets_the_picture_once_the_sandbox_exists(room, people, sandbox_name):
-    sandbox = await Sandbox.objects.acreate(name=sandbox_name, owner=people["ada"], classroom=room,
-                                            exercise_id="veth-by-hand")
+    sandbox = await Sandbox.objects.acreate(
+        name=sandbox_name, owner=people["ada"], classroom=room, exercise_id="veth-by-hand"
+    )
     socket = exercise_socket(people["ada"], sandbox.name, "building=1")
     assert (await socket.connect())[0]
     assert await socket.receive_nothing(timeout=0.2)  # still building: the end of the build will say so
     await socket.disconnect()
 
     # Its host reports it built (the agent's report after exercise_start).
-    await sync_to_async(Placement.objects.create)(name=sandbox_name, host=await sync_to_async(local_host)(),
-                                                  step=0, net_hosts=["c1", "host"], health="ok",
-                                                  meta={"exercise": "veth-by-hand"})
+    await sync_to_async(Placement.objects.create)(
+        name=sandbox_name,
+        host=await sync_to_async(local_host)(),
+        step=0,
+        net_hosts=["c1", "host"],
+        health="ok",
+        meta={"exercise": "veth-by-hand"},
+    )
     socket = exercise_socket(people["ada"], sandbox.name, "building=1")
     assert (await socket.connect())[0]
     stage = await socket.receive_from()  # the build got ahead of the page: the picture comes at once

@@ -38,11 +38,18 @@ def answered(client, room, exercise_id: str):
 
 # -- which exercises a class gets ---------------------------------------------------------------------
 
+
 def test_a_class_gets_the_exercises_on_its_labs_topics_and_an_unlisted_lab_gets_all(room, people):
     assert sorted(e.id for e in exercise_list(classroom=room)) == sorted(CONNECTING)
     kube = Classroom(name="k", instructor=people["teacher"], lab_id="kubernetes")
     assert {e.topic for e in exercise_list(classroom=kube)} == {
-        "pods", "services", "getting-outside", "getting-inside-l4", "getting-inside-l7", "limiting-access"}
+        "pods",
+        "services",
+        "getting-outside",
+        "getting-inside-l4",
+        "getting-inside-l7",
+        "limiting-access",
+    }
     whole_talk = Classroom(name="p", instructor=people["teacher"], lab_id="life-of-a-packet")
     assert [e.id for e in exercise_list(classroom=whole_talk)] == list(exercise_catalog())
 
@@ -53,14 +60,15 @@ def test_the_class_page_lists_the_exercises_with_the_students_own_status(client,
     html = signed_in(client, people["ada"]).get(f"/classes/{room.code}/").content.decode()
     for exercise_id in CONNECTING:
         assert f'href="{url(room, exercise_id)}"' in html
-    row = html[html.index('id="exercise-masquerade"'):]
-    assert "passed" in row[:row.index("</tr>")]
-    row = html[html.index('id="exercise-veth-by-hand"'):]
-    assert "not yet" not in row[:row.index("</tr>")]  # bob's attempt is not ada's
+    row = html[html.index('id="exercise-masquerade"') :]
+    assert "passed" in row[: row.index("</tr>")]
+    row = html[html.index('id="exercise-veth-by-hand"') :]
+    assert "not yet" not in row[: row.index("</tr>")]  # bob's attempt is not ada's
     assert "class-progress-link" not in html  # the progress view is the instructor's
 
 
 # -- the exercise page ------------------------------------------------------------------------------
+
 
 def test_the_first_visit_builds_the_sandbox_once_and_shows_the_build(client, room, people, agent):
     page = signed_in(client, people["ada"]).get(url(room, "veth-by-hand"))
@@ -91,7 +99,7 @@ def test_the_prediction_comes_first_and_opens_the_editor_prefilled_with_the_star
     # The packet is sent as soon as the answer is on the page, and the workspace opens.
     assert f'hx-post="{url(room, "veth-by-hand", "predict/walk")}" hx-trigger="load"' in html
     assert '<section id="workspace" class="workspace" hx-swap-oob="true">' in html
-    editor = html[html.index('id="document"'):]
+    editor = html[html.index('id="document"') :]
     assert get_exercise("veth-by-hand").start_text.splitlines()[0] in editor
 
     client.post(url(room, "veth-by-hand", "predict"), {"choice": predict.answer})  # the first answer counts
@@ -136,7 +144,9 @@ def test_apply_stores_every_submission_and_shows_a_refusal_by_field(client, room
     html = client.post(url(room, "veth-by-hand", "apply"), {"document": solution}).content.decode()
     assert "Applied." in html and "c1: add address 172.17.0.2/16 on eth0" in html
     assert [(s.text, s.accepted) for s in Submission.objects.filter(student=people["ada"])] == [
-        ("bad", False), (solution, True)]
+        ("bad", False),
+        (solution, True),
+    ]
     assert applied_submission(sandbox=sandbox).text == solution
     assert agent.calls[-1] == ("exercise_submit", sandbox.name, {"exercise_id": "veth-by-hand", "text": solution})
     # Back on the page, the editor holds what was applied.
@@ -144,7 +154,8 @@ def test_apply_stores_every_submission_and_shows_a_refusal_by_field(client, room
 
 
 def test_a_check_is_recorded_with_each_criterion_its_observation_and_the_hint_of_a_failing_one(
-        client, room, people, agent):
+    client, room, people, agent
+):
     signed_in(client, people["ada"])
     sandbox = answered(client, room, "veth-by-hand")
     exercise = get_exercise("veth-by-hand")
@@ -193,11 +204,12 @@ def test_a_cluster_exercise_starts_with_an_empty_editor(client, people, agent):
     kube.enrollments.create(student=people["ada"])
     html = signed_in(client, people["ada"]).get(url(kube, "clusterip-service")).content.decode()
     assert 'id="predict"' not in html and 'aria-label="your document" placeholder="apiVersion: v1' in html
-    editor = html[html.index('id="document"'):]
-    assert editor[editor.index(">") + 1:].startswith("</textarea>")
+    editor = html[html.index('id="document"') :]
+    assert editor[editor.index(">") + 1 :].startswith("</textarea>")
 
 
 # -- who may see what -------------------------------------------------------------------------------
+
 
 def test_only_members_open_a_class_exercise_and_only_the_labs_exercises(client, room, people, agent):
     assert signed_in(client, people["eve"]).get(url(room, "masquerade")).status_code == 404
@@ -259,47 +271,66 @@ def test_exercise_sandboxes_do_not_follow_the_class_or_get_reset_with_its_lab(cl
 
 # -- the instructor's class view ----------------------------------------------------------------------
 
+
 def test_the_class_view_shows_students_by_exercises_and_the_tally_of_each_prediction(client, room, people, agent):
     masquerade = get_exercise("masquerade").predict
     for name, choice in (("ada", masquerade.answer), ("bob", masquerade.choices[0])):
-        PredictAnswer.objects.create(student=people[name], classroom=room, exercise_id="masquerade", choice=choice,
-                                     correct=choice == masquerade.answer)
-    PredictAnswer.objects.create(student=people["teacher"], classroom=room, exercise_id="masquerade",
-                                 choice=masquerade.choices[0], correct=False)  # not a student: not counted
+        PredictAnswer.objects.create(
+            student=people[name],
+            classroom=room,
+            exercise_id="masquerade",
+            choice=choice,
+            correct=choice == masquerade.answer,
+        )
+    PredictAnswer.objects.create(
+        student=people["teacher"], classroom=room, exercise_id="masquerade", choice=masquerade.choices[0], correct=False
+    )  # not a student: not counted
     for passed in (False, True):
-        Attempt.objects.create(student=people["ada"], classroom=room, exercise_id="masquerade", results=[],
-                               passed=passed)
+        Attempt.objects.create(
+            student=people["ada"], classroom=room, exercise_id="masquerade", results=[], passed=passed
+        )
     html = signed_in(client, people["teacher"]).get(f"/classes/{room.code}/progress/").content.decode()
     assert f'ws-connect="/ws/classroom/{room.code}/"' in html
-    cell = html[html.index(f'id="progress-{people["ada"].pk}-masquerade"'):]
-    cell = cell[:cell.index("</div>")]
+    cell = html[html.index(f'id="progress-{people["ada"].pk}-masquerade"') :]
+    cell = cell[: cell.index("</div>")]
     assert "passed" in cell and '<span class="attempts">2</span>' in cell
     assert f'id="progress-{people["bob"].pk}-masquerade"' in html
-    tally = html[html.index('id="tally-masquerade"'):]
-    tally = tally[:tally.index("</div>")]
+    tally = html[html.index('id="tally-masquerade"') :]
+    tally = tally[: tally.index("</div>")]
     counts = [int(part.split("</td>")[0]) for part in tally.split('<td class="count">')[1:]]
     assert counts == [1 if c in (masquerade.answer, masquerade.choices[0]) else 0 for c in masquerade.choices]
     assert '<span class="answered">2</span> of 2 students answered' in tally
-    section = html[html.index('id="prediction-masquerade"'):]
+    section = html[html.index('id="prediction-masquerade"') :]
     assert section.index('id="tally-masquerade"') < section.index("Reveal the answer") < section.index("</section>")
 
 
 def test_the_csv_has_one_row_per_attempt_with_the_failed_criteria(client, room, people, agent):
-    results = [{"index": 0, "title": "c1 pings", "passed": True}, {"index": 1, "title": "the host pings c1",
-                                                                   "passed": False},
-               {"index": 2, "title": "no internet", "passed": False}]
-    Attempt.objects.create(student=people["ada"], classroom=room, exercise_id="veth-by-hand", results=results,
-                           passed=False)
-    Attempt.objects.create(student=people["bob"], classroom=room, exercise_id="masquerade",
-                           results=[{**r, "passed": True} for r in results], passed=True)
+    results = [
+        {"index": 0, "title": "c1 pings", "passed": True},
+        {"index": 1, "title": "the host pings c1", "passed": False},
+        {"index": 2, "title": "no internet", "passed": False},
+    ]
+    Attempt.objects.create(
+        student=people["ada"], classroom=room, exercise_id="veth-by-hand", results=results, passed=False
+    )
+    Attempt.objects.create(
+        student=people["bob"],
+        classroom=room,
+        exercise_id="masquerade",
+        results=[{**r, "passed": True} for r in results],
+        passed=True,
+    )
     other = Classroom.objects.create(name="x", instructor=people["other_teacher"], lab_id="evolution")
-    Attempt.objects.create(student=people["ada"], classroom=other, exercise_id="router-forwarding", results=[],
-                           passed=True)
+    Attempt.objects.create(
+        student=people["ada"], classroom=other, exercise_id="router-forwarding", results=[], passed=True
+    )
     response = signed_in(client, people["teacher"]).get(f"/classes/{room.code}/attempts.csv")
     assert response["Content-Type"].startswith("text/csv")
     assert f'filename="{room.code}-attempts.csv"' in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0] == ["student", "exercise", "time", "passed", "failed criteria"]
     assert [(r[0], r[1], r[3], r[4]) for r in rows[1:]] == [
-        ("ada", "veth-by-hand", "no", "the host pings c1; no internet"), ("bob", "masquerade", "yes", "")]
+        ("ada", "veth-by-hand", "no", "the host pings c1; no internet"),
+        ("bob", "masquerade", "yes", ""),
+    ]
     assert all(r[2].endswith("+00:00") for r in rows[1:])

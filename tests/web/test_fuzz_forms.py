@@ -22,11 +22,53 @@ fake_agent, world = test_access.fake_agent, test_access.world  # the access test
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-FIELDS = ("code", "on", "manifests", "line", "target", "source", "destination", "protocol", "port", "document",
-          "choice", "name", "lab_id", "classroom", "username", "password", "next", "part")
-HOSTILE = ["", "\x00", "a\x00b", "; id", "$(id)", "`id`", "../../etc/shadow", "²", "٣", "99999999999999999999999",
-           "-1", "0", "1", "on", "é", "\u202e", "<script>alert(1)</script>", "{{ 7*7 }}", "%00", "a" * 5000,
-           "DEMO42", "https://evil.example/", "//evil.example", "stage", "connecting-containers"]
+FIELDS = (
+    "code",
+    "on",
+    "manifests",
+    "line",
+    "target",
+    "source",
+    "destination",
+    "protocol",
+    "port",
+    "document",
+    "choice",
+    "name",
+    "lab_id",
+    "classroom",
+    "username",
+    "password",
+    "next",
+    "part",
+)
+HOSTILE = [
+    "",
+    "\x00",
+    "a\x00b",
+    "; id",
+    "$(id)",
+    "`id`",
+    "../../etc/shadow",
+    "²",
+    "٣",
+    "99999999999999999999999",
+    "-1",
+    "0",
+    "1",
+    "on",
+    "é",
+    "\u202e",
+    "<script>alert(1)</script>",
+    "{{ 7*7 }}",
+    "%00",
+    "a" * 5000,
+    "DEMO42",
+    "https://evil.example/",
+    "//evil.example",
+    "stage",
+    "connecting-containers",
+]
 VALUES = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=50))
 FORM = st.dictionaries(st.sampled_from(FIELDS), VALUES, max_size=len(FIELDS))
 POSTS = [key for key in http_cases() if "POST" in HTTP[key] and key != "kubeapi:api"]
@@ -49,8 +91,9 @@ def post_with_token(client, path: str, data: dict):
     return client.post(path, data, HTTP_X_CSRFTOKEN=token)
 
 
-@settings(max_examples=250, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(key=st.sampled_from(POSTS), form=FORM)
 def test_no_form_field_value_makes_a_server_error(world, key, form):
     from django.core.cache import cache
@@ -69,8 +112,9 @@ def test_no_form_field_value_makes_a_server_error(world, key, form):
         assert status < 500, (key, form, status)
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(key=st.sampled_from(GETS), query=FORM)
 def test_no_query_string_makes_a_server_error(world, key, query):
     for path in paths_for(key, world):
@@ -94,8 +138,12 @@ def test_a_deeply_nested_json_body_to_the_kubernetes_api_is_a_bad_request_not_a_
 
     token = kube_token_issue(user=world["people"]["student"], sandbox=world["sandbox"])
     body = '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":' + '{"a":' * 5000 + "1" + "}" * 5001
-    answer = Client().post(f"/k8s/{world['sandbox'].name}/api/v1/namespaces/default/pods", body,
-                           content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+    answer = Client().post(
+        f"/k8s/{world['sandbox'].name}/api/v1/namespaces/default/pods",
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
     assert answer.status_code == 400
     assert json.loads(answer.content)["reason"] == "BadRequest"
 

@@ -38,8 +38,10 @@ def agent(monkeypatch) -> FakeAgent:
 @pytest.fixture
 def sandboxes(people):  # noqa: F811
     room = Classroom.objects.create(name="k", instructor=people["teacher"], lab_id="kubernetes")
-    return {"ada": Sandbox.objects.create(name="k-ada", owner=people["ada"], classroom=room),
-            "bob": Sandbox.objects.create(name="k-bob", owner=people["bob"])}
+    return {
+        "ada": Sandbox.objects.create(name="k-ada", owner=people["ada"], classroom=room),
+        "bob": Sandbox.objects.create(name="k-bob", owner=people["bob"]),
+    }
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -49,8 +51,15 @@ def bearer(token: str) -> dict[str, str]:
 def test_without_a_token_the_api_answers_401_as_a_status(client, sandboxes, agent):
     answer = client.get("/k8s/k-ada/api/v1/namespaces/default/pods")
     assert answer.status_code == 401
-    assert answer.json() == {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                             "message": "Unauthorized", "reason": "Unauthorized", "code": 401}
+    assert answer.json() == {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": "Unauthorized",
+        "reason": "Unauthorized",
+        "code": 401,
+    }
     assert agent.jobs == []
 
 
@@ -86,49 +95,75 @@ def test_aggregated_discovery_when_asked_legacy_otherwise(client, people, sandbo
     assert names.index("networking.k8s.io") < names.index("extensions"), "legacy groups come last"
     legacy = client.get("/k8s/k-ada/apis/extensions/v1beta1", **headers).json()["resources"]
     assert [r["name"] for r in legacy] == ["ingresses"] and "shortNames" not in legacy[0]
-    scale = next(r for r in client.get("/k8s/k-ada/apis/apps/v1", **headers).json()["resources"]
-                 if r["name"] == "deployments/scale")
+    scale = next(
+        r
+        for r in client.get("/k8s/k-ada/apis/apps/v1", **headers).json()["resources"]
+        if r["name"] == "deployments/scale"
+    )
     assert (scale["group"], scale["version"], scale["kind"]) == ("autoscaling", "v1", "Scale")
     assert agent.jobs == [], "discovery needs no agent"
 
 
 def test_a_list_becomes_one_read_job_with_its_selectors_and_table(client, people, sandboxes, agent):  # noqa: F811
     headers = bearer(kube_token_issue(user=people["ada"], sandbox=sandboxes["ada"]))
-    answer = client.get("/k8s/k-ada/api/v1/namespaces/web/pods?labelSelector=app%3Dweb&fieldSelector=status.phase"
-                        "%3DRunning", HTTP_ACCEPT=TABLE, **headers)
+    answer = client.get(
+        "/k8s/k-ada/api/v1/namespaces/web/pods?labelSelector=app%3Dweb&fieldSelector=status.phase%3DRunning",
+        HTTP_ACCEPT=TABLE,
+        **headers,
+    )
     assert answer.status_code == 200
     [(job, sandbox, args)] = agent.jobs
     request = args["request"]
     assert (job, sandbox) == ("kube_read", "k-ada")
-    assert (request["verb"], request["resource"], request["namespace"], request["table"]) == ("list", "pods", "web",
-                                                                                             True)
+    assert (request["verb"], request["resource"], request["namespace"], request["table"]) == (
+        "list",
+        "pods",
+        "web",
+        True,
+    )
     assert (request["label_selector"], request["field_selector"]) == ("app=web", "status.phase=Running")
 
 
 def test_a_write_is_a_write_job_and_its_warnings_become_warning_headers(client, people, sandboxes, agent):  # noqa: F811
     headers = bearer(kube_token_issue(user=people["ada"], sandbox=sandboxes["ada"]))
     agent.answer = {"code": 201, "body": {"kind": "Pod"}, "warnings": ['spec.volumes: stored, not "acted" on']}
-    answer = client.post("/k8s/k-ada/api/v1/namespaces/default/pods", json.dumps({"kind": "Pod"}),
-                         content_type="application/json", **headers)
+    answer = client.post(
+        "/k8s/k-ada/api/v1/namespaces/default/pods",
+        json.dumps({"kind": "Pod"}),
+        content_type="application/json",
+        **headers,
+    )
     assert answer.status_code == 201
     assert answer["Warning"] == '299 - "spec.volumes: stored, not \\"acted\\" on"'
     assert agent.jobs[0][0] == "kube_write" and agent.jobs[0][2]["request"]["verb"] == "create"
-    patched = client.patch("/k8s/k-ada/apis/apps/v1/namespaces/default/deployments/web/scale", "{}",
-                           content_type="application/merge-patch+json", **headers)
+    patched = client.patch(
+        "/k8s/k-ada/apis/apps/v1/namespaces/default/deployments/web/scale",
+        "{}",
+        content_type="application/merge-patch+json",
+        **headers,
+    )
     assert patched.status_code == 201
     request = agent.jobs[1][2]["request"]
-    assert (request["verb"], request["subresource"], request["patch_type"]) == ("patch", "scale",
-                                                                                "application/merge-patch+json")
+    assert (request["verb"], request["subresource"], request["patch_type"]) == (
+        "patch",
+        "scale",
+        "application/merge-patch+json",
+    )
 
 
 def test_protobuf_bodies_are_refused_with_what_to_do(client, people, sandboxes, agent):  # noqa: F811
     headers = bearer(kube_token_issue(user=people["ada"], sandbox=sandboxes["ada"]))
-    answer = client.post("/k8s/k-ada/api/v1/namespaces", b"k8s\x00\n\x0f", content_type="application/vnd.kubernetes"
-                         ".protobuf", **headers)
+    answer = client.post(
+        "/k8s/k-ada/api/v1/namespaces", b"k8s\x00\n\x0f", content_type="application/vnd.kubernetes.protobuf", **headers
+    )
     assert answer.status_code == 415 and answer.json()["reason"] == "UnsupportedMediaType"
     assert "--dry-run=client -o yaml" in answer.json()["message"]
-    server_side = client.patch("/k8s/k-ada/apis/apps/v1/namespaces/default/deployments/web", "kind: Deployment",
-                               content_type="application/apply-patch+yaml", **headers)
+    server_side = client.patch(
+        "/k8s/k-ada/apis/apps/v1/namespaces/default/deployments/web",
+        "kind: Deployment",
+        content_type="application/apply-patch+yaml",
+        **headers,
+    )
     assert server_side.status_code == 415 and "server-side apply" in server_side.json()["message"]
     assert agent.jobs == []
 
@@ -143,8 +178,9 @@ def test_the_dashboard_hands_the_owner_a_kubeconfig(client, people, sandboxes, s
     config = yaml.safe_load(answer.content)
     [cluster] = config["clusters"]
     assert cluster["cluster"]["server"] == "https://podpath.example:6443/k8s/k-ada"
-    assert "BEGIN CERTIFICATE" in __import__("base64").b64decode(cluster["cluster"]["certificate-authority-data"]
-                                                                 ).decode()
+    assert (
+        "BEGIN CERTIFICATE" in __import__("base64").b64decode(cluster["cluster"]["certificate-authority-data"]).decode()
+    )
     token = config["users"][0]["user"]["token"]
     assert client.get("/k8s/k-ada/version", **bearer(token)).status_code == 200
     client.force_login(people["bob"])

@@ -10,8 +10,11 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("labs", "0002_exercise_progress"), ("contenttypes", "0002_remove_content_type_name"),
-          ("auth", "0012_alter_user_first_name_max_length")]
+BEFORE = [
+    ("labs", "0002_exercise_progress"),
+    ("contenttypes", "0002_remove_content_type_name"),
+    ("auth", "0012_alter_user_first_name_max_length"),
+]
 
 
 NOT_YET = [("classrooms", None), ("exercises", None)]  # apps that did not exist before the split
@@ -33,22 +36,25 @@ def test_rows_made_before_the_split_survive_it():
     old = migrate(BEFORE + NOT_YET)
     user = old.get_model("auth", "User").objects.create(username="teacher")
     student = old.get_model("auth", "User").objects.create(username="ada")
-    room = old.get_model("labs", "Classroom").objects.create(name="Monday", code="MON123", instructor=user,
-                                                             lab_id="evolution")
+    room = old.get_model("labs", "Classroom").objects.create(
+        name="Monday", code="MON123", instructor=user, lab_id="evolution"
+    )
     old.get_model("labs", "Enrollment").objects.create(classroom=room, student=student, follows=False)
     progress = {"student": student, "classroom": room, "exercise_id": "veth-by-hand"}
     applied = old.get_model("labs", "Submission").objects.create(**progress, text="hosts: {}", accepted=True)
     old.get_model("labs", "Attempt").objects.create(**progress, submission=applied, results=[], passed=True)
     old.get_model("labs", "HintShown").objects.create(**progress, number=0)
     old.get_model("labs", "PredictAnswer").objects.create(**progress, choice="c1", correct=True)
-    old.get_model("labs", "Sandbox").objects.create(name="s1", owner=student, classroom=room,
-                                                    exercise_id="veth-by-hand", submission=applied)
+    old.get_model("labs", "Sandbox").objects.create(
+        name="s1", owner=student, classroom=room, exercise_id="veth-by-hand", submission=applied
+    )
     old.get_model("labs", "Sandbox").objects.create(name="s2", owner=student, classroom=room, lab_id="evolution")
     content_types = old.get_model("contenttypes", "ContentType").objects
     content_types.filter(app_label__in=["classrooms", "exercises"]).delete()  # as on main: these apps were not there
     classroom_type = content_types.get_or_create(app_label="labs", model="classroom")[0]
     permission = old.get_model("auth", "Permission").objects.get_or_create(
-        content_type=classroom_type, codename="present_classroom", defaults={"name": "Can present"})[0]
+        content_type=classroom_type, codename="present_classroom", defaults={"name": "Can present"}
+    )[0]
     old.get_model("auth", "Group").objects.create(name="instructor").permissions.add(permission)
 
     new = migrate(latest())
@@ -69,8 +75,9 @@ def test_rows_made_before_the_split_survive_it():
     # Permissions granted on the moved models stay granted: their content type moved with them.
     from django.contrib.auth.models import Group
 
-    assert list(Group.objects.get(name="instructor").permissions.values_list(
-        "content_type__app_label", "codename")) == [("classrooms", "present_classroom")]
+    assert list(
+        Group.objects.get(name="instructor").permissions.values_list("content_type__app_label", "codename")
+    ) == [("classrooms", "present_classroom")]
     assert new.get_model("exercises", "AppliedDocument")._meta.db_table == "exercises_applieddocument"
 
 

@@ -11,8 +11,14 @@ from hosts.services import local_host
 @pytest.fixture
 def recorded_sandbox(db, sandbox_name):
     """A sandbox its host reported with namespaces missing: the page must say it is degraded."""
-    Placement.objects.create(name=sandbox_name, host=local_host(), lab="evolution", step=2, net_hosts=["m1", "m2"],
-                             health="degraded: missing m1, m2")
+    Placement.objects.create(
+        name=sandbox_name,
+        host=local_host(),
+        lab="evolution",
+        step=2,
+        net_hosts=["m1", "m2"],
+        health="degraded: missing m1, m2",
+    )
     return sandbox_name
 
 
@@ -26,8 +32,8 @@ def test_home_lists_labs_with_their_steps(client):
 
 def test_the_admin_home_lists_sandboxes_with_lab_step_and_health(admin_client, recorded_sandbox):
     html = admin_client.get("/").content.decode()
-    row = html[html.index(f'id="sandbox-{recorded_sandbox}"'):]
-    row = row[:row.index("</tr>")]
+    row = html[html.index(f'id="sandbox-{recorded_sandbox}"') :]
+    row = row[: row.index("</tr>")]
     assert "evolution" in row and ">2<" in row
     assert "degraded: missing m1, m2" in row
 

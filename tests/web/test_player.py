@@ -22,16 +22,25 @@ def on_step(sandbox_name):
     """A lab sandbox on a step, as its host reports it (no kernel: the fake agent does the moving)."""
 
     def write(name: str, step: int, lab: str = "connecting-containers") -> str:
-        Placement.objects.update_or_create(name=name, defaults={
-            "host": local_host(), "lab": lab, "step": step, "net_hosts": ["c1"], "health": "ok",
-            "meta": {"lab": lab, "step": step}})
+        Placement.objects.update_or_create(
+            name=name,
+            defaults={
+                "host": local_host(),
+                "lab": lab,
+                "step": step,
+                "net_hosts": ["c1"],
+                "health": "ok",
+                "meta": {"lab": lab, "step": step},
+            },
+        )
         return name
 
     return write
 
 
 def test_next_and_previous_are_counted_from_where_the_moves_before_them_leave_the_sandbox(
-        client, people, agent, on_step, sandbox_name):
+    client, people, agent, on_step, sandbox_name
+):
     Sandbox.objects.create(name=sandbox_name, owner=people["ada"], lab_id="connecting-containers")
     on_step(sandbox_name, 1)
     client.force_login(people["ada"])
@@ -46,8 +55,7 @@ def test_next_and_previous_are_counted_from_where_the_moves_before_them_leave_th
 def test_a_presenting_instructors_quick_clicks_move_the_class_step_by_step(client, people, room, agent, on_step):
     room.presenting = True
     room.save()
-    mine = Sandbox.objects.create(name=new_sandbox_name(), owner=people["teacher"], classroom=room,
-                                  lab_id=room.lab_id)
+    mine = Sandbox.objects.create(name=new_sandbox_name(), owner=people["teacher"], classroom=room, lab_id=room.lab_id)
     theirs = Sandbox.objects.create(name=new_sandbox_name(), owner=people["ada"], classroom=room, lab_id=room.lab_id)
     on_step(mine.name, 1)
     client.force_login(people["teacher"])
@@ -77,8 +85,9 @@ def test_present_opens_the_instructors_player(client, people, room, agent):
     assert response["Location"] == f"/classes/{room.code}/"
 
 
-def test_presenting_starts_the_class_on_the_step_of_the_instructors_own_sandbox(client, people, room, agent,
-                                                                                on_step, sandbox_name):
+def test_presenting_starts_the_class_on_the_step_of_the_instructors_own_sandbox(
+    client, people, room, agent, on_step, sandbox_name
+):
     Sandbox.objects.create(name=sandbox_name, owner=people["teacher"], classroom=room, lab_id=room.lab_id)
     on_step(sandbox_name, 3)
     client.force_login(people["teacher"])
@@ -89,7 +98,8 @@ def test_presenting_starts_the_class_on_the_step_of_the_instructors_own_sandbox(
 
 
 def test_a_following_student_sees_whom_they_follow_is_warned_before_stepping_away_and_can_rejoin(
-        client, people, room, agent, on_step, sandbox_name):
+    client, people, room, agent, on_step, sandbox_name
+):
     room.presenting, room.present_step = True, 2
     room.save()
     Sandbox.objects.create(name=sandbox_name, owner=people["ada"], classroom=room, lab_id=room.lab_id)
@@ -102,7 +112,7 @@ def test_a_following_student_sees_whom_they_follow_is_warned_before_stepping_awa
     assert not Enrollment.objects.get(classroom=room, student=people["ada"]).follows
     html = client.get(f"/sandbox/{sandbox_name}/").content.decode()
     assert "You left <b>teacher</b>&#x27;s steps" in html or "You left <b>teacher</b>'s steps" in html
-    assert "Rejoin the class on step 2" in html and "hx-confirm=\"You are following" not in html
+    assert "Rejoin the class on step 2" in html and 'hx-confirm="You are following' not in html
     agent.calls.clear()
     response = client.post(f"/classes/{room.code}/follow/", {"on": "1", "back": sandbox_name})
     assert response["Location"] == f"/sandbox/{sandbox_name}/"
@@ -110,13 +120,15 @@ def test_a_following_student_sees_whom_they_follow_is_warned_before_stepping_awa
     assert agent.calls == [("lab_step", sandbox_name, {"step": 2})]  # back on the class's step
     # From the player, htmx swaps the banner in place (the page stays connected to hear the move).
     client.post(f"/classes/{room.code}/follow/", {"on": "0", "back": sandbox_name})
-    banner = client.post(f"/classes/{room.code}/follow/", {"on": "1", "back": sandbox_name},
-                         HTTP_HX_REQUEST="true").content.decode()
+    banner = client.post(
+        f"/classes/{room.code}/follow/", {"on": "1", "back": sandbox_name}, HTTP_HX_REQUEST="true"
+    ).content.decode()
     assert banner.lstrip().startswith('<div class="following" id="following"') and "You are following" in banner
 
 
-def test_a_sandbox_deleted_outside_the_dashboard_can_be_rebuilt_from_its_page(client, people, agent, on_step,
-                                                                             sandbox_name):
+def test_a_sandbox_deleted_outside_the_dashboard_can_be_rebuilt_from_its_page(
+    client, people, agent, on_step, sandbox_name
+):
     Sandbox.objects.create(name=sandbox_name, owner=people["ada"], lab_id="evolution")  # no record
     client.force_login(people["ada"])
     html = client.post(f"/sandbox/{sandbox_name}/rebuild/").content.decode()
@@ -128,11 +140,13 @@ def test_a_sandbox_deleted_outside_the_dashboard_can_be_rebuilt_from_its_page(cl
     assert "reset it instead" in refused.content.decode()
 
 
-def test_a_rebuilt_exercise_sandbox_starts_its_exercise_again_with_the_starting_document(client, people, room,
-                                                                                        agent, sandbox_name):
+def test_a_rebuilt_exercise_sandbox_starts_its_exercise_again_with_the_starting_document(
+    client, people, room, agent, sandbox_name
+):
     sandbox = Sandbox.objects.create(name=sandbox_name, owner=people["ada"], classroom=room, exercise_id="nodeport")
-    applied = Submission.objects.create(student=people["ada"], classroom=room, exercise_id="nodeport", text="x: 1",
-                                        accepted=True)
+    applied = Submission.objects.create(
+        student=people["ada"], classroom=room, exercise_id="nodeport", text="x: 1", accepted=True
+    )
     AppliedDocument.objects.create(sandbox=sandbox, submission=applied)
     client.force_login(people["ada"])
     client.post(f"/sandbox/{sandbox_name}/rebuild/")
@@ -150,7 +164,7 @@ def test_a_prediction_with_nothing_to_explain_ends_with_the_verdict_not_none(cli
     client.get(base)
     client.post(base + "predict/", {"choice": exercise.predict.answer})
     html = client.post(base + "predict/walk/").content.decode()
-    verdict = html[html.index('id="predict-verdict"'):html.index("</div>")]
+    verdict = html[html.index('id="predict-verdict"') : html.index("</div>")]
     assert "Right." in verdict and "None" not in verdict
 
 
@@ -159,7 +173,7 @@ def test_a_wrong_join_code_is_said_next_to_the_join_form(client, people):
     html = client.post("/classes/join/", {"code": "NOPE42"}, follow=True).content.decode()
     form = html.index('action="/classes/join/"')
     error = html.index('id="join-error"')
-    assert form < error < html.index("</div>", form) + 200 and "NOPE42" in html[error:error + 200]
+    assert form < error < html.index("</div>", form) + 200 and "NOPE42" in html[error : error + 200]
 
 
 def test_a_kubernetes_sandbox_still_being_built_already_shows_its_yaml_panel(client, people, sandbox_name):
@@ -170,8 +184,9 @@ def test_a_kubernetes_sandbox_still_being_built_already_shows_its_yaml_panel(cli
     assert "being built" in html and 'name="manifests"' in html
 
 
-def test_every_command_to_try_is_a_button_that_runs_it_in_the_console(client, people, agent, on_step, sandbox_name,
-                                                                       monkeypatch):
+def test_every_command_to_try_is_a_button_that_runs_it_in_the_console(
+    client, people, agent, on_step, sandbox_name, monkeypatch
+):
     """Issue 13 item 5: a step's commands run from where they are shown, through the console (the jail)."""
     import html as html_module
     import re
@@ -187,11 +202,16 @@ def test_every_command_to_try_is_a_button_that_runs_it_in_the_console(client, pe
     on_step(sandbox_name, 3)
     client.force_login(people["ada"])
     page = client.get(f"/sandbox/{sandbox_name}/").content.decode()
-    forms = re.findall(r'<form class="try" hx-post="([^"]+)".*?name="target" value="([^"]*)">'
-                       r'<input type="hidden" name="line" value="([^"]*)">', page, flags=re.S)
+    forms = re.findall(
+        r'<form class="try" hx-post="([^"]+)".*?name="target" value="([^"]*)">'
+        r'<input type="hidden" name="line" value="([^"]*)">',
+        page,
+        flags=re.S,
+    )
     step = get_lab("connecting-containers").step(3)
     assert [(target, html_module.unescape(line)) for _, target, line in forms] == [
-        (t.host, t.command) for t in step.tries]
+        (t.host, t.command) for t in step.tries
+    ]
     assert {url for url, _, _ in forms} == {f"/sandbox/{sandbox_name}/console/"}
     target, line = forms[0][1], html_module.unescape(forms[0][2])
     answer = client.post(forms[0][0], {"target": target, "line": line}, HTTP_HX_REQUEST="true").content.decode()

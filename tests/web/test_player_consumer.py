@@ -38,9 +38,17 @@ async def on_step(name: str, step: int) -> list[str]:
     """The sandbox on a step of its lab, as its host reports it."""
     hosts = [h.name for h in get_lab("evolution").step(step).topology.hosts]
     host = await sync_to_async(local_host)()
-    await Placement.objects.aupdate_or_create(name=name, defaults={
-        "host": host, "lab": "evolution", "step": step, "net_hosts": hosts, "health": "ok",
-        "meta": {"lab": "evolution", "step": step}})
+    await Placement.objects.aupdate_or_create(
+        name=name,
+        defaults={
+            "host": host,
+            "lab": "evolution",
+            "step": step,
+            "net_hosts": hosts,
+            "health": "ok",
+            "meta": {"lab": "evolution", "step": step},
+        },
+    )
     return hosts
 
 
@@ -54,10 +62,23 @@ async def test_after_a_step_the_console_and_walk_lists_offer_the_new_steps_hosts
     assert gone and added
     socket = communicator(user, name)
     assert (await socket.connect())[0]
-    report = {"operations": 12, "counts": {"CreateNamespace": 2, "AddAddress": 4, "SetSysctl": 6},
-              "summaries": [], "seconds": 0.2, "describe": "12 operations (2 CreateNamespace, ...)"}
-    await layer.group_send(sandbox_group(name), {"type": "job.done", "job_id": "j", "job": "lab_step",
-                                                 "sandbox": name, "result": {"step": 3, "report": report}})
+    report = {
+        "operations": 12,
+        "counts": {"CreateNamespace": 2, "AddAddress": 4, "SetSysctl": 6},
+        "summaries": [],
+        "seconds": 0.2,
+        "describe": "12 operations (2 CreateNamespace, ...)",
+    }
+    await layer.group_send(
+        sandbox_group(name),
+        {
+            "type": "job.done",
+            "job_id": "j",
+            "job": "lab_step",
+            "sandbox": name,
+            "result": {"step": 3, "report": report},
+        },
+    )
     done = await socket.receive_from()
     assert "now on step 3: 2 hosts, 4 addresses changed in 0.2 s" in done
     assert "CreateNamespace" not in done and "operations" not in done
@@ -97,7 +118,8 @@ async def test_a_page_rendered_during_the_build_that_connects_after_it_gets_the_
 
 
 async def test_an_exercise_page_of_a_sandbox_the_kernel_does_not_have_offers_a_rebuild_and_its_class(
-        django_user_model, sandbox_name):
+    django_user_model, sandbox_name
+):
     from classrooms.models import Classroom
     from exercises.consumers import ExerciseConsumer
 

@@ -31,12 +31,15 @@ def test_a_student_signs_up_with_the_code_and_lands_in_the_class(client, room):
     assert client.get(f"/classes/{room.code}/").status_code == 200  # signed in
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"code": "NOPE1234"}, "code"),
-    ({"password_again": "something-else"}, "password_again"),
-    ({"password": "short", "password_again": "short"}, "password"),
-    ({"username": "../admin"}, "username"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"code": "NOPE1234"}, "code"),
+        ({"password_again": "something-else"}, "password_again"),
+        ({"password": "short", "password_again": "short"}, "password"),
+        ({"username": "../admin"}, "username"),
+    ],
+)
 def test_a_bad_form_makes_no_account_and_says_why_next_to_the_field(client, room, change, field):
     response = client.post("/accounts/signup/", {**GOOD, "code": room.code, **change})
     assert response.status_code == 200 and f'id="error-{field}"' in response.content.decode()

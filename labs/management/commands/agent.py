@@ -18,17 +18,26 @@ class Command(PodpathCommand):
     help = "Run the agent that builds and changes this host's sandboxes; needs a shared channel layer."
 
     def add_arguments(self, parser):
-        parser.add_argument("--host-id", default=settings.PODPATH_HOST_ID,
-                            help="this kernel host's id (default: $PODPATH_HOST_ID, else 'local')")
-        parser.add_argument("--sandboxes", type=int, default=settings.PODPATH_HOST_SANDBOXES,
-                            help="how many sandboxes this host takes (default: $PODPATH_HOST_SANDBOXES, else 50)")
+        parser.add_argument(
+            "--host-id",
+            default=settings.PODPATH_HOST_ID,
+            help="this kernel host's id (default: $PODPATH_HOST_ID, else 'local')",
+        )
+        parser.add_argument(
+            "--sandboxes",
+            type=int,
+            default=settings.PODPATH_HOST_SANDBOXES,
+            help="how many sandboxes this host takes (default: $PODPATH_HOST_SANDBOXES, else 50)",
+        )
 
     def handle(self, *args, host_id: str, sandboxes: int, **options):
         self.require_root()
         check_host_name(host_id)
         run_dir = os.environ.get("PODPATH_RUN_DIR", "/run/podpath")
-        self.stdout.write(f"agent of host {host_id}: serving sandbox jobs, up to {sandboxes} sandboxes, "
-                          f"records in {run_dir} (Ctrl-C stops it)")
+        self.stdout.write(
+            f"agent of host {host_id}: serving sandbox jobs, up to {sandboxes} sandboxes, "
+            f"records in {run_dir} (Ctrl-C stops it)"
+        )
         self.stdout.flush()
         try:
             asyncio.run(Agent(host_id=host_id, hosted=True, sandboxes=sandboxes).serve())

@@ -33,8 +33,13 @@ class Command(PodpathCommand):
 
     def add_arguments(self, parser):
         self.add_sandbox_argument(parser)
-        parser.add_argument("-f", "--filename", required=True, action="append",
-                            help="a manifest file, or - for standard input (repeatable)")
+        parser.add_argument(
+            "-f",
+            "--filename",
+            required=True,
+            action="append",
+            help="a manifest file, or - for standard input (repeatable)",
+        )
         parser.add_argument("-n", "--namespace", help="the namespace of documents that name none")
 
     def handle(self, *args, sandbox: str, filename: list[str], namespace: str | None, **options):

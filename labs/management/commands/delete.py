@@ -22,8 +22,16 @@ class Command(PodpathCommand):
         parser.add_argument("-f", "--filename", action="append")
         parser.add_argument("-n", "--namespace", default="default")
 
-    def handle(self, *args, sandbox: str, kind: str | None, names: list[str], filename: list[str] | None,
-               namespace: str, **options):
+    def handle(
+        self,
+        *args,
+        sandbox: str,
+        kind: str | None,
+        names: list[str],
+        filename: list[str] | None,
+        namespace: str,
+        **options,
+    ):
         self.require_root()
         if filename:
             if kind:

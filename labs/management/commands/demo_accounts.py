@@ -32,7 +32,8 @@ class Command(PodpathCommand):
             user.groups.add(group)
         instructor = User.objects.get(username="instructor")
         classroom, _ = Classroom.objects.get_or_create(
-            code=DEMO_CLASS_CODE, defaults={"name": "Demo class", "instructor": instructor, "lab_id": "evolution"})
+            code=DEMO_CLASS_CODE, defaults={"name": "Demo class", "instructor": instructor, "lab_id": "evolution"}
+        )
         self.stdout.write("Demo accounts (change them before real use):")
         for username, password, role in DEMO_ACCOUNTS:
             self.stdout.write(f"  {role:10} user {username:10} password {password}")

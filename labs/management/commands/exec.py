@@ -33,15 +33,24 @@ class Command(PodpathCommand):
         parser.add_argument("target", nargs="?", help="a host (labs) or a pod (clusters)")
         parser.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- CMD ...")
 
-    def handle(self, *args, sandbox: str, namespace: str, container: str | None, host: str | None,
-               target: str | None, argv: list[str], **options):
+    def handle(
+        self,
+        *args,
+        sandbox: str,
+        namespace: str,
+        container: str | None,
+        host: str | None,
+        target: str | None,
+        argv: list[str],
+        **options,
+    ):
         self.require_root()
         if target == "--":  # `podpath exec -s NAME --host X -- CMD`: argparse takes "--" as the target
             target = None
         elif "--" in argv:
             # kubectl puts options after the pod: `exec POD -c CONTAINER -- CMD`.
             split = argv.index("--")
-            between, argv = argv[:split], argv[split + 1:]
+            between, argv = argv[:split], argv[split + 1 :]
             namespace, container, host = self.trailing_options(between, namespace, container, host)
         if host and target:
             argv = [target, *argv]
@@ -59,8 +68,13 @@ class Command(PodpathCommand):
     @staticmethod
     def trailing_options(options: list[str], namespace, container, host):
         """Read -n/-c/--host given between the target and "--"."""
-        names = {"-n": "namespace", "--namespace": "namespace", "-c": "container", "--container": "container",
-                 "--host": "host"}
+        names = {
+            "-n": "namespace",
+            "--namespace": "namespace",
+            "-c": "container",
+            "--container": "container",
+            "--host": "host",
+        }
         values = {"namespace": namespace, "container": container, "host": host}
         pairs = iter(options)
         for option in pairs:
@@ -83,9 +97,11 @@ class Command(PodpathCommand):
         cluster = api.load_cluster(sandbox)
         pod = cluster.get("Pod", namespace, target)
         if pod is None:
-            raise NotFound(f'pods "{target}" not found in namespace "{namespace}"'
-                           " (use --host for internet, external, router or a node)")
+            raise NotFound(
+                f'pods "{target}" not found in namespace "{namespace}"'
+                " (use --host for internet, external, router or a node)"
+            )
         names = [c["name"] for c in pod["spec"].get("containers", [])]
         if container is not None and container not in names:
-            raise Error(f'container {container} is not valid for pod {target} (containers: {", ".join(names)})')
+            raise Error(f"container {container} is not valid for pod {target} (containers: {', '.join(names)})")
         return api.pod_namespace(sandbox, namespace, target)

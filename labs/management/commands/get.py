@@ -20,21 +20,45 @@ class Command(PodpathCommand):
 
     def add_arguments(self, parser):
         self.add_sandbox_argument(parser)
-        parser.add_argument("kind", help="pods, po, services, svc, deployments, ... (comma-separated allowed)"
-                            ).completer = completers.kinds
+        parser.add_argument(
+            "kind", help="pods, po, services, svc, deployments, ... (comma-separated allowed)"
+        ).completer = completers.kinds
         parser.add_argument("names", nargs="*")
         parser.add_argument("-n", "--namespace", default="default")
         parser.add_argument("-A", "--all-namespaces", action="store_true")
         parser.add_argument("-o", "--output", choices=["json", "yaml", "wide", "name"])
         parser.add_argument("-l", "--selector")
 
-    def handle(self, *args, sandbox: str, kind: str, names: list[str], namespace: str, all_namespaces: bool,
-               output: str | None, selector: str | None, **options):
+    def handle(
+        self,
+        *args,
+        sandbox: str,
+        kind: str,
+        names: list[str],
+        namespace: str,
+        all_namespaces: bool,
+        output: str | None,
+        selector: str | None,
+        **options,
+    ):
         cluster = api.load_cluster(sandbox)
         # kubectl's "all": the workload kinds, not every kind.
-        spelled = (["pods", "replicationcontrollers", "services", "daemonsets", "deployments", "replicasets",
-                    "statefulsets", "horizontalpodautoscalers", "jobs", "cronjobs"]
-                   if kind == "all" else kind.split(","))
+        spelled = (
+            [
+                "pods",
+                "replicationcontrollers",
+                "services",
+                "daemonsets",
+                "deployments",
+                "replicasets",
+                "statefulsets",
+                "horizontalpodautoscalers",
+                "jobs",
+                "cronjobs",
+            ]
+            if kind == "all"
+            else kind.split(",")
+        )
         kinds = [resolve_kind(k) for k in spelled]
         wanted_labels = parse_label_selector(selector) if selector else None
         found, missing = [], []
@@ -59,8 +83,7 @@ class Command(PodpathCommand):
         everything = [o for _, objects in found for o in objects]
         if output in ("json", "yaml"):
             if everything or not single:
-                self.stdout.write(render_objects(everything, output, single=single and len(everything) == 1),
-                                  ending="")
+                self.stdout.write(render_objects(everything, output, single=single and len(everything) == 1), ending="")
             return
         if output == "name":
             for k, objects in found:
@@ -73,11 +96,10 @@ class Command(PodpathCommand):
             if objects:
                 if printed:
                     self.stdout.write("")
-                self.stdout.write(render_table(k, objects, wide=output == "wide", all_namespaces=all_namespaces,
-                                               now=now), ending="")
+                self.stdout.write(
+                    render_table(k, objects, wide=output == "wide", all_namespaces=all_namespaces, now=now), ending=""
+                )
                 printed = True
         if not printed and not everything:
             k = found[0][0]
             sys.stderr.write(no_resources_message(k, namespace=namespace, all_namespaces=all_namespaces))
-
-

@@ -32,9 +32,11 @@ class Command(PodpathCommand):
         self.add_sandbox_argument(parser)
         parser.add_argument("--all", action="store_true", help="a context for every cluster sandbox of the user")
         parser.add_argument("--user", help="the user the tokens are for (default: the sandbox's owner)")
-        parser.add_argument("--server", default=os.environ.get(SERVER_ENV) or DEFAULT_SERVER,
-                            help=f"the dashboard's address as kubectl reaches it (default: ${SERVER_ENV} or "
-                                 f"{DEFAULT_SERVER})")
+        parser.add_argument(
+            "--server",
+            default=os.environ.get(SERVER_ENV) or DEFAULT_SERVER,
+            help=f"the dashboard's address as kubectl reaches it (default: ${SERVER_ENV} or {DEFAULT_SERVER})",
+        )
 
     def handle(self, *args, sandbox: str, all: bool, user: str | None, server: str, **options):
         owner = self.user_named(user) if user else None
@@ -42,8 +44,7 @@ class Command(PodpathCommand):
         owner = owner or first.owner
         rows = [first]
         if all:
-            rows += [s for s in Sandbox.objects.filter(owner=owner).exclude(pk=first.pk)
-                     if self.is_cluster(s.name)]
+            rows += [s for s in Sandbox.objects.filter(owner=owner).exclude(pk=first.pk) if self.is_cluster(s.name)]
         contexts = [Context(s.name, owner.get_username(), kube_token_issue(user=owner, sandbox=s)) for s in rows]
         ca = ca_certificate() if server.startswith("https://") else None
         self.stdout.write(render_kubeconfig(server=server, contexts=contexts, ca_pem=ca), ending="")

@@ -16,8 +16,10 @@ def step_state(step: Step) -> list[str]:
     """What a step builds: a topology's hosts, or a cluster's size, pod network and objects."""
     if step.cluster is not None:
         objects = [resource_name(o["kind"], o["metadata"]["name"]) for o in step.cluster.objects]
-        return [f"cluster: {step.cluster.nodes} nodes, pod network {step.cluster.cni}",
-                f"objects: {', '.join(objects) or 'none'}"]
+        return [
+            f"cluster: {step.cluster.nodes} nodes, pod network {step.cluster.cni}",
+            f"objects: {', '.join(objects) or 'none'}",
+        ]
     hosts = step.topology.host_names() if step.topology is not None else []
     return [f"hosts: {', '.join(hosts) or 'none'}"]
 
@@ -36,8 +38,9 @@ class Command(PodpathCommand):
         if action == "list":
             labs = lab_list()
             if options["output"] == "json":
-                self.stdout.write(json.dumps([{"id": lab.id, "title": lab.title, "steps": len(lab.steps)}
-                                              for lab in labs], indent=2))
+                self.stdout.write(
+                    json.dumps([{"id": lab.id, "title": lab.title, "steps": len(lab.steps)} for lab in labs], indent=2)
+                )
                 return
             self.stdout.write(f"{'LAB':24} {'STEPS':>5}  TITLE")
             for lab in labs:
@@ -51,8 +54,15 @@ class Command(PodpathCommand):
             self.stdout.write(f"\n{step.number}. {step.title}")
             for line in step_state(step):
                 label, _, items = line.partition(": ")
-                self.stdout.write(textwrap.fill(items, width=100, initial_indent=f"   {label}: ",
-                                                subsequent_indent=" " * (len(label) + 5), break_on_hyphens=False))
+                self.stdout.write(
+                    textwrap.fill(
+                        items,
+                        width=100,
+                        initial_indent=f"   {label}: ",
+                        subsequent_indent=" " * (len(label) + 5),
+                        break_on_hyphens=False,
+                    )
+                )
             for attempt in step.tries:
                 should = "succeed" if attempt.expect == "success" else "fail"
                 self.stdout.write(f"   try on {attempt.host}: {attempt.command}  (should {should})")

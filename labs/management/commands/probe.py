@@ -37,8 +37,23 @@ class Command(PodpathCommand):
         parser.add_argument("--timeout", type=float, default=1.0, help="seconds a probe waits (default 1)")
         parser.add_argument("-o", "--output", choices=["text", "json"], default="text")
 
-    def handle(self, *args, sandbox: str, source, target, port, protocol, matrix: bool, namespaces, ports,
-               protocols, via, timeout, output, **options):
+    def handle(
+        self,
+        *args,
+        sandbox: str,
+        source,
+        target,
+        port,
+        protocol,
+        matrix: bool,
+        namespaces,
+        ports,
+        protocols,
+        via,
+        timeout,
+        output,
+        **options,
+    ):
         self.require_root()
         if matrix:
             try:
@@ -46,8 +61,9 @@ class Command(PodpathCommand):
             except ValueError:
                 raise Error(f"--ports takes numbers, got {','.join(ports)}") from None
             cells = run_matrix(sandbox, namespaces, port_numbers, [p.upper() for p in protocols], via, timeout)
-            self.stdout.write(json.dumps([c.to_json() for c in cells], indent=2) if output == "json"
-                              else render_matrix(cells))
+            self.stdout.write(
+                json.dumps([c.to_json() for c in cells], indent=2) if output == "json" else render_matrix(cells)
+            )
             return
         if not (source and target and port):
             raise Error("give --from NS/POD --to NS/POD|IP --port P, or --matrix")
@@ -56,7 +72,9 @@ class Command(PodpathCommand):
             self.stdout.write(json.dumps(cell.to_json(), indent=2))
         else:
             outcome = cell.outcome
-            self.stdout.write(f"{cell.source} -> {cell.target} ({outcome.probe.ip}) {protocol}/{port}: "
-                              f"{outcome.detail} in {outcome.seconds:.3f} s")
+            self.stdout.write(
+                f"{cell.source} -> {cell.target} ({outcome.probe.ip}) {protocol}/{port}: "
+                f"{outcome.detail} in {outcome.seconds:.3f} s"
+            )
         if not cell.outcome.connected:
             raise SystemExit(1)

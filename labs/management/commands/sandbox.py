@@ -24,8 +24,9 @@ class Command(PodpathCommand):
     help = "Create, step, reset, list and delete sandboxes; remove leftovers no sandbox owns."
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", required=True,
-                                    metavar="{create,list,step,reset,delete,gc,try,hosts,drain,move}")
+        sub = parser.add_subparsers(
+            dest="action", required=True, metavar="{create,list,step,reset,delete,gc,try,hosts,drain,move}"
+        )
         create = sub.add_parser("create", help="create a sandbox on a lab's step, or holding a cluster")
         create.add_argument("name")
         what = create.add_mutually_exclusive_group(required=True)
@@ -136,8 +137,10 @@ class Command(PodpathCommand):
     def do_move(self, name: str, to: str, **_):
         from labs.services import sandbox_relocate
 
-        self.stdout.write(f"sandbox {name}: moving to host {sandbox_relocate(name=name, to=to)} "
-                          "(rebuilt there from its lab's step, then deleted on its old host)")
+        self.stdout.write(
+            f"sandbox {name}: moving to host {sandbox_relocate(name=name, to=to)} "
+            "(rebuilt there from its lab's step, then deleted on its old host)"
+        )
 
     def do_drain(self, host: str, undo: bool, **_):
         self.stdout.write(remote.drain(host, not undo))
@@ -148,34 +151,66 @@ class Command(PodpathCommand):
             return
         sandboxes = lifecycle.list_sandboxes()
         if output == "json":
-            self.stdout.write(json.dumps([{
-                "name": s.record.name, "lab": s.record.meta.get("lab"), "step": s.record.meta.get("step"),
-                "hosts": list(s.record.hosts), "namespaces": s.namespaces, "health": s.health,
-                "created": s.record.created, "runner_pid": s.runner_pid,
-            } for s in sandboxes], indent=2))
+            self.stdout.write(
+                json.dumps(
+                    [
+                        {
+                            "name": s.record.name,
+                            "lab": s.record.meta.get("lab"),
+                            "step": s.record.meta.get("step"),
+                            "hosts": list(s.record.hosts),
+                            "namespaces": s.namespaces,
+                            "health": s.health,
+                            "created": s.record.created,
+                            "runner_pid": s.runner_pid,
+                        }
+                        for s in sandboxes
+                    ],
+                    indent=2,
+                )
+            )
             return
         self.stdout.write(f"{'NAME':16} {'LAB':24} {'STEP':>4} {'HOSTS':>5} {'AGE':>7}  HEALTH")
         for s in sandboxes:
             age = format_age(s.record.age_seconds())
             meta = s.record.meta
-            lab = meta.get("lab") or (f"cluster ({meta.get('nodes')} nodes, {meta.get('cni')})"
-                                      if meta.get("kind") == "cluster" else "-")
-            self.stdout.write(f"{s.record.name:16} {lab:24} "
-                              f"{meta.get('step', '-'):>4} {len(s.record.hosts):>5} {age:>7}  {s.health}")
+            lab = meta.get("lab") or (
+                f"cluster ({meta.get('nodes')} nodes, {meta.get('cni')})" if meta.get("kind") == "cluster" else "-"
+            )
+            self.stdout.write(
+                f"{s.record.name:16} {lab:24} {meta.get('step', '-'):>4} {len(s.record.hosts):>5} {age:>7}  {s.health}"
+            )
 
     def list_placements(self, output: str) -> None:
         from labs.selectors import sandbox_rows
 
         rows = sandbox_rows()
         if output == "json":
-            self.stdout.write(json.dumps([{"name": r.name, "host": r.host, "lab": r.lab, "step": r.step,
-                                           "hosts": r.net_hosts, "namespaces": r.namespaces, "health": r.health,
-                                           "available": r.available} for r in rows], indent=2))
+            self.stdout.write(
+                json.dumps(
+                    [
+                        {
+                            "name": r.name,
+                            "host": r.host,
+                            "lab": r.lab,
+                            "step": r.step,
+                            "hosts": r.net_hosts,
+                            "namespaces": r.namespaces,
+                            "health": r.health,
+                            "available": r.available,
+                        }
+                        for r in rows
+                    ],
+                    indent=2,
+                )
+            )
             return
         self.stdout.write(f"{'NAME':16} {'HOST':12} {'LAB':24} {'STEP':>4} {'HOSTS':>5} {'AGE':>7}  HEALTH")
         for r in rows:
-            self.stdout.write(f"{r.name:16} {r.host:12} {r.lab or '-':24} {r.step or '-':>4} {r.net_hosts:>5} "
-                              f"{format_age(r.age_s):>7}  {r.health}")
+            self.stdout.write(
+                f"{r.name:16} {r.host:12} {r.lab or '-':24} {r.step or '-':>4} {r.net_hosts:>5} "
+                f"{format_age(r.age_s):>7}  {r.health}"
+            )
 
     def do_try(self, name: str, **_):
         self.require_root()
@@ -185,8 +220,9 @@ class Command(PodpathCommand):
             result = run_try(name, attempt)
             mark = "ok  " if result.passed else "FAIL"
             failed += not result.passed
-            self.stdout.write(f"{mark} {attempt.host}: {attempt.command}  (exit {result.returncode}, "
-                              f"expected {attempt.expect})")
+            self.stdout.write(
+                f"{mark} {attempt.host}: {attempt.command}  (exit {result.returncode}, expected {attempt.expect})"
+            )
             if not result.passed:
                 self.stdout.write("     " + result.output.strip().replace("\n", "\n     "))
         if failed:

@@ -25,9 +25,13 @@ class Command(PodpathCommand):
             metavar="ADDR:PORT",
             help="where to listen (default 127.0.0.1:8000)",
         )
-        parser.add_argument("--kube-tls", type=int, metavar="PORT", default=int(os.environ.get(KUBE_TLS_ENV) or 0),
-                            help=f"also serve HTTPS on PORT (same address) for kubectl (default: ${KUBE_TLS_ENV}, "
-                                 "else none)")
+        parser.add_argument(
+            "--kube-tls",
+            type=int,
+            metavar="PORT",
+            default=int(os.environ.get(KUBE_TLS_ENV) or 0),
+            help=f"also serve HTTPS on PORT (same address) for kubectl (default: ${KUBE_TLS_ENV}, else none)",
+        )
 
     def handle(self, *args, addrport: str, kube_tls: int, **options):
         # Daphne's runserver: HTTP and websockets; the reloader would start the agent twice. With debug off

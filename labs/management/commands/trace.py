@@ -40,27 +40,62 @@ class Command(PodpathCommand):
 
     def add_arguments(self, parser):
         self.add_sandbox_argument(parser)
-        parser.add_argument("--from", dest="source", required=True, metavar="SRC",
-                            help="a pod (POD or NS/POD) or a host: external, internet, node0, a lab host")
-        parser.add_argument("--to", dest="destination", required=True, metavar="DST",
-                            help="a URL, IP[:PORT], a Service (svc, svc.ns), a pod or a host")
+        parser.add_argument(
+            "--from",
+            dest="source",
+            required=True,
+            metavar="SRC",
+            help="a pod (POD or NS/POD) or a host: external, internet, node0, a lab host",
+        )
+        parser.add_argument(
+            "--to",
+            dest="destination",
+            required=True,
+            metavar="DST",
+            help="a URL, IP[:PORT], a Service (svc, svc.ns), a pod or a host",
+        )
         parser.add_argument("--protocol", type=str.lower, choices=["tcp", "udp", "icmp"])
         parser.add_argument("--port", type=int)
-        parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
-                            help=f"seconds to wait for the answer (default {DEFAULT_TIMEOUT:g})")
+        parser.add_argument(
+            "--timeout",
+            type=float,
+            default=DEFAULT_TIMEOUT,
+            help=f"seconds to wait for the answer (default {DEFAULT_TIMEOUT:g})",
+        )
         parser.add_argument("-o", "--output", choices=["text", "json"], default="text")
         parser.add_argument("--pcap", metavar="FILE", help="also write the walk's packets (one per hop) as pcap")
-        parser.add_argument("--record", metavar="FILE",
-                            help="also write everything observed (frames, trace events, conntrack) as JSON")
+        parser.add_argument(
+            "--record", metavar="FILE", help="also write everything observed (frames, trace events, conntrack) as JSON"
+        )
         parser.add_argument("--wide", action="store_true", help="text: also show MAC addresses and TCP numbers")
 
-    def handle(self, *args, sandbox: str, source: str, destination: str, protocol, port, timeout: float, output: str,
-               pcap, record, wide: bool, **options):
+    def handle(
+        self,
+        *args,
+        sandbox: str,
+        source: str,
+        destination: str,
+        protocol,
+        port,
+        timeout: float,
+        output: str,
+        pcap,
+        record,
+        wide: bool,
+        **options,
+    ):
         self.require_root()
         if timeout <= 0 or timeout > 30:
             raise Error("--timeout takes seconds between 0 and 30")
-        result = walk(sandbox=sandbox, source=source, destination=destination, protocol=protocol, port=port,
-                      timeout=timeout, roles=lab_roles(sandbox))
+        result = walk(
+            sandbox=sandbox,
+            source=source,
+            destination=destination,
+            protocol=protocol,
+            port=port,
+            timeout=timeout,
+            roles=lab_roles(sandbox),
+        )
         try:
             if pcap:
                 Path(pcap).write_bytes(render_pcap(result.walk))
