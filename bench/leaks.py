@@ -40,6 +40,7 @@ import django  # noqa: E402
 django.setup()
 
 from agent.client import call  # noqa: E402
+from agent.protocol import LOCAL_HOST  # noqa: E402  (one agent here, the embedded host: no database)
 from agent.worker import Agent  # noqa: E402
 from labs.catalog import catalog  # noqa: E402
 from netcore import names  # noqa: E402
@@ -124,13 +125,13 @@ def plan() -> list[tuple[str, int, bool]]:
 
 
 async def one_cycle(name: str, lab_id: str, last: int, cluster: bool) -> None:
-    await call("lab_start", name, {"lab_id": lab_id, "step": 1}, timeout=300)
-    await call("lab_step", name, {"step": min(2, last)}, timeout=300)
-    await call("lab_step", name, {"step": last}, timeout=300)
-    await call("kernel_view", name, {"tab": "links"}, timeout=60)
+    await call("lab_start", name, {"lab_id": lab_id, "step": 1}, timeout=300, host=LOCAL_HOST)
+    await call("lab_step", name, {"step": min(2, last)}, timeout=300, host=LOCAL_HOST)
+    await call("lab_step", name, {"step": last}, timeout=300, host=LOCAL_HOST)
+    await call("kernel_view", name, {"tab": "links"}, timeout=60, host=LOCAL_HOST)
     if cluster:
-        await call("apply", name, {"text": POD, "source": "leaks.yaml"}, timeout=300)
-    await call("delete", name, timeout=300)
+        await call("apply", name, {"text": POD, "source": "leaks.yaml"}, timeout=300, host=LOCAL_HOST)
+    await call("delete", name, timeout=300, host=LOCAL_HOST)
 
 
 async def run(cycles: int, every: int, minutes: float, prefix: str, on_sample=None) -> dict:

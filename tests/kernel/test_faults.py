@@ -19,6 +19,7 @@ import pytest
 from channels.layers import get_channel_layer
 
 from agent.client import call
+from agent.protocol import LOCAL_HOST
 from agent.worker import Agent
 from netcore.kube import api
 from netcore.workloads import client as workloads
@@ -68,6 +69,7 @@ def test_changes_sent_at_once_to_one_sandbox_are_serialised_and_none_is_lost(clu
                         cluster.name,
                         {"text": POD.format(name=f"racer{n}"), "source": f"racer{n}.yaml"},
                         timeout=120,
+                        host=LOCAL_HOST,
                     )
                     for n in range(8)
                 )
