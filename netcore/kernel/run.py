@@ -66,11 +66,15 @@ def run_in_namespace(
         raise PodpathError("a command's arguments cannot contain a NUL byte")
     if jailed:
         spec = jail_spec(namespace, argv, timeout)
-        command = [sys.executable, "-I", "-S", str(LAUNCHER), json.dumps(spec.to_json_dict())]
-        result = run_capped(command, timeout + LAUNCH_GRACE_S, max_output)
+        result = run_capped(launcher_argv(spec), timeout + LAUNCH_GRACE_S, max_output)
         # The launcher keeps the wall clock itself and answers 124 when it stopped the command.
         return replace(result, timed_out=True) if result.exit_code == EXIT_TIMEOUT else result
     return run_capped(["ip", "netns", "exec", namespace, *argv], timeout, max_output)
+
+
+def launcher_argv(spec: policy.JailSpec) -> list[str]:
+    """The launcher as its own fresh interpreter: isolated, no site-packages, the spec as JSON."""
+    return [sys.executable, "-I", "-S", str(LAUNCHER), json.dumps(spec.to_json_dict())]
 
 
 def jail_spec(namespace: str, argv: Sequence[str], timeout: float) -> policy.JailSpec:
@@ -127,7 +131,7 @@ def jail_problem() -> str:
         mounts=policy.plan_mounts(etc_overrides={}),
         limits=policy.Limits(wall_seconds=5),
     )
-    result = run_capped([sys.executable, "-I", "-S", str(LAUNCHER), json.dumps(spec.to_json_dict())], 10, 65536)
+    result = run_capped(launcher_argv(spec), 10, 65536)
     status = dict(line.split(":", 1) for line in result.text().splitlines() if ":" in line)
     wanted = {
         "Uid": f"{uid}\t{uid}\t{uid}\t{uid}",
